@@ -1,0 +1,23 @@
+// Who may call what: one row per tRPC procedure. The procedure builders read this table, so a
+// procedure cannot exist without a row, and the authorisation test walks the router against it.
+import type { Role } from "@proviso/domain";
+
+export type Access = "public" | "signed_in" | readonly Role[];
+
+export const ACCESS = {
+  "health.ping": "public",
+  "session.me": "signed_in",
+  "home.overview": ["homeowner"],
+  "partners.list": ["partner_manager", "legal"],
+  "legal.reviewQueue": ["legal"],
+  "partnerPortal.overview": ["partner"],
+} as const satisfies Record<string, Access>;
+
+export type ProcedurePath = keyof typeof ACCESS;
+
+export function rolesAllowed(access: Access, role: Role | null): boolean {
+  if (access === "public") return true;
+  if (role === null) return false;
+  if (access === "signed_in") return true;
+  return access.includes(role);
+}

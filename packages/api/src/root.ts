@@ -1,0 +1,19 @@
+import { healthRouter } from "./routers/health";
+import { homeRouter } from "./routers/home";
+import { legalRouter } from "./routers/legal";
+import { partnerPortalRouter } from "./routers/partner-portal";
+import { partnersRouter } from "./routers/partners";
+import { sessionRouter } from "./routers/session";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  health: healthRouter,
+  session: sessionRouter,
+  home: homeRouter,
+  partners: partnersRouter,
+  legal: legalRouter,
+  partnerPortal: partnerPortalRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

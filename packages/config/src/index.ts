@@ -1,0 +1,75 @@
+// The runtime settings every process shares (ports, servers, data directory), read and validated
+// once per process. Each app calls `loadRuntimeConfig(process.env)` at start-up; packages take the
+// values they need as arguments.
+import { z } from "zod";
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+
+export const runtimeEnvSchema = z.object({
+  /** A PostgreSQL server. When unset, the launcher serves the embedded PGlite database. */
+  DATABASE_URL: z.string().url().optional(),
+  /** An MQTT broker. When unset, the launcher runs the embedded broker. */
+  MQTT_URL: z.string().url().optional(),
+  PROVISO_DATA_DIR: z.string().default(".data"),
+  PGLITE_PORT: port(5433),
+  MQTT_PORT: port(1883),
+  WEB_PORT: port(3000),
+  WORKER_PORT: port(3001),
+  SANDBOX_PORT: port(3002),
+  /** Seconds between simulator heartbeats per device. */
+  SIMULATOR_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
+  /** Reports per second the simulator sends across the fleet. */
+  SIMULATOR_RATE: z.coerce.number().min(0).default(2),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type RuntimeConfig = z.infer<typeof runtimeEnvSchema> & {
+  databaseUrl: string;
+  mqttUrl: string;
+  embeddedDatabase: boolean;
+  embeddedBroker: boolean;
+  urls: { web: string; worker: string; sandbox: string };
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates the environment; throws a ConfigError whose message names each bad variable. */
+export function loadRuntimeConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
+  const parsed = runtimeEnvSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    databaseUrl: c.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${c.PGLITE_PORT}/postgres`,
+    mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,
+    embeddedDatabase: !c.DATABASE_URL,
+    embeddedBroker: !c.MQTT_URL,
+    urls: {
+      web: `http://localhost:${c.WEB_PORT}`,
+      worker: `http://localhost:${c.WORKER_PORT}`,
+      sandbox: `http://localhost:${c.SANDBOX_PORT}`,
+    },
+  };
+}
+
+function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") out[k] = v;
+  return out;
+}
+
+/** Hides the password in a connection URL, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "<invalid url>";
+  }
+}

@@ -1,0 +1,6 @@
+export * from "./enums";
+export * from "./catalogue";
+export * from "./homes";
+export * from "./agreements";
+export * from "./ledger";
+export * from "./audit";

@@ -1,0 +1,171 @@
+// The device shadow, accepted state events, decisions (the ledger), the outbox and quarantine.
+import type { DecisionReason, ShadowProperty } from "@proviso/domain";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { agreementVersions } from "./agreements";
+import { partners } from "./catalogue";
+import { decisionOutcome, decisionStage, outboxStatus, reportCause, shareMode } from "./enums";
+import { devices, homes, partnerLinks } from "./homes";
+
+export const deviceShadow = pgTable("device_shadow", {
+  deviceId: uuid("device_id")
+    .primaryKey()
+    .references(() => devices.id),
+  /** Bumped on every accepted change. */
+  version: bigint("version", { mode: "number" }).notNull().default(0),
+  reachable: boolean("reachable").notNull().default(true),
+  /** Per property: last sequence number, value, observed-at and cause. */
+  properties: jsonb("properties").$type<Record<string, ShadowProperty>>().notNull().default(sql`'{}'::jsonb`),
+  lastReportAt: timestamp("last_report_at", { withTimezone: true }),
+  staleReports: bigint("stale_reports", { mode: "number" }).notNull().default(0),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every accepted state report, as the device sent it (after validation). */
+export const stateEvents = pgTable(
+  "state_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    deviceId: uuid("device_id")
+      .notNull()
+      .references(() => devices.id),
+    homeId: uuid("home_id")
+      .notNull()
+      .references(() => homes.id),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    cause: reportCause("cause").notNull(),
+    /** Only the properties that changed. */
+    properties: jsonb("properties").$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    uniqueIndex("state_events_device_seq_uq").on(t.deviceId, t.seq),
+    index("state_events_home_observed_idx").on(t.homeId, t.observedAt),
+    index("state_events_observed_idx").on(t.observedAt),
+  ],
+);
+
+/** The ledger: one row per (state change or request) × partner link × category. */
+export const decisions = pgTable(
+  "decisions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    stateEventId: bigint("state_event_id", { mode: "number" }).references(() => stateEvents.id),
+    homeId: uuid("home_id")
+      .notNull()
+      .references(() => homes.id),
+    deviceId: uuid("device_id")
+      .notNull()
+      .references(() => devices.id),
+    partnerId: text("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    linkId: uuid("link_id").references(() => partnerLinks.id),
+    categoryKey: text("category_key").notNull(),
+    mode: shareMode("mode").notNull(),
+    stage: decisionStage("stage").notNull(),
+    outcome: decisionOutcome("outcome").notNull(),
+    /** The values as they were (or would have been) sent, after minimisation. */
+    sentProperties: jsonb("sent_properties").$type<Record<string, unknown>>(),
+    reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
+    agreementVersionId: uuid("agreement_version_id").references(() => agreementVersions.id),
+    clauseKeys: text("clause_keys").array().notNull().default(sql`'{}'::text[]`),
+    consentVersion: integer("consent_version"),
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The audit-log entry whose Merkle root covers this decision. */
+    auditSeq: bigint("audit_seq", { mode: "number" }),
+  },
+  (t) => [
+    index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
+    index("decisions_partner_decided_idx").on(t.partnerId, t.decidedAt),
+    index("decisions_device_decided_idx").on(t.deviceId, t.decidedAt),
+    index("decisions_audit_seq_idx").on(t.auditSeq),
+  ],
+);
+
+/** Running totals for reports, maintained as decisions are written. */
+export const decisionDailyStats = pgTable(
+  "decision_daily_stats",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    partnerId: text("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    categoryKey: text("category_key").notNull(),
+    mode: shareMode("mode").notNull(),
+    outcome: decisionOutcome("outcome").notNull(),
+    reasonCode: text("reason_code").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.partnerId, t.categoryKey, t.mode, t.outcome, t.reasonCode] })],
+);
+
+/** Messages in the partner's wire format, waiting to be delivered (claimed with SKIP LOCKED). */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Stable across retries, so the partner recognises a retry as the same message. */
+    messageId: uuid("message_id").notNull().unique(),
+    partnerId: text("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    linkId: uuid("link_id")
+      .notNull()
+      .references(() => partnerLinks.id),
+    homeId: uuid("home_id")
+      .notNull()
+      .references(() => homes.id),
+    deviceId: uuid("device_id").references(() => devices.id),
+    decisionId: bigint("decision_id", { mode: "number" }).references(() => decisions.id),
+    /** e.g. `alexa.ChangeReport`, `google.reportStateAndNotification`, `webhook.state`. */
+    kind: text("kind").notNull(),
+    categoryKeys: text("category_keys").array().notNull(),
+    payload: jsonb("payload").notNull(),
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    status: outboxStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("outbox_due_idx").on(t.status, t.nextAttemptAt, t.id),
+    index("outbox_partner_created_idx").on(t.partnerId, t.createdAt),
+  ],
+);
+
+/** Reports that failed validation, kept with their reason for an operator to inspect. */
+export const quarantine = pgTable(
+  "quarantine",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    source: text("source").notNull(),
+    topic: text("topic"),
+    /** The device id the report claimed, if one could be read. */
+    deviceRef: text("device_ref"),
+    reasonCode: text("reason_code").notNull(),
+    reason: text("reason").notNull(),
+    raw: text("raw").notNull(),
+  },
+  (t) => [index("quarantine_received_idx").on(t.receivedAt), index("quarantine_reason_idx").on(t.reasonCode)],
+);

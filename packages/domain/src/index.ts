@@ -1,0 +1,4 @@
+export * from "./roles";
+export * from "./taxonomy";
+export * from "./terms";
+export * from "./ledger";
