@@ -1,0 +1,67 @@
+// What the sandbox received, per partner and device, and the faults tests have asked it to inject.
+
+export interface ReceivedMessage {
+  seq: number;
+  partner: string;
+  endpoint: string;
+  receivedAt: string;
+  /** The device ids the message speaks about (read from the platform's own format). */
+  deviceIds: string[];
+  messageId: string | null;
+  authorization: string | null;
+  status: number;
+  body: unknown;
+}
+
+export interface Fault {
+  /** Respond with this status instead of the platform's success answer. */
+  status?: number;
+  /** Fraction of requests (0–1) that get `status`; 1 when omitted. */
+  errorRate?: number;
+  /** Delay before answering. */
+  latencyMs?: number;
+  retryAfterSeconds?: number;
+}
+
+export class Recorder {
+  private messages: ReceivedMessage[] = [];
+  private seq = 0;
+  readonly faults = new Map<string, Fault>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  record(m: Omit<ReceivedMessage, "seq">): ReceivedMessage {
+    const entry = { ...m, seq: ++this.seq };
+    this.messages.push(entry);
+    if (this.messages.length > this.capacity) this.messages.splice(0, this.messages.length - this.capacity);
+    return entry;
+  }
+
+  list(filter: { partner?: string; device?: string; since?: number }): ReceivedMessage[] {
+    return this.messages.filter(
+      (m) =>
+        (!filter.partner || m.partner === filter.partner) &&
+        (!filter.device || m.deviceIds.includes(filter.device)) &&
+        (filter.since === undefined || m.seq > filter.since),
+    );
+  }
+
+  clear() {
+    this.messages = [];
+  }
+}
+
+/** Device ids in an Alexa event or a Google Home Graph report. */
+export function deviceIdsOf(body: unknown): string[] {
+  const b = body as {
+    event?: { endpoint?: { endpointId?: string }; payload?: { endpoints?: { endpointId?: string }[] } };
+    payload?: { devices?: { states?: Record<string, unknown> } };
+    deviceId?: string;
+  };
+  const ids = new Set<string>();
+  if (b?.event?.endpoint?.endpointId) ids.add(b.event.endpoint.endpointId);
+  for (const e of b?.event?.payload?.endpoints ?? []) if (e.endpointId) ids.add(e.endpointId);
+  for (const id of Object.keys(b?.payload?.devices?.states ?? {})) ids.add(id);
+  if (typeof b?.deviceId === "string") ids.add(b.deviceId);
+  return [...ids];
+}

@@ -1,0 +1,140 @@
+// The partner sandbox: plays the Alexa event gateway, Google Home Graph and a generic webhook on
+// loopback, records what it gets, and injects faults on request. `/__sandbox/*` is its own API.
+import http from "node:http";
+import { deviceIdsOf, Recorder, type Fault } from "./recorder";
+
+const MAX_BODY = 1_000_000;
+
+interface Route {
+  partner: string;
+  success: (body: unknown) => { status: number; body?: unknown };
+}
+
+function routeFor(method: string, path: string): Route | null {
+  if (method !== "POST") return null;
+  if (path === "/alexa/v3/events") return { partner: "alexa", success: () => ({ status: 202 }) };
+  if (path === "/google/v1/devices:reportStateAndNotification") {
+    return {
+      partner: "google-home",
+      success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
+    };
+  }
+  const webhook = /^\/webhook\/([a-z0-9-]+)$/.exec(path);
+  if (webhook) return { partner: webhook[1]!, success: () => ({ status: 200, body: { ok: true } }) };
+  return null;
+}
+
+export function createSandbox(recorder = new Recorder()) {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(body === undefined ? "" : JSON.stringify(body));
+    };
+    try {
+      const raw = await readBody(req);
+      if (url.pathname === "/healthz") return send(200, { ok: true });
+      if (url.pathname === "/__sandbox/messages") {
+        if (req.method === "DELETE") {
+          recorder.clear();
+          return send(204);
+        }
+        const since = url.searchParams.get("since");
+        return send(200, {
+          messages: recorder.list({
+            partner: url.searchParams.get("partner") ?? undefined,
+            device: url.searchParams.get("device") ?? undefined,
+            since: since ? Number(since) : undefined,
+          }),
+        });
+      }
+      const faultPath = /^\/__sandbox\/faults\/([a-z0-9-]+)$/.exec(url.pathname);
+      if (faultPath) {
+        const partner = faultPath[1]!;
+        if (req.method === "DELETE") {
+          recorder.faults.delete(partner);
+          return send(204);
+        }
+        const fault = parseFault(raw);
+        if (typeof fault === "string") return send(400, { error: fault });
+        recorder.faults.set(partner, fault);
+        return send(200, { partner, fault });
+      }
+
+      const route = routeFor(req.method ?? "GET", url.pathname);
+      if (!route) return send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return send(400, { error: "body is not JSON" });
+      }
+      const fault = recorder.faults.get(route.partner);
+      if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
+      const answer = faulted ? { status: fault.status!, body: { error: "injected fault" } } : route.success(body);
+      recorder.record({
+        partner: route.partner,
+        endpoint: url.pathname,
+        receivedAt: new Date().toISOString(),
+        deviceIds: deviceIdsOf(body),
+        messageId: messageIdOf(body),
+        authorization: req.headers.authorization ?? null,
+        status: answer.status,
+        body,
+      });
+      const headers: Record<string, string> =
+        faulted && fault?.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {};
+      return send(answer.status, answer.body, headers);
+    } catch (err) {
+      return send(413, { error: (err as Error).message });
+    }
+  });
+  return { server, recorder };
+}
+
+function messageIdOf(body: unknown): string | null {
+  const b = body as { event?: { header?: { messageId?: string } }; requestId?: string };
+  return b?.event?.header?.messageId ?? b?.requestId ?? null;
+}
+
+function parseFault(raw: string): Fault | string {
+  let f: Record<string, unknown>;
+  try {
+    f = JSON.parse(raw || "{}");
+  } catch {
+    return "fault is not JSON";
+  }
+  const num = (k: string, min: number, max: number) => {
+    const v = f[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || v < min || v > max) throw new Error(`${k} must be a number from ${min} to ${max}`);
+    return v;
+  };
+  try {
+    return {
+      status: num("status", 100, 599),
+      errorRate: num("errorRate", 0, 1),
+      latencyMs: num("latencyMs", 0, 60_000),
+      retryAfterSeconds: num("retryAfterSeconds", 0, 3600),
+    };
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`body over ${MAX_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}

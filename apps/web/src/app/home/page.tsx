@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { PageHeader } from "~/components/ui";
+import { requireRole } from "~/server/auth";
+import { serverCaller } from "~/server/caller";
+import { HomeOverview } from "./home-overview";
+
+export const metadata: Metadata = { title: "Your home" };
+
+export default async function HomePage() {
+  const user = await requireRole("homeowner", "/home");
+  const homes = await (await serverCaller()).home.overview();
+  return (
+    <>
+      <PageHeader title="Your home" lead={`Hello ${user.name}. Your devices, and the platforms linked to your home.`} />
+      <HomeOverview initial={homes} />
+    </>
+  );
+}

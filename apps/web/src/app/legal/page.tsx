@@ -1,0 +1,36 @@
+import type { Metadata } from "next";
+import { Card, formatDate, PageHeader } from "~/components/ui";
+import { requireRole } from "~/server/auth";
+import { serverCaller } from "~/server/caller";
+
+export const metadata: Metadata = { title: "Legal review" };
+
+export default async function LegalPage() {
+  await requireRole("legal", "/legal");
+  const queue = await (await serverCaller()).legal.reviewQueue();
+  return (
+    <>
+      <PageHeader title="Legal review" lead="Agreement versions waiting for your review." />
+      <Card title="Review queue">
+        {queue.length === 0 ? (
+          <p>Nothing is waiting for review.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {queue.map((v) => (
+              <li key={v.versionId} className="py-3">
+                <p className="font-medium">
+                  {v.partnerName}: {v.agreementTitle}, v{v.version}
+                </p>
+                <p className="text-sm text-slate-700">{v.summary}</p>
+                <p className="text-sm text-slate-600">
+                  Drafted by {v.authorName ?? "unknown"} · submitted {formatDate(v.submittedAt)} · effective{" "}
+                  {formatDate(v.effectiveFrom)}
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}

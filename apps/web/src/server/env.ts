@@ -1,0 +1,21 @@
+import "server-only";
+import { loadRuntimeConfig, type RuntimeConfig } from "@proviso/config";
+
+export interface WebEnv {
+  runtime: RuntimeConfig;
+  authSecret: string;
+}
+
+let cached: WebEnv | undefined;
+
+/** Read once, on first use (never at import: `next build` imports this module). */
+export function webEnv(): WebEnv {
+  if (cached) return cached;
+  const runtime = loadRuntimeConfig(process.env);
+  const authSecret = process.env.AUTH_SECRET;
+  if (!authSecret || authSecret.length < 32) {
+    throw new Error("AUTH_SECRET must be set to at least 32 characters (npm start generates one under .data/)");
+  }
+  cached = { runtime, authSecret };
+  return cached;
+}

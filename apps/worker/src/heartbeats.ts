@@ -1,0 +1,45 @@
+// Collects device heartbeats from MQTT and writes them in one batch per interval.
+import { isDeviceId, recordHeartbeats } from "@proviso/core";
+import type { Database } from "@proviso/db";
+import type { Metrics } from "./metrics";
+
+export const HEARTBEAT_TOPIC = "proviso/v1/devices/+/heartbeat";
+
+export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs = 1_000) {
+  let pending = new Set<string>();
+  let flushing: Promise<void> = Promise.resolve();
+
+  const flush = () => {
+    flushing = flushing.then(async () => {
+      if (pending.size === 0) return;
+      const batch = [...pending];
+      pending = new Set();
+      try {
+        await recordHeartbeats(db, batch, new Date());
+      } catch (err) {
+        // Keep the batch for the next flush: a database restart must not lose what arrived.
+        for (const id of batch) pending.add(id);
+        console.error(`heartbeat batch not written (${batch.length} devices): ${(err as Error).message}`);
+      }
+    });
+    return flushing;
+  };
+  const timer = setInterval(flush, intervalMs);
+
+  return {
+    /** Handles one MQTT message on `proviso/v1/devices/{id}/heartbeat`. */
+    accept(topic: string) {
+      const deviceId = topic.split("/")[3] ?? "";
+      if (!isDeviceId(deviceId)) {
+        metrics.heartbeats.inc({ result: "rejected" });
+        return;
+      }
+      metrics.heartbeats.inc({ result: "accepted" });
+      pending.add(deviceId);
+    },
+    async stop() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}

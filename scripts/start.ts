@@ -1,0 +1,183 @@
+// `npm start`: the whole product on embedded defaults (or on DATABASE_URL / MQTT_URL when set).
+// Starts the database, applies migrations, seeds the demo once, starts the broker, worker, partner
+// sandbox, web app and device simulator, prints where everything is, and stops it all on Ctrl-C.
+import { ConfigError, loadRuntimeConfig, redactUrl } from "@proviso/config";
+import { createDb, migrate, waitForDatabase } from "@proviso/db";
+import { DEMO_LOGINS, DEMO_PASSWORD, seed } from "@proviso/seed";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { assertPortFree } from "./lib/ports";
+import { startChild, waitForHttp, type Child } from "./lib/processes";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const children: Child[] = [];
+let shuttingDown = false;
+/** Until everything is up, start-up code handles a child's failure itself (with its own message). */
+let started = false;
+
+function fail(message: string): never {
+  console.error(`proviso: ${message}`);
+  process.exit(2);
+}
+
+async function main() {
+  let cfg;
+  try {
+    cfg = loadRuntimeConfig(process.env);
+  } catch (err) {
+    fail(err instanceof ConfigError ? err.message : String(err));
+  }
+  const dataDir = path.resolve(root, cfg.PROVISO_DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  if (!fs.existsSync(path.join(root, "apps/web/.next/BUILD_ID"))) {
+    fail("the web app is not built: run `npm run build` (or use `npm start`, which builds first)");
+  }
+  const ports: [number, string, string, string?][] = [
+    [cfg.WEB_PORT, "web", "WEB_PORT", "localhost"],
+    [cfg.WORKER_PORT, "worker", "WORKER_PORT"],
+    [cfg.SANDBOX_PORT, "partner sandbox", "SANDBOX_PORT"],
+  ];
+  if (cfg.embeddedDatabase) ports.push([cfg.PGLITE_PORT, "embedded database", "PGLITE_PORT"]);
+  if (cfg.embeddedBroker) ports.push([cfg.MQTT_PORT, "embedded MQTT broker", "MQTT_PORT"]);
+  for (const [port, what, envVar, host] of ports) {
+    await assertPortFree(port, what, envVar, host).catch((err: Error) => fail(err.message));
+  }
+
+  const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: cfg.databaseUrl,
+    MQTT_URL: cfg.mqttUrl,
+    AUTH_SECRET: authSecret,
+    PROVISO_DATA_DIR: dataDir,
+    WEB_PORT: String(cfg.WEB_PORT),
+    WORKER_PORT: String(cfg.WORKER_PORT),
+    SANDBOX_PORT: String(cfg.SANDBOX_PORT),
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  const tsNode = (name: string, file: string, env = childEnv) =>
+    spawnTracked(name, process.execPath, ["--import", "tsx", path.join(root, file)], { env, cwd: root });
+
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  // 1. The database.
+  if (cfg.embeddedDatabase) {
+    const db = tsNode("db", "packages/embedded/src/bin/pglite-server.ts", {
+      ...childEnv,
+      PGLITE_DATA_DIR: path.join(dataDir, "pglite"),
+      PGLITE_PORT: String(cfg.PGLITE_PORT),
+    });
+    await db.ready.catch(() => shutdown(2));
+  } else {
+    await waitForDatabase(cfg.databaseUrl).catch((err: Error) => fail(err.message));
+  }
+
+  // 2. Migrations and the demo data (once).
+  const handle = createDb(cfg.databaseUrl, { max: 2, applicationName: "proviso-launcher" });
+  try {
+    await migrate(handle.db);
+    const result = await seed(handle.db);
+    console.log(
+      result.skipped
+        ? `[setup] demo data already present (${result.homes} homes, ${result.devices} devices)`
+        : `[setup] seeded demo data: ${result.homes} homes, ${result.devices} devices`,
+    );
+  } catch (err) {
+    await handle.close();
+    await shutdown(2, `database setup failed: ${(err as Error).message.split("\n")[0]}`);
+  }
+  await handle.close();
+
+  // 3. The broker.
+  if (cfg.embeddedBroker) {
+    const broker = tsNode("mqtt", "packages/embedded/src/bin/mqtt-broker.ts", {
+      ...childEnv,
+      MQTT_PORT: String(cfg.MQTT_PORT),
+    });
+    await broker.ready.catch(() => shutdown(2));
+  }
+
+  // 4. The services.
+  const worker = tsNode("worker", "apps/worker/src/main.ts");
+  const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts");
+  const web = spawnTracked("web", process.execPath, [path.join(root, "apps/web/server.mjs")], {
+    env: { ...childEnv, NODE_ENV: "production" },
+    cwd: path.join(root, "apps/web"),
+  });
+  try {
+    await Promise.all([
+      waitForHttp(`${cfg.urls.worker}/healthz`, worker),
+      waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox),
+      waitForHttp(`${cfg.urls.web}/sign-in`, web),
+    ]);
+  } catch (err) {
+    await shutdown(1, (err as Error).message);
+  }
+  tsNode("simulator", "apps/simulator/src/main.ts");
+  started = true;
+
+  const line = "─".repeat(64);
+  console.log(
+    [
+      "",
+      line,
+      ` Proviso is running`,
+      `   web              ${cfg.urls.web}`,
+      `   worker           ${cfg.urls.worker}/healthz  ·  /metrics`,
+      `   partner sandbox  ${cfg.urls.sandbox}/__sandbox/messages`,
+      `   database         ${cfg.embeddedDatabase ? `embedded PGlite (${path.join(dataDir, "pglite")})` : redactUrl(cfg.databaseUrl)}`,
+      `   MQTT             ${cfg.embeddedBroker ? `embedded broker (${cfg.mqttUrl})` : redactUrl(cfg.mqttUrl)}`,
+      "",
+      ` Demo logins (password: ${DEMO_PASSWORD})`,
+      `   homeowner        ${DEMO_LOGINS.homeowner}`,
+      `   partner manager  ${DEMO_LOGINS.partner_manager}`,
+      `   legal            ${DEMO_LOGINS.legal}`,
+      `   partner (Alexa)  ${DEMO_LOGINS.partner}`,
+      "",
+      " Ctrl-C stops everything.",
+      line,
+      "",
+    ].join("\n"),
+  );
+}
+
+function spawnTracked(name: string, cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }) {
+  const child = startChild(name, cmd, args, {
+    ...opts,
+    onUnexpectedExit: (code) => {
+      if (started) void shutdown(1, `${name} exited unexpectedly (code ${code})`);
+    },
+  });
+  children.push(child);
+  return child;
+}
+
+/** Stops the services first and the database last, so nothing writes to a closed database. */
+async function shutdown(code: number, reason?: string): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    if (reason) console.error(`proviso: ${reason}`);
+    if (started) console.log("[proviso] stopping…");
+    const order = ["simulator", "web", "worker", "sandbox", "mqtt", "db"];
+    const byOrder = [...children].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    const services = byOrder.filter((c) => c.name !== "db" && c.name !== "mqtt");
+    await Promise.all(services.map((c) => c.stop()));
+    for (const c of byOrder.filter((c) => c.name === "mqtt" || c.name === "db")) await c.stop();
+    if (started) console.log("[proviso] stopped");
+    process.exit(code);
+  }
+  return new Promise<never>(() => {});
+}
+
+function loadOrCreateSecret(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const secret = randomBytes(48).toString("base64url");
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+main().catch((err: Error) => shutdown(1, err.message.split("\n")[0]));
