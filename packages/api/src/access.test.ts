@@ -1,0 +1,92 @@
+// The authorisation matrix, walked from the router itself: every procedure is called as every role
+// and signed out, and must answer exactly as the ACCESS table says.
+import type { SessionUser } from "@proviso/auth";
+import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { ROLES, type Role } from "@proviso/domain";
+import { DEMO_LOGINS, seed, stableId } from "@proviso/seed";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCESS, rolesAllowed } from "./access";
+import { appRouter, createCaller } from "./root";
+import { createContext } from "./trpc";
+
+let t: TestDatabase;
+const users = {} as Record<Role, SessionUser>;
+
+async function userByEmail(email: string): Promise<SessionUser> {
+  const { rows } = await t.pool.query(
+    "select id, email, name, role, partner_id as \"partnerId\" from users where email = $1",
+    [email],
+  );
+  if (!rows[0]) throw new Error(`no user ${email}`);
+  return rows[0];
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seed(t.db, { homes: 6, now: new Date("2026-11-24T00:00:00Z") });
+  for (const role of ROLES) users[role] = await userByEmail(DEMO_LOGINS[role]);
+});
+afterAll(async () => t?.drop());
+
+const routerPaths = Object.keys(appRouter._def.procedures).sort();
+
+async function call(path: string, user: SessionUser | null): Promise<TRPCError["code"] | "OK"> {
+  const caller = createCaller(createContext({ db: t.db, user })) as unknown as Record<string, unknown>;
+  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+  try {
+    await (fn as (input?: unknown) => Promise<unknown>)(undefined);
+    return "OK";
+  } catch (err) {
+    if (err instanceof TRPCError) return err.code;
+    throw err;
+  }
+}
+
+describe("authorisation matrix", () => {
+  it("lists every procedure of the router, and nothing else", () => {
+    expect(routerPaths).toEqual(Object.keys(ACCESS).sort());
+  });
+
+  const callers: (Role | "signed out")[] = [...ROLES, "signed out"];
+  it.each(routerPaths.flatMap((path) => callers.map((who) => [path, who] as const)))(
+    "%s as %s",
+    async (path, who) => {
+      const user = who === "signed out" ? null : users[who];
+      const access = ACCESS[path as keyof typeof ACCESS];
+      const result = await call(path, user);
+      if (rolesAllowed(access, user?.role ?? null)) {
+        expect(["UNAUTHORIZED", "FORBIDDEN"]).not.toContain(result);
+      } else {
+        expect(result).toBe(user ? "FORBIDDEN" : "UNAUTHORIZED");
+      }
+    },
+  );
+});
+
+describe("tenancy", () => {
+  it("shows a partner's staff only their own partner's agreements and demands", async () => {
+    const google = await userByEmail("google@partners.proviso.test");
+    const overview = await createCaller(createContext({ db: t.db, user: google })).partnerPortal.overview();
+    expect(overview.partner.id).toBe("google-home");
+    expect(overview.versions.every((v) => v.title.startsWith("Google"))).toBe(true);
+    expect(overview.demands).toHaveLength(1);
+    // Drafts are the maker's own business until submitted.
+    expect(overview.versions.some((v) => v.status === "draft")).toBe(false);
+  });
+
+  it("shows a homeowner only the homes they belong to", async () => {
+    const homes = await createCaller(createContext({ db: t.db, user: users.homeowner })).home.overview();
+    expect(homes.map((h) => h.id)).toEqual([stableId("home:0")]);
+    const other = await userByEmail("owner3@homes.proviso.test");
+    const theirs = await createCaller(createContext({ db: t.db, user: other })).home.overview();
+    expect(theirs.map((h) => h.id)).toEqual([stableId("home:3")]);
+  });
+
+  it("treats a partner session without a partner as forbidden, not as every partner", async () => {
+    const broken = { ...users.partner, partnerId: null };
+    await expect(
+      createCaller(createContext({ db: t.db, user: broken })).partnerPortal.overview(),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
