@@ -67,14 +67,29 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-const alive = (pid: number) => {
+/** A process still running (a zombie waiting to be reaped has already stopped). */
+function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
-};
+}
+
+function describeProcess(pid: number): string {
+  try {
+    return `${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 160)}`;
+  } catch {
+    return `${pid}: (gone)`;
+  }
+}
+
+async function survivors(pids: number[], graceMs = 5_000): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive).map(describeProcess);
+}
 
 describe("npm start", () => {
   it("starts everything, prints the logins, and Ctrl-C leaves nothing behind", async () => {
@@ -95,8 +110,7 @@ describe("npm start", () => {
     expect(pids.length).toBeGreaterThanOrEqual(6);
     process.kill(-run.proc.pid!, "SIGINT"); // what Ctrl-C in a terminal sends
     expect(await run.exit).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await survivors(pids)).toEqual([]);
     expect(run.output()).toContain("database closed cleanly");
   }, 240_000);
 
