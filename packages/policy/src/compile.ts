@@ -1,0 +1,214 @@
+// Compiles a snapshot into indexed structures so that each decision is a handful of lookups:
+// homes, partners and categories become small integers; consents and links live in typed arrays.
+import type { DecisionReason, DeliveryMode, Minimisation } from "@proviso/domain";
+import { REASON } from "./reasons";
+import type { PolicySnapshot, SnapshotCertification, SnapshotSuspension } from "./types";
+
+export const MODE_BIT: Record<DeliveryMode, number> = { on_request: 1, proactive: 2 };
+
+/** Consent modes as stored in the typed array (0: no consent row). */
+export const CONSENT = { none: 0, off: 1, on_request: 2, proactive: 3 } as const;
+/** Link states as stored in the typed array (0: no link). */
+export const LINK = { none: 0, active: 1, revoked: 2, unlinked: 3 } as const;
+
+export interface CompiledShare {
+  clauseKeys: string[];
+  modes: number;
+  purposes: Set<string>;
+  minimisation: Minimisation;
+  hasMinimisation: boolean;
+  minIntervalMs: number;
+  optInRequired: boolean;
+  requiresCertification: string[];
+  /** Precomputed, shared reason objects (never mutated). */
+  allowed: DecisionReason[];
+  modeNotAgreed: DecisionReason;
+  purposeNotAgreed: DecisionReason;
+  certificationRequired: DecisionReason;
+  minInterval: DecisionReason;
+  nothingLeft: DecisionReason;
+  rounded: DecisionReason;
+  dropped: DecisionReason;
+}
+
+export interface CompiledCertRule {
+  programme: string;
+  models: Set<string>;
+  lapsed: DecisionReason;
+  withdrawsFromDiscovery: boolean;
+}
+
+export interface CompiledVersion {
+  versionId: string;
+  version: number;
+  effectiveFrom: number;
+  endsAt: number;
+  shares: Map<string, CompiledShare>;
+  certRules: CompiledCertRule[];
+  categoryNotCovered: DecisionReason;
+}
+
+export interface CompiledPartner {
+  index: number;
+  /** Newest effective date first. */
+  versions: CompiledVersion[];
+  suspensions: SnapshotSuspension[];
+}
+
+export interface CompiledPolicy {
+  partners: Map<string, CompiledPartner>;
+  homeIndex: Map<string, number>;
+  categoryIndex: Map<string, number>;
+  partnerCount: number;
+  categoryCount: number;
+  consentMode: Uint8Array;
+  consentVersion: Int32Array;
+  linkStatus: Uint8Array;
+  /** model → programme → certification. */
+  certifications: Map<string, Map<string, SnapshotCertification>>;
+}
+
+const freeze = <T extends object>(o: T): T => Object.freeze(o);
+
+export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
+  const partners = new Map<string, CompiledPartner>();
+  const partnerOf = (id: string) => {
+    let p = partners.get(id);
+    if (!p) partners.set(id, (p = { index: partners.size, versions: [], suspensions: [] }));
+    return p;
+  };
+  const categoryIndex = new Map<string, number>();
+  const categoryOf = (key: string) => {
+    let c = categoryIndex.get(key);
+    if (c === undefined) categoryIndex.set(key, (c = categoryIndex.size));
+    return c;
+  };
+
+  for (const v of snapshot.versions) {
+    const partner = partnerOf(v.partnerId);
+    const shares = new Map<string, CompiledShare>();
+    const certRules: CompiledCertRule[] = [];
+    for (const { clauseKey, terms } of v.clauses) {
+      if (terms.kind === "data_share") {
+        categoryOf(terms.category);
+        const ref = { agreementVersionId: v.versionId, clauseKey };
+        const existing = shares.get(terms.category);
+        if (!existing) {
+          const minimisation = { ...terms.minimisation };
+          shares.set(terms.category, {
+            clauseKeys: [clauseKey],
+            modes: terms.modes.reduce((m, mode) => m | MODE_BIT[mode], 0),
+            purposes: new Set(terms.purposes),
+            minimisation,
+            hasMinimisation: false,
+            minIntervalMs: 0,
+            optInRequired: terms.optInRequired,
+            requiresCertification: terms.requiresCertification ? [terms.requiresCertification] : [],
+            allowed: [],
+            modeNotAgreed: freeze({ code: REASON.MODE_NOT_AGREED, ...ref }),
+            purposeNotAgreed: freeze({ code: REASON.PURPOSE_NOT_AGREED, ...ref }),
+            certificationRequired: freeze({ code: REASON.CERTIFICATION_REQUIRED, ...ref }),
+            minInterval: freeze({ code: REASON.MIN_INTERVAL, ...ref }),
+            nothingLeft: freeze({ code: REASON.NOTHING_LEFT_TO_SEND, ...ref }),
+            rounded: freeze({ code: REASON.ROUNDED, ...ref }),
+            dropped: freeze({ code: REASON.PROPERTIES_DROPPED, ...ref }),
+          });
+        } else {
+          // Several clauses on one category: each grants its modes and purposes; the strictest
+          // minimisation of any of them applies.
+          existing.clauseKeys.push(clauseKey);
+          for (const mode of terms.modes) existing.modes |= MODE_BIT[mode];
+          for (const p of terms.purposes) existing.purposes.add(p);
+          existing.optInRequired ||= terms.optInRequired;
+          if (terms.requiresCertification) existing.requiresCertification.push(terms.requiresCertification);
+          const m = existing.minimisation;
+          const n = terms.minimisation;
+          if (n.roundTo !== undefined) m.roundTo = Math.max(m.roundTo ?? 0, n.roundTo);
+          if (n.minIntervalSeconds !== undefined) {
+            m.minIntervalSeconds = Math.max(m.minIntervalSeconds ?? 0, n.minIntervalSeconds);
+          }
+          if (n.dropProperties?.length) m.dropProperties = [...new Set([...(m.dropProperties ?? []), ...n.dropProperties])];
+        }
+      } else if (terms.kind === "certification_requirement" && terms.consequence !== "none") {
+        certRules.push({
+          programme: terms.programme,
+          models: new Set(terms.models),
+          lapsed: freeze({
+            code: REASON.CERTIFICATION_LAPSED,
+            agreementVersionId: v.versionId,
+            clauseKey,
+            detail: `${terms.programme}: ${terms.consequence}`,
+          }),
+          withdrawsFromDiscovery: terms.consequence === "withdraw_from_discovery",
+        });
+      }
+    }
+    for (const share of shares.values()) {
+      const m = share.minimisation;
+      share.hasMinimisation = Boolean(m.roundTo) || Boolean(m.dropProperties?.length);
+      share.minIntervalMs = (m.minIntervalSeconds ?? 0) * 1000;
+      share.allowed = share.clauseKeys.map((clauseKey) =>
+        freeze({ code: REASON.ALLOWED_BY_CLAUSE, agreementVersionId: v.versionId, clauseKey }),
+      );
+    }
+    partner.versions.push({
+      versionId: v.versionId,
+      version: v.version,
+      effectiveFrom: v.effectiveFrom,
+      endsAt: v.endsAt ?? Number.POSITIVE_INFINITY,
+      shares,
+      certRules,
+      categoryNotCovered: freeze({ code: REASON.CATEGORY_NOT_COVERED, agreementVersionId: v.versionId }),
+    });
+  }
+  for (const p of partners.values()) p.versions.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);
+  for (const s of snapshot.suspensions ?? []) partnerOf(s.partnerId).suspensions.push(s);
+
+  const homeIndex = new Map<string, number>();
+  const homeOf = (id: string) => {
+    let h = homeIndex.get(id);
+    if (h === undefined) homeIndex.set(id, (h = homeIndex.size));
+    return h;
+  };
+  for (const l of snapshot.links) (partnerOf(l.partnerId), homeOf(l.homeId));
+  for (const c of snapshot.consents) (partnerOf(c.partnerId), homeOf(c.homeId), categoryOf(c.category));
+
+  const partnerCount = partners.size;
+  const categoryCount = Math.max(1, categoryIndex.size);
+  const slots = homeIndex.size * partnerCount;
+  const linkStatus = new Uint8Array(slots);
+  for (const l of snapshot.links) {
+    linkStatus[homeIndex.get(l.homeId)! * partnerCount + partners.get(l.partnerId)!.index] = LINK[l.status];
+  }
+  const consentMode = new Uint8Array(slots * categoryCount);
+  const consentVersion = new Int32Array(slots * categoryCount);
+  for (const c of snapshot.consents) {
+    const i =
+      (homeIndex.get(c.homeId)! * partnerCount + partners.get(c.partnerId)!.index) * categoryCount +
+      categoryIndex.get(c.category)!;
+    // The snapshot holds current consents; should it hold several, the newest version wins.
+    if (c.version >= consentVersion[i]!) {
+      consentMode[i] = CONSENT[c.mode];
+      consentVersion[i] = c.version;
+    }
+  }
+
+  const certifications = new Map<string, Map<string, SnapshotCertification>>();
+  for (const cert of snapshot.certifications) {
+    let byProgramme = certifications.get(cert.modelKey);
+    if (!byProgramme) certifications.set(cert.modelKey, (byProgramme = new Map()));
+    byProgramme.set(cert.programmeKey, cert);
+  }
+
+  return {
+    partners,
+    homeIndex,
+    categoryIndex,
+    partnerCount,
+    categoryCount,
+    consentMode,
+    consentVersion,
+    linkStatus,
+    certifications,
+  };
+}

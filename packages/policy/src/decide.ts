@@ -1,0 +1,149 @@
+// decideShare: one piece of data, one partner, one mode → send / withhold / send transformed, with
+// every reason. Nothing leaves without all of: a link that is active, a clause in force that allows
+// the category in this mode for this purpose, the homeowner's consent for it, and no certification
+// or suspension rule against it. The most restrictive rule wins.
+import type { DecisionReason } from "@proviso/domain";
+import { CONSENT, LINK, MODE_BIT, type CompiledPartner, type CompiledPolicy, type CompiledVersion } from "./compile";
+import { applyMinimisation } from "./minimise";
+import { REASON } from "./reasons";
+import type { ShareDecision, ShareRequest, SnapshotCertification } from "./types";
+
+const R = (code: string): DecisionReason => Object.freeze({ code });
+const LINK_MISSING = R(REASON.LINK_MISSING);
+const LINK_REVOKED = R(REASON.LINK_REVOKED);
+const LINK_UNLINKED = R(REASON.LINK_UNLINKED);
+const NO_AGREEMENT = R(REASON.NO_AGREEMENT_IN_FORCE);
+const NO_CLAUSE_KEYS: readonly string[] = Object.freeze([]);
+
+/** The version in force for a partner at `at`: the newest whose window contains it. */
+export function versionInForce(partner: CompiledPartner | undefined, at: number): CompiledVersion | null {
+  if (!partner) return null;
+  for (const v of partner.versions) if (v.effectiveFrom <= at && at < v.endsAt) return v;
+  return null;
+}
+
+export function isCertified(cert: SnapshotCertification | undefined, at: number): boolean {
+  return cert !== undefined && cert.status === "certified" && (cert.validUntil === null || at < cert.validUntil);
+}
+
+/** Expired or revoked (a pending certification has not lapsed: it never held). */
+export function hasLapsed(cert: SnapshotCertification | undefined, at: number): boolean {
+  if (!cert) return false;
+  if (cert.status === "expired" || cert.status === "revoked") return true;
+  return cert.status === "certified" && cert.validUntil !== null && at >= cert.validUntil;
+}
+
+export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
+  const partner = policy.partners.get(req.partnerId);
+  const home = policy.homeIndex.get(req.homeId);
+  const slot = partner !== undefined && home !== undefined ? home * policy.partnerCount + partner.index : -1;
+  let withheld: DecisionReason[] | null = null;
+  const withhold = (r: DecisionReason) => (withheld ??= []).push(r);
+
+  // 1. The link between this home and this partner.
+  const link = slot >= 0 ? policy.linkStatus[slot]! : LINK.none;
+  if (link !== LINK.active) withhold(link === LINK.revoked ? LINK_REVOKED : link === LINK.unlinked ? LINK_UNLINKED : LINK_MISSING);
+
+  // 2. The agreement in force and its clause for this category.
+  const version = versionInForce(partner, req.at);
+  const share = version ? version.shares.get(req.category) : undefined;
+  if (!version) withhold(NO_AGREEMENT);
+  else if (!share) withhold(version.categoryNotCovered);
+  else {
+    if ((share.modes & MODE_BIT[req.mode]) === 0) withhold(share.modeNotAgreed);
+    if (!share.purposes.has(req.purpose)) withhold(share.purposeNotAgreed);
+    if (share.requiresCertification.length > 0) {
+      const certs = policy.certifications.get(req.modelKey);
+      for (const programme of share.requiresCertification) {
+        if (!isCertified(certs?.get(programme), req.at)) {
+          withhold(share.certificationRequired);
+          break;
+        }
+      }
+    }
+  }
+  // 3. What the agreement says happens to a model whose certification has lapsed.
+  if (version && version.certRules.length > 0) {
+    const certs = policy.certifications.get(req.modelKey);
+    for (const rule of version.certRules) {
+      if (rule.models.has(req.modelKey) && hasLapsed(certs?.get(rule.programme), req.at)) withhold(rule.lapsed);
+    }
+  }
+
+  // 4. The homeowner's consent (no row means off: privacy by default).
+  const category = policy.categoryIndex.get(req.category);
+  const ci = slot >= 0 && category !== undefined ? slot * policy.categoryCount + category : -1;
+  const consent = ci >= 0 ? policy.consentMode[ci]! : CONSENT.none;
+  const consentVersion = consent !== CONSENT.none ? policy.consentVersion[ci]! : null;
+  let consentReason: DecisionReason;
+  if (consent === CONSENT.none) {
+    if (share && !share.optInRequired && req.mode === "on_request") consentReason = R(REASON.CONSENT_NOT_REQUIRED);
+    else withhold((consentReason = R(REASON.CONSENT_MISSING)));
+  } else if (consent === CONSENT.off) {
+    withhold((consentReason = { code: REASON.CONSENT_OFF, consentVersion: consentVersion! }));
+  } else if (consent === CONSENT.on_request && req.mode === "proactive") {
+    withhold((consentReason = { code: REASON.CONSENT_ON_REQUEST_ONLY, consentVersion: consentVersion! }));
+  } else {
+    consentReason = { code: REASON.CONSENT_GRANTS, consentVersion: consentVersion! };
+  }
+
+  // 5. Suspensions.
+  if (partner && partner.suspensions.length > 0) {
+    for (const s of partner.suspensions) {
+      if ((s.category === null || s.category === req.category) && s.from <= req.at && (s.until === null || req.at < s.until)) {
+        withhold({ code: REASON.PARTNER_SUSPENDED, detail: s.reason });
+        break;
+      }
+    }
+  }
+
+  const agreementVersionId = version ? version.versionId : null;
+  const clauseKeys = share ? share.clauseKeys : NO_CLAUSE_KEYS;
+  if (withheld) return { outcome: "withhold", properties: null, reasons: withheld, agreementVersionId, clauseKeys, consentVersion };
+
+  // 6. Allowed: the clause's minimisation decides what actually goes.
+  const s = share!;
+  if (req.mode === "proactive" && s.minIntervalMs > 0 && req.lastSentAt != null && req.at - req.lastSentAt < s.minIntervalMs) {
+    return { outcome: "withhold", properties: null, reasons: [s.minInterval], agreementVersionId, clauseKeys, consentVersion };
+  }
+  if (s.hasMinimisation) {
+    const m = applyMinimisation(req.properties, s.minimisation)!;
+    if (Object.keys(m.properties).length === 0) {
+      return { outcome: "withhold", properties: null, reasons: [s.nothingLeft], agreementVersionId, clauseKeys, consentVersion };
+    }
+    if (m.rounded || m.dropped) {
+      const reasons = [...s.allowed, consentReason!];
+      if (m.rounded) reasons.push(s.rounded);
+      if (m.dropped) reasons.push(s.dropped);
+      return { outcome: "transform", properties: m.properties, reasons, agreementVersionId, clauseKeys, consentVersion };
+    }
+  }
+  return {
+    outcome: "send",
+    properties: req.properties,
+    reasons: s.allowed.length === 1 ? [s.allowed[0]!, consentReason!] : [...s.allowed, consentReason!],
+    agreementVersionId,
+    clauseKeys,
+    consentVersion,
+  };
+}
+
+/** Whether a partner may list this model at all (a lapsed certification can withdraw it). */
+export function isDiscoverable(policy: CompiledPolicy, partnerId: string, modelKey: string, at: number): boolean {
+  const version = versionInForce(policy.partners.get(partnerId), at);
+  if (!version) return false;
+  const certs = policy.certifications.get(modelKey);
+  return !version.certRules.some(
+    (r) => r.withdrawsFromDiscovery && r.models.has(modelKey) && hasLapsed(certs?.get(r.programme), at),
+  );
+}
+
+/** The modes the agreement in force allows for a category (what a homeowner may choose from). */
+export function agreedModes(policy: CompiledPolicy, partnerId: string, category: string, at: number) {
+  const share = versionInForce(policy.partners.get(partnerId), at)?.shares.get(category);
+  if (!share) return { modes: [] as ("on_request" | "proactive")[], clauseKeys: [] as string[], versionId: null };
+  const modes: ("on_request" | "proactive")[] = [];
+  if (share.modes & MODE_BIT.on_request) modes.push("on_request");
+  if (share.modes & MODE_BIT.proactive) modes.push("proactive");
+  return { modes, clauseKeys: share.clauseKeys, versionId: versionInForce(policy.partners.get(partnerId), at)!.versionId };
+}

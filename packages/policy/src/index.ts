@@ -1,0 +1,6 @@
+export * from "./types";
+export { REASON, WITHHOLDING_CODES, type ReasonCode } from "./reasons";
+export { compileSnapshot, type CompiledPolicy } from "./compile";
+export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed } from "./decide";
+export { applyMinimisation, roundTo } from "./minimise";
+export { describeMode, explainForHomeowner, explainForLegal, type ExplainContext } from "./explain";

@@ -1,0 +1,185 @@
+// Property-based: the engine and the naive reference agree on random snapshots and requests.
+// 1,000 snapshots × 100 requests = 100,000 decisions compared per run.
+import type { ClauseTerms } from "@proviso/domain";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compileSnapshot } from "./compile";
+import { decideShare } from "./decide";
+import type { PolicySnapshot, ShareRequest } from "./types";
+import { naiveDecide } from "./__tests__/naive-reference";
+import { ADS, DAY, FULFIL, LOCK, NOW, OCC, T } from "./__tests__/fixtures";
+
+const PARTNERS = ["alexa", "google"];
+const HOMES = ["h1", "h2", "h3"];
+const CATEGORIES = [T, LOCK, OCC];
+const MODELS = ["m1", "m2"];
+const PROGRAMMES = ["p1", "p2"];
+const PURPOSES = [FULFIL, ADS, "functional.service.automation"];
+const TIMES = [-3, -2, -1, 0, 1, 2, 3].map((k) => NOW + k * DAY);
+
+const subset = <T>(items: T[]) => fc.subarray(items, { minLength: 1 });
+const time = fc.constantFrom(...TIMES);
+
+const minimisation = fc.record(
+  {
+    roundTo: fc.constantFrom(0.5, 1, 2),
+    minIntervalSeconds: fc.constantFrom(60, 300),
+    dropProperties: fc.subarray(["temperature", "note"]),
+  },
+  { requiredKeys: [] },
+);
+
+const dataShare: fc.Arbitrary<ClauseTerms> = fc.record({
+  kind: fc.constant("data_share" as const),
+  category: fc.constantFrom(...CATEGORIES),
+  modes: subset(["on_request", "proactive"] as ("on_request" | "proactive")[]),
+  purposes: fc.tuple(subset(PURPOSES), fc.boolean()).map(([ps, fulfil]) => (fulfil && !ps.includes(FULFIL) ? [FULFIL, ...ps] : ps)),
+  retentionDays: fc.constant(30),
+  minimisation,
+  optInRequired: fc.boolean(),
+  requiresCertification: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constantFrom(...PROGRAMMES) },
+  ),
+}).map((t) => {
+  const { requiresCertification, ...rest } = t;
+  return (requiresCertification ? { ...rest, requiresCertification } : rest) as ClauseTerms;
+});
+
+const certRequirement: fc.Arbitrary<ClauseTerms> = fc.record({
+  kind: fc.constant("certification_requirement" as const),
+  programme: fc.constantFrom(...PROGRAMMES),
+  models: subset(MODELS),
+  demands: fc.constant({ categories: [T], mode: "proactive" as const }),
+  consequence: fc.constantFrom("withdraw_from_discovery", "suspend_sharing", "none") as fc.Arbitrary<
+    "withdraw_from_discovery" | "suspend_sharing" | "none"
+  >,
+});
+
+const versionShape = fc.record({
+  version: fc.integer({ min: 1, max: 3 }),
+  effectiveFrom: fc.oneof({ weight: 3, arbitrary: fc.constant(NOW - 10 * DAY) }, { weight: 2, arbitrary: time }),
+  length: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }) }),
+  clauses: fc.array(fc.oneof({ weight: 5, arbitrary: dataShare }, { weight: 1, arbitrary: certRequirement }), {
+    minLength: 1,
+    maxLength: 6,
+  }),
+});
+
+/** Each partner gets zero to three versions, most often one in force now. */
+const versions = fc
+  .tuple(...PARTNERS.map((partnerId) =>
+    fc.array(versionShape, { minLength: 0, maxLength: 3 }).map((vs) => vs.map((v) => ({ ...v, partnerId }))),
+  ))
+  .map((perPartner) =>
+    perPartner.flat().map((v, i) => ({
+      versionId: `v${i}`,
+      partnerId: v.partnerId,
+      version: v.version,
+      effectiveFrom: v.effectiveFrom,
+      endsAt: v.length === null ? null : v.effectiveFrom + v.length * DAY,
+      clauses: v.clauses.map((terms, k) => ({ clauseKey: `${k + 1}.1`, terms })),
+    })),
+  );
+
+const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc.record({
+  versions,
+  consents: fc.uniqueArray(
+    fc.record({
+      homeId: fc.constantFrom(...HOMES),
+      partnerId: fc.constantFrom(...PARTNERS),
+      category: fc.constantFrom(...CATEGORIES),
+      mode: fc.constantFrom("off", "on_request", "proactive", "proactive", "proactive") as fc.Arbitrary<
+        "off" | "on_request" | "proactive"
+      >,
+      version: fc.integer({ min: 1, max: 5 }),
+    }),
+    { selector: (c) => `${c.homeId}|${c.partnerId}|${c.category}`, minLength: 6, maxLength: 18 },
+  ),
+  links: fc.uniqueArray(
+    fc.record({
+      homeId: fc.constantFrom(...HOMES),
+      partnerId: fc.constantFrom(...PARTNERS),
+      status: fc.constantFrom("active", "active", "active", "active", "revoked", "unlinked") as fc.Arbitrary<
+        "active" | "revoked" | "unlinked"
+      >,
+    }),
+    { selector: (l) => `${l.homeId}|${l.partnerId}`, minLength: 5, maxLength: 6 },
+  ),
+  certifications: fc.uniqueArray(
+    fc.record({
+      modelKey: fc.constantFrom(...MODELS),
+      programmeKey: fc.constantFrom(...PROGRAMMES),
+      status: fc.constantFrom("certified", "pending", "expired", "revoked") as fc.Arbitrary<
+        "certified" | "pending" | "expired" | "revoked"
+      >,
+      validUntil: fc.option(time, { nil: null }),
+    }),
+    { selector: (c) => `${c.modelKey}|${c.programmeKey}`, maxLength: 4 },
+  ),
+  suspensions: fc.array(
+    fc.record({
+      partnerId: fc.constantFrom(...PARTNERS),
+      category: fc.option(fc.constantFrom(...CATEGORIES), { nil: null }),
+      from: time,
+      until: fc.option(time, { nil: null }),
+      reason: fc.constant("paused"),
+    }),
+    { maxLength: 1 },
+  ).chain((list) => fc.constantFrom(list, [], [], [])),
+});
+
+const anyRequest: fc.Arbitrary<ShareRequest> = fc.record({
+  partnerId: fc.constantFrom(...PARTNERS, "smartthings"),
+  homeId: fc.constantFrom(...HOMES, "h9"),
+  modelKey: fc.constantFrom(...MODELS),
+  category: fc.constantFrom(...CATEGORIES, "user.device.sensor.humidity"),
+  mode: fc.constantFrom("on_request", "proactive") as fc.Arbitrary<"on_request" | "proactive">,
+  purpose: fc.constantFrom(...PURPOSES),
+  at: fc.oneof(time, fc.integer({ min: -3 * 24, max: 3 * 24 }).map((h) => NOW + h * 3_600_000)),
+  properties: fc.oneof(
+    fc.integer({ min: -100, max: 400 }).map((x) => ({ temperature: x / 10 })),
+    fc.integer({ min: -100, max: 400 }).map((x) => ({ temperature: x / 10, note: "n" })),
+    fc.constant({ lockState: "LOCKED" }),
+    fc.constant({}),
+  ),
+  lastSentAt: fc.option(fc.integer({ min: 0, max: 600 }).map((s) => NOW - s * 1000), { nil: null }),
+});
+
+/** Mostly requests for what the snapshot has links and consents for, so every outcome is reached. */
+function requestsFor(snapshot: PolicySnapshot): fc.Arbitrary<ShareRequest[]> {
+  const aimed =
+    snapshot.consents.length === 0
+      ? anyRequest
+      : fc
+          .tuple(anyRequest, fc.constantFrom(...snapshot.consents), fc.constantFrom(FULFIL, FULFIL, FULFIL, ADS))
+          .map(([r, c, purpose]) => ({ ...r, homeId: c.homeId, partnerId: c.partnerId, category: c.category, purpose }));
+  return fc.array(fc.oneof({ weight: 4, arbitrary: aimed }, { weight: 1, arbitrary: anyRequest }), {
+    minLength: 100,
+    maxLength: 100,
+  });
+}
+
+describe("engine vs naive reference", () => {
+  it("agrees on 100,000 random decisions", () => {
+    let compared = 0;
+    const outcomes: Record<string, number> = { send: 0, withhold: 0, transform: 0 };
+    fc.assert(
+      fc.property(snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)), ([snapshot, requests]) => {
+        const policy = compileSnapshot(snapshot);
+        for (const req of requests) {
+          const engine = decideShare(policy, req);
+          expect(engine).toEqual(naiveDecide(snapshot, req));
+          outcomes[engine.outcome]!++;
+          compared++;
+        }
+      }),
+      { numRuns: 1_000, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+    );
+    expect(compared).toBeGreaterThanOrEqual(100_000);
+    // The generators reach every outcome, so the comparison is not all-withhold.
+    expect(outcomes.send).toBeGreaterThan(500);
+    expect(outcomes.transform).toBeGreaterThan(500);
+    console.log(`compared ${compared} decisions:`, outcomes);
+  }, 120_000);
+});
