@@ -20,6 +20,8 @@ export interface CompiledShare {
   minIntervalMs: number;
   optInRequired: boolean;
   requiresCertification: string[];
+  /** The same programmes as indexes into `CompiledPolicy.certificationAt`. */
+  requiredProgrammes: number[];
   /** Precomputed, shared reason objects (never mutated). */
   allowed: DecisionReason[];
   modeNotAgreed: DecisionReason;
@@ -33,6 +35,7 @@ export interface CompiledShare {
 
 export interface CompiledCertRule {
   programme: string;
+  programmeIndex: number;
   models: Set<string>;
   lapsed: DecisionReason;
   withdrawsFromDiscovery: boolean;
@@ -45,6 +48,10 @@ export interface CompiledVersion {
   endsAt: number;
   shares: Map<string, CompiledShare>;
   certRules: CompiledCertRule[];
+  /** The same rules, by the model they name (indexed like `CompiledPolicy.modelIndex`). */
+  certRulesAt: (CompiledCertRule[] | undefined)[];
+  /** Data-share terms by category index (like `CompiledPolicy.categoryIndex`). */
+  shareAt: (CompiledShare | undefined)[];
   categoryNotCovered: DecisionReason;
 }
 
@@ -55,8 +62,22 @@ export interface CompiledPartner {
   suspensions: SnapshotSuspension[];
 }
 
+/** Consent reasons, one shared object per code and consent version (no allocation per decision). */
+export interface ConsentReasons {
+  grants: DecisionReason[];
+  off: DecisionReason[];
+  onRequestOnly: DecisionReason[];
+}
+
 export interface CompiledPolicy {
+  /**
+   * The last home looked up and its index. The worker decides one state change for every linked
+   * partner and category in a row, so consecutive requests nearly always share the home; the memo
+   * saves the string-keyed lookup. It never changes a result.
+   */
+  lastHome: { id: string; index: number | undefined };
   partners: Map<string, CompiledPartner>;
+  consentReasons: ConsentReasons;
   homeIndex: Map<string, number>;
   categoryIndex: Map<string, number>;
   partnerCount: number;
@@ -66,6 +87,10 @@ export interface CompiledPolicy {
   linkStatus: Uint8Array;
   /** model → programme → certification. */
   certifications: Map<string, Map<string, SnapshotCertification>>;
+  modelIndex: Map<string, number>;
+  programmeIndex: Map<string, number>;
+  /** [model index][programme index] → certification. */
+  certificationAt: (SnapshotCertification | undefined)[][];
 }
 
 const freeze = <T extends object>(o: T): T => Object.freeze(o);
@@ -104,6 +129,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
             minIntervalMs: 0,
             optInRequired: terms.optInRequired,
             requiresCertification: terms.requiresCertification ? [terms.requiresCertification] : [],
+            requiredProgrammes: [],
             allowed: [],
             modeNotAgreed: freeze({ code: REASON.MODE_NOT_AGREED, ...ref }),
             purposeNotAgreed: freeze({ code: REASON.PURPOSE_NOT_AGREED, ...ref }),
@@ -132,6 +158,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
       } else if (terms.kind === "certification_requirement" && terms.consequence !== "none") {
         certRules.push({
           programme: terms.programme,
+          programmeIndex: -1,
           models: new Set(terms.models),
           lapsed: freeze({
             code: REASON.CERTIFICATION_LAPSED,
@@ -158,6 +185,8 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
       endsAt: v.endsAt ?? Number.POSITIVE_INFINITY,
       shares,
       certRules,
+      certRulesAt: [],
+      shareAt: [],
       categoryNotCovered: freeze({ code: REASON.CATEGORY_NOT_COVERED, agreementVersionId: v.versionId }),
     });
   }
@@ -200,8 +229,58 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     byProgramme.set(cert.programmeKey, cert);
   }
 
+  // Small integers for models and programmes, so a decision needs no string-keyed lookups beyond
+  // partner, home, category and model.
+  const modelIndex = new Map<string, number>();
+  const programmeIndex = new Map<string, number>();
+  const intern = (map: Map<string, number>, key: string) => {
+    let i = map.get(key);
+    if (i === undefined) map.set(key, (i = map.size));
+    return i;
+  };
+  for (const cert of snapshot.certifications) (intern(modelIndex, cert.modelKey), intern(programmeIndex, cert.programmeKey));
+  for (const partner of partners.values()) {
+    for (const v of partner.versions) {
+      for (const rule of v.certRules) {
+        rule.programmeIndex = intern(programmeIndex, rule.programme);
+        for (const model of rule.models) intern(modelIndex, model);
+      }
+      for (const share of v.shares.values()) {
+        share.requiredProgrammes = share.requiresCertification.map((p) => intern(programmeIndex, p));
+      }
+    }
+  }
+  const certificationAt: (SnapshotCertification | undefined)[][] = Array.from({ length: modelIndex.size }, () =>
+    new Array<SnapshotCertification | undefined>(programmeIndex.size).fill(undefined),
+  );
+  for (const cert of snapshot.certifications) {
+    certificationAt[modelIndex.get(cert.modelKey)!]![programmeIndex.get(cert.programmeKey)!] = cert;
+  }
+  for (const partner of partners.values()) {
+    for (const v of partner.versions) {
+      v.shareAt = new Array<CompiledShare | undefined>(categoryIndex.size).fill(undefined);
+      for (const [category, share] of v.shares) v.shareAt[categoryIndex.get(category)!] = share;
+      v.certRulesAt = new Array<CompiledCertRule[] | undefined>(modelIndex.size).fill(undefined);
+      for (const rule of v.certRules) {
+        for (const model of rule.models) (v.certRulesAt[modelIndex.get(model)!] ??= []).push(rule);
+      }
+    }
+  }
+
+  let maxVersion = 0;
+  for (const c of snapshot.consents) if (c.version > maxVersion) maxVersion = c.version;
+  const byVersion = (code: string) =>
+    Array.from({ length: maxVersion + 1 }, (_, consentVersion) => freeze({ code, consentVersion }));
+  const consentReasons: ConsentReasons = {
+    grants: byVersion(REASON.CONSENT_GRANTS),
+    off: byVersion(REASON.CONSENT_OFF),
+    onRequestOnly: byVersion(REASON.CONSENT_ON_REQUEST_ONLY),
+  };
+
   return {
+    lastHome: { id: "", index: undefined },
     partners,
+    consentReasons,
     homeIndex,
     categoryIndex,
     partnerCount,
@@ -210,5 +289,9 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     consentVersion,
     linkStatus,
     certifications,
+    modelIndex,
+    programmeIndex,
+    certificationAt,
   };
 }
+

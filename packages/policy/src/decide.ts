@@ -13,12 +13,18 @@ const LINK_MISSING = R(REASON.LINK_MISSING);
 const LINK_REVOKED = R(REASON.LINK_REVOKED);
 const LINK_UNLINKED = R(REASON.LINK_UNLINKED);
 const NO_AGREEMENT = R(REASON.NO_AGREEMENT_IN_FORCE);
+const CONSENT_MISSING = R(REASON.CONSENT_MISSING);
+const CONSENT_NOT_REQUIRED = R(REASON.CONSENT_NOT_REQUIRED);
 const NO_CLAUSE_KEYS: readonly string[] = Object.freeze([]);
 
 /** The version in force for a partner at `at`: the newest whose window contains it. */
 export function versionInForce(partner: CompiledPartner | undefined, at: number): CompiledVersion | null {
-  if (!partner) return null;
-  for (const v of partner.versions) if (v.effectiveFrom <= at && at < v.endsAt) return v;
+  if (partner === undefined) return null;
+  const versions = partner.versions;
+  for (let i = 0; i < versions.length; i++) {
+    const v = versions[i]!;
+    if (v.effectiveFrom <= at && at < v.endsAt) return v;
+  }
   return null;
 }
 
@@ -35,75 +41,90 @@ export function hasLapsed(cert: SnapshotCertification | undefined, at: number): 
 
 export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
   const partner = policy.partners.get(req.partnerId);
-  const home = policy.homeIndex.get(req.homeId);
+  const memo = policy.lastHome;
+  let home: number | undefined;
+  if (memo.id === req.homeId) home = memo.index;
+  else {
+    home = policy.homeIndex.get(req.homeId);
+    memo.id = req.homeId;
+    memo.index = home;
+  }
   const slot = partner !== undefined && home !== undefined ? home * policy.partnerCount + partner.index : -1;
+  const proactive = req.mode === "proactive";
+  const at = req.at;
   let withheld: DecisionReason[] | null = null;
-  const withhold = (r: DecisionReason) => (withheld ??= []).push(r);
 
   // 1. The link between this home and this partner.
   const link = slot >= 0 ? policy.linkStatus[slot]! : LINK.none;
-  if (link !== LINK.active) withhold(link === LINK.revoked ? LINK_REVOKED : link === LINK.unlinked ? LINK_UNLINKED : LINK_MISSING);
+  if (link !== LINK.active) {
+    withheld = [link === LINK.revoked ? LINK_REVOKED : link === LINK.unlinked ? LINK_UNLINKED : LINK_MISSING];
+  }
 
   // 2. The agreement in force and its clause for this category.
-  const version = versionInForce(partner, req.at);
-  const share = version ? version.shares.get(req.category) : undefined;
-  if (!version) withhold(NO_AGREEMENT);
-  else if (!share) withhold(version.categoryNotCovered);
+  const version = versionInForce(partner, at);
+  const category = policy.categoryIndex.get(req.category);
+  const share = version !== null && category !== undefined ? version.shareAt[category] : undefined;
+  const model = policy.modelIndex.get(req.modelKey);
+  const certs = model !== undefined ? policy.certificationAt[model] : undefined;
+  if (version === null) (withheld ??= []).push(NO_AGREEMENT);
+  else if (share === undefined) (withheld ??= []).push(version.categoryNotCovered);
   else {
-    if ((share.modes & MODE_BIT[req.mode]) === 0) withhold(share.modeNotAgreed);
-    if (!share.purposes.has(req.purpose)) withhold(share.purposeNotAgreed);
-    if (share.requiresCertification.length > 0) {
-      const certs = policy.certifications.get(req.modelKey);
-      for (const programme of share.requiresCertification) {
-        if (!isCertified(certs?.get(programme), req.at)) {
-          withhold(share.certificationRequired);
+    if ((share.modes & (proactive ? MODE_BIT.proactive : MODE_BIT.on_request)) === 0) (withheld ??= []).push(share.modeNotAgreed);
+    if (!share.purposes.has(req.purpose)) (withheld ??= []).push(share.purposeNotAgreed);
+    const required = share.requiredProgrammes;
+    if (required.length > 0) {
+      for (let i = 0; i < required.length; i++) {
+        if (!isCertified(certs !== undefined ? certs[required[i]!] : undefined, at)) {
+          (withheld ??= []).push(share.certificationRequired);
           break;
         }
       }
     }
   }
   // 3. What the agreement says happens to a model whose certification has lapsed.
-  if (version && version.certRules.length > 0) {
-    const certs = policy.certifications.get(req.modelKey);
-    for (const rule of version.certRules) {
-      if (rule.models.has(req.modelKey) && hasLapsed(certs?.get(rule.programme), req.at)) withhold(rule.lapsed);
+  const rules = version !== null && model !== undefined ? version.certRulesAt[model] : undefined;
+  if (rules !== undefined) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (hasLapsed(certs !== undefined ? certs[rule.programmeIndex] : undefined, at)) (withheld ??= []).push(rule.lapsed);
     }
   }
 
   // 4. The homeowner's consent (no row means off: privacy by default).
-  const category = policy.categoryIndex.get(req.category);
   const ci = slot >= 0 && category !== undefined ? slot * policy.categoryCount + category : -1;
   const consent = ci >= 0 ? policy.consentMode[ci]! : CONSENT.none;
   const consentVersion = consent !== CONSENT.none ? policy.consentVersion[ci]! : null;
-  let consentReason: DecisionReason;
+  let consentReason: DecisionReason | null = null;
   if (consent === CONSENT.none) {
-    if (share && !share.optInRequired && req.mode === "on_request") consentReason = R(REASON.CONSENT_NOT_REQUIRED);
-    else withhold((consentReason = R(REASON.CONSENT_MISSING)));
+    if (share !== undefined && !share.optInRequired && !proactive) consentReason = CONSENT_NOT_REQUIRED;
+    else (withheld ??= []).push(CONSENT_MISSING);
   } else if (consent === CONSENT.off) {
-    withhold((consentReason = { code: REASON.CONSENT_OFF, consentVersion: consentVersion! }));
-  } else if (consent === CONSENT.on_request && req.mode === "proactive") {
-    withhold((consentReason = { code: REASON.CONSENT_ON_REQUEST_ONLY, consentVersion: consentVersion! }));
+    (withheld ??= []).push(policy.consentReasons.off[consentVersion!]!);
+  } else if (consent === CONSENT.on_request && proactive) {
+    (withheld ??= []).push(policy.consentReasons.onRequestOnly[consentVersion!]!);
   } else {
-    consentReason = { code: REASON.CONSENT_GRANTS, consentVersion: consentVersion! };
+    consentReason = policy.consentReasons.grants[consentVersion!]!;
   }
 
   // 5. Suspensions.
-  if (partner && partner.suspensions.length > 0) {
+  if (partner !== undefined && partner.suspensions.length > 0) {
     for (const s of partner.suspensions) {
-      if ((s.category === null || s.category === req.category) && s.from <= req.at && (s.until === null || req.at < s.until)) {
-        withhold({ code: REASON.PARTNER_SUSPENDED, detail: s.reason });
+      if ((s.category === null || s.category === req.category) && s.from <= at && (s.until === null || at < s.until)) {
+        (withheld ??= []).push({ code: REASON.PARTNER_SUSPENDED, detail: s.reason });
         break;
       }
     }
   }
 
-  const agreementVersionId = version ? version.versionId : null;
-  const clauseKeys = share ? share.clauseKeys : NO_CLAUSE_KEYS;
-  if (withheld) return { outcome: "withhold", properties: null, reasons: withheld, agreementVersionId, clauseKeys, consentVersion };
+  const agreementVersionId = version !== null ? version.versionId : null;
+  const clauseKeys = share !== undefined ? share.clauseKeys : NO_CLAUSE_KEYS;
+  if (withheld !== null) {
+    return { outcome: "withhold", properties: null, reasons: withheld, agreementVersionId, clauseKeys, consentVersion };
+  }
 
   // 6. Allowed: the clause's minimisation decides what actually goes.
   const s = share!;
-  if (req.mode === "proactive" && s.minIntervalMs > 0 && req.lastSentAt != null && req.at - req.lastSentAt < s.minIntervalMs) {
+  if (proactive && s.minIntervalMs > 0 && req.lastSentAt != null && at - req.lastSentAt < s.minIntervalMs) {
     return { outcome: "withhold", properties: null, reasons: [s.minInterval], agreementVersionId, clauseKeys, consentVersion };
   }
   if (s.hasMinimisation) {

@@ -50,7 +50,7 @@ const certRequirement: fc.Arbitrary<ClauseTerms> = fc.record({
   kind: fc.constant("certification_requirement" as const),
   programme: fc.constantFrom(...PROGRAMMES),
   models: subset(MODELS),
-  demands: fc.constant({ categories: [T], mode: "proactive" as const }),
+  demands: fc.constant({ categories: [T] as string[], mode: "proactive" as const }),
   consequence: fc.constantFrom("withdraw_from_discovery", "suspend_sharing", "none") as fc.Arbitrary<
     "withdraw_from_discovery" | "suspend_sharing" | "none"
   >,
