@@ -199,8 +199,15 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     if (h === undefined) homeIndex.set(id, (h = homeIndex.size));
     return h;
   };
-  for (const l of snapshot.links) (partnerOf(l.partnerId), homeOf(l.homeId));
-  for (const c of snapshot.consents) (partnerOf(c.partnerId), homeOf(c.homeId), categoryOf(c.category));
+  for (const l of snapshot.links) {
+    partnerOf(l.partnerId);
+    homeOf(l.homeId);
+  }
+  for (const c of snapshot.consents) {
+    partnerOf(c.partnerId);
+    homeOf(c.homeId);
+    categoryOf(c.category);
+  }
 
   const partnerCount = partners.size;
   const categoryCount = Math.max(1, categoryIndex.size);
@@ -238,7 +245,10 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     if (i === undefined) map.set(key, (i = map.size));
     return i;
   };
-  for (const cert of snapshot.certifications) (intern(modelIndex, cert.modelKey), intern(programmeIndex, cert.programmeKey));
+  for (const cert of snapshot.certifications) {
+    intern(modelIndex, cert.modelKey);
+    intern(programmeIndex, cert.programmeKey);
+  }
   for (const partner of partners.values()) {
     for (const v of partner.versions) {
       for (const rule of v.certRules) {
