@@ -1,0 +1,92 @@
+import {
+  agreementClauses,
+  agreements,
+  agreementVersions,
+  certifications,
+  deviceModels,
+  partnerLinks,
+  programmes,
+  type Executor,
+} from "@proviso/db";
+import type { PolicySnapshot, SnapshotConsent, SnapshotVersion } from "@proviso/policy";
+import { asc, eq, inArray, sql } from "drizzle-orm";
+
+/** Statuses of versions that were approved at some point: the engine decides by their dates. */
+export const APPROVED_STATUSES = ["approved", "active", "superseded", "terminated", "expired"] as const;
+
+/**
+ * Everything the engine needs, read in one go: approved versions with their clauses and the window
+ * they are in force, current consents, links and certifications. Suspensions arrive with their issue.
+ */
+export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> {
+  const [versionRows, clauseRows, consentRows, linkRows, certRows] = await Promise.all([
+    db
+      .select({
+        versionId: agreementVersions.id,
+        partnerId: agreements.partnerId,
+        version: agreementVersions.version,
+        status: agreementVersions.status,
+        effectiveFrom: agreementVersions.effectiveFrom,
+        expiresAt: agreementVersions.expiresAt,
+        endedAt: agreementVersions.endedAt,
+      })
+      .from(agreementVersions)
+      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
+      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
+    db
+      .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
+      .from(agreementClauses)
+      .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
+      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES]))
+      .orderBy(asc(agreementClauses.position)),
+    // The current consent per home × partner × category: the highest version.
+    db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
+      sql`select distinct on (home_id, partner_id, category_key) home_id, partner_id, category_key, mode, version
+            from consents order by home_id, partner_id, category_key, version desc`,
+    ),
+    db.select({ homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId, status: partnerLinks.status }).from(partnerLinks),
+    db
+      .select({
+        modelKey: deviceModels.key,
+        programmeKey: programmes.key,
+        status: certifications.status,
+        validUntil: certifications.validUntil,
+      })
+      .from(certifications)
+      .innerJoin(deviceModels, eq(deviceModels.id, certifications.modelId))
+      .innerJoin(programmes, eq(programmes.id, certifications.programmeId)),
+  ]);
+
+  const clausesByVersion = new Map<string, SnapshotVersion["clauses"][number][]>();
+  for (const c of clauseRows) {
+    const list = clausesByVersion.get(c.versionId) ?? [];
+    list.push({ clauseKey: c.clauseKey, terms: c.terms });
+    clausesByVersion.set(c.versionId, list);
+  }
+  const versions: SnapshotVersion[] = versionRows
+    .filter((v) => v.effectiveFrom !== null)
+    .map((v) => {
+      const ends = [v.expiresAt, v.endedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      return {
+        versionId: v.versionId,
+        partnerId: v.partnerId,
+        version: v.version,
+        effectiveFrom: v.effectiveFrom!.getTime(),
+        endsAt: ends.length ? Math.min(...ends) : null,
+        clauses: clausesByVersion.get(v.versionId) ?? [],
+      };
+    });
+  return {
+    versions,
+    consents: consentRows.rows.map((c) => ({
+      homeId: c.home_id,
+      partnerId: c.partner_id,
+      category: c.category_key,
+      mode: c.mode,
+      version: Number(c.version),
+    })),
+    links: linkRows,
+    certifications: certRows.map((c) => ({ ...c, validUntil: c.validUntil?.getTime() ?? null })),
+    suspensions: [],
+  };
+}
