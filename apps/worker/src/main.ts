@@ -1,5 +1,6 @@
 // The worker process: wires the MQTT subscription, the heartbeat sink and the HTTP port. State
-// sync and enforcement arrive with their issue; the loops live in packages, not here.
+// sync and enforcement arrive with their issue; the loops live in packages, not here. The
+// scheduler activates and expires agreement versions on their dates.
 import { redactUrl } from "@proviso/config";
 import { createDb } from "@proviso/db";
 import mqtt from "mqtt";
@@ -7,10 +8,12 @@ import { env } from "./env";
 import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./heartbeats";
 import { createWorkerHttp } from "./http";
 import { createMetrics } from "./metrics";
+import { startScheduler } from "./scheduler";
 
 const metrics = createMetrics();
 const db = createDb(env.databaseUrl, { max: 4, applicationName: "proviso-worker" });
 const heartbeats = createHeartbeatSink(db.db, metrics);
+const scheduler = startScheduler(db.db, { intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000 });
 
 const client = mqtt.connect(env.mqttUrl, {
   clientId: `proviso-worker-${process.pid}`,
@@ -44,6 +47,7 @@ async function stop() {
   server.close();
   await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
   await heartbeats.stop();
+  await scheduler.stop();
   await db.close();
   process.exit(0);
 }

@@ -83,6 +83,38 @@ describe("tenancy", () => {
     expect(theirs.map((h) => h.id)).toEqual([stableId("home:3")]);
   });
 
+  it("lets partner staff read their own versions, and treats another partner's as missing", async () => {
+    const alexa = createCaller(createContext({ db: t.db, user: users.partner }));
+    const own = await alexa.partnerPortal.version({ versionId: stableId("version:alexa:2") });
+    expect(own).toMatchObject({ partnerId: "alexa", version: 2, status: "in_review" });
+    await expect(alexa.partnerPortal.version({ versionId: stableId("version:google-home:1") })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(alexa.partnerPortal.version({ versionId: stableId("version:nope:1") })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("keeps drafts from partners until they are submitted", async () => {
+    const manager = createCaller(createContext({ db: t.db, user: users.partner_manager }));
+    const draft = await manager.agreements.createDraft({ agreementId: stableId("agreement:alexa") });
+    const alexa = createCaller(createContext({ db: t.db, user: users.partner }));
+    await expect(alexa.partnerPortal.version({ versionId: draft.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("returns field-level errors keyed by the input path", async () => {
+    const manager = createCaller(createContext({ db: t.db, user: users.partner_manager }));
+    const err = await manager.agreements
+      .saveDraft({
+        versionId: stableId("version:alexa:2"),
+        summary: "",
+        effectiveFrom: new Date(),
+        expiresAt: null,
+        clauses: [{ clauseKey: "x", title: "", legalText: "t", terms: { kind: "rate_limit", maxPerMinute: 0, scope: "home" } }],
+      } as never)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCError);
+    expect((err as TRPCError).code).toBe("BAD_REQUEST");
+  });
+
   it("treats a partner session without a partner as forbidden, not as every partner", async () => {
     const broken = { ...users.partner, partnerId: null };
     await expect(

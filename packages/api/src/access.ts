@@ -11,6 +11,15 @@ export const ACCESS = {
   "partners.list": ["partner_manager", "legal"],
   "legal.reviewQueue": ["legal"],
   "partnerPortal.overview": ["partner"],
+  "partnerPortal.version": ["partner"],
+  "agreements.list": ["partner_manager", "legal"],
+  "agreements.version": ["partner_manager", "legal"],
+  "agreements.createDraft": ["partner_manager", "legal"],
+  "agreements.saveDraft": ["partner_manager", "legal"],
+  "agreements.submit": ["partner_manager", "legal"],
+  "agreements.review": ["legal"],
+  "agreements.decide": ["legal"],
+  "agreements.terminate": ["partner_manager", "legal"],
 } as const satisfies Record<string, Access>;
 
 export type ProcedurePath = keyof typeof ACCESS;

@@ -1,3 +1,4 @@
+import { agreementsRouter } from "./routers/agreements";
 import { healthRouter } from "./routers/health";
 import { homeRouter } from "./routers/home";
 import { legalRouter } from "./routers/legal";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   partners: partnersRouter,
   legal: legalRouter,
   partnerPortal: partnerPortalRouter,
+  agreements: agreementsRouter,
 });
 
 export type AppRouter = typeof appRouter;

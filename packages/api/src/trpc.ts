@@ -4,12 +4,12 @@
  * 3. PROCEDURES — one builder per access level, each taking its row of the ACCESS table.
  */
 import type { SessionUser } from "@proviso/auth";
-import { AppError, type AppErrorCode } from "@proviso/core";
+import { AppError, fieldErrorsOf, type AppErrorCode } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Role } from "@proviso/domain";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { z, ZodError } from "zod";
+import { ZodError } from "zod";
 import { ACCESS, type ProcedurePath } from "./access";
 
 // ─── 1. Context ────────────────────────────────────────────────────────────────────────────────
@@ -41,12 +41,9 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...shape.data,
         // Field-level errors from zod input validation or from domain validation.
-        fieldErrors:
-          cause instanceof ZodError
-            ? z.flattenError(cause).fieldErrors
-            : cause instanceof AppError
-              ? (cause.fieldErrors ?? null)
-              : null,
+        // Keyed by dotted path into the input (`clauses.2.terms.modes`), so a form can show each
+        // message beside its field.
+        fieldErrors: cause instanceof ZodError ? fieldErrorsOf(cause) : cause instanceof AppError ? (cause.fieldErrors ?? null) : null,
       },
     };
   },

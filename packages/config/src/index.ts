@@ -20,6 +20,8 @@ export const runtimeEnvSchema = z.object({
   SIMULATOR_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
   /** Reports per second the simulator sends across the fleet. */
   SIMULATOR_RATE: z.coerce.number().min(0).default(2),
+  /** Seconds between scheduler ticks (agreement activation and expiry). */
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -1,4 +1,7 @@
-import { getPartnerOverview } from "@proviso/core";
+import { agreements, agreementVersions } from "@proviso/db";
+import { getPartnerOverview, getVersionDocument } from "@proviso/core";
+import { and, eq, inArray } from "drizzle-orm";
+import { versionDocument } from "../schemas";
 import { z } from "zod";
 import { createTRPCRouter, partnerProcedure } from "../trpc";
 
@@ -31,4 +34,19 @@ export const partnerPortalRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx }) => getPartnerOverview(ctx.db, ctx.partnerId)),
+
+  /** One of the partner's own versions; another partner's, or a draft, is NOT_FOUND. */
+  version: partnerProcedure("partnerPortal.version")
+    .input(z.object({ versionId: z.uuid() }))
+    .output(versionDocument)
+    .query(({ ctx, input }) =>
+      getVersionDocument(
+        ctx.db,
+        input.versionId,
+        and(
+          eq(agreements.partnerId, ctx.partnerId),
+          inArray(agreementVersions.status, ["in_review", "approved", "active", "superseded", "terminated", "expired"]),
+        ),
+      ),
+    ),
 });
