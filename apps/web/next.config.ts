@@ -10,7 +10,7 @@ const config: NextConfig = {
     "@proviso/db",
     "@proviso/domain",
   ],
-  serverExternalPackages: ["@electric-sql/pglite", "pg"],
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "pdfkit"],
   experimental: { authInterrupts: true },
   typescript: { ignoreBuildErrors: true }, // `npm run typecheck` checks types; the build need not do it twice
   poweredByHeader: false,

@@ -13,3 +13,4 @@ export { listAgreements, getVersionDocument, readClauses, type VersionSummary } 
 export { computeRedline, diffTerms, type ClauseView, type RedlineEntry, type TermChange } from "./agreements/redline";
 export { computeEnforcementImpact, type EnforcementImpact, type ImpactRow } from "./agreements/enforcement-impact";
 export { getVersionReview } from "./agreements/get-version-review";
+export { renderVersionPdf } from "./agreements/version-pdf";

@@ -11,6 +11,7 @@ import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
 import { createDraftVersion, saveDraftVersion, submitVersionForReview } from "./draft-versions";
 import { getVersionDocument } from "./read-versions";
 import { getVersionReview } from "./get-version-review";
+import { renderVersionPdf } from "./version-pdf";
 import { decideVersionReview } from "./review-versions";
 import { activateDueVersions, terminateVersion } from "./version-schedule";
 
@@ -195,6 +196,12 @@ describe("agreement version lifecycle", () => {
     ]);
     expect(doc.signoffs).toMatchObject([{ decision: "approved", name: "Lena Okafor", comment: "Agreed." }]);
     expect((await getVersionDocument(t.db, stableId("version:alexa:1"))).status).toBe("superseded");
+  });
+
+  it("renders any version as a PDF", async () => {
+    const pdf = await renderVersionPdf(await getVersionDocument(t.db, draftId));
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.length).toBeGreaterThan(2_000);
   });
 
   it("stops sharing once a version is terminated", async () => {

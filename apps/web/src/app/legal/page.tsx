@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Card, formatDate, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
@@ -11,6 +12,11 @@ export default async function LegalPage() {
   return (
     <>
       <PageHeader title="Legal review" lead="Agreement versions waiting for your review." />
+      <p className="mb-4">
+        <Link href="/legal/agreements" className="text-brand-700 underline">
+          All agreements
+        </Link>
+      </p>
       <Card title="Review queue">
         {queue.length === 0 ? (
           <p>Nothing is waiting for review.</p>
@@ -18,9 +24,9 @@ export default async function LegalPage() {
           <ul className="divide-y divide-slate-100">
             {queue.map((v) => (
               <li key={v.versionId} className="py-3">
-                <p className="font-medium">
+                <Link href={`/legal/review/${v.versionId}`} className="font-medium text-brand-700 underline">
                   {v.partnerName}: {v.agreementTitle}, v{v.version}
-                </p>
+                </Link>
                 <p className="text-sm text-slate-700">{v.summary}</p>
                 <p className="text-sm text-slate-600">
                   Drafted by {v.authorName ?? "unknown"} · submitted {formatDate(v.submittedAt)} · effective{" "}

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, Card, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
@@ -11,6 +12,11 @@ export default async function PartnersPage() {
   return (
     <>
       <PageHeader title="Partner platforms" lead="Agreements in force and in negotiation, linked homes and open demands." />
+      <p className="mb-4">
+        <Link href="/partners/agreements" className="text-brand-700 underline">
+          Agreements and drafts
+        </Link>
+      </p>
       <Card title="Partners">
         <div className="overflow-x-auto">
           <table className="w-full text-left text-sm">
