@@ -2,3 +2,4 @@ export * from "./roles";
 export * from "./taxonomy";
 export * from "./terms";
 export * from "./ledger";
+export * from "./state-report";

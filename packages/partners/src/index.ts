@@ -1,0 +1,6 @@
+export * from "./types";
+export * as alexa from "./alexa/messages";
+export { toAlexaProperties, alexaTime, type AlexaProperty } from "./alexa/properties";
+export * as google from "./google/messages";
+export * as webhook from "./webhook/messages";
+export { classifyResponse, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type DeliveryOutcome, type RetryPolicy } from "./delivery";
