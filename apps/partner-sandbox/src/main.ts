@@ -1,5 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
-import { createSandbox } from "./server";
+import { createSandbox } from "@proviso/sandbox";
 
 const env = loadRuntimeConfig(process.env);
 const { server } = createSandbox();

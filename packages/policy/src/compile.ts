@@ -53,6 +53,8 @@ export interface CompiledVersion {
   /** Data-share terms by category index (like `CompiledPolicy.categoryIndex`). */
   shareAt: (CompiledShare | undefined)[];
   categoryNotCovered: DecisionReason;
+  /** The strictest integration-wide rate limit of the version's rate_limit clauses, if any. */
+  maxPerMinute: number | null;
 }
 
 export interface CompiledPartner {
@@ -113,6 +115,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     const partner = partnerOf(v.partnerId);
     const shares = new Map<string, CompiledShare>();
     const certRules: CompiledCertRule[] = [];
+    let maxPerMinute: number | null = null;
     for (const { clauseKey, terms } of v.clauses) {
       if (terms.kind === "data_share") {
         categoryOf(terms.category);
@@ -155,6 +158,8 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
           }
           if (n.dropProperties?.length) m.dropProperties = [...new Set([...(m.dropProperties ?? []), ...n.dropProperties])];
         }
+      } else if (terms.kind === "rate_limit" && terms.scope === "integration") {
+        maxPerMinute = maxPerMinute === null ? terms.maxPerMinute : Math.min(maxPerMinute, terms.maxPerMinute);
       } else if (terms.kind === "certification_requirement" && terms.consequence !== "none") {
         certRules.push({
           programme: terms.programme,
@@ -188,6 +193,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
       certRulesAt: [],
       shareAt: [],
       categoryNotCovered: freeze({ code: REASON.CATEGORY_NOT_COVERED, agreementVersionId: v.versionId }),
+      maxPerMinute,
     });
   }
   for (const p of partners.values()) p.versions.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);

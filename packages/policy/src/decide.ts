@@ -168,3 +168,8 @@ export function agreedModes(policy: CompiledPolicy, partnerId: string, category:
   if (share.modes & MODE_BIT.proactive) modes.push("proactive");
   return { modes, clauseKeys: share.clauseKeys, versionId: versionInForce(policy.partners.get(partnerId), at)!.versionId };
 }
+
+/** The rate limit (reports per minute across the integration) of the version in force, if any. */
+export function rateLimitPerMinute(policy: CompiledPolicy, partnerId: string, at: number): number | null {
+  return versionInForce(policy.partners.get(partnerId), at)?.maxPerMinute ?? null;
+}

@@ -1,6 +1,6 @@
 export * from "./types";
 export { REASON, WITHHOLDING_CODES, type ReasonCode } from "./reasons";
 export { compileSnapshot, type CompiledPolicy } from "./compile";
-export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed } from "./decide";
+export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed, rateLimitPerMinute } from "./decide";
 export { applyMinimisation, roundTo } from "./minimise";
 export { describeMode, explainForHomeowner, explainForLegal, type ExplainContext } from "./explain";

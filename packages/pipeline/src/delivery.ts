@@ -1,0 +1,257 @@
+// The delivery loop: claim due outbox rows (SKIP LOCKED, so any number of workers can deliver),
+// re-decide each with the current snapshot (a message queued before a revocation never goes out
+// after it), send in the partner's format, and read the answer: delivered, retry with backoff or
+// Retry-After, refresh the token once, stop on revocation, or dead-letter.
+import { decisions, outbox, partnerLinks, type Database } from "@proviso/db";
+import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
+import { decideShare, rateLimitPerMinute, WITHHOLDING_CODES } from "@proviso/policy";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { OutboxPayload } from "./ingest";
+import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
+import type { World } from "./world";
+
+export interface DeliveryDeps {
+  db: Database;
+  world: () => World;
+  endpoints: PartnerEndpoints;
+  now?: () => number;
+  fetch?: typeof fetch;
+  batchSize?: number;
+  leaseMs?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  retry?: RetryPolicy;
+  limiter?: RateLimiter;
+  onDelivered?: (latencyMs: number, partnerId: string) => void;
+  onPartnerError?: (partnerId: string, status: number | null) => void;
+}
+
+export interface DeliveryResult {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  cancelled: number;
+  revoked: number;
+  deferred: number;
+}
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+/** Claims due rows with a lease: one statement, no transaction left open. */
+export async function claimDue(db: Database, now: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+  const result = await db.execute(sql`
+    with due as (
+      select id from outbox
+       where status in ('pending', 'retrying') and next_attempt_at <= ${new Date(now)}
+       order by next_attempt_at, id
+       limit ${limit}
+       for update skip locked)
+    update outbox o
+       set next_attempt_at = ${new Date(now + leaseMs)}, attempts = o.attempts + 1
+      from due where o.id = due.id
+    returning o.id, o.message_id, o.partner_id, o.link_id, o.home_id, o.device_id, o.kind, o.payload, o.attempts, o.created_at`);
+  return (result.rows as Record<string, unknown>[]).map((r) => ({
+    id: Number(r.id),
+    messageId: r.message_id as string,
+    partnerId: r.partner_id as string,
+    linkId: r.link_id as string,
+    homeId: r.home_id as string,
+    deviceId: r.device_id as string,
+    kind: r.kind as string,
+    payload: r.payload,
+    attempts: Number(r.attempts),
+    createdAt: new Date(r.created_at as string),
+  })) as OutboxRow[];
+}
+
+/** Per-partner token buckets, sized by the rate_limit clause in force. */
+export class RateLimiter {
+  private buckets = new Map<string, { tokens: number; at: number; perMinute: number }>();
+  /** Returns 0 when a send may go now, else how many ms to wait. */
+  take(partnerId: string, perMinute: number | null, now: number): number {
+    if (!perMinute) return 0;
+    let b = this.buckets.get(partnerId);
+    if (!b || b.perMinute !== perMinute) this.buckets.set(partnerId, (b = { tokens: perMinute, at: now, perMinute }));
+    b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - b.tokens) * 60_000) / perMinute);
+  }
+}
+
+export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
+  const now = deps.now ?? Date.now;
+  const result: DeliveryResult = { claimed: 0, delivered: 0, retried: 0, dead: 0, cancelled: 0, revoked: 0, deferred: 0 };
+  const rows = await claimDue(deps.db, now(), deps.batchSize ?? 200, deps.leaseMs ?? 30_000);
+  result.claimed = rows.length;
+  const queue = [...rows];
+  const revokedLinks = new Set<string>();
+  const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, rows.length) }, async () => {
+    for (let row = queue.shift(); row; row = queue.shift()) {
+      if (revokedLinks.has(row.linkId)) {
+        result.cancelled++; // its link was revoked a moment ago, in this batch
+        continue;
+      }
+      await deliverOne(deps, row, result, revokedLinks);
+    }
+  });
+  await Promise.all(workers);
+  return result;
+}
+
+async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>) {
+  const now = (deps.now ?? Date.now)();
+  const world = deps.world();
+  const payload = row.payload as OutboxPayload;
+  const device = world.devices.get(payload.deviceId);
+
+  // 1. Decided twice: re-decide every category with the snapshot as it is now.
+  const withheld: (typeof decisions.$inferInsert)[] = [];
+  const keep = (byCategory: Record<string, Record<string, unknown>>) => {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [category, properties] of Object.entries(byCategory)) {
+      const d = decideShare(world.policy, {
+        partnerId: row.partnerId,
+        homeId: row.homeId,
+        modelKey: device?.modelKey ?? "",
+        category,
+        mode: "proactive",
+        purpose: "functional.service.fulfil_request",
+        at: now,
+        properties,
+      });
+      if (d.outcome === "withhold") {
+        withheld.push({
+          homeId: row.homeId,
+          deviceId: payload.deviceId,
+          partnerId: row.partnerId,
+          linkId: row.linkId,
+          categoryKey: category,
+          mode: "proactive",
+          stage: "delivery",
+          outcome: "withhold",
+          sentProperties: null,
+          reasons: [...d.reasons],
+          agreementVersionId: d.agreementVersionId,
+          clauseKeys: [...d.clauseKeys],
+          consentVersion: d.consentVersion,
+          observedAt: new Date(payload.observedAt),
+          decidedAt: new Date(now),
+        });
+      } else out[category] = properties;
+    }
+    return out;
+  };
+  const changed = keep(payload.changed);
+  const context = keep(payload.context);
+  if (withheld.length) await deps.db.insert(decisions).values(withheld);
+  const link = world.linkById.get(row.linkId);
+  if (!device || !link || Object.keys(changed).length === 0) {
+    const codes = [...new Set(withheld.flatMap((w) => (w.reasons ?? []).map((r) => r.code).filter((c) => WITHHOLDING_CODES.has(c))))];
+    await finish(deps.db, row.id, { status: "cancelled", lastError: `withheld at delivery: ${codes.join(", ") || "link no longer active"}` });
+    result.cancelled++;
+    return;
+  }
+
+  // 2. The clause's rate limit.
+  const wait = (deps.limiter ?? defaultLimiter).take(row.partnerId, rateLimitPerMinute(world.policy, row.partnerId, now), now);
+  if (wait > 0) {
+    await deps.db
+      .update(outbox)
+      .set({ nextAttemptAt: new Date(now + wait), attempts: sql`${outbox.attempts} - 1` })
+      .where(eq(outbox.id, row.id));
+    result.deferred++;
+    return;
+  }
+
+  // 3. Send, in the partner's own format, with the stable message id.
+  let tokenRefreshed = false;
+  let currentLink = link;
+  for (;;) {
+    const request = buildWireRequest(deps.endpoints, currentLink, device, row.messageId, { ...payload, changed, context }, now);
+    if (!request) {
+      await finish(deps.db, row.id, { status: "cancelled", lastError: "nothing the partner's format can carry (an incomplete trait)" });
+      result.cancelled++;
+      return;
+    }
+    let status: number | null = null;
+    let retryAfter: string | null = null;
+    let error = "";
+    try {
+      const res = await (deps.fetch ?? fetch)(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+      });
+      status = res.status;
+      retryAfter = res.headers.get("retry-after");
+      if (status >= 300) error = (await res.text().catch(() => "")).slice(0, 300);
+      else await res.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      error = (err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message;
+    }
+    const outcome = classifyResponse({ status, retryAfter, attempt: row.attempts, tokenRefreshed, now: (deps.now ?? Date.now)(), policy: deps.retry ?? DEFAULT_RETRY });
+    if (outcome.kind !== "delivered") deps.onPartnerError?.(row.partnerId, status);
+    switch (outcome.kind) {
+      case "delivered":
+        await finish(deps.db, row.id, { status: "delivered", deliveredAt: new Date(), lastStatusCode: status, lastError: null });
+        deps.onDelivered?.(Date.now() - row.createdAt.getTime(), row.partnerId);
+        result.delivered++;
+        return;
+      case "refresh_token": {
+        // The token may have been refreshed since this worker loaded it; read it again, once.
+        const [fresh] = await deps.db.select({ token: partnerLinks.accessTokenEnc }).from(partnerLinks).where(eq(partnerLinks.id, link.linkId));
+        currentLink = { ...link, accessToken: fresh?.token ?? link.accessToken };
+        tokenRefreshed = true;
+        continue;
+      }
+      case "revoked":
+        revokedLinks.add(link.linkId);
+        await revokeLink(deps.db, link.linkId, row.id, now);
+        result.revoked++;
+        return;
+      case "retry":
+        await finish(deps.db, row.id, {
+          status: "retrying",
+          nextAttemptAt: new Date(now + outcome.delayMs),
+          lastStatusCode: status,
+          lastError: `${outcome.reason}${error ? `: ${error}` : ""}`,
+        });
+        result.retried++;
+        return;
+      case "dead":
+        await finish(deps.db, row.id, { status: "dead", lastStatusCode: status, lastError: `${outcome.reason}${error ? `: ${error}` : ""}` });
+        result.dead++;
+        return;
+    }
+  }
+}
+
+const defaultLimiter = new RateLimiter();
+
+function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInsert>) {
+  return db.update(outbox).set(set).where(eq(outbox.id, id));
+}
+
+/** The customer revoked access at the partner: the link stops, and so does everything queued for it. */
+async function revokeLink(db: Database, linkId: string, messageRowId: number, now: number) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(partnerLinks)
+      .set({ status: "revoked", endedAt: new Date(now) })
+      .where(and(eq(partnerLinks.id, linkId), eq(partnerLinks.status, "active")));
+    await tx
+      .update(outbox)
+      .set({ status: "cancelled", lastStatusCode: 403, lastError: "the partner says the customer revoked access (403)" })
+      .where(and(eq(outbox.linkId, linkId), inArray(outbox.status, ["pending", "retrying"])));
+    await tx
+      .update(outbox)
+      .set({ status: "cancelled", lastStatusCode: 403, lastError: "the partner says the customer revoked access (403)" })
+      .where(eq(outbox.id, messageRowId));
+  });
+}

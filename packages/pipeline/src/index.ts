@@ -1,0 +1,5 @@
+export { parseStateReport, type ParseResult, type Rejection, type RejectCode } from "./validate";
+export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload, type LastSent } from "./ingest";
+export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
+export { buildWireRequest, sandboxEndpoints, bearerFor, type PartnerEndpoints } from "./partner-endpoints";
+export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";

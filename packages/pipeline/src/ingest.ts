@@ -1,0 +1,275 @@
+// One batch of state reports → shadow, state events, decisions and outbox rows, in one transaction.
+// Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
+import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { decideShare } from "@proviso/policy";
+import { decisions, devices, deviceShadow, outbox, quarantine, stateEvents, type Executor, type Database } from "@proviso/db";
+import { inArray, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import { randomUUID } from "node:crypto";
+import type { Rejection } from "./validate";
+import type { World } from "./world";
+
+export interface IncomingReport {
+  source: "mqtt" | "http";
+  topic?: string;
+  raw: string;
+  report?: StateReport;
+  rejection?: Rejection;
+}
+
+export interface IngestResult {
+  accepted: number;
+  unchanged: number;
+  stale: number;
+  quarantined: number;
+  stateEvents: number;
+  decisions: { send: number; withhold: number; transform: number };
+  outbox: number;
+}
+
+/** The outbox payload: internal form; the adapter builds the wire format after re-deciding. */
+export interface OutboxPayload {
+  deviceId: string;
+  cause: ReportCause;
+  observedAt: string;
+  /** category → allowed (minimised) properties that changed. */
+  changed: Record<string, Record<string, unknown>>;
+  /** category → allowed properties sent to complete a trait (Google). */
+  context: Record<string, Record<string, unknown>>;
+}
+
+/** When each device × partner × category was last sent (for a clause's minimum interval). */
+export type LastSent = Map<string, number>;
+
+const PURPOSE = "functional.service.fulfil_request";
+/** Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting. */
+const GOOGLE_TRAIT_CATEGORIES = [
+  "user.device.sensor.temperature",
+  "user.device.sensor.setpoint",
+  "user.device.sensor.hvac_mode",
+  "user.device.sensor.humidity",
+];
+
+export async function ingestReports(db: Database, world: World, items: IncomingReport[], now: Date, lastSent: LastSent): Promise<IngestResult> {
+  const result: IngestResult = {
+    accepted: 0,
+    unchanged: 0,
+    stale: 0,
+    quarantined: 0,
+    stateEvents: 0,
+    decisions: { send: 0, withhold: 0, transform: 0 },
+    outbox: 0,
+  };
+  const quarantined: (typeof quarantine.$inferInsert)[] = [];
+  const good: StateReport[] = [];
+  for (const item of items) {
+    if (item.rejection) {
+      quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.rejection.deviceRef, reasonCode: item.rejection.code, reason: item.rejection.reason, raw: item.raw.slice(0, 8_192) });
+    } else if (item.report && !world.devices.has(item.report.deviceId)) {
+      quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.report.deviceId, reasonCode: "UNKNOWN_DEVICE", reason: `no device ${item.report.deviceId} is registered`, raw: item.raw.slice(0, 8_192) });
+    } else if (item.report) good.push(item.report);
+  }
+  result.quarantined = quarantined.length;
+  good.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
+
+  await db.transaction(async (tx) => {
+    if (quarantined.length) await insertMany(tx, quarantine, quarantined);
+    if (good.length === 0) return;
+    const ids = [...new Set(good.map((r) => r.deviceId))];
+    const shadowRows = await tx
+      .select()
+      .from(deviceShadow)
+      .where(inArray(deviceShadow.deviceId, ids))
+      .for("update");
+    const shadows = new Map(shadowRows.map((s) => [s.deviceId, { ...s, properties: { ...s.properties }, dirty: false, isNew: false }]));
+
+    interface Change { report: StateReport; homeId: string; changed: Record<string, unknown> }
+    const changes: Change[] = [];
+    for (const report of good) {
+      let shadow = shadows.get(report.deviceId);
+      if (!shadow) {
+        shadow = { deviceId: report.deviceId, version: 0, reachable: true, properties: {}, lastReportAt: null, staleReports: 0, updatedAt: now, dirty: true, isNew: true };
+        shadows.set(report.deviceId, shadow);
+      }
+      const changed: Record<string, unknown> = {};
+      let fresh = false;
+      for (const [name, value] of Object.entries(report.properties)) {
+        const prev = shadow.properties[name] as ShadowProperty | undefined;
+        if (prev && report.seq <= prev.seq) continue;
+        fresh = true;
+        if (!prev || JSON.stringify(prev.value) !== JSON.stringify(value)) changed[name] = value;
+        shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+      }
+      shadow.dirty = true;
+      shadow.lastReportAt = now;
+      shadow.reachable = true;
+      if (!fresh) {
+        shadow.staleReports++;
+        result.stale++;
+        continue;
+      }
+      result.accepted++;
+      if (Object.keys(changed).length === 0) {
+        result.unchanged++;
+        continue;
+      }
+      shadow.version++;
+      changes.push({ report, homeId: world.devices.get(report.deviceId)!.homeId, changed });
+    }
+
+    const eventIds = changes.length
+      ? await insertMany(
+          tx,
+          stateEvents,
+          changes.map((c) => ({
+            deviceId: c.report.deviceId,
+            homeId: c.homeId,
+            seq: c.report.seq,
+            observedAt: new Date(c.report.observedAt),
+            receivedAt: now,
+            cause: c.report.cause,
+            properties: c.changed,
+          })),
+          stateEvents.id,
+        )
+      : [];
+    result.stateEvents = changes.length;
+
+    const decisionRows: (typeof decisions.$inferInsert)[] = [];
+    const messages: { row: typeof outbox.$inferInsert; firstDecision: number }[] = [];
+    changes.forEach((c, i) => {
+      const device = world.devices.get(c.report.deviceId)!;
+      const at = Date.parse(c.report.observedAt);
+      const byCategory = new Map<string, Record<string, unknown>>();
+      for (const [name, value] of Object.entries(c.changed)) {
+        const category = categoryOfProperty(name);
+        if (!category) continue;
+        (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = value;
+      }
+      for (const link of world.linksByHome.get(c.homeId) ?? []) {
+        const first = decisionRows.length;
+        const payload: OutboxPayload = { deviceId: device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
+        const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
+          const key = `${device.deviceId}|${link.partnerId}|${category}`;
+          const d = decideShare(world.policy, {
+            partnerId: link.partnerId,
+            homeId: c.homeId,
+            modelKey: device.modelKey,
+            category,
+            mode: "proactive",
+            purpose: PURPOSE,
+            at,
+            properties,
+            lastSentAt: lastSent.get(key) ?? null,
+          });
+          result.decisions[d.outcome]++;
+          decisionRows.push({
+            stateEventId: eventIds[i]!,
+            homeId: c.homeId,
+            deviceId: device.deviceId,
+            partnerId: link.partnerId,
+            linkId: link.linkId,
+            categoryKey: category,
+            mode: "proactive",
+            stage: "change",
+            outcome: d.outcome,
+            sentProperties: d.properties ? { ...d.properties } : null,
+            reasons: [...d.reasons],
+            agreementVersionId: d.agreementVersionId,
+            clauseKeys: [...d.clauseKeys],
+            consentVersion: d.consentVersion,
+            observedAt: new Date(at),
+            decidedAt: now,
+          });
+          if (d.outcome !== "withhold") {
+            (asContext ? payload.context : payload.changed)[category] = { ...d.properties };
+            lastSent.set(key, at);
+          }
+        };
+        for (const [category, properties] of byCategory) decide(category, properties, false);
+        if (link.adapter === "google" && device.kind === "thermostat" && Object.keys(payload.changed).length > 0) {
+          const shadow = shadows.get(device.deviceId)!;
+          for (const category of GOOGLE_TRAIT_CATEGORIES) {
+            if (byCategory.has(category) || !device.categories.includes(category)) continue;
+            const props = propertiesOf(shadow.properties, category);
+            if (Object.keys(props).length) decide(category, props, true);
+          }
+        }
+        if (Object.keys(payload.changed).length > 0) {
+          messages.push({
+            firstDecision: first,
+            row: {
+              messageId: randomUUID(),
+              partnerId: link.partnerId,
+              linkId: link.linkId,
+              homeId: c.homeId,
+              deviceId: device.deviceId,
+              kind: `${link.adapter}.state`,
+              categoryKeys: [...Object.keys(payload.changed), ...Object.keys(payload.context)],
+              payload,
+              observedAt: new Date(at),
+              createdAt: now,
+              nextAttemptAt: now,
+            },
+          });
+        }
+      }
+    });
+
+    const decisionIds = decisionRows.length ? await insertMany(tx, decisions, decisionRows, decisions.id) : [];
+    if (messages.length) {
+      await insertMany(
+        tx,
+        outbox,
+        messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })),
+      );
+    }
+    result.outbox = messages.length;
+
+    const dirty = [...shadows.values()].filter((s) => s.dirty);
+    if (dirty.length) {
+      await tx
+        .insert(deviceShadow)
+        .values(dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })))
+        .onConflictDoUpdate({
+          target: deviceShadow.deviceId,
+          set: {
+            version: sql`excluded.version`,
+            reachable: sql`excluded.reachable`,
+            properties: sql`excluded.properties`,
+            lastReportAt: sql`excluded.last_report_at`,
+            staleReports: sql`excluded.stale_reports`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+        });
+      await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, ids));
+    }
+  });
+  return result;
+}
+
+function propertiesOf(shadow: Record<string, ShadowProperty>, category: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(shadow)) if (categoryOfProperty(name) === category) out[name] = p.value;
+  return out;
+}
+
+/** Multi-row inserts in chunks under the parameter limit; returns the ids asked for, in order. */
+async function insertMany<T extends Record<string, unknown>>(
+  tx: Executor,
+  table: Parameters<Executor["insert"]>[0],
+  rows: T[],
+  idColumn?: PgColumn,
+): Promise<number[]> {
+  const ids: number[] = [];
+  const perRow = Math.max(1, Object.keys(rows[0] ?? {}).length);
+  const size = Math.max(1, Math.floor(60_000 / perRow));
+  for (let i = 0; i < rows.length; i += size) {
+    const q = tx.insert(table).values(rows.slice(i, i + size) as never);
+    if (idColumn) {
+      const out = (await q.returning({ id: idColumn as never })) as { id: number }[];
+      for (const r of out) ids.push(r.id);
+    } else await q;
+  }
+  return ids;
+}

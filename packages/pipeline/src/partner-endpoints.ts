@@ -1,0 +1,90 @@
+// Where each adapter sends, and how: the platform's wire format built from an outbox payload.
+import { alexa, google, webhook } from "@proviso/partners";
+import type { OutboxPayload } from "./ingest";
+import type { DeviceInfo, LinkInfo } from "./world";
+
+export interface PartnerEndpoints {
+  /** Alexa event gateway, e.g. https://api.amazonalexa.com/v3/events */
+  alexaEvents: string;
+  /** Google Home Graph, e.g. https://homegraph.googleapis.com/v1/devices:reportStateAndNotification */
+  googleReportState: string;
+  /** Generic webhooks: `${webhookBase}/${partnerId}` */
+  webhookBase: string;
+  webhookSecret: string;
+}
+
+export function sandboxEndpoints(base: string, webhookSecret = "proviso-sandbox-secret"): PartnerEndpoints {
+  return {
+    alexaEvents: `${base}/alexa/v3/events`,
+    googleReportState: `${base}/google/v1/devices:reportStateAndNotification`,
+    webhookBase: `${base}/webhook`,
+    webhookSecret,
+  };
+}
+
+export interface WireRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.assign({}, ...Object.values(byCategory)) as Record<string, unknown>;
+
+/** Null when the partner's format cannot carry what may be sent (e.g. an incomplete Google trait). */
+
+/** The bearer for a link: its stored token, or (sandbox links, which have none) one named after it. */
+export function bearerFor(link: LinkInfo): string {
+  return link.accessToken ?? `sandbox-${link.linkId}`;
+}
+
+export function buildWireRequest(
+  endpoints: PartnerEndpoints,
+  link: LinkInfo,
+  device: DeviceInfo,
+  messageId: string,
+  payload: OutboxPayload,
+  now: number,
+): WireRequest | null {
+  const changed = flatten(payload.changed);
+  const context = flatten(payload.context);
+  if (link.adapter === "alexa") {
+    const body = alexa.changeReport(
+      { messageId, deviceId: device.deviceId, cause: payload.cause, observedAt: payload.observedAt, changed, current: context },
+      bearerFor(link),
+    );
+    return {
+      url: endpoints.alexaEvents,
+      headers: { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` },
+      body: JSON.stringify(body),
+    };
+  }
+  if (link.adapter === "google") {
+    const body = google.reportStateAndNotification({
+      requestId: messageId,
+      agentUserId: link.externalAccountId,
+      devices: [{ deviceId: device.deviceId, kind: device.kind, state: { ...context, ...changed } }],
+    });
+    // A trait that cannot be complete is left out; with nothing left there is nothing to report.
+    if (Object.keys(body.payload.devices.states[device.deviceId] ?? {}).length === 0) return null;
+    return {
+      url: endpoints.googleReportState,
+      headers: { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` },
+      body: JSON.stringify(body),
+    };
+  }
+  const body = JSON.stringify(
+    webhook.webhookStateMessage(link.partnerId, link.homeId, {
+      messageId,
+      deviceId: device.deviceId,
+      cause: payload.cause,
+      observedAt: payload.observedAt,
+      changed,
+      current: {},
+    }),
+  );
+  return {
+    url: `${endpoints.webhookBase}/${link.partnerId}`,
+    headers: { "content-type": "application/json", ...webhook.signWebhook(endpoints.webhookSecret, body, Math.floor(now / 1000)) },
+    body,
+  };
+}

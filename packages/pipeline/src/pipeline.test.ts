@@ -1,0 +1,190 @@
+// The worker's pipeline on a real database with the real partner sandbox on loopback: ingest →
+// shadow, decisions and outbox in one transaction → delivery, re-decided at send time.
+import { consents, outbox, partnerLinks, quarantine } from "@proviso/db";
+import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { createSandbox } from "@proviso/sandbox";
+import { seed, stableId } from "@proviso/seed";
+import { eq, sql } from "drizzle-orm";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deliverDue, RateLimiter } from "./delivery";
+import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
+import { sandboxEndpoints } from "./partner-endpoints";
+import { parseStateReport } from "./validate";
+import { WorldCache } from "./world";
+
+const NOW = new Date("2026-11-24T12:00:00Z");
+const home0 = stableId("home:0");
+const thermostat = stableId("device:0:0");
+const lockDevice = stableId("device:0:2");
+
+let t: TestDatabase;
+let cache: WorldCache;
+let base = "";
+const sandbox = createSandbox();
+let lastSent: LastSent;
+let seq = 100;
+let clock = NOW.getTime();
+
+/** Each report a minute after the last: Google's clause 2.1 allows a temperature at most every 60 s. */
+const report = (deviceId: string, properties: Record<string, unknown>, opts: { seq?: number; at?: number } = {}) => {
+  clock += 61_000;
+  const raw = JSON.stringify({
+    v: 1,
+    deviceId,
+    seq: opts.seq ?? ++seq,
+    observedAt: new Date(opts.at ?? clock).toISOString(),
+    cause: "physical",
+    properties,
+  });
+  const parsed = parseStateReport(raw, clock);
+  return parsed.ok ? { source: "http" as const, raw, report: parsed.report } : { source: "http" as const, raw, rejection: parsed.rejection };
+};
+const rawItem = (raw: string): IncomingReport => {
+  const parsed = parseStateReport(raw, clock);
+  return parsed.ok ? { source: "http", raw, report: parsed.report } : { source: "http", raw, rejection: parsed.rejection };
+};
+const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), lastSent);
+const deliver = () =>
+  deliverDue({
+    db: t.db,
+    world: () => cache.current(),
+    endpoints: sandboxEndpoints(base),
+    now: () => clock,
+    limiter: new RateLimiter(),
+    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+  });
+const received = (partner: string) => sandbox.recorder.list({ partner });
+const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
+  const [{ v }] = (
+    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [
+      home0,
+      partnerId,
+      category,
+    ])
+  ).rows;
+  await t.db.insert(consents).values({ homeId: home0, partnerId, categoryKey: category, mode, version: Number(v) });
+  await cache.check();
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seed(t.db, { now: NOW, homes: 6 });
+  await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
+  cache = new WorldCache(t.db, 60_000);
+  await cache.start();
+  lastSent = new Map();
+  // The Berg home shares its thermostat with Google as it changes, and its lock on request only.
+  for (const c of ["user.device.sensor.temperature", "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) {
+    await setConsent("google-home", c, "proactive");
+  }
+  await setConsent("google-home", "user.device.sensor.lock_state", "on_request");
+});
+afterAll(async () => {
+  cache?.stop();
+  await new Promise<void>((r) => sandbox.server.close(() => r()));
+  await t?.drop();
+});
+beforeEach(() => {
+  sandbox.recorder.clear();
+  sandbox.recorder.faults.clear();
+});
+
+describe("ingest → decide → deliver", () => {
+  it("delivers a consented proactive change to Google as complete trait state, and records every decision", async () => {
+    const r = await ingest(report(thermostat, { temperature: 21.26, heatingSetpoint: 20, hvacMode: "heat" }));
+    expect(r).toMatchObject({ accepted: 1, stateEvents: 1, outbox: 1, quarantined: 0 });
+    // Alexa's v1 allows thermostat state on request only: its decisions are withholds.
+    const alexa = await t.pool.query(
+      "select category_key, outcome, reasons from decisions where device_id = $1 and partner_id = 'alexa' order by category_key",
+      [thermostat],
+    );
+    expect(alexa.rows.every((d) => d.outcome === "withhold" && d.reasons.some((x: { code: string }) => x.code === "MODE_NOT_AGREED"))).toBe(true);
+
+    expect((await deliver()).delivered).toBe(1);
+    const [message] = received("google-home");
+    expect(message!.status).toBe(200);
+    const state = (message!.body as { payload: { devices: { states: Record<string, Record<string, unknown>> } } }).payload.devices.states[thermostat];
+    // Rounded to 0.5 °C, as Google's clause 2.1 requires; the whole TemperatureSetting trait.
+    expect(state).toEqual({ thermostatMode: "heat", thermostatTemperatureAmbient: 21.5, thermostatTemperatureSetpoint: 20 });
+    const row = (await t.db.select().from(outbox).where(eq(outbox.partnerId, "google-home")))[0]!;
+    expect(row).toMatchObject({ status: "delivered", lastStatusCode: 200 });
+    expect(message!.messageId).toBe(row.messageId);
+  });
+
+  it("never sends a category without consent (lock state is on request only)", async () => {
+    await ingest(report(lockDevice, { lockState: "unlocked" }));
+    await deliver();
+    expect(received("google-home")).toEqual([]);
+    const d = await t.pool.query("select reasons from decisions where device_id = $1 and partner_id = 'google-home'", [lockDevice]);
+    expect(d.rows[0].reasons.map((x: { code: string }) => x.code)).toEqual(["MODE_NOT_AGREED", "CONSENT_ON_REQUEST_ONLY"]);
+  });
+
+  it("drops stale and duplicate reports, and counts them", async () => {
+    const s = ++seq;
+    expect((await ingest(report(thermostat, { temperature: 22 }, { seq: s }))).stateEvents).toBe(1);
+    const again = await ingest(report(thermostat, { temperature: 23 }, { seq: s }), report(thermostat, { temperature: 24 }, { seq: s - 5 }));
+    expect(again).toMatchObject({ stale: 2, stateEvents: 0, outbox: 0 });
+    const [shadow] = (await t.pool.query("select properties, stale_reports from device_shadow where device_id = $1", [thermostat])).rows;
+    expect(shadow.properties.temperature.value).toBe(22);
+    expect(Number(shadow.stale_reports)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("quarantines bad reports with their reason while good ones flow on", async () => {
+    const bad = [
+      rawItem("{nope"),
+      report(thermostat, { humidity: 140 }),
+      report("0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff", { temperature: 20 }),
+    ];
+    const r = await ingest(...bad, report(thermostat, { temperature: 19.5 }));
+    expect(r).toMatchObject({ quarantined: 3, stateEvents: 1 });
+    const q = await t.db.select().from(quarantine).orderBy(quarantine.id);
+    expect(q.map((x) => x.reasonCode)).toEqual(["BAD_JSON", "OUT_OF_RANGE", "UNKNOWN_DEVICE"]);
+    expect(q[2]!.reason).toMatch(/no device .* is registered/);
+  });
+
+  it("re-decides at delivery: a consent revoked after queueing stops the message", async () => {
+    await t.db.update(outbox).set({ status: "delivered" }).where(sql`status in ('pending','retrying')`);
+    await ingest(report(thermostat, { temperature: 17 }));
+    expect(Number((await t.pool.query("select count(*) from outbox where status = 'pending'")).rows[0].count)).toBe(1);
+    await setConsent("google-home", "user.device.sensor.temperature", "off");
+    const r = await deliver();
+    expect(r).toMatchObject({ claimed: 1, cancelled: 1, delivered: 0 });
+    expect(received("google-home")).toEqual([]);
+    const [d] = (await t.pool.query("select reasons from decisions where stage = 'delivery' order by id desc limit 1")).rows;
+    expect(d.reasons.map((x: { code: string }) => x.code)).toContain("CONSENT_OFF");
+    await setConsent("google-home", "user.device.sensor.temperature", "proactive");
+  });
+
+  it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 429, retryAfterSeconds: 30 }) });
+    await ingest(report(thermostat, { temperature: 18 }));
+    expect((await deliver()).retried).toBe(1);
+    const [row] = await t.db.select().from(outbox).where(eq(outbox.status, "retrying"));
+    expect(row!.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(clock + 30_000);
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 503 }) });
+    clock += 31_000;
+    expect((await deliver()).retried).toBe(1);
+    clock += 120_000;
+    expect((await deliver()).dead).toBe(1);
+    const ids = new Set(received("google-home").map((m) => m.messageId));
+    expect(ids.size).toBe(1); // every attempt was recognisably the same message
+    const [dead] = await t.db.select().from(outbox).where(eq(outbox.id, row!.id));
+    expect(dead).toMatchObject({ status: "dead", attempts: 3, lastStatusCode: 503 });
+  });
+
+  it("stops for good on 403: the link is revoked and queued messages are cancelled", async () => {
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 403 }) });
+    await ingest(report(thermostat, { temperature: 16 }));
+    await ingest(report(thermostat, { temperature: 15.5 }));
+    const r = await deliver();
+    expect(r.revoked).toBeGreaterThanOrEqual(1);
+    expect(r.revoked + r.cancelled).toBe(2);
+    const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, stableId("link:0:google-home")));
+    expect(link!.status).toBe("revoked");
+    expect(Number((await t.pool.query("select count(*) from outbox where status in ('pending','retrying')")).rows[0].count)).toBe(0);
+    await cache.check();
+    expect(cache.current().linksByHome.get(home0)!.map((l) => l.partnerId)).toEqual(["alexa"]);
+  });
+});

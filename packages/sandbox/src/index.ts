@@ -1,0 +1,2 @@
+export { createSandbox } from "./server";
+export { Recorder, deviceIdsOf, type Fault, type ReceivedMessage } from "./recorder";
