@@ -57,6 +57,8 @@ async function main() {
     WORKER_PORT: String(cfg.WORKER_PORT),
     SANDBOX_PORT: String(cfg.SANDBOX_PORT),
     NEXT_TELEMETRY_DISABLED: "1",
+    // The embedded broker (Aedes) speaks MQTT 3.1.1 without shared subscriptions; Mosquitto speaks 5.
+    ...(cfg.embeddedBroker ? { MQTT_SHARED_GROUP: "", MQTT_PROTOCOL_VERSION: "4" } : {}),
   };
   const tsNode = (name: string, file: string, env = childEnv) =>
     spawnTracked(name, process.execPath, ["--import", "tsx", path.join(root, file)], { env, cwd: root });

@@ -1,4 +1,27 @@
 import { loadRuntimeConfig } from "@proviso/config";
+import { z } from "zod";
+
+const workerSchema = z.object({
+  /** Shared-subscription group: replicas in one group split the devices between them. Empty: none. */
+  MQTT_SHARED_GROUP: z.string().default("proviso-workers"),
+  MQTT_PROTOCOL_VERSION: z.enum(["4", "5"]).default("5"),
+  /** Partner endpoints; by default the partner sandbox plays them all. */
+  ALEXA_EVENTS_URL: z.string().url().optional(),
+  GOOGLE_REPORT_STATE_URL: z.string().url().optional(),
+  WEBHOOK_BASE_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: z.string().min(16).default("proviso-sandbox-secret"),
+  DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+});
 
 /** The worker's configuration, read and validated once at start-up. */
-export const env = loadRuntimeConfig(process.env);
+export const env = { ...loadRuntimeConfig(process.env), ...parseWorker() };
+
+function parseWorker() {
+  // Empty means unset, except for the shared group, where empty means "no shared subscription".
+  const given = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== "" || k === "MQTT_SHARED_GROUP"));
+  const parsed = workerSchema.safeParse(given);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  return parsed.data;
+}

@@ -1,27 +1,67 @@
-// The worker's HTTP port: /healthz for liveness, /metrics for Prometheus.
+// The worker's HTTP port: POST /v1/state-reports (batches), /healthz, /metrics.
 import type { DbHandle } from "@proviso/db";
+import type { IngestBuffer } from "@proviso/pipeline";
 import http from "node:http";
-import type { MqttClient } from "mqtt";
 import type { Metrics } from "./metrics";
 
-export function createWorkerHttp(deps: { db: DbHandle; mqtt: MqttClient; metrics: Metrics }) {
+const MAX_BODY = 2_000_000;
+const MAX_REPORTS = 1_000;
+
+export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => boolean; metrics: Metrics; ingest: IngestBuffer }) {
   return http.createServer(async (req, res) => {
-    if (req.method === "GET" && req.url === "/healthz") {
-      const database = await deps.db.pool
-        .query("select 1")
-        .then(() => true)
-        .catch(() => false);
-      const mqtt = deps.mqtt.connected;
-      res.writeHead(database && mqtt ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: database && mqtt, database, mqtt }));
-      return;
+    const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
+      res.writeHead(status, headers);
+      res.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
+    try {
+      if (req.method === "GET" && req.url === "/healthz") {
+        const database = await deps.db.pool.query("select 1").then(() => true, () => false);
+        const mqtt = deps.mqttConnected();
+        return send(database && mqtt ? 200 : 503, { ok: database && mqtt, database, mqtt });
+      }
+      if (req.method === "GET" && req.url === "/metrics") {
+        return send(200, await deps.metrics.registry.metrics(), { "content-type": deps.metrics.registry.contentType });
+      }
+      if (req.method === "POST" && req.url === "/v1/state-reports") {
+        const raw = await readBody(req);
+        if (raw === null) return send(413, { error: `body over ${MAX_BODY} bytes` });
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          return send(400, { error: "body is not JSON" });
+        }
+        const reports = Array.isArray(body) ? body : (body as { reports?: unknown })?.reports;
+        if (!Array.isArray(reports)) return send(400, { error: "expected a JSON array of reports, or { reports: [...] }" });
+        if (reports.length > MAX_REPORTS) return send(413, { error: `at most ${MAX_REPORTS} reports per request` });
+        // Answered only once every report is committed (accepted, or quarantined with its reason).
+        const items = await Promise.all(reports.map((r) => deps.ingest.submit(JSON.stringify(r), "http")));
+        const results = items.map((item, index) =>
+          item.rejection
+            ? { index, status: "rejected", code: item.rejection.code, reason: item.rejection.reason }
+            : { index, status: "accepted" },
+        );
+        return send(200, { accepted: results.filter((r) => r.status === "accepted").length, rejected: results.filter((r) => r.status === "rejected").length, results });
+      }
+      return send(404, { error: "not found" });
+    } catch (err) {
+      return send(500, { error: (err as Error).message });
     }
-    if (req.method === "GET" && req.url === "/metrics") {
-      res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
-      res.end(await deps.metrics.registry.metrics());
-      return;
-    }
-    res.writeHead(404, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: "not found" }));
+  });
+}
+
+function readBody(req: http.IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
   });
 }

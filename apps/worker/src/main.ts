@@ -1,53 +1,145 @@
-// The worker process: wires the MQTT subscription, the heartbeat sink and the HTTP port. State
-// sync and enforcement arrive with their issue; the loops live in packages, not here. The
-// scheduler activates and expires agreement versions on their dates.
+// The worker process: wires MQTT and HTTP ingest, the delivery loop, the snapshot cache, the
+// scheduler and the HTTP port. The work itself lives in packages/pipeline and packages/core.
 import { redactUrl } from "@proviso/config";
-import { createDb } from "@proviso/db";
-import mqtt from "mqtt";
+import { createDb, outbox } from "@proviso/db";
+import { deliverDue, IngestBuffer, MqttConsumer, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { inArray, count } from "drizzle-orm";
+import os from "node:os";
 import { env } from "./env";
 import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./heartbeats";
 import { createWorkerHttp } from "./http";
 import { createMetrics } from "./metrics";
 import { startScheduler } from "./scheduler";
 
+const STATE_TOPIC = "proviso/v1/devices/+/state";
 const metrics = createMetrics();
-const db = createDb(env.databaseUrl, { max: 4, applicationName: "proviso-worker" });
+const db = createDb(env.databaseUrl, { max: 6, applicationName: "proviso-worker" });
 const heartbeats = createHeartbeatSink(db.db, metrics);
 const scheduler = startScheduler(db.db, { intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000 });
 
-const client = mqtt.connect(env.mqttUrl, {
-  clientId: `proviso-worker-${process.pid}`,
-  reconnectPeriod: 1_000,
-  connectTimeout: 10_000,
+const worlds = new WorldCache(db.db, 500, (w, ms) => {
+  metrics.snapshotReloads.inc();
+  console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
 });
-client.on("connect", () => {
-  metrics.mqttConnected.set(1);
-  client.subscribe(HEARTBEAT_TOPIC, { qos: 1 }, (err) => {
-    if (err) console.error(`could not subscribe to ${HEARTBEAT_TOPIC}: ${err.message}`);
-    else console.log(`subscribed to ${HEARTBEAT_TOPIC} on ${redactUrl(env.mqttUrl)}`);
-  });
-});
-client.on("close", () => metrics.mqttConnected.set(0));
-client.on("error", (err) => console.error(`mqtt: ${err.message}`));
-client.on("message", (topic) => heartbeats.accept(topic));
+await worlds.start();
 
-const server = createWorkerHttp({ db, mqtt: client, metrics });
+const ingest = new IngestBuffer({
+  db: db.db,
+  world: () => worlds.current(),
+  onBatch: (r) => {
+    metrics.reports.inc({ result: "accepted" }, r.accepted - r.unchanged);
+    metrics.reports.inc({ result: "unchanged" }, r.unchanged);
+    metrics.reports.inc({ result: "stale" }, r.stale);
+    metrics.reports.inc({ result: "rejected" }, r.quarantined);
+    for (const [outcome, n] of Object.entries(r.decisions)) metrics.decisions.inc({ outcome }, n);
+    if (r.outbox) kickDelivery();
+  },
+  onError: (err) => console.error(`ingest batch not committed, retrying: ${err.message}`),
+});
+
+// ─── MQTT: state reports (acknowledged after commit) and heartbeats ───────────────────────────
+const group = env.MQTT_SHARED_GROUP;
+const consumers: MqttConsumer[] = [];
+let stopping = false;
+function consume(topic: string, suffix: string, onMessage: (m: { topic: string; payload: Buffer; ack(): void }) => void) {
+  const connect = async () => {
+    const consumer = new MqttConsumer({
+      url: env.mqttUrl,
+      clientId: `proviso-worker-${os.hostname()}-${process.pid}-${suffix}`,
+      topic: group ? `$share/${group}/${topic}` : topic,
+      protocolVersion: Number(env.MQTT_PROTOCOL_VERSION) as 4 | 5,
+      receiveMaximum: 2000,
+    });
+    consumer.on("message", onMessage);
+    consumer.on("error", (err: Error) => console.error(`mqtt (${suffix}): ${err.message}`));
+    consumer.on("close", () => {
+      metrics.mqttConnected.set(0);
+      if (!stopping) setTimeout(() => void connect(), 1_000);
+    });
+    try {
+      await consumer.connect();
+      consumers.push(consumer);
+      metrics.mqttConnected.set(1);
+      console.log(`subscribed to ${group ? `$share/${group}/` : ""}${topic} on ${redactUrl(env.mqttUrl)}`);
+    } catch (err) {
+      console.error(`mqtt (${suffix}): ${(err as Error).message}; retrying`);
+      if (!stopping) setTimeout(() => void connect(), 1_000);
+    }
+  };
+  void connect();
+}
+consume(STATE_TOPIC, "state", (m) => void ingest.submit(m.payload, "mqtt", m.topic).then(() => m.ack()));
+consume(HEARTBEAT_TOPIC, "heartbeat", (m) => {
+  heartbeats.accept(m.topic);
+  m.ack();
+});
+
+// ─── Delivery ─────────────────────────────────────────────────────────────────────────────────
+const sandbox = sandboxEndpoints(env.urls.sandbox, env.WEBHOOK_SECRET);
+const endpoints: PartnerEndpoints = {
+  alexaEvents: env.ALEXA_EVENTS_URL ?? sandbox.alexaEvents,
+  googleReportState: env.GOOGLE_REPORT_STATE_URL ?? sandbox.googleReportState,
+  webhookBase: env.WEBHOOK_BASE_URL ?? sandbox.webhookBase,
+  webhookSecret: env.WEBHOOK_SECRET,
+};
+const limiter = new RateLimiter();
+let delivering: Promise<void> | null = null;
+function kickDelivery() {
+  delivering ??= (async () => {
+    try {
+      for (;;) {
+        const r = await deliverDue({
+          db: db.db,
+          world: () => worlds.current(),
+          endpoints,
+          limiter,
+          batchSize: 200,
+          onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
+          onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
+        });
+        for (const k of ["delivered", "retried", "dead", "cancelled", "revoked"] as const) if (r[k]) metrics.delivered.inc({ result: k }, r[k]);
+        if (r.claimed < 200 || stopping) break;
+      }
+    } catch (err) {
+      console.error(`delivery: ${(err as Error).message}`);
+    } finally {
+      delivering = null;
+    }
+  })();
+  return delivering;
+}
+const deliveryTimer = setInterval(() => void kickDelivery(), env.DELIVERY_INTERVAL_MS);
+const depthTimer = setInterval(() => {
+  void db.db
+    .select({ n: count() })
+    .from(outbox)
+    .where(inArray(outbox.status, ["pending", "retrying"]))
+    .then(([r]) => metrics.outboxDepth.set(r?.n ?? 0))
+    .catch(() => {});
+}, 2_000);
+
+// ─── HTTP ─────────────────────────────────────────────────────────────────────────────────────
+const server = createWorkerHttp({ db, mqttConnected: () => consumers.some((c) => c.connected), metrics, ingest });
 server.on("error", (err) => {
   console.error(`the worker could not listen on port ${env.WORKER_PORT}: ${err.message}`);
   process.exit(2);
 });
 server.listen(env.WORKER_PORT, "127.0.0.1", () =>
-  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (/healthz, /metrics)`),
+  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (POST /v1/state-reports, /healthz, /metrics)`),
 );
 
-let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
   server.close();
-  await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+  clearInterval(deliveryTimer);
+  clearInterval(depthTimer);
+  await Promise.all(consumers.map((c) => c.close()));
+  await ingest.stop();
+  await delivering;
   await heartbeats.stop();
   await scheduler.stop();
+  worlds.stop();
   await db.close();
   process.exit(0);
 }

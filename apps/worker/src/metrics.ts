@@ -1,21 +1,31 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "proviso_worker_" });
+  const r = [registry];
   return {
     registry,
-    heartbeats: new Counter({
-      name: "proviso_heartbeats_total",
-      help: "Device heartbeats received, by result",
+    heartbeats: new Counter({ name: "proviso_heartbeats_total", help: "Device heartbeats received, by result", labelNames: ["result"] as const, registers: r }),
+    reports: new Counter({
+      name: "proviso_reports_total",
+      help: "State reports, by result (accepted, rejected, stale, unchanged)",
       labelNames: ["result"] as const,
-      registers: [registry],
+      registers: r,
     }),
-    mqttConnected: new Gauge({
-      name: "proviso_mqtt_connected",
-      help: "1 while the worker is connected to the MQTT broker",
-      registers: [registry],
+    decisions: new Counter({ name: "proviso_decisions_total", help: "Decisions at state change, by outcome", labelNames: ["outcome"] as const, registers: r }),
+    delivered: new Counter({ name: "proviso_deliveries_total", help: "Outbox messages finished, by result", labelNames: ["result"] as const, registers: r }),
+    partnerErrors: new Counter({ name: "proviso_partner_errors_total", help: "Partner answers other than success, by partner and status", labelNames: ["partner", "status"] as const, registers: r }),
+    deliveryLatency: new Histogram({
+      name: "proviso_delivery_latency_seconds",
+      help: "From the outbox row's creation to the partner's acceptance",
+      labelNames: ["partner"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: r,
     }),
+    outboxDepth: new Gauge({ name: "proviso_outbox_depth", help: "Outbox messages waiting (pending or retrying)", registers: r }),
+    mqttConnected: new Gauge({ name: "proviso_mqtt_connected", help: "1 while the worker is connected to the MQTT broker", registers: r }),
+    snapshotReloads: new Counter({ name: "proviso_snapshot_reloads_total", help: "Policy snapshot reloads", registers: r }),
   };
 }
 

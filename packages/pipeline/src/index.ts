@@ -3,3 +3,5 @@ export { ingestReports, type IncomingReport, type IngestResult, type OutboxPaylo
 export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
 export { buildWireRequest, sandboxEndpoints, bearerFor, type PartnerEndpoints } from "./partner-endpoints";
 export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
+export { IngestBuffer, type IngestBufferOptions } from "./ingest-buffer";
+export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";

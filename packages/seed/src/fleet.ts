@@ -72,11 +72,13 @@ export function buildHome(index: number, now: Date): HomeBundle {
       externalAccountId: `${partner.id}-acct-${rng.uuid().slice(0, 13)}`,
       linkedAt,
     });
+    // Homeowners tend to choose one way for a platform: keep it private, answer when asked, or
+    // let it follow changes; a few categories differ from their usual choice.
+    const profile = rng.next();
     for (const share of activeShares(partner.id)) {
-      // Privacy by default: no row means off. Most homeowners opt in to something.
-      const roll = rng.next();
-      if (roll < 0.25) continue;
-      const wantsProactive = roll > 0.7 && share.modes.includes("proactive");
+      const roll = rng.chance(0.15) ? rng.next() : profile;
+      if (roll < 0.2) continue; // privacy by default: no row means off
+      const wantsProactive = roll > 0.6 && share.modes.includes("proactive");
       const mode = wantsProactive ? "proactive" : share.modes.includes("on_request") ? "on_request" : "proactive";
       const setAt = new Date(linkedAt.getTime() + rng.int(0, 5) * DAY_MS);
       let version = 1;

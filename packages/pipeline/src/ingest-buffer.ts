@@ -1,0 +1,82 @@
+// Gathers reports from MQTT and HTTP into batches, commits each batch in one transaction, and only
+// then acknowledges its reports (MQTT PUBACK, HTTP response). A failed commit keeps the batch and
+// tries again: nothing is acknowledged that is not stored.
+import type { Database } from "@proviso/db";
+import { ingestReports, type IncomingReport, type IngestResult, type LastSent } from "./ingest";
+import { parseStateReport } from "./validate";
+import type { World } from "./world";
+
+interface Pending {
+  item: IncomingReport;
+  done: (ok: true) => void;
+}
+
+export interface IngestBufferOptions {
+  db: Database;
+  world: () => World;
+  maxBatch?: number;
+  maxWaitMs?: number;
+  onBatch?: (r: IngestResult, size: number, ms: number) => void;
+  onError?: (err: Error) => void;
+}
+
+export class IngestBuffer {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly lastSent: LastSent = new Map();
+  private stopped = false;
+
+  constructor(private readonly opts: IngestBufferOptions) {}
+
+  /** Parses and queues one raw report; resolves once it is committed (accepted or quarantined). */
+  submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string): Promise<IncomingReport> {
+    const now = Date.now();
+    const topicDevice = topic ? topic.split("/")[3] : undefined;
+    const text = raw.toString();
+    const parsed = parseStateReport(raw, now, topicDevice);
+    const item: IncomingReport = parsed.ok
+      ? { source, topic, raw: text, report: parsed.report }
+      : { source, topic, raw: text, rejection: parsed.rejection };
+    return new Promise((resolve) => {
+      this.pending.push({ item, done: () => resolve(item) });
+      if (this.pending.length >= (this.opts.maxBatch ?? 1000)) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.opts.maxWaitMs ?? 20);
+    });
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = null;
+      if (this.pending.length && !this.stopped) this.timer ??= setTimeout(() => void this.flush(), this.opts.maxWaitMs ?? 20);
+    });
+    return this.flushing;
+  }
+
+  private async drain() {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, this.opts.maxBatch ?? 1000);
+      const t0 = Date.now();
+      try {
+        const result = await ingestReports(this.opts.db, this.opts.world(), batch.map((p) => p.item), new Date(), this.lastSent);
+        this.opts.onBatch?.(result, batch.length, Date.now() - t0);
+        for (const p of batch) p.done(true);
+      } catch (err) {
+        // Keep the batch in front and try again shortly (the database may be restarting).
+        this.pending.unshift(...batch);
+        this.opts.onError?.(err as Error);
+        await new Promise((r) => setTimeout(r, 1_000));
+        if (this.stopped) return;
+      }
+    }
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.flush();
+  }
+}
