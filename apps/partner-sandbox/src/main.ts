@@ -1,8 +1,15 @@
 import { loadRuntimeConfig } from "@proviso/config";
-import { createSandbox } from "@proviso/sandbox";
+import { createMessageChecker } from "@proviso/partners";
+import { createSandbox, Recorder } from "@proviso/sandbox";
 
 const env = loadRuntimeConfig(process.env);
-const { server } = createSandbox();
+let checker: ReturnType<typeof createMessageChecker> | null = null;
+try {
+  checker = createMessageChecker();
+} catch (err) {
+  console.error(`schema checks are off: ${(err as Error).message}`);
+}
+const { server } = createSandbox(new Recorder(), checker);
 server.on("error", (err) => {
   console.error(`the partner sandbox could not listen on port ${env.SANDBOX_PORT}: ${err.message}`);
   process.exit(2);

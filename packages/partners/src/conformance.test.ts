@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as alexa from "./alexa/messages";
 import * as google from "./google/messages";
 import type { DeviceDescription, StateChange } from "./types";
-import { alexaSample, alexaValidator, googleValidator, type Validator } from "./__tests__/vendor-schemas";
+import { alexaSample, alexaValidator, googleValidator, type Validator } from "./conformance";
 
 const T = "user.device.sensor.temperature";
 const thermostat: DeviceDescription = {

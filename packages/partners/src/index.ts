@@ -4,3 +4,4 @@ export { toAlexaProperties, alexaTime, type AlexaProperty } from "./alexa/proper
 export * as google from "./google/messages";
 export * as webhook from "./webhook/messages";
 export { classifyResponse, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type DeliveryOutcome, type RetryPolicy } from "./delivery";
+export { createMessageChecker, requireVendorDir, VENDOR_DIR, type MessageCheck } from "./conformance";

@@ -2,7 +2,8 @@
 // shadow, decisions and outbox in one transaction → delivery, re-decided at send time.
 import { consents, outbox, partnerLinks, quarantine } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { createSandbox } from "@proviso/sandbox";
+import { createMessageChecker } from "@proviso/partners";
+import { createSandbox, Recorder } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
 import { eq, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
@@ -21,7 +22,7 @@ const lockDevice = stableId("device:0:2");
 let t: TestDatabase;
 let cache: WorldCache;
 let base = "";
-const sandbox = createSandbox();
+const sandbox = createSandbox(new Recorder(), createMessageChecker());
 let lastSent: LastSent;
 let seq = 100;
 let clock = NOW.getTime();
@@ -105,6 +106,7 @@ describe("ingest → decide → deliver", () => {
     expect((await deliver()).delivered).toBe(1);
     const [message] = received("google-home");
     expect(message!.status).toBe(200);
+    expect(message!.schemaValid).toBe(true);
     const state = (message!.body as { payload: { devices: { states: Record<string, Record<string, unknown>> } } }).payload.devices.states[thermostat];
     // Rounded to 0.5 °C, as Google's clause 2.1 requires; the whole TemperatureSetting trait.
     expect(state).toEqual({ thermostatMode: "heat", thermostatTemperatureAmbient: 21.5, thermostatTemperatureSetpoint: 20 });

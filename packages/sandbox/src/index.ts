@@ -1,2 +1,2 @@
-export { createSandbox } from "./server";
+export { createSandbox, type SchemaChecker } from "./server";
 export { Recorder, deviceIdsOf, type Fault, type ReceivedMessage } from "./recorder";

@@ -10,6 +10,9 @@ export interface ReceivedMessage {
   messageId: string | null;
   authorization: string | null;
   status: number;
+  /** Checked against the platform's published schema (null: the schemas were not available). */
+  schemaValid: boolean | null;
+  schemaErrors: string[];
   body: unknown;
 }
 

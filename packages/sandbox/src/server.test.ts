@@ -1,9 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMessageChecker } from "@proviso/partners";
+import { Recorder } from "./recorder";
 import { createSandbox } from "./server";
 
 let base = "";
-const { server } = createSandbox();
+const { server } = createSandbox(new Recorder(), createMessageChecker());
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -14,14 +16,34 @@ const post = (path: string, body: unknown) =>
   fetch(base + path, { method: "POST", body: JSON.stringify(body), headers: { authorization: "Bearer t" } });
 
 describe("partner sandbox", () => {
-  it("answers Alexa events with 202 and records them per device", async () => {
-    const event = { event: { header: { messageId: "m-1" }, endpoint: { endpointId: "dev-1" }, payload: {} } };
+  it("answers a valid Alexa event with 202 and records it per device, schema-checked", async () => {
+    const event = {
+      event: {
+        header: { namespace: "Alexa", name: "ChangeReport", payloadVersion: "3", messageId: "m-1" },
+        endpoint: { scope: { type: "BearerToken", token: "t" }, endpointId: "dev-1" },
+        payload: {
+          change: {
+            cause: { type: "PHYSICAL_INTERACTION" },
+            properties: [{ namespace: "Alexa.LockController", name: "lockState", value: "LOCKED", timeOfSample: "2026-11-24T12:00:00.000Z", uncertaintyInMilliseconds: 0 }],
+          },
+        },
+      },
+    };
     expect((await post("/alexa/v3/events", event)).status).toBe(202);
     const listed = (await (await fetch(`${base}/__sandbox/messages?partner=alexa&device=dev-1`)).json()) as {
       messages: Record<string, unknown>[];
     };
     expect(listed.messages).toHaveLength(1);
-    expect(listed.messages[0]).toMatchObject({ messageId: "m-1", status: 202, authorization: "Bearer t" });
+    expect(listed.messages[0]).toMatchObject({ messageId: "m-1", status: 202, authorization: "Bearer t", schemaValid: true });
+  });
+
+  it("refuses, as Alexa would, a message that breaks Amazon's schema, and records why", async () => {
+    const bad = { event: { header: { namespace: "Alexa", name: "ChangeReport", payloadVersion: "2", messageId: "m 2" }, payload: {} } };
+    const res = await post("/alexa/v3/events", bad);
+    expect(res.status).toBe(400);
+    const listed = (await (await fetch(`${base}/__sandbox/messages?partner=alexa`)).json()) as { messages: { schemaValid: boolean; schemaErrors: string[] }[] };
+    expect(listed.messages.at(-1)!.schemaValid).toBe(false);
+    expect(listed.messages.at(-1)!.schemaErrors.length).toBeGreaterThan(0);
   });
 
   it("injects a fault with Retry-After, then recovers when it is cleared", async () => {

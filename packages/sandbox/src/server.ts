@@ -1,21 +1,30 @@
 // The partner sandbox: plays the Alexa event gateway, Google Home Graph and a generic webhook on
 // loopback, records what it gets, and injects faults on request. `/__sandbox/*` is its own API.
 import http from "node:http";
+import type { MessageCheck } from "@proviso/partners";
 import { deviceIdsOf, Recorder, type Fault } from "./recorder";
 
 const MAX_BODY = 1_000_000;
 
 interface Route {
   partner: string;
+  check?: "alexa" | "google";
   success: (body: unknown) => { status: number; body?: unknown };
+}
+
+/** Checks a message against the platform's schema (see @proviso/partners createMessageChecker). */
+export interface SchemaChecker {
+  alexa(body: unknown): MessageCheck;
+  google(body: unknown): MessageCheck;
 }
 
 function routeFor(method: string, path: string): Route | null {
   if (method !== "POST") return null;
-  if (path === "/alexa/v3/events") return { partner: "alexa", success: () => ({ status: 202 }) };
+  if (path === "/alexa/v3/events") return { partner: "alexa", check: "alexa", success: () => ({ status: 202 }) };
   if (path === "/google/v1/devices:reportStateAndNotification") {
     return {
       partner: "google-home",
+      check: "google",
       success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
     };
   }
@@ -24,7 +33,7 @@ function routeFor(method: string, path: string): Route | null {
   return null;
 }
 
-export function createSandbox(recorder = new Recorder()) {
+export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
@@ -72,7 +81,16 @@ export function createSandbox(recorder = new Recorder()) {
       const fault = recorder.faults.get(route.partner);
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
-      const answer = faulted ? { status: fault.status!, body: { error: "injected fault" } } : route.success(body);
+      const check = route.check && checker ? checker[route.check](body) : null;
+      if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
+        return send(401, { error: "missing bearer token" });
+      }
+      // Like the platform: a message that breaks its schema is refused.
+      const answer = faulted
+        ? { status: fault.status!, body: { error: "injected fault" } }
+        : check && !check.valid
+          ? { status: 400, body: { error: "INVALID_REQUEST_EXCEPTION", details: check.errors } }
+          : route.success(body);
       recorder.record({
         partner: route.partner,
         endpoint: url.pathname,
@@ -81,6 +99,8 @@ export function createSandbox(recorder = new Recorder()) {
         messageId: messageIdOf(body),
         authorization: req.headers.authorization ?? null,
         status: answer.status,
+        schemaValid: check ? check.valid : null,
+        schemaErrors: check?.errors ?? [],
         body,
       });
       const headers: Record<string, string> =

@@ -1,0 +1,94 @@
+// The platforms' own published schemas, read from ../shared/vendor-schemas (or VENDOR_SCHEMAS_DIR),
+// for the conformance tests and for the partner sandbox, which checks every message it receives.
+// A missing folder fails loudly: conformance must never pass by not checking.
+import Ajv from "ajv";
+import AjvDraft04 from "ajv-draft-04";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const VENDOR_DIR = path.resolve(process.env.VENDOR_SCHEMAS_DIR ?? path.join(repoRoot, "../shared/vendor-schemas"));
+
+export function requireVendorDir(): string {
+  if (!fs.existsSync(path.join(VENDOR_DIR, "alexa/alexa_smart_home_message_schema.json"))) {
+    throw new Error(
+      `Partner schemas not found in ${VENDOR_DIR}: put shared/vendor-schemas beside the repository or set VENDOR_SCHEMAS_DIR`,
+    );
+  }
+  return VENDOR_DIR;
+}
+
+const read = (rel: string) => JSON.parse(fs.readFileSync(path.join(requireVendorDir(), rel), "utf8"));
+
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: unknown[] | null;
+}
+
+/** Amazon's schema: draft-04 with a few non-standard keywords and formats, which we ignore. */
+export function alexaValidator(): Validator {
+  const ajv = new AjvDraft04({ strict: false, validateFormats: false, allErrors: false, unicodeRegExp: false });
+  return ajv.compile(read("alexa/alexa_smart_home_message_schema.json")) as Validator;
+}
+
+export function alexaSample(rel: string): unknown {
+  return read(`alexa/sample_messages/${rel}`);
+}
+
+/** A Google schema (draft-07) by its path under google/. */
+export function googleValidator(rel: string): Validator {
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false, unicodeRegExp: false });
+  return ajv.compile(read(`google/${rel}`)) as Validator;
+}
+
+export interface MessageCheck {
+  valid: boolean;
+  errors: string[];
+}
+
+const describeErrors = (v: Validator) =>
+  ((v.errors ?? []) as { instancePath?: string; message?: string }[]).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`.trim());
+
+/** Checks what a partner receives, as the platform would: Alexa events, Google Report State. */
+export function createMessageChecker() {
+  const alexa = alexaValidator();
+  const traits = [
+    "traits/temperaturesetting/temperaturesetting.states.schema.json",
+    "traits/temperaturecontrol/temperaturecontrol.states.schema.json",
+    "traits/lockunlock/lockunlock.states.schema.json",
+    "traits/openclose/openclose.states.schema.json",
+  ].map((rel) => ({ rel, validate: googleValidator(rel) }));
+  const TRAIT_KEYS: Record<string, string[]> = {
+    "traits/temperaturesetting/temperaturesetting.states.schema.json": ["thermostatMode", "thermostatTemperatureAmbient", "thermostatTemperatureSetpoint", "thermostatTemperatureSetpointLow", "thermostatTemperatureSetpointHigh", "thermostatHumidityAmbient", "activeThermostatMode"],
+    "traits/temperaturecontrol/temperaturecontrol.states.schema.json": ["temperatureAmbientCelsius", "temperatureSetpointCelsius"],
+    "traits/lockunlock/lockunlock.states.schema.json": ["isLocked", "isJammed"],
+    "traits/openclose/openclose.states.schema.json": ["openPercent", "openState"],
+  };
+  return {
+    alexa(body: unknown): MessageCheck {
+      const valid = alexa(body);
+      return { valid, errors: valid ? [] : describeErrors(alexa) };
+    },
+    /** Report State: the envelope, then each device's state, trait by trait. */
+    google(body: unknown): MessageCheck {
+      const b = body as { requestId?: unknown; agentUserId?: unknown; payload?: { devices?: { states?: Record<string, Record<string, unknown>> } } };
+      const errors: string[] = [];
+      if (typeof b?.requestId !== "string") errors.push("/requestId must be a string");
+      if (typeof b?.agentUserId !== "string") errors.push("/agentUserId must be a string");
+      const states = b?.payload?.devices?.states;
+      if (!states || typeof states !== "object") errors.push("/payload/devices/states must be an object");
+      for (const [id, state] of Object.entries(states ?? {})) {
+        for (const { rel, validate } of traits) {
+          const keys = TRAIT_KEYS[rel]!;
+          const part = Object.fromEntries(Object.entries(state).filter(([k]) => keys.includes(k)));
+          if (Object.keys(part).length === 0) continue;
+          if (!validate(part)) errors.push(...describeErrors(validate).map((e) => `${id}: ${e}`));
+        }
+        const known = new Set(["online", ...Object.values(TRAIT_KEYS).flat()]);
+        for (const k of Object.keys(state)) if (!known.has(k)) errors.push(`${id}: unknown state ${k}`);
+      }
+      return { valid: errors.length === 0, errors };
+    },
+  };
+}
