@@ -41,6 +41,7 @@ export default defineConfig({
       ...Object.fromEntries(Object.entries(E2E_PORTS).map(([k, v]) => [k, String(v)])),
       PROVISO_DATA_DIR: ".data/e2e",
       SIMULATOR_HEARTBEAT_SECONDS: "5",
+      SIMULATOR_RATE: "1",
     },
   },
 });

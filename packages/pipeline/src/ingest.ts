@@ -38,8 +38,11 @@ export interface OutboxPayload {
   context: Record<string, Record<string, unknown>>;
 }
 
-/** When each device × partner × category was last sent (for a clause's minimum interval). */
-export type LastSent = Map<string, number>;
+/**
+ * What each device × partner × category last sent, and when: for a clause's minimum interval, and
+ * to complete a Google trait with the value the partner already has.
+ */
+export type LastSent = Map<string, { at: number; properties: Record<string, unknown> }>;
 
 const PURPOSE = "functional.service.fulfil_request";
 /** Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting. */
@@ -160,7 +163,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
             purpose: PURPOSE,
             at,
             properties,
-            lastSentAt: lastSent.get(key) ?? null,
+            lastSentAt: lastSent.get(key)?.at ?? null,
           });
           result.decisions[d.outcome]++;
           decisionRows.push({
@@ -183,14 +186,22 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
           });
           if (d.outcome !== "withhold") {
             (asContext ? payload.context : payload.changed)[category] = { ...d.properties };
-            lastSent.set(key, at);
+            lastSent.set(key, { at, properties: { ...d.properties } });
           }
         };
         for (const [category, properties] of byCategory) decide(category, properties, false);
         if (link.adapter === "google" && device.kind === "thermostat" && Object.keys(payload.changed).length > 0) {
           const shadow = shadows.get(device.deviceId)!;
           for (const category of GOOGLE_TRAIT_CATEGORIES) {
-            if (byCategory.has(category) || !device.categories.includes(category)) continue;
+            if (category in payload.changed || !device.categories.includes(category)) continue;
+            // What Google already has completes the trait without telling it anything new (a
+            // change held back by a minimum interval stays held back).
+            const known = lastSent.get(`${device.deviceId}|${link.partnerId}|${category}`);
+            if (known) {
+              payload.context[category] = { ...known.properties };
+              continue;
+            }
+            if (byCategory.has(category)) continue;
             const props = propertiesOf(shadow.properties, category);
             if (Object.keys(props).length) decide(category, props, true);
           }

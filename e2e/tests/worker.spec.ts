@@ -1,0 +1,99 @@
+// The worker end to end: devices over MQTT, the real worker, the partner sandbox checking every
+// message against the platform's schema. With DATABASE_URL / MQTT_URL set (CI) this runs on
+// PostgreSQL and Mosquitto; otherwise on the embedded defaults.
+import { expect, test } from "@playwright/test";
+import { device, idOf, sandboxMessages, SANDBOX, setConsent, sleep, waitFor, withDb, WORKER } from "./product";
+
+const T = "user.device.sensor.temperature";
+const SETPOINT = "user.device.sensor.setpoint";
+const HVAC = "user.device.sensor.hvac_mode";
+const LOCK = "user.device.sensor.lock_state";
+
+type GoogleBody = { payload: { devices: { states: Record<string, Record<string, unknown>> } } };
+const googleState = (m: { body: unknown }, deviceId: string) => (m.body as GoogleBody).payload.devices.states[deviceId] ?? {};
+
+test.describe.configure({ mode: "serial" });
+
+test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async () => {
+  test.setTimeout(90_000);
+  const home = await idOf("select h.id from homes h join users u on true join home_memberships m on m.home_id = h.id and m.user_id = u.id where u.email = 'homeowner@proviso.test'", []);
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
+  const lock = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'lock'", [home]);
+  for (const c of [T, SETPOINT, HVAC]) await setConsent(home, "google-home", c, "proactive");
+  await setConsent(home, "google-home", LOCK, "on_request");
+  await sleep(1_500); // the worker reloads its snapshot within a second
+  const dev = device();
+
+  // 1. A proactively consented change reaches Google as a schema-valid Report State.
+  await dev.report(thermostat, { temperature: 21, heatingSetpoint: 30, hvacMode: "heat" });
+  const delivered = await waitFor("Google to receive setpoint 30", async () =>
+    (await sandboxMessages({ partner: "google-home", device: thermostat })).find((m) => googleState(m, thermostat).thermostatTemperatureSetpoint === 30),
+  );
+  expect(delivered.status).toBe(200);
+  expect(delivered.schemaValid).toBe(true);
+  // The whole TemperatureSetting trait; the ambient temperature is 21 or, inside clause 2.1's
+  // 60-second minimum interval, the value Google already had.
+  expect(googleState(delivered, thermostat)).toMatchObject({ thermostatMode: "heat", thermostatTemperatureAmbient: expect.any(Number) });
+
+  // 2. A category without proactive consent never does (lock state: on request only).
+  const before = (await sandboxMessages()).length;
+  await dev.report(lock, { lockState: "unlocked" }, "voice");
+  await sleep(3_000);
+  expect((await sandboxMessages({ device: lock })).filter((m) => m.seq > before)).toEqual([]);
+
+  // 3. The partner is slow and messages queue; the homeowner revokes mid-stream. Nothing observed
+  //    after the revocation goes out.
+  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ latencyMs: 2_500 }) });
+  await dev.report(thermostat, { heatingSetpoint: 31 });
+  await sleep(400);
+  await setConsent(home, "google-home", SETPOINT, "off");
+  const revokedAt = Date.now();
+  await sleep(1_200);
+  const after = await dev.report(thermostat, { heatingSetpoint: 32 });
+  expect(Date.parse(after.observedAt)).toBeGreaterThan(revokedAt);
+  await sleep(6_000);
+  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE" });
+  const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map((m) => googleState(m, thermostat).thermostatTemperatureSetpoint);
+  expect(setpoints).not.toContain(32);
+  const ledger = await withDb((c) =>
+    c.query(
+      `select d.outcome, d.reasons from decisions d join state_events e on e.id = d.state_event_id
+        where d.device_id = $1 and d.partner_id = 'google-home' and d.category_key = $2 and (e.properties->>'heatingSetpoint')::numeric = 32`,
+      [thermostat, SETPOINT],
+    ),
+  );
+  expect(ledger.rows[0]).toMatchObject({ outcome: "withhold" });
+  expect(ledger.rows[0].reasons.map((r: { code: string }) => r.code)).toContain("CONSENT_OFF");
+
+  // 4. Bad reports land in quarantine with their reason while good ones flow on.
+  await setConsent(home, "google-home", SETPOINT, "proactive");
+  await sleep(1_500);
+  const marker = `bad-${Date.now()}`;
+  await dev.raw(thermostat, `{"${marker}": `);
+  await dev.report(thermostat, { humidity: 140 });
+  const http = await fetch(`${WORKER}/v1/state-reports`, {
+    method: "POST",
+    body: JSON.stringify([{ v: 1, deviceId: thermostat, seq: 1, observedAt: "2099-01-01T00:00:00Z", cause: "app", properties: { temperature: 20 } }]),
+  });
+  expect(((await http.json()) as { results: { code?: string }[] }).results[0]!.code).toBe("FUTURE_TIMESTAMP");
+  await dev.report(thermostat, { heatingSetpoint: 29 });
+  await waitFor("Google to receive setpoint 29", async () =>
+    (await sandboxMessages({ partner: "google-home", device: thermostat })).find((m) => googleState(m, thermostat).thermostatTemperatureSetpoint === 29),
+  );
+  const quarantined = await withDb((c) =>
+    c.query("select reason_code, reason from quarantine where device_ref = $1 or raw like $2 order by id", [thermostat, `%${marker}%`]),
+  );
+  const codes = quarantined.rows.map((r) => r.reason_code);
+  expect(codes).toEqual(expect.arrayContaining(["BAD_JSON", "OUT_OF_RANGE", "FUTURE_TIMESTAMP"]));
+  expect(quarantined.rows.find((r) => r.reason_code === "OUT_OF_RANGE")!.reason).toMatch(/humidity/);
+  await dev.close();
+});
+
+test("the worker serves its health and Prometheus metrics", async () => {
+  const health = await fetch(`${WORKER}/healthz`);
+  expect(health.status).toBe(200);
+  const metrics = await (await fetch(`${WORKER}/metrics`)).text();
+  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total"]) {
+    expect(metrics).toContain(name);
+  }
+});
