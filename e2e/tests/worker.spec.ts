@@ -89,6 +89,37 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   await dev.close();
 });
 
+test("partners asking get only what on-request terms and consent allow", async () => {
+  const home = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
+  const link = await idOf("select id from partner_links where home_id = $1 and partner_id = 'alexa'", [home]);
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
+  await setConsent(home, "alexa", T, "on_request");
+  await setConsent(home, "alexa", SETPOINT, "off");
+  await sleep(1_500);
+  const res = await fetch(`${WORKER}/v1/partners/alexa/directives`, {
+    method: "POST",
+    body: JSON.stringify({
+      directive: {
+        header: { namespace: "Alexa", name: "ReportState", messageId: "e2e-1", correlationToken: "c-1", payloadVersion: "3" },
+        endpoint: { scope: { type: "BearerToken", token: `sandbox-${link}` }, endpointId: thermostat },
+        payload: {},
+      },
+    }),
+  });
+  expect(res.status).toBe(200);
+  const report = (await res.json()) as { event: { header: { name: string } }; context: { properties: { namespace: string; name: string }[] } };
+  expect(report.event.header.name).toBe("StateReport");
+  const names = report.context.properties.map((p) => `${p.namespace}.${p.name}`);
+  expect(names).toContain("Alexa.TemperatureSensor.temperature");
+  expect(names.some((n) => n.startsWith("Alexa.ThermostatController.") && n.endsWith("Setpoint"))).toBe(false);
+  const denied = await fetch(`${WORKER}/v1/partners/google/fulfillment`, {
+    method: "POST",
+    headers: { authorization: "Bearer not-a-token" },
+    body: JSON.stringify({ requestId: "r", inputs: [{ intent: "action.devices.SYNC" }] }),
+  });
+  expect(denied.status).toBe(401);
+});
+
 test("the worker serves its health and Prometheus metrics", async () => {
   const health = await fetch(`${WORKER}/healthz`);
   expect(health.status).toBe(200);

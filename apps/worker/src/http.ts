@@ -1,13 +1,13 @@
 // The worker's HTTP port: POST /v1/state-reports (batches), /healthz, /metrics.
 import type { DbHandle } from "@proviso/db";
-import type { IngestBuffer } from "@proviso/pipeline";
+import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type World } from "@proviso/pipeline";
 import http from "node:http";
 import type { Metrics } from "./metrics";
 
 const MAX_BODY = 2_000_000;
 const MAX_REPORTS = 1_000;
 
-export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => boolean; metrics: Metrics; ingest: IngestBuffer }) {
+export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => boolean; metrics: Metrics; ingest: IngestBuffer; world: () => World }) {
   return http.createServer(async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
       res.writeHead(status, headers);
@@ -42,6 +42,24 @@ export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => bool
             : { index, status: "accepted" },
         );
         return send(200, { accepted: results.filter((r) => r.status === "accepted").length, rejected: results.filter((r) => r.status === "rejected").length, results });
+      }
+      // Partners asking: answered with only what on-request terms and consent allow.
+      if (req.method === "POST" && (req.url === "/v1/partners/alexa/directives" || req.url === "/v1/partners/google/fulfillment")) {
+        const raw = await readBody(req);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw ?? "");
+        } catch {
+          return send(400, { error: "body is not JSON" });
+        }
+        try {
+          if (req.url.includes("alexa")) return send(200, await answerAlexaDirective(deps.db.db, deps.world(), body));
+          const token = req.headers.authorization?.replace(/^Bearer /, "");
+          return send(200, await answerGoogleIntent(deps.db.db, deps.world(), token, body));
+        } catch (err) {
+          if (err instanceof PartnerRequestError) return send(err.status, { error: err.type, message: err.message });
+          throw err;
+        }
       }
       return send(404, { error: "not found" });
     } catch (err) {

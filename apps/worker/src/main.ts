@@ -119,13 +119,13 @@ const depthTimer = setInterval(() => {
 }, 2_000);
 
 // ─── HTTP ─────────────────────────────────────────────────────────────────────────────────────
-const server = createWorkerHttp({ db, mqttConnected: () => consumers.some((c) => c.connected), metrics, ingest });
+const server = createWorkerHttp({ db, mqttConnected: () => consumers.some((c) => c.connected), metrics, ingest, world: () => worlds.current() });
 server.on("error", (err) => {
   console.error(`the worker could not listen on port ${env.WORKER_PORT}: ${err.message}`);
   process.exit(2);
 });
 server.listen(env.WORKER_PORT, "127.0.0.1", () =>
-  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (POST /v1/state-reports, /healthz, /metrics)`),
+  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (POST /v1/state-reports, /v1/partners/…, /healthz, /metrics)`),
 );
 
 async function stop() {

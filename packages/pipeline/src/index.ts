@@ -5,3 +5,4 @@ export { buildWireRequest, sandboxEndpoints, bearerFor, type PartnerEndpoints } 
 export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
 export { IngestBuffer, type IngestBufferOptions } from "./ingest-buffer";
 export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";
+export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";

@@ -9,6 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
+import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
@@ -157,6 +158,45 @@ describe("ingest → decide → deliver", () => {
     const [d] = (await t.pool.query("select reasons from decisions where stage = 'delivery' order by id desc limit 1")).rows;
     expect(d.reasons.map((x: { code: string }) => x.code)).toContain("CONSENT_OFF");
     await setConsent("google-home", "user.device.sensor.temperature", "proactive");
+  });
+
+  it("answers Alexa's ReportState with only what on-request terms and consent allow, schema-valid", async () => {
+    await setConsent("alexa", "user.device.sensor.temperature", "on_request");
+    await setConsent("alexa", "user.device.sensor.setpoint", "off");
+    const world = cache.current();
+    const token = `sandbox-${stableId("link:0:alexa")}`;
+    const answer = await answerAlexaDirective(t.db, world, {
+      directive: {
+        header: { namespace: "Alexa", name: "ReportState", messageId: "m-1", correlationToken: "corr-1", payloadVersion: "3" },
+        endpoint: { scope: { type: "BearerToken", token }, endpointId: thermostat },
+        payload: {},
+      },
+    }, clock);
+    expect(createMessageChecker().alexa(answer).valid).toBe(true);
+    const props = answer.context.properties.map((p) => `${p.namespace}.${p.name}`);
+    expect(props).toContain("Alexa.TemperatureSensor.temperature");
+    expect(props).not.toContain("Alexa.ThermostatController.targetSetpoint");
+    const recorded = await t.pool.query("select category_key, outcome from decisions where stage = 'request' and partner_id = 'alexa' order by category_key");
+    const outcome = (c: string) => recorded.rows.find((r) => r.category_key === `user.device.sensor.${c}`)?.outcome;
+    expect(outcome("setpoint")).toBe("withhold");
+    expect(["send", "transform"]).toContain(outcome("temperature"));
+    // Discovery declares only what may be told, with flags that follow the terms and consent.
+    const discovery = await answerAlexaDirective(t.db, world, { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token } } } }, clock);
+    expect(createMessageChecker().alexa(discovery).valid).toBe(true);
+    const caps = discovery.event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities as { interface: string; properties?: object }[];
+    expect(caps.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
+    await expect(answerAlexaDirective(t.db, world, { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: "stolen" } } } })).rejects.toBeInstanceOf(PartnerRequestError);
+  });
+
+  it("answers Google's QUERY and SYNC in Google's format", async () => {
+    const world = cache.current();
+    const token = `sandbox-${stableId("link:0:google-home")}`;
+    const query = await answerGoogleIntent(t.db, world, token, { requestId: "q-1", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }] }, clock);
+    expect(query.payload.devices[thermostat]).toMatchObject({ status: "SUCCESS", thermostatMode: "heat" });
+    expect(query.payload.devices[lockDevice]).toMatchObject({ status: "SUCCESS", isLocked: false });
+    const sync = await answerGoogleIntent(t.db, world, token, { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, clock);
+    const lock = sync.payload.devices.find((d) => d.id === lockDevice)!;
+    expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {

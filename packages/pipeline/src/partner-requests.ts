@@ -1,0 +1,162 @@
+// When partners ask: Alexa's ReportState and Discover directives, Google's QUERY and SYNC intents.
+// Answered only with what the on-request terms and the homeowner's consent allow, in the platform's
+// own format; every answer is decided by the engine and recorded in the ledger (stage `request`).
+import { CATEGORIES, categoryOfProperty, type DeliveryMode, type ShadowProperty } from "@proviso/domain";
+import { decisions, deviceShadow, type Database } from "@proviso/db";
+import { alexa, google, type DeviceDescription } from "@proviso/partners";
+import { decideShare, isDiscoverable } from "@proviso/policy";
+import { inArray } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { bearerFor } from "./partner-endpoints";
+import type { DeviceInfo, LinkInfo, World } from "./world";
+
+const PURPOSE = "functional.service.fulfil_request";
+const SAMPLE = new Map<string, Record<string, unknown>>(
+  CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, p === "hvacMode" ? "heat" : p === "lockState" ? "locked" : p === "contactState" ? "closed" : p === "occupancy" ? false : 20]))]),
+);
+
+export class PartnerRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The link a partner's bearer token stands for (each link has its own token). */
+export function linkForToken(world: World, partnerAdapter: LinkInfo["adapter"], token: string | undefined): LinkInfo {
+  if (token) for (const link of world.linkById.values()) if (link.adapter === partnerAdapter && bearerFor(link) === token) return link;
+  throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token does not belong to an active link");
+}
+
+/** Which modes the terms and consent allow now, per category: what discovery and SYNC declare. */
+function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, now: number): Record<string, DeliveryMode[]> {
+  const out: Record<string, DeliveryMode[]> = {};
+  for (const category of device.categories) {
+    out[category] = (["on_request", "proactive"] as const).filter(
+      (mode) =>
+        decideShare(world.policy, {
+          partnerId: link.partnerId,
+          homeId: device.homeId,
+          modelKey: device.modelKey,
+          category,
+          mode,
+          purpose: PURPOSE,
+          at: now,
+          properties: SAMPLE.get(category) ?? { value: 1 },
+        }).outcome !== "withhold",
+    );
+  }
+  return out;
+}
+
+function describe(world: World, link: LinkInfo, d: DeviceInfo, now: number): DeviceDescription {
+  return { ...d, allowedModes: allowedModes(world, link, d, now) };
+}
+
+/** The on-request answer for one device: allowed properties, and the decisions behind them. */
+async function onRequestState(db: Database, world: World, link: LinkInfo, devices: DeviceInfo[], now: number) {
+  const shadows = devices.length
+    ? await db.select().from(deviceShadow).where(inArray(deviceShadow.deviceId, devices.map((d) => d.deviceId)))
+    : [];
+  const rows: (typeof decisions.$inferInsert)[] = [];
+  const states = new Map<string, { state: Record<string, unknown>; observedAt: string }>();
+  for (const device of devices) {
+    const shadow = shadows.find((s) => s.deviceId === device.deviceId);
+    const byCategory = new Map<string, Record<string, unknown>>();
+    let observedAt = "";
+    for (const [name, p] of Object.entries((shadow?.properties ?? {}) as Record<string, ShadowProperty>)) {
+      const category = categoryOfProperty(name);
+      if (!category) continue;
+      (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = p.value;
+      if (p.observedAt > observedAt) observedAt = p.observedAt;
+    }
+    observedAt ||= new Date(now).toISOString();
+    const state: Record<string, unknown> = { connectivity: shadow?.reachable === false ? "unreachable" : "ok" };
+    for (const [category, properties] of byCategory) {
+      const d = decideShare(world.policy, {
+        partnerId: link.partnerId,
+        homeId: device.homeId,
+        modelKey: device.modelKey,
+        category,
+        mode: "on_request",
+        purpose: PURPOSE,
+        at: now,
+        properties,
+      });
+      rows.push({
+        homeId: device.homeId,
+        deviceId: device.deviceId,
+        partnerId: link.partnerId,
+        linkId: link.linkId,
+        categoryKey: category,
+        mode: "on_request",
+        stage: "request",
+        outcome: d.outcome,
+        sentProperties: d.properties ? { ...d.properties } : null,
+        reasons: [...d.reasons],
+        agreementVersionId: d.agreementVersionId,
+        clauseKeys: [...d.clauseKeys],
+        consentVersion: d.consentVersion,
+        observedAt: new Date(now),
+        decidedAt: new Date(now),
+      });
+      if (d.properties) Object.assign(state, d.properties);
+    }
+    states.set(device.deviceId, { state, observedAt });
+  }
+  if (rows.length) await db.insert(decisions).values(rows);
+  return states;
+}
+
+const devicesOfHome = (world: World, homeId: string) => [...world.devices.values()].filter((d) => d.homeId === homeId);
+
+interface AlexaDirective {
+  header?: { namespace?: string; name?: string; messageId?: string; correlationToken?: string };
+  endpoint?: { endpointId?: string; scope?: { token?: string } };
+  payload?: { scope?: { token?: string } };
+}
+
+/** An Alexa directive sent to the skill: ReportState or Discover. */
+export async function answerAlexaDirective(db: Database, world: World, body: unknown, now = Date.now()) {
+  const directive = (body as { directive?: AlexaDirective })?.directive;
+  const header = directive?.header;
+  if (!header?.namespace || !header.name) throw new PartnerRequestError(400, "INVALID_DIRECTIVE", "not an Alexa directive");
+  const messageId = randomUUID();
+  if (header.namespace === "Alexa.Discovery" && header.name === "Discover") {
+    const link = linkForToken(world, "alexa", directive!.payload?.scope?.token);
+    const visible = devicesOfHome(world, link.homeId).filter((d) => isDiscoverable(world.policy, link.partnerId, d.modelKey, now));
+    return alexa.discoveryResponse(messageId, visible.map((d) => describe(world, link, d, now)));
+  }
+  if (header.namespace === "Alexa" && header.name === "ReportState") {
+    const link = linkForToken(world, "alexa", directive!.endpoint?.scope?.token);
+    const device = world.devices.get(directive!.endpoint?.endpointId ?? "");
+    if (!device || device.homeId !== link.homeId) throw new PartnerRequestError(404, "NO_SUCH_ENDPOINT", "no such endpoint for this account");
+    const states = await onRequestState(db, world, link, [device], now);
+    const { state, observedAt } = states.get(device.deviceId)!;
+    return alexa.stateReport({ messageId, correlationToken: header.correlationToken ?? "", token: bearerFor(link), deviceId: device.deviceId, state, observedAt });
+  }
+  throw new PartnerRequestError(400, "INVALID_DIRECTIVE", `${header.namespace}.${header.name} is not handled`);
+}
+
+/** A Google smart-home fulfillment request: SYNC or QUERY. */
+export async function answerGoogleIntent(db: Database, world: World, token: string | undefined, body: unknown, now = Date.now()) {
+  const b = body as { requestId?: string; inputs?: { intent?: string; payload?: { devices?: { id: string }[] } }[] };
+  const input = b?.inputs?.[0];
+  if (!b?.requestId || !input?.intent) throw new PartnerRequestError(400, "invalidRequest", "not a smart-home intent");
+  const link = linkForToken(world, "google", token);
+  if (input.intent === "action.devices.SYNC") {
+    return google.syncResponse(b.requestId, link.externalAccountId, devicesOfHome(world, link.homeId).map((d) => describe(world, link, d, now)));
+  }
+  if (input.intent === "action.devices.QUERY") {
+    const asked = (input.payload?.devices ?? []).map((d) => world.devices.get(d.id)).filter((d): d is DeviceInfo => !!d && d.homeId === link.homeId);
+    const states = await onRequestState(db, world, link, asked, now);
+    return google.queryResponse(
+      b.requestId,
+      asked.map((d) => ({ deviceId: d.deviceId, kind: d.kind, state: states.get(d.deviceId)!.state })),
+    );
+  }
+  throw new PartnerRequestError(400, "notSupported", `${input.intent} is not handled`);
+}
