@@ -165,13 +165,13 @@ describe("ingest → decide → deliver", () => {
     await setConsent("alexa", "user.device.sensor.setpoint", "off");
     const world = cache.current();
     const token = `sandbox-${stableId("link:0:alexa")}`;
-    const answer = await answerAlexaDirective(t.db, world, {
+    const answer = (await answerAlexaDirective(t.db, world, {
       directive: {
         header: { namespace: "Alexa", name: "ReportState", messageId: "m-1", correlationToken: "corr-1", payloadVersion: "3" },
         endpoint: { scope: { type: "BearerToken", token }, endpointId: thermostat },
         payload: {},
       },
-    }, clock);
+    }, clock)) as { context: { properties: { namespace: string; name: string }[] } };
     expect(createMessageChecker().alexa(answer).valid).toBe(true);
     const props = answer.context.properties.map((p) => `${p.namespace}.${p.name}`);
     expect(props).toContain("Alexa.TemperatureSensor.temperature");
@@ -181,7 +181,9 @@ describe("ingest → decide → deliver", () => {
     expect(outcome("setpoint")).toBe("withhold");
     expect(["send", "transform"]).toContain(outcome("temperature"));
     // Discovery declares only what may be told, with flags that follow the terms and consent.
-    const discovery = await answerAlexaDirective(t.db, world, { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token } } } }, clock);
+    const discovery = (await answerAlexaDirective(t.db, world, { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token } } } }, clock)) as {
+      event: { payload: { endpoints: { endpointId: string; capabilities: unknown[] }[] } };
+    };
     expect(createMessageChecker().alexa(discovery).valid).toBe(true);
     const caps = discovery.event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities as { interface: string; properties?: object }[];
     expect(caps.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
@@ -191,10 +193,14 @@ describe("ingest → decide → deliver", () => {
   it("answers Google's QUERY and SYNC in Google's format", async () => {
     const world = cache.current();
     const token = `sandbox-${stableId("link:0:google-home")}`;
-    const query = await answerGoogleIntent(t.db, world, token, { requestId: "q-1", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }] }, clock);
+    const query = (await answerGoogleIntent(t.db, world, token, { requestId: "q-1", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }] }, clock)) as {
+      payload: { devices: Record<string, unknown> };
+    };
     expect(query.payload.devices[thermostat]).toMatchObject({ status: "SUCCESS", thermostatMode: "heat" });
     expect(query.payload.devices[lockDevice]).toMatchObject({ status: "SUCCESS", isLocked: false });
-    const sync = await answerGoogleIntent(t.db, world, token, { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, clock);
+    const sync = (await answerGoogleIntent(t.db, world, token, { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, clock)) as {
+      payload: { devices: { id: string }[] };
+    };
     const lock = sync.payload.devices.find((d) => d.id === lockDevice)!;
     expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
   });
