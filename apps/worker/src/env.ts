@@ -11,6 +11,8 @@ const workerSchema = z.object({
   WEBHOOK_BASE_URL: z.string().url().optional(),
   WEBHOOK_SECRET: z.string().min(16).default("proviso-sandbox-secret"),
   DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  /** A device silent this long (no report, no heartbeat) becomes unreachable. */
+  DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),
 });
 
 /** The worker's configuration, read and validated once at start-up. */

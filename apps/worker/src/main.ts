@@ -109,6 +109,9 @@ function kickDelivery() {
   return delivering;
 }
 const deliveryTimer = setInterval(() => void kickDelivery(), env.DELIVERY_INTERVAL_MS);
+const connectivityTimer = setInterval(() => {
+  void ingest.checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000).catch((err: Error) => console.error(`connectivity: ${err.message}`));
+}, 10_000);
 const depthTimer = setInterval(() => {
   void db.db
     .select({ n: count() })
@@ -134,6 +137,7 @@ async function stop() {
   server.close();
   clearInterval(deliveryTimer);
   clearInterval(depthTimer);
+  clearInterval(connectivityTimer);
   await Promise.all(consumers.map((c) => c.close()));
   await ingest.stop();
   await delivering;

@@ -6,3 +6,4 @@ export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, 
 export { IngestBuffer, type IngestBufferOptions } from "./ingest-buffer";
 export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";
+export { detectConnectivity } from "./connectivity";

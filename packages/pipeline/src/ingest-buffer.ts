@@ -2,6 +2,7 @@
 // then acknowledges its reports (MQTT PUBACK, HTTP response). A failed commit keeps the batch and
 // tries again: nothing is acknowledged that is not stored.
 import type { Database } from "@proviso/db";
+import { detectConnectivity } from "./connectivity";
 import { ingestReports, type IncomingReport, type IngestResult, type LastSent } from "./ingest";
 import { parseStateReport } from "./validate";
 import type { World } from "./world";
@@ -73,6 +74,13 @@ export class IngestBuffer {
         if (this.stopped) return;
       }
     }
+  }
+
+  /** Marks devices silent for `silentMs` unreachable (and heard-from ones reachable again). */
+  async checkConnectivity(silentMs: number): Promise<IngestResult | null> {
+    const r = await detectConnectivity(this.opts.db, this.opts.world(), new Date(), silentMs, this.lastSent);
+    if (r) this.opts.onBatch?.(r, r.accepted, 0);
+    return r;
   }
 
   async stop() {

@@ -87,6 +87,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const shadows = new Map(shadowRows.map((s) => [s.deviceId, { ...s, properties: { ...s.properties }, dirty: false, isNew: false }]));
 
     interface Change { report: StateReport; homeId: string; changed: Record<string, unknown> }
+    /** Devices that reported themselves (not the worker's connectivity observations). */
+    const heardFrom = new Set<string>();
     const changes: Change[] = [];
     for (const report of good) {
       let shadow = shadows.get(report.deviceId);
@@ -96,16 +98,27 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       }
       const changed: Record<string, unknown> = {};
       let fresh = false;
+      // A device heard from again after it was unreachable: partners hear it is back.
+      const connectivity = (report.properties as Record<string, unknown>).connectivity;
+      if (connectivity === undefined && !shadow.reachable) {
+        (report.properties as Record<string, unknown>).connectivity = "ok";
+      }
       for (const [name, value] of Object.entries(report.properties)) {
         const prev = shadow.properties[name] as ShadowProperty | undefined;
-        if (prev && report.seq <= prev.seq) continue;
+        // Connectivity is the worker's observation, ordered by time; everything else by the device's seq.
+        const stale =
+          name === "connectivity" ? prev && Date.parse(report.observedAt) <= Date.parse(prev.observedAt) : prev && report.seq <= prev.seq;
+        if (stale) continue;
         fresh = true;
         if (!prev || JSON.stringify(prev.value) !== JSON.stringify(value)) changed[name] = value;
         shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
       }
       shadow.dirty = true;
-      shadow.lastReportAt = now;
-      shadow.reachable = true;
+      if (connectivity === undefined) {
+        shadow.lastReportAt = now;
+        heardFrom.add(report.deviceId);
+      }
+      shadow.reachable = (report.properties as Record<string, unknown>).connectivity !== "unreachable";
       if (!fresh) {
         shadow.staleReports++;
         result.stale++;
@@ -253,7 +266,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
             updatedAt: sql`excluded.updated_at`,
           },
         });
-      await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, ids));
+      if (heardFrom.size) await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, [...heardFrom]));
     }
   });
   return result;

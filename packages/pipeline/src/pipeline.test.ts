@@ -9,6 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
+import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
 import { sandboxEndpoints } from "./partner-endpoints";
@@ -203,6 +204,20 @@ describe("ingest → decide → deliver", () => {
     };
     const lock = sync.payload.devices.find((d) => d.id === lockDevice)!;
     expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
+  });
+
+  it("marks a silent device unreachable, and reachable again when it reports", async () => {
+    await t.pool.query("update device_shadow set last_report_at = $2 where device_id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
+    await t.pool.query("update devices set last_seen_at = $2 where id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
+    const r = await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent);
+    expect(r?.stateEvents).toBeGreaterThanOrEqual(1);
+    const shadow = async () => (await t.pool.query("select reachable, properties from device_shadow where device_id = $1", [lockDevice])).rows[0];
+    expect(await shadow()).toMatchObject({ reachable: false, properties: { connectivity: { value: "unreachable" } } });
+    const decided = await t.pool.query("select partner_id, outcome from decisions where device_id = $1 and category_key = 'user.device.telemetry.connectivity'", [lockDevice]);
+    expect(decided.rows.length).toBeGreaterThan(0);
+    expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent)).toBeNull(); // said once
+    await ingest(report(lockDevice, { lockState: "locked" }));
+    expect(await shadow()).toMatchObject({ reachable: true, properties: { connectivity: { value: "ok" } } });
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {

@@ -13,7 +13,6 @@ import {
   primaryKey,
   text,
   timestamp,
-  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { agreementVersions } from "./agreements";
@@ -54,7 +53,9 @@ export const stateEvents = pgTable(
     properties: jsonb("properties").$type<Record<string, unknown>>().notNull(),
   },
   (t) => [
-    uniqueIndex("state_events_device_seq_uq").on(t.deviceId, t.seq),
+    // Not unique: duplicates never become events (the shadow's per-property seq stops them), and
+    // connectivity events, the worker's own observations, are numbered by time.
+    index("state_events_device_seq_idx").on(t.deviceId, t.seq),
     index("state_events_home_observed_idx").on(t.homeId, t.observedAt),
     index("state_events_observed_idx").on(t.observedAt),
   ],

@@ -1,0 +1,159 @@
+// `npm run bench:pipeline`: for 100,000 simulated changes, the rate from ingest to committed outbox
+// (validation, shadow, decisions, outbox, one transaction per batch) on the embedded database and,
+// when DATABASE_URL is set, on PostgreSQL; in the same run, a plain multi-row INSERT of the same
+// state-event rows (the floor) and the ratio; and delivery latency p50 / p99 at a steady rate of
+// changes per second through the delivery loop to the partner sandbox.
+import { consents, type Database } from "@proviso/db";
+import { createTestDatabase, type Backend, type TestDatabase } from "@proviso/db/testing";
+import { createSandbox } from "@proviso/sandbox";
+import { seed } from "@proviso/seed";
+import type { AddressInfo } from "node:net";
+import { deliverDue, RateLimiter } from "../src/delivery";
+import { ingestReports, type IncomingReport, type LastSent } from "../src/ingest";
+import { sandboxEndpoints } from "../src/partner-endpoints";
+import { parseStateReport } from "../src/validate";
+import { loadWorld, type World } from "../src/world";
+
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
+const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+function makeReports(world: World, count: number, start: number): string[] {
+  const ids = [...world.devices.values()];
+  const seqs = new Map<string, number>();
+  const out: string[] = [];
+  let t = start;
+  for (let i = 0; i < count; i++) {
+    const d = ids[(i * 7919) % ids.length]!;
+    const seq = (seqs.get(d.deviceId) ?? 0) + 1;
+    seqs.set(d.deviceId, seq);
+    t += 5;
+    const v = (i % 200) / 10;
+    const properties =
+      d.kind === "thermostat" ? { temperature: 15 + v, heatingSetpoint: 18 + (i % 5) } : d.kind === "sensor" ? { temperature: 14 + v, occupancy: i % 2 === 0 } : { lockState: i % 2 ? "locked" : "unlocked" };
+    out.push(JSON.stringify({ v: 1, deviceId: d.deviceId, seq, observedAt: new Date(t).toISOString(), cause: "physical", properties }));
+  }
+  return out;
+}
+
+async function prepare(backend: Backend) {
+  const t = await createTestDatabase(backend);
+  await seed(t.db, { homes: HOMES, now: new Date("2026-11-24T00:00:00Z") });
+  // Make sharing common: every linked home lets every partner follow changes where terms allow.
+  await t.pool.query(`
+    insert into consents (home_id, partner_id, category_key, mode, version)
+    select l.home_id, l.partner_id, c.key, 'proactive', 100 from partner_links l cross join data_categories c`);
+  void consents;
+  return t;
+}
+
+async function throughput(t: TestDatabase) {
+  const world = await loadWorld(t.db);
+  const raws = makeReports(world, CHANGES, Date.now() - CHANGES * 5 - 60_000);
+  const lastSent: LastSent = new Map();
+  const t0 = performance.now();
+  let outbox = 0;
+  for (let i = 0; i < raws.length; i += BATCH) {
+    const now = Date.now();
+    const items: IncomingReport[] = raws.slice(i, i + BATCH).map((raw) => {
+      const p = parseStateReport(raw, now);
+      return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
+    });
+    const r = await ingestReports(t.db, world, items, new Date(now), lastSent);
+    outbox += r.outbox;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
+
+  // The floor: the same state-event rows with a plain multi-row INSERT, nothing else.
+  await t.pool.query("create table bench_floor (like state_events including defaults)");
+  const rows = (await t.pool.query("select device_id, home_id, seq, observed_at, received_at, cause, properties from state_events order by id limit $1", [CHANGES])).rows;
+  const f0 = performance.now();
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const chunk = rows.slice(i, i + BATCH);
+    const params: unknown[] = [];
+    const values = chunk.map((r, k) => {
+      params.push(r.device_id, r.home_id, r.seq, r.observed_at, r.received_at, r.cause, r.properties);
+      const b = k * 7;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
+    });
+    await t.pool.query(`insert into bench_floor (device_id, home_id, seq, observed_at, received_at, cause, properties) values ${values.join(",")}`, params);
+  }
+  const floorSeconds = (performance.now() - f0) / 1000;
+  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length };
+}
+
+async function steadyLatency(t: TestDatabase) {
+  const sandbox = createSandbox();
+  await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
+  await t.pool.query("truncate outbox, decisions, state_events, device_shadow cascade");
+  const world = await loadWorld(t.db);
+  const total = STEADY_RATE * STEADY_SECONDS;
+  const raws = makeReports(world, total, Date.now() - 60_000);
+  const lastSent: LastSent = new Map();
+  const db: Database = t.db;
+  let stop = false;
+  const limiter = new RateLimiter();
+  const delivering = (async () => {
+    while (!stop) {
+      const r = await deliverDue({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter, batchSize: 500, concurrency: 32 });
+      if (r.claimed === 0) await new Promise((res) => setTimeout(res, 5));
+    }
+  })();
+  // Feed at a steady rate, in 50 ms slices.
+  const slice = STEADY_RATE / 20;
+  const start = performance.now();
+  for (let i = 0, k = 0; i < total; i += slice, k++) {
+    const due = start + k * 50;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const now = Date.now();
+    const items: IncomingReport[] = raws.slice(i, i + slice).map((raw) => {
+      const p = parseStateReport(raw, now);
+      return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
+    });
+    await ingestReports(t.db, world, items, new Date(now), lastSent);
+  }
+  const fedSeconds = (performance.now() - start) / 1000;
+  for (let i = 0; i < 200; i++) {
+    const left = Number((await t.pool.query("select count(*) from outbox where status in ('pending','retrying')")).rows[0].count);
+    if (left === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop = true;
+  await delivering;
+  sandbox.server.close();
+  const lat = (
+    await t.pool.query(
+      `select extract(epoch from (o.delivered_at - e.received_at)) * 1000 as ms
+         from outbox o join decisions d on d.id = o.decision_id join state_events e on e.id = d.state_event_id
+        where o.status = 'delivered' order by ms`,
+    )
+  ).rows.map((r) => Number(r.ms));
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
+  return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99) };
+}
+
+const backends: Backend[] = process.env.DATABASE_URL ? ["embedded", "postgres"] : ["embedded"];
+if (process.env.DATABASE_URL) await (await import("@proviso/db/testing")).prepareTemplateDatabase();
+console.log(`pipeline benchmark: ${fmt(CHANGES)} changes over ${fmt(HOMES)} homes, batches of ${fmt(BATCH)}`);
+for (const backend of backends) {
+  const t = await prepare(backend);
+  try {
+    const r = await throughput(t);
+    console.log(`\n${backend === "embedded" ? "embedded (PGlite)" : "PostgreSQL"}`);
+    console.log(`  ingest → committed outbox  ${fmt(r.rate)} changes/s  (${fmt(r.decisions)} decisions, ${fmt(r.outbox)} outbox messages)`);
+    console.log(`  plain multi-row INSERT     ${fmt(r.floorRate)} rows/s  (${fmt(r.floorRows)} state-event rows)`);
+    console.log(`  ratio                      the pipeline runs at ${((r.rate / r.floorRate) * 100).toFixed(0)}% of the floor`);
+    const target = backend === "embedded" ? 5_000 : 30_000;
+    console.log(`  target                     ≥ ${fmt(target)} changes/s: ${r.rate >= target ? "met" : "MISSED"}`);
+    const s = await steadyLatency(t);
+    console.log(`  steady ${fmt(STEADY_RATE)}/s for ${STEADY_SECONDS} s  fed at ${fmt(s.fedRate)}/s; ${fmt(s.delivered)} delivered; latency p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms (target p99 ≤ 100 ms: ${s.p99 <= 100 ? "met" : "MISSED"})`);
+  } finally {
+    await t.drop();
+  }
+}
