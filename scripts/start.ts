@@ -59,6 +59,7 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     // The embedded broker (Aedes) speaks MQTT 3.1.1 without shared subscriptions; Mosquitto speaks 5.
     ...(cfg.embeddedBroker ? { MQTT_SHARED_GROUP: "", MQTT_PROTOCOL_VERSION: "4" } : {}),
+    ...(cfg.embeddedDatabase && !process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: "1" } : {}),
   };
   const tsNode = (name: string, file: string, env = childEnv) =>
     spawnTracked(name, process.execPath, ["--import", "tsx", path.join(root, file)], { env, cwd: root });
@@ -79,7 +80,7 @@ async function main() {
   }
 
   // 2. Migrations and the demo data (once).
-  const handle = createDb(cfg.databaseUrl, { max: 2, applicationName: "proviso-launcher" });
+  const handle = createDb(cfg.databaseUrl, { max: 1, applicationName: "proviso-launcher" });
   try {
     await migrate(handle.db);
     const result = await seed(handle.db);

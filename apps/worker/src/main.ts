@@ -13,7 +13,7 @@ import { startScheduler } from "./scheduler";
 
 const STATE_TOPIC = "proviso/v1/devices/+/state";
 const metrics = createMetrics();
-const db = createDb(env.databaseUrl, { max: 6, applicationName: "proviso-worker" });
+const db = createDb(env.databaseUrl, { max: env.DATABASE_POOL_MAX ?? 6, applicationName: "proviso-worker" });
 const heartbeats = createHeartbeatSink(db.db, metrics);
 const scheduler = startScheduler(db.db, { intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000 });
 

@@ -22,6 +22,11 @@ export const runtimeEnvSchema = z.object({
   SIMULATOR_RATE: z.coerce.number().min(0).default(2),
   /** Seconds between scheduler ticks (agreement activation and expiry). */
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
+  /**
+   * Connections per process. The embedded server multiplexes every connection onto one PGlite
+   * session and breaks under concurrent extended-protocol queries, so the launcher sets 1 for it.
+   */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

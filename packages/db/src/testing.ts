@@ -30,7 +30,8 @@ export interface TestDatabase extends DbHandle {
 export async function createTestDatabase(backend: Backend = defaultBackend()): Promise<TestDatabase> {
   if (backend === "embedded") {
     const server = await startEmbeddedPostgres({ dataDir: "memory://", port: 0, maxConnections: 16 });
-    const handle = createDb(server.url, { max: 4, applicationName: "proviso-test" });
+    // One connection: the embedded server breaks under concurrent queries from several.
+    const handle = createDb(server.url, { max: 1, applicationName: "proviso-test" });
     await migrate(handle.db);
     return {
       ...handle,

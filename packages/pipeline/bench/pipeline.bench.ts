@@ -7,7 +7,12 @@ import { consents, type Database } from "@proviso/db";
 import { createTestDatabase, type Backend, type TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
 import { seed } from "@proviso/seed";
+import { fork } from "node:child_process";
 import type { AddressInfo } from "node:net";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb, migrate } from "@proviso/db";
 import { deliverDue, RateLimiter } from "../src/delivery";
 import { ingestReports, type IncomingReport, type LastSent } from "../src/ingest";
 import { sandboxEndpoints } from "../src/partner-endpoints";
@@ -39,8 +44,38 @@ function makeReports(world: World, count: number, start: number): string[] {
   return out;
 }
 
+/**
+ * The embedded database as the product runs it: PGlite in its own process, served over the wire
+ * protocol (in this process it would share one core with the pipeline it is measured against).
+ */
+async function embeddedInChildProcess(): Promise<TestDatabase> {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../embedded/src/bin/pglite-server.ts");
+  const child = fork(bin, [], { execArgv: ["--import", "tsx"], env: { ...process.env, PGLITE_DATA_DIR: "memory://", PGLITE_PORT: String(port) }, stdio: "inherit" });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on("message", (m: { type?: string; url?: string }) => m.type === "ready" && resolve(m.url!));
+    child.on("exit", () => reject(new Error("the embedded database did not start")));
+  });
+  const handle = createDb(url, { max: 1, applicationName: "proviso-bench" });
+  await migrate(handle.db);
+  return {
+    ...handle,
+    url,
+    backend: "embedded",
+    async drop() {
+      await handle.close();
+      child.kill("SIGTERM");
+    },
+  };
+}
+
 async function prepare(backend: Backend) {
-  const t = await createTestDatabase(backend);
+  const t = backend === "embedded" ? await embeddedInChildProcess() : await createTestDatabase(backend);
   await seed(t.db, { homes: HOMES, now: new Date("2026-11-24T00:00:00Z") });
   // Make sharing common: every linked home lets every partner follow changes where terms allow.
   await t.pool.query(`

@@ -2,9 +2,9 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { decisions, devices, deviceShadow, outbox, quarantine, stateEvents, type Executor, type Database } from "@proviso/db";
-import { inArray, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import { decisions, devices, deviceShadow, outbox, quarantine, type Database } from "@proviso/db";
+import { inArray } from "drizzle-orm";
+import { insertDecisions, insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
 import { randomUUID } from "node:crypto";
 import type { Rejection } from "./validate";
 import type { World } from "./world";
@@ -76,7 +76,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   good.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
 
   await db.transaction(async (tx) => {
-    if (quarantined.length) await insertMany(tx, quarantine, quarantined);
+    if (quarantined.length) await tx.insert(quarantine).values(quarantined);
     if (good.length === 0) return;
     const ids = [...new Set(good.map((r) => r.deviceId))];
     const shadowRows = await tx
@@ -133,22 +133,20 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       changes.push({ report, homeId: world.devices.get(report.deviceId)!.homeId, changed });
     }
 
-    const eventIds = changes.length
-      ? await insertMany(
-          tx,
-          stateEvents,
-          changes.map((c) => ({
-            deviceId: c.report.deviceId,
-            homeId: c.homeId,
-            seq: c.report.seq,
-            observedAt: new Date(c.report.observedAt),
-            receivedAt: now,
-            cause: c.report.cause,
-            properties: c.changed,
-          })),
-          stateEvents.id,
-        )
-      : [];
+    const eventIds = await reserveIds(tx, "state_events_id_seq", changes.length);
+    await insertStateEvents(
+      tx,
+      changes.map((c, i) => ({
+        id: eventIds[i]!,
+        deviceId: c.report.deviceId,
+        homeId: c.homeId,
+        seq: c.report.seq,
+        observedAt: c.report.observedAt as unknown as Date,
+        receivedAt: now,
+        cause: c.report.cause,
+        properties: c.changed,
+      })),
+    );
     result.stateEvents = changes.length;
 
     const decisionRows: (typeof decisions.$inferInsert)[] = [];
@@ -240,32 +238,14 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       }
     });
 
-    const decisionIds = decisionRows.length ? await insertMany(tx, decisions, decisionRows, decisions.id) : [];
-    if (messages.length) {
-      await insertMany(
-        tx,
-        outbox,
-        messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })),
-      );
-    }
+    const decisionIds = await reserveIds(tx, "decisions_id_seq", decisionRows.length);
+    await insertDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })));
+    await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 
     const dirty = [...shadows.values()].filter((s) => s.dirty);
     if (dirty.length) {
-      await tx
-        .insert(deviceShadow)
-        .values(dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })))
-        .onConflictDoUpdate({
-          target: deviceShadow.deviceId,
-          set: {
-            version: sql`excluded.version`,
-            reachable: sql`excluded.reachable`,
-            properties: sql`excluded.properties`,
-            lastReportAt: sql`excluded.last_report_at`,
-            staleReports: sql`excluded.stale_reports`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-        });
+      await upsertShadows(tx, dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })));
       if (heardFrom.size) await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, [...heardFrom]));
     }
   });
@@ -276,24 +256,4 @@ function propertiesOf(shadow: Record<string, ShadowProperty>, category: string):
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(shadow)) if (categoryOfProperty(name) === category) out[name] = p.value;
   return out;
-}
-
-/** Multi-row inserts in chunks under the parameter limit; returns the ids asked for, in order. */
-async function insertMany<T extends Record<string, unknown>>(
-  tx: Executor,
-  table: Parameters<Executor["insert"]>[0],
-  rows: T[],
-  idColumn?: PgColumn,
-): Promise<number[]> {
-  const ids: number[] = [];
-  const perRow = Math.max(1, Object.keys(rows[0] ?? {}).length);
-  const size = Math.max(1, Math.floor(60_000 / perRow));
-  for (let i = 0; i < rows.length; i += size) {
-    const q = tx.insert(table).values(rows.slice(i, i + size) as never);
-    if (idColumn) {
-      const out = (await q.returning({ id: idColumn as never })) as { id: number }[];
-      for (const r of out) ids.push(r.id);
-    } else await q;
-  }
-  return ids;
 }

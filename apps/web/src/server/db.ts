@@ -6,6 +6,7 @@ import { webEnv } from "./env";
 const store = globalThis as typeof globalThis & { __provisoDb?: DbHandle };
 
 export function getDb(): Database {
-  store.__provisoDb ??= createDb(webEnv().runtime.databaseUrl, { max: 4, applicationName: "proviso-web" });
+  const runtime = webEnv().runtime;
+  store.__provisoDb ??= createDb(runtime.databaseUrl, { max: runtime.DATABASE_POOL_MAX ?? 4, applicationName: "proviso-web" });
   return store.__provisoDb.db;
 }
