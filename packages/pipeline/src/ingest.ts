@@ -2,7 +2,7 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { decisions, devices, deviceShadow, outbox, quarantine, type Database } from "@proviso/db";
+import { type decisions, devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray } from "drizzle-orm";
 import { insertDecisions, insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
 import { randomUUID } from "node:crypto";
