@@ -6,6 +6,7 @@ import { decisions, outbox, partnerLinks, type Database } from "@proviso/db";
 import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
 import { decideShare, rateLimitPerMinute, WITHHOLDING_CODES } from "@proviso/policy";
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { decisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
 import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
 import type { World } from "./world";
@@ -125,23 +126,19 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         properties,
       });
       if (d.outcome === "withhold") {
-        withheld.push({
-          homeId: row.homeId,
-          deviceId: payload.deviceId,
-          partnerId: row.partnerId,
-          linkId: row.linkId,
-          categoryKey: category,
-          mode: "proactive",
-          stage: "delivery",
-          outcome: "withhold",
-          sentProperties: null,
-          reasons: [...d.reasons],
-          agreementVersionId: d.agreementVersionId,
-          clauseKeys: [...d.clauseKeys],
-          consentVersion: d.consentVersion,
-          observedAt: new Date(payload.observedAt),
-          decidedAt: new Date(now),
-        });
+        withheld.push(
+          decisionRow(d, {
+            stage: "delivery",
+            mode: "proactive",
+            homeId: row.homeId,
+            deviceId: payload.deviceId,
+            partnerId: row.partnerId,
+            linkId: row.linkId,
+            category,
+            observedAt: new Date(payload.observedAt),
+            decidedAt: new Date(now),
+          }),
+        );
       } else out[category] = properties;
     }
     return out;

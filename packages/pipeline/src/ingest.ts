@@ -5,6 +5,7 @@ import { decideShare } from "@proviso/policy";
 import { type decisions, devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray } from "drizzle-orm";
 import { insertDecisions, insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
+import { decisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
 import type { Rejection } from "./validate";
 import type { World } from "./world";
@@ -177,24 +178,20 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
             lastSentAt: lastSent.get(key)?.at ?? null,
           });
           result.decisions[d.outcome]++;
-          decisionRows.push({
-            stateEventId: eventIds[i]!,
-            homeId: c.homeId,
-            deviceId: device.deviceId,
-            partnerId: link.partnerId,
-            linkId: link.linkId,
-            categoryKey: category,
-            mode: "proactive",
-            stage: "change",
-            outcome: d.outcome,
-            sentProperties: d.properties ? { ...d.properties } : null,
-            reasons: [...d.reasons],
-            agreementVersionId: d.agreementVersionId,
-            clauseKeys: [...d.clauseKeys],
-            consentVersion: d.consentVersion,
-            observedAt: new Date(at),
-            decidedAt: now,
-          });
+          decisionRows.push(
+            decisionRow(d, {
+              stage: "change",
+              mode: "proactive",
+              stateEventId: eventIds[i]!,
+              homeId: c.homeId,
+              deviceId: device.deviceId,
+              partnerId: link.partnerId,
+              linkId: link.linkId,
+              category,
+              observedAt: new Date(at),
+              decidedAt: now,
+            }),
+          );
           if (d.outcome !== "withhold") {
             (asContext ? payload.context : payload.changed)[category] = { ...d.properties };
             lastSent.set(key, { at, properties: { ...d.properties } });

@@ -7,6 +7,7 @@ import { alexa, google, type DeviceDescription } from "@proviso/partners";
 import { decideShare, isDiscoverable } from "@proviso/policy";
 import { inArray } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
+import { decisionRow, type DecisionRow } from "./decision-row";
 import { bearerFor } from "./partner-endpoints";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
@@ -61,7 +62,7 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
   const shadows = devices.length
     ? await db.select().from(deviceShadow).where(inArray(deviceShadow.deviceId, devices.map((d) => d.deviceId)))
     : [];
-  const rows: (typeof decisions.$inferInsert)[] = [];
+  const rows: DecisionRow[] = [];
   const states = new Map<string, { state: Record<string, unknown>; observedAt: string }>();
   for (const device of devices) {
     const shadow = shadows.find((s) => s.deviceId === device.deviceId);
@@ -86,23 +87,19 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
         at: now,
         properties,
       });
-      rows.push({
-        homeId: device.homeId,
-        deviceId: device.deviceId,
-        partnerId: link.partnerId,
-        linkId: link.linkId,
-        categoryKey: category,
-        mode: "on_request",
-        stage: "request",
-        outcome: d.outcome,
-        sentProperties: d.properties ? { ...d.properties } : null,
-        reasons: [...d.reasons],
-        agreementVersionId: d.agreementVersionId,
-        clauseKeys: [...d.clauseKeys],
-        consentVersion: d.consentVersion,
-        observedAt: new Date(now),
-        decidedAt: new Date(now),
-      });
+      rows.push(
+        decisionRow(d, {
+          stage: "request",
+          mode: "on_request",
+          homeId: device.homeId,
+          deviceId: device.deviceId,
+          partnerId: link.partnerId,
+          linkId: link.linkId,
+          category,
+          observedAt: new Date(now),
+          decidedAt: new Date(now),
+        }),
+      );
       if (d.properties) Object.assign(state, d.properties);
     }
     states.set(device.deviceId, { state, observedAt });

@@ -1,0 +1,42 @@
+// A ledger row from an engine decision: the one place the three stages (change, delivery,
+// request) turn a ShareDecision into what is stored.
+import type { decisions } from "@proviso/db";
+import type { DeliveryMode } from "@proviso/domain";
+import type { ShareDecision } from "@proviso/policy";
+
+export type DecisionRow = typeof decisions.$inferInsert;
+
+export function decisionRow(
+  d: ShareDecision,
+  ctx: {
+    stage: "change" | "delivery" | "request";
+    mode: DeliveryMode;
+    homeId: string;
+    deviceId: string;
+    partnerId: string;
+    linkId: string | null;
+    category: string;
+    observedAt: Date;
+    decidedAt: Date;
+    stateEventId?: number;
+  },
+): DecisionRow {
+  return {
+    stateEventId: ctx.stateEventId ?? null,
+    homeId: ctx.homeId,
+    deviceId: ctx.deviceId,
+    partnerId: ctx.partnerId,
+    linkId: ctx.linkId,
+    categoryKey: ctx.category,
+    mode: ctx.mode,
+    stage: ctx.stage,
+    outcome: d.outcome,
+    sentProperties: d.properties ? { ...d.properties } : null,
+    reasons: [...d.reasons],
+    agreementVersionId: d.agreementVersionId,
+    clauseKeys: [...d.clauseKeys],
+    consentVersion: d.consentVersion,
+    observedAt: ctx.observedAt,
+    decidedAt: ctx.decidedAt,
+  };
+}
