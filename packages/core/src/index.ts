@@ -3,7 +3,7 @@ export { getHomeOverviewForUser } from "./homes/get-home-overview";
 export { listPartnerSummaries } from "./partners/list-partner-summaries";
 export { listReviewQueue } from "./agreements/list-review-queue";
 export { getPartnerOverview } from "./partner-portal/get-partner-overview";
-export { recordHeartbeats, isDeviceId, listFleet } from "./devices/record-heartbeats";
+export { recordHeartbeats, isDeviceId } from "./devices/record-heartbeats";
 export { loadPolicySnapshot, APPROVED_STATUSES } from "./policy/load-policy-snapshot";
 export { clauseInputSchema, draftInputSchema, fieldErrorsOf, type ClauseInput, type DraftInput } from "./agreements/schemas";
 export { createDraftVersion, saveDraftVersion, submitVersionForReview } from "./agreements/draft-versions";

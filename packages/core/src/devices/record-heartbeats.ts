@@ -19,7 +19,3 @@ export async function recordHeartbeats(db: Executor, deviceIds: string[], at: Da
   return updated.length;
 }
 
-/** The fleet the simulator drives: every device with its home and model kind. */
-export async function listFleet(db: Executor) {
-  return db.select({ id: devices.id, homeId: devices.homeId, modelId: devices.modelId }).from(devices);
-}
