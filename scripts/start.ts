@@ -57,8 +57,6 @@ async function main() {
     WORKER_PORT: String(cfg.WORKER_PORT),
     SANDBOX_PORT: String(cfg.SANDBOX_PORT),
     NEXT_TELEMETRY_DISABLED: "1",
-    // The embedded broker (Aedes) speaks MQTT 3.1.1 without shared subscriptions; Mosquitto speaks 5.
-    ...(cfg.embeddedBroker ? { MQTT_SHARED_GROUP: "", MQTT_PROTOCOL_VERSION: "4" } : {}),
     ...(cfg.embeddedDatabase && !process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: "1" } : {}),
   };
   const tsNode = (name: string, file: string, env = childEnv) =>

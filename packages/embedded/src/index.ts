@@ -1,2 +1,2 @@
 export { startEmbeddedPostgres, EmbeddedStartError, oneLine, type EmbeddedPostgres } from "./pglite-server";
-export { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt-broker";
+export { startEmbeddedBroker, topicMatches, type EmbeddedBroker } from "./mqtt-broker";
