@@ -47,11 +47,13 @@ async function main() {
   }
 
   const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
+  const tokenKey = process.env.TOKEN_ENCRYPTION_KEY || loadOrCreateSecret(path.join(dataDir, "token-key"), () => randomBytes(32).toString("base64"));
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: cfg.databaseUrl,
     MQTT_URL: cfg.mqttUrl,
     AUTH_SECRET: authSecret,
+    TOKEN_ENCRYPTION_KEY: tokenKey,
     PROVISO_DATA_DIR: dataDir,
     WEB_PORT: String(cfg.WEB_PORT),
     WORKER_PORT: String(cfg.WORKER_PORT),
@@ -174,9 +176,9 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   return new Promise<never>(() => {});
 }
 
-function loadOrCreateSecret(file: string): string {
+function loadOrCreateSecret(file: string, make = () => randomBytes(48).toString("base64url")): string {
   if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
-  const secret = randomBytes(48).toString("base64url");
+  const secret = make();
   fs.writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }

@@ -10,6 +10,10 @@ const workerSchema = z.object({
   GOOGLE_REPORT_STATE_URL: z.string().url().optional(),
   WEBHOOK_BASE_URL: z.string().url().optional(),
   WEBHOOK_SECRET: z.string().min(16).default("proviso-sandbox-secret"),
+  /** Login with Amazon: where AcceptGrant codes are exchanged and tokens refreshed. */
+  ALEXA_TOKEN_URL: z.string().url().optional(),
+  ALEXA_CLIENT_ID: z.string().default("proviso-sandbox-client"),
+  ALEXA_CLIENT_SECRET: z.string().default("proviso-sandbox-secret"),
   DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   /** A device silent this long (no report, no heartbeat) becomes unreachable. */
   DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),

@@ -1,13 +1,20 @@
 // The worker's HTTP port: POST /v1/state-reports (batches), /healthz, /metrics.
 import type { DbHandle } from "@proviso/db";
-import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type World } from "@proviso/pipeline";
+import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService, type World } from "@proviso/pipeline";
 import http from "node:http";
 import type { Metrics } from "./metrics";
 
 const MAX_BODY = 2_000_000;
 const MAX_REPORTS = 1_000;
 
-export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => boolean; metrics: Metrics; ingest: IngestBuffer; world: () => World }) {
+export function createWorkerHttp(deps: {
+  db: DbHandle;
+  mqttConnected: () => boolean;
+  metrics: Metrics;
+  ingest: IngestBuffer;
+  world: () => World;
+  tokens: TokenService | null;
+}) {
   return http.createServer(async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
       res.writeHead(status, headers);
@@ -53,7 +60,7 @@ export function createWorkerHttp(deps: { db: DbHandle; mqttConnected: () => bool
           return send(400, { error: "body is not JSON" });
         }
         try {
-          if (req.url.includes("alexa")) return send(200, await answerAlexaDirective(deps.db.db, deps.world(), body));
+          if (req.url.includes("alexa")) return send(200, await answerAlexaDirective(deps.db.db, deps.world(), body, Date.now(), deps.tokens));
           const token = req.headers.authorization?.replace(/^Bearer /, "");
           return send(200, await answerGoogleIntent(deps.db.db, deps.world(), token, body));
         } catch (err) {

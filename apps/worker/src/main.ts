@@ -1,6 +1,7 @@
 // The worker process: wires MQTT and HTTP ingest, the delivery loop, the snapshot cache, the
 // scheduler and the HTTP port. The work itself lives in packages/pipeline and packages/core.
 import { redactUrl } from "@proviso/config";
+import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
 import { deliverDue, IngestBuffer, MqttConsumer, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
@@ -17,11 +18,23 @@ const db = createDb(env.databaseUrl, { max: env.DATABASE_POOL_MAX ?? 6, applicat
 const heartbeats = createHeartbeatSink(db.db, metrics);
 const scheduler = startScheduler(db.db, { intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000 });
 
-const worlds = new WorldCache(db.db, 500, (w, ms) => {
-  metrics.snapshotReloads.inc();
-  console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
-});
-await worlds.start();
+// Partner tokens are stored encrypted; without a key, AcceptGrant is refused and links use the
+// tokens they were linked with.
+const cipher = env.TOKEN_ENCRYPTION_KEY ? createTokenCipher(env.TOKEN_ENCRYPTION_KEY) : null;
+const tokens = cipher
+  ? { url: env.ALEXA_TOKEN_URL ?? `${env.urls.sandbox}/alexa/auth/o2/token`, clientId: env.ALEXA_CLIENT_ID, clientSecret: env.ALEXA_CLIENT_SECRET, cipher }
+  : null;
+const worlds = new WorldCache(
+  db.db,
+  500,
+  (w, ms) => {
+    metrics.snapshotReloads.inc();
+    console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
+  },
+  cipher,
+);
+// LISTEN where the server offers it (PostgreSQL); polling every 500 ms everywhere.
+await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseUrl });
 
 const ingest = new IngestBuffer({
   db: db.db,
@@ -93,6 +106,7 @@ function kickDelivery() {
           world: () => worlds.current(),
           endpoints,
           limiter,
+          tokens,
           batchSize: 200,
           onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
           onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
@@ -122,7 +136,7 @@ const depthTimer = setInterval(() => {
 }, 2_000);
 
 // ─── HTTP ─────────────────────────────────────────────────────────────────────────────────────
-const server = createWorkerHttp({ db, mqttConnected: () => consumers.some((c) => c.connected), metrics, ingest, world: () => worlds.current() });
+const server = createWorkerHttp({ db, mqttConnected: () => consumers.some((c) => c.connected), metrics, ingest, world: () => worlds.current(), tokens });
 server.on("error", (err) => {
   console.error(`the worker could not listen on port ${env.WORKER_PORT}: ${err.message}`);
   process.exit(2);

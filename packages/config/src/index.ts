@@ -27,6 +27,8 @@ export const runtimeEnvSchema = z.object({
    * session and breaks under concurrent extended-protocol queries, so the launcher sets 1 for it.
    */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+  /** 32 bytes, base64: encrypts partner tokens at rest (npm start generates one under .data/). */
+  TOKEN_ENCRYPTION_KEY: z.string().min(40).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

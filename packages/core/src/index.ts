@@ -14,3 +14,4 @@ export { computeRedline, diffTerms, type ClauseView, type RedlineEntry, type Ter
 export { computeEnforcementImpact, type EnforcementImpact, type ImpactRow } from "./agreements/enforcement-impact";
 export { getVersionReview } from "./agreements/get-version-review";
 export { renderVersionPdf } from "./agreements/version-pdf";
+export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";

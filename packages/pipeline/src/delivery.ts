@@ -9,6 +9,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
 import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
+import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
 import type { World } from "./world";
 
 export interface DeliveryDeps {
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   limiter?: RateLimiter;
   onDelivered?: (latencyMs: number, partnerId: string) => void;
   onPartnerError?: (partnerId: string, status: number | null) => void;
+  /** Where to refresh a partner's token on 401 (Alexa); without it the stored token is re-read. */
+  tokens?: TokenService | null;
 }
 
 export interface DeliveryResult {
@@ -201,10 +204,20 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         result.delivered++;
         return;
       case "refresh_token": {
-        // The token may have been refreshed since this worker loaded it; read it again, once.
-        const [fresh] = await deps.db.select({ token: partnerLinks.accessTokenEnc }).from(partnerLinks).where(eq(partnerLinks.id, link.linkId));
-        currentLink = { ...link, accessToken: fresh?.token ?? link.accessToken };
         tokenRefreshed = true;
+        if (deps.tokens && link.refreshToken) {
+          try {
+            const fresh = await refreshTokens(deps.tokens, link.refreshToken);
+            await storeTokens(deps.db, deps.tokens, link.linkId, fresh);
+            currentLink = { ...link, accessToken: fresh.accessToken, refreshToken: fresh.refreshToken };
+          } catch (err) {
+            error = (err as Error).message;
+          }
+        } else if (deps.tokens) {
+          // Another worker may have refreshed it since this one loaded it: read it again, once.
+          const [fresh] = await deps.db.select({ token: partnerLinks.accessTokenEnc }).from(partnerLinks).where(eq(partnerLinks.id, link.linkId));
+          if (fresh?.token) currentLink = { ...link, accessToken: deps.tokens.cipher.decrypt(fresh.token) };
+        }
         continue;
       }
       case "revoked":

@@ -32,9 +32,14 @@ const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.
 
 /** Null when the partner's format cannot carry what may be sent (e.g. an incomplete Google trait). */
 
-/** The bearer for a link: its stored token, or (sandbox links, which have none) one named after it. */
+/** The token a partner presents when it calls us for this link (issued at account linking). */
+export function accountTokenFor(link: LinkInfo): string {
+  return `sandbox-${link.linkId}`;
+}
+
+/** The bearer we present to the partner: the token it granted (AcceptGrant), else the account's. */
 export function bearerFor(link: LinkInfo): string {
-  return link.accessToken ?? `sandbox-${link.linkId}`;
+  return link.accessToken ?? accountTokenFor(link);
 }
 
 export function buildWireRequest(

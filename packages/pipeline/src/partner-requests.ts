@@ -8,7 +8,8 @@ import { decideShare, isDiscoverable } from "@proviso/policy";
 import { inArray } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { decisionRow, type DecisionRow } from "./decision-row";
-import { bearerFor } from "./partner-endpoints";
+import { accountTokenFor, bearerFor } from "./partner-endpoints";
+import { exchangeCode, storeTokens, type TokenService } from "./partner-tokens";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
 const PURPOSE = "functional.service.fulfil_request";
@@ -28,7 +29,7 @@ export class PartnerRequestError extends Error {
 
 /** The link a partner's bearer token stands for (each link has its own token). */
 export function linkForToken(world: World, partnerAdapter: LinkInfo["adapter"], token: string | undefined): LinkInfo {
-  if (token) for (const link of world.linkById.values()) if (link.adapter === partnerAdapter && bearerFor(link) === token) return link;
+  if (token) for (const link of world.linkById.values()) if (link.adapter === partnerAdapter && accountTokenFor(link) === token) return link;
   throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token does not belong to an active link");
 }
 
@@ -113,11 +114,11 @@ const devicesOfHome = (world: World, homeId: string) => [...world.devices.values
 interface AlexaDirective {
   header?: { namespace?: string; name?: string; messageId?: string; correlationToken?: string };
   endpoint?: { endpointId?: string; scope?: { token?: string } };
-  payload?: { scope?: { token?: string } };
+  payload?: { scope?: { token?: string }; grant?: { type?: string; code?: string }; grantee?: { token?: string } };
 }
 
 /** An Alexa directive sent to the skill: ReportState or Discover. */
-export async function answerAlexaDirective(db: Database, world: World, body: unknown, now = Date.now()) {
+export async function answerAlexaDirective(db: Database, world: World, body: unknown, now = Date.now(), tokens: TokenService | null = null) {
   const directive = (body as { directive?: AlexaDirective })?.directive;
   const header = directive?.header;
   if (!header?.namespace || !header.name) throw new PartnerRequestError(400, "INVALID_DIRECTIVE", "not an Alexa directive");
@@ -126,6 +127,19 @@ export async function answerAlexaDirective(db: Database, world: World, body: unk
     const link = linkForToken(world, "alexa", directive!.payload?.scope?.token);
     const visible = devicesOfHome(world, link.homeId).filter((d) => isDiscoverable(world.policy, link.partnerId, d.modelKey, now));
     return alexa.discoveryResponse(messageId, visible.map((d) => describe(world, link, d, now)));
+  }
+  if (header.namespace === "Alexa.Authorization" && header.name === "AcceptGrant") {
+    // Alexa grants us a code for sending events on this customer's behalf: exchange and keep it.
+    const code = directive!.payload?.grant?.code;
+    try {
+      const link = linkForToken(world, "alexa", directive!.payload?.grantee?.token);
+      if (!tokens) throw new Error("token storage is not configured (TOKEN_ENCRYPTION_KEY)");
+      if (!code) throw new Error("the grant carries no code");
+      await storeTokens(db, tokens, link.linkId, await exchangeCode(tokens, code));
+      return alexa.acceptGrantResponse(messageId, true);
+    } catch (err) {
+      return alexa.acceptGrantResponse(messageId, { message: `Failed to handle the AcceptGrant directive: ${(err as Error).message}` });
+    }
   }
   if (header.namespace === "Alexa" && header.name === "ReportState") {
     const link = linkForToken(world, "alexa", directive!.endpoint?.scope?.token);

@@ -1,5 +1,6 @@
 // The worker's pipeline on a real database with the real partner sandbox on loopback: ingest →
 // shadow, decisions and outbox in one transaction → delivery, re-decided at send time.
+import { createTokenCipher, generateTokenKey } from "@proviso/core";
 import { consents, outbox, partnerLinks, quarantine } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { createMessageChecker } from "@proviso/partners";
@@ -22,6 +23,8 @@ const thermostat = stableId("device:0:0");
 const lockDevice = stableId("device:0:2");
 
 let t: TestDatabase;
+const cipher = createTokenCipher(generateTokenKey());
+const tokenService = () => ({ url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher });
 let cache: WorldCache;
 let base = "";
 const sandbox = createSandbox(new Recorder(), createMessageChecker());
@@ -50,6 +53,7 @@ const rawItem = (raw: string): IncomingReport => {
 const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), lastSent);
 const deliver = () =>
   deliverDue({
+    tokens: tokenService(),
     db: t.db,
     world: () => cache.current(),
     endpoints: sandboxEndpoints(base),
@@ -75,7 +79,7 @@ beforeAll(async () => {
   await seed(t.db, { now: NOW, homes: 6 });
   await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
-  cache = new WorldCache(t.db, 60_000);
+  cache = new WorldCache(t.db, 60_000, undefined, cipher);
   await cache.start();
   lastSent = new Map();
   // The Berg home shares its thermostat with Google as it changes, and its lock on request only.
@@ -218,6 +222,51 @@ describe("ingest → decide → deliver", () => {
     expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent)).toBeNull(); // said once
     await ingest(report(lockDevice, { lockState: "locked" }));
     expect(await shadow()).toMatchObject({ reachable: true, properties: { connectivity: { value: "ok" } } });
+  });
+
+  it("handles Alexa's AcceptGrant: exchanges the code and keeps the tokens encrypted", async () => {
+    const grant = (code: string) =>
+      answerAlexaDirective(
+        t.db,
+        cache.current(),
+        {
+          directive: {
+            header: { namespace: "Alexa.Authorization", name: "AcceptGrant", messageId: "g-1", payloadVersion: "3" },
+            payload: { grant: { type: "OAuth2.AuthorizationCode", code }, grantee: { type: "BearerToken", token: `sandbox-${stableId("link:0:alexa")}` } },
+          },
+        },
+        clock,
+        tokenService(),
+      );
+    const ok = (await grant("code-123")) as { event: { header: { name: string } } };
+    expect(ok.event.header.name).toBe("AcceptGrant.Response");
+    expect(createMessageChecker().alexa(ok).valid).toBe(true);
+    const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, stableId("link:0:alexa")));
+    expect(link!.accessTokenEnc).toMatch(/^v1:/);
+    expect(link!.accessTokenEnc).not.toContain("Atza");
+    expect(cipher.decrypt(link!.accessTokenEnc!)).toMatch(/^Atza\|/);
+    const failed = (await grant("invalid")) as { event: { header: { name: string }; payload: { type: string } } };
+    expect(failed.event).toMatchObject({ header: { name: "ErrorResponse" }, payload: { type: "ACCEPT_GRANT_FAILED" } });
+  });
+
+  it("refreshes an expired token once on 401 and delivers with the new one", async () => {
+    const googleLink = stableId("link:0:google-home");
+    const issued = await fetch(`${base}/alexa/auth/o2/token`, { method: "POST", body: "grant_type=authorization_code&code=c" });
+    const tokens = (await issued.json()) as { access_token: string; refresh_token: string };
+    await t.db
+      .update(partnerLinks)
+      .set({ accessTokenEnc: cipher.encrypt(tokens.access_token), refreshTokenEnc: cipher.encrypt(tokens.refresh_token) })
+      .where(eq(partnerLinks.id, googleLink));
+    await cache.check(true);
+    await fetch(`${base}/__sandbox/tokens/expire`, { method: "POST", body: JSON.stringify({ token: tokens.access_token }) });
+    await ingest(report(thermostat, { heatingSetpoint: 22 }));
+    const r = await deliver();
+    expect(r.delivered).toBe(1);
+    const got = received("google-home");
+    expect(got.map((m) => m.status)).toEqual([401, 200]);
+    expect(got[1]!.authorization).not.toBe(`Bearer ${tokens.access_token}`);
+    const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, googleLink));
+    expect(cipher.decrypt(link!.accessTokenEnc!)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {

@@ -1,9 +1,10 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
 // per home. Reloaded whenever the policy counter moves (see migration 0002).
-import { loadPolicySnapshot } from "@proviso/core";
+import { loadPolicySnapshot, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, type Database } from "@proviso/db";
 import { compileSnapshot, type CompiledPolicy } from "@proviso/policy";
 import { eq } from "drizzle-orm";
+import pg from "pg";
 
 export interface DeviceInfo {
   deviceId: string;
@@ -22,7 +23,9 @@ export interface LinkInfo {
   partnerId: string;
   adapter: "alexa" | "google" | "webhook";
   externalAccountId: string;
+  /** Decrypted in memory only; stored encrypted (packages/core token-cipher). */
   accessToken: string | null;
+  refreshToken: string | null;
 }
 
 export interface World {
@@ -39,7 +42,7 @@ export async function readPolicyVersion(db: Database): Promise<number> {
   return Number(row?.value ?? 0);
 }
 
-export async function loadWorld(db: Database): Promise<World> {
+export async function loadWorld(db: Database, cipher?: TokenCipher | null): Promise<World> {
   const policyVersion = await readPolicyVersion(db);
   const [snapshot, deviceRows, linkRows] = await Promise.all([
     loadPolicySnapshot(db),
@@ -63,14 +66,28 @@ export async function loadWorld(db: Database): Promise<World> {
         partnerId: partnerLinks.partnerId,
         adapter: partners.adapter,
         externalAccountId: partnerLinks.externalAccountId,
-        accessToken: partnerLinks.accessTokenEnc,
+        accessTokenEnc: partnerLinks.accessTokenEnc,
+        refreshTokenEnc: partnerLinks.refreshTokenEnc,
       })
       .from(partnerLinks)
       .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
       .where(eq(partnerLinks.status, "active")),
   ]);
+  const open = (sealed: string | null) => {
+    if (!sealed || !cipher) return null;
+    try {
+      return cipher.decrypt(sealed);
+    } catch {
+      return null; // another key, or tampered: the link needs a new grant
+    }
+  };
+  const links: LinkInfo[] = linkRows.map(({ accessTokenEnc, refreshTokenEnc, ...l }) => ({
+    ...l,
+    accessToken: open(accessTokenEnc),
+    refreshToken: open(refreshTokenEnc),
+  }));
   const linksByHome = new Map<string, LinkInfo[]>();
-  for (const l of linkRows) {
+  for (const l of links) {
     const list = linksByHome.get(l.homeId);
     if (list) list.push(l);
     else linksByHome.set(l.homeId, [l]);
@@ -80,7 +97,7 @@ export async function loadWorld(db: Database): Promise<World> {
     policy: compileSnapshot(snapshot),
     devices: new Map(deviceRows.map((d) => [d.deviceId, d])),
     linksByHome,
-    linkById: new Map(linkRows.map((l) => [l.linkId, l])),
+    linkById: new Map(links.map((l) => [l.linkId, l])),
     loadedAt: Date.now(),
   };
 }
@@ -98,13 +115,34 @@ export class WorldCache {
     private readonly db: Database,
     private readonly pollMs = 500,
     private readonly onReload?: (w: World, ms: number) => void,
+    private readonly cipher: TokenCipher | null = null,
   ) {}
 
-  async start(): Promise<World> {
+  async start(opts: { listenUrl?: string } = {}): Promise<World> {
     const w = await this.reload();
     this.timer = setInterval(() => void this.check().catch(() => {}), this.pollMs);
+    if (opts.listenUrl) await this.listen(opts.listenUrl);
     return w;
   }
+
+  /**
+   * PostgreSQL notifies on every policy change (migration 0002): reload at once instead of at the
+   * next poll. Where LISTEN is not available (the embedded server) polling alone carries it.
+   */
+  private async listen(url: string) {
+    const client = new pg.Client({ connectionString: url, application_name: "proviso-worker-listen" });
+    try {
+      await client.connect();
+      client.on("notification", () => void this.check().catch(() => {}));
+      client.on("error", () => {});
+      await client.query("LISTEN proviso_policy");
+      this.listener = client;
+    } catch {
+      await client.end().catch(() => {});
+    }
+  }
+
+  private listener: pg.Client | null = null;
 
   current(): World {
     if (!this.world) throw new Error("WorldCache not started");
@@ -122,7 +160,7 @@ export class WorldCache {
     this.reloading ??= (async () => {
       const t0 = Date.now();
       try {
-        this.world = await loadWorld(this.db);
+        this.world = await loadWorld(this.db, this.cipher);
         this.onReload?.(this.world, Date.now() - t0);
         return this.world;
       } finally {
@@ -134,5 +172,6 @@ export class WorldCache {
 
   stop() {
     if (this.timer) clearInterval(this.timer);
+    void this.listener?.end().catch(() => {});
   }
 }

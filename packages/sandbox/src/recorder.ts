@@ -30,6 +30,9 @@ export class Recorder {
   private messages: ReceivedMessage[] = [];
   private seq = 0;
   readonly faults = new Map<string, Fault>();
+  /** Tokens the sandbox's token endpoint issued: access token → expired? */
+  readonly accessTokens = new Map<string, boolean>();
+  readonly refreshTokens = new Set<string>();
 
   constructor(private readonly capacity = 100_000) {}
 

@@ -1,5 +1,6 @@
 // The partner sandbox: plays the Alexa event gateway, Google Home Graph and a generic webhook on
 // loopback, records what it gets, and injects faults on request. `/__sandbox/*` is its own API.
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { MessageCheck } from "@proviso/partners";
 import { deviceIdsOf, Recorder, type Fault } from "./recorder";
@@ -70,6 +71,27 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
         return send(200, { partner, fault });
       }
 
+      // Login with Amazon's token endpoint, played here: AcceptGrant codes and refreshes.
+      if (req.method === "POST" && url.pathname === "/alexa/auth/o2/token") {
+        const form = new URLSearchParams(raw);
+        const grant = form.get("grant_type");
+        const ok =
+          (grant === "authorization_code" && !!form.get("code") && form.get("code") !== "invalid") ||
+          (grant === "refresh_token" && recorder.refreshTokens.has(form.get("refresh_token") ?? ""));
+        if (!ok) return send(400, { error: "invalid_grant" });
+        const access = `Atza|${randomUUID()}`;
+        const refresh = `Atzr|${randomUUID()}`;
+        recorder.accessTokens.set(access, false);
+        recorder.refreshTokens.add(refresh);
+        return send(200, { access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: 3600 });
+      }
+      if (req.method === "POST" && url.pathname === "/__sandbox/tokens/expire") {
+        const token = (JSON.parse(raw || "{}") as { token?: string }).token ?? "";
+        if (!recorder.accessTokens.has(token)) return send(404, { error: "no such token" });
+        recorder.accessTokens.set(token, true);
+        return send(200, { expired: token });
+      }
+
       const route = routeFor(req.method ?? "GET", url.pathname);
       if (!route) return send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
       let body: unknown;
@@ -82,8 +104,13 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
       const check = route.check && checker ? checker[route.check](body) : null;
+      const bearer = req.headers.authorization?.replace(/^Bearer /, "");
       if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
         return send(401, { error: "missing bearer token" });
+      }
+      if (bearer && recorder.accessTokens.get(bearer) === true) {
+        recorder.record({ partner: route.partner, endpoint: url.pathname, receivedAt: new Date().toISOString(), deviceIds: deviceIdsOf(body), messageId: messageIdOf(body), authorization: req.headers.authorization ?? null, status: 401, schemaValid: null, schemaErrors: [], body });
+        return send(401, { error: "INVALID_ACCESS_TOKEN_EXCEPTION", message: "the access token has expired" });
       }
       // Like the platform: a message that breaks its schema is refused.
       const answer = faulted
