@@ -38,6 +38,7 @@ await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseU
 
 const ingest = new IngestBuffer({
   db: db.db,
+  lanes: (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1,
   world: () => worlds.current(),
   onBatch: (r) => {
     metrics.reports.inc({ result: "accepted" }, r.accepted - r.unchanged);

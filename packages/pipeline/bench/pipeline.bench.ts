@@ -23,6 +23,7 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
 const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
@@ -91,15 +92,22 @@ async function throughput(t: TestDatabase) {
   const lastSent: LastSent = new Map();
   const t0 = performance.now();
   let outbox = 0;
-  for (let i = 0; i < raws.length; i += BATCH) {
-    const now = Date.now();
-    const items: IncomingReport[] = raws.slice(i, i + BATCH).map((raw) => {
-      const p = parseStateReport(raw, now);
-      return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
-    });
-    const r = await ingestReports(t.db, world, items, new Date(now), lastSent);
-    outbox += r.outbox;
-  }
+  // Batches in flight at once (PostgreSQL only: the embedded server takes one connection).
+  const lanes = t.backend === "postgres" ? CONCURRENCY : 1;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let i = (next += BATCH) - BATCH; i < raws.length; i = (next += BATCH) - BATCH) {
+        const now = Date.now();
+        const items: IncomingReport[] = raws.slice(i, i + BATCH).map((raw) => {
+          const p = parseStateReport(raw, now);
+          return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
+        });
+        const r = await ingestReports(t.db, world, items, new Date(now), lastSent);
+        outbox += r.outbox;
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
 

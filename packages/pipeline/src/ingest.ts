@@ -3,7 +3,7 @@
 import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
 import { type decisions, devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
-import { inArray } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { insertDecisions, insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
 import { decisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
@@ -79,11 +79,15 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   await db.transaction(async (tx) => {
     if (quarantined.length) await tx.insert(quarantine).values(quarantined);
     if (good.length === 0) return;
-    const ids = [...new Set(good.map((r) => r.deviceId))];
+    const ids = [...new Set(good.map((r) => r.deviceId))].sort();
+    // Every device has a shadow row to lock, so concurrent batches serialise per device.
+    await tx.execute(sql`insert into device_shadow (device_id) select unnest(${sql.param(ids)}::uuid[]) on conflict do nothing`);
     const shadowRows = await tx
       .select()
       .from(deviceShadow)
       .where(inArray(deviceShadow.deviceId, ids))
+      // One lock order for every batch, so concurrent batches never deadlock.
+      .orderBy(deviceShadow.deviceId)
       .for("update");
     const shadows = new Map(shadowRows.map((s) => [s.deviceId, { ...s, properties: { ...s.properties }, dirty: false, isNew: false }]));
 

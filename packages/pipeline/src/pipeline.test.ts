@@ -13,6 +13,7 @@ import { deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
+import { IngestBuffer } from "./ingest-buffer";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
 import { WorldCache } from "./world";
@@ -267,6 +268,20 @@ describe("ingest → decide → deliver", () => {
     expect(got[1]!.authorization).not.toBe(`Bearer ${tokens.access_token}`);
     const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, googleLink));
     expect(cipher.decrypt(link!.accessTokenEnc!)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
+  });
+
+  it("answers each submitted report once its batch is committed, accepted or quarantined", async () => {
+    const batches: number[] = [];
+    const buffer = new IngestBuffer({ db: t.db, world: () => cache.current(), lanes: 2, maxWaitMs: 5, onBatch: (_r, size) => batches.push(size) });
+    const before = Number((await t.pool.query("select count(*) from state_events")).rows[0].count);
+    const good = (n: number) =>
+      JSON.stringify({ v: 1, deviceId: thermostat, seq: Date.now() * 1000 + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 30 + n } });
+    const results = await Promise.all([buffer.submit(good(1), "http"), buffer.submit("{oops", "http"), buffer.submit(good(2), "http")]);
+    expect(results.map((r) => (r.rejection ? r.rejection.code : "accepted"))).toEqual(["accepted", "BAD_JSON", "accepted"]);
+    // Resolved means committed: the rows are there.
+    expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 2);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
+    await buffer.stop();
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {
