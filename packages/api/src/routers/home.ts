@@ -17,6 +17,8 @@ const homeOverview = z.array(
         model: z.string(),
         kind: z.enum(["thermostat", "sensor", "lock"]),
         lastSeenAt: z.date().nullable(),
+        reachable: z.boolean(),
+        state: z.record(z.string(), z.object({ value: z.unknown(), observedAt: z.string() })),
       }),
     ),
     links: z.array(

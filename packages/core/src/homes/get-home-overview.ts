@@ -1,4 +1,4 @@
-import { deviceModels, devices, homeMemberships, homes, partnerLinks, partners, type Executor } from "@proviso/db";
+import { deviceModels, devices, deviceShadow, homeMemberships, homes, partnerLinks, partners, type Executor } from "@proviso/db";
 import { and, asc, eq, inArray } from "drizzle-orm";
 
 /** The homes a user belongs to, with devices and partner links. Scoped by membership in the query. */
@@ -21,9 +21,12 @@ export async function getHomeOverviewForUser(db: Executor, userId: string) {
         model: deviceModels.name,
         kind: deviceModels.kind,
         lastSeenAt: devices.lastSeenAt,
+        reachable: deviceShadow.reachable,
+        shadow: deviceShadow.properties,
       })
       .from(devices)
       .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
+      .leftJoin(deviceShadow, eq(deviceShadow.deviceId, devices.id))
       .where(inArray(devices.homeId, ids))
       .orderBy(asc(devices.room), asc(devices.name)),
     db
@@ -42,7 +45,18 @@ export async function getHomeOverviewForUser(db: Executor, userId: string) {
   ]);
   return myHomes.map((h) => ({
     ...h,
-    devices: deviceRows.filter((d) => d.homeId === h.id),
+    devices: deviceRows
+      .filter((d) => d.homeId === h.id)
+      .map(({ shadow, reachable, ...d }) => ({
+        ...d,
+        reachable: reachable ?? true,
+        // The live state: each property's last value and when it was observed.
+        state: Object.fromEntries(
+          Object.entries(shadow ?? {})
+            .filter(([name]) => name !== "connectivity")
+            .map(([name, p]) => [name, { value: p.value, observedAt: p.observedAt }]),
+        ),
+      })),
     links: linkRows.filter((l) => l.homeId === h.id),
   }));
 }
