@@ -14,3 +14,20 @@ test("a device's new state appears on the homeowner's page without a reload", as
   await expect(row).toContainText("online");
   await dev.close();
 });
+
+test("a homeowner changes a category from on request to proactive and back, and only allowed modes are offered", async ({ page }) => {
+  await signInViaApi(page.request, "homeowner");
+  await page.goto("/home");
+  const google = page.getByRole("region", { name: "What Google Home gets" });
+  const temperature = google.locator('[data-category="user.device.sensor.temperature"]');
+  await temperature.getByRole("radio", { name: "On request" }).check();
+  await expect(temperature).toContainText("Google Home learns your temperature only when you ask");
+  await temperature.getByRole("radio", { name: "Whenever it changes" }).check();
+  await expect(temperature).toContainText("Google Home learns your temperature whenever it changes");
+  await temperature.getByRole("radio", { name: "On request" }).check();
+  await expect(temperature).toContainText("only when you ask");
+  // Alexa's agreement allows temperature on request only: proactive is not offered.
+  const alexa = page.getByRole("region", { name: "What Amazon Alexa gets" }).locator('[data-category="user.device.sensor.temperature"]');
+  await expect(alexa.getByRole("radio")).toHaveCount(2);
+  await expect(alexa.getByRole("radio", { name: "Whenever it changes" })).toHaveCount(0);
+});

@@ -115,6 +115,38 @@ describe("tenancy", () => {
     expect((err as TRPCError).code).toBe("BAD_REQUEST");
   });
 
+  it("never lets a homeowner read or change another home's sharing, whatever ids they send", async () => {
+    const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
+    const other = stableId("home:3");
+    await expect(me.home.sharing({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const count = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
+    const again = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
+    expect(again.rows[0].count).toBe(count.rows[0].count);
+  });
+
+  it("offers and accepts only the modes the agreement allows, appending each choice", async () => {
+    const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
+    const home = stableId("home:0");
+    const sharing = await me.home.sharing({ homeId: home });
+    const alexa = sharing.find((p) => p.partnerId === "alexa")!;
+    const temperature = alexa.categories.find((c) => c.category === "user.device.sensor.temperature")!;
+    expect(temperature.options.map((o) => o.mode)).toEqual(["off", "on_request"]);
+    expect(temperature.options[1]!.label).toBe("Amazon Alexa learns your temperature only when you ask");
+    await expect(
+      me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "proactive" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const first = await me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "on_request" });
+    const second = await me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" });
+    expect(second.version).toBe(first.version + 1);
+    const after = (await me.home.sharing({ homeId: home })).find((p) => p.partnerId === "alexa")!;
+    const t2 = after.categories.find((c) => c.category === "user.device.sensor.temperature")!;
+    expect(t2.inForce).toBe("off");
+    expect(t2.why).toContain("You turned off sharing your temperature with Amazon Alexa.");
+  });
+
   it("treats a partner session without a partner as forbidden, not as every partner", async () => {
     const broken = { ...users.partner, partnerId: null };
     await expect(

@@ -8,6 +8,8 @@ export const ACCESS = {
   "health.ping": "public",
   "session.me": "signed_in",
   "home.overview": ["homeowner"],
+  "home.sharing": ["homeowner"],
+  "home.setConsent": ["homeowner"],
   "partners.list": ["partner_manager", "legal"],
   "legal.reviewQueue": ["legal"],
   "partnerPortal.overview": ["partner"],

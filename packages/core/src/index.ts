@@ -15,3 +15,4 @@ export { computeEnforcementImpact, type EnforcementImpact, type ImpactRow } from
 export { getVersionReview } from "./agreements/get-version-review";
 export { renderVersionPdf } from "./agreements/version-pdf";
 export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";
+export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";

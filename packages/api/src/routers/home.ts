@@ -1,4 +1,5 @@
-import { getHomeOverviewForUser } from "@proviso/core";
+import { getHomeOverviewForUser, getHomeSharing, setHomeConsent } from "@proviso/core";
+import { CATEGORY_KEYS, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
 
@@ -33,7 +34,47 @@ const homeOverview = z.array(
   }),
 );
 
+const shareMode = z.enum(SHARE_MODES);
+
 export const homeRouter = createTRPCRouter({
+  /** Per linked partner and category: the mode in force, why, and the choices on offer. */
+  sharing: roleProcedure("home.sharing")
+    .input(z.object({ homeId: z.uuid() }))
+    .output(
+      z.array(
+        z.object({
+          linkId: z.string(),
+          partnerId: z.string(),
+          partnerName: z.string(),
+          status: z.enum(["active", "revoked", "unlinked"]),
+          categories: z.array(
+            z.object({
+              category: z.string(),
+              name: z.string(),
+              inForce: shareMode,
+              consent: z.object({ mode: shareMode, version: z.number() }).nullable(),
+              description: z.string(),
+              why: z.array(z.string()),
+              options: z.array(z.object({ mode: shareMode, label: z.string() })),
+            }),
+          ),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => getHomeSharing(ctx.db, { userId: ctx.user.id, homeId: input.homeId, now: new Date() })),
+
+  setConsent: roleProcedure("home.setConsent")
+    .input(
+      z.object({
+        homeId: z.uuid(),
+        partnerId: z.string().min(1),
+        category: z.enum(CATEGORY_KEYS as [string, ...string[]]),
+        mode: shareMode,
+      }),
+    )
+    .output(z.object({ version: z.number(), mode: shareMode }))
+    .mutation(({ ctx, input }) => setHomeConsent(ctx.db, { ...input, userId: ctx.user.id, now: new Date() })),
+
   overview: roleProcedure("home.overview")
     .output(homeOverview)
     .query(({ ctx }) => getHomeOverviewForUser(ctx.db, ctx.user.id)),

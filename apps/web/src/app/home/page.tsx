@@ -3,6 +3,7 @@ import { PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
 import { HomeOverview } from "./home-overview";
+import { HomeSharing } from "./home-sharing";
 
 export const metadata: Metadata = { title: "Your home" };
 
@@ -13,6 +14,14 @@ export default async function HomePage() {
     <>
       <PageHeader title="Your home" lead={`Hello ${user.name}. Your devices, and the platforms linked to your home.`} />
       <HomeOverview initial={homes} />
+      {homes.map((h) => (
+        <section key={h.id} className="mt-8" aria-labelledby={`sharing-title-${h.id}`}>
+          <h2 id={`sharing-title-${h.id}`} className="mb-3 text-xl font-semibold">
+            Sharing with platforms
+          </h2>
+          <HomeSharing homeId={h.id} />
+        </section>
+      ))}
     </>
   );
 }

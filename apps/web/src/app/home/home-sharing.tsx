@@ -1,0 +1,82 @@
+"use client";
+// Who gets what: per linked platform and data category, the mode in force and why, and the
+// homeowner's choice among what the agreement allows. A change applies from the next state change.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Badge, Card } from "~/components/ui";
+import { useTRPC } from "~/trpc/react";
+
+const MODE_LABEL = { off: "Off", on_request: "On request", proactive: "Whenever it changes" } as const;
+
+export function HomeSharing({ homeId }: { homeId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const sharing = useQuery(trpc.home.sharing.queryOptions({ homeId }));
+  // The choice shows at once; the server's answer (or refusal) settles it.
+  const [chosen, setChosen] = useState<Record<string, string>>({});
+  const setConsent = useMutation(
+    trpc.home.setConsent.mutationOptions({
+      onSettled: async (_data, _error, v) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.home.sharing.queryKey({ homeId }) });
+        setChosen((c) => {
+          const { [`${v.partnerId}|${v.category}`]: _done, ...rest } = c;
+          return rest;
+        });
+      },
+    }),
+  );
+  if (sharing.isPending) return <p>Loading what is shared…</p>;
+  if (sharing.error) return <p role="alert">{sharing.error.message}</p>;
+  return (
+    <div className="space-y-4">
+      {setConsent.error ? (
+        <p role="alert" className="rounded bg-red-50 p-2 text-sm text-red-800">
+          {setConsent.error.message}
+        </p>
+      ) : null}
+      {sharing.data.map((p) => (
+        <Card key={p.linkId} title={`What ${p.partnerName} gets`} id={`sharing-${p.partnerId}`}>
+          {p.status !== "active" ? <p className="mb-2 text-sm">This platform is {p.status}: nothing is shared.</p> : null}
+          <ul className="space-y-4">
+            {p.categories.map((c) => (
+              <li key={c.category} data-category={c.category}>
+                <fieldset>
+                  <legend className="flex flex-wrap items-center gap-2 font-medium">
+                    {c.name} <Badge value={c.inForce} />
+                  </legend>
+                  <p className="text-sm text-slate-800">{c.description}.</p>
+                  <details className="text-sm text-slate-700">
+                    <summary className="cursor-pointer">Why</summary>
+                    <ul className="ml-5 list-disc">
+                      {c.why.map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  </details>
+                  {p.status === "active" ? (
+                    <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1" role="radiogroup" aria-label={`${c.name} for ${p.partnerName}`}>
+                      {c.options.map((o) => (
+                        <label key={o.mode} className="flex items-center gap-1 text-sm" title={o.label}>
+                          <input
+                            type="radio"
+                            name={`${p.partnerId}-${c.category}`}
+                            checked={(chosen[`${p.partnerId}|${c.category}`] ?? c.consent?.mode ?? "off") === o.mode}
+                            onChange={() => {
+                              setChosen((x) => ({ ...x, [`${p.partnerId}|${c.category}`]: o.mode }));
+                              setConsent.mutate({ homeId, partnerId: p.partnerId, category: c.category, mode: o.mode });
+                            }}
+                          />
+                          {MODE_LABEL[o.mode]}
+                        </label>
+                      ))}
+                    </div>
+                  ) : null}
+                </fieldset>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,170 @@
+// What each linked partner gets from a home, per data category: the mode in force (off, on
+// request, proactive), why, and what the homeowner may choose. And changing it.
+import { CATEGORIES, categoryName, type ShareMode } from "@proviso/domain";
+import {
+  agreementClauses,
+  agreements,
+  agreementVersions,
+  consents,
+  deviceModels,
+  devices,
+  homeMemberships,
+  partnerLinks,
+  partners,
+  type Database,
+  type Executor,
+} from "@proviso/db";
+import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot } from "@proviso/policy";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { AppError } from "../errors";
+import { APPROVED_STATUSES } from "../policy/load-policy-snapshot";
+
+const PURPOSE = "functional.service.fulfil_request";
+const SAMPLE = new Map<string, Record<string, unknown>>(CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, 20]))]));
+
+/** Throws NOT_FOUND unless the user belongs to the home: another home behaves like a missing one. */
+export async function assertMember(db: Executor, userId: string, homeId: string) {
+  const [m] = await db
+    .select({ homeId: homeMemberships.homeId })
+    .from(homeMemberships)
+    .where(and(eq(homeMemberships.userId, userId), eq(homeMemberships.homeId, homeId)));
+  if (!m) throw new AppError("NOT_FOUND", "Home not found");
+}
+
+/** The engine's view of one home: its links, its consents, the partners' approved versions. */
+async function homeSnapshot(db: Executor, homeId: string) {
+  const [links, consentRows, versionRows, clauseRows, categoryRows] = await Promise.all([
+    db
+      .select({ linkId: partnerLinks.id, partnerId: partnerLinks.partnerId, partnerName: partners.name, status: partnerLinks.status })
+      .from(partnerLinks)
+      .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
+      .where(eq(partnerLinks.homeId, homeId)),
+    db.execute<{ partner_id: string; category_key: string; mode: ShareMode; version: number }>(
+      sql`select distinct on (partner_id, category_key) partner_id, category_key, mode, version
+            from consents where home_id = ${homeId} order by partner_id, category_key, version desc`,
+    ),
+    db
+      .select({
+        versionId: agreementVersions.id,
+        partnerId: agreements.partnerId,
+        version: agreementVersions.version,
+        effectiveFrom: agreementVersions.effectiveFrom,
+        expiresAt: agreementVersions.expiresAt,
+        endedAt: agreementVersions.endedAt,
+      })
+      .from(agreementVersions)
+      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
+      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
+    db
+      .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
+      .from(agreementClauses)
+      .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
+      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
+    db
+      .selectDistinct({ categories: deviceModels.categories })
+      .from(devices)
+      .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
+      .where(eq(devices.homeId, homeId)),
+  ]);
+  const snapshot: PolicySnapshot = {
+    versions: versionRows
+      .filter((v) => v.effectiveFrom)
+      .map((v) => {
+        const ends = [v.expiresAt, v.endedAt].filter((d): d is Date => !!d).map((d) => d.getTime());
+        return {
+          versionId: v.versionId,
+          partnerId: v.partnerId,
+          version: v.version,
+          effectiveFrom: v.effectiveFrom!.getTime(),
+          endsAt: ends.length ? Math.min(...ends) : null,
+          clauses: clauseRows.filter((c) => c.versionId === v.versionId).map((c) => ({ clauseKey: c.clauseKey, terms: c.terms })),
+        };
+      }),
+    consents: consentRows.rows.map((c) => ({ homeId, partnerId: c.partner_id, category: c.category_key, mode: c.mode, version: Number(c.version) })),
+    links: links.map((l) => ({ homeId, partnerId: l.partnerId, status: l.status })),
+    certifications: [],
+  };
+  const deviceCategories = new Set(categoryRows.flatMap((r) => r.categories));
+  return { snapshot, links, deviceCategories };
+}
+
+export async function getHomeSharing(db: Executor, opts: { userId: string; homeId: string; now: Date }) {
+  await assertMember(db, opts.userId, opts.homeId);
+  const { snapshot, links, deviceCategories } = await homeSnapshot(db, opts.homeId);
+  const policy = compileSnapshot(snapshot);
+  const at = opts.now.getTime();
+  return links.map((link) => {
+    const categories = CATEGORIES.filter((c) => deviceCategories.has(c.key)).map((c) => {
+      const agreed = agreedModes(policy, link.partnerId, c.key, at);
+      const consent = snapshot.consents.find((x) => x.partnerId === link.partnerId && x.category === c.key);
+      const decide = (mode: "on_request" | "proactive") =>
+        decideShare(policy, { partnerId: link.partnerId, homeId: opts.homeId, modelKey: "", category: c.key, mode, purpose: PURPOSE, at, properties: SAMPLE.get(c.key)! });
+      const proactive = decide("proactive");
+      const onRequest = decide("on_request");
+      const inForce: ShareMode = proactive.outcome !== "withhold" ? "proactive" : onRequest.outcome !== "withhold" ? "on_request" : "off";
+      // Why: what allows the mode in force, and what keeps it from the next one up.
+      const explain = (d: typeof proactive, mode: "on_request" | "proactive") =>
+        d.reasons.map((r) => explainForHomeowner(r, { partnerName: link.partnerName, category: c.key, mode }));
+      const why =
+        inForce === "proactive"
+          ? explain(proactive, "proactive")
+          : inForce === "on_request"
+            ? [...explain(onRequest, "on_request"), ...explain(proactive, "proactive")]
+            : explain(onRequest, "on_request");
+      return {
+        category: c.key,
+        name: categoryName(c.key),
+        inForce,
+        consent: consent ? { mode: consent.mode, version: consent.version } : null,
+        description: describeMode(link.partnerName, c.key, inForce),
+        why: why.filter((line, i) => why.indexOf(line) === i),
+        options: (["off", ...agreed.modes] as ShareMode[]).map((mode) => ({ mode, label: describeMode(link.partnerName, c.key, mode) })),
+      };
+    });
+    return { linkId: link.linkId, partnerId: link.partnerId, partnerName: link.partnerName, status: link.status, categories };
+  });
+}
+
+/**
+ * A homeowner's choice for one partner × category, appended as the next consent version. Only
+ * `off` and the modes the agreement in force allows are accepted; the link must be active.
+ */
+export async function setHomeConsent(
+  db: Database,
+  opts: { userId: string; homeId: string; partnerId: string; category: string; mode: ShareMode; now: Date },
+) {
+  return db.transaction(async (tx) => {
+    await assertMember(tx, opts.userId, opts.homeId);
+    const { snapshot, links } = await homeSnapshot(tx, opts.homeId);
+    const link = links.find((l) => l.partnerId === opts.partnerId);
+    if (!link) throw new AppError("NOT_FOUND", "This platform is not linked to your home");
+    if (link.status !== "active") throw new AppError("CONFLICT", `${link.partnerName} is no longer linked to your home`);
+    if (opts.mode !== "off") {
+      const allowed = agreedModes(compileSnapshot(snapshot), opts.partnerId, opts.category, opts.now.getTime()).modes;
+      if (!allowed.includes(opts.mode)) {
+        throw new AppError("INVALID", `The agreement with ${link.partnerName} does not allow ${opts.mode.replace("_", " ")} for ${categoryName(opts.category)}`, {
+          mode: [`Choose one of: off${allowed.length ? `, ${allowed.join(", ").replace(/_/g, " ")}` : ""}`],
+        });
+      }
+    }
+    const [latest] = await tx
+      .select({ version: consents.version })
+      .from(consents)
+      .where(and(eq(consents.homeId, opts.homeId), eq(consents.partnerId, opts.partnerId), eq(consents.categoryKey, opts.category)))
+      .orderBy(desc(consents.version))
+      .limit(1);
+    const [row] = await tx
+      .insert(consents)
+      .values({
+        homeId: opts.homeId,
+        partnerId: opts.partnerId,
+        categoryKey: opts.category,
+        mode: opts.mode,
+        version: (latest?.version ?? 0) + 1,
+        setBy: opts.userId,
+        setAt: opts.now,
+      })
+      .returning();
+    return { version: row!.version, mode: row!.mode };
+  });
+}
