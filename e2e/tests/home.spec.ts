@@ -31,3 +31,18 @@ test("a homeowner changes a category from on request to proactive and back, and 
   await expect(alexa.getByRole("radio")).toHaveCount(2);
   await expect(alexa.getByRole("radio", { name: "Whenever it changes" })).toHaveCount(0);
 });
+
+test("the ledger fills as devices report, with the reason in plain words", async ({ page }) => {
+  await signInViaApi(page.request, "homeowner");
+  await page.goto("/home");
+  const ledger = page.getByRole("region", { name: "What was shared" });
+  const home = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
+  const lock = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'lock'", [home]);
+  const dev = device();
+  await dev.report(lock, { lockState: "jammed" });
+  // Lock state is not in Alexa's agreement: withheld, and the ledger says why.
+  await expect(ledger.getByText("The agreement with Amazon Alexa does not cover your lock state.").first()).toBeVisible({ timeout: 15_000 });
+  await ledger.getByLabel("Outcome").selectOption("withhold");
+  await expect(ledger.locator("[data-ledger-entry]").first()).toContainText("withheld");
+  await dev.close();
+});

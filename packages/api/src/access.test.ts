@@ -119,6 +119,7 @@ describe("tenancy", () => {
     const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
     const other = stableId("home:3");
     await expect(me.home.sharing({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.ledger({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(
       me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });

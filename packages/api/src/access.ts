@@ -10,6 +10,7 @@ export const ACCESS = {
   "home.overview": ["homeowner"],
   "home.sharing": ["homeowner"],
   "home.setConsent": ["homeowner"],
+  "home.ledger": ["homeowner"],
   "partners.list": ["partner_manager", "legal"],
   "legal.reviewQueue": ["legal"],
   "partnerPortal.overview": ["partner"],

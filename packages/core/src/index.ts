@@ -16,3 +16,4 @@ export { getVersionReview } from "./agreements/get-version-review";
 export { renderVersionPdf } from "./agreements/version-pdf";
 export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
+export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";

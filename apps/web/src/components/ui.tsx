@@ -29,6 +29,12 @@ const BADGE: Record<string, string> = {
   countered: "bg-blue-100 text-blue-900",
   revoked: "bg-red-100 text-red-900",
   unlinked: "bg-slate-200 text-slate-800",
+  sent: "bg-green-100 text-green-900",
+  "sent (minimised)": "bg-teal-100 text-teal-900",
+  withheld: "bg-slate-200 text-slate-800",
+  proactive: "bg-green-100 text-green-900",
+  on_request: "bg-blue-100 text-blue-900",
+  off: "bg-slate-200 text-slate-800",
 };
 
 export function Badge({ value }: { value: string }) {

@@ -1,4 +1,4 @@
-import { getHomeOverviewForUser, getHomeSharing, setHomeConsent } from "@proviso/core";
+import { getHomeLedger, getHomeOverviewForUser, getHomeSharing, setHomeConsent } from "@proviso/core";
 import { CATEGORY_KEYS, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
@@ -62,6 +62,58 @@ export const homeRouter = createTRPCRouter({
       ),
     )
     .query(({ ctx, input }) => getHomeSharing(ctx.db, { userId: ctx.user.id, homeId: input.homeId, now: new Date() })),
+
+  /** Every decision for the home, newest first, by cursor. */
+  ledger: roleProcedure("home.ledger")
+    .input(
+      z.object({
+        homeId: z.uuid(),
+        partnerId: z.string().optional(),
+        category: z.string().optional(),
+        outcome: z.enum(["send", "withhold", "transform"]).optional(),
+        from: z.date().optional(),
+        to: z.date().optional(),
+        cursor: z.object({ decidedAt: z.date(), id: z.number().int() }).nullish(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .output(
+      z.object({
+        entries: z.array(
+          z.object({
+            id: z.number(),
+            decidedAt: z.date(),
+            observedAt: z.date(),
+            partnerId: z.string(),
+            partnerName: z.string(),
+            deviceName: z.string(),
+            room: z.string(),
+            category: z.string(),
+            categoryName: z.string(),
+            mode: shareMode,
+            stage: z.enum(["change", "delivery", "request"]),
+            outcome: z.enum(["send", "withhold", "transform"]),
+            sent: z.record(z.string(), z.unknown()).nullable(),
+            reasons: z.array(
+              z.object({
+                code: z.string(),
+                agreementVersionId: z.string().optional(),
+                clauseKey: z.string().optional(),
+                consentVersion: z.number().optional(),
+                detail: z.string().optional(),
+              }),
+            ),
+            clauseKeys: z.array(z.string()),
+            explanation: z.string(),
+          }),
+        ),
+        nextCursor: z.object({ decidedAt: z.date(), id: z.number() }).nullable(),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const { homeId, cursor, limit, ...filter } = input;
+      return getHomeLedger(ctx.db, { userId: ctx.user.id, homeId, filter, cursor, limit });
+    }),
 
   setConsent: roleProcedure("home.setConsent")
     .input(

@@ -3,6 +3,7 @@ import { PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
 import { HomeOverview } from "./home-overview";
+import { HomeLedger } from "./home-ledger";
 import { HomeSharing } from "./home-sharing";
 
 export const metadata: Metadata = { title: "Your home" };
@@ -20,6 +21,9 @@ export default async function HomePage() {
             Sharing with platforms
           </h2>
           <HomeSharing homeId={h.id} />
+          <div className="mt-6">
+            <HomeLedger homeId={h.id} partners={h.links.map((l) => ({ id: l.partnerId, name: l.partnerName }))} />
+          </div>
         </section>
       ))}
     </>

@@ -1,0 +1,81 @@
+"use client";
+// "What was shared": every decision for the home, newest first, with the value as it was sent and
+// the reason in plain words. Filters by platform and outcome; more loads by cursor; new entries
+// arrive while the page is open.
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Badge, Card } from "~/components/ui";
+import { useTRPC } from "~/trpc/react";
+
+const OUTCOME = { send: "sent", transform: "sent (minimised)", withhold: "withheld" } as const;
+
+export function HomeLedger({ homeId, partners }: { homeId: string; partners: { id: string; name: string }[] }) {
+  const trpc = useTRPC();
+  const [partnerId, setPartnerId] = useState("");
+  const [outcome, setOutcome] = useState("");
+  const ledger = useInfiniteQuery(
+    trpc.home.ledger.infiniteQueryOptions(
+      { homeId, limit: 25, ...(partnerId ? { partnerId } : {}), ...(outcome ? { outcome: outcome as "send" | "withhold" | "transform" } : {}) },
+      { getNextPageParam: (last) => last.nextCursor, refetchInterval: 5_000 },
+    ),
+  );
+  const entries = ledger.data?.pages.flatMap((p) => p.entries) ?? [];
+  return (
+    <Card title="What was shared" id={`ledger-${homeId}`}>
+      <div className="mb-3 flex flex-wrap gap-4 text-sm">
+        <label className="flex items-center gap-2">
+          Platform
+          <select className="rounded border border-slate-300 px-2 py-1" value={partnerId} onChange={(e) => setPartnerId(e.target.value)}>
+            <option value="">All</option>
+            {partners.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          Outcome
+          <select className="rounded border border-slate-300 px-2 py-1" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
+            <option value="">All</option>
+            <option value="send">Sent</option>
+            <option value="transform">Sent (minimised)</option>
+            <option value="withhold">Withheld</option>
+          </select>
+        </label>
+      </div>
+      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>Nothing has been decided for this home yet.</p> : null}
+      <ol className="divide-y divide-slate-100" aria-label="Decisions, newest first">
+        {entries.map((e) => (
+          <li key={e.id} className="py-2 text-sm" data-ledger-entry={e.id}>
+            <div className="flex flex-wrap items-center gap-2">
+              <Badge value={OUTCOME[e.outcome]} />
+              <span className="font-medium">
+                {e.partnerName} · {e.categoryName}
+              </span>
+              <span className="text-slate-600">
+                {e.deviceName} ({e.room}) · {e.mode === "proactive" ? "as it changed" : "when asked"} · {e.decidedAt.toLocaleString()}
+              </span>
+            </div>
+            {e.sent ? (
+              <p className="text-slate-800">
+                Sent: {Object.entries(e.sent).map(([k, v]) => `${k} ${String(v)}`).join(", ")}
+              </p>
+            ) : null}
+            <p className="text-slate-700">{e.explanation}</p>
+          </li>
+        ))}
+      </ol>
+      {ledger.hasNextPage ? (
+        <button
+          type="button"
+          className="mt-3 rounded border border-slate-300 px-4 py-2 hover:bg-slate-100"
+          disabled={ledger.isFetchingNextPage}
+          onClick={() => void ledger.fetchNextPage()}
+        >
+          Show older
+        </button>
+      ) : null}
+    </Card>
+  );
+}

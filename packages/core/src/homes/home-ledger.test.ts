@@ -1,0 +1,58 @@
+import { decisions } from "@proviso/db";
+import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { seed, stableId } from "@proviso/seed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getHomeLedger } from "./home-ledger";
+
+let t: TestDatabase;
+const home = stableId("home:0");
+const owner = stableId("user:homeowner@proviso.test");
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seed(t.db, { homes: 3, now: new Date("2026-11-24T00:00:00Z") });
+  const base = Date.parse("2026-11-24T12:00:00Z");
+  await t.db.insert(decisions).values(
+    Array.from({ length: 5 }, (_, i) => ({
+      homeId: home,
+      deviceId: stableId("device:0:0"),
+      partnerId: "alexa",
+      linkId: stableId("link:0:alexa"),
+      categoryKey: "user.device.sensor.temperature",
+      mode: "proactive" as const,
+      stage: "change" as const,
+      outcome: i % 2 ? ("withhold" as const) : ("send" as const),
+      sentProperties: i % 2 ? null : { temperature: 20 + i },
+      reasons: i % 2 ? [{ code: "MODE_NOT_AGREED", clauseKey: "2.1" }] : [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }],
+      observedAt: new Date(base + i * 1000),
+      decidedAt: new Date(base + i * 1000),
+    })),
+  );
+});
+afterAll(async () => t?.drop());
+
+describe("the home's ledger", () => {
+  it("pages newest first by cursor, with every entry once", async () => {
+    const seen: number[] = [];
+    let cursor = null;
+    for (let page = 0; page < 5; page++) {
+      const r: Awaited<ReturnType<typeof getHomeLedger>> = await getHomeLedger(t.db, { userId: owner, homeId: home, limit: 2, cursor });
+      seen.push(...r.entries.map((e) => e.id));
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+  });
+
+  it("filters by outcome and explains in plain words", async () => {
+    const r = await getHomeLedger(t.db, { userId: owner, homeId: home, filter: { outcome: "withhold" } });
+    expect(r.entries).toHaveLength(2);
+    expect(r.entries[0]!.explanation).toMatch(/^The agreement lets Amazon Alexa learn your temperature only when you ask/);
+  });
+
+  it("is not there for someone else's home", async () => {
+    await expect(getHomeLedger(t.db, { userId: stableId("user:owner1@homes.proviso.test"), homeId: home })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
