@@ -10,10 +10,10 @@ export const LOGINS = {
 export type Role = keyof typeof LOGINS;
 
 /** Signs in through Auth.js's own API (not the form): CSRF token, then the credentials callback. */
-export async function signInViaApi(request: APIRequestContext, role: Role) {
+export async function signInViaApi(request: APIRequestContext, role: Role, email: string = LOGINS[role]) {
   const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
   const res = await request.post("/api/auth/callback/credentials", {
-    form: { email: LOGINS[role], password: PASSWORD, csrfToken, callbackUrl: "/" },
+    form: { email, password: PASSWORD, csrfToken, callbackUrl: "/" },
     maxRedirects: 0,
   });
   expect(res.status(), "credentials callback answers with a redirect").toBe(302);

@@ -1,6 +1,25 @@
 // The homeowner sees devices with their live state, refreshed without reloading the page.
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, idOf } from "./product";
+import { device, idOf, sandboxMessages, sleep, withDb } from "./product";
+
+/**
+ * Tests that change a home's sharing use a home of their own (every seeded owner has the demo
+ * password), so they never disturb the demo home other specs rely on.
+ */
+async function ownerOfAnotherHome(nth: number) {
+  return withDb(async (c) => {
+    const { rows } = await c.query(
+      `select u.email, h.id as home_id from homes h
+         join home_memberships m on m.home_id = h.id join users u on u.id = m.user_id
+         join partner_links gl on gl.home_id = h.id and gl.partner_id = 'google-home' and gl.status = 'active'
+         join partner_links al on al.home_id = h.id and al.partner_id = 'alexa'
+         join devices d on d.home_id = h.id join device_models dm on dm.id = d.model_id and dm.kind = 'thermostat'
+        where u.email like 'owner%' order by u.email offset $1 limit 1`,
+      [nth],
+    );
+    return rows[0] as { email: string; home_id: string };
+  });
+}
 
 test("a device's new state appears on the homeowner's page without a reload", async ({ page }) => {
   await signInViaApi(page.request, "homeowner");
@@ -16,7 +35,8 @@ test("a device's new state appears on the homeowner's page without a reload", as
 });
 
 test("a homeowner changes a category from on request to proactive and back, and only allowed modes are offered", async ({ page }) => {
-  await signInViaApi(page.request, "homeowner");
+  const owner = await ownerOfAnotherHome(0);
+  await signInViaApi(page.request, "homeowner", owner.email);
   await page.goto("/home");
   const google = page.getByRole("region", { name: "What Google Home gets" });
   const temperature = google.locator('[data-category="user.device.sensor.temperature"]');
@@ -44,5 +64,24 @@ test("the ledger fills as devices report, with the reason in plain words", async
   await expect(ledger.getByText("The agreement with Amazon Alexa does not cover your lock state.").first()).toBeVisible({ timeout: 15_000 });
   await ledger.getByLabel("Outcome").selectOption("withhold");
   await expect(ledger.locator("[data-ledger-entry]").first()).toContainText("withheld");
+  await dev.close();
+});
+
+test("unlinking stops sharing at once and shows the deletion deadline; the partner receives nothing more", async ({ page }) => {
+  const owner = await ownerOfAnotherHome(1);
+  await signInViaApi(page.request, "homeowner", owner.email);
+  await page.goto("/home");
+  const home = owner.home_id;
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
+  const google = page.getByRole("region", { name: "What Google Home gets" });
+  await google.getByRole("button", { name: "Unlink Google Home…" }).click();
+  await google.getByRole("button", { name: "Unlink Google Home", exact: true }).click();
+  await expect(google).toContainText("This platform is unlinked");
+  await expect(page.getByRole("region", { name: "Deletion requests" })).toContainText("Google Home must delete your home's data by");
+  const before = (await sandboxMessages({ partner: "google-home", device: thermostat })).length;
+  const dev = device();
+  await dev.report(thermostat, { heatingSetpoint: 21, temperature: 20.5, hvacMode: "heat" });
+  await sleep(3_000);
+  expect((await sandboxMessages({ partner: "google-home", device: thermostat })).length).toBe(before);
   await dev.close();
 });

@@ -120,6 +120,8 @@ describe("tenancy", () => {
     const other = stableId("home:3");
     await expect(me.home.sharing({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.ledger({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.unlink({ homeId: other, partnerId: "alexa" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.deletionRequests({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(
       me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -146,6 +148,27 @@ describe("tenancy", () => {
     const t2 = after.categories.find((c) => c.category === "user.device.sensor.temperature")!;
     expect(t2.inForce).toBe("off");
     expect(t2.why).toContain("You turned off sharing your temperature with Amazon Alexa.");
+  });
+
+  it("unlinks at once: the link ends, consents turn off, and a deletion request carries the clause's deadline", async () => {
+    const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
+    const home = stableId("home:0");
+    const before = Date.now();
+    const r = await me.home.unlink({ homeId: home, partnerId: "google-home" });
+    expect(r.clauseKey).toBe("5.1");
+    const days = (r.deadline.getTime() - before) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThan(30.1);
+    const link = (await me.home.overview())[0]!.links.find((l) => l.partnerId === "google-home")!;
+    expect(link.status).toBe("unlinked");
+    const open = await t.pool.query(
+      `select count(*)::int as n from (select distinct on (category_key) mode from consents
+        where home_id = $1 and partner_id = 'google-home' order by category_key, version desc) c where mode <> 'off'`,
+      [home],
+    );
+    expect(open.rows[0].n).toBe(0);
+    expect((await me.home.deletionRequests({ homeId: home })).map((d) => [d.partnerId, d.status])).toEqual([["google-home", "pending"]]);
+    await expect(me.home.unlink({ homeId: home, partnerId: "google-home" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("treats a partner session without a partner as forbidden, not as every partner", async () => {

@@ -11,6 +11,8 @@ export const ACCESS = {
   "home.sharing": ["homeowner"],
   "home.setConsent": ["homeowner"],
   "home.ledger": ["homeowner"],
+  "home.unlink": ["homeowner"],
+  "home.deletionRequests": ["homeowner"],
   "partners.list": ["partner_manager", "legal"],
   "legal.reviewQueue": ["legal"],
   "partnerPortal.overview": ["partner"],

@@ -17,3 +17,4 @@ export { renderVersionPdf } from "./agreements/version-pdf";
 export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
+export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";

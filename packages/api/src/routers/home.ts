@@ -1,4 +1,4 @@
-import { getHomeLedger, getHomeOverviewForUser, getHomeSharing, setHomeConsent } from "@proviso/core";
+import { getHomeLedger, getHomeOverviewForUser, getHomeSharing, listDeletionRequests, setHomeConsent, unlinkPartner } from "@proviso/core";
 import { CATEGORY_KEYS, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
@@ -114,6 +114,29 @@ export const homeRouter = createTRPCRouter({
       const { homeId, cursor, limit, ...filter } = input;
       return getHomeLedger(ctx.db, { userId: ctx.user.id, homeId, filter, cursor, limit });
     }),
+
+  /** Stops sharing with a platform at once and records the deletion request it now owes. */
+  unlink: roleProcedure("home.unlink")
+    .input(z.object({ homeId: z.uuid(), partnerId: z.string().min(1) }))
+    .output(z.object({ linkId: z.string(), deletionRequestId: z.string(), deadline: z.date(), clauseKey: z.string().nullable() }))
+    .mutation(({ ctx, input }) => unlinkPartner(ctx.db, { ...input, userId: ctx.user.id, now: new Date() })),
+
+  deletionRequests: roleProcedure("home.deletionRequests")
+    .input(z.object({ homeId: z.uuid() }))
+    .output(
+      z.array(
+        z.object({
+          id: z.string(),
+          partnerId: z.string(),
+          partnerName: z.string(),
+          requestedAt: z.date(),
+          deadline: z.date(),
+          status: z.enum(["pending", "confirmed", "overdue"]),
+          confirmedAt: z.date().nullable(),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => listDeletionRequests(ctx.db, { userId: ctx.user.id, homeId: input.homeId })),
 
   setConsent: roleProcedure("home.setConsent")
     .input(

@@ -25,6 +25,16 @@ export function HomeSharing({ homeId }: { homeId: string }) {
       },
     }),
   );
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const unlink = useMutation(
+    trpc.home.unlink.mutationOptions({
+      onSuccess: async () => {
+        setConfirming(null);
+        await queryClient.invalidateQueries({ queryKey: trpc.home.pathKey() });
+      },
+    }),
+  );
+  const deletions = useQuery(trpc.home.deletionRequests.queryOptions({ homeId }));
   if (sharing.isPending) return <p>Loading what is shared…</p>;
   if (sharing.error) return <p role="alert">{sharing.error.message}</p>;
   return (
@@ -34,9 +44,38 @@ export function HomeSharing({ homeId }: { homeId: string }) {
           {setConsent.error.message}
         </p>
       ) : null}
+      {deletions.data?.length ? (
+        <Card title="Deletion requests">
+          <ul className="space-y-1 text-sm">
+            {deletions.data.map((d) => (
+              <li key={d.id}>
+                {d.partnerName} must delete your home's data by <strong>{d.deadline.toISOString().slice(0, 10)}</strong> <Badge value={d.status} />
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
       {sharing.data.map((p) => (
         <Card key={p.linkId} title={`What ${p.partnerName} gets`} id={`sharing-${p.partnerId}`}>
-          {p.status !== "active" ? <p className="mb-2 text-sm">This platform is {p.status}: nothing is shared.</p> : null}
+          {p.status !== "active" ? (
+            <p className="mb-2 text-sm">This platform is {p.status}: nothing is shared.</p>
+          ) : confirming === p.partnerId ? (
+            <div className="mb-3 rounded border border-red-300 bg-red-50 p-3 text-sm">
+              <p>Unlink {p.partnerName}? Sharing stops at once and {p.partnerName} must delete what it received about your home.</p>
+              <div className="mt-2 flex gap-3">
+                <button type="button" className="rounded bg-red-700 px-3 py-1 text-white" onClick={() => unlink.mutate({ homeId, partnerId: p.partnerId })}>
+                  Unlink {p.partnerName}
+                </button>
+                <button type="button" className="rounded border border-slate-300 px-3 py-1" onClick={() => setConfirming(null)}>
+                  Keep it
+                </button>
+              </div>
+            </div>
+          ) : (
+            <button type="button" className="mb-3 text-sm text-red-800 underline" onClick={() => setConfirming(p.partnerId)}>
+              Unlink {p.partnerName}…
+            </button>
+          )}
           <ul className="space-y-4">
             {p.categories.map((c) => (
               <li key={c.category} data-category={c.category}>

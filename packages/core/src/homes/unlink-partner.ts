@@ -1,0 +1,91 @@
+// Unlinking a platform: sharing stops at once (the link ends, queued messages are cancelled, every
+// consent for it turns off), and a deletion request is recorded with the deadline from the
+// agreement's deletion clause.
+import {
+  agreementClauses,
+  agreements,
+  agreementVersions,
+  deletionRequests,
+  outbox,
+  partnerLinks,
+  partners,
+  type Database,
+  type Executor,
+} from "@proviso/db";
+import { and, desc, eq, inArray, isNull, lte, or, gt, sql } from "drizzle-orm";
+import { AppError } from "../errors";
+import { assertMember } from "./home-sharing";
+
+const DEFAULT_DEADLINE_DAYS = 30;
+
+/** The deletion deadline in days from the deletion_on_unlink clause of the version in force. */
+async function deletionDeadlineDays(db: Executor, partnerId: string, now: Date): Promise<{ days: number; clauseKey: string | null }> {
+  const rows = await db
+    .select({ terms: agreementClauses.terms, clauseKey: agreementClauses.clauseKey })
+    .from(agreementClauses)
+    .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
+    .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
+    .where(
+      and(
+        eq(agreements.partnerId, partnerId),
+        eq(agreementClauses.kind, "deletion_on_unlink"),
+        inArray(agreementVersions.status, ["active", "approved", "superseded", "terminated", "expired"]),
+        lte(agreementVersions.effectiveFrom, now),
+        or(isNull(agreementVersions.endedAt), gt(agreementVersions.endedAt, now)),
+      ),
+    )
+    .orderBy(desc(agreementVersions.effectiveFrom))
+    .limit(1);
+  const terms = rows[0]?.terms;
+  return terms?.kind === "deletion_on_unlink" ? { days: terms.deadlineDays, clauseKey: rows[0]!.clauseKey } : { days: DEFAULT_DEADLINE_DAYS, clauseKey: null };
+}
+
+export async function unlinkPartner(db: Database, opts: { userId: string; homeId: string; partnerId: string; now: Date }) {
+  return db.transaction(async (tx) => {
+    await assertMember(tx, opts.userId, opts.homeId);
+    const [link] = await tx
+      .update(partnerLinks)
+      .set({ status: "unlinked", endedAt: opts.now })
+      .where(and(eq(partnerLinks.homeId, opts.homeId), eq(partnerLinks.partnerId, opts.partnerId), eq(partnerLinks.status, "active")))
+      .returning();
+    if (!link) throw new AppError("NOT_FOUND", "This platform is not linked to your home");
+    await tx
+      .update(outbox)
+      .set({ status: "cancelled", lastError: "the homeowner unlinked this platform" })
+      .where(and(eq(outbox.linkId, link.id), inArray(outbox.status, ["pending", "retrying"])));
+    // Every category that was on turns off, as a new consent version set by the homeowner.
+    await tx.execute(sql`
+      insert into consents (home_id, partner_id, category_key, mode, version, set_by, set_at)
+      select home_id, partner_id, category_key, 'off', version + 1, ${opts.userId}, ${opts.now}
+        from (select distinct on (category_key) home_id, partner_id, category_key, mode, version
+                from consents where home_id = ${opts.homeId} and partner_id = ${opts.partnerId}
+               order by category_key, version desc) current
+       where mode <> 'off'`);
+    const { days, clauseKey } = await deletionDeadlineDays(tx, opts.partnerId, opts.now);
+    const [request] = await tx
+      .insert(deletionRequests)
+      .values({ linkId: link.id, requestedAt: opts.now, deadline: new Date(opts.now.getTime() + days * 86_400_000) })
+      .returning();
+    return { linkId: link.id, deletionRequestId: request!.id, deadline: request!.deadline, clauseKey };
+  });
+}
+
+/** The home's deletion requests, with the partner and their status. */
+export async function listDeletionRequests(db: Executor, opts: { userId: string; homeId: string }) {
+  await assertMember(db, opts.userId, opts.homeId);
+  return db
+    .select({
+      id: deletionRequests.id,
+      partnerId: partnerLinks.partnerId,
+      partnerName: partners.name,
+      requestedAt: deletionRequests.requestedAt,
+      deadline: deletionRequests.deadline,
+      status: deletionRequests.status,
+      confirmedAt: deletionRequests.confirmedAt,
+    })
+    .from(deletionRequests)
+    .innerJoin(partnerLinks, eq(partnerLinks.id, deletionRequests.linkId))
+    .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
+    .where(eq(partnerLinks.homeId, opts.homeId))
+    .orderBy(desc(deletionRequests.requestedAt));
+}
