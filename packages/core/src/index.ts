@@ -18,3 +18,4 @@ export { createTokenCipher, generateTokenKey, type TokenCipher } from "./securit
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
+export { loadApprovedVersions } from "./policy/load-policy-snapshot";

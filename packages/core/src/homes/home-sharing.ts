@@ -2,9 +2,6 @@
 // request, proactive), why, and what the homeowner may choose. And changing it.
 import { CATEGORIES, categoryName, type ShareMode } from "@proviso/domain";
 import {
-  agreementClauses,
-  agreements,
-  agreementVersions,
   consents,
   deviceModels,
   devices,
@@ -15,9 +12,9 @@ import {
   type Executor,
 } from "@proviso/db";
 import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot } from "@proviso/policy";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { AppError } from "../errors";
-import { APPROVED_STATUSES } from "../policy/load-policy-snapshot";
+import { loadApprovedVersions } from "../policy/load-policy-snapshot";
 
 const PURPOSE = "functional.service.fulfil_request";
 const SAMPLE = new Map<string, Record<string, unknown>>(CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, 20]))]));
@@ -33,7 +30,7 @@ export async function assertMember(db: Executor, userId: string, homeId: string)
 
 /** The engine's view of one home: its links, its consents, the partners' approved versions. */
 async function homeSnapshot(db: Executor, homeId: string) {
-  const [links, consentRows, versionRows, clauseRows, categoryRows] = await Promise.all([
+  const [links, consentRows, versions, categoryRows] = await Promise.all([
     db
       .select({ linkId: partnerLinks.id, partnerId: partnerLinks.partnerId, partnerName: partners.name, status: partnerLinks.status })
       .from(partnerLinks)
@@ -43,23 +40,7 @@ async function homeSnapshot(db: Executor, homeId: string) {
       sql`select distinct on (partner_id, category_key) partner_id, category_key, mode, version
             from consents where home_id = ${homeId} order by partner_id, category_key, version desc`,
     ),
-    db
-      .select({
-        versionId: agreementVersions.id,
-        partnerId: agreements.partnerId,
-        version: agreementVersions.version,
-        effectiveFrom: agreementVersions.effectiveFrom,
-        expiresAt: agreementVersions.expiresAt,
-        endedAt: agreementVersions.endedAt,
-      })
-      .from(agreementVersions)
-      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
-      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
-    db
-      .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
-      .from(agreementClauses)
-      .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
-      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
+    loadApprovedVersions(db),
     db
       .selectDistinct({ categories: deviceModels.categories })
       .from(devices)
@@ -67,19 +48,7 @@ async function homeSnapshot(db: Executor, homeId: string) {
       .where(eq(devices.homeId, homeId)),
   ]);
   const snapshot: PolicySnapshot = {
-    versions: versionRows
-      .filter((v) => v.effectiveFrom)
-      .map((v) => {
-        const ends = [v.expiresAt, v.endedAt].filter((d): d is Date => !!d).map((d) => d.getTime());
-        return {
-          versionId: v.versionId,
-          partnerId: v.partnerId,
-          version: v.version,
-          effectiveFrom: v.effectiveFrom!.getTime(),
-          endsAt: ends.length ? Math.min(...ends) : null,
-          clauses: clauseRows.filter((c) => c.versionId === v.versionId).map((c) => ({ clauseKey: c.clauseKey, terms: c.terms })),
-        };
-      }),
+    versions,
     consents: consentRows.rows.map((c) => ({ homeId, partnerId: c.partner_id, category: c.category_key, mode: c.mode, version: Number(c.version) })),
     links: links.map((l) => ({ homeId, partnerId: l.partnerId, status: l.status })),
     certifications: [],

@@ -14,18 +14,14 @@ import { asc, eq, inArray, sql } from "drizzle-orm";
 /** Statuses of versions that were approved at some point: the engine decides by their dates. */
 export const APPROVED_STATUSES = ["approved", "active", "superseded", "terminated", "expired"] as const;
 
-/**
- * Everything the engine needs, read in one go: approved versions with their clauses and the window
- * they are in force, current consents, links and certifications. Suspensions arrive with their issue.
- */
-export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> {
-  const [versionRows, clauseRows, consentRows, linkRows, certRows] = await Promise.all([
+/** Approved versions with their clauses and the window each is in force (the engine decides by dates). */
+export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersion[]> {
+  const [versionRows, clauseRows] = await Promise.all([
     db
       .select({
         versionId: agreementVersions.id,
         partnerId: agreements.partnerId,
         version: agreementVersions.version,
-        status: agreementVersions.status,
         effectiveFrom: agreementVersions.effectiveFrom,
         expiresAt: agreementVersions.expiresAt,
         endedAt: agreementVersions.endedAt,
@@ -39,6 +35,35 @@ export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> 
       .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
       .where(inArray(agreementVersions.status, [...APPROVED_STATUSES]))
       .orderBy(asc(agreementClauses.position)),
+  ]);
+  const clausesByVersion = new Map<string, SnapshotVersion["clauses"][number][]>();
+  for (const c of clauseRows) {
+    const list = clausesByVersion.get(c.versionId) ?? [];
+    list.push({ clauseKey: c.clauseKey, terms: c.terms });
+    clausesByVersion.set(c.versionId, list);
+  }
+  return versionRows
+    .filter((v) => v.effectiveFrom !== null)
+    .map((v) => {
+      const ends = [v.expiresAt, v.endedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      return {
+        versionId: v.versionId,
+        partnerId: v.partnerId,
+        version: v.version,
+        effectiveFrom: v.effectiveFrom!.getTime(),
+        endsAt: ends.length ? Math.min(...ends) : null,
+        clauses: clausesByVersion.get(v.versionId) ?? [],
+      };
+    });
+}
+
+/**
+ * Everything the engine needs, read in one go: approved versions with their clauses and the window
+ * they are in force, current consents, links and certifications. Suspensions arrive with their issue.
+ */
+export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> {
+  const [versions, consentRows, linkRows, certRows] = await Promise.all([
+    loadApprovedVersions(db),
     // The current consent per home × partner × category: the highest version.
     db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
       sql`select distinct on (home_id, partner_id, category_key) home_id, partner_id, category_key, mode, version
@@ -56,26 +81,6 @@ export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> 
       .innerJoin(deviceModels, eq(deviceModels.id, certifications.modelId))
       .innerJoin(programmes, eq(programmes.id, certifications.programmeId)),
   ]);
-
-  const clausesByVersion = new Map<string, SnapshotVersion["clauses"][number][]>();
-  for (const c of clauseRows) {
-    const list = clausesByVersion.get(c.versionId) ?? [];
-    list.push({ clauseKey: c.clauseKey, terms: c.terms });
-    clausesByVersion.set(c.versionId, list);
-  }
-  const versions: SnapshotVersion[] = versionRows
-    .filter((v) => v.effectiveFrom !== null)
-    .map((v) => {
-      const ends = [v.expiresAt, v.endedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
-      return {
-        versionId: v.versionId,
-        partnerId: v.partnerId,
-        version: v.version,
-        effectiveFrom: v.effectiveFrom!.getTime(),
-        endsAt: ends.length ? Math.min(...ends) : null,
-        clauses: clausesByVersion.get(v.versionId) ?? [],
-      };
-    });
   return {
     versions,
     consents: consentRows.rows.map((c) => ({
