@@ -85,3 +85,20 @@ test("unlinking stops sharing at once and shows the deletion deadline; the partn
   expect((await sandboxMessages({ partner: "google-home", device: thermostat })).length).toBe(before);
   await dev.close();
 });
+
+test("a homeowner exports the home's data as JSON and the ledger as CSV; another home's export is not there", async ({ page }) => {
+  await signInViaApi(page.request, "homeowner");
+  await page.goto("/home");
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "everything (JSON)" }).click();
+  const json = JSON.parse(await (await (await download).createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+  expect(json.home.name).toBe("Berg home");
+  expect(json.consentHistory.length).toBeGreaterThan(0);
+  expect(Array.isArray(json.decisions)).toBe(true);
+  const home = json.home.id as string;
+  const csv = await page.request.get(`/api/homes/${home}/export?format=csv`);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  expect((await csv.text()).split("\n")[0]).toBe("decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version");
+  const other = await idOf("select id from homes where id <> $1 limit 1", [home]);
+  expect((await page.request.get(`/api/homes/${other}/export?format=json`)).status()).toBe(404);
+});

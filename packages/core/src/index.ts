@@ -19,3 +19,4 @@ export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-shari
 export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
 export { loadApprovedVersions } from "./policy/load-policy-snapshot";
+export { exportHomeData, ledgerCsv } from "./homes/export-home-data";

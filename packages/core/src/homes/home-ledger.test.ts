@@ -2,6 +2,7 @@ import { decisions } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportHomeData, ledgerCsv } from "./export-home-data";
 import { getHomeLedger } from "./home-ledger";
 
 let t: TestDatabase;
@@ -50,6 +51,16 @@ describe("the home's ledger", () => {
     const r = await getHomeLedger(t.db, { userId: owner, homeId: home, filter: { outcome: "withhold" } });
     expect(r.entries).toHaveLength(2);
     expect(r.entries[0]!.explanation).toMatch(/^The agreement lets Amazon Alexa learn your temperature only when you ask/);
+  });
+
+  it("exports everything as JSON and the ledger as CSV, quoting what needs it", async () => {
+    const data = await exportHomeData(t.db, { userId: owner, homeId: home });
+    expect(data.decisions).toHaveLength(5);
+    expect(data.consentHistory.length).toBeGreaterThan(0);
+    const csv = ledgerCsv(data).trim().split("\n");
+    expect(csv).toHaveLength(6);
+    expect(csv[1]).toContain('"{""temperature"":20}"');
+    await expect(exportHomeData(t.db, { userId: stableId("user:owner1@homes.proviso.test"), homeId: home })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("is not there for someone else's home", async () => {

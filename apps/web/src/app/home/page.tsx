@@ -20,6 +20,16 @@ export default async function HomePage() {
           <h2 id={`sharing-title-${h.id}`} className="mb-3 text-xl font-semibold">
             Sharing with platforms
           </h2>
+          <p className="mb-3 text-sm">
+            Take your data with you:{" "}
+            <a className="text-brand-700 underline" href={`/api/homes/${h.id}/export?format=json`}>
+              everything (JSON)
+            </a>{" "}
+            ·{" "}
+            <a className="text-brand-700 underline" href={`/api/homes/${h.id}/export?format=csv`}>
+              what was shared (CSV)
+            </a>
+          </p>
           <HomeSharing homeId={h.id} />
           <div className="mt-6">
             <HomeLedger homeId={h.id} partners={h.links.map((l) => ({ id: l.partnerId, name: l.partnerName }))} />

@@ -1,0 +1,73 @@
+// A home's data and its full sharing history, for the homeowner to take away: JSON (everything)
+// or CSV (the ledger). Scoped by membership like every other home read.
+import { consents, decisions, devices, homes, partnerLinks, partners, type Executor } from "@proviso/db";
+import { asc, eq } from "drizzle-orm";
+import { assertMember } from "./home-sharing";
+import { listDeletionRequests } from "./unlink-partner";
+
+export async function exportHomeData(db: Executor, opts: { userId: string; homeId: string }) {
+  await assertMember(db, opts.userId, opts.homeId);
+  const [home] = await db.select().from(homes).where(eq(homes.id, opts.homeId));
+  const [deviceRows, linkRows, consentRows, decisionRows, deletionRows] = await Promise.all([
+    db.select({ id: devices.id, name: devices.name, room: devices.room, serial: devices.serial }).from(devices).where(eq(devices.homeId, opts.homeId)),
+    db
+      .select({ partner: partners.name, status: partnerLinks.status, linkedAt: partnerLinks.linkedAt, endedAt: partnerLinks.endedAt })
+      .from(partnerLinks)
+      .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
+      .where(eq(partnerLinks.homeId, opts.homeId)),
+    db
+      .select({ partnerId: consents.partnerId, category: consents.categoryKey, mode: consents.mode, version: consents.version, setAt: consents.setAt })
+      .from(consents)
+      .where(eq(consents.homeId, opts.homeId))
+      .orderBy(asc(consents.partnerId), asc(consents.categoryKey), asc(consents.version)),
+    db
+      .select({
+        id: decisions.id,
+        decidedAt: decisions.decidedAt,
+        observedAt: decisions.observedAt,
+        partnerId: decisions.partnerId,
+        deviceId: decisions.deviceId,
+        category: decisions.categoryKey,
+        mode: decisions.mode,
+        stage: decisions.stage,
+        outcome: decisions.outcome,
+        sent: decisions.sentProperties,
+        reasons: decisions.reasons,
+        clauseKeys: decisions.clauseKeys,
+        consentVersion: decisions.consentVersion,
+      })
+      .from(decisions)
+      .where(eq(decisions.homeId, opts.homeId))
+      .orderBy(asc(decisions.decidedAt), asc(decisions.id)),
+    listDeletionRequests(db, opts),
+  ]);
+  return {
+    exportedAt: new Date().toISOString(),
+    home: { id: home!.id, name: home!.name, region: home!.region, timezone: home!.timezone },
+    devices: deviceRows,
+    links: linkRows,
+    consentHistory: consentRows,
+    deletionRequests: deletionRows,
+    decisions: decisionRows,
+  };
+}
+
+const CSV_COLUMNS = ["decided_at", "observed_at", "partner", "device_id", "category", "mode", "stage", "outcome", "sent", "reasons", "clauses", "consent_version"] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? "" : typeof v === "string" ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The ledger as CSV: one line per decision. */
+export function ledgerCsv(data: Awaited<ReturnType<typeof exportHomeData>>): string {
+  const lines = [CSV_COLUMNS.join(",")];
+  for (const d of data.decisions) {
+    lines.push(
+      [d.decidedAt, d.observedAt, d.partnerId, d.deviceId, d.category, d.mode, d.stage, d.outcome, d.sent, d.reasons.map((r) => r.code).join(" "), d.clauseKeys.join(" "), d.consentVersion]
+        .map(csvCell)
+        .join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
