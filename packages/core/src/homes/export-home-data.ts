@@ -2,6 +2,7 @@
 // or CSV (the ledger). Scoped by membership like every other home read.
 import { consents, decisions, devices, homes, partnerLinks, partners, type Executor } from "@proviso/db";
 import { asc, eq } from "drizzle-orm";
+import { ledgerColumns } from "./home-ledger";
 import { assertMember } from "./home-sharing";
 import { listDeletionRequests } from "./unlink-partner";
 
@@ -21,21 +22,7 @@ export async function exportHomeData(db: Executor, opts: { userId: string; homeI
       .where(eq(consents.homeId, opts.homeId))
       .orderBy(asc(consents.partnerId), asc(consents.categoryKey), asc(consents.version)),
     db
-      .select({
-        id: decisions.id,
-        decidedAt: decisions.decidedAt,
-        observedAt: decisions.observedAt,
-        partnerId: decisions.partnerId,
-        deviceId: decisions.deviceId,
-        category: decisions.categoryKey,
-        mode: decisions.mode,
-        stage: decisions.stage,
-        outcome: decisions.outcome,
-        sent: decisions.sentProperties,
-        reasons: decisions.reasons,
-        clauseKeys: decisions.clauseKeys,
-        consentVersion: decisions.consentVersion,
-      })
+      .select(ledgerColumns)
       .from(decisions)
       .where(eq(decisions.homeId, opts.homeId))
       .orderBy(asc(decisions.decidedAt), asc(decisions.id)),

@@ -6,6 +6,23 @@ import { explainForHomeowner } from "@proviso/policy";
 import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { assertMember } from "./home-sharing";
 
+/** The columns a homeowner sees of each decision (the ledger and the export read the same). */
+export const ledgerColumns = {
+  id: decisions.id,
+  decidedAt: decisions.decidedAt,
+  observedAt: decisions.observedAt,
+  partnerId: decisions.partnerId,
+  deviceId: decisions.deviceId,
+  category: decisions.categoryKey,
+  mode: decisions.mode,
+  stage: decisions.stage,
+  outcome: decisions.outcome,
+  sent: decisions.sentProperties,
+  reasons: decisions.reasons,
+  clauseKeys: decisions.clauseKeys,
+  consentVersion: decisions.consentVersion,
+};
+
 export interface LedgerFilter {
   partnerId?: string;
   category?: string;
@@ -38,22 +55,7 @@ export async function getHomeLedger(
       : undefined,
   ];
   const rows = await db
-    .select({
-      id: decisions.id,
-      decidedAt: decisions.decidedAt,
-      observedAt: decisions.observedAt,
-      partnerId: decisions.partnerId,
-      partnerName: partners.name,
-      deviceName: devices.name,
-      room: devices.room,
-      category: decisions.categoryKey,
-      mode: decisions.mode,
-      stage: decisions.stage,
-      outcome: decisions.outcome,
-      sent: decisions.sentProperties,
-      reasons: decisions.reasons,
-      clauseKeys: decisions.clauseKeys,
-    })
+    .select({ ...ledgerColumns, partnerName: partners.name, deviceName: devices.name, room: devices.room })
     .from(decisions)
     .innerJoin(partners, eq(partners.id, decisions.partnerId))
     .innerJoin(devices, eq(devices.id, decisions.deviceId))
