@@ -1,13 +1,12 @@
 // Bulk writes for the hot path: one statement per table with one array parameter per column
 // (`insert … select * from unnest(…)`), instead of thousands of VALUES tuples. Ids come from the
 // sequence up front, so rows can refer to each other without relying on RETURNING order.
-import type { decisions, deviceShadow, Executor, outbox, stateEvents } from "@proviso/db";
+import type { deviceShadow, Executor, outbox, stateEvents } from "@proviso/db";
 import { sql } from "drizzle-orm";
 
 /** One array parameter (drizzle would otherwise spread an array into a list of parameters). */
 const arr = (values: unknown[]) => sql.param(values);
 
-type Decision = typeof decisions.$inferInsert;
 type StateEvent = typeof stateEvents.$inferInsert;
 type Outbox = typeof outbox.$inferInsert;
 type Shadow = typeof deviceShadow.$inferInsert;
@@ -38,23 +37,6 @@ export async function insertStateEvents(tx: Executor, events: (StateEvent & { id
       ${arr(events.map((e) => e.seq))}::bigint[], ${arr(events.map((e) => iso(e.observedAt)))}::timestamptz[],
       ${arr(events.map((e) => iso(e.receivedAt)))}::timestamptz[], ${arr(events.map((e) => e.cause))}::report_cause[],
       ${arr(events.map((e) => json(e.properties)))}::jsonb[])`);
-}
-
-export async function insertDecisions(tx: Executor, ds: (Decision & { id: number })[]) {
-  if (!ds.length) return;
-  await tx.execute(sql`
-    insert into decisions (id, state_event_id, home_id, device_id, partner_id, link_id, category_key, mode, stage, outcome,
-                           sent_properties, reasons, agreement_version_id, clause_keys, consent_version, observed_at, decided_at)
-    select id, ev, home, dev, partner, link, category, mode, stage, outcome, sent, reasons, version, keys::text[], consent, observed, decided
-      from unnest(
-        ${arr(ds.map((d) => d.id))}::bigint[], ${arr(ds.map((d) => d.stateEventId ?? null))}::bigint[], ${arr(ds.map((d) => d.homeId))}::uuid[],
-        ${arr(ds.map((d) => d.deviceId))}::uuid[], ${arr(ds.map((d) => d.partnerId))}::text[], ${arr(ds.map((d) => d.linkId ?? null))}::uuid[],
-        ${arr(ds.map((d) => d.categoryKey))}::text[], ${arr(ds.map((d) => d.mode))}::share_mode[], ${arr(ds.map((d) => d.stage))}::decision_stage[],
-        ${arr(ds.map((d) => d.outcome))}::decision_outcome[], ${arr(ds.map((d) => json(d.sentProperties)))}::jsonb[],
-        ${arr(ds.map((d) => json(d.reasons)))}::jsonb[], ${arr(ds.map((d) => d.agreementVersionId ?? null))}::uuid[],
-        ${arr(ds.map((d) => textArray(d.clauseKeys)))}::text[], ${arr(ds.map((d) => d.consentVersion ?? null))}::int[],
-        ${arr(ds.map((d) => iso(d.observedAt)))}::timestamptz[], ${arr(ds.map((d) => iso(d.decidedAt)))}::timestamptz[]
-      ) as t(id, ev, home, dev, partner, link, category, mode, stage, outcome, sent, reasons, version, keys, consent, observed, decided)`);
 }
 
 export async function insertOutbox(tx: Executor, ms: Outbox[]) {

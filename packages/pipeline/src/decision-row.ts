@@ -1,10 +1,10 @@
 // A ledger row from an engine decision: the one place the three stages (change, delivery,
 // request) turn a ShareDecision into what is stored.
-import type { decisions } from "@proviso/db";
+import type { DecisionInsert } from "@proviso/audit";
 import type { DeliveryMode } from "@proviso/domain";
 import type { ShareDecision } from "@proviso/policy";
 
-export type DecisionRow = typeof decisions.$inferInsert;
+export type DecisionRow = DecisionInsert;
 
 export function decisionRow(
   d: ShareDecision,

@@ -2,11 +2,12 @@
 // re-decide each with the current snapshot (a message queued before a revocation never goes out
 // after it), send in the partner's format, and read the answer: delivered, retry with backoff or
 // Retry-After, refresh the token once, stop on revocation, or dead-letter.
-import { decisions, outbox, partnerLinks, type Database } from "@proviso/db";
+import { appendAudit, sealDecisions } from "@proviso/audit";
+import { outbox, partnerLinks, type Database } from "@proviso/db";
 import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
 import { decideShare, rateLimitPerMinute, WITHHOLDING_CODES } from "@proviso/policy";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { decisionRow } from "./decision-row";
+import { decisionRow, type DecisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
 import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
@@ -114,7 +115,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   const device = world.devices.get(payload.deviceId);
 
   // 1. Decided twice: re-decide every category with the snapshot as it is now.
-  const withheld: (typeof decisions.$inferInsert)[] = [];
+  const withheld: DecisionRow[] = [];
   const keep = (byCategory: Record<string, Record<string, unknown>>) => {
     const out: Record<string, Record<string, unknown>> = {};
     for (const [category, properties] of Object.entries(byCategory)) {
@@ -148,7 +149,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   };
   const changed = keep(payload.changed);
   const context = keep(payload.context);
-  if (withheld.length) await deps.db.insert(decisions).values(withheld);
+  if (withheld.length) await deps.db.transaction((tx) => sealDecisions(tx, withheld, { stage: "delivery" }));
   const link = world.linkById.get(row.linkId);
   if (!device || !link || Object.keys(changed).length === 0) {
     const codes = [...new Set(withheld.flatMap((w) => (w.reasons ?? []).map((r) => r.code).filter((c) => WITHHOLDING_CODES.has(c))))];
@@ -251,10 +252,19 @@ function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInser
 /** The customer revoked access at the partner: the link stops, and so does everything queued for it. */
 async function revokeLink(db: Database, linkId: string, messageRowId: number, now: number) {
   await db.transaction(async (tx) => {
-    await tx
+    const revoked = await tx
       .update(partnerLinks)
       .set({ status: "revoked", endedAt: new Date(now) })
-      .where(and(eq(partnerLinks.id, linkId), eq(partnerLinks.status, "active")));
+      .where(and(eq(partnerLinks.id, linkId), eq(partnerLinks.status, "active")))
+      .returning({ id: partnerLinks.id, homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId });
+    if (revoked[0]) {
+      await appendAudit(tx, {
+        action: "link.revoked_by_partner",
+        entityType: "partner_link",
+        entityId: linkId,
+        details: { homeId: revoked[0].homeId, partnerId: revoked[0].partnerId, statusCode: 403, outboxRow: messageRowId },
+      }, new Date(now));
+    }
     await tx
       .update(outbox)
       .set({ status: "cancelled", lastStatusCode: 403, lastError: "the partner says the customer revoked access (403)" })

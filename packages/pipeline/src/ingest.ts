@@ -2,10 +2,11 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { type decisions, devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
+import { devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray, sql } from "drizzle-orm";
-import { insertDecisions, insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
-import { decisionRow } from "./decision-row";
+import { sealDecisions } from "@proviso/audit";
+import { insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
+import { decisionRow, type DecisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
 import type { Rejection } from "./validate";
 import type { World } from "./world";
@@ -154,7 +155,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     );
     result.stateEvents = changes.length;
 
-    const decisionRows: (typeof decisions.$inferInsert)[] = [];
+    const decisionRows: DecisionRow[] = [];
     const messages: { row: typeof outbox.$inferInsert; firstDecision: number }[] = [];
     changes.forEach((c, i) => {
       const device = world.devices.get(c.report.deviceId)!;
@@ -240,7 +241,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     });
 
     const decisionIds = await reserveIds(tx, "decisions_id_seq", decisionRows.length);
-    await insertDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })));
+    // The decisions go in as one sealed batch: Merkle root on the audit chain, report totals updated.
+    await sealDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })), { stage: "change" });
     await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 

@@ -2,7 +2,8 @@
 // Answered only with what the on-request terms and the homeowner's consent allow, in the platform's
 // own format; every answer is decided by the engine and recorded in the ledger (stage `request`).
 import { CATEGORIES, categoryOfProperty, type DeliveryMode, type ShadowProperty } from "@proviso/domain";
-import { decisions, deviceShadow, type Database } from "@proviso/db";
+import { appendAudit, sealDecisions } from "@proviso/audit";
+import { deviceShadow, type Database } from "@proviso/db";
 import { alexa, google, type DeviceDescription } from "@proviso/partners";
 import { decideShare, isDiscoverable } from "@proviso/policy";
 import { inArray } from "drizzle-orm";
@@ -105,7 +106,7 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
     }
     states.set(device.deviceId, { state, observedAt });
   }
-  if (rows.length) await db.insert(decisions).values(rows);
+  if (rows.length) await db.transaction((tx) => sealDecisions(tx, rows, { stage: "request" }));
   return states;
 }
 
@@ -135,7 +136,12 @@ export async function answerAlexaDirective(db: Database, world: World, body: unk
       const link = linkForToken(world, "alexa", directive!.payload?.grantee?.token);
       if (!tokens) throw new Error("token storage is not configured (TOKEN_ENCRYPTION_KEY)");
       if (!code) throw new Error("the grant carries no code");
-      await storeTokens(db, tokens, link.linkId, await exchangeCode(tokens, code));
+      const granted = await exchangeCode(tokens, code);
+      await db.transaction(async (tx) => {
+        await storeTokens(tx, tokens, link.linkId, granted);
+        // The record says a grant was accepted; the tokens themselves never reach the log.
+        await appendAudit(tx, { action: "link.grant_accepted", entityType: "partner_link", entityId: link.linkId, details: { homeId: link.homeId, partnerId: link.partnerId, tokenExpiresAt: granted.expiresAt.toISOString() } });
+      });
       return alexa.acceptGrantResponse(messageId, true);
     } catch (err) {
       return alexa.acceptGrantResponse(messageId, { message: `Failed to handle the AcceptGrant directive: ${(err as Error).message}` });

@@ -1,7 +1,7 @@
 // OAuth with the partner (Login with Amazon for Alexa): exchanging AcceptGrant's code, refreshing
 // on 401, and storing tokens encrypted.
 import type { TokenCipher } from "@proviso/core";
-import { partnerLinks, type Database } from "@proviso/db";
+import { partnerLinks, type Executor } from "@proviso/db";
 import { eq } from "drizzle-orm";
 
 export interface TokenService {
@@ -35,7 +35,7 @@ async function tokenRequest(svc: TokenService, form: Record<string, string>): Pr
 export const exchangeCode = (svc: TokenService, code: string) => tokenRequest(svc, { grant_type: "authorization_code", code });
 export const refreshTokens = (svc: TokenService, refreshToken: string) => tokenRequest(svc, { grant_type: "refresh_token", refresh_token: refreshToken });
 
-export async function storeTokens(db: Database, svc: TokenService, linkId: string, t: Tokens) {
+export async function storeTokens(db: Executor, svc: TokenService, linkId: string, t: Tokens) {
   await db
     .update(partnerLinks)
     .set({ accessTokenEnc: svc.cipher.encrypt(t.accessToken), refreshTokenEnc: svc.cipher.encrypt(t.refreshToken), tokenExpiresAt: t.expiresAt })

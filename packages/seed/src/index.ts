@@ -1,5 +1,6 @@
 // Seeds the demo data set: idempotent (stable ids, ON CONFLICT DO NOTHING, a marker row), and
 // deterministic for a given `now`. `homes` scales the fleet for benchmarks.
+import { appendAudit, canonicalJson, leafHash, merkleRoot } from "@proviso/audit";
 import { hashPassword } from "@proviso/auth/password";
 import { CATEGORIES, PURPOSES } from "@proviso/domain";
 import {
@@ -84,6 +85,16 @@ export async function seed(db: Database, opts: SeedOptions = {}): Promise<SeedRe
       await insertChunked(tx, devices, bundles.flatMap((b) => b.devices));
       await insertChunked(tx, partnerLinks, bundles.flatMap((b) => b.links));
       await insertChunked(tx, consents, bundles.flatMap((b) => b.consents));
+      // The imported consents and links are on the record: counts and a digest of their content.
+      const linkRows = bundles.flatMap((b) => b.links);
+      const consentRows = bundles.flatMap((b) => b.consents);
+      await appendAudit(tx, {
+        action: "seed.fleet_imported",
+        entityType: "seed_chunk",
+        entityId: `${start}-${start + bundles.length - 1}`,
+        details: { homes: bundles.length, devices: bundles.reduce((n, b) => n + b.devices.length, 0), links: linkRows.length, consents: consentRows.length },
+        merkleRoot: merkleRoot([...linkRows, ...consentRows].map((r) => leafHash(canonicalJson(r)))),
+      });
     });
     deviceCount += bundles.reduce((n, b) => n + b.devices.length, 0);
     opts.onProgress?.(Math.min(start + chunkSize, total), total);
@@ -92,6 +103,7 @@ export async function seed(db: Database, opts: SeedOptions = {}): Promise<SeedRe
   await db.transaction(async (tx) => {
     await seedAgreements(tx, now);
     await seedDemands(tx, now);
+    await appendAudit(tx, { action: "seed.agreements_imported", entityType: "seed", entityId: SEED_KEY, details: { homes: total, at: now.toISOString() } });
     const value = { homes: total, devices: deviceCount, at: new Date().toISOString() };
     await tx
       .insert(appMeta)

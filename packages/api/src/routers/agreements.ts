@@ -49,7 +49,7 @@ export const agreementsRouter = createTRPCRouter({
   saveDraft: roleProcedure("agreements.saveDraft")
     .input(draftInputSchema)
     .output(versionRef)
-    .mutation(async ({ ctx, input }) => ref(await saveDraftVersion(ctx.db, input))),
+    .mutation(async ({ ctx, input }) => ref(await saveDraftVersion(ctx.db, input, { userId: ctx.user.id }))),
 
   submit: roleProcedure("agreements.submit")
     .input(z.object({ versionId: z.uuid() }))

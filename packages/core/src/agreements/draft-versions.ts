@@ -1,4 +1,5 @@
 // Drafting: a new version from the one in force, edited clause by clause, submitted for review.
+import { appendAudit } from "@proviso/audit";
 import { agreementClauses, agreements, agreementVersionEvents, agreementVersions, type Database } from "@proviso/db";
 import { and, asc, desc, eq, inArray, max } from "drizzle-orm";
 import { AppError } from "../errors";
@@ -47,12 +48,19 @@ export async function createDraftVersion(db: Database, opts: { agreementId: stri
       actorId: opts.authorId,
       note: base ? `Drafted from v${base.version}` : "Drafted",
     });
+    await appendAudit(tx, {
+      actorId: opts.authorId,
+      action: "agreement_version.drafted",
+      entityType: "agreement_version",
+      entityId: draft!.id,
+      details: { agreementId: opts.agreementId, version: draft!.version, basedOn: base?.id ?? null },
+    });
     return draft!;
   });
 }
 
 /** Replaces a draft's clauses and dates. Only drafts change; terms are validated per kind. */
-export async function saveDraftVersion(db: Database, input: unknown) {
+export async function saveDraftVersion(db: Database, input: unknown, opts: { userId?: string } = {}) {
   const parsed = draftInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError("INVALID", "Some terms are not valid", fieldErrorsOf(parsed.error));
@@ -81,6 +89,19 @@ export async function saveDraftVersion(db: Database, input: unknown) {
         position,
       })),
     );
+    // The edit's full content is on the record: the chain commits to the terms as saved.
+    await appendAudit(tx, {
+      actorId: opts.userId ?? null,
+      action: "agreement_version.edited",
+      entityType: "agreement_version",
+      entityId: v.versionId,
+      details: {
+        summary: v.summary,
+        effectiveFrom: v.effectiveFrom?.toISOString() ?? null,
+        expiresAt: v.expiresAt?.toISOString() ?? null,
+        clauses: v.clauses.map((c) => ({ clauseKey: c.clauseKey, title: c.title, legalText: c.legalText, terms: c.terms })),
+      },
+    });
     return updated;
   });
 }

@@ -1,5 +1,6 @@
 // Legal review: approve or reject with a comment. Two people: whoever drafted a version may not
 // approve it — enforced here, on the server, whatever the UI shows.
+import { appendAudit } from "@proviso/audit";
 import { agreementSignoffs, agreementVersions, users, type Database } from "@proviso/db";
 import { eq } from "drizzle-orm";
 import { AppError } from "../errors";
@@ -33,6 +34,13 @@ export async function decideVersionReview(
       userId: opts.reviewerId,
       decision: opts.decision,
       comment,
+    });
+    await appendAudit(tx, {
+      actorId: opts.reviewerId,
+      action: `agreement_version.signoff_${opts.decision}`,
+      entityType: "agreement_version",
+      entityId: opts.versionId,
+      details: { decision: opts.decision, comment, authorId: version.authorId },
     });
     return moved;
   });

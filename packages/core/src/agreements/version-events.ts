@@ -1,3 +1,4 @@
+import { appendAudit } from "@proviso/audit";
 import { agreementVersionEvents, agreementVersions, type Executor } from "@proviso/db";
 import { and, eq, inArray, type SQL } from "drizzle-orm";
 import { AppError } from "../errors";
@@ -43,5 +44,16 @@ export async function transitionVersion(
     note: opts.note ?? "",
     at: opts.at ?? new Date(),
   });
+  await appendAudit(
+    tx,
+    {
+      actorId: opts.actorId,
+      action: `agreement_version.${opts.to}`,
+      entityType: "agreement_version",
+      entityId: opts.versionId,
+      details: { agreementId: moved.agreementId, version: moved.version, from: before.status, to: opts.to, note: opts.note ?? "", effectiveFrom: moved.effectiveFrom?.toISOString() ?? null, expiresAt: moved.expiresAt?.toISOString() ?? null },
+    },
+    opts.at ?? new Date(),
+  );
   return moved;
 }

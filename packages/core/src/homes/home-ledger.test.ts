@@ -1,4 +1,4 @@
-import { decisions } from "@proviso/db";
+import { sealDecisions } from "@proviso/audit";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   await seed(t.db, { homes: 3, now: new Date("2026-11-24T00:00:00Z") });
   const base = Date.parse("2026-11-24T12:00:00Z");
-  await t.db.insert(decisions).values(
+  await t.db.transaction((tx) => sealDecisions(tx,
     Array.from({ length: 5 }, (_, i) => ({
       homeId: home,
       deviceId: stableId("device:0:0"),
@@ -28,7 +28,8 @@ beforeAll(async () => {
       observedAt: new Date(base + i * 1000),
       decidedAt: new Date(base + i * 1000),
     })),
-  );
+    { stage: "change" },
+  ));
 });
 afterAll(async () => t?.drop());
 

@@ -1,5 +1,6 @@
 // What each linked partner gets from a home, per data category: the mode in force (off, on
 // request, proactive), why, and what the homeowner may choose. And changing it.
+import { appendAudit } from "@proviso/audit";
 import { CATEGORIES, categoryName, type ShareMode } from "@proviso/domain";
 import {
   consents,
@@ -134,6 +135,17 @@ export async function setHomeConsent(
         setAt: opts.now,
       })
       .returning();
+    await appendAudit(
+      tx,
+      {
+        actorId: opts.userId,
+        action: "consent.changed",
+        entityType: "consent",
+        entityId: `${opts.homeId}/${opts.partnerId}/${opts.category}`,
+        details: { homeId: opts.homeId, partnerId: opts.partnerId, category: opts.category, mode: row!.mode, version: row!.version, consentId: row!.id },
+      },
+      opts.now,
+    );
     return { version: row!.version, mode: row!.mode };
   });
 }

@@ -1,6 +1,7 @@
 // Unlinking a platform: sharing stops at once (the link ends, queued messages are cancelled, every
 // consent for it turns off), and a deletion request is recorded with the deadline from the
 // agreement's deletion clause.
+import { appendAudit } from "@proviso/audit";
 import {
   agreementClauses,
   agreements,
@@ -66,6 +67,17 @@ export async function unlinkPartner(db: Database, opts: { userId: string; homeId
       .insert(deletionRequests)
       .values({ linkId: link.id, requestedAt: opts.now, deadline: new Date(opts.now.getTime() + days * 86_400_000) })
       .returning();
+    await appendAudit(
+      tx,
+      {
+        actorId: opts.userId,
+        action: "link.unlinked",
+        entityType: "partner_link",
+        entityId: link.id,
+        details: { homeId: opts.homeId, partnerId: opts.partnerId, consentsTurnedOff: true, deletionRequestId: request!.id, deadline: request!.deadline.toISOString(), clauseKey },
+      },
+      opts.now,
+    );
     return { linkId: link.id, deletionRequestId: request!.id, deadline: request!.deadline, clauseKey };
   });
 }

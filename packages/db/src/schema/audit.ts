@@ -1,5 +1,5 @@
 // The tamper-evident audit log, its signed checkpoints, and small key/value metadata.
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./homes";
 
 /**
@@ -23,11 +23,24 @@ export const auditLog = pgTable(
   (t) => [index("audit_log_entity_idx").on(t.entityType, t.entityId)],
 );
 
+/**
+ * The chain's head, one row: appending locks it (`UPDATE … RETURNING`), so concurrent writers
+ * queue for the few milliseconds of the append and never fork the chain.
+ */
+export const auditHead = pgTable("audit_head", {
+  id: integer("id").primaryKey(),
+  seq: bigint("seq", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
+});
+
+/** A signed statement "the log's entry `upto_seq` has hash `head_hash`", for third parties. */
 export const auditCheckpoints = pgTable("audit_checkpoints", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
   uptoSeq: bigint("upto_seq", { mode: "number" }).notNull(),
   headHash: text("head_hash").notNull(),
   keyId: text("key_id").notNull(),
+  /** Ed25519 public key (raw, base64) that verifies `signature`. */
+  publicKey: text("public_key").notNull(),
   signature: text("signature").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -37,3 +50,16 @@ export const appMeta = pgTable("app_meta", {
   value: jsonb("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Sign-in attempts, for rate limiting by e-mail address and by client address. */
+export const signInAttempts = pgTable(
+  "sign_in_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    email: text("email").notNull(),
+    ip: text("ip"),
+    ok: boolean("ok").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("sign_in_attempts_email_at_idx").on(t.email, t.at), index("sign_in_attempts_ip_at_idx").on(t.ip, t.at)],
+);

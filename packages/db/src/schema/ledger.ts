@@ -9,6 +9,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -89,16 +90,22 @@ export const decisions = pgTable(
     consentVersion: integer("consent_version"),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
     decidedAt: timestamp("decided_at", { withTimezone: true }).notNull().defaultNow(),
-    /** The audit-log entry whose Merkle root covers this decision. */
-    auditSeq: bigint("audit_seq", { mode: "number" }),
+    /**
+     * The sealed batch this decision was written in (`decision_batch_seq`). The batch's audit-log
+     * entry (entity `decision_batch`, id = this number) carries the Merkle root of its decisions.
+     */
+    auditBatch: bigint("audit_batch", { mode: "number" }).notNull(),
   },
   (t) => [
+    index("decisions_audit_batch_idx").on(t.auditBatch, t.id),
     index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
     index("decisions_partner_decided_idx").on(t.partnerId, t.decidedAt),
     index("decisions_device_decided_idx").on(t.deviceId, t.decidedAt),
-    index("decisions_audit_seq_idx").on(t.auditSeq),
   ],
 );
+
+/** Numbers the sealed batches of decisions (see `decisions.audit_batch`). */
+export const decisionBatchSeq = pgSequence("decision_batch_seq");
 
 /** Running totals for reports, maintained as decisions are written. */
 export const decisionDailyStats = pgTable(

@@ -1,0 +1,228 @@
+// The tamper-evident record, proven against the real database (embedded, and PostgreSQL when
+// DATABASE_URL is set): every kind of direct tampering with entries, decisions or checkpoints is
+// caught and the first failing entry is named. Each tamper runs in a transaction that is rolled
+// back, so the tests share one chain.
+import { auditLog, type Executor } from "@proviso/db";
+import { availableBackends, createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { seed, stableId } from "@proviso/seed";
+import { desc, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAudit } from "./chain";
+import { checkSignature, createCheckpoint } from "./checkpoints";
+import { sealDecisions, type DecisionInsert } from "./decisions";
+import { signerFromSeed } from "./keys";
+import { inclusionProof, leafHash, merkleRoot, rootFromProof } from "./merkle";
+import { proveDecisions } from "./proofs";
+import { verifyChain, type VerifyReport } from "./verify";
+
+const signer = signerFromSeed(Buffer.alloc(32, 7).toString("base64"));
+const NOW = new Date("2026-11-24T12:00:00Z");
+
+describe("Merkle proofs", () => {
+  it("prove every leaf of trees of 1 to 33 leaves, and fail for a changed leaf", () => {
+    for (let n = 1; n <= 33; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(`leaf ${i}`));
+      const root = merkleRoot(leaves);
+      for (let i = 0; i < n; i++) {
+        const path = inclusionProof(leaves, i);
+        expect(rootFromProof(leaves[i]!, path)).toBe(root);
+        expect(rootFromProof(leafHash(`other ${i}`), path)).not.toBe(root);
+      }
+    }
+  });
+});
+
+const row = (i: number, outcome: "send" | "withhold"): DecisionInsert => ({
+  homeId: stableId("home:0"),
+  deviceId: stableId("device:0:0"),
+  partnerId: "alexa",
+  linkId: stableId("link:0:alexa"),
+  categoryKey: "user.device.sensor.temperature",
+  mode: "proactive",
+  stage: "change",
+  outcome,
+  sentProperties: outcome === "send" ? { temperature: 20.5 + i } : null,
+  reasons: outcome === "send" ? [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }, { code: "CONSENT_GRANTS", consentVersion: 1 }] : [{ code: "CONSENT_OFF", consentVersion: 2 }],
+  clauseKeys: ["2.1"],
+  consentVersion: outcome === "send" ? 1 : 2,
+  observedAt: new Date(NOW.getTime() + i * 1000),
+  decidedAt: new Date(NOW.getTime() + i * 1000 + 3),
+});
+
+for (const backend of availableBackends()) {
+  describe(`the audit chain (${backend})`, () => {
+    let t: TestDatabase;
+    const batches: { batch: number; ids: number[]; seq: number }[] = [];
+    let consentSeq = 0;
+
+    beforeAll(async () => {
+      t = await createTestDatabase(backend);
+      await seed(t.db, { homes: 3, now: NOW });
+      for (let b = 0; b < 3; b++) {
+        const r = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 5 }, (_, i) => row(b * 5 + i, i % 2 ? "withhold" : "send")), { stage: "change" }));
+        batches.push({ batch: r!.batch, ids: r!.ids, seq: r!.entry.seq });
+        const [e] = await t.db.transaction((tx) =>
+          appendAudit(tx, { actorId: null, action: "consent.changed", entityType: "consent", entityId: `c${b}`, details: { mode: "proactive", version: b + 1 } }),
+        );
+        consentSeq = e!.seq;
+      }
+      await createCheckpoint(t.db, signer, NOW);
+      // One more entry after the checkpoint, so a truncated tail is provable.
+      await t.db.transaction((tx) => appendAudit(tx, { action: "consent.changed", entityType: "consent", entityId: "tail", details: { mode: "off" } }));
+    });
+    afterAll(async () => t?.drop());
+
+    /** Tampers as someone with direct database access would (triggers off), verifies, rolls back. */
+    async function tampered(change: (tx: Executor) => Promise<unknown>, opts: Parameters<typeof verifyChain>[1] = {}): Promise<VerifyReport> {
+      let report: VerifyReport | undefined;
+      await t.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`alter table decisions disable trigger decisions_append_only`);
+          await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+          await change(tx);
+          report = await verifyChain(tx, { trustedPublicKey: signer.publicKey, ...opts });
+          throw new Rollback();
+        })
+        .catch((err) => {
+          if (!(err instanceof Rollback)) throw err;
+        });
+      return report!;
+    }
+
+    it("verifies the untouched chain: seed entries, sealed batches, admin changes and the checkpoint", async () => {
+      const r = await verifyChain(t.db, { trustedPublicKey: signer.publicKey });
+      expect(r.failure).toBeNull();
+      expect(r.ok).toBe(true);
+      expect(r.batches).toBe(3);
+      expect(r.decisions).toBe(15);
+      expect(r.checkpoints).toBe(1);
+      expect(r.entries).toBe(r.to);
+    });
+
+    it("refuses UPDATE and DELETE on decisions and on the log (append-only triggers)", async () => {
+      await expect(t.pool.query(`update decisions set outcome = 'send' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`delete from audit_log where seq = 1`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`update audit_log set details = '{}' where seq = 1`)).rejects.toThrow(/append-only/);
+    });
+
+    it("catches an altered decision and names the entry that seals it", async () => {
+      const r = await tampered((tx) => tx.execute(sql`update decisions set outcome = 'send', sent_properties = '{"temperature": 21}' where id = ${batches[1]!.ids[1]!}`));
+      expect(r.ok).toBe(false);
+      expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[1]!.seq });
+    });
+
+    it("catches a deleted decision", async () => {
+      const r = await tampered((tx) => tx.execute(sql`delete from decisions where id = ${batches[2]!.ids[4]!}`));
+      expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[2]!.seq });
+      expect(r.failure!.message).toMatch(/5 decisions were sealed, 4 are there now/);
+    });
+
+    it("catches reordered decisions (two swap places)", async () => {
+      const [a, b] = [batches[0]!.ids[0]!, batches[0]!.ids[1]!];
+      const r = await tampered(async (tx) => {
+        await tx.execute(sql`update decisions set id = -1 where id = ${a}`);
+        await tx.execute(sql`update decisions set id = ${a} where id = ${b}`);
+        await tx.execute(sql`update decisions set id = ${b} where id = -1`);
+      });
+      expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
+    });
+
+    it("catches a decision moved into another batch, and a forged decision no entry seals", async () => {
+      const moved = await tampered((tx) => tx.execute(sql`update decisions set audit_batch = ${batches[0]!.batch} where id = ${batches[1]!.ids[0]!}`));
+      expect(moved.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
+      const forged = await tampered((tx) =>
+        tx.execute(sql`insert into decisions (audit_batch, home_id, device_id, partner_id, category_key, mode, stage, outcome, reasons, observed_at, decided_at)
+                       values (999999, ${stableId("home:0")}, ${stableId("device:0:0")}, 'alexa', 'user.device.sensor.temperature', 'proactive', 'change', 'withhold', '[]', now(), now())`),
+      );
+      expect(forged.failure).toMatchObject({ kind: "unsealed_decisions" });
+      expect(forged.failure!.message).toMatch(/batch 999999/);
+    });
+
+    it("catches an altered entry, and an altered entry whose hash was recomputed", async () => {
+      const r = await tampered((tx) => tx.execute(sql`update audit_log set details = jsonb_set(details, '{mode}', '"off"') where seq = ${consentSeq}`));
+      expect(r.failure).toMatchObject({ kind: "entry_hash", seq: consentSeq });
+      // A careful forger recomputes the altered entry's hash: the next entry no longer follows it.
+      const r2 = await tampered((tx) => tx.execute(sql`update audit_log set hash = repeat('a', 64) where seq = ${consentSeq}`));
+      expect(r2.failure).toMatchObject({ kind: "entry_hash", seq: consentSeq });
+      const [entry] = await t.db.select().from(auditLog).where(sql`seq = ${consentSeq}`);
+      const { entryHash } = await import("./chain");
+      const forgedDetails = { ...entry!.details, mode: "off" };
+      const forgedHash = entryHash(entry!.prevHash, { ...entry!, details: forgedDetails });
+      const r3 = await tampered((tx) => tx.execute(sql`update audit_log set details = ${JSON.stringify(forgedDetails)}::jsonb, hash = ${forgedHash} where seq = ${consentSeq}`));
+      expect(r3.failure).toMatchObject({ kind: "chain_link", seq: consentSeq + 1 });
+    });
+
+    it("catches a deleted entry", async () => {
+      const r = await tampered((tx) => tx.execute(sql`delete from audit_log where seq = ${batches[1]!.seq}`));
+      expect(r.failure).toMatchObject({ kind: "missing_entry", seq: batches[1]!.seq });
+    });
+
+    it("catches reordered entries", async () => {
+      const [a, b] = [batches[1]!.seq, batches[1]!.seq + 1];
+      const r = await tampered(async (tx) => {
+        await tx.execute(sql`update audit_log set seq = -1 where seq = ${a}`);
+        await tx.execute(sql`update audit_log set seq = ${a} where seq = ${b}`);
+        await tx.execute(sql`update audit_log set seq = ${b} where seq = -1`);
+      });
+      expect(r.failure?.seq).toBe(a);
+      expect(["chain_link", "entry_hash"]).toContain(r.failure?.kind);
+    });
+
+    it("catches a truncated tail through the signed checkpoint", async () => {
+      const [last] = await t.db.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(2);
+      const r = await tampered(async (tx) => {
+        // Remove the last two entries (one is covered by the checkpoint) and move the head back.
+        await tx.execute(sql`delete from audit_log where seq >= ${last!.seq - 1}`);
+        const [prev] = await tx.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+        await tx.execute(sql`update audit_head set seq = ${prev!.seq}, hash = ${prev!.hash}`);
+      });
+      expect(r.failure).toMatchObject({ kind: "checkpoint" });
+    });
+
+    it("refuses a checkpoint whose signature does not match, or that another key signed", async () => {
+      const r = await tampered((tx) => tx.execute(sql`update audit_checkpoints set head_hash = repeat('b', 64)`));
+      expect(r.failure).toMatchObject({ kind: "checkpoint" });
+      expect(r.failure!.message).toMatch(/signature is invalid/);
+      const other = signerFromSeed(Buffer.alloc(32, 9).toString("base64"));
+      const r2 = await tampered(async () => {}, { trustedPublicKey: other.publicKey });
+      expect(r2.failure!.message).toMatch(/not the trusted key/);
+    });
+
+    it("verifies a range, and exported checkpoints verify on their own", async () => {
+      const r = await tampered((tx) => tx.execute(sql`update decisions set outcome = 'send' where id = ${batches[2]!.ids[1]!}`), { from: 1, to: batches[1]!.seq });
+      expect(r.ok).toBe(true);
+      const cp = await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 60_000));
+      expect(cp).not.toBeNull();
+      expect(checkSignature(cp!, signer.publicKey)).toBeNull();
+      expect(checkSignature({ ...cp!, uptoSeq: cp!.uptoSeq - 1 }, signer.publicKey)).toMatch(/invalid/);
+      // Nothing new since: no second checkpoint for the same head.
+      expect(await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 120_000))).toBeNull();
+    });
+
+    it("proves a decision's inclusion: leaf → path → batch root on the chain → covering checkpoint", async () => {
+      const id = batches[1]!.ids[3]!;
+      const proofs = await proveDecisions(t.db, [{ id, auditBatch: batches[1]!.batch }]);
+      const p = proofs.get(id)!;
+      expect(p.valid).toBe(true);
+      expect(rootFromProof(p.leaf, p.path)).toBe(p.merkleRoot);
+      expect(p.entry!.seq).toBe(batches[1]!.seq);
+      expect(p.checkpoint!.uptoSeq).toBeGreaterThanOrEqual(p.entry!.seq);
+    });
+
+    it("keeps one linear chain when many writers append at once", async () => {
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          t.db.transaction(async (tx) => {
+            await sealDecisions(tx, [row(100 + i, "send")], { stage: "request" });
+            await appendAudit(tx, { action: "test.concurrent", entityType: "test", entityId: String(i), details: { i } });
+          }),
+        ),
+      );
+      const r = await verifyChain(t.db, { trustedPublicKey: signer.publicKey });
+      expect(r.failure).toBeNull();
+      expect(r.batches).toBe(15);
+    });
+  });
+}
+
+class Rollback extends Error {}

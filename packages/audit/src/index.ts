@@ -1,0 +1,8 @@
+export { canonicalJson } from "./canonical";
+export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, type AuditInput } from "./chain";
+export { checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
+export { decisionLeaf, reportReason, sealDecisions, type DecisionInsert, type SealedDecision, type SealResult } from "./decisions";
+export { keyIdOf, newSigningSeed, signerFromSeed, SigningKeyError, verifySignature, type Signer } from "./keys";
+export { EMPTY_ROOT, inclusionProof, leafHash, merkleRoot, rootFromProof, type ProofStep } from "./merkle";
+export { proveDecisions, type InclusionProof } from "./proofs";
+export { loadBatches, verifyChain, type VerifyFailure, type VerifyOptions, type VerifyReport } from "./verify";

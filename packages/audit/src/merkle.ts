@@ -1,0 +1,63 @@
+// A Merkle tree over a batch's decisions, with domain-separated leaves and nodes (RFC 6962 style:
+// 0x00 ‖ leaf, 0x01 ‖ left ‖ right) so a node can never pass for a leaf. An odd node at the end of
+// a level moves up unchanged.
+import { createHash } from "node:crypto";
+
+export type Hex = string;
+
+const sha256 = (...parts: (Buffer | string)[]): Buffer => {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+export const leafHash = (canonical: string): Hex => sha256(LEAF, canonical).toString("hex");
+export const EMPTY_ROOT: Hex = sha256("").toString("hex");
+
+function parent(left: Buffer, right: Buffer) {
+  return sha256(NODE, left, right);
+}
+
+export function merkleRoot(leaves: readonly Hex[]): Hex {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  let level: Buffer[] = leaves.map((h) => Buffer.from(h, "hex"));
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? parent(level[i]!, level[i + 1]!) : level[i]!);
+    level = next;
+  }
+  return level[0]!.toString("hex");
+}
+
+/** One step of an inclusion proof: the sibling's hash and the side it sits on. */
+export interface ProofStep {
+  side: "left" | "right";
+  hash: Hex;
+}
+
+/** The path from leaf `index` to the root. */
+export function inclusionProof(leaves: readonly Hex[], index: number): ProofStep[] {
+  if (index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} is not in a tree of ${leaves.length}`);
+  const steps: ProofStep[] = [];
+  let level: Buffer[] = leaves.map((h) => Buffer.from(h, "hex"));
+  let i = index;
+  while (level.length > 1) {
+    const sibling = i % 2 === 0 ? i + 1 : i - 1;
+    if (sibling < level.length) steps.push({ side: i % 2 === 0 ? "right" : "left", hash: level[sibling]!.toString("hex") });
+    const next: Buffer[] = [];
+    for (let j = 0; j < level.length; j += 2) next.push(j + 1 < level.length ? parent(level[j]!, level[j + 1]!) : level[j]!);
+    level = next;
+    i = Math.floor(i / 2);
+  }
+  return steps;
+}
+
+/** Recomputes the root from a leaf and its path: what a third party runs. */
+export function rootFromProof(leaf: Hex, steps: readonly ProofStep[]): Hex {
+  let h: Buffer = Buffer.from(leaf, "hex");
+  for (const s of steps) h = s.side === "left" ? parent(Buffer.from(s.hash, "hex"), h) : parent(h, Buffer.from(s.hash, "hex"));
+  return h.toString("hex");
+}

@@ -1,0 +1,173 @@
+// Verification: walks the chain in order, recomputes every entry's hash and every sealed batch's
+// Merkle root from the decisions as they are now, checks every signed checkpoint against the log,
+// and names the first entry that fails. Catches altered, deleted, inserted and reordered entries
+// and decisions (ids and batch numbers are inside the hashes).
+import { auditCheckpoints, auditHead, auditLog, decisions, type Executor } from "@proviso/db";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { entryHash, GENESIS_HASH } from "./chain";
+import { checkSignature } from "./checkpoints";
+import { decisionLeaf, type SealedDecision } from "./decisions";
+import { merkleRoot } from "./merkle";
+
+export interface VerifyFailure {
+  /** The first entry that fails (or, for decisions no entry seals, the batch). */
+  seq: number | null;
+  kind: "entry_hash" | "chain_link" | "missing_entry" | "batch_root" | "unsealed_decisions" | "checkpoint" | "head";
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  from: number;
+  to: number;
+  entries: number;
+  batches: number;
+  decisions: number;
+  checkpoints: number;
+  failure: VerifyFailure | null;
+  ms: number;
+}
+
+export interface VerifyOptions {
+  /** First and last entry to verify (default: the whole chain). */
+  from?: number;
+  to?: number;
+  /** Only accept checkpoints signed by this public key (base64). */
+  trustedPublicKey?: string;
+  pageSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const decisionColumns = {
+  id: decisions.id,
+  auditBatch: decisions.auditBatch,
+  stateEventId: decisions.stateEventId,
+  homeId: decisions.homeId,
+  deviceId: decisions.deviceId,
+  partnerId: decisions.partnerId,
+  linkId: decisions.linkId,
+  categoryKey: decisions.categoryKey,
+  mode: decisions.mode,
+  stage: decisions.stage,
+  outcome: decisions.outcome,
+  sentProperties: decisions.sentProperties,
+  reasons: decisions.reasons,
+  agreementVersionId: decisions.agreementVersionId,
+  clauseKeys: decisions.clauseKeys,
+  consentVersion: decisions.consentVersion,
+  observedAt: decisions.observedAt,
+  decidedAt: decisions.decidedAt,
+};
+
+/** The decisions of some batches, as stored, in leaf order. */
+export async function loadBatches(db: Executor, batches: number[]): Promise<Map<number, SealedDecision[]>> {
+  const out = new Map<number, SealedDecision[]>(batches.map((b) => [b, []]));
+  if (!batches.length) return out;
+  const rows = await db.select(decisionColumns).from(decisions).where(inArray(decisions.auditBatch, batches)).orderBy(asc(decisions.auditBatch), asc(decisions.id));
+  for (const r of rows) out.get(r.auditBatch)?.push(r as SealedDecision);
+  return out;
+}
+
+export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = performance.now();
+  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  const headSeq = head?.seq ?? 0;
+  const from = Math.max(1, opts.from ?? 1);
+  const to = Math.min(opts.to ?? headSeq, headSeq);
+  const pageSize = opts.pageSize ?? 2_000;
+  const report: VerifyReport = { ok: true, from, to, entries: 0, batches: 0, decisions: 0, checkpoints: 0, failure: null, ms: 0 };
+  const fail = (f: VerifyFailure) => {
+    report.ok = false;
+    report.failure = f;
+    report.ms = Math.round(performance.now() - started);
+    return report;
+  };
+
+  // Where the range starts: the genesis hash, or the stored hash of the entry before it.
+  let prevHash = GENESIS_HASH;
+  if (from > 1) {
+    const [before] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, from - 1));
+    if (!before) return fail({ seq: from - 1, kind: "missing_entry", message: `entry #${from - 1} is missing` });
+    prevHash = before.hash;
+  }
+  const hashes = new Map<number, string>();
+  let expected = from;
+  let cursor = from - 1;
+  while (cursor < to) {
+    const page = await db
+      .select()
+      .from(auditLog)
+      .where(and(gt(auditLog.seq, cursor), lte(auditLog.seq, to)))
+      .orderBy(asc(auditLog.seq))
+      .limit(pageSize);
+    if (page.length === 0) break;
+    const batchIds = page.filter((e) => e.entityType === "decision_batch").map((e) => Number(e.entityId));
+    const batches = await loadBatches(db, batchIds);
+    for (const e of page) {
+      if (e.seq !== expected) {
+        return fail({ seq: expected, kind: "missing_entry", message: `entry #${expected} is missing (the next entry is #${e.seq})` });
+      }
+      if (e.prevHash !== prevHash) {
+        return fail({ seq: e.seq, kind: "chain_link", message: `entry #${e.seq} does not follow entry #${e.seq - 1}: its previous-hash is not that entry's hash (entries removed, inserted or reordered)` });
+      }
+      const recomputed = entryHash(prevHash, { seq: e.seq, at: e.at, actorId: e.actorId, action: e.action, entityType: e.entityType, entityId: e.entityId, details: e.details, merkleRoot: e.merkleRoot });
+      if (recomputed !== e.hash) {
+        return fail({ seq: e.seq, kind: "entry_hash", message: `entry #${e.seq} (${e.action} ${e.entityType} ${e.entityId}) was altered: its content no longer matches its hash` });
+      }
+      if (e.entityType === "decision_batch") {
+        const rows = batches.get(Number(e.entityId)) ?? [];
+        const expectedCount = Number(e.details.count);
+        const root = merkleRoot(rows.map(decisionLeaf));
+        if (root !== e.merkleRoot || rows.length !== expectedCount) {
+          const what = rows.length !== expectedCount ? `${expectedCount} decisions were sealed, ${rows.length} are there now` : "a decision in it was altered or moved";
+          return fail({ seq: e.seq, kind: "batch_root", message: `entry #${e.seq} seals decision batch ${e.entityId} (decisions ${String(e.details.firstId)}–${String(e.details.lastId)}): ${what}` });
+        }
+        report.batches++;
+        report.decisions += rows.length;
+      }
+      hashes.set(e.seq, e.hash);
+      prevHash = e.hash;
+      expected = e.seq + 1;
+      report.entries++;
+    }
+    cursor = page.at(-1)!.seq;
+    opts.onProgress?.(cursor - from + 1, to - from + 1);
+  }
+  if (expected <= to) return fail({ seq: expected, kind: "missing_entry", message: `entries #${expected}–#${to} are missing` });
+
+  // The head must be the last entry: a deleted tail shows here (and in every checkpoint after it).
+  if (opts.to === undefined && head && headSeq > 0 && head.hash !== prevHash) {
+    return fail({ seq: headSeq, kind: "head", message: `the chain's head says entry #${headSeq} has a different hash: entries were rewritten` });
+  }
+
+  // Every checkpoint in the range: its signature, and that the log still has what it signed.
+  // Without an upper bound, checkpoints past the log's end count too: they prove a removed tail.
+  const cps = await db
+    .select()
+    .from(auditCheckpoints)
+    .where(and(gt(auditCheckpoints.uptoSeq, from - 1), opts.to === undefined ? undefined : lte(auditCheckpoints.uptoSeq, to)))
+    .orderBy(asc(auditCheckpoints.uptoSeq));
+  for (const cp of cps) {
+    const bad = checkSignature({ ...cp, createdAt: cp.createdAt.toISOString() }, opts.trustedPublicKey);
+    if (bad) return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id}: ${bad}` });
+    if (cp.uptoSeq > to) {
+      return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq}, but the log now ends at #${to}: entries were removed` });
+    }
+    if (hashes.get(cp.uptoSeq) !== cp.headHash) {
+      return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq} with a hash the log no longer has` });
+    }
+    report.checkpoints++;
+  }
+
+  // Decisions that no entry in the chain seals (inserted behind the log's back, or moved).
+  if (opts.from === undefined && opts.to === undefined) {
+    const unsealed = (await db.execute(sql`
+      select d.audit_batch as batch, count(*)::int as n, min(d.id) as first from decisions d
+       where not exists (select 1 from audit_log a where a.entity_type = 'decision_batch' and a.entity_id = d.audit_batch::text)
+       group by d.audit_batch order by d.audit_batch limit 1`)) as unknown as { rows: { batch: string; n: number; first: string }[] };
+    const u = unsealed.rows[0];
+    if (u) return fail({ seq: null, kind: "unsealed_decisions", message: `${u.n} decision(s) in batch ${u.batch} (from id ${u.first}) are sealed by no entry of the log` });
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
