@@ -1,58 +1,37 @@
-// `npm run db:migrate` and `npm run db:seed -- [--homes N]`. Uses DATABASE_URL when set; otherwise
+// `npm run db:migrate`, `npm run db:seed -- [--homes N]` and
+// `npm run db:history -- [--decisions N] [--days D]` (recorded history for reports and replays). Uses DATABASE_URL when set; otherwise
 // the embedded database: the running one (`npm start`) if it answers, else it opens it here.
-import { ConfigError, loadRuntimeConfig, redactUrl } from "@proviso/config";
-import { createDb, migrate, waitForDatabase } from "@proviso/db";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "@proviso/embedded";
+import { migrate } from "@proviso/db";
+import { generateHistory } from "@proviso/pipeline";
 import { seed } from "@proviso/seed";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { failWith, openDatabase } from "./lib/open-database";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-function fail(message: string): never {
-  console.error(`db: ${message}`);
-  process.exit(2);
-}
+const fail = failWith("db");
 
 const [command, ...rest] = process.argv.slice(2);
-if (command !== "migrate" && command !== "seed") fail("usage: tsx scripts/db.ts migrate | seed [--homes N]");
+if (command !== "migrate" && command !== "seed" && command !== "history") {
+  fail("usage: tsx scripts/db.ts migrate | seed [--homes N] | history [--decisions N] [--days D]");
+}
 let homes = 50;
+let decisions = 100_000;
+let days = 365;
+const whole = (v: string, name: string, max: number) => {
+  const n = Number(v.replace(/[_,]/g, ""));
+  if (!Number.isInteger(n) || n < 1 || n > max) fail(`--${name} must be a whole number from 1 to ${max.toLocaleString("en")}`);
+  return n;
+};
 try {
-  const { values } = parseArgs({ args: rest, options: { homes: { type: "string" } } });
-  if (values.homes !== undefined) {
-    homes = Number(values.homes.replace(/[_,]/g, ""));
-    if (!Number.isInteger(homes) || homes < 1 || homes > 10_000_000) fail("--homes must be a whole number from 1 to 10,000,000");
-  }
+  const { values } = parseArgs({ args: rest, options: { homes: { type: "string" }, decisions: { type: "string" }, days: { type: "string" } } });
+  if (values.homes !== undefined) homes = whole(values.homes, "homes", 10_000_000);
+  if (values.decisions !== undefined) decisions = whole(values.decisions, "decisions", 1_000_000_000);
+  if (values.days !== undefined) days = whole(values.days, "days", 3_650);
 } catch (err) {
   fail((err as Error).message);
 }
 
-let cfg;
-try {
-  cfg = loadRuntimeConfig(process.env);
-} catch (err) {
-  fail(err instanceof ConfigError ? err.message : String(err));
-}
-
-let embedded: EmbeddedPostgres | null = null;
-let url = cfg.databaseUrl;
-if (cfg.embeddedDatabase) {
-  const running = await waitForDatabase(url, 1_500).then(
-    () => true,
-    () => false,
-  );
-  if (!running) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(path.resolve(root, cfg.PROVISO_DATA_DIR), "pglite"),
-      port: 0,
-    }).catch((err: Error) => fail(err.message));
-    url = embedded.url;
-  }
-}
-console.log(`db: ${embedded ? "embedded database (opened here)" : redactUrl(url)}`);
-
-const handle = createDb(url, { max: 2, applicationName: "proviso-db-cli" });
+const db = await openDatabase("db");
+const handle = db.handle;
 try {
   await migrate(handle.db);
   console.log("db: migrations applied");
@@ -66,21 +45,26 @@ try {
         : `db: seeded ${result.homes.toLocaleString()} homes, ${result.devices.toLocaleString()} devices in ${secs.toFixed(1)} s`,
     );
   }
+  if (command === "history") {
+    const started = Date.now();
+    const r = await generateHistory(handle.db, { decisions, days, onProgress: progressBar(started, "decisions") });
+    const secs = (Date.now() - started) / 1000;
+    console.log(`db: recorded ${r.stateEvents.toLocaleString()} state changes and ${r.decisions.toLocaleString()} decisions over ${days} days in ${secs.toFixed(1)} s (${Math.round(r.decisions / secs).toLocaleString()} decisions/s)`);
+  }
 } catch (err) {
   console.error(`db: ${(err as Error).message.split("\n")[0]}`);
   process.exitCode = 1;
 } finally {
-  await handle.close();
-  await embedded?.stop();
+  await db.close();
 }
 
-function progressBar(started: number) {
+function progressBar(started: number, unit = "homes") {
   let lastStep = -1;
   return (done: number, total: number) => {
     const width = 30;
-    const filled = Math.round((done / total) * width);
+    const filled = Math.min(width, Math.round((done / total) * width));
     const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
-    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done.toLocaleString()}/${total.toLocaleString()} homes (${Math.round(rate).toLocaleString()}/s)`;
+    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done.toLocaleString()}/${total.toLocaleString()} ${unit} (${Math.round(rate).toLocaleString()}/s)`;
     if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? "\n" : ""}`);
     else {
       // Not a terminal (CI, a log file): one line per 5 %.

@@ -48,12 +48,14 @@ async function main() {
 
   const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
   const tokenKey = process.env.TOKEN_ENCRYPTION_KEY || loadOrCreateSecret(path.join(dataDir, "token-key"), () => randomBytes(32).toString("base64"));
+  const auditKey = process.env.AUDIT_SIGNING_KEY || loadOrCreateSecret(path.join(dataDir, "audit-key"), () => randomBytes(32).toString("base64"));
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: cfg.databaseUrl,
     MQTT_URL: cfg.mqttUrl,
     AUTH_SECRET: authSecret,
     TOKEN_ENCRYPTION_KEY: tokenKey,
+    AUDIT_SIGNING_KEY: auditKey,
     PROVISO_DATA_DIR: dataDir,
     WEB_PORT: String(cfg.WEB_PORT),
     WORKER_PORT: String(cfg.WORKER_PORT),

@@ -4,6 +4,7 @@ const config: NextConfig = {
   // Internal packages are raw TypeScript.
   transpilePackages: [
     "@proviso/api",
+    "@proviso/audit",
     "@proviso/auth",
     "@proviso/config",
     "@proviso/core",

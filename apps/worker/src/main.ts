@@ -1,5 +1,6 @@
 // The worker process: wires MQTT and HTTP ingest, the delivery loop, the snapshot cache, the
 // scheduler and the HTTP port. The work itself lives in packages/pipeline and packages/core.
+import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
@@ -16,7 +17,14 @@ const STATE_TOPIC = "proviso/v1/devices/+/state";
 const metrics = createMetrics();
 const db = createDb(env.databaseUrl, { max: env.DATABASE_POOL_MAX ?? 6, applicationName: "proviso-worker" });
 const heartbeats = createHeartbeatSink(db.db, metrics);
-const scheduler = startScheduler(db.db, { intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000 });
+// Audit checkpoints are signed with the configured Ed25519 key; without one, none are signed.
+const signer = env.AUDIT_SIGNING_KEY ? signerFromSeed(env.AUDIT_SIGNING_KEY) : null;
+if (!signer) console.warn("AUDIT_SIGNING_KEY is not set: audit checkpoints will not be signed");
+const scheduler = startScheduler(db.db, {
+  intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
+  signer,
+  checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+});
 
 // Partner tokens are stored encrypted; without a key, AcceptGrant is refused and links use the
 // tokens they were linked with.

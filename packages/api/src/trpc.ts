@@ -7,6 +7,7 @@ import type { SessionUser } from "@proviso/auth";
 import { AppError, fieldErrorsOf, type AppErrorCode } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Role } from "@proviso/domain";
+import type { Signer } from "@proviso/audit";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -17,10 +18,12 @@ import { ACCESS, type ProcedurePath } from "./access";
 export interface Context {
   db: Database;
   user: SessionUser | null;
+  /** Signs audit checkpoints (AUDIT_SIGNING_KEY); its public key is the one verification trusts. */
+  signer: Signer | null;
 }
 
-export function createContext(opts: { db: Database; user: SessionUser | null }): Context {
-  return { db: opts.db, user: opts.user };
+export function createContext(opts: { db: Database; user: SessionUser | null; signer?: Signer | null }): Context {
+  return { db: opts.db, user: opts.user, signer: opts.signer ?? null };
 }
 
 // ─── 2. Initialisation ─────────────────────────────────────────────────────────────────────────

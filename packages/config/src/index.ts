@@ -29,6 +29,10 @@ export const runtimeEnvSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
   /** 32 bytes, base64: encrypts partner tokens at rest (npm start generates one under .data/). */
   TOKEN_ENCRYPTION_KEY: z.string().min(40).optional(),
+  /** 32 bytes, base64: the Ed25519 seed that signs audit checkpoints (npm start generates one under .data/). */
+  AUDIT_SIGNING_KEY: z.string().min(40).optional(),
+  /** Seconds between signed audit checkpoints (the worker's scheduler signs the chain's head). */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -20,3 +20,7 @@ export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/hom
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
 export { loadApprovedVersions } from "./policy/load-policy-snapshot";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
+export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
+export { pct, renderReportPdf } from "./evidence/report-pdf";
+export { wasShared, type WasSharedAnswer, type WasSharedQuery } from "./evidence/was-shared";
+export { listAuditEntries, listCheckpoints, signCheckpointNow, verifyAuditLog } from "./evidence/audit-log";

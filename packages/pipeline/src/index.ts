@@ -8,3 +8,4 @@ export { IngestBuffer, type IngestBufferOptions } from "./ingest-buffer";
 export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";
 export { detectConnectivity } from "./connectivity";
+export { generateHistory, type HistoryOptions } from "./history";

@@ -1,4 +1,5 @@
 import "server-only";
+import { signerFromSeed, type Signer } from "@proviso/audit";
 import { loadRuntimeConfig, type RuntimeConfig } from "@proviso/config";
 
 export interface WebEnv {
@@ -18,4 +19,14 @@ export function webEnv(): WebEnv {
   }
   cached = { runtime, authSecret };
   return cached;
+}
+
+let signer: Signer | null | undefined;
+
+/** The audit checkpoint signer (AUDIT_SIGNING_KEY), or null when none is configured. */
+export function auditSigner(): Signer | null {
+  if (signer !== undefined) return signer;
+  const seed = webEnv().runtime.AUDIT_SIGNING_KEY;
+  signer = seed ? signerFromSeed(seed) : null;
+  return signer;
 }

@@ -1,4 +1,4 @@
-import { listReviewQueue } from "@proviso/core";
+import { getDecisionReport, listAuditEntries, listCheckpoints, listReviewQueue, parsePeriod, signCheckpointNow, verifyAuditLog, wasShared } from "@proviso/core";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
 
@@ -20,4 +20,39 @@ export const legalRouter = createTRPCRouter({
       ),
     )
     .query(({ ctx }) => listReviewQueue(ctx.db)),
+
+  /** The period report: from the running totals, never a scan of the ledger. */
+  report: roleProcedure("legal.report")
+    .input(z.object({ from: z.string().nullish(), to: z.string().nullish() }))
+    .query(({ ctx, input }) => getDecisionReport(ctx.db, parsePeriod(input))),
+
+  auditEntries: roleProcedure("legal.auditEntries")
+    .input(z.object({ beforeSeq: z.number().int().positive().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(({ ctx, input }) => listAuditEntries(ctx.db, input)),
+
+  /** Verifies the whole chain, or a range of entries, and names the first that fails. */
+  verifyAudit: roleProcedure("legal.verifyAudit")
+    .input(z.object({ from: z.number().int().positive().nullish(), to: z.number().int().positive().nullish() }))
+    .mutation(({ ctx, input }) => verifyAuditLog(ctx.db, { ...input, signer: ctx.signer })),
+
+  checkpoints: roleProcedure("legal.checkpoints").query(async ({ ctx }) => ({
+    keyId: ctx.signer?.keyId ?? null,
+    publicKey: ctx.signer?.publicKey ?? null,
+    checkpoints: await listCheckpoints(ctx.db, 20),
+  })),
+
+  signCheckpoint: roleProcedure("legal.signCheckpoint").mutation(({ ctx }) => signCheckpointNow(ctx.db, ctx.signer)),
+
+  wasShared: roleProcedure("legal.wasShared")
+    .input(
+      z.object({
+        homeId: z.uuid().nullish(),
+        deviceId: z.uuid().nullish(),
+        partnerId: z.string().min(1),
+        from: z.coerce.date(),
+        to: z.coerce.date(),
+        limit: z.number().int().min(1).max(2000).default(500),
+      }),
+    )
+    .query(({ ctx, input }) => wasShared(ctx.db, input)),
 });

@@ -12,11 +12,20 @@ export default async function LegalPage() {
   return (
     <>
       <PageHeader title="Legal review" lead="Agreement versions waiting for your review." />
-      <p className="mb-4">
+      <nav aria-label="Legal" className="mb-4 flex flex-wrap gap-4">
         <Link href="/legal/agreements" className="text-brand-700 underline">
           All agreements
         </Link>
-      </p>
+        <Link href="/legal/reports" className="text-brand-700 underline">
+          Sharing reports
+        </Link>
+        <Link href="/legal/audit" className="text-brand-700 underline">
+          Audit log and verification
+        </Link>
+        <Link href="/legal/was-shared" className="text-brand-700 underline">
+          Was this shared?
+        </Link>
+      </nav>
       <Card title="Review queue">
         {queue.length === 0 ? (
           <p>Nothing is waiting for review.</p>

@@ -28,7 +28,10 @@ export default async function SignInPage({
     } catch (err) {
       // A wrong email or password: back to the form with a message. Anything else (including
       // Next's redirect on success) propagates.
-      if (err instanceof AuthError) redirect(`/sign-in?error=invalid&callbackUrl=${encodeURIComponent(next)}`);
+      if (err instanceof AuthError) {
+        const code = (err as AuthError & { code?: string }).code === "rate_limited" ? "rate_limited" : "invalid";
+        redirect(`/sign-in?error=${code}&callbackUrl=${encodeURIComponent(next)}`);
+      }
       throw err;
     }
   }
@@ -38,7 +41,9 @@ export default async function SignInPage({
       <h1 className="text-2xl font-semibold">Sign in to Proviso</h1>
       {error ? (
         <p role="alert" className="mt-3 rounded bg-red-50 p-2 text-sm text-red-800">
-          That email and password do not match an account.
+          {error === "rate_limited"
+            ? "Too many failed attempts. Wait 15 minutes, then try again."
+            : "That email and password do not match an account."}
         </p>
       ) : null}
       <form action={signInAction} className="mt-4 space-y-4">

@@ -1,4 +1,4 @@
-// The tamper-evident record, proven against the real database (embedded, and PostgreSQL when
+// The tamper-evident record (packages/audit), proven against the real database (embedded, and PostgreSQL when
 // DATABASE_URL is set): every kind of direct tampering with entries, decisions or checkpoints is
 // caught and the first failing entry is named. Each tamper runs in a transaction that is rolled
 // back, so the tests share one chain.
@@ -7,13 +7,22 @@ import { availableBackends, createTestDatabase, type TestDatabase } from "@provi
 import { seed, stableId } from "@proviso/seed";
 import { desc, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAudit } from "./chain";
-import { checkSignature, createCheckpoint } from "./checkpoints";
-import { sealDecisions, type DecisionInsert } from "./decisions";
-import { signerFromSeed } from "./keys";
-import { inclusionProof, leafHash, merkleRoot, rootFromProof } from "./merkle";
-import { proveDecisions } from "./proofs";
-import { verifyChain, type VerifyReport } from "./verify";
+import {
+  appendAudit,
+  checkSignature,
+  createCheckpoint,
+  entryHash,
+  inclusionProof,
+  leafHash,
+  merkleRoot,
+  proveDecisions,
+  rootFromProof,
+  sealDecisions,
+  signerFromSeed,
+  verifyChain,
+  type DecisionInsert,
+  type VerifyReport,
+} from "@proviso/audit";
 
 const signer = signerFromSeed(Buffer.alloc(32, 7).toString("base64"));
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -145,7 +154,6 @@ for (const backend of availableBackends()) {
       const r2 = await tampered((tx) => tx.execute(sql`update audit_log set hash = repeat('a', 64) where seq = ${consentSeq}`));
       expect(r2.failure).toMatchObject({ kind: "entry_hash", seq: consentSeq });
       const [entry] = await t.db.select().from(auditLog).where(sql`seq = ${consentSeq}`);
-      const { entryHash } = await import("./chain");
       const forgedDetails = { ...entry!.details, mode: "off" };
       const forgedHash = entryHash(entry!.prevHash, { ...entry!, details: forgedDetails });
       const r3 = await tampered((tx) => tx.execute(sql`update audit_log set details = ${JSON.stringify(forgedDetails)}::jsonb, hash = ${forgedHash} where seq = ${consentSeq}`));
