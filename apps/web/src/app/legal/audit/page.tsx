@@ -28,7 +28,7 @@ export default async function AuditPage() {
           <p className="mb-2 text-sm text-slate-700">
             {cps.keyId ? (
               <>
-                Signed with Ed25519 key <code>{cps.keyId}</code> (public key <code className="break-all text-xs">{cps.publicKey}</code>).
+                Signed with Ed25519 key <code>{cps.keyId}</code> (public key <code data-testid="public-key" className="break-all text-xs">{cps.publicKey}</code>).
               </>
             ) : (
               "No signing key is configured (AUDIT_SIGNING_KEY)."

@@ -1,0 +1,140 @@
+// Issue 7 end to end: legal verifies the audit chain in the portal, sees a tampered decision caught
+// and named, signs and downloads a checkpoint that verifies on its own, answers "was this shared?"
+// with proofs, and reads and downloads the period report. Plus the security headers, CSP without
+// violations, and the sign-in rate limit, through the real browser.
+import { checkSignature, type CheckpointExport } from "@proviso/audit";
+import { expect, LOGINS, PASSWORD, signInViaApi, test } from "./fixtures";
+import { waitFor, withDb } from "./product";
+
+test("legal verifies the chain, sees a tampered decision named, signs and exports a checkpoint", async ({ page }) => {
+  await signInViaApi(page.request, "legal");
+  // Wait until the simulator's changes have produced sealed decisions.
+  const target = await waitFor("a sealed decision", () =>
+    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string } | undefined),
+  );
+  await page.goto("/legal/audit");
+  await page.getByRole("button", { name: "Verify the chain" }).click();
+  await expect(page.getByTestId("verify-result")).toContainText("Verified", { timeout: 30_000 });
+  await expect(page.getByTestId("verify-result")).toContainText("Nothing was altered");
+
+  // Someone with database access flips one decision's outcome behind the application's back.
+  const flipped = target.outcome === "withhold" ? "send" : "withhold";
+  const sealedBy = await withDb(async (c) => {
+    await c.query("alter table decisions disable trigger decisions_append_only");
+    try {
+      await c.query(`update decisions set outcome = $2 where id = $1`, [target.id, flipped]);
+    } finally {
+      await c.query("alter table decisions enable trigger decisions_append_only");
+    }
+    return (await c.query("select seq from audit_log where entity_type = 'decision_batch' and entity_id = $1", [target.audit_batch])).rows[0].seq as string;
+  });
+  try {
+    await page.getByRole("button", { name: "Verify the chain" }).click();
+    await expect(page.getByTestId("verify-result")).toContainText(`Verification failed at entry #${sealedBy}`, { timeout: 30_000 });
+    await expect(page.getByTestId("verify-result")).toContainText(`decision batch ${target.audit_batch}`);
+  } finally {
+    await withDb(async (c) => {
+      await c.query("alter table decisions disable trigger decisions_append_only");
+      await c.query(`update decisions set outcome = $2 where id = $1`, [target.id, target.outcome]);
+      await c.query("alter table decisions enable trigger decisions_append_only");
+    });
+  }
+  await page.getByRole("button", { name: "Verify the chain" }).click();
+  await expect(page.getByTestId("verify-result")).toContainText("Verified", { timeout: 30_000 });
+
+  // A checkpoint signed now, downloaded as JSON: its signature verifies with the published key.
+  await page.getByRole("button", { name: "Sign a checkpoint now" }).click();
+  await expect(page.getByText(/Checkpoint \d+ covers entry #\d+/)).toBeVisible();
+  const link = page.getByRole("link", { name: "Download (JSON)" }).first();
+  const res = await page.request.get((await link.getAttribute("href"))!);
+  expect(res.status()).toBe(200);
+  const cp = (await res.json()) as CheckpointExport;
+  expect(cp.format).toBe("proviso-audit-checkpoint/v1");
+  const publicKey = await page.getByTestId("public-key").textContent();
+  expect(checkSignature(cp, publicKey!)).toBeNull();
+  expect(checkSignature({ ...cp, headHash: "0".repeat(64) }, publicKey!)).toMatch(/invalid/);
+});
+
+test("was this shared? answers with proofs; the report shows the period and downloads as CSV and PDF", async ({ page }) => {
+  await signInViaApi(page.request, "legal");
+  const d = await waitFor("a decision for Alexa", () =>
+    withDb(async (c) => (await c.query("select home_id from decisions where partner_id = 'alexa' order by id desc limit 1")).rows[0] as { home_id: string } | undefined),
+  );
+  await page.goto("/legal/was-shared");
+  await page.getByLabel("Home id").fill(d.home_id);
+  await page.getByLabel("Partner").selectOption("alexa");
+  await page.getByRole("button", { name: "Look up" }).click();
+  await expect(page.getByTestId("was-shared-summary")).toContainText(/\d+ shared, \d+ withheld/);
+  await expect(page.getByTestId("was-shared-summary")).toContainText("proven against the chain");
+  await expect(page.getByRole("cell", { name: /✓ entry #\d+/ }).first()).toBeVisible();
+  const proofs = await page.request.get((await page.getByRole("link", { name: "Download with proofs (JSON)" }).getAttribute("href"))!);
+  const body = (await proofs.json()) as { items: { proof: { valid: boolean; path: unknown[] } }[] };
+  expect(body.items.length).toBeGreaterThan(0);
+  expect(body.items.every((i) => i.proof.valid)).toBe(true);
+
+  await page.goto("/legal/reports");
+  await expect(page.getByTestId("report-total")).toContainText(/[1-9][\d,]* decisions from/);
+  await expect(page.getByRole("region", { name: "Messages by partner, category and mode" })).toContainText("alexa");
+  const csv = await page.request.get((await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"))!);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  expect((await csv.text()).split("\n")[0]).toBe("section,partner,category,mode,outcome_or_status,reason,count,linked_homes,on_request,proactive");
+  const pdf = await page.request.get((await page.getByRole("link", { name: "Download PDF" }).getAttribute("href"))!);
+  expect(pdf.headers()["content-type"]).toBe("application/pdf");
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
+  // A bad period is a clear error, not a crash.
+  await page.goto("/legal/reports?from=2026-12-01&to=2026-11-01");
+  await expect(page.getByText("The period is not valid")).toBeVisible();
+});
+
+test("only legal reaches the evidence: pages are 403 and downloads refused for other roles", async ({ page }) => {
+  await signInViaApi(page.request, "homeowner");
+  const r = await page.goto("/legal/audit");
+  expect(r?.status()).toBe(403);
+  expect((await page.request.get("/api/reports/decisions?format=csv")).status()).toBe(403);
+  expect((await page.request.get("/api/audit/checkpoints/1")).status()).toBe(403);
+});
+
+test("every page carries the security headers and runs under its CSP without violations", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+  });
+  const res = await page.goto("/sign-in");
+  const h = res!.headers();
+  expect(h["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(h["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(h["x-frame-options"]).toBe("DENY");
+  expect(h["x-content-type-options"]).toBe("nosniff");
+  expect(h["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+  expect(h["x-powered-by"]).toBeUndefined();
+  // Sign in with the form (scripts run under the nonce), then a page with client components.
+  await page.getByLabel("Email").fill(LOGINS.legal);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/legal$/);
+  await page.goto("/legal/audit");
+  await page.getByRole("button", { name: "Verify the chain" }).click();
+  await expect(page.getByTestId("verify-result")).toBeVisible({ timeout: 30_000 });
+  const api = await page.request.get("/api/trpc/health.ping");
+  expect(api.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(violations).toEqual([]);
+});
+
+test("sign-in is rate-limited: after five wrong passwords even the right one is refused for a while", async ({ page }) => {
+  const email = "owner47@homes.proviso.test";
+  await page.goto("/sign-in");
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(`wrong-${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await waitFor(`failed attempt ${i + 1} recorded`, () =>
+      withDb(async (c) => Number((await c.query("select count(*) from sign_in_attempts where email = $1 and not ok", [email])).rows[0].count) === i + 1),
+    );
+    await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
+  }
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Too many failed attempts. Wait 15 minutes, then try again.")).toBeVisible();
+  await expect(page).toHaveURL(/\/sign-in/);
+});
