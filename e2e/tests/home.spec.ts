@@ -1,6 +1,7 @@
 // The homeowner sees devices with their live state, refreshed without reloading the page.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, idOf, sandboxMessages, sleep, withDb } from "./product";
+import { device, idOf, sandboxMessages, sleep, waitFor, withDb } from "./product";
 
 /**
  * Tests that change a home's sharing use a home of their own (every seeded owner has the demo
@@ -101,4 +102,75 @@ test("a homeowner exports the home's data as JSON and the ledger as CSV; another
   expect((await csv.text()).split("\n")[0]).toBe("decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version");
   const other = await idOf("select id from homes where id <> $1 limit 1", [home]);
   expect((await page.request.get(`/api/homes/${other}/export?format=json`)).status()).toBe(404);
+});
+
+test("after the homeowner switches a category off, the partner receives nothing more of it", async ({ page }) => {
+  const owner = await ownerOfAnotherHome(2);
+  await signInViaApi(page.request, "homeowner", owner.email);
+  await page.goto("/home");
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [owner.home_id]);
+  const google = page.getByRole("region", { name: "What Google Home gets" });
+  // Google's thermostat trait needs mode, temperature and setpoint together: all three on.
+  for (const [category, words] of [
+    ["hvac_mode", "heating/cooling mode"],
+    ["temperature", "temperature"],
+    ["setpoint", "setpoints"],
+  ] as const) {
+    const c = google.locator(`[data-category="user.device.sensor.${category}"]`);
+    await c.getByRole("radio", { name: "Whenever it changes" }).check();
+    await expect(c).toContainText(`Google Home learns your ${words} whenever it changes`);
+  }
+  const setpoints = google.locator('[data-category="user.device.sensor.setpoint"]');
+  const dev = device();
+  // Shared while on: Google receives the new setpoint.
+  await dev.report(thermostat, { heatingSetpoint: 22.5, hvacMode: "heat", temperature: 20.5 });
+  await waitFor("Google to receive the setpoint 22.5", async () => (await sandboxMessages({ partner: "google-home", device: thermostat })).some((m) => JSON.stringify(m.body).includes("22.5")));
+  // Off, from the page: no setpoint reaches Google any more, whatever the device reports.
+  await setpoints.getByRole("radio", { name: "Off" }).check();
+  await expect(setpoints).toContainText("Google Home never learns your setpoints");
+  const before = (await sandboxMessages({ partner: "google-home", device: thermostat })).length;
+  for (const sp of [17, 18, 19]) await dev.report(thermostat, { heatingSetpoint: sp, temperature: 15 + sp / 10 });
+  await sleep(3_000);
+  const after = (await sandboxMessages({ partner: "google-home", device: thermostat })).slice(before);
+  for (const m of after) expect(JSON.stringify(m.body)).not.toMatch(/Setpoint/);
+  // The ledger says why.
+  const ledger = page.getByRole("region", { name: "What was shared" });
+  await expect(ledger.getByText("You turned off sharing your setpoints with Google Home.").first()).toBeVisible({ timeout: 15_000 });
+  await dev.close();
+});
+
+test("the agreement in plain words, the chart of shares per day, and date filters", async ({ page }) => {
+  await signInViaApi(page.request, "homeowner");
+  await page.goto("/home");
+  const summary = page.locator('[data-agreement-summary="alexa"]');
+  await summary.getByText(/What the agreement with Amazon Alexa says/).click();
+  await expect(summary).toContainText("Amazon Alexa may learn your temperature only when you ask");
+  await expect(summary).toContainText("If you unlink Amazon Alexa, it must delete");
+  await expect(page.getByTestId("share-chart")).toContainText(/shared, \d+ withheld in 30 days/, { timeout: 15_000 });
+  const ledger = page.getByRole("region", { name: "What was shared" });
+  await expect(ledger.locator("[data-ledger-entry]").first()).toBeVisible({ timeout: 15_000 });
+  const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await ledger.getByLabel("From").fill(tomorrow);
+  await expect(ledger.getByText("No decisions match these filters.")).toBeVisible();
+});
+
+test("the homeowner's pages have no serious or critical accessibility violations, and fit a phone", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const serious = async () =>
+    (await new AxeBuilder({ page }).analyze()).violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`);
+  await page.goto("/sign-in");
+  expect(await serious()).toEqual([]);
+  await signInViaApi(page.request, "homeowner");
+  await page.goto("/home");
+  await expect(page.getByRole("region", { name: "What was shared" }).locator("[data-ledger-entry]").first()).toBeVisible({ timeout: 15_000 });
+  await page.locator('[data-agreement-summary="alexa"] summary').click();
+  expect(await serious()).toEqual([]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+  // Keyboard: the consent controls are reachable and operable without a mouse.
+  const radio = page.getByRole("region", { name: "What Amazon Alexa gets" }).getByRole("radio").first();
+  await radio.focus();
+  await expect(radio).toBeFocused();
 });

@@ -2,6 +2,7 @@
 // and named, signs and downloads a checkpoint that verifies on its own, answers "was this shared?"
 // with proofs, and reads and downloads the period report. Plus the security headers, CSP without
 // violations, and the sign-in rate limit, through the real browser.
+import AxeBuilder from "@axe-core/playwright";
 import { checkSignature, type CheckpointExport } from "@proviso/audit";
 import { expect, LOGINS, PASSWORD, signInViaApi, test } from "./fixtures";
 import { waitFor, withDb } from "./product";
@@ -81,6 +82,8 @@ test("was this shared? answers with proofs; the report shows the period and down
   const pdf = await page.request.get((await page.getByRole("link", { name: "Download PDF" }).getAttribute("href"))!);
   expect(pdf.headers()["content-type"]).toBe("application/pdf");
   expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
+  const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`)).toEqual([]);
   // A bad period is a clear error, not a crash.
   await page.goto("/legal/reports?from=2026-12-01&to=2026-11-01");
   await expect(page.getByText("The period is not valid")).toBeVisible();

@@ -48,6 +48,7 @@ const ingest = new IngestBuffer({
   db: db.db,
   lanes: (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1,
   world: () => worlds.current(),
+  freshWorld: () => worlds.fresh(),
   onBatch: (r) => {
     metrics.reports.inc({ result: "accepted" }, r.accepted - r.unchanged);
     metrics.reports.inc({ result: "unchanged" }, r.unchanged);
@@ -113,6 +114,7 @@ function kickDelivery() {
         const r = await deliverDue({
           db: db.db,
           world: () => worlds.current(),
+          freshWorld: () => worlds.fresh(),
           endpoints,
           limiter,
           tokens,

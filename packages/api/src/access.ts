@@ -11,6 +11,7 @@ export const ACCESS = {
   "home.sharing": ["homeowner"],
   "home.setConsent": ["homeowner"],
   "home.ledger": ["homeowner"],
+  "home.shareChart": ["homeowner"],
   "home.unlink": ["homeowner"],
   "home.deletionRequests": ["homeowner"],
   "partners.list": ["partner_manager", "legal"],

@@ -16,7 +16,7 @@ export { getVersionReview } from "./agreements/get-version-review";
 export { renderVersionPdf } from "./agreements/version-pdf";
 export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
-export { getHomeLedger, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
+export { getHomeLedger, getHomeShareChart, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
 export { loadApprovedVersions } from "./policy/load-policy-snapshot";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";

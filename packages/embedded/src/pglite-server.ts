@@ -3,6 +3,7 @@
 // no lock of its own and corrupts a data directory opened twice, so this module takes one.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { serialiseExtendedProtocol } from "./protocol-queue";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -45,6 +46,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     host: opts.host ?? "127.0.0.1",
     maxConnections: opts.maxConnections ?? 32,
   });
+  serialiseExtendedProtocol(server);
   try {
     await server.start();
   } catch (err) {

@@ -16,6 +16,8 @@ import type { World } from "./world";
 export interface DeliveryDeps {
   db: Database;
   world: () => World;
+  /** The snapshot checked against the database just now (the worker's WorldCache.fresh). */
+  freshWorld?: () => Promise<World>;
   endpoints: PartnerEndpoints;
   now?: () => number;
   fetch?: typeof fetch;
@@ -110,7 +112,8 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
 
 async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>) {
   const now = (deps.now ?? Date.now)();
-  const world = deps.world();
+  // Re-decided with the snapshot as it is now: a consent or link change committed a moment ago counts.
+  const world = deps.freshWorld ? await deps.freshWorld() : deps.world();
   const payload = row.payload as OutboxPayload;
   const device = world.devices.get(payload.deviceId);
 

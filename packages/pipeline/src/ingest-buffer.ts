@@ -15,6 +15,8 @@ interface Pending {
 export interface IngestBufferOptions {
   db: Database;
   world: () => World;
+  /** The snapshot checked against the database just now (the worker's WorldCache.fresh). */
+  freshWorld?: () => Promise<World>;
   maxBatch?: number;
   maxWaitMs?: number;
   /**
@@ -73,7 +75,8 @@ export class IngestBuffer {
       const batch = this.pending.splice(0, this.opts.maxBatch ?? 1000);
       const t0 = Date.now();
       try {
-        const result = await ingestReports(this.opts.db, this.opts.world(), batch.map((p) => p.item), new Date(), this.lastSent);
+        const world = this.opts.freshWorld ? await this.opts.freshWorld() : this.opts.world();
+        const result = await ingestReports(this.opts.db, world, batch.map((p) => p.item), new Date(), this.lastSent);
         this.opts.onBatch?.(result, batch.length, Date.now() - t0);
         for (const p of batch) p.done(true);
       } catch (err) {

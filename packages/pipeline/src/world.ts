@@ -149,6 +149,23 @@ export class WorldCache {
     return this.world;
   }
 
+  private lastCheck = 0;
+  private checking: Promise<World> | null = null;
+
+  /**
+   * The snapshot as of at most `maxAgeMs` ago: checks the counter (one small query, shared by
+   * concurrent callers) and reloads if it moved. Decisions taken right after a consent or link
+   * change use it, so they never wait for the next poll.
+   */
+  fresh(maxAgeMs = 50): Promise<World> {
+    if (this.world && Date.now() - this.lastCheck < maxAgeMs) return Promise.resolve(this.world);
+    this.checking ??= this.check().finally(() => {
+      this.lastCheck = Date.now();
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
   /** Reloads now if the counter moved (or always, with force). */
   async check(force = false): Promise<World> {
     const version = await readPolicyVersion(this.db);

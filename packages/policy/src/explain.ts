@@ -1,5 +1,5 @@
 // Reasons in words: plain language for a homeowner, precise terms for legal.
-import { categoryName, type DecisionReason } from "@proviso/domain";
+import { categoryName, type ClauseTerms, type DecisionReason } from "@proviso/domain";
 import { REASON } from "./reasons";
 
 export interface ExplainContext {
@@ -79,4 +79,60 @@ export function explainForLegal(r: DecisionReason, ctx: ExplainContext): string 
   const consent = r.consentVersion !== undefined ? `consent v${r.consentVersion}` : null;
   const refs = [where || null, consent, r.detail ?? null].filter(Boolean).join("; ");
   return `${r.code} — ${ctx.partnerName} · ${ctx.category} · ${ctx.mode}${refs ? ` (${refs})` : ""}`;
+}
+
+const purposeWords: Record<string, string> = {
+  "functional.service.fulfil_request": "to answer what you ask",
+  "functional.service.automation": "to run your routines",
+  "analytics.product_improvement": "to improve its products",
+};
+const list = (xs: string[]) => (xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`);
+
+/**
+ * One sentence per clause of an agreement version, for a homeowner: what the partner may learn,
+ * when, why, for how long, and what protects them. Clauses that only bind the maker's business
+ * (retail listings) are left out.
+ */
+export function plainAgreementSummary(partnerName: string, clauses: readonly { clauseKey: string; terms: ClauseTerms }[]): { clauseKey: string; text: string }[] {
+  const out: { clauseKey: string; text: string }[] = [];
+  for (const { clauseKey, terms: t } of clauses) {
+    let text: string | null = null;
+    switch (t.kind) {
+      case "data_share": {
+        const what = lower(categoryName(t.category));
+        const when = t.modes.length === 2 ? "when you ask, or whenever it changes if you choose" : t.modes[0] === "proactive" ? "whenever it changes" : "only when you ask";
+        const why = list(t.purposes.map((p) => purposeWords[p] ?? p));
+        const keep = t.retentionDays === null ? "The agreement does not limit how long it may keep it." : t.retentionDays === 0 ? "It may not keep it." : `It may keep it for ${t.retentionDays} days.`;
+        const min: string[] = [];
+        if (t.minimisation.roundTo) min.push(`values are rounded to the nearest ${t.minimisation.roundTo}`);
+        if (t.minimisation.minIntervalSeconds) min.push(`at most one update every ${t.minimisation.minIntervalSeconds} seconds`);
+        if (t.minimisation.dropProperties?.length) min.push(`${list(t.minimisation.dropProperties)} never leave`);
+        text = `${partnerName} may learn your ${what} ${when}, ${why}${t.optInRequired ? ", and only if you turn it on" : ""}. ${keep}${min.length ? ` Limits: ${list(min)}.` : ""}${t.requiresCertification ? ` Only while your device is certified (${t.requiresCertification}).` : ""}`;
+        break;
+      }
+      case "certification_requirement":
+        text =
+          t.consequence === "none"
+            ? `${partnerName} requires certification (${t.programme}) for some models; a lapse changes nothing for you.`
+            : `If a device model loses its ${t.programme} certification, ${t.consequence === "suspend_sharing" ? `sharing with ${partnerName} stops for it` : `${partnerName} no longer sees it`}.`;
+        break;
+      case "rate_limit":
+        text = `${partnerName} receives at most ${t.maxPerMinute} updates a minute ${t.scope === "home" ? "about your home" : "across all homes"}.`;
+        break;
+      case "deletion_on_unlink":
+        text = `If you unlink ${partnerName}, it must delete what it received about your home within ${t.deadlineDays} days.`;
+        break;
+      case "breach_notification":
+        text = `If ${partnerName} has a data breach, it must tell us within ${t.notifyWithinHours} hours.`;
+        break;
+      case "termination":
+        text = `Either side may end the agreement with ${t.noticeDays} days' notice.`;
+        break;
+      case "retail_listing_dependency":
+        text = null;
+        break;
+    }
+    if (text) out.push({ clauseKey, text });
+  }
+  return out;
 }

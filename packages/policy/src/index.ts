@@ -3,4 +3,4 @@ export { REASON, WITHHOLDING_CODES, type ReasonCode } from "./reasons";
 export { compileSnapshot, type CompiledPolicy } from "./compile";
 export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed, rateLimitPerMinute } from "./decide";
 export { applyMinimisation, roundTo } from "./minimise";
-export { describeMode, explainForHomeowner, explainForLegal, type ExplainContext } from "./explain";
+export { describeMode, explainForHomeowner, explainForLegal, plainAgreementSummary, type ExplainContext } from "./explain";

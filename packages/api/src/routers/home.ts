@@ -1,4 +1,4 @@
-import { getHomeLedger, getHomeOverviewForUser, getHomeSharing, listDeletionRequests, setHomeConsent, unlinkPartner } from "@proviso/core";
+import { getHomeLedger, getHomeShareChart, getHomeOverviewForUser, getHomeSharing, listDeletionRequests, setHomeConsent, unlinkPartner } from "@proviso/core";
 import { CATEGORY_KEYS, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
@@ -58,10 +58,17 @@ export const homeRouter = createTRPCRouter({
               options: z.array(z.object({ mode: shareMode, label: z.string() })),
             }),
           ),
+          /** The version in force, in plain words, clause by clause. */
+          agreement: z.object({ version: z.number(), effectiveFrom: z.date(), summary: z.array(z.object({ clauseKey: z.string(), text: z.string() })) }).nullable(),
         }),
       ),
     )
     .query(({ ctx, input }) => getHomeSharing(ctx.db, { userId: ctx.user.id, homeId: input.homeId, now: new Date() })),
+
+  /** Shares per platform per day over the last `days` days (sent, minimised and withheld). */
+  shareChart: roleProcedure("home.shareChart")
+    .input(z.object({ homeId: z.uuid(), days: z.number().int().min(1).max(366).default(30) }))
+    .query(({ ctx, input }) => getHomeShareChart(ctx.db, { userId: ctx.user.id, homeId: input.homeId, days: input.days, now: new Date() })),
 
   /** Every decision for the home, newest first, by cursor. */
   ledger: roleProcedure("home.ledger")

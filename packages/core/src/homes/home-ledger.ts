@@ -3,7 +3,7 @@
 import { categoryName, type DecisionReason } from "@proviso/domain";
 import { decisions, devices, partners, type Executor } from "@proviso/db";
 import { explainForHomeowner } from "@proviso/policy";
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { assertMember } from "./home-sharing";
 
 /** The columns a homeowner sees of each decision (the ledger and the export read the same). */
@@ -76,4 +76,28 @@ export async function getHomeLedger(
 
 function explain(reasons: DecisionReason[], partnerName: string, category: string, mode: "on_request" | "proactive"): string {
   return reasons.map((r) => explainForHomeowner(r, { partnerName, category, mode })).join(" ");
+}
+
+/**
+ * Shares per platform per day for the chart beside the ledger: sent (as is or minimised) and
+ * withheld, from the (home, decided_at) index — one range scan of the home's recent decisions.
+ */
+export async function getHomeShareChart(db: Executor, opts: { userId: string; homeId: string; days: number; now: Date }) {
+  await assertMember(db, opts.userId, opts.homeId);
+  const end = Date.UTC(opts.now.getUTCFullYear(), opts.now.getUTCMonth(), opts.now.getUTCDate()) + 86_400_000;
+  const start = new Date(end - opts.days * 86_400_000);
+  const rows = (await db.execute(sql`
+    select to_char(d.decided_at at time zone 'UTC', 'YYYY-MM-DD') as day, d.partner_id, p.name as partner_name,
+           count(*) filter (where d.outcome <> 'withhold')::int as shared, count(*) filter (where d.outcome = 'withhold')::int as withheld
+      from decisions d join partners p on p.id = d.partner_id
+     where d.home_id = ${opts.homeId} and d.decided_at >= ${start} and d.decided_at < ${new Date(end)}
+     group by 1, 2, 3 order by 1, 2`)) as unknown as { rows: { day: string; partner_id: string; partner_name: string; shared: number; withheld: number }[] };
+  const days = Array.from({ length: opts.days }, (_, i) => new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10));
+  const partnersSeen = new Map<string, string>();
+  for (const r of rows.rows) partnersSeen.set(r.partner_id, r.partner_name);
+  return {
+    days,
+    partners: [...partnersSeen].map(([id, name]) => ({ id, name })),
+    points: rows.rows.map((r) => ({ day: r.day, partnerId: r.partner_id, shared: r.shared, withheld: r.withheld })),
+  };
 }

@@ -12,7 +12,7 @@ import {
   type Database,
   type Executor,
 } from "@proviso/db";
-import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot } from "@proviso/policy";
+import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot, plainAgreementSummary } from "@proviso/policy";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { loadApprovedVersions } from "../policy/load-policy-snapshot";
@@ -91,7 +91,11 @@ export async function getHomeSharing(db: Executor, opts: { userId: string; homeI
         options: (["off", ...agreed.modes] as ShareMode[]).map((mode) => ({ mode, label: describeMode(link.partnerName, c.key, mode) })),
       };
     });
-    return { linkId: link.linkId, partnerId: link.partnerId, partnerName: link.partnerName, status: link.status, categories };
+    const inForce = snapshot.versions.find((v) => v.partnerId === link.partnerId && v.effectiveFrom <= at && (v.endsAt === null || at < v.endsAt));
+    const agreement = inForce
+      ? { version: inForce.version, effectiveFrom: new Date(inForce.effectiveFrom), summary: plainAgreementSummary(link.partnerName, inForce.clauses) }
+      : null;
+    return { linkId: link.linkId, partnerId: link.partnerId, partnerName: link.partnerName, status: link.status, categories, agreement };
   });
 }
 

@@ -6,6 +6,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, Card } from "~/components/ui";
 import { useTRPC } from "~/trpc/react";
+import { ShareChart } from "./share-chart";
 
 const OUTCOME = { send: "sent", transform: "sent (minimised)", withhold: "withheld" } as const;
 
@@ -13,9 +14,19 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
   const trpc = useTRPC();
   const [partnerId, setPartnerId] = useState("");
   const [outcome, setOutcome] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
   const ledger = useInfiniteQuery(
     trpc.home.ledger.infiniteQueryOptions(
-      { homeId, limit: 25, ...(partnerId ? { partnerId } : {}), ...(outcome ? { outcome: outcome as "send" | "withhold" | "transform" } : {}) },
+      {
+        homeId,
+        limit: 25,
+        ...(partnerId ? { partnerId } : {}),
+        ...(outcome ? { outcome: outcome as "send" | "withhold" | "transform" } : {}),
+        ...(from ? { from: new Date(`${from}T00:00:00`) } : {}),
+        // The whole of the last day chosen.
+        ...(to ? { to: new Date(new Date(`${to}T00:00:00`).getTime() + 86_400_000) } : {}),
+      },
       { getNextPageParam: (last) => last.nextCursor, refetchInterval: 5_000 },
     ),
   );
@@ -43,8 +54,17 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
             <option value="withhold">Withheld</option>
           </select>
         </label>
+        <label className="flex items-center gap-2">
+          From
+          <input type="date" className="rounded border border-slate-300 px-2 py-1" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="flex items-center gap-2">
+          To
+          <input type="date" className="rounded border border-slate-300 px-2 py-1" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
       </div>
-      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>Nothing has been decided for this home yet.</p> : null}
+      <ShareChart homeId={homeId} />
+      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>{partnerId || outcome || from || to ? "No decisions match these filters." : "Nothing has been decided for this home yet."}</p> : null}
       <ol className="divide-y divide-slate-100" aria-label="Decisions, newest first">
         {entries.map((e) => (
           <li key={e.id} className="py-2 text-sm" data-ledger-entry={e.id}>

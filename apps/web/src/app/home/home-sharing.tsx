@@ -76,6 +76,20 @@ export function HomeSharing({ homeId }: { homeId: string }) {
               Unlink {p.partnerName}…
             </button>
           )}
+          {p.agreement ? (
+            <details className="mb-3 rounded border border-slate-200 bg-slate-50 p-2 text-sm" data-agreement-summary={p.partnerId}>
+              <summary className="cursor-pointer font-medium">
+                What the agreement with {p.partnerName} says (version {p.agreement.version}, in force since {p.agreement.effectiveFrom.toISOString().slice(0, 10)})
+              </summary>
+              <ul className="ml-5 mt-2 list-disc space-y-1">
+                {p.agreement.summary.map((s) => (
+                  <li key={s.clauseKey}>{s.text}</li>
+                ))}
+              </ul>
+            </details>
+          ) : (
+            <p className="mb-3 text-sm">No agreement with {p.partnerName} is in force: nothing is shared.</p>
+          )}
           <ul className="space-y-4">
             {p.categories.map((c) => (
               <li key={c.category} data-category={c.category}>
