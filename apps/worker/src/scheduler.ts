@@ -1,14 +1,15 @@
 // The scheduler: time-driven changes that must happen whether or not anyone is looking: agreement
 // versions becoming active on their effective date (superseding the previous one) and expiring on
-// their expiry date, and a signed checkpoint of the audit chain at a fixed interval. Each tick is
-// idempotent, so several workers may run it.
+// their expiry date, alerts before certifications expire and demand deadlines pass, and a signed
+// checkpoint of the audit chain at a fixed interval. Each tick is idempotent, so several workers may
+// run it. It also runs the what-if replays requested in the portal, in the background.
 import { createCheckpoint, type Signer } from "@proviso/audit";
-import { activateDueVersions } from "@proviso/core";
+import { activateDueVersions, claimReplayJob, raiseDueAlerts, runReplayJob } from "@proviso/core";
 import type { Database } from "@proviso/db";
 
 export function startScheduler(
   db: Database,
-  opts: { intervalMs: number; now?: () => Date; signer?: Signer | null; checkpointIntervalMs?: number },
+  opts: { intervalMs: number; now?: () => Date; signer?: Signer | null; checkpointIntervalMs?: number; replayPollMs?: number },
 ) {
   const now = opts.now ?? (() => new Date());
   let running: Promise<void> | null = null;
@@ -18,6 +19,8 @@ export function startScheduler(
     for (const id of r.activated) console.log(`agreement version ${id} is now active`);
     for (const id of r.superseded) console.log(`agreement version ${id} superseded`);
     for (const id of r.expired) console.log(`agreement version ${id} expired`);
+    const raised = await raiseDueAlerts(db, now());
+    if (raised) console.log(`${raised} alert(s) raised (certification expiry, demand deadlines)`);
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
       const cp = await createCheckpoint(db, opts.signer, now());
@@ -32,11 +35,29 @@ export function startScheduler(
   };
   const timer = setInterval(tick, opts.intervalMs);
   void tick();
+
+  // What-if replays requested in the portal: one at a time, claimed so that only one worker runs each.
+  let replaying: Promise<void> | null = null;
+  const replayTick = () => {
+    replaying ??= (async () => {
+      for (let job = await claimReplayJob(db); job; job = await claimReplayJob(db)) {
+        const r = await runReplayJob(db, job, now());
+        console.log(`what-if replay ${job.id}: ${r.events.toLocaleString("en")} state changes in ${r.elapsedMs} ms`);
+      }
+    })()
+      .catch((err: Error) => console.error(`what-if replay: ${err.message}`))
+      .finally(() => (replaying = null));
+    return replaying;
+  };
+  const replayTimer = setInterval(replayTick, opts.replayPollMs ?? 1_000);
   return {
     tick,
+    replayTick,
     async stop() {
       clearInterval(timer);
+      clearInterval(replayTimer);
       await running;
+      await replaying;
     },
   };
 }

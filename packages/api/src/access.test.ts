@@ -75,6 +75,26 @@ describe("tenancy", () => {
     expect(overview.versions.some((v) => v.status === "draft")).toBe(false);
   });
 
+  it("gives a partner's staff only their own demands and statistics, and refuses another partner's listing", async () => {
+    const google = await userByEmail("google@partners.proviso.test");
+    const caller = createCaller(createContext({ db: t.db, user: google }));
+    const demands = await caller.partnerPortal.demands();
+    const alexaDemands = (await t.pool.query("select id from partner_demands where partner_id = 'alexa'")).rows.map((r: { id: string }) => r.id);
+    expect(alexaDemands.length).toBeGreaterThan(0);
+    expect(demands.some((d) => alexaDemands.includes(d.id))).toBe(false);
+    const stats = await caller.partnerPortal.stats();
+    const alexaListings = (await t.pool.query("select l.id from retail_listings l join retail_channels c on c.id = l.channel_id where c.partner_id = 'alexa'")).rows.map((r: { id: string }) => r.id);
+    expect(stats.listings.some((l) => alexaListings.includes(l.id))).toBe(false);
+    // Filing against another partner's listing (a guessed id) is refused and writes nothing.
+    const before = (await t.pool.query("select count(*)::int as n from partner_demands")).rows[0].n;
+    await expect(
+      caller.partnerPortal.fileDemand({ category: "user.device.sensor.lock_state", mode: "proactive", purpose: "functional.service.fulfil_request", leverage: "retail_listing", listingId: alexaListings[0], description: "x" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await t.pool.query("select count(*)::int as n from partner_demands")).rows[0].n).toBe(before);
+    // The managers' view of any partner is not theirs.
+    await expect(caller.partners.leverage({ partnerId: "alexa" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
   it("shows a homeowner only the homes they belong to", async () => {
     const homes = await createCaller(createContext({ db: t.db, user: users.homeowner })).home.overview();
     expect(homes.map((h) => h.id)).toEqual([stableId("home:0")]);

@@ -101,9 +101,21 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
       .orderBy(asc(auditLog.seq))
       .limit(pageSize);
     if (page.length === 0) break;
-    const batchIds = page.filter((e) => e.entityType === "decision_batch").map((e) => Number(e.entityId));
-    const batches = await loadBatches(db, batchIds);
-    for (const e of page) {
+    // Decisions are loaded a few batches at a time (about 50,000 rows), never a whole page's worth.
+    let batches = new Map<number, SealedDecision[]>();
+    const loadFrom = async (index: number) => {
+      const ids: number[] = [];
+      let rows = 0;
+      for (let j = index; j < page.length && (ids.length === 0 || rows < 50_000); j++) {
+        const e = page[j]!;
+        if (e.entityType !== "decision_batch") continue;
+        ids.push(Number(e.entityId));
+        rows += Number(e.details.count) || 0;
+      }
+      batches = await loadBatches(db, ids);
+    };
+    for (const [index, e] of page.entries()) {
+      if (e.entityType === "decision_batch" && !batches.has(Number(e.entityId))) await loadFrom(index);
       if (e.seq !== expected) {
         return fail({ seq: expected, kind: "missing_entry", message: `entry #${expected} is missing (the next entry is #${e.seq})` });
       }

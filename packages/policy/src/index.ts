@@ -4,3 +4,4 @@ export { compileSnapshot, type CompiledPolicy } from "./compile";
 export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed, rateLimitPerMinute } from "./decide";
 export { applyMinimisation, roundTo } from "./minimise";
 export { describeMode, explainForHomeowner, explainForLegal, plainAgreementSummary, type ExplainContext } from "./explain";
+export { patchConsent, patchLink } from "./patch";

@@ -303,6 +303,20 @@ export const AGREEMENTS: SeedAgreement[] = [
           share("2.2", C.setpoint, ["on_request", "proactive"]),
           share("2.3", C.hvac, ["on_request", "proactive"]),
           share("2.4", C.lock, ["on_request"]),
+          {
+            clauseKey: "3.1",
+            title: "Works with Google Home certification",
+            legalText:
+              "Sharing of a model's data holds while the model is certified under Works with Google Home. " +
+              "While a model's certification has lapsed, sharing of its data with the Platform is suspended.",
+            terms: {
+              kind: "certification_requirement",
+              programme: "works-with-google-home",
+              models: ["proviso-l1"],
+              demands: { categories: [C.lock], mode: "proactive" },
+              consequence: "suspend_sharing",
+            },
+          },
           ...common(6000).slice(1),
         ],
       },

@@ -1,5 +1,5 @@
 import { agreements, agreementVersions } from "@proviso/db";
-import { getPartnerOverview, getVersionDocument } from "@proviso/core";
+import { fileDemand, getPartnerOverview, getPartnerStats, getVersionDocument, listDemands } from "@proviso/core";
 import { and, eq, inArray } from "drizzle-orm";
 import { versionDocument } from "../schemas";
 import { z } from "zod";
@@ -49,4 +49,18 @@ export const partnerPortalRouter = createTRPCRouter({
         ),
       ),
     ),
+
+  /** The partner's own statistics: decisions about its platform and its deliveries. */
+  stats: partnerProcedure("partnerPortal.stats").query(({ ctx }) => getPartnerStats(ctx.db, ctx.partnerId)),
+
+  /** The partner's own demands and how they were answered. */
+  demands: partnerProcedure("partnerPortal.demands").query(({ ctx }) => listDemands(ctx.db, ctx.partnerId)),
+
+  /** Files a demand for the partner of the signed-in user (never one given in the input). */
+  fileDemand: partnerProcedure("partnerPortal.fileDemand")
+    .input(z.unknown())
+    .mutation(async ({ ctx, input }) => {
+      const d = await fileDemand(ctx.db, { partnerId: ctx.partnerId, userId: ctx.user.id, input });
+      return { id: d.id, status: d.status };
+    }),
 });

@@ -1,6 +1,7 @@
 // Agreements, their versions and clauses, sign-offs, the version history, and partner demands.
 import type { ClauseTerms } from "@proviso/domain";
 import {
+  bigint,
   bigserial,
   index,
   integer,
@@ -19,6 +20,7 @@ import {
   clauseKind,
   demandStatus,
   leverageKind,
+  replayStatus,
   shareMode,
   signoffDecision,
 } from "./enums";
@@ -137,6 +139,8 @@ export const partnerDemands = pgTable(
     deadline: timestamp("deadline", { withTimezone: true }),
     status: demandStatus("status").notNull().default("open"),
     answeredByVersionId: uuid("answered_by_version_id").references(() => agreementVersions.id),
+    /** The maker's answer in words (why countered, accepted or rejected). */
+    responseNote: text("response_note"),
     filedById: uuid("filed_by_id").references(() => users.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -163,4 +167,29 @@ export const alerts = pgTable(
     uniqueIndex("alerts_kind_subject_threshold_uq").on(t.kind, t.subjectId, t.thresholdDays),
     index("alerts_partner_idx").on(t.partnerId, t.raisedAt),
   ],
+);
+
+/**
+ * What-if replays: recorded state changes of the last `days` days decided again with a draft in
+ * place of the version in force. Run by the worker in the background; progress is polled.
+ */
+export const replayJobs = pgTable(
+  "replay_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    versionId: uuid("version_id")
+      .notNull()
+      .references(() => agreementVersions.id),
+    days: integer("days").notNull(),
+    status: replayStatus("status").notNull().default("pending"),
+    processed: bigint("processed", { mode: "number" }).notNull().default(0),
+    total: bigint("total", { mode: "number" }).notNull().default(0),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    requestedById: uuid("requested_by_id").references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("replay_jobs_status_idx").on(t.status, t.createdAt), index("replay_jobs_version_idx").on(t.versionId, t.createdAt)],
 );

@@ -63,3 +63,5 @@ export const alertKind = pgEnum("alert_kind", [
   "listing_at_risk",
   "deletion_deadline",
 ]);
+
+export const replayStatus = pgEnum("replay_status", ["pending", "running", "done", "failed"]);

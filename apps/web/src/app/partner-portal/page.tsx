@@ -1,16 +1,21 @@
+import { categoryName } from "@proviso/domain";
 import type { Metadata } from "next";
 import { Badge, Card, formatDate, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
+import { FileDemand } from "./file-demand";
 
 export const metadata: Metadata = { title: "Partner portal" };
 
 export default async function PartnerPortalPage() {
   await requireRole("partner", "/partner-portal");
-  const { partner, versions, demands } = await (await serverCaller()).partnerPortal.overview();
+  const caller = await serverCaller();
+  const [{ partner, versions }, demands, stats] = await Promise.all([caller.partnerPortal.overview(), caller.partnerPortal.demands(), caller.partnerPortal.stats()]);
+  const byCategory = new Map<string, Record<string, number>>();
+  for (const d of stats.decisions) byCategory.set(d.category, { ...(byCategory.get(d.category) ?? {}), [d.outcome]: d.count });
   return (
     <>
-      <PageHeader title={`${partner.name}: partner portal`} lead="Your agreements with the maker, and the terms you have asked for." />
+      <PageHeader title={`${partner.name}: partner portal`} lead="Your agreements with the maker, the terms you have asked for, and what reached you." />
       <div className="grid gap-4 md:grid-cols-2">
         <Card title="Agreements">
           <ul className="divide-y divide-slate-100">
@@ -26,17 +31,49 @@ export default async function PartnerPortalPage() {
           </ul>
         </Card>
         <Card title="Your requests">
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100" data-testid="my-demands">
             {demands.map((d) => (
               <li key={d.id} className="py-2">
                 <p className="font-medium">
-                  {d.category}, {d.mode.replace("_", " ")} <Badge value={d.status} />
+                  {d.summary} <Badge value={d.status} />
                 </p>
                 <p className="text-sm text-slate-700">{d.description}</p>
-                <p className="text-sm text-slate-600">Deadline {formatDate(d.deadline)}</p>
+                <p className="text-sm text-slate-600">
+                  Leverage: {d.leverageLabel} · deadline {formatDate(d.deadline)}
+                  {d.answeredByVersion ? ` · answered with draft v${d.answeredByVersion}` : ""}
+                  {d.responseNote ? ` · “${d.responseNote}”` : ""}
+                </p>
               </li>
             ))}
           </ul>
+        </Card>
+        <Card title="File a new demand">
+          <FileDemand listings={stats.listings} programmes={stats.programmes} />
+        </Card>
+        <Card title="Your statistics (30 days)">
+          <p className="mb-2 text-sm">
+            Deliveries in 24 hours: {stats.health.delivered} delivered, {stats.health.queued} queued, {stats.health.deadLettered} dead-lettered, {stats.health.rateLimited} rate-limited.
+          </p>
+          <table className="w-full text-left text-sm">
+            <thead className="text-slate-600">
+              <tr>
+                <th scope="col">Category</th>
+                <th scope="col" className="text-right">Sent</th>
+                <th scope="col" className="text-right">Minimised</th>
+                <th scope="col" className="text-right">Withheld</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...byCategory].map(([category, c]) => (
+                <tr key={category} className="border-t border-slate-100">
+                  <td className="py-1">{categoryName(category)}</td>
+                  <td className="text-right tabular-nums">{c.send ?? 0}</td>
+                  <td className="text-right tabular-nums">{c.transform ?? 0}</td>
+                  <td className="text-right tabular-nums">{c.withhold ?? 0}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </Card>
       </div>
     </>

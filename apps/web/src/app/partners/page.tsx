@@ -32,7 +32,11 @@ export default async function PartnersPage() {
             <tbody>
               {partners.map((p) => (
                 <tr key={p.id} className="border-b border-slate-100">
-                  <th scope="row" className="py-2 pr-4 font-medium">{p.name}</th>
+                  <th scope="row" className="py-2 pr-4 font-medium">
+                    <Link href={`/partners/${p.id}`} className="text-brand-700 underline">
+                      {p.name}
+                    </Link>
+                  </th>
                   <td className="py-2 pr-4">{p.activeVersion ? `v${p.activeVersion}` : "none"}</td>
                   <td className="py-2 pr-4">
                     {p.pendingVersions.length === 0

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ReviewDecisionForm } from "~/components/agreements/actions";
 import { TermsTable } from "~/components/agreements/terms";
+import { WhatIf } from "~/components/agreements/what-if";
 import { Badge, Card, formatDate, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
@@ -23,7 +24,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
   const user = await requireRole("legal", `/legal/review/${versionId}`);
   const caller = await serverCaller();
   const review = await caller.agreements.review({ versionId }).catch(() => notFound());
-  const { document: doc, redline, impact, base } = review;
+  const { document: doc, redline, impact, base, listingsAtRisk, answersDemands } = review;
   const changes = redline.filter((r) => r.change !== "unchanged");
   const ownDraft = doc.authorId === user.id;
   return (
@@ -93,6 +94,33 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
           </div>
         </Card>
 
+        {answersDemands.length ? (
+          <Card title="Demands this version answers" id="demands">
+            <ul className="list-disc pl-5 text-sm">
+              {answersDemands.map((d) => (
+                <li key={d.id}>
+                  {d.summary}, leverage: {d.leverageLabel} <Badge value={d.status} /> — {d.description}
+                </li>
+              ))}
+            </ul>
+          </Card>
+        ) : null}
+        <Card title="Retail listings at risk" id="listings-at-risk">
+          {listingsAtRisk.length === 0 ? (
+            <p className="text-sm">No retail listing depends on a clause this version removes.</p>
+          ) : (
+            <ul className="list-disc pl-5 text-sm">
+              {listingsAtRisk.map((l) => (
+                <li key={l.id} data-listing-at-risk={l.sku}>
+                  {l.sku} ({l.skuName}) on {l.channel}: depends on clause{l.removedClauses.length === 1 ? "" : "s"} {l.removedClauses.join(", ")}, which this version removes
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="What-if on recorded history" id="what-if">
+          <WhatIf versionId={doc.versionId} />
+        </Card>
         <Card title="Enforcement impact on today's data" id="impact">
           <p className="mb-2 text-sm text-slate-700">
             If this version were in force now: {impact.linkedHomes} linked homes, {impact.devices} devices. Every row is the

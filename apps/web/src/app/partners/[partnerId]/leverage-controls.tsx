@@ -1,0 +1,87 @@
+"use client";
+// A manager's actions on a partner's leverage: answer a demand (with a new draft, or a status and a
+// note), and record a certification's status and validity.
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { useTRPC } from "~/trpc/react";
+
+export function AnswerDemand({ demandId, status }: { demandId: string; status: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [next, setNext] = useState(status);
+  const [note, setNote] = useState("");
+  const draft = useMutation(trpc.partners.draftForDemand.mutationOptions({ onSuccess: (v) => router.push(`/partners/versions/${v.id}/edit`) }));
+  const answer = useMutation(trpc.partners.answerDemand.mutationOptions({ onSuccess: () => router.refresh() }));
+  const error = (draft.error ?? answer.error)?.message;
+  return (
+    <div className="mt-2 flex flex-wrap items-end gap-2 text-sm">
+      <button type="button" className="rounded bg-brand-700 px-3 py-1 font-medium text-white" disabled={draft.isPending} onClick={() => draft.mutate({ demandId })}>
+        Answer with a new draft
+      </button>
+      <label className="flex flex-col">
+        Status
+        <select className="rounded border border-slate-300 px-2 py-1" value={next} onChange={(e) => setNext(e.target.value)}>
+          {["open", "countered", "accepted", "rejected"].map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col">
+        Note
+        <input className="rounded border border-slate-300 px-2 py-1" value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      <button type="button" className="rounded border border-slate-300 px-3 py-1" disabled={answer.isPending} onClick={() => answer.mutate({ demandId, status: next as "open", note })}>
+        Save answer
+      </button>
+      {error ? (
+        <span role="alert" className="text-red-800">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export function UpdateCertification({ id, label, status, validUntil }: { id: string; label: string; status: string; validUntil: string | null }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [next, setNext] = useState(status);
+  const [until, setUntil] = useState(validUntil ?? "");
+  const update = useMutation(trpc.partners.updateCertification.mutationOptions({ onSuccess: () => router.refresh() }));
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 text-sm"
+      aria-label={`Update ${label}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        update.mutate({ certificationId: id, status: next as "certified", validUntil: until ? new Date(`${until}T00:00:00Z`) : null });
+      }}
+    >
+      <label className="flex flex-col">
+        Status
+        <select className="rounded border border-slate-300 px-2 py-1" value={next} onChange={(e) => setNext(e.target.value)}>
+          {["certified", "pending", "expired", "revoked"].map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col">
+        Valid until
+        <input type="date" className="rounded border border-slate-300 px-2 py-1" value={until} onChange={(e) => setUntil(e.target.value)} />
+      </label>
+      <button className="rounded border border-slate-300 px-3 py-1" disabled={update.isPending}>
+        Record
+      </button>
+      {update.error ? (
+        <span role="alert" className="text-red-800">
+          {update.error.message}
+        </span>
+      ) : null}
+    </form>
+  );
+}
