@@ -167,7 +167,7 @@ test("the homeowner's pages have no serious or critical accessibility violations
   await expect(page.getByRole("region", { name: "What was shared" }).locator("[data-ledger-entry]").first()).toBeVisible({ timeout: 15_000 });
   await page.locator('[data-agreement-summary="alexa"] summary').click();
   expect(await serious()).toEqual([]);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
   expect(overflow).toBeLessThanOrEqual(1);
   // Keyboard: the consent controls are reachable and operable without a mouse.
   const radio = page.getByRole("region", { name: "What Amazon Alexa gets" }).getByRole("radio").first();

@@ -27,6 +27,14 @@ export function FileDemand({ listings, programmes }: { listings: { id: string; l
         {errors[k]!.join("; ")}
       </span>
     ) : null;
+  /** A labelled field whose error sits outside the label, so it never becomes part of the field's name. */
+  const field = (k: string, label: string, control: React.ReactElement<{ id?: string }>) => (
+    <div className="flex flex-col">
+      <label htmlFor={`demand-${k}`}>{label}</label>
+      {control}
+      {err(k)}
+    </div>
+  );
   return (
     <form
       className="grid gap-3 text-sm"
@@ -44,80 +52,67 @@ export function FileDemand({ listings, programmes }: { listings: { id: string; l
         });
       }}
     >
-      <label className="flex flex-col">
-        Data category
-        <select className="rounded border border-slate-300 px-2 py-1" value={form.category} onChange={set("category")}>
+      {field("category", "Data category", (
+        <select className="rounded border border-slate-300 px-2 py-1" id="demand-category" value={form.category} onChange={set("category")}>
           {CATEGORIES.map((c) => (
             <option key={c.key} value={c.key}>
               {c.name}
             </option>
           ))}
         </select>
-        {err("category")}
-      </label>
-      <label className="flex flex-col">
-        Mode
-        <select className="rounded border border-slate-300 px-2 py-1" value={form.mode} onChange={set("mode")}>
+      ))}
+      {field("mode", "Mode", (
+        <select className="rounded border border-slate-300 px-2 py-1" id="demand-mode" value={form.mode} onChange={set("mode")}>
           <option value="proactive">Proactive (whenever it changes)</option>
           <option value="on_request">On request</option>
         </select>
-      </label>
-      <label className="flex flex-col">
-        Purpose
-        <select className="rounded border border-slate-300 px-2 py-1" value={form.purpose} onChange={set("purpose")}>
+      ))}
+      {field("purpose", "Purpose", (
+        <select className="rounded border border-slate-300 px-2 py-1" id="demand-purpose" value={form.purpose} onChange={set("purpose")}>
           {PURPOSES.map((p) => (
             <option key={p.key} value={p.key}>
               {p.name}
             </option>
           ))}
         </select>
-      </label>
-      <label className="flex flex-col">
-        Leverage
-        <select className="rounded border border-slate-300 px-2 py-1" value={form.leverage} onChange={set("leverage")}>
+      ))}
+      {field("leverage", "Leverage", (
+        <select className="rounded border border-slate-300 px-2 py-1" id="demand-leverage" value={form.leverage} onChange={set("leverage")}>
           <option value="retail_listing">A retail listing</option>
           <option value="certification">A certification</option>
           <option value="other">Other</option>
         </select>
-      </label>
-      {form.leverage === "retail_listing" ? (
-        <label className="flex flex-col">
-          Retail listing
-          <select className="rounded border border-slate-300 px-2 py-1" value={form.listingId} onChange={set("listingId")} aria-describedby="demand-listingId-error">
-            <option value="">Choose…</option>
-            {listings.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.label}
-              </option>
-            ))}
-          </select>
-          {err("listingId")}
-        </label>
-      ) : null}
-      {form.leverage === "certification" ? (
-        <label className="flex flex-col">
-          Certification programme
-          <select className="rounded border border-slate-300 px-2 py-1" value={form.programmeId} onChange={set("programmeId")}>
-            <option value="">Choose…</option>
-            {programmes.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-          {err("programmeId")}
-        </label>
-      ) : null}
-      <label className="flex flex-col">
-        Deadline
-        <input type="date" className="rounded border border-slate-300 px-2 py-1" value={form.deadline} onChange={set("deadline")} />
-        {err("deadline")}
-      </label>
-      <label className="flex flex-col">
-        What you ask for, and why
-        <textarea className="rounded border border-slate-300 px-2 py-1" rows={3} value={form.description} onChange={set("description")} />
-        {err("description")}
-      </label>
+      ))}
+      {form.leverage === "retail_listing"
+        ? field("listingId", "Retail listing", (
+            <select className="rounded border border-slate-300 px-2 py-1" id="demand-listingId" value={form.listingId} onChange={set("listingId")} aria-describedby="demand-listingId-error">
+              <option value="">Choose…</option>
+              {listings.map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          ))
+        : null}
+      {form.leverage === "certification"
+        ? field("programmeId", "Certification programme", (
+            <select className="rounded border border-slate-300 px-2 py-1" id="demand-programmeId" value={form.programmeId} onChange={set("programmeId")} aria-describedby="demand-programmeId-error">
+              <option value="">Choose…</option>
+              {programmes.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          ))
+        : null}
+      {field("deadline", "Deadline", (
+        <input type="date" className="rounded border border-slate-300 px-2 py-1" id="demand-deadline" value={form.deadline} onChange={set("deadline")} />
+      ))}
+      {field("description", "What you ask for, and why", (
+        <textarea className="rounded border border-slate-300 px-2 py-1" rows={3} id="demand-description" value={form.description} onChange={set("description")} />
+      ))}
       <div className="flex items-center gap-3">
         <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white" disabled={file.isPending}>
           File the demand
