@@ -9,7 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { failWith, openDatabase, root } from "./lib/open-database";
 
-const fail = failWith("audit");
+const fail: (message: string) => never = failWith("audit");
 const [command, ...rest] = process.argv.slice(2);
 if (command !== "verify" && command !== "checkpoint") fail("usage: tsx scripts/audit.ts verify [--from N] [--to N] [--checkpoint FILE] | checkpoint");
 

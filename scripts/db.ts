@@ -7,7 +7,7 @@ import { seed } from "@proviso/seed";
 import { parseArgs } from "node:util";
 import { failWith, openDatabase } from "./lib/open-database";
 
-const fail = failWith("db");
+const fail: (message: string) => never = failWith("db");
 
 const [command, ...rest] = process.argv.slice(2);
 if (command !== "migrate" && command !== "seed" && command !== "history") {

@@ -30,30 +30,31 @@ export interface SealedDecision {
   decidedAt: Date;
 }
 
-/** The leaf of one decision: every stored field, including its id and batch. */
+/** Every stored field of a decision, its id and batch included: what its leaf commits to. */
+export const LEAF_FIELDS = [
+  "id",
+  "auditBatch",
+  "stateEventId",
+  "homeId",
+  "deviceId",
+  "partnerId",
+  "linkId",
+  "categoryKey",
+  "mode",
+  "stage",
+  "outcome",
+  "sentProperties",
+  "reasons",
+  "agreementVersionId",
+  "clauseKeys",
+  "consentVersion",
+  "observedAt",
+  "decidedAt",
+] as const satisfies readonly (keyof SealedDecision)[];
+
+/** The leaf of one decision (canonical JSON sorts keys, so the field order above does not matter). */
 export function decisionLeaf(d: SealedDecision): string {
-  return leafHash(
-    canonicalJson({
-      id: d.id,
-      auditBatch: d.auditBatch,
-      stateEventId: d.stateEventId ?? null,
-      homeId: d.homeId,
-      deviceId: d.deviceId,
-      partnerId: d.partnerId,
-      linkId: d.linkId ?? null,
-      categoryKey: d.categoryKey,
-      mode: d.mode,
-      stage: d.stage,
-      outcome: d.outcome,
-      sentProperties: d.sentProperties ?? null,
-      reasons: d.reasons,
-      agreementVersionId: d.agreementVersionId ?? null,
-      clauseKeys: d.clauseKeys ?? [],
-      consentVersion: d.consentVersion ?? null,
-      observedAt: d.observedAt,
-      decidedAt: d.decidedAt,
-    }),
-  );
+  return leafHash(canonicalJson(Object.fromEntries(LEAF_FIELDS.map((k) => [k, d[k] ?? null]))));
 }
 
 /** The reason a report counts a decision under: why it was withheld, or how it was allowed. */

@@ -6,7 +6,7 @@ import { auditCheckpoints, auditHead, auditLog, decisions, type Executor } from 
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
 import { checkSignature } from "./checkpoints";
-import { decisionLeaf, type SealedDecision } from "./decisions";
+import { decisionLeaf, LEAF_FIELDS, type SealedDecision } from "./decisions";
 import { merkleRoot } from "./merkle";
 
 export interface VerifyFailure {
@@ -38,26 +38,8 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const decisionColumns = {
-  id: decisions.id,
-  auditBatch: decisions.auditBatch,
-  stateEventId: decisions.stateEventId,
-  homeId: decisions.homeId,
-  deviceId: decisions.deviceId,
-  partnerId: decisions.partnerId,
-  linkId: decisions.linkId,
-  categoryKey: decisions.categoryKey,
-  mode: decisions.mode,
-  stage: decisions.stage,
-  outcome: decisions.outcome,
-  sentProperties: decisions.sentProperties,
-  reasons: decisions.reasons,
-  agreementVersionId: decisions.agreementVersionId,
-  clauseKeys: decisions.clauseKeys,
-  consentVersion: decisions.consentVersion,
-  observedAt: decisions.observedAt,
-  decidedAt: decisions.decidedAt,
-};
+/** Exactly the columns a leaf commits to. */
+const decisionColumns = Object.fromEntries(LEAF_FIELDS.map((k) => [k, decisions[k]])) as { [K in (typeof LEAF_FIELDS)[number]]: (typeof decisions)[K] };
 
 /** The decisions of some batches, as stored, in leaf order. */
 export async function loadBatches(db: Executor, batches: number[]): Promise<Map<number, SealedDecision[]>> {

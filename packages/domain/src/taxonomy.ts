@@ -108,3 +108,16 @@ export function categoryOfProperty(property: string): CategoryKey | undefined {
 export function categoryName(key: string): string {
   return CATEGORIES.find((c) => c.key === key)?.name ?? key;
 }
+
+/** Reported properties grouped by the data category each belongs to (unknown properties left out). */
+export function groupByCategory(properties: Readonly<Record<string, unknown>>): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const [name, value] of Object.entries(properties)) {
+    const category = propertyToCategory.get(name);
+    if (!category) continue;
+    let group = out.get(category);
+    if (!group) out.set(category, (group = {}));
+    group[name] = value;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 // on the audit chain with report totals. For reports over tens of millions of decisions, the
 // what-if replay and the ledger's speed on a year of history. Nothing is sent to partners.
 import { sealDecisions } from "@proviso/audit";
-import { categoryOfProperty, type ReportCause } from "@proviso/domain";
+import { groupByCategory, type ReportCause } from "@proviso/domain";
 import type { Database } from "@proviso/db";
 import { decideShare } from "@proviso/policy";
 import { insertStateEvents, reserveIds } from "./bulk";
@@ -94,11 +94,7 @@ export async function generateHistory(db: Database, opts: HistoryOptions) {
       );
       const rows: DecisionRow[] = [];
       events.forEach((e, k) => {
-        const byCategory = new Map<string, Record<string, unknown>>();
-        for (const [name, value] of Object.entries(e.properties)) {
-          const category = categoryOfProperty(name);
-          if (category) (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = value;
-        }
+        const byCategory = groupByCategory(e.properties);
         for (const link of world.linksByHome.get(e.device.homeId)!) {
           for (const [category, properties] of byCategory) {
             const d = decideShare(world.policy, {

@@ -1,6 +1,6 @@
 // One batch of state reports → shadow, state events, decisions and outbox rows, in one transaction.
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
-import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
 import { devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray, sql } from "drizzle-orm";
@@ -160,12 +160,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     changes.forEach((c, i) => {
       const device = world.devices.get(c.report.deviceId)!;
       const at = Date.parse(c.report.observedAt);
-      const byCategory = new Map<string, Record<string, unknown>>();
-      for (const [name, value] of Object.entries(c.changed)) {
-        const category = categoryOfProperty(name);
-        if (!category) continue;
-        (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = value;
-      }
+      const byCategory = groupByCategory(c.changed);
       for (const link of world.linksByHome.get(c.homeId) ?? []) {
         const first = decisionRows.length;
         const payload: OutboxPayload = { deviceId: device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };

@@ -1,7 +1,7 @@
 // When partners ask: Alexa's ReportState and Discover directives, Google's QUERY and SYNC intents.
 // Answered only with what the on-request terms and the homeowner's consent allow, in the platform's
 // own format; every answer is decided by the engine and recorded in the ledger (stage `request`).
-import { CATEGORIES, categoryOfProperty, type DeliveryMode, type ShadowProperty } from "@proviso/domain";
+import { CATEGORIES, type DeliveryMode, groupByCategory, type ShadowProperty } from "@proviso/domain";
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { deviceShadow, type Database } from "@proviso/db";
 import { alexa, google, type DeviceDescription } from "@proviso/partners";
@@ -68,14 +68,10 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
   const states = new Map<string, { state: Record<string, unknown>; observedAt: string }>();
   for (const device of devices) {
     const shadow = shadows.find((s) => s.deviceId === device.deviceId);
-    const byCategory = new Map<string, Record<string, unknown>>();
+    const shadowProps = (shadow?.properties ?? {}) as Record<string, ShadowProperty>;
+    const byCategory = groupByCategory(Object.fromEntries(Object.entries(shadowProps).map(([name, p]) => [name, p.value])));
     let observedAt = "";
-    for (const [name, p] of Object.entries((shadow?.properties ?? {}) as Record<string, ShadowProperty>)) {
-      const category = categoryOfProperty(name);
-      if (!category) continue;
-      (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = p.value;
-      if (p.observedAt > observedAt) observedAt = p.observedAt;
-    }
+    for (const p of Object.values(shadowProps)) if (p.observedAt > observedAt) observedAt = p.observedAt;
     observedAt ||= new Date(now).toISOString();
     const state: Record<string, unknown> = { connectivity: shadow?.reachable === false ? "unreachable" : "ok" };
     for (const [category, properties] of byCategory) {

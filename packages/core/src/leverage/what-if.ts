@@ -3,7 +3,7 @@
 // difference per category and mode. Exact for the engine's inputs: each decision sees the consents
 // and links as they stood at that moment (both are kept with their history), and the certification
 // records as they are now. Runs in the worker, in the background; progress is written as it goes.
-import { categoryOfProperty } from "@proviso/domain";
+import { groupByCategory } from "@proviso/domain";
 import { agreements, agreementVersions, consents, deviceModels, devices, partnerLinks, replayJobs, type Database, type Executor } from "@proviso/db";
 import { compileSnapshot, decideShare, patchConsent, patchLink, type CompiledPolicy, type PolicySnapshot } from "@proviso/policy";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
@@ -139,11 +139,7 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
           timeline[next]!.apply(policies[1]);
           next++;
         }
-        const byCategory = new Map<string, Record<string, unknown>>();
-        for (const [name, value] of Object.entries(e.properties)) {
-          const category = categoryOfProperty(name);
-          if (category) (byCategory.get(category) ?? byCategory.set(category, {}).get(category)!)[name] = value;
-        }
+        const byCategory = groupByCategory(e.properties);
         for (const [category, properties] of byCategory) {
           for (const mode of ["proactive", "on_request"] as const) {
             const key = `${e.device_id}|${category}`;
