@@ -86,6 +86,22 @@ export async function sealDecisions(
   rows: (DecisionInsert & { id?: number })[],
   opts: { stage: string; actorId?: string | null },
 ): Promise<SealResult | null> {
+  const written = await writeDecisions(tx, rows);
+  return written ? sealBatch(tx, written, opts) : null;
+}
+
+/** A batch written but not yet sealed: seal it (`sealBatch`) before the transaction commits. */
+export interface WrittenBatch {
+  batch: number;
+  root: string;
+  sealed: SealedDecision[];
+}
+
+/**
+ * The first half of `sealDecisions`: ids and batch number reserved, rows written. Callers with more
+ * to write in the same transaction seal last, so the chain's head is locked only for the commit.
+ */
+export async function writeDecisions(tx: Executor, rows: (DecisionInsert & { id?: number })[]): Promise<WrittenBatch | null> {
   if (rows.length === 0) return null;
   const missing = rows.filter((r) => r.id == null).length;
   const r = (await tx.execute(
@@ -132,6 +148,12 @@ export async function sealDecisions(
         ${arr(sealed.map((d) => d.observedAt.toISOString()))}::timestamptz[], ${arr(sealed.map((d) => d.decidedAt.toISOString()))}::timestamptz[]
       ) as t(id, ev, home, dev, partner, link, category, mode, stage, outcome, sent, reasons, version, keys, consent, observed, decided)`);
 
+  return { batch, root, sealed };
+}
+
+/** The second half: report totals, then the chain entry with the batch's Merkle root. */
+export async function sealBatch(tx: Executor, written: WrittenBatch, opts: { stage: string; actorId?: string | null }): Promise<SealResult> {
+  const { batch, root, sealed } = written;
   // Running totals for reports, in one fixed key order so concurrent batches never deadlock.
   const totals = new Map<string, number>();
   for (const d of sealed) {

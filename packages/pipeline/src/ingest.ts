@@ -4,7 +4,7 @@ import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowPrope
 import { decideShare } from "@proviso/policy";
 import { devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray, sql } from "drizzle-orm";
-import { sealDecisions } from "@proviso/audit";
+import { sealBatch, writeDecisions } from "@proviso/audit";
 import { insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
@@ -236,8 +236,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     });
 
     const decisionIds = await reserveIds(tx, "decisions_id_seq", decisionRows.length);
-    // The decisions go in as one sealed batch: Merkle root on the audit chain, report totals updated.
-    await sealDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })), { stage: "change" });
+    const written = await writeDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })));
     await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 
@@ -246,6 +245,9 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       await upsertShadows(tx, dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })));
       if (heardFrom.size) await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, [...heardFrom]));
     }
+    // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
+    // head stays locked only from here to the commit.
+    if (written) await sealBatch(tx, written, { stage: "change" });
   });
   return result;
 }
