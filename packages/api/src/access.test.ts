@@ -140,6 +140,7 @@ describe("tenancy", () => {
     const other = stableId("home:3");
     await expect(me.home.sharing({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.ledger({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.shareChart({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.unlink({ homeId: other, partnerId: "alexa" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.deletionRequests({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(

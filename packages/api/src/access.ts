@@ -19,6 +19,7 @@ export const ACCESS = {
   "partners.answerDemand": ["partner_manager"],
   "partners.draftForDemand": ["partner_manager"],
   "partners.updateCertification": ["partner_manager"],
+  "partners.updateListing": ["partner_manager"],
   "partners.requestReplay": ["partner_manager", "legal"],
   "partners.replay": ["partner_manager", "legal"],
   "legal.reviewQueue": ["legal"],
@@ -41,6 +42,7 @@ export const ACCESS = {
   "agreements.review": ["legal"],
   "agreements.decide": ["legal"],
   "agreements.terminate": ["partner_manager", "legal"],
+  "agreements.terminationRisk": ["partner_manager", "legal"],
 } as const satisfies Record<string, Access>;
 
 export type ProcedurePath = keyof typeof ACCESS;

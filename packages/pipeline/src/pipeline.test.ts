@@ -8,7 +8,7 @@ import { createSandbox, Recorder } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
 import { eq, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
@@ -239,13 +239,25 @@ describe("ingest → decide → deliver", () => {
         clock,
         tokenService(),
       );
+    // Nothing secret reaches the logs or the audit chain: only that a grant was accepted.
+    const logged: string[] = [];
+    const spies = (["log", "info", "warn", "error"] as const).map((level) => vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" "))));
     const ok = (await grant("code-123")) as { event: { header: { name: string } } };
+    for (const spy of spies) spy.mockRestore();
     expect(ok.event.header.name).toBe("AcceptGrant.Response");
     expect(createMessageChecker().alexa(ok).valid).toBe(true);
     const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, stableId("link:0:alexa")));
     expect(link!.accessTokenEnc).toMatch(/^v1:/);
     expect(link!.accessTokenEnc).not.toContain("Atza");
-    expect(cipher.decrypt(link!.accessTokenEnc!)).toMatch(/^Atza\|/);
+    const accessToken = cipher.decrypt(link!.accessTokenEnc!);
+    expect(accessToken).toMatch(/^Atza\|/);
+    const refreshToken = cipher.decrypt(link!.refreshTokenEnc!);
+    const entries = (await t.pool.query("select action, details::text as details from audit_log where entity_id = $1", [stableId("link:0:alexa")])).rows as { action: string; details: string }[];
+    expect(entries.map((e) => e.action)).toContain("link.grant_accepted");
+    for (const secret of [accessToken, refreshToken, "code-123"]) {
+      expect(entries.some((e) => e.details.includes(secret))).toBe(false);
+      expect(logged.some((line) => line.includes(secret))).toBe(false);
+    }
     const failed = (await grant("invalid")) as { event: { header: { name: string }; payload: { type: string } } };
     expect(failed.event).toMatchObject({ header: { name: "ErrorResponse" }, payload: { type: "ACCEPT_GRANT_FAILED" } });
   });

@@ -5,6 +5,7 @@ import {
   getVersionDocument,
   getVersionReview,
   listAgreements,
+  listingsAtRisk,
   saveDraftVersion,
   submitVersionForReview,
   terminateVersion,
@@ -105,6 +106,14 @@ export const agreementsRouter = createTRPCRouter({
     .input(z.object({ versionId: z.uuid(), decision: z.enum(["approved", "rejected"]), comment: z.string().max(2000) }))
     .output(versionRef)
     .mutation(async ({ ctx, input }) => ref(await decideVersionReview(ctx.db, { ...input, reviewerId: ctx.user.id }))),
+
+  /** The retail listings that terminating this version would put at risk (every dependent one). */
+  terminationRisk: roleProcedure("agreements.terminationRisk")
+    .input(z.object({ versionId: z.uuid() }))
+    .query(async ({ ctx, input }) => {
+      const doc = await getVersionDocument(ctx.db, input.versionId);
+      return listingsAtRisk(ctx.db, { partnerId: doc.partnerId, versionId: doc.versionId, baseVersionId: doc.versionId, terminating: true });
+    }),
 
   terminate: roleProcedure("agreements.terminate")
     .input(z.object({ versionId: z.uuid(), reason: z.string().max(2000) }))

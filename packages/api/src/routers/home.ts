@@ -99,6 +99,7 @@ export const homeRouter = createTRPCRouter({
             categoryName: z.string(),
             mode: shareMode,
             stage: z.enum(["change", "delivery", "request"]),
+            cause: z.enum(["physical", "app", "voice", "schedule", "periodic"]).nullable(),
             outcome: z.enum(["send", "withhold", "transform"]),
             sent: z.record(z.string(), z.unknown()).nullable(),
             reasons: z.array(

@@ -8,6 +8,8 @@ import {
   listPartnerSummaries,
   requestReplay,
   updateCertification,
+  updateListing,
+  listingUpdateSchema,
 } from "@proviso/core";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
@@ -45,6 +47,10 @@ export const partnersRouter = createTRPCRouter({
       const draft = await draftForDemand(ctx.db, { demandId: input.demandId, userId: ctx.user.id });
       return { id: draft.id, version: draft.version };
     }),
+
+  updateListing: roleProcedure("partners.updateListing")
+    .input(listingUpdateSchema)
+    .mutation(({ ctx, input }) => updateListing(ctx.db, { userId: ctx.user.id, input })),
 
   updateCertification: roleProcedure("partners.updateCertification")
     .input(certificationUpdateSchema)

@@ -1,7 +1,7 @@
 // "What was shared": every decision for a home, newest first, filterable, paginated by cursor
 // (decided_at, id), on the (home_id, decided_at, id) index.
 import { categoryName, type DecisionReason } from "@proviso/domain";
-import { decisions, devices, partners, type Executor } from "@proviso/db";
+import { decisions, devices, partners, stateEvents, type Executor } from "@proviso/db";
 import { explainForHomeowner } from "@proviso/policy";
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { assertMember } from "./home-sharing";
@@ -55,10 +55,12 @@ export async function getHomeLedger(
       : undefined,
   ];
   const rows = await db
-    .select({ ...ledgerColumns, partnerName: partners.name, deviceName: devices.name, room: devices.room })
+    .select({ ...ledgerColumns, partnerName: partners.name, deviceName: devices.name, room: devices.room, cause: stateEvents.cause })
     .from(decisions)
     .innerJoin(partners, eq(partners.id, decisions.partnerId))
     .innerJoin(devices, eq(devices.id, decisions.deviceId))
+    // Why the device reported (physical, app, voice, schedule, periodic); none for a partner's request.
+    .leftJoin(stateEvents, eq(stateEvents.id, decisions.stateEventId))
     .where(and(...where))
     .orderBy(desc(decisions.decidedAt), desc(decisions.id))
     .limit(limit + 1);

@@ -92,6 +92,25 @@ export async function listListings(db: Executor, partnerId: string) {
     .orderBy(asc(retailChannels.name), asc(skus.code));
 }
 
+export const listingUpdateSchema = z.object({ listingId: z.uuid(), status: z.enum(["listed", "at_risk", "delisted"]) });
+
+/** A manager records a retail listing's status (on the chain, like every leverage change). */
+export async function updateListing(db: Database, opts: { userId: string; input: z.infer<typeof listingUpdateSchema> }) {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(retailListings).where(eq(retailListings.id, opts.input.listingId));
+    if (!before) throw new AppError("NOT_FOUND", "Retail listing not found");
+    const [row] = await tx.update(retailListings).set({ status: opts.input.status, updatedAt: new Date() }).where(eq(retailListings.id, opts.input.listingId)).returning();
+    await appendAudit(tx, {
+      actorId: opts.userId,
+      action: "listing.updated",
+      entityType: "retail_listing",
+      entityId: opts.input.listingId,
+      details: { from: before.status, to: row!.status, dependsOnClauseKeys: before.dependsOnClauseKeys },
+    });
+    return row!;
+  });
+}
+
 /**
  * The listings a version puts at risk: those depending on a clause of the version in force that
  * the version removes, or (for a termination) on any clause at all.

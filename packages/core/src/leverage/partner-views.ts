@@ -1,6 +1,6 @@
 // The partner overview for managers, and the partner's own view of its statistics.
-import { agreements, partnerDemands, partners, programmes, type Database, type Executor } from "@proviso/db";
-import { eq, sql } from "drizzle-orm";
+import { agreements, agreementVersions, partnerDemands, partners, programmes, type Database, type Executor } from "@proviso/db";
+import { desc, eq, sql } from "drizzle-orm";
 import { createDraftVersion } from "../agreements/draft-versions";
 import { AppError } from "../errors";
 import { getDeliveryHealth } from "./delivery-health";
@@ -10,7 +10,13 @@ import { findConflicts, listAlerts, listCertifications, listListings } from "./l
 export async function getPartnerLeverage(db: Executor, partnerId: string, now = new Date()) {
   const [partner] = await db.select().from(partners).where(eq(partners.id, partnerId));
   if (!partner) throw new AppError("NOT_FOUND", "Partner not found");
-  const [demands, certs, listings, health, alertRows, conflicts] = await Promise.all([
+  const [versions, demands, certs, listings, health, alertRows, conflicts] = await Promise.all([
+    db
+      .select({ id: agreementVersions.id, title: agreements.title, version: agreementVersions.version, status: agreementVersions.status, summary: agreementVersions.summary, effectiveFrom: agreementVersions.effectiveFrom })
+      .from(agreementVersions)
+      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
+      .where(eq(agreements.partnerId, partnerId))
+      .orderBy(desc(agreementVersions.version)),
     listDemands(db, partnerId),
     listCertifications(db, partnerId, now),
     listListings(db, partnerId),
@@ -18,7 +24,7 @@ export async function getPartnerLeverage(db: Executor, partnerId: string, now = 
     listAlerts(db, partnerId),
     findConflicts(db, partnerId, now),
   ]);
-  return { partner: { id: partner.id, name: partner.name }, demands, certifications: certs, listings, health, alerts: alertRows, conflicts };
+  return { partner: { id: partner.id, name: partner.name }, versions, demands, certifications: certs, listings, health, alerts: alertRows, conflicts };
 }
 
 /** A manager answers a demand with a new draft of the partner's agreement: drafted, linked, countered. */

@@ -5,15 +5,18 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, Card } from "~/components/ui";
+import { CATEGORIES } from "@proviso/domain";
 import { useTRPC } from "~/trpc/react";
 import { ShareChart } from "./share-chart";
 
 const OUTCOME = { send: "sent", transform: "sent (minimised)", withhold: "withheld" } as const;
+const CAUSE = { physical: "changed at the device", app: "changed in the app", voice: "changed by voice", schedule: "changed by a schedule", periodic: "periodic report" } as const;
 
 export function HomeLedger({ homeId, partners }: { homeId: string; partners: { id: string; name: string }[] }) {
   const trpc = useTRPC();
   const [partnerId, setPartnerId] = useState("");
   const [outcome, setOutcome] = useState("");
+  const [category, setCategory] = useState("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const ledger = useInfiniteQuery(
@@ -23,6 +26,7 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
         limit: 25,
         ...(partnerId ? { partnerId } : {}),
         ...(outcome ? { outcome: outcome as "send" | "withhold" | "transform" } : {}),
+        ...(category ? { category } : {}),
         ...(from ? { from: new Date(`${from}T00:00:00`) } : {}),
         // The whole of the last day chosen.
         ...(to ? { to: new Date(new Date(`${to}T00:00:00`).getTime() + 86_400_000) } : {}),
@@ -55,6 +59,17 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
           </select>
         </label>
         <label className="flex items-center gap-2">
+          Category
+          <select className="rounded border border-slate-300 px-2 py-1" value={category} onChange={(e) => setCategory(e.target.value)}>
+            <option value="">All</option>
+            {CATEGORIES.map((c) => (
+              <option key={c.key} value={c.key}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
           From
           <input type="date" className="rounded border border-slate-300 px-2 py-1" value={from} onChange={(e) => setFrom(e.target.value)} />
         </label>
@@ -64,7 +79,7 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
         </label>
       </div>
       <ShareChart homeId={homeId} />
-      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>{partnerId || outcome || from || to ? "No decisions match these filters." : "Nothing has been decided for this home yet."}</p> : null}
+      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>{partnerId || outcome || category || from || to ? "No decisions match these filters." : "Nothing has been decided for this home yet."}</p> : null}
       <ol className="divide-y divide-slate-100" aria-label="Decisions, newest first">
         {entries.map((e) => (
           <li key={e.id} className="py-2 text-sm" data-ledger-entry={e.id}>
@@ -74,7 +89,8 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
                 {e.partnerName} · {e.categoryName}
               </span>
               <span className="text-slate-600">
-                {e.deviceName} ({e.room}) · {e.mode === "proactive" ? "as it changed" : "when asked"} · {e.decidedAt.toLocaleString()}
+                {e.deviceName} ({e.room}) · {e.mode === "proactive" ? "as it changed" : "when asked"}
+                {e.cause ? ` · ${CAUSE[e.cause]}` : ""} · {e.decidedAt.toLocaleString()}
               </span>
             </div>
             {e.sent ? (

@@ -60,11 +60,30 @@ export async function VersionPage({ role, basePath, versionId }: { role: StaffRo
       {doc.status === "active" || doc.status === "approved" ? (
         <div className="mt-4">
           <Card title="Terminate">
+            <TerminationRisk versionId={doc.versionId} />
             <TerminateForm versionId={doc.versionId} />
           </Card>
         </div>
       ) : null}
     </>
+  );
+}
+
+/** Before anyone terminates: the retail listings that hang on this version's clauses. */
+async function TerminationRisk({ versionId }: { versionId: string }) {
+  const atRisk = await (await serverCaller()).agreements.terminationRisk({ versionId });
+  if (!atRisk.length) return <p className="mb-2 text-sm">No retail listing depends on this version's clauses.</p>;
+  return (
+    <div className="mb-3 text-sm" data-testid="termination-risk">
+      <p className="font-medium">Terminating puts these retail listings at risk:</p>
+      <ul className="ml-5 list-disc">
+        {atRisk.map((l) => (
+          <li key={l.id}>
+            {l.sku} on {l.channel} (depends on clause{l.removedClauses.length === 1 ? "" : "s"} {l.removedClauses.join(", ")})
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

@@ -85,3 +85,31 @@ export function UpdateCertification({ id, label, status, validUntil }: { id: str
     </form>
   );
 }
+
+export function UpdateListing({ id, label, status }: { id: string; label: string; status: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const update = useMutation(trpc.partners.updateListing.mutationOptions({ onSuccess: () => router.refresh() }));
+  return (
+    <span className="inline-flex items-center gap-2">
+      <select
+        aria-label={`Status of ${label}`}
+        className="rounded border border-slate-300 px-1 py-0.5 text-sm"
+        defaultValue={status}
+        disabled={update.isPending}
+        onChange={(e) => update.mutate({ listingId: id, status: e.target.value as "listed" })}
+      >
+        {["listed", "at_risk", "delisted"].map((s) => (
+          <option key={s} value={s}>
+            {s.replace("_", " ")}
+          </option>
+        ))}
+      </select>
+      {update.error ? (
+        <span role="alert" className="text-red-800">
+          {update.error.message}
+        </span>
+      ) : null}
+    </span>
+  );
+}

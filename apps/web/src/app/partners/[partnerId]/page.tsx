@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { Badge, Card, PageHeader, formatDate } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
-import { AnswerDemand, UpdateCertification } from "./leverage-controls";
+import { AnswerDemand, UpdateCertification, UpdateListing } from "./leverage-controls";
 
 export const metadata: Metadata = { title: "Partner overview" };
 
@@ -16,7 +16,7 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
   const caller = await serverCaller();
   const data = await caller.partners.leverage({ partnerId }).catch(() => null);
   if (!data) notFound();
-  const { partner, demands, certifications, listings, health, alerts, conflicts } = data;
+  const { partner, versions, demands, certifications, listings, health, alerts, conflicts } = data;
   return (
     <>
       <PageHeader title={partner.name} lead="Agreement leverage at a glance: demands, certifications, retail listings, conflicts, alerts and delivery health." />
@@ -37,6 +37,19 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
             </ul>
           </Card>
         ) : null}
+        <Card title="Agreement versions">
+          <ul className="divide-y divide-slate-100 text-sm">
+            {versions.map((v) => (
+              <li key={v.id} className="py-2">
+                <Link className="font-medium text-brand-700 underline" href={`/partners/versions/${v.id}`}>
+                  {v.title}, v{v.version}
+                </Link>{" "}
+                <Badge value={v.status} /> <span className="text-slate-600">effective {formatDate(v.effectiveFrom)}</span>
+                {v.summary ? <p className="text-slate-700">{v.summary}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </Card>
         <Card title="Delivery health (24 hours)">
           <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
             {[
@@ -137,7 +150,7 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
                   </td>
                   <td>{l.channel}</td>
                   <td>
-                    <Badge value={l.status} />
+                    <UpdateListing id={l.id} label={`${l.sku} on ${l.channel}`} status={l.status} />
                   </td>
                   <td>{l.dependsOnClauseKeys.join(", ") || "—"}</td>
                 </tr>
