@@ -2,7 +2,7 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { devices, deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
+import { deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
 import { inArray, sql } from "drizzle-orm";
 import { sealBatch, writeDecisions } from "@proviso/audit";
 import { insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
@@ -93,8 +93,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const shadows = new Map(shadowRows.map((s) => [s.deviceId, { ...s, properties: { ...s.properties }, dirty: false, isNew: false }]));
 
     interface Change { report: StateReport; homeId: string; changed: Record<string, unknown> }
-    /** Devices that reported themselves (not the worker's connectivity observations). */
-    const heardFrom = new Set<string>();
     const changes: Change[] = [];
     for (const report of good) {
       let shadow = shadows.get(report.deviceId);
@@ -122,7 +120,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       shadow.dirty = true;
       if (connectivity === undefined) {
         shadow.lastReportAt = now;
-        heardFrom.add(report.deviceId);
       }
       shadow.reachable = (report.properties as Record<string, unknown>).connectivity !== "unreachable";
       if (!fresh) {
@@ -243,7 +240,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const dirty = [...shadows.values()].filter((s) => s.dirty);
     if (dirty.length) {
       await upsertShadows(tx, dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })));
-      if (heardFrom.size) await tx.update(devices).set({ lastSeenAt: now }).where(inArray(devices.id, [...heardFrom]));
     }
     // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
     // head stays locked only from here to the commit.

@@ -1,5 +1,5 @@
 import { deviceModels, devices, deviceShadow, homeMemberships, homes, partnerLinks, partners, type Executor } from "@proviso/db";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 
 /** The homes a user belongs to, with devices and partner links. Scoped by membership in the query. */
 export async function getHomeOverviewForUser(db: Executor, userId: string) {
@@ -20,7 +20,8 @@ export async function getHomeOverviewForUser(db: Executor, userId: string) {
         serial: devices.serial,
         model: deviceModels.name,
         kind: deviceModels.kind,
-        lastSeenAt: devices.lastSeenAt,
+        // Heard from: a heartbeat (devices.last_seen_at) or a state report (the shadow's last_report_at).
+        lastSeenAt: sql<Date | null>`greatest(${devices.lastSeenAt}, ${deviceShadow.lastReportAt})`.mapWith(devices.lastSeenAt),
         reachable: deviceShadow.reachable,
         shadow: deviceShadow.properties,
       })
