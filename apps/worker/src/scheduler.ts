@@ -4,7 +4,7 @@
 // checkpoint of the audit chain at a fixed interval. Each tick is idempotent, so several workers may
 // run it. It also runs the what-if replays requested in the portal, in the background.
 import { createCheckpoint, type Signer } from "@proviso/audit";
-import { activateDueVersions, claimReplayJob, raiseDueAlerts, runReplayJob } from "@proviso/core";
+import { activateDueVersions, claimReplayJob, claimVerification, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import type { Database } from "@proviso/db";
 
 export function startScheduler(
@@ -36,16 +36,21 @@ export function startScheduler(
   const timer = setInterval(tick, opts.intervalMs);
   void tick();
 
-  // What-if replays requested in the portal: one at a time, claimed so that only one worker runs each.
+  // Background jobs requested in the portal — chain verifications and what-if replays — one at a
+  // time, each claimed so that only one worker runs it.
   let replaying: Promise<void> | null = null;
   const replayTick = () => {
     replaying ??= (async () => {
+      for (let v = await claimVerification(db); v; v = await claimVerification(db)) {
+        const r = await runVerification(db, v, opts.signer ?? null);
+        console.log(`audit verification ${v.id}: ${r.ok ? "OK" : `FAILED at #${r.failure?.seq}`} (${r.entries} entries, ${r.decisions} decisions, ${r.ms} ms)`);
+      }
       for (let job = await claimReplayJob(db); job; job = await claimReplayJob(db)) {
         const r = await runReplayJob(db, job, now());
         console.log(`what-if replay ${job.id}: ${r.events.toLocaleString("en")} state changes in ${r.elapsedMs} ms`);
       }
     })()
-      .catch((err: Error) => console.error(`what-if replay: ${err.message}`))
+      .catch((err: Error) => console.error(`background job: ${err.message}`))
       .finally(() => (replaying = null));
     return replaying;
   };

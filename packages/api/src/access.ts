@@ -26,6 +26,7 @@ export const ACCESS = {
   "legal.report": ["legal"],
   "legal.auditEntries": ["legal"],
   "legal.verifyAudit": ["legal"],
+  "legal.verification": ["legal"],
   "legal.checkpoints": ["legal"],
   "legal.signCheckpoint": ["legal"],
   "legal.wasShared": ["legal"],

@@ -23,7 +23,7 @@ export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";
 export { wasShared, type WasSharedAnswer, type WasSharedQuery } from "./evidence/was-shared";
-export { listAuditEntries, listCheckpoints, signCheckpointNow, verifyAuditLog } from "./evidence/audit-log";
+export { claimVerification, latestVerification, listAuditEntries, listCheckpoints, requestVerification, runVerification, signCheckpointNow } from "./evidence/audit-log";
 export { answerDemand, demandAnswerSchema, demandInputSchema, fileDemand, listDemands, type DemandInput } from "./leverage/demands";
 export { certificationUpdateSchema, findConflicts, listAlerts, listCertifications, listingsAtRisk, listingUpdateSchema, listListings, raiseDueAlerts, updateCertification, updateListing, type Conflict } from "./leverage/leverage";
 export { claimReplayJob, latestReplay, requestReplay, runReplayJob, type ReplayResult, type ReplayRow } from "./leverage/what-if";

@@ -1,4 +1,4 @@
-import { getDecisionReport, listAuditEntries, listCheckpoints, listReviewQueue, parsePeriod, signCheckpointNow, verifyAuditLog, wasShared } from "@proviso/core";
+import { getDecisionReport, latestVerification, listAuditEntries, listCheckpoints, listReviewQueue, parsePeriod, requestVerification, signCheckpointNow, wasShared } from "@proviso/core";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
 
@@ -30,10 +30,13 @@ export const legalRouter = createTRPCRouter({
     .input(z.object({ beforeSeq: z.number().int().positive().nullish(), limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => listAuditEntries(ctx.db, input)),
 
-  /** Verifies the whole chain, or a range of entries, and names the first that fails. */
+  /** Asks the worker to verify the whole chain, or a range of entries (it names the first that fails). */
   verifyAudit: roleProcedure("legal.verifyAudit")
     .input(z.object({ from: z.number().int().positive().nullish(), to: z.number().int().positive().nullish() }))
-    .mutation(({ ctx, input }) => verifyAuditLog(ctx.db, { ...input, signer: ctx.signer })),
+    .mutation(({ ctx, input }) => requestVerification(ctx.db, { ...input, userId: ctx.user.id })),
+
+  /** The latest verification: its progress, or its report. */
+  verification: roleProcedure("legal.verification").query(({ ctx }) => latestVerification(ctx.db)),
 
   checkpoints: roleProcedure("legal.checkpoints").query(async ({ ctx }) => ({
     keyId: ctx.signer?.keyId ?? null,

@@ -7,6 +7,7 @@ import { availableBackends, createTestDatabase, type TestDatabase } from "@provi
 import { seed, stableId } from "@proviso/seed";
 import { desc, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimVerification, latestVerification, requestVerification, runVerification } from "./audit-log";
 import {
   appendAudit,
   checkSignature,
@@ -215,6 +216,19 @@ for (const backend of availableBackends()) {
       expect(rootFromProof(p.leaf, p.path)).toBe(p.merkleRoot);
       expect(p.entry!.seq).toBe(batches[1]!.seq);
       expect(p.checkpoint!.uptoSeq).toBeGreaterThanOrEqual(p.entry!.seq);
+    });
+
+    it("verifies in the background when legal asks: claimed once, progress and report stored", async () => {
+      const legal = stableId("user:legal@proviso.test");
+      const req = await requestVerification(t.db, { from: null, to: null, userId: legal });
+      const job = await claimVerification(t.db);
+      expect(job?.id).toBe(req.id);
+      expect(await claimVerification(t.db)).toBeNull();
+      const report = await runVerification(t.db, job!, signer);
+      expect(report.ok).toBe(true);
+      const latest = await latestVerification(t.db);
+      expect(latest).toMatchObject({ id: req.id, status: "done", report: { ok: true, entries: report.entries } });
+      await expect(requestVerification(t.db, { from: 9, to: 3, userId: legal })).rejects.toMatchObject({ code: "INVALID" });
     });
 
     it("keeps one linear chain when many writers append at once", async () => {

@@ -1,7 +1,9 @@
-// The legal area's view of the audit log: recent entries, checkpoints, verification on demand.
-import { createCheckpoint, listCheckpoints, verifyChain, type Signer } from "@proviso/audit";
-import { auditHead, auditLog, users, type Executor } from "@proviso/db";
-import { desc, eq, lte } from "drizzle-orm";
+// The legal area's view of the audit log: recent entries, checkpoints, and verification — run by
+// the worker in the background with progress (a whole chain of tens of millions of decisions takes
+// minutes), requested from the portal.
+import { createCheckpoint, listCheckpoints, verifyChain, type Signer, type VerifyReport } from "@proviso/audit";
+import { auditHead, auditLog, auditVerifications, users, type Executor } from "@proviso/db";
+import { desc, eq, lte, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 
 export async function listAuditEntries(db: Executor, opts: { beforeSeq?: number | null; limit?: number } = {}) {
@@ -27,9 +29,55 @@ export async function listAuditEntries(db: Executor, opts: { beforeSeq?: number 
   return { head: head ? { seq: head.seq, hash: head.hash } : null, entries: rows };
 }
 
-export async function verifyAuditLog(db: Executor, opts: { from?: number | null; to?: number | null; signer: Signer | null }) {
+/** Asks the worker to verify the chain (or entries `from`–`to`); returns the request. */
+export async function requestVerification(db: Executor, opts: { from?: number | null; to?: number | null; userId: string }) {
   if (opts.from && opts.to && opts.from > opts.to) throw new AppError("INVALID", "The range is empty", { to: ["The last entry cannot be before the first"] });
-  return verifyChain(db, { from: opts.from ?? undefined, to: opts.to ?? undefined, trustedPublicKey: opts.signer?.publicKey });
+  const [row] = await db.insert(auditVerifications).values({ fromSeq: opts.from ?? null, toSeq: opts.to ?? null, requestedById: opts.userId }).returning();
+  return row!;
+}
+
+export async function latestVerification(db: Executor) {
+  const [row] = await db.select().from(auditVerifications).orderBy(desc(auditVerifications.createdAt)).limit(1);
+  return row ? { ...row, report: (row.result as unknown as VerifyReport | null) ?? null } : null;
+}
+
+/** Takes the oldest pending verification (SKIP LOCKED: one worker runs each). */
+export async function claimVerification(db: Executor) {
+  const r = (await db.execute(sql`
+    update audit_verifications set status = 'running'
+     where id = (select id from audit_verifications where status = 'pending' order by created_at for update skip locked limit 1)
+    returning id`)) as unknown as { rows: { id: string }[] };
+  if (!r.rows[0]) return null;
+  const [row] = await db.select().from(auditVerifications).where(eq(auditVerifications.id, r.rows[0].id));
+  return row ?? null;
+}
+
+/** Runs one verification, writing progress about once a second and the report at the end. */
+export async function runVerification(db: Executor, job: { id: string; fromSeq: number | null; toSeq: number | null }, signer: Signer | null): Promise<VerifyReport> {
+  let last = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  try {
+    const report = await verifyChain(db, {
+      from: job.fromSeq ?? undefined,
+      to: job.toSeq ?? undefined,
+      trustedPublicKey: signer?.publicKey,
+      onProgress(done, total) {
+        if (Date.now() - last < 1_000) return;
+        last = Date.now();
+        pending = db.update(auditVerifications).set({ processed: done, total }).where(eq(auditVerifications.id, job.id));
+      },
+    });
+    await pending;
+    await db
+      .update(auditVerifications)
+      .set({ status: "done", processed: report.entries, total: report.to - report.from + 1, result: report as unknown as Record<string, unknown>, finishedAt: new Date() })
+      .where(eq(auditVerifications.id, job.id));
+    return report;
+  } catch (err) {
+    await pending.catch(() => {});
+    await db.update(auditVerifications).set({ status: "failed", error: (err as Error).message, finishedAt: new Date() }).where(eq(auditVerifications.id, job.id));
+    throw err;
+  }
 }
 
 export async function signCheckpointNow(db: Executor, signer: Signer | null) {

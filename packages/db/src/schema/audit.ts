@@ -63,3 +63,22 @@ export const signInAttempts = pgTable(
   },
   (t) => [index("sign_in_attempts_email_at_idx").on(t.email, t.at), index("sign_in_attempts_ip_at_idx").on(t.ip, t.at)],
 );
+
+/** Verifications of the chain requested in the legal area, run by the worker with progress. */
+export const auditVerifications = pgTable(
+  "audit_verifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    fromSeq: bigint("from_seq", { mode: "number" }),
+    toSeq: bigint("to_seq", { mode: "number" }),
+    status: text("status").$type<"pending" | "running" | "done" | "failed">().notNull().default("pending"),
+    processed: bigint("processed", { mode: "number" }).notNull().default(0),
+    total: bigint("total", { mode: "number" }).notNull().default(0),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    requestedById: uuid("requested_by_id").references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("audit_verifications_status_idx").on(t.status, t.createdAt)],
+);

@@ -1,6 +1,6 @@
 "use client";
 // Verify the chain (all of it, or a range) and sign a checkpoint now.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useTRPC } from "~/trpc/react";
@@ -9,8 +9,16 @@ export function VerifyAudit() {
   const trpc = useTRPC();
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const verify = useMutation(trpc.legal.verifyAudit.mutationOptions());
-  const r = verify.data;
+  const latest = useQuery(
+    trpc.legal.verification.queryOptions(undefined, {
+      refetchInterval: (q) => (q.state.data && (q.state.data.status === "pending" || q.state.data.status === "running") ? 1_000 : false),
+    }),
+  );
+  const verify = useMutation(trpc.legal.verifyAudit.mutationOptions({ onSuccess: () => void latest.refetch() }));
+  const v = latest.data;
+  const running = v && (v.status === "pending" || v.status === "running");
+  const r = v?.status === "done" ? v.report : null;
+  const pct = v && v.total > 0 ? Math.min(100, Math.round((v.processed / v.total) * 100)) : 0;
   return (
     <div>
       <form
@@ -28,14 +36,27 @@ export function VerifyAudit() {
           To entry (optional)
           <input inputMode="numeric" value={to} onChange={(e) => setTo(e.target.value.replace(/\D/g, ""))} className="w-32 rounded border border-slate-300 px-2 py-1" />
         </label>
-        <button disabled={verify.isPending} className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60">
-          {verify.isPending ? "Verifying…" : "Verify the chain"}
+        <button disabled={verify.isPending || !!running} className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60">
+          {running ? "Verifying…" : "Verify the chain"}
         </button>
       </form>
       <div aria-live="polite" className="mt-3">
         {verify.error ? (
           <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-red-900">
             {verify.error.message}
+          </p>
+        ) : null}
+        {running ? (
+          <div data-testid="verify-progress" className="text-sm">
+            <p>
+              The worker is verifying: {v.processed.toLocaleString("en-GB")} of {v.total ? v.total.toLocaleString("en-GB") : "…"} entries ({pct} %)
+            </p>
+            <progress max={100} value={pct} className="w-full" aria-label="Verification progress" />
+          </div>
+        ) : null}
+        {v?.status === "failed" ? (
+          <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-red-900">
+            The verification could not run: {v.error}
           </p>
         ) : null}
         {r ? (
@@ -50,6 +71,7 @@ export function VerifyAudit() {
             </p>
           )
         ) : null}
+        {v?.finishedAt ? <p className="mt-1 text-xs text-slate-600">Finished {v.finishedAt.toISOString().replace("T", " ").slice(0, 19)} UTC.</p> : null}
       </div>
     </div>
   );
