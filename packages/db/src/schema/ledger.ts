@@ -56,13 +56,9 @@ export const stateEvents = pgTable(
     /** Only the properties that changed. */
     properties: jsonb("properties").$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [
-    // Not unique: duplicates never become events (the shadow's per-property seq stops them), and
-    // connectivity events, the worker's own observations, are numbered by time.
-    index("state_events_device_seq_idx").on(t.deviceId, t.seq),
-    index("state_events_home_observed_idx").on(t.homeId, t.observedAt),
-    index("state_events_observed_idx").on(t.observedAt),
-  ],
+  // Read by time (the what-if replay) and by id (the ledger's cause); every other index would only
+  // slow the hot path down. Duplicates never become events: the shadow's per-property seq stops them.
+  (t) => [index("state_events_observed_idx").on(t.observedAt)],
 );
 
 /** The ledger: one row per (state change or request) × partner link × category. */
