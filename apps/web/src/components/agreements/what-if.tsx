@@ -4,6 +4,7 @@
 import { categoryName } from "@proviso/domain";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { isRunning, percentDone, pollWhileRunning } from "~/components/background-job";
 import { useTRPC } from "~/trpc/react";
 
 interface Row {
@@ -19,14 +20,12 @@ interface Row {
 export function WhatIf({ versionId }: { versionId: string }) {
   const trpc = useTRPC();
   const [days, setDays] = useState(30);
-  const job = useQuery(
-    trpc.partners.replay.queryOptions({ versionId }, { refetchInterval: (q) => (q.state.data && (q.state.data.status === "pending" || q.state.data.status === "running") ? 1_000 : false) }),
-  );
+  const job = useQuery(trpc.partners.replay.queryOptions({ versionId }, { refetchInterval: pollWhileRunning }));
   const start = useMutation(trpc.partners.requestReplay.mutationOptions({ onSuccess: () => void job.refetch() }));
   const j = job.data;
-  const running = j && (j.status === "pending" || j.status === "running");
+  const running = isRunning(j);
   const result = j?.status === "done" ? (j.result as { rows: Row[]; events: number; days: number; elapsedMs: number; from: string; to: string }) : null;
-  const pct = j && j.total > 0 ? Math.min(100, Math.round((j.processed / j.total) * 100)) : 0;
+  const pct = percentDone(j);
   return (
     <div>
       <form

@@ -3,22 +3,19 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { isRunning, percentDone, pollWhileRunning } from "~/components/background-job";
 import { useTRPC } from "~/trpc/react";
 
 export function VerifyAudit() {
   const trpc = useTRPC();
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const latest = useQuery(
-    trpc.legal.verification.queryOptions(undefined, {
-      refetchInterval: (q) => (q.state.data && (q.state.data.status === "pending" || q.state.data.status === "running") ? 1_000 : false),
-    }),
-  );
+  const latest = useQuery(trpc.legal.verification.queryOptions(undefined, { refetchInterval: pollWhileRunning }));
   const verify = useMutation(trpc.legal.verifyAudit.mutationOptions({ onSuccess: () => void latest.refetch() }));
   const v = latest.data;
-  const running = v && (v.status === "pending" || v.status === "running");
+  const running = isRunning(v);
   const r = v?.status === "done" ? v.report : null;
-  const pct = v && v.total > 0 ? Math.min(100, Math.round((v.processed / v.total) * 100)) : 0;
+  const pct = percentDone(v);
   return (
     <div>
       <form

@@ -1,0 +1,14 @@
+// Jobs the worker runs in the background (chain verifications, what-if replays) share one shape:
+// a status, and progress as processed of total. The pages poll them while they run.
+export interface JobProgress {
+  status: string;
+  processed: number;
+  total: number;
+}
+
+export const isRunning = (job: JobProgress | null | undefined): job is JobProgress => !!job && (job.status === "pending" || job.status === "running");
+
+/** A query's refetch interval: every second while its job runs, not at all otherwise. */
+export const pollWhileRunning = (q: { state: { data?: JobProgress | null } }) => (isRunning(q.state.data) ? 1_000 : false);
+
+export const percentDone = (job: JobProgress | null | undefined) => (job && job.total > 0 ? Math.min(100, Math.round((job.processed / job.total) * 100)) : 0);
