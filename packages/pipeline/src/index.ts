@@ -9,3 +9,4 @@ export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";
 export { detectConnectivity } from "./connectivity";
 export { generateHistory, type HistoryOptions } from "./history";
+export { loadLastSent } from "./last-sent";

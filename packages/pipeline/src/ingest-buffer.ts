@@ -24,6 +24,8 @@ export interface IngestBufferOptions {
    * (5.3k → 8.5k changes/s measured); the embedded database takes one connection, so one.
    */
   lanes?: number;
+  /** What was last sent, as rebuilt from the ledger at start (`loadLastSent`). */
+  lastSent?: LastSent;
   onBatch?: (r: IngestResult, size: number, ms: number) => void;
   onError?: (err: Error) => void;
 }
@@ -32,10 +34,12 @@ export class IngestBuffer {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
-  private readonly lastSent: LastSent = new Map();
+  private readonly lastSent: LastSent;
   private stopped = false;
 
-  constructor(private readonly opts: IngestBufferOptions) {}
+  constructor(private readonly opts: IngestBufferOptions) {
+    this.lastSent = opts.lastSent ?? new Map();
+  }
 
   /** Parses and queues one raw report; resolves once it is committed (accepted or quarantined). */
   submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string): Promise<IncomingReport> {

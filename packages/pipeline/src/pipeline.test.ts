@@ -14,6 +14,7 @@ import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
 import { IngestBuffer } from "./ingest-buffer";
+import { loadLastSent } from "./last-sent";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
 import { WorldCache } from "./world";
@@ -223,6 +224,20 @@ describe("ingest → decide → deliver", () => {
     expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent)).toBeNull(); // said once
     await ingest(report(lockDevice, { lockState: "locked" }));
     expect(await shadow()).toMatchObject({ reachable: true, properties: { connectivity: { value: "ok" } } });
+  });
+
+  it("rebuilds what was last sent from the ledger, so a minimum interval holds across a restart", async () => {
+    await ingest(report(thermostat, { temperature: 23.26 }));
+    const sentAt = clock;
+    const restored = await loadLastSent(t.db, new Date(NOW.getTime() - 86_400_000));
+    expect(restored.get(`${thermostat}|google-home|user.device.sensor.temperature`)).toEqual({ at: sentAt, properties: { temperature: 23.5 } });
+    for (const [key, value] of lastSent) expect(restored.get(key)?.at ?? null).toBe(value.at);
+    // A worker that started with only the restored memo still withholds within Google's 60 s.
+    const r = await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 24.1 }, { at: sentAt + 30_000 })], new Date(clock), restored);
+    expect(r.decisions.withhold).toBeGreaterThan(0);
+    const [last] = (await t.pool.query("select reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = 'user.device.sensor.temperature' order by id desc limit 1", [thermostat])).rows;
+    expect(last.reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
+    await deliver(); // leaves nothing queued for the tests after it
   });
 
   it("handles Alexa's AcceptGrant: exchanges the code and keeps the tokens encrypted", async () => {
