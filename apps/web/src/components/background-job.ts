@@ -11,4 +11,10 @@ export const isRunning = (job: JobProgress | null | undefined): job is JobProgre
 /** A query's refetch interval: every second while its job runs, not at all otherwise. */
 export const pollWhileRunning = (q: { state: { data?: JobProgress | null } }) => (isRunning(q.state.data) ? 1_000 : false);
 
+/**
+ * Query options for a job's status: poll while it runs, also when the tab is not focused (the
+ * answer should be there when the user looks back; by default TanStack Query pauses in background).
+ */
+export const jobPolling = { refetchInterval: pollWhileRunning, refetchIntervalInBackground: true } as const;
+
 export const percentDone = (job: JobProgress | null | undefined) => (job && job.total > 0 ? Math.min(100, Math.round((job.processed / job.total) * 100)) : 0);

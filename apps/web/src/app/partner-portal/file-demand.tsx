@@ -5,12 +5,14 @@ import { CATEGORIES, PURPOSES } from "@proviso/domain";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
 export function FileDemand({ listings, programmes }: { listings: { id: string; label: string }[]; programmes: { id: string; name: string }[] }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [form, setForm] = useState({ category: CATEGORIES[0]!.key as string, mode: "proactive", purpose: PURPOSES[0]!.key as string, leverage: "retail_listing", listingId: "", programmeId: "", deadline: "", description: "" });
+  const hydrated = useHydrated();
   const file = useMutation(
     trpc.partnerPortal.fileDemand.mutationOptions({
       onSuccess: () => {
@@ -114,7 +116,7 @@ export function FileDemand({ listings, programmes }: { listings: { id: string; l
         <textarea className="rounded border border-slate-300 px-2 py-1" rows={3} id="demand-description" value={form.description} onChange={set("description")} />
       ))}
       <div className="flex items-center gap-3">
-        <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white" disabled={file.isPending}>
+        <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white" disabled={!hydrated || file.isPending}>
           File the demand
         </button>
         <span aria-live="polite">{file.isSuccess ? "Filed." : file.error && !Object.keys(errors).length ? file.error.message : ""}</span>

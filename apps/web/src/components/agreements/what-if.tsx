@@ -4,7 +4,8 @@
 import { categoryName } from "@proviso/domain";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { isRunning, percentDone, pollWhileRunning } from "~/components/background-job";
+import { isRunning, jobPolling, percentDone } from "~/components/background-job";
+import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
 interface Row {
@@ -20,7 +21,8 @@ interface Row {
 export function WhatIf({ versionId }: { versionId: string }) {
   const trpc = useTRPC();
   const [days, setDays] = useState(30);
-  const job = useQuery(trpc.partners.replay.queryOptions({ versionId }, { refetchInterval: pollWhileRunning }));
+  const hydrated = useHydrated();
+  const job = useQuery(trpc.partners.replay.queryOptions({ versionId }, jobPolling));
   const start = useMutation(trpc.partners.requestReplay.mutationOptions({ onSuccess: () => void job.refetch() }));
   const j = job.data;
   const running = isRunning(j);
@@ -39,7 +41,7 @@ export function WhatIf({ versionId }: { versionId: string }) {
           Days of recorded history
           <input type="number" min={1} max={366} value={days} onChange={(e) => setDays(Number(e.target.value))} className="w-28 rounded border border-slate-300 px-2 py-1" />
         </label>
-        <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60" disabled={!!running || start.isPending}>
+        <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60" disabled={!hydrated || !!running || start.isPending}>
           Replay with this version
         </button>
         {start.error ? (

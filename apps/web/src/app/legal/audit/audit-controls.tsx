@@ -3,14 +3,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { isRunning, percentDone, pollWhileRunning } from "~/components/background-job";
+import { isRunning, jobPolling, percentDone } from "~/components/background-job";
+import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
 export function VerifyAudit() {
   const trpc = useTRPC();
+  const hydrated = useHydrated();
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const latest = useQuery(trpc.legal.verification.queryOptions(undefined, { refetchInterval: pollWhileRunning }));
+  const latest = useQuery(trpc.legal.verification.queryOptions(undefined, jobPolling));
   const verify = useMutation(trpc.legal.verifyAudit.mutationOptions({ onSuccess: () => void latest.refetch() }));
   const v = latest.data;
   const running = isRunning(v);
@@ -33,7 +35,7 @@ export function VerifyAudit() {
           To entry (optional)
           <input inputMode="numeric" value={to} onChange={(e) => setTo(e.target.value.replace(/\D/g, ""))} className="w-32 rounded border border-slate-300 px-2 py-1" />
         </label>
-        <button disabled={verify.isPending || !!running} className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60">
+        <button disabled={!hydrated || verify.isPending || !!running} className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60">
           {running ? "Verifying…" : "Verify the chain"}
         </button>
       </form>
@@ -76,6 +78,7 @@ export function VerifyAudit() {
 
 export function SignCheckpoint({ enabled }: { enabled: boolean }) {
   const trpc = useTRPC();
+  const hydrated = useHydrated();
   const router = useRouter();
   const qc = useQueryClient();
   const sign = useMutation(
@@ -88,7 +91,7 @@ export function SignCheckpoint({ enabled }: { enabled: boolean }) {
   );
   return (
     <div className="flex items-center gap-3 text-sm">
-      <button disabled={!enabled || sign.isPending} onClick={() => sign.mutate()} className="rounded border border-brand-700 px-3 py-1.5 font-medium text-brand-700 disabled:opacity-60">
+      <button disabled={!hydrated || !enabled || sign.isPending} onClick={() => sign.mutate()} className="rounded border border-brand-700 px-3 py-1.5 font-medium text-brand-700 disabled:opacity-60">
         Sign a checkpoint now
       </button>
       {sign.error ? <span role="alert" className="text-red-800">{sign.error.message}</span> : null}

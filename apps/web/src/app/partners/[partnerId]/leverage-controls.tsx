@@ -4,11 +4,13 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
 export function AnswerDemand({ demandId, status }: { demandId: string; status: string }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const hydrated = useHydrated();
   const [next, setNext] = useState(status);
   const [note, setNote] = useState("");
   const draft = useMutation(trpc.partners.draftForDemand.mutationOptions({ onSuccess: (v) => router.push(`/partners/versions/${v.id}/edit`) }));
@@ -16,7 +18,7 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
   const error = (draft.error ?? answer.error)?.message;
   return (
     <div className="mt-2 flex flex-wrap items-end gap-2 text-sm">
-      <button type="button" className="rounded bg-brand-700 px-3 py-1 font-medium text-white" disabled={draft.isPending} onClick={() => draft.mutate({ demandId })}>
+      <button type="button" className="rounded bg-brand-700 px-3 py-1 font-medium text-white" disabled={!hydrated || draft.isPending} onClick={() => draft.mutate({ demandId })}>
         Answer with a new draft
       </button>
       <label className="flex flex-col">
@@ -33,7 +35,7 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
         Note
         <input className="rounded border border-slate-300 px-2 py-1" value={note} onChange={(e) => setNote(e.target.value)} />
       </label>
-      <button type="button" className="rounded border border-slate-300 px-3 py-1" disabled={answer.isPending} onClick={() => answer.mutate({ demandId, status: next as "open", note })}>
+      <button type="button" className="rounded border border-slate-300 px-3 py-1" disabled={!hydrated || answer.isPending} onClick={() => answer.mutate({ demandId, status: next as "open", note })}>
         Save answer
       </button>
       {error ? (
@@ -48,6 +50,7 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
 export function UpdateCertification({ id, label, status, validUntil }: { id: string; label: string; status: string; validUntil: string | null }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const hydrated = useHydrated();
   const [next, setNext] = useState(status);
   const [until, setUntil] = useState(validUntil ?? "");
   const update = useMutation(trpc.partners.updateCertification.mutationOptions({ onSuccess: () => router.refresh() }));
@@ -74,7 +77,7 @@ export function UpdateCertification({ id, label, status, validUntil }: { id: str
         Valid until
         <input type="date" className="rounded border border-slate-300 px-2 py-1" value={until} onChange={(e) => setUntil(e.target.value)} />
       </label>
-      <button className="rounded border border-slate-300 px-3 py-1" disabled={update.isPending}>
+      <button className="rounded border border-slate-300 px-3 py-1" disabled={!hydrated || update.isPending}>
         Record
       </button>
       {update.error ? (
@@ -89,6 +92,7 @@ export function UpdateCertification({ id, label, status, validUntil }: { id: str
 export function UpdateListing({ id, label, status }: { id: string; label: string; status: string }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const hydrated = useHydrated();
   const update = useMutation(trpc.partners.updateListing.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
     <span className="inline-flex items-center gap-2">
@@ -96,7 +100,7 @@ export function UpdateListing({ id, label, status }: { id: string; label: string
         aria-label={`Status of ${label}`}
         className="rounded border border-slate-300 px-1 py-0.5 text-sm"
         defaultValue={status}
-        disabled={update.isPending}
+        disabled={!hydrated || update.isPending}
         onChange={(e) => update.mutate({ listingId: id, status: e.target.value as "listed" })}
       >
         {["listed", "at_risk", "delisted"].map((s) => (
