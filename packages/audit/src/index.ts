@@ -3,6 +3,6 @@ export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, 
 export { checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
 export { decisionLeaf, reportReason, sealBatch, sealDecisions, writeDecisions, type DecisionInsert, type SealedDecision, type SealResult, type WrittenBatch } from "./decisions";
 export { keyIdOf, newSigningSeed, signerFromSeed, SigningKeyError, verifySignature, type Signer } from "./keys";
-export { EMPTY_ROOT, inclusionProof, leafHash, merkleRoot, rootFromProof, type ProofStep } from "./merkle";
+export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 export { proveDecisions, type InclusionProof } from "./proofs";
 export { loadBatches, verifyChain, type VerifyFailure, type VerifyOptions, type VerifyReport } from "./verify";

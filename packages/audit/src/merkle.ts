@@ -21,15 +21,21 @@ function parent(left: Buffer, right: Buffer) {
   return sha256(NODE, left, right);
 }
 
-export function merkleRoot(leaves: readonly Hex[]): Hex {
-  if (leaves.length === 0) return EMPTY_ROOT;
+/** Every level of the tree, leaves first, root last; an odd node at the end moves up unchanged. */
+export function merkleLevels(leaves: readonly Hex[]): Buffer[][] {
   let level: Buffer[] = leaves.map((h) => Buffer.from(h, "hex"));
+  const levels = [level];
   while (level.length > 1) {
     const next: Buffer[] = [];
     for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? parent(level[i]!, level[i + 1]!) : level[i]!);
-    level = next;
+    levels.push((level = next));
   }
-  return level[0]!.toString("hex");
+  return levels;
+}
+
+export function merkleRoot(leaves: readonly Hex[]): Hex {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  return merkleLevels(leaves).at(-1)![0]!.toString("hex");
 }
 
 /** One step of an inclusion proof: the sibling's hash and the side it sits on. */
@@ -38,21 +44,21 @@ export interface ProofStep {
   hash: Hex;
 }
 
-/** The path from leaf `index` to the root. */
-export function inclusionProof(leaves: readonly Hex[], index: number): ProofStep[] {
-  if (index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} is not in a tree of ${leaves.length}`);
+/** The path from leaf `index` to the root, read off levels built once (`merkleLevels`). */
+export function proofFromLevels(levels: readonly Buffer[][], index: number): ProofStep[] {
+  if (index < 0 || index >= (levels[0]?.length ?? 0)) throw new RangeError(`leaf ${index} is not in a tree of ${levels[0]?.length ?? 0}`);
   const steps: ProofStep[] = [];
-  let level: Buffer[] = leaves.map((h) => Buffer.from(h, "hex"));
   let i = index;
-  while (level.length > 1) {
+  for (const level of levels.slice(0, -1)) {
     const sibling = i % 2 === 0 ? i + 1 : i - 1;
     if (sibling < level.length) steps.push({ side: i % 2 === 0 ? "right" : "left", hash: level[sibling]!.toString("hex") });
-    const next: Buffer[] = [];
-    for (let j = 0; j < level.length; j += 2) next.push(j + 1 < level.length ? parent(level[j]!, level[j + 1]!) : level[j]!);
-    level = next;
     i = Math.floor(i / 2);
   }
   return steps;
+}
+
+export function inclusionProof(leaves: readonly Hex[], index: number): ProofStep[] {
+  return proofFromLevels(merkleLevels(leaves), index);
 }
 
 /** Recomputes the root from a leaf and its path: what a third party runs. */

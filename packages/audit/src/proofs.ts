@@ -4,7 +4,7 @@ import { auditCheckpoints, auditLog, type Executor } from "@proviso/db";
 import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { toExport, type CheckpointExport } from "./checkpoints";
 import { decisionLeaf } from "./decisions";
-import { inclusionProof, merkleRoot, rootFromProof, type ProofStep } from "./merkle";
+import { EMPTY_ROOT, merkleLevels, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 import { loadBatches } from "./verify";
 
 export interface InclusionProof {
@@ -30,16 +30,21 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
     .where(and(eq(auditLog.entityType, "decision_batch"), inArray(auditLog.entityId, batchIds.map(String))));
   const entryOf = new Map(entries.map((e) => [Number(e.entityId), e]));
   const checkpoints = (await db.select().from(auditCheckpoints).where(gte(auditCheckpoints.uptoSeq, Math.min(...entries.map((e) => e.seq), Number.MAX_SAFE_INTEGER))).orderBy(asc(auditCheckpoints.uptoSeq))).map(toExport);
-  const leavesOf = new Map<number, string[]>();
-  for (const [b, rows] of batches) leavesOf.set(b, rows.map(decisionLeaf));
+  // Each batch's tree is built once, however many of its decisions are asked about.
+  const trees = new Map<number, { leaves: string[]; levels: Buffer[][]; root: string; indexOf: Map<number, number> }>();
+  for (const [b, rows] of batches) {
+    const leaves = rows.map(decisionLeaf);
+    const levels = merkleLevels(leaves);
+    trees.set(b, { leaves, levels, root: leaves.length ? levels.at(-1)![0]!.toString("hex") : EMPTY_ROOT, indexOf: new Map(rows.map((r, i) => [r.id, i])) });
+  }
   for (const item of items) {
-    const rows = batches.get(item.auditBatch) ?? [];
-    const leaves = leavesOf.get(item.auditBatch) ?? [];
-    const index = rows.findIndex((r) => r.id === item.id);
+    const tree = trees.get(item.auditBatch);
+    const index = tree?.indexOf.get(item.id);
     const entry = entryOf.get(item.auditBatch) ?? null;
-    if (index < 0) continue;
-    const path = inclusionProof(leaves, index);
-    const root = merkleRoot(leaves);
+    if (!tree || index === undefined) continue;
+    const leaves = tree.leaves;
+    const path = proofFromLevels(tree.levels, index);
+    const root = tree.root;
     out.set(item.id, {
       decisionId: item.id,
       leaf: leaves[index]!,
