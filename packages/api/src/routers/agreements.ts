@@ -112,7 +112,7 @@ export const agreementsRouter = createTRPCRouter({
     .input(z.object({ versionId: z.uuid() }))
     .query(async ({ ctx, input }) => {
       const doc = await getVersionDocument(ctx.db, input.versionId);
-      return listingsAtRisk(ctx.db, { partnerId: doc.partnerId, versionId: doc.versionId, baseVersionId: doc.versionId, terminating: true });
+      return listingsAtRisk(ctx.db, { partnerId: doc.partnerId, versionId: doc.versionId, baseVersionId: null, terminating: true });
     }),
 
   terminate: roleProcedure("agreements.terminate")

@@ -117,10 +117,13 @@ export async function updateListing(db: Database, opts: { userId: string; input:
  */
 export async function listingsAtRisk(db: Executor, opts: { partnerId: string; versionId: string | null; baseVersionId: string | null; terminating?: boolean }) {
   const listings = await listListings(db, opts.partnerId);
-  const base = opts.baseVersionId ? new Set((await readClauses(db, opts.baseVersionId)).map((c) => c.clauseKey)) : new Set<string>();
-  const proposed = opts.versionId && !opts.terminating ? new Set((await readClauses(db, opts.versionId)).map((c) => c.clauseKey)) : new Set<string>();
+  if (opts.terminating) {
+    return listings.map((l) => ({ ...l, removedClauses: l.dependsOnClauseKeys })).filter((l) => l.removedClauses.length > 0);
+  }
+  const clauseKeys = async (id: string | null) => new Set(id ? (await readClauses(db, id)).map((c) => c.clauseKey) : []);
+  const [base, proposed] = await Promise.all([clauseKeys(opts.baseVersionId), clauseKeys(opts.versionId)]);
   return listings
-    .map((l) => ({ ...l, removedClauses: l.dependsOnClauseKeys.filter((k) => (opts.terminating ? true : base.has(k) && !proposed.has(k))) }))
+    .map((l) => ({ ...l, removedClauses: l.dependsOnClauseKeys.filter((k) => base.has(k) && !proposed.has(k)) }))
     .filter((l) => l.removedClauses.length > 0);
 }
 
