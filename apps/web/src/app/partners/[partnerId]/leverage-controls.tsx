@@ -21,16 +21,7 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
       <button type="button" className="rounded bg-brand-700 px-3 py-1 font-medium text-white" disabled={!hydrated || draft.isPending} onClick={() => draft.mutate({ demandId })}>
         Answer with a new draft
       </button>
-      <label className="flex flex-col">
-        Status
-        <select className="rounded border border-slate-300 px-2 py-1" value={next} onChange={(e) => setNext(e.target.value)}>
-          {["open", "countered", "accepted", "rejected"].map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <StatusSelect options={["open", "countered", "accepted", "rejected"]} value={next} onChange={setNext} />
       <label className="flex flex-col">
         Note
         <input className="rounded border border-slate-300 px-2 py-1" value={note} onChange={(e) => setNote(e.target.value)} />
@@ -63,16 +54,7 @@ export function UpdateCertification({ id, label, status, validUntil }: { id: str
         update.mutate({ certificationId: id, status: next as "certified", validUntil: until ? new Date(`${until}T00:00:00Z`) : null });
       }}
     >
-      <label className="flex flex-col">
-        Status
-        <select className="rounded border border-slate-300 px-2 py-1" value={next} onChange={(e) => setNext(e.target.value)}>
-          {["certified", "pending", "expired", "revoked"].map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <StatusSelect options={["certified", "pending", "expired", "revoked"]} value={next} onChange={setNext} />
       <label className="flex flex-col">
         Valid until
         <input type="date" className="rounded border border-slate-300 px-2 py-1" value={until} onChange={(e) => setUntil(e.target.value)} />
@@ -115,5 +97,21 @@ export function UpdateListing({ id, label, status }: { id: string; label: string
         </span>
       ) : null}
     </span>
+  );
+}
+
+/** The labelled status choice both forms use. */
+function StatusSelect({ options, value, onChange }: { options: readonly string[]; value: string; onChange: (v: string) => void }) {
+  return (
+    <label className="flex flex-col">
+      Status
+      <select className="rounded border border-slate-300 px-2 py-1" value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
