@@ -11,7 +11,7 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
   await signInViaApi(page.request, "legal");
   // Wait until the simulator's changes have produced sealed decisions.
   const target = await waitFor("a sealed decision", () =>
-    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string } | undefined),
+    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string; kindId?: string } | undefined),
   );
   await page.goto("/legal/audit");
   await page.getByRole("button", { name: "Verify the chain" }).click();
@@ -20,12 +20,22 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
 
   // Someone with database access flips one decision's outcome behind the application's back.
   const flipped = target.outcome === "withhold" ? "send" : "withhold";
+  // The stored row points at its kind (shared by many decisions): the forger points it at a kind
+  // with the other outcome, and points it back afterwards.
   const sealedBy = await withDb(async (c) => {
-    await c.query("alter table decisions disable trigger decisions_append_only");
+    const original = (await c.query("select kind_id from decision_rows where id = $1", [target.id])).rows[0].kind_id as string;
+    await c.query(
+      `insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
+       select 4242, partner_id, category_key, mode, stage, $2, reasons, agreement_version_id, clause_keys, consent_version from decision_kinds where id = $1
+       on conflict do nothing`,
+      [original, flipped],
+    );
+    target.kindId = original;
+    await c.query("alter table decision_rows disable trigger decision_rows_append_only");
     try {
-      await c.query(`update decisions set outcome = $2 where id = $1`, [target.id, flipped]);
+      await c.query(`update decision_rows set kind_id = 4242 where id = $1`, [target.id]);
     } finally {
-      await c.query("alter table decisions enable trigger decisions_append_only");
+      await c.query("alter table decision_rows enable trigger decision_rows_append_only");
     }
     return (await c.query("select seq from audit_log where entity_type = 'decision_batch' and entity_id = $1", [target.audit_batch])).rows[0].seq as string;
   });
@@ -35,9 +45,9 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
     await expect(page.getByTestId("verify-result")).toContainText(`decision batch ${target.audit_batch}`);
   } finally {
     await withDb(async (c) => {
-      await c.query("alter table decisions disable trigger decisions_append_only");
-      await c.query(`update decisions set outcome = $2 where id = $1`, [target.id, target.outcome]);
-      await c.query("alter table decisions enable trigger decisions_append_only");
+      await c.query("alter table decision_rows disable trigger decision_rows_append_only");
+      await c.query(`update decision_rows set kind_id = $2 where id = $1`, [target.id, target.kindId]);
+      await c.query("alter table decision_rows enable trigger decision_rows_append_only");
     });
   }
   await page.getByRole("button", { name: "Verify the chain" }).click();

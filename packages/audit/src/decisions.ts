@@ -1,13 +1,36 @@
 // The only way decisions enter the ledger: a sealed batch. In the caller's transaction it
-// reserves ids and a batch number, writes the rows in one statement, adds them to the running
-// totals for reports, and appends one chain entry carrying the Merkle root of the batch.
-import type { decisions, Executor } from "@proviso/db";
+// reserves ids and a batch number, writes the rows in one statement (each pointing at its kind,
+// see `decision_kinds`), adds them to the running totals for reports, and appends one chain entry
+// carrying the Merkle root of the batch. This is the worker's hot path: no per-row objects beyond
+// what the leaf needs, and array parameters built as text.
+import type { DecisionReason } from "@proviso/domain";
+import { plainArray, textArray, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
+import { createHash } from "node:crypto";
 import { appendAudit, type AuditEntry } from "./chain";
 import { canonicalJson } from "./canonical";
 import { leafHash, merkleRoot } from "./merkle";
 
-export type DecisionInsert = Omit<typeof decisions.$inferInsert, "auditBatch" | "id">;
+/** A decision to write: what the `decisions` view will show, without id and batch. */
+export interface DecisionInsert {
+  id?: number;
+  stateEventId?: number | null;
+  homeId: string;
+  deviceId: string;
+  partnerId: string;
+  linkId?: string | null;
+  categoryKey: string;
+  mode: "proactive" | "on_request";
+  stage: "change" | "delivery" | "request";
+  outcome: "send" | "withhold" | "transform";
+  sentProperties?: Record<string, unknown> | null;
+  reasons: readonly DecisionReason[];
+  agreementVersionId?: string | null;
+  clauseKeys?: readonly string[];
+  consentVersion?: number | null;
+  observedAt: Date | string;
+  decidedAt?: Date | string;
+}
 /** A decision as stored, with the fields its leaf hash commits to. */
 export interface SealedDecision {
   id: number;
@@ -74,10 +97,88 @@ export function reportReason(outcome: string, reasons: readonly { code: string }
   return reasons.at(-1)!.code;
 }
 
-const arr = (values: unknown[]) => sql.param(values);
 const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
-const textArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`;
 const toDate = (d: Date | string | null | undefined) => (d instanceof Date ? d : new Date(d ?? Date.now()));
+
+/** A text[] value (the clause keys), itself an element of a text[][] parameter. */
+const clauseKeysLiteral = (xs: readonly string[]) => textArray(xs);
+
+/** A decision's kind: everything it concluded apart from the change it was about. */
+export interface DecisionKind {
+  id: number;
+  partnerId: string;
+  categoryKey: string;
+  mode: string;
+  stage: string;
+  outcome: string;
+  reasons: unknown[];
+  agreementVersionId: string | null;
+  clauseKeys: string[];
+  consentVersion: number | null;
+  /** What reports count it under (`reportReason`). */
+  reportReason: string;
+  /** Its fields encoded for the leaf, in LEAF_FIELDS order between the per-row fields. */
+  leaf: { partner: string; categoryToOutcome: string; reasonsToConsent: string };
+}
+
+/**
+ * The id of a kind, from its content: 53 bits of the SHA-256 of its canonical JSON. Every writer
+ * in every process derives the same id without asking the database; a kind written before (by
+ * anyone) is simply there already.
+ */
+export function kindId(k: Omit<DecisionKind, "id" | "reportReason" | "leaf">): number {
+  const text = canonicalJson([k.partnerId, k.categoryKey, k.mode, k.stage, k.outcome, k.reasons, k.agreementVersionId, k.clauseKeys, k.consentVersion]);
+  return Number(createHash("sha256").update(text).digest().readBigUInt64BE(0) >> 11n);
+}
+
+/** A reason's JSON, once per reason object (the engine hands out the same objects again and again). */
+const reasonTexts = new WeakMap<object, string>();
+function reasonText(r: DecisionReason): string {
+  let t = reasonTexts.get(r);
+  if (t === undefined) reasonTexts.set(r, (t = JSON.stringify(r)));
+  return t;
+}
+
+/** Kinds seen by this process, by a cheap key (the content id is computed once per kind). */
+const kinds = new Map<string, DecisionKind>();
+
+function kindOf(d: DecisionInsert): DecisionKind {
+  const avid = d.agreementVersionId ?? null;
+  const clauseKeys = d.clauseKeys ?? [];
+  const consentVersion = d.consentVersion ?? null;
+  let key = `${d.partnerId}\u0001${d.categoryKey}\u0001${d.mode}\u0001${d.stage}\u0001${d.outcome}\u0001${avid}\u0001${clauseKeys.join("\u0002")}\u0001${consentVersion}`;
+  for (const r of d.reasons) key += `\u0001${reasonText(r)}`;
+  let k = kinds.get(key);
+  if (!k) {
+    // As the database will give it back: JSON through JSON.
+    const reasons = JSON.parse(JSON.stringify(d.reasons)) as unknown[];
+    const content = { partnerId: d.partnerId, categoryKey: d.categoryKey, mode: d.mode, stage: d.stage, outcome: d.outcome, reasons, agreementVersionId: avid, clauseKeys: [...clauseKeys], consentVersion };
+    k = {
+      ...content,
+      id: kindId(content),
+      reportReason: reportReason(d.outcome, reasons as { code: string }[]),
+      leaf: {
+        partner: encode(content.partnerId),
+        categoryToOutcome: [content.categoryKey, content.mode, content.stage, content.outcome].map(encode).join(","),
+        reasonsToConsent: [reasons, avid, content.clauseKeys, consentVersion].map(encode).join(","),
+      },
+    };
+    if (kinds.size > 50_000) kinds.clear();
+    kinds.set(key, k);
+  }
+  return k;
+}
+
+/**
+ * The leaf of a decision being written, from its kind's pre-encoded fields: the same text as
+ * `decisionLeaf` of the row the `decisions` view gives back (a test holds the two together).
+ */
+function writtenLeaf(id: number, batch: number, stateEventId: number | null, homeId: string, deviceId: string, k: DecisionKind, linkId: string | null, sent: string, observedMs: number, decidedMs: number): string {
+  return leafHash(
+    `[${id},${batch},${stateEventId ?? "null"},${JSON.stringify(homeId)},${JSON.stringify(deviceId)},${k.leaf.partner},${linkId == null ? "null" : JSON.stringify(linkId)},` +
+      `${k.leaf.categoryToOutcome},${sent},${k.leaf.reasonsToConsent},${observedMs},${decidedMs}]`,
+  );
+}
 
 export interface SealResult {
   batch: number;
@@ -90,11 +191,7 @@ export interface SealResult {
  * Writes `rows` as one sealed batch. Ids already on the rows are kept (callers that refer to them
  * from other rows reserve them first with `reserveIds`); the others are reserved here.
  */
-export async function sealDecisions(
-  tx: Executor,
-  rows: (DecisionInsert & { id?: number })[],
-  opts: { stage: string; actorId?: string | null },
-): Promise<SealResult | null> {
+export async function sealDecisions(tx: Executor, rows: DecisionInsert[], opts: { stage: string; actorId?: string | null }): Promise<SealResult | null> {
   const written = await writeDecisions(tx, rows);
   return written ? sealBatch(tx, written, opts) : null;
 }
@@ -103,90 +200,122 @@ export async function sealDecisions(
 export interface WrittenBatch {
   batch: number;
   root: string;
-  sealed: SealedDecision[];
+  /** The decisions' ids, ascending (the leaves' order). */
+  ids: number[];
+  /** Report totals: day ‖ partner ‖ category ‖ mode ‖ outcome ‖ reason → count. */
+  totals: Map<string, number>;
+  outcomes: Record<string, number>;
 }
 
 /**
  * The first half of `sealDecisions`: ids and batch number reserved, rows written. Callers with more
  * to write in the same transaction seal last, so the chain's head is locked only for the commit.
  */
-export async function writeDecisions(tx: Executor, rows: (DecisionInsert & { id?: number })[]): Promise<WrittenBatch | null> {
-  if (rows.length === 0) return null;
-  const missing = rows.filter((r) => r.id == null).length;
+export async function writeDecisions(tx: Executor, input: DecisionInsert[]): Promise<WrittenBatch | null> {
+  if (input.length === 0) return null;
+  const missing = input.filter((r) => r.id == null).length;
   const r = (await tx.execute(
     sql`select nextval('decision_batch_seq') as batch, array(select nextval('decisions_id_seq') from generate_series(1, ${missing})) as ids`,
   )) as unknown as { rows: { batch: string; ids: string[] }[] };
   const batch = Number(r.rows[0]!.batch);
   const fresh = r.rows[0]!.ids.map(Number);
-  let k = 0;
-  // Exactly what the database will give back: JSON through JSON, dates to the millisecond.
-  const sealed: SealedDecision[] = rows.map((d) => ({
-    id: d.id ?? fresh[k++]!,
-    auditBatch: batch,
-    stateEventId: d.stateEventId ?? null,
-    homeId: d.homeId,
-    deviceId: d.deviceId,
-    partnerId: d.partnerId,
-    linkId: d.linkId ?? null,
-    categoryKey: d.categoryKey,
-    mode: d.mode,
-    stage: d.stage,
-    outcome: d.outcome,
-    sentProperties: d.sentProperties == null ? null : (JSON.parse(JSON.stringify(d.sentProperties)) as Record<string, unknown>),
-    reasons: JSON.parse(JSON.stringify(d.reasons)) as unknown[],
-    agreementVersionId: d.agreementVersionId ?? null,
-    clauseKeys: [...(d.clauseKeys ?? [])],
-    consentVersion: d.consentVersion ?? null,
-    observedAt: toDate(d.observedAt),
-    decidedAt: toDate(d.decidedAt),
-  }));
-  sealed.sort((a, b) => a.id - b.id);
-  const root = merkleRoot(sealed.map(decisionLeaf));
+  let f = 0;
+  const withIds = input.map((d) => ({ id: d.id ?? fresh[f++]!, d }));
+  // The leaves' order is the ids' order.
+  for (let i = 1; i < withIds.length; i++) {
+    if (withIds[i]!.id < withIds[i - 1]!.id) {
+      withIds.sort((a, b) => a.id - b.id);
+      break;
+    }
+  }
 
+  const n = withIds.length;
+  const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
+  const links = new Array<string | null>(n), kindIds = new Array<number>(n), sents = new Array<string | null>(n);
+  const observed = new Array<string>(n), decided = new Array<string>(n), leaves = new Array<string>(n);
+  const batchKinds = new Map<number, DecisionKind>();
+  const totals = new Map<string, number>();
+  const outcomes: Record<string, number> = {};
+  let lastDecided: Date | string | undefined, lastDecidedMs = 0, lastDecidedIso = "", lastDay = "";
+  for (let i = 0; i < n; i++) {
+    const { id, d } = withIds[i]!;
+    const k = kindOf(d);
+    batchKinds.set(k.id, k);
+    // Dates to the millisecond, as the database keeps them; most rows of a batch share `decidedAt`.
+    const o = toDate(d.observedAt);
+    if (d.decidedAt === undefined || d.decidedAt !== lastDecided) {
+      const dd = toDate(d.decidedAt);
+      lastDecided = d.decidedAt;
+      lastDecidedMs = dd.getTime();
+      lastDecidedIso = dd.toISOString();
+      lastDay = lastDecidedIso.slice(0, 10);
+    }
+    const sentJson = d.sentProperties == null ? null : JSON.stringify(d.sentProperties);
+    const sent = sentJson == null ? null : (JSON.parse(sentJson) as Record<string, unknown>);
+    ids[i] = id;
+    events[i] = d.stateEventId ?? null;
+    homes[i] = d.homeId;
+    devices[i] = d.deviceId;
+    links[i] = d.linkId ?? null;
+    kindIds[i] = k.id;
+    sents[i] = sentJson;
+    observed[i] = o.toISOString();
+    decided[i] = lastDecidedIso;
+    leaves[i] = writtenLeaf(id, batch, events[i]!, d.homeId, d.deviceId, k, links[i]!, sent == null ? "null" : canonicalJson(sent), o.getTime(), lastDecidedMs);
+    const totalKey = `${lastDay}\u0001${k.partnerId}\u0001${k.categoryKey}\u0001${k.mode}\u0001${k.outcome}\u0001${k.reportReason}`;
+    totals.set(totalKey, (totals.get(totalKey) ?? 0) + 1);
+    outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + 1;
+  }
+  const root = merkleRoot(leaves);
+
+  // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
+  // the rows, in one statement.
+  const ks = [...batchKinds.values()].sort((a, b) => a.id - b.id);
   await tx.execute(sql`
-    insert into decisions (id, audit_batch, state_event_id, home_id, device_id, partner_id, link_id, category_key, mode, stage, outcome,
-                           sent_properties, reasons, agreement_version_id, clause_keys, consent_version, observed_at, decided_at)
-    select id, ${batch}::bigint, ev, home, dev, partner, link, category, mode, stage, outcome, sent, reasons, version, keys::text[], consent, observed, decided
+    with new_kinds as (
+      insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
+      select id, partner, category, mode, stage, outcome, reasons, version, keys::text[], consent
+        from unnest(
+          ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
+          ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
+          ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${textArray(ks.map((k) => json(k.reasons)))}::jsonb[],
+          ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => clauseKeysLiteral(k.clauseKeys)))}::text[],
+          ${plainArray(ks.map((k) => k.consentVersion))}::int[]
+        ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
+       order by n
+      on conflict (id) do nothing
+    )
+    insert into decision_rows (id, audit_batch, state_event_id, home_id, device_id, link_id, kind_id, sent_properties, observed_at, decided_at)
+    select id, ${batch}::bigint, ev, home, dev, link, kind, sent, observed, decided
       from unnest(
-        ${arr(sealed.map((d) => d.id))}::bigint[], ${arr(sealed.map((d) => d.stateEventId))}::bigint[], ${arr(sealed.map((d) => d.homeId))}::uuid[],
-        ${arr(sealed.map((d) => d.deviceId))}::uuid[], ${arr(sealed.map((d) => d.partnerId))}::text[], ${arr(sealed.map((d) => d.linkId))}::uuid[],
-        ${arr(sealed.map((d) => d.categoryKey))}::text[], ${arr(sealed.map((d) => d.mode))}::share_mode[], ${arr(sealed.map((d) => d.stage))}::decision_stage[],
-        ${arr(sealed.map((d) => d.outcome))}::decision_outcome[], ${arr(sealed.map((d) => json(d.sentProperties)))}::jsonb[],
-        ${arr(sealed.map((d) => json(d.reasons)))}::jsonb[], ${arr(sealed.map((d) => d.agreementVersionId))}::uuid[],
-        ${arr(sealed.map((d) => textArray(d.clauseKeys)))}::text[], ${arr(sealed.map((d) => d.consentVersion))}::int[],
-        ${arr(sealed.map((d) => d.observedAt.toISOString()))}::timestamptz[], ${arr(sealed.map((d) => d.decidedAt.toISOString()))}::timestamptz[]
-      ) as t(id, ev, home, dev, partner, link, category, mode, stage, outcome, sent, reasons, version, keys, consent, observed, decided)`);
+        ${plainArray(ids)}::bigint[], ${plainArray(events)}::bigint[], ${plainArray(homes)}::uuid[], ${plainArray(devices)}::uuid[],
+        ${plainArray(links)}::uuid[], ${plainArray(kindIds)}::bigint[], ${textArray(sents)}::jsonb[],
+        ${plainArray(observed)}::timestamptz[], ${plainArray(decided)}::timestamptz[]
+      ) as t(id, ev, home, dev, link, kind, sent, observed, decided)`);
 
-  return { batch, root, sealed };
+  return { batch, root, ids, totals, outcomes };
 }
 
 /** The second half: report totals, then the chain entry with the batch's Merkle root. */
 export async function sealBatch(tx: Executor, written: WrittenBatch, opts: { stage: string; actorId?: string | null }): Promise<SealResult> {
-  const { batch, root, sealed } = written;
+  const { batch, root, ids, totals, outcomes } = written;
   // Running totals for reports, in one fixed key order so concurrent batches never deadlock.
-  const totals = new Map<string, number>();
-  for (const d of sealed) {
-    const key = [d.decidedAt.toISOString().slice(0, 10), d.partnerId, d.categoryKey, d.mode, d.outcome, reportReason(d.outcome, d.reasons as { code: string }[])].join("\u0001");
-    totals.set(key, (totals.get(key) ?? 0) + 1);
-  }
   const keys = [...totals.keys()].sort();
   const cols = keys.map((k) => k.split("\u0001"));
   await tx.execute(sql`
     insert into decision_daily_stats (day, partner_id, category_key, mode, outcome, reason_code, count)
-    select * from unnest(${arr(cols.map((c) => c[0]))}::date[], ${arr(cols.map((c) => c[1]))}::text[], ${arr(cols.map((c) => c[2]))}::text[],
-                         ${arr(cols.map((c) => c[3]))}::share_mode[], ${arr(cols.map((c) => c[4]))}::decision_outcome[],
-                         ${arr(cols.map((c) => c[5]))}::text[], ${arr(keys.map((k) => totals.get(k)!))}::bigint[])
+    select * from unnest(${plainArray(cols.map((c) => c[0]))}::date[], ${textArray(cols.map((c) => c[1]))}::text[], ${textArray(cols.map((c) => c[2]))}::text[],
+                         ${plainArray(cols.map((c) => c[3]))}::share_mode[], ${plainArray(cols.map((c) => c[4]))}::decision_outcome[],
+                         ${textArray(cols.map((c) => c[5]))}::text[], ${plainArray(keys.map((k) => totals.get(k)!))}::bigint[])
     on conflict (day, partner_id, category_key, mode, outcome, reason_code) do update set count = decision_daily_stats.count + excluded.count`);
 
-  const outcomes: Record<string, number> = {};
-  for (const d of sealed) outcomes[d.outcome] = (outcomes[d.outcome] ?? 0) + 1;
   const [entry] = await appendAudit(tx, {
     actorId: opts.actorId ?? null,
     action: "decisions.sealed",
     entityType: "decision_batch",
     entityId: String(batch),
-    details: { stage: opts.stage, count: sealed.length, firstId: sealed[0]!.id, lastId: sealed.at(-1)!.id, outcomes },
+    details: { stage: opts.stage, count: ids.length, firstId: ids[0]!, lastId: ids.at(-1)!, outcomes },
     merkleRoot: root,
   });
-  return { batch, ids: sealed.map((d) => d.id), root, entry: entry! };
+  return { batch, ids, root, entry: entry! };
 }

@@ -1,24 +1,21 @@
 // A Merkle tree over a batch's decisions, with domain-separated leaves and nodes (RFC 6962 style:
 // 0x00 ‖ leaf, 0x01 ‖ left ‖ right) so a node can never pass for a leaf. An odd node at the end of
 // a level moves up unchanged.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export type Hex = string;
 
-const sha256 = (...parts: (Buffer | string)[]): Buffer => {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
+// One-shot hashing (no Hash object per call): this runs once per decision on the worker's hot path.
+const sha256 = (data: Buffer | string): Buffer => hash("sha256", data, "buffer") as unknown as Buffer;
 
-const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
-export const leafHash = (canonical: string): Hex => sha256(LEAF, canonical).toString("hex");
+/** 0x00 ‖ the leaf's UTF-8 text (U+0000 is the one byte 0x00 in UTF-8). */
+export const leafHash = (canonical: string): Hex => hash("sha256", `\u0000${canonical}`, "hex");
 export const EMPTY_ROOT: Hex = sha256("").toString("hex");
 
 function parent(left: Buffer, right: Buffer) {
-  return sha256(NODE, left, right);
+  return sha256(Buffer.concat([NODE, left, right], 65));
 }
 
 /** Every level of the tree, leaves first, root last; an odd node at the end moves up unchanged. */

@@ -1,4 +1,5 @@
 export * from "./client";
+export { jsonArray, plainArray, textArray } from "./arrays";
 export { migrate, MIGRATIONS_DIR } from "./migrate";
 export * as schema from "./schema";
 export * from "./schema";

@@ -136,7 +136,7 @@ async function steadyLatency(t: TestDatabase) {
   const sandbox = createSandbox();
   await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
-  await t.pool.query("truncate outbox, decisions, state_events, device_shadow cascade");
+  await t.pool.query("truncate outbox, decision_rows, state_events, device_shadow cascade");
   const world = await loadWorld(t.db);
   const total = STEADY_RATE * STEADY_SECONDS;
   const raws = makeReports(world, total, Date.now() - 60_000);

@@ -1,66 +1,127 @@
 // Bulk writes for the hot path: one statement per table with one array parameter per column
-// (`insert … select * from unnest(…)`), instead of thousands of VALUES tuples. Ids come from the
-// sequence up front, so rows can refer to each other without relying on RETURNING order.
-import type { deviceShadow, Executor, outbox, stateEvents } from "@proviso/db";
+// (`insert … select * from unnest(…)`), instead of thousands of VALUES tuples; the arrays are built
+// as Postgres literals here (`plainArray` / `textArray`), which is several times cheaper than the
+// driver's generic array path. Ids come from the sequence up front, so rows can refer to each other
+// without relying on RETURNING order.
+import { jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
+import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 
-/** One array parameter (drizzle would otherwise spread an array into a list of parameters). */
-const arr = (values: unknown[]) => sql.param(values);
+export interface StateEventRow {
+  id: number;
+  deviceId: string;
+  homeId: string;
+  seq: number;
+  observedAt: Date | string;
+  receivedAt: Date;
+  cause: ReportCause;
+  properties: Record<string, unknown>;
+}
 
-type StateEvent = typeof stateEvents.$inferInsert;
-type Outbox = typeof outbox.$inferInsert;
-type Shadow = typeof deviceShadow.$inferInsert;
+export interface OutboxRow {
+  messageId: string;
+  partnerId: string;
+  linkId: string;
+  homeId: string;
+  deviceId: string | null;
+  decisionId: number | null;
+  kind: string;
+  categoryKeys: readonly string[];
+  payload: unknown;
+  observedAt: string;
+  createdAt: Date;
+}
 
-const iso = (d: Date | string | null | undefined) => (d == null ? null : d instanceof Date ? d.toISOString() : d);
-const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
-/** A text[] as a Postgres array literal, for an array-of-arrays column passed through unnest. */
-const textArray = (xs: readonly string[] | null | undefined) => `{${(xs ?? []).map((x) => `"${x.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`;
+export interface ShadowRow {
+  deviceId: string;
+  version: number;
+  reachable: boolean;
+  properties: Record<string, ShadowProperty>;
+  lastReportAt: Date | string | null;
+  staleReports: number;
+  updatedAt: Date;
+}
 
-async function rows(tx: Executor, query: ReturnType<typeof sql>) {
-  const r = (await tx.execute(query)) as unknown as { rows: Record<string, unknown>[] };
+const iso = (d: Date | string | null) => (d == null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+
+async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
+  const r = (await tx.execute(query)) as unknown as { rows: T[] };
   return r.rows;
 }
 
-/** Reserves `n` ids from a bigserial's sequence. */
+/** Reserves `n` ids from a bigserial's sequence, ascending. */
 export async function reserveIds(tx: Executor, sequence: string, n: number): Promise<number[]> {
   if (n === 0) return [];
-  const r = await rows(tx, sql`select nextval(${sequence}::regclass) as id from generate_series(1, ${n})`);
-  return r.map((x) => Number(x.id));
+  const r = await rows<{ ids: string[] }>(tx, sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${n})) as ids`);
+  return r[0]!.ids.map(Number);
 }
 
-export async function insertStateEvents(tx: Executor, events: (StateEvent & { id: number })[]) {
+export async function insertStateEvents(tx: Executor, events: StateEventRow[]) {
   if (!events.length) return;
   await tx.execute(sql`
     insert into state_events (id, device_id, home_id, seq, observed_at, received_at, cause, properties)
     select * from unnest(
-      ${arr(events.map((e) => e.id))}::bigint[], ${arr(events.map((e) => e.deviceId))}::uuid[], ${arr(events.map((e) => e.homeId))}::uuid[],
-      ${arr(events.map((e) => e.seq))}::bigint[], ${arr(events.map((e) => iso(e.observedAt)))}::timestamptz[],
-      ${arr(events.map((e) => iso(e.receivedAt)))}::timestamptz[], ${arr(events.map((e) => e.cause))}::report_cause[],
-      ${arr(events.map((e) => json(e.properties)))}::jsonb[])`);
+      ${plainArray(events.map((e) => e.id))}::bigint[], ${plainArray(events.map((e) => e.deviceId))}::uuid[], ${plainArray(events.map((e) => e.homeId))}::uuid[],
+      ${plainArray(events.map((e) => e.seq))}::bigint[], ${plainArray(events.map((e) => iso(e.observedAt)))}::timestamptz[],
+      ${plainArray(events.map((e) => iso(e.receivedAt)))}::timestamptz[], ${plainArray(events.map((e) => e.cause))}::report_cause[],
+      ${jsonArray(events.map((e) => e.properties))}::jsonb[])`);
 }
 
-export async function insertOutbox(tx: Executor, ms: Outbox[]) {
+export async function insertOutbox(tx: Executor, ms: OutboxRow[]) {
   if (!ms.length) return;
+  const created = iso(ms[0]!.createdAt);
   await tx.execute(sql`
     insert into outbox (message_id, partner_id, link_id, home_id, device_id, decision_id, kind, category_keys, payload, observed_at, created_at, next_attempt_at)
-    select mid, partner, link, home, dev, decision, kind, keys::text[], payload, observed, created, created
+    select mid, partner, link, home, dev, decision, kind, keys::text[], payload, observed, ${created}::timestamptz, ${created}::timestamptz
       from unnest(
-        ${arr(ms.map((m) => m.messageId))}::uuid[], ${arr(ms.map((m) => m.partnerId))}::text[], ${arr(ms.map((m) => m.linkId))}::uuid[],
-        ${arr(ms.map((m) => m.homeId))}::uuid[], ${arr(ms.map((m) => m.deviceId ?? null))}::uuid[], ${arr(ms.map((m) => m.decisionId ?? null))}::bigint[],
-        ${arr(ms.map((m) => m.kind))}::text[], ${arr(ms.map((m) => textArray(m.categoryKeys)))}::text[], ${arr(ms.map((m) => json(m.payload)))}::jsonb[],
-        ${arr(ms.map((m) => iso(m.observedAt)))}::timestamptz[], ${arr(ms.map((m) => iso(m.createdAt)))}::timestamptz[]
-      ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed, created)`);
+        ${plainArray(ms.map((m) => m.messageId))}::uuid[], ${textArray(ms.map((m) => m.partnerId))}::text[], ${plainArray(ms.map((m) => m.linkId))}::uuid[],
+        ${plainArray(ms.map((m) => m.homeId))}::uuid[], ${plainArray(ms.map((m) => m.deviceId))}::uuid[], ${plainArray(ms.map((m) => m.decisionId))}::bigint[],
+        ${textArray(ms.map((m) => m.kind))}::text[], ${textArray(ms.map((m) => textArray(m.categoryKeys)))}::text[], ${jsonArray(ms.map((m) => m.payload))}::jsonb[],
+        ${plainArray(ms.map((m) => iso(m.observedAt)))}::timestamptz[]
+      ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed)`);
 }
 
-export async function upsertShadows(tx: Executor, ss: Shadow[]) {
+/**
+ * Locks the shadows of `deviceIds` (sorted: one lock order for every batch, so concurrent batches
+ * never deadlock) and returns them; devices without a shadow row get one first. Every device then
+ * has a row to lock, so concurrent batches serialise per device.
+ */
+export async function lockShadows(tx: Executor, deviceIds: readonly string[]): Promise<ShadowRow[]> {
+  const select = () =>
+    rows<{ device_id: string; version: string; reachable: boolean; properties: Record<string, ShadowProperty>; last_report_at: string | null; stale_reports: string }>(
+      tx,
+      sql`select device_id, version, reachable, properties, last_report_at, stale_reports
+            from device_shadow where device_id = any(${plainArray(deviceIds)}::uuid[]) order by device_id for update`,
+    );
+  let found = await select();
+  if (found.length < deviceIds.length) {
+    // Rare (a device's first report): create the missing rows, then lock them all in order.
+    const have = new Set(found.map((r) => r.device_id));
+    const missing = deviceIds.filter((id) => !have.has(id));
+    await tx.execute(sql`insert into device_shadow (device_id) select unnest(${plainArray(missing)}::uuid[]) on conflict do nothing`);
+    found = await select();
+  }
+  return found.map((r) => ({
+    deviceId: r.device_id,
+    version: Number(r.version),
+    reachable: r.reachable,
+    properties: r.properties,
+    lastReportAt: r.last_report_at,
+    staleReports: Number(r.stale_reports),
+    updatedAt: new Date(),
+  }));
+}
+
+/** Writes back shadows locked by `lockShadows` in this transaction. */
+export async function updateShadows(tx: Executor, ss: ShadowRow[]) {
   if (!ss.length) return;
   await tx.execute(sql`
-    insert into device_shadow (device_id, version, reachable, properties, last_report_at, stale_reports, updated_at)
-    select * from unnest(
-      ${arr(ss.map((s) => s.deviceId))}::uuid[], ${arr(ss.map((s) => s.version ?? 0))}::bigint[], ${arr(ss.map((s) => s.reachable ?? true))}::boolean[],
-      ${arr(ss.map((s) => json(s.properties ?? {})))}::jsonb[], ${arr(ss.map((s) => iso(s.lastReportAt)))}::timestamptz[],
-      ${arr(ss.map((s) => s.staleReports ?? 0))}::bigint[], ${arr(ss.map((s) => iso(s.updatedAt)))}::timestamptz[])
-    on conflict (device_id) do update set
-      version = excluded.version, reachable = excluded.reachable, properties = excluded.properties,
-      last_report_at = excluded.last_report_at, stale_reports = excluded.stale_reports, updated_at = excluded.updated_at`);
+    update device_shadow s set version = t.version, reachable = t.reachable, properties = t.properties,
+           last_report_at = t.last_report_at, stale_reports = t.stale_reports, updated_at = t.updated_at
+      from unnest(
+        ${plainArray(ss.map((s) => s.deviceId))}::uuid[], ${plainArray(ss.map((s) => s.version))}::bigint[], ${plainArray(ss.map((s) => s.reachable))}::boolean[],
+        ${jsonArray(ss.map((s) => s.properties))}::jsonb[], ${plainArray(ss.map((s) => iso(s.lastReportAt)))}::timestamptz[],
+        ${plainArray(ss.map((s) => s.staleReports))}::bigint[], ${plainArray(ss.map((s) => iso(s.updatedAt)))}::timestamptz[]
+      ) as t(device_id, version, reachable, properties, last_report_at, stale_reports, updated_at)
+     where s.device_id = t.device_id`);
 }

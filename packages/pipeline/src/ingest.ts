@@ -2,10 +2,9 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { deviceShadow, type outbox, quarantine, type Database } from "@proviso/db";
-import { inArray, sql } from "drizzle-orm";
+import { quarantine, type Database } from "@proviso/db";
 import { sealBatch, writeDecisions } from "@proviso/audit";
-import { insertOutbox, insertStateEvents, reserveIds, upsertShadows } from "./bulk";
+import { insertOutbox, insertStateEvents, lockShadows, reserveIds, updateShadows, type OutboxRow } from "./bulk";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
 import type { Rejection } from "./validate";
@@ -81,25 +80,12 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     if (quarantined.length) await tx.insert(quarantine).values(quarantined);
     if (good.length === 0) return;
     const ids = [...new Set(good.map((r) => r.deviceId))].sort();
-    // Every device has a shadow row to lock, so concurrent batches serialise per device.
-    await tx.execute(sql`insert into device_shadow (device_id) select unnest(${sql.param(ids)}::uuid[]) on conflict do nothing`);
-    const shadowRows = await tx
-      .select()
-      .from(deviceShadow)
-      .where(inArray(deviceShadow.deviceId, ids))
-      // One lock order for every batch, so concurrent batches never deadlock.
-      .orderBy(deviceShadow.deviceId)
-      .for("update");
-    const shadows = new Map(shadowRows.map((s) => [s.deviceId, { ...s, properties: { ...s.properties }, dirty: false, isNew: false }]));
+    const shadows = new Map((await lockShadows(tx, ids)).map((s) => [s.deviceId, s]));
 
     interface Change { report: StateReport; homeId: string; changed: Record<string, unknown> }
     const changes: Change[] = [];
     for (const report of good) {
-      let shadow = shadows.get(report.deviceId);
-      if (!shadow) {
-        shadow = { deviceId: report.deviceId, version: 0, reachable: true, properties: {}, lastReportAt: null, staleReports: 0, updatedAt: now, dirty: true, isNew: true };
-        shadows.set(report.deviceId, shadow);
-      }
+      const shadow = shadows.get(report.deviceId)!;
       const changed: Record<string, unknown> = {};
       let fresh = false;
       // A device heard from again after it was unreachable: partners hear it is back.
@@ -117,7 +103,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         if (!prev || JSON.stringify(prev.value) !== JSON.stringify(value)) changed[name] = value;
         shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
       }
-      shadow.dirty = true;
       if (connectivity === undefined) {
         shadow.lastReportAt = now;
       }
@@ -144,7 +129,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         deviceId: c.report.deviceId,
         homeId: c.homeId,
         seq: c.report.seq,
-        observedAt: c.report.observedAt as unknown as Date,
+        observedAt: c.report.observedAt,
         receivedAt: now,
         cause: c.report.cause,
         properties: c.changed,
@@ -153,7 +138,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     result.stateEvents = changes.length;
 
     const decisionRows: DecisionRow[] = [];
-    const messages: { row: typeof outbox.$inferInsert; firstDecision: number }[] = [];
+    const messages: { row: Omit<OutboxRow, "decisionId">; firstDecision: number }[] = [];
     changes.forEach((c, i) => {
       const device = world.devices.get(c.report.deviceId)!;
       const at = Date.parse(c.report.observedAt);
@@ -223,9 +208,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
               kind: `${link.adapter}.state`,
               categoryKeys: [...Object.keys(payload.changed), ...Object.keys(payload.context)],
               payload,
-              observedAt: new Date(at),
+              observedAt: c.report.observedAt,
               createdAt: now,
-              nextAttemptAt: now,
             },
           });
         }
@@ -237,10 +221,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 
-    const dirty = [...shadows.values()].filter((s) => s.dirty);
-    if (dirty.length) {
-      await upsertShadows(tx, dirty.map(({ dirty: _d, isNew: _n, ...s }) => ({ ...s, updatedAt: now })));
-    }
+    // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
+    await updateShadows(tx, [...shadows.values()].map((s) => ({ ...s, updatedAt: now })));
     // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
     // head stays locked only from here to the commit.
     if (written) await sealBatch(tx, written, { stage: "change" });

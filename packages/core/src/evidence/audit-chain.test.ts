@@ -59,6 +59,19 @@ const row = (i: number, outcome: "send" | "withhold"): DecisionInsert => ({
   decidedAt: new Date(NOW.getTime() + i * 1000 + 3),
 });
 
+/**
+ * What a forger does to flip a withheld decision to "sent": point its row at a kind that says so
+ * (a new one, as the stored ones are shared) and give it the values.
+ */
+const flipToSend = (tx: Executor, id: number) =>
+  tx.execute(sql`
+    with k as (
+      insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
+      select 4242, partner_id, category_key, mode, stage, 'send', reasons, agreement_version_id, clause_keys, consent_version
+        from decision_kinds where id = (select kind_id from decision_rows where id = ${id})
+      returning id)
+    update decision_rows set kind_id = (select id from k), sent_properties = '{"temperature": 21}' where id = ${id}`);
+
 for (const backend of availableBackends()) {
   describe(`the audit chain (${backend})`, () => {
     let t: TestDatabase;
@@ -87,7 +100,8 @@ for (const backend of availableBackends()) {
       let report: VerifyReport | undefined;
       await t.db
         .transaction(async (tx) => {
-          await tx.execute(sql`alter table decisions disable trigger decisions_append_only`);
+          await tx.execute(sql`alter table decision_rows disable trigger decision_rows_append_only`);
+          await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
           await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
           await change(tx);
           report = await verifyChain(tx, { trustedPublicKey: signer.publicKey, ...opts });
@@ -110,19 +124,29 @@ for (const backend of availableBackends()) {
     });
 
     it("refuses UPDATE and DELETE on decisions and on the log (append-only triggers)", async () => {
-      await expect(t.pool.query(`update decisions set outcome = 'send' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`update decision_rows set sent_properties = '{}' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`delete from decision_rows where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`update decision_kinds set outcome = 'send'`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`update decisions set outcome = 'send' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow();
       await expect(t.pool.query(`delete from audit_log where seq = 1`)).rejects.toThrow(/append-only/);
       await expect(t.pool.query(`update audit_log set details = '{}' where seq = 1`)).rejects.toThrow(/append-only/);
     });
 
     it("catches an altered decision and names the entry that seals it", async () => {
-      const r = await tampered((tx) => tx.execute(sql`update decisions set outcome = 'send', sent_properties = '{"temperature": 21}' where id = ${batches[1]!.ids[1]!}`));
+      const r = await tampered((tx) => flipToSend(tx, batches[1]!.ids[1]!));
       expect(r.ok).toBe(false);
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[1]!.seq });
     });
 
+    it("catches an altered decision kind (what many decisions share), at the first batch using it", async () => {
+      const r = await tampered((tx) =>
+        tx.execute(sql`update decision_kinds set reasons = '[{"code": "CONSENT_GRANTS", "consentVersion": 2}]' where id = (select kind_id from decision_rows where id = ${batches[1]!.ids[1]!})`),
+      );
+      expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
+    });
+
     it("catches a deleted decision", async () => {
-      const r = await tampered((tx) => tx.execute(sql`delete from decisions where id = ${batches[2]!.ids[4]!}`));
+      const r = await tampered((tx) => tx.execute(sql`delete from decision_rows where id = ${batches[2]!.ids[4]!}`));
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[2]!.seq });
       expect(r.failure!.message).toMatch(/5 decisions were sealed, 4 are there now/);
     });
@@ -130,19 +154,19 @@ for (const backend of availableBackends()) {
     it("catches reordered decisions (two swap places)", async () => {
       const [a, b] = [batches[0]!.ids[0]!, batches[0]!.ids[1]!];
       const r = await tampered(async (tx) => {
-        await tx.execute(sql`update decisions set id = -1 where id = ${a}`);
-        await tx.execute(sql`update decisions set id = ${a} where id = ${b}`);
-        await tx.execute(sql`update decisions set id = ${b} where id = -1`);
+        await tx.execute(sql`update decision_rows set id = -1 where id = ${a}`);
+        await tx.execute(sql`update decision_rows set id = ${a} where id = ${b}`);
+        await tx.execute(sql`update decision_rows set id = ${b} where id = -1`);
       });
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
     });
 
     it("catches a decision moved into another batch, and a forged decision no entry seals", async () => {
-      const moved = await tampered((tx) => tx.execute(sql`update decisions set audit_batch = ${batches[0]!.batch} where id = ${batches[1]!.ids[0]!}`));
+      const moved = await tampered((tx) => tx.execute(sql`update decision_rows set audit_batch = ${batches[0]!.batch} where id = ${batches[1]!.ids[0]!}`));
       expect(moved.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
       const forged = await tampered((tx) =>
-        tx.execute(sql`insert into decisions (audit_batch, home_id, device_id, partner_id, category_key, mode, stage, outcome, reasons, observed_at, decided_at)
-                       values (999999, ${stableId("home:0")}, ${stableId("device:0:0")}, 'alexa', 'user.device.sensor.temperature', 'proactive', 'change', 'withhold', '[]', now(), now())`),
+        tx.execute(sql`insert into decision_rows (audit_batch, home_id, device_id, kind_id, observed_at, decided_at)
+                       select 999999, ${stableId("home:0")}, ${stableId("device:0:0")}, kind_id, now(), now() from decision_rows limit 1`),
       );
       expect(forged.failure).toMatchObject({ kind: "unsealed_decisions" });
       expect(forged.failure!.message).toMatch(/batch 999999/);
@@ -198,7 +222,7 @@ for (const backend of availableBackends()) {
     });
 
     it("verifies a range, and exported checkpoints verify on their own", async () => {
-      const r = await tampered((tx) => tx.execute(sql`update decisions set outcome = 'send' where id = ${batches[2]!.ids[1]!}`), { from: 1, to: batches[1]!.seq });
+      const r = await tampered((tx) => flipToSend(tx, batches[2]!.ids[1]!), { from: 1, to: batches[1]!.seq });
       expect(r.ok).toBe(true);
       const cp = await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 60_000));
       expect(cp).not.toBeNull();
@@ -248,3 +272,40 @@ for (const backend of availableBackends()) {
 }
 
 class Rollback extends Error {}
+
+for (const backend of availableBackends()) {
+  describe(`decision leaves as written and as read back (${backend})`, () => {
+    it("match for every shape of field: nulls, nested and unicode values, reasons in any key order, many kinds", async () => {
+      const t = await createTestDatabase(backend);
+      try {
+        await seed(t.db, { homes: 1, now: NOW });
+        const rows: DecisionInsert[] = Array.from({ length: 40 }, (_, i) => ({
+          ...row(i, i % 3 ? "send" : "withhold"),
+          stateEventId: i % 4 ? i : null,
+          linkId: i % 5 ? stableId("link:0:alexa") : null,
+          partnerId: i % 2 ? "alexa" : "google-home",
+          outcome: i % 3 === 2 ? "transform" : i % 3 ? "send" : "withhold",
+          sentProperties: i % 3 ? { b: [1, 2.5, { z: null, a: "é\"\\" }], a: i, ["ключ"]: true } : null,
+          reasons: [{ consentVersion: i % 7, code: "CONSENT_GRANTS" }, { clauseKey: "2.1", code: "ALLOWED_BY_CLAUSE", agreementVersionId: stableId("v") }],
+          clauseKeys: i % 2 ? ["2.1", 'x"y'] : [],
+          consentVersion: i % 6 ? i % 7 : null,
+          agreementVersionId: i % 8 ? stableId("v") : null,
+          observedAt: new Date(NOW.getTime() + i * 7),
+          decidedAt: i % 9 ? new Date(NOW.getTime() + 1_000) : new Date(NOW.getTime() + i),
+        }));
+        await t.db.transaction((tx) => sealDecisions(tx, rows.slice(0, 25), { stage: "change" }));
+        await t.db.transaction((tx) => sealDecisions(tx, rows.slice(25), { stage: "request" }));
+        const kinds = async () => Number((await t.pool.query("select count(*) from decision_kinds")).rows[0].count);
+        const before = await kinds();
+        // The same decisions again: their kinds are stored once.
+        await t.db.transaction((tx) => sealDecisions(tx, rows.map((r) => ({ ...r, reasons: r.reasons.map((x) => ({ ...x })) })), { stage: "change" }));
+        expect(await kinds()).toBe(before);
+        const r = await verifyChain(t.db, {});
+        expect(r.failure).toBeNull();
+        expect(r.decisions).toBe(80);
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}

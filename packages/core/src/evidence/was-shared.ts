@@ -21,10 +21,15 @@ export async function wasShared(db: Executor, q: WasSharedQuery) {
   if (q.to <= q.from) throw new AppError("INVALID", "The range is empty", { to: ["The end must be after the start"] });
   const limit = Math.min(q.limit ?? 500, 2_000);
   if (q.homeId && !(await db.select({ id: homes.id }).from(homes).where(eq(homes.id, q.homeId)))[0]) throw new AppError("NOT_FOUND", "No such home");
-  if (q.deviceId && !(await db.select({ id: devices.id }).from(devices).where(eq(devices.id, q.deviceId)))[0]) throw new AppError("NOT_FOUND", "No such device");
+  const device = q.deviceId ? (await db.select({ id: devices.id, homeId: devices.homeId }).from(devices).where(eq(devices.id, q.deviceId)))[0] : undefined;
+  if (q.deviceId && !device) throw new AppError("NOT_FOUND", "No such device");
   const where: SQL[] = [eq(decisions.partnerId, q.partnerId), gte(decisions.decidedAt, q.from), lt(decisions.decidedAt, q.to)];
   if (q.homeId) where.push(eq(decisions.homeId, q.homeId));
-  if (q.deviceId) where.push(eq(decisions.deviceId, q.deviceId));
+  if (device) {
+    where.push(eq(decisions.deviceId, device.id));
+    // The ledger is indexed by home (a home has a few devices): a device's decisions are its home's.
+    if (!q.homeId) where.push(eq(decisions.homeId, device.homeId));
+  }
   const rows = await db
     .select({
       id: decisions.id,

@@ -11,6 +11,7 @@ import {
   jsonb,
   pgSequence,
   pgTable,
+  pgView,
   primaryKey,
   text,
   timestamp,
@@ -61,43 +62,78 @@ export const stateEvents = pgTable(
   (t) => [index("state_events_observed_idx").on(t.observedAt)],
 );
 
-/** The ledger: one row per (state change or request) × partner link × category. */
-export const decisions = pgTable(
-  "decisions",
+/**
+ * What a decision concluded, apart from the change it was about: partner, category, mode, stage,
+ * outcome and the reasons (with the agreement version, clauses and consent version they name).
+ * A busy ledger repeats a few hundred of these millions of times, so each is stored once. The id is
+ * derived from the content (`kindId` in @proviso/audit), so every writer in every process agrees
+ * on it without asking the database. Append-only, like the rows that point at it.
+ */
+export const decisionKinds = pgTable("decision_kinds", {
+  id: bigint("id", { mode: "number" }).primaryKey(),
+  partnerId: text("partner_id").notNull(),
+  categoryKey: text("category_key").notNull(),
+  mode: shareMode("mode").notNull(),
+  stage: decisionStage("stage").notNull(),
+  outcome: decisionOutcome("outcome").notNull(),
+  reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
+  agreementVersionId: uuid("agreement_version_id"),
+  clauseKeys: text("clause_keys").array().notNull().default(sql`'{}'::text[]`),
+  consentVersion: integer("consent_version"),
+});
+
+/** Numbers decisions (the ids of `decision_rows`, reserved by the writers up front). */
+export const decisionsIdSeq = pgSequence("decisions_id_seq");
+
+/**
+ * The ledger as stored: one row per (state change or request) × partner link × category, pointing
+ * at its kind. Read it through the `decisions` view, which joins the two back together.
+ */
+export const decisionRows = pgTable(
+  "decision_rows",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
-    stateEventId: bigint("state_event_id", { mode: "number" }),
-    homeId: uuid("home_id")
-      .notNull(),
-    deviceId: uuid("device_id")
-      .notNull(),
-    partnerId: text("partner_id")
-      .notNull(),
-    linkId: uuid("link_id"),
-    categoryKey: text("category_key").notNull(),
-    mode: shareMode("mode").notNull(),
-    stage: decisionStage("stage").notNull(),
-    outcome: decisionOutcome("outcome").notNull(),
-    /** The values as they were (or would have been) sent, after minimisation. */
-    sentProperties: jsonb("sent_properties").$type<Record<string, unknown>>(),
-    reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
-    agreementVersionId: uuid("agreement_version_id"),
-    clauseKeys: text("clause_keys").array().notNull().default(sql`'{}'::text[]`),
-    consentVersion: integer("consent_version"),
-    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
-    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull().defaultNow(),
+    id: bigint("id", { mode: "number" }).primaryKey(),
     /**
      * The sealed batch this decision was written in (`decision_batch_seq`). The batch's audit-log
      * entry (entity `decision_batch`, id = this number) carries the Merkle root of its decisions.
      */
     auditBatch: bigint("audit_batch", { mode: "number" }).notNull(),
+    stateEventId: bigint("state_event_id", { mode: "number" }),
+    homeId: uuid("home_id").notNull(),
+    deviceId: uuid("device_id").notNull(),
+    linkId: uuid("link_id"),
+    kindId: bigint("kind_id", { mode: "number" }).notNull(),
+    /** The values as they were (or would have been) sent, after minimisation. */
+    sentProperties: jsonb("sent_properties").$type<Record<string, unknown>>(),
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
   },
-  (t) => [
-    index("decisions_audit_batch_idx").on(t.auditBatch, t.id),
-    index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
-    index("decisions_device_decided_idx").on(t.deviceId, t.decidedAt),
-  ],
+  // By batch (verification, proofs) and by home over time (the homeowner's ledger, "was this
+  // shared?"). A per-device index cost the hot path more than it saved: a home has a few devices.
+  (t) => [index("decisions_audit_batch_idx").on(t.auditBatch, t.id), index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id)],
 );
+
+/** The ledger: one row per (state change or request) × partner link × category (a view, see 0010). */
+export const decisions = pgView("decisions", {
+  id: bigint("id", { mode: "number" }).notNull(),
+  stateEventId: bigint("state_event_id", { mode: "number" }),
+  homeId: uuid("home_id").notNull(),
+  deviceId: uuid("device_id").notNull(),
+  partnerId: text("partner_id").notNull(),
+  linkId: uuid("link_id"),
+  categoryKey: text("category_key").notNull(),
+  mode: shareMode("mode").notNull(),
+  stage: decisionStage("stage").notNull(),
+  outcome: decisionOutcome("outcome").notNull(),
+  sentProperties: jsonb("sent_properties").$type<Record<string, unknown>>(),
+  reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
+  agreementVersionId: uuid("agreement_version_id"),
+  clauseKeys: text("clause_keys").array().notNull(),
+  consentVersion: integer("consent_version"),
+  observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+  decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
+  auditBatch: bigint("audit_batch", { mode: "number" }).notNull(),
+}).existing();
 
 /** Numbers the sealed batches of decisions (see `decisions.audit_batch`). */
 export const decisionBatchSeq = pgSequence("decision_batch_seq");
