@@ -4,12 +4,12 @@
 // carrying the Merkle root of the batch. This is the worker's hot path: no per-row objects beyond
 // what the leaf needs, and array parameters built as text.
 import type { DecisionReason } from "@proviso/domain";
-import { plainArray, textArray, type Executor } from "@proviso/db";
+import { blocksFor, idsFromBlocks, plainArray, textArray, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { appendAudit, type AuditEntry } from "./chain";
 import { canonicalJson } from "./canonical";
-import { leafHash, merkleRoot } from "./merkle";
+import { leafHash, leafHashBytes, merkleRoot } from "./merkle";
 
 /** A decision to write: what the `decisions` view will show, without id and batch. */
 export interface DecisionInsert {
@@ -173,8 +173,8 @@ function kindOf(d: DecisionInsert): DecisionKind {
  * The leaf of a decision being written, from its kind's pre-encoded fields: the same text as
  * `decisionLeaf` of the row the `decisions` view gives back (a test holds the two together).
  */
-function writtenLeaf(id: number, batch: number, stateEventId: number | null, homeId: string, deviceId: string, k: DecisionKind, linkId: string | null, sent: string, observedMs: number, decidedMs: number): string {
-  return leafHash(
+function writtenLeaf(id: number, batch: number, stateEventId: number | null, homeId: string, deviceId: string, k: DecisionKind, linkId: string | null, sent: string, observedMs: number, decidedMs: number): Buffer {
+  return leafHashBytes(
     `[${id},${batch},${stateEventId ?? "null"},${JSON.stringify(homeId)},${JSON.stringify(deviceId)},${k.leaf.partner},${linkId == null ? "null" : JSON.stringify(linkId)},` +
       `${k.leaf.categoryToOutcome},${sent},${k.leaf.reasonsToConsent},${observedMs},${decidedMs}]`,
   );
@@ -215,10 +215,10 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[]): Pro
   if (input.length === 0) return null;
   const missing = input.filter((r) => r.id == null).length;
   const r = (await tx.execute(
-    sql`select nextval('decision_batch_seq') as batch, array(select nextval('decisions_id_seq') from generate_series(1, ${missing})) as ids`,
-  )) as unknown as { rows: { batch: string; ids: string[] }[] };
+    sql`select nextval('decision_batch_seq') as batch, array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(missing)})) as starts`,
+  )) as unknown as { rows: { batch: string; starts: string[] }[] };
   const batch = Number(r.rows[0]!.batch);
-  const fresh = r.rows[0]!.ids.map(Number);
+  const fresh = idsFromBlocks(r.rows[0]!.starts, missing);
   let f = 0;
   const withIds = input.map((d) => ({ id: d.id ?? fresh[f++]!, d }));
   // The leaves' order is the ids' order.
@@ -232,39 +232,55 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[]): Pro
   const n = withIds.length;
   const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
   const links = new Array<string | null>(n), kindIds = new Array<number>(n), sents = new Array<string | null>(n);
-  const observed = new Array<string>(n), decided = new Array<string>(n), leaves = new Array<string>(n);
+  const observed = new Array<string>(n), decided = new Array<string>(n), leaves = new Array<Buffer>(n);
   const batchKinds = new Map<number, DecisionKind>();
-  const totals = new Map<string, number>();
-  const outcomes: Record<string, number> = {};
-  let lastDecided: Date | string | undefined, lastDecidedMs = 0, lastDecidedIso = "", lastDay = "";
+  /** day → kind id → decisions, for the report totals. */
+  const perDay = new Map<string, Map<number, number>>();
+  let lastDecided: Date | string | undefined, lastDecidedMs = 0, lastDecidedIso = "", dayCounts = new Map<number, number>();
+  let lastObservedMs = NaN, lastObservedIso = "";
   for (let i = 0; i < n; i++) {
     const { id, d } = withIds[i]!;
     const k = kindOf(d);
     batchKinds.set(k.id, k);
-    // Dates to the millisecond, as the database keeps them; most rows of a batch share `decidedAt`.
-    const o = toDate(d.observedAt);
+    // Dates to the millisecond, as the database keeps them; rows of one change share `observedAt`,
+    // most rows of a batch share `decidedAt`.
+    const observedMs = d.observedAt instanceof Date ? d.observedAt.getTime() : Date.parse(d.observedAt);
+    if (observedMs !== lastObservedMs) {
+      lastObservedMs = observedMs;
+      lastObservedIso = new Date(observedMs).toISOString();
+    }
     if (d.decidedAt === undefined || d.decidedAt !== lastDecided) {
       const dd = toDate(d.decidedAt);
       lastDecided = d.decidedAt;
       lastDecidedMs = dd.getTime();
       lastDecidedIso = dd.toISOString();
-      lastDay = lastDecidedIso.slice(0, 10);
+      const day = lastDecidedIso.slice(0, 10);
+      dayCounts = perDay.get(day) ?? perDay.set(day, new Map()).get(day)!;
     }
-    const sentJson = d.sentProperties == null ? null : JSON.stringify(d.sentProperties);
-    const sent = sentJson == null ? null : (JSON.parse(sentJson) as Record<string, unknown>);
+    // One text for both the leaf and the column: canonical JSON is JSON, and the database gives
+    // back the same values (a JSON number, string, boolean or null reads back as itself).
+    const sent = d.sentProperties == null ? null : canonicalJson(d.sentProperties);
     ids[i] = id;
     events[i] = d.stateEventId ?? null;
     homes[i] = d.homeId;
     devices[i] = d.deviceId;
     links[i] = d.linkId ?? null;
     kindIds[i] = k.id;
-    sents[i] = sentJson;
-    observed[i] = o.toISOString();
+    sents[i] = sent;
+    observed[i] = lastObservedIso;
     decided[i] = lastDecidedIso;
-    leaves[i] = writtenLeaf(id, batch, events[i]!, d.homeId, d.deviceId, k, links[i]!, sent == null ? "null" : canonicalJson(sent), o.getTime(), lastDecidedMs);
-    const totalKey = `${lastDay}\u0001${k.partnerId}\u0001${k.categoryKey}\u0001${k.mode}\u0001${k.outcome}\u0001${k.reportReason}`;
-    totals.set(totalKey, (totals.get(totalKey) ?? 0) + 1);
-    outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + 1;
+    leaves[i] = writtenLeaf(id, batch, events[i]!, d.homeId, d.deviceId, k, links[i]!, sent ?? "null", observedMs, lastDecidedMs);
+    dayCounts.set(k.id, (dayCounts.get(k.id) ?? 0) + 1);
+  }
+  const totals = new Map<string, number>();
+  const outcomes: Record<string, number> = {};
+  for (const [day, counts] of perDay) {
+    for (const [kind, count] of counts) {
+      const k = batchKinds.get(kind)!;
+      const key = `${day}\u0001${k.partnerId}\u0001${k.categoryKey}\u0001${k.mode}\u0001${k.outcome}\u0001${k.reportReason}`;
+      totals.set(key, (totals.get(key) ?? 0) + count);
+      outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + count;
+    }
   }
   const root = merkleRoot(leaves);
 

@@ -12,6 +12,8 @@ const NODE = Buffer.from([1]);
 
 /** 0x00 ‖ the leaf's UTF-8 text (U+0000 is the one byte 0x00 in UTF-8). */
 export const leafHash = (canonical: string): Hex => hash("sha256", `\u0000${canonical}`, "hex");
+/** `leafHash` as bytes, for trees built right away (no hex round trip). */
+export const leafHashBytes = (canonical: string): Buffer => hash("sha256", `\u0000${canonical}`, "buffer") as unknown as Buffer;
 export const EMPTY_ROOT: Hex = sha256("").toString("hex");
 
 function parent(left: Buffer, right: Buffer) {
@@ -19,8 +21,8 @@ function parent(left: Buffer, right: Buffer) {
 }
 
 /** Every level of the tree, leaves first, root last; an odd node at the end moves up unchanged. */
-export function merkleLevels(leaves: readonly Hex[]): Buffer[][] {
-  let level: Buffer[] = leaves.map((h) => Buffer.from(h, "hex"));
+export function merkleLevels(leaves: readonly (Hex | Buffer)[]): Buffer[][] {
+  let level: Buffer[] = leaves.map((h) => (typeof h === "string" ? Buffer.from(h, "hex") : h));
   const levels = [level];
   while (level.length > 1) {
     const next: Buffer[] = [];
@@ -30,7 +32,7 @@ export function merkleLevels(leaves: readonly Hex[]): Buffer[][] {
   return levels;
 }
 
-export function merkleRoot(leaves: readonly Hex[]): Hex {
+export function merkleRoot(leaves: readonly (Hex | Buffer)[]): Hex {
   if (leaves.length === 0) return EMPTY_ROOT;
   return merkleLevels(leaves).at(-1)![0]!.toString("hex");
 }

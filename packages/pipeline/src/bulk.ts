@@ -1,9 +1,10 @@
 // Bulk writes for the hot path: one statement per table with one array parameter per column
 // (`insert … select * from unnest(…)`), instead of thousands of VALUES tuples; the arrays are built
 // as Postgres literals here (`plainArray` / `textArray`), which is several times cheaper than the
-// driver's generic array path. Ids come from the sequence up front, so rows can refer to each other
-// without relying on RETURNING order.
+// driver's generic array path. Ids are reserved up front (`reserveIds`, in blocks), so rows can
+// refer to each other without relying on RETURNING order.
 import { jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
+export { reserveIds } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 
@@ -47,13 +48,6 @@ const iso = (d: Date | string | null) => (d == null ? null : d instanceof Date ?
 async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const r = (await tx.execute(query)) as unknown as { rows: T[] };
   return r.rows;
-}
-
-/** Reserves `n` ids from a bigserial's sequence, ascending. */
-export async function reserveIds(tx: Executor, sequence: string, n: number): Promise<number[]> {
-  if (n === 0) return [];
-  const r = await rows<{ ids: string[] }>(tx, sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${n})) as ids`);
-  return r[0]!.ids.map(Number);
 }
 
 export async function insertStateEvents(tx: Executor, events: StateEventRow[]) {

@@ -142,6 +142,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     changes.forEach((c, i) => {
       const device = world.devices.get(c.report.deviceId)!;
       const at = Date.parse(c.report.observedAt);
+      const observedAt = new Date(at);
       const byCategory = groupByCategory(c.changed);
       for (const link of world.linksByHome.get(c.homeId) ?? []) {
         const first = decisionRows.length;
@@ -170,13 +171,15 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
               partnerId: link.partnerId,
               linkId: link.linkId,
               category,
-              observedAt: new Date(at),
+              observedAt,
               decidedAt: now,
             }),
           );
           if (d.outcome !== "withhold") {
-            (asContext ? payload.context : payload.changed)[category] = { ...d.properties };
-            lastSent.set(key, { at, properties: { ...d.properties } });
+            // The engine's object, shared by the payload and the memo: nothing changes either later.
+            const sent = d.properties as Record<string, unknown>;
+            (asContext ? payload.context : payload.changed)[category] = sent;
+            lastSent.set(key, { at, properties: sent });
           }
         };
         for (const [category, properties] of byCategory) decide(category, properties, false);
@@ -188,7 +191,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
             // change held back by a minimum interval stays held back).
             const known = lastSent.get(`${device.deviceId}|${link.partnerId}|${category}`);
             if (known) {
-              payload.context[category] = { ...known.properties };
+              payload.context[category] = known.properties;
               continue;
             }
             if (byCategory.has(category)) continue;
@@ -217,7 +220,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     });
 
     const decisionIds = await reserveIds(tx, "decisions_id_seq", decisionRows.length);
-    const written = await writeDecisions(tx, decisionRows.map((d, i) => ({ ...d, id: decisionIds[i]! })));
+    for (let k = 0; k < decisionRows.length; k++) decisionRows[k]!.id = decisionIds[k]!;
+    const written = await writeDecisions(tx, decisionRows);
     await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 

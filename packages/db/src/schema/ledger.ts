@@ -20,6 +20,7 @@ import {
 import { partners } from "./catalogue";
 import { decisionOutcome, decisionStage, outboxStatus, reportCause, shareMode } from "./enums";
 import { devices } from "./homes";
+import { ID_BLOCK } from "../ids";
 
 export const deviceShadow = pgTable("device_shadow", {
   deviceId: uuid("device_id")
@@ -82,8 +83,12 @@ export const decisionKinds = pgTable("decision_kinds", {
   consentVersion: integer("consent_version"),
 });
 
-/** Numbers decisions (the ids of `decision_rows`, reserved by the writers up front). */
-export const decisionsIdSeq = pgSequence("decisions_id_seq");
+/**
+ * Numbers decisions (the ids of `decision_rows`). Writers reserve ids up front in blocks: each
+ * value the sequence hands out owns the next `ID_BLOCK` ids (`reserveIds`), so a batch of
+ * thousands of decisions takes a few sequence calls, not thousands.
+ */
+export const decisionsIdSeq = pgSequence("decisions_id_seq", { increment: ID_BLOCK });
 
 /**
  * The ledger as stored: one row per (state change or request) × partner link × category, pointing

@@ -1,0 +1,28 @@
+// Ids reserved up front, in blocks. The ledger's sequences (`decisions_id_seq`,
+// `state_events_id_seq`) step by ID_BLOCK (migration 0011): each value handed out owns the
+// ID_BLOCK ids from it, so writers reserve thousands of ids with a few sequence calls and rows can
+// refer to each other before they are written. Ids stay unique and ascending per reservation;
+// between reservations they leave gaps.
+import { sql } from "drizzle-orm";
+import type { Executor } from "./client";
+
+export const ID_BLOCK = 1024;
+
+/** The sequence calls `n` ids need. */
+export const blocksFor = (n: number) => Math.ceil(n / ID_BLOCK);
+
+/** `n` ascending ids from block starts (as the sequence returned them, ascending). */
+export function idsFromBlocks(starts: readonly (number | string)[], n: number): number[] {
+  const ids = new Array<number>(n);
+  for (let i = 0; i < n; i++) ids[i] = Number(starts[Math.floor(i / ID_BLOCK)]) + (i % ID_BLOCK);
+  return ids;
+}
+
+/** Reserves `n` ids from one of the ledger's block sequences. */
+export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "state_events_id_seq", n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const r = (await tx.execute(sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${blocksFor(n)})) as starts`)) as unknown as {
+    rows: { starts: string[] }[];
+  };
+  return idsFromBlocks(r.rows[0]!.starts, n);
+}
