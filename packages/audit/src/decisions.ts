@@ -210,15 +210,21 @@ export interface WrittenBatch {
 /**
  * The first half of `sealDecisions`: ids and batch number reserved, rows written. Callers with more
  * to write in the same transaction seal last, so the chain's head is locked only for the commit.
+ * Callers that reserved the ids and the batch number already (`reserveForBatch`) pass the batch.
  */
-export async function writeDecisions(tx: Executor, input: DecisionInsert[]): Promise<WrittenBatch | null> {
+export async function writeDecisions(tx: Executor, input: DecisionInsert[], reserved?: { batch: number }): Promise<WrittenBatch | null> {
   if (input.length === 0) return null;
   const missing = input.filter((r) => r.id == null).length;
-  const r = (await tx.execute(
-    sql`select nextval('decision_batch_seq') as batch, array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(missing)})) as starts`,
-  )) as unknown as { rows: { batch: string; starts: string[] }[] };
-  const batch = Number(r.rows[0]!.batch);
-  const fresh = idsFromBlocks(r.rows[0]!.starts, missing);
+  let batch: number;
+  let fresh: number[] = [];
+  if (reserved && missing === 0) batch = reserved.batch;
+  else {
+    const r = (await tx.execute(
+      sql`select nextval('decision_batch_seq') as batch, array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(missing)})) as starts`,
+    )) as unknown as { rows: { batch: string; starts: string[] }[] };
+    batch = Number(r.rows[0]!.batch);
+    fresh = idsFromBlocks(r.rows[0]!.starts, missing);
+  }
   let f = 0;
   const withIds = input.map((d) => ({ id: d.id ?? fresh[f++]!, d }));
   // The leaves' order is the ids' order.

@@ -26,3 +26,18 @@ export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "s
   };
   return idsFromBlocks(r.rows[0]!.starts, n);
 }
+
+/**
+ * One round trip for everything a batch of changes needs: state-event ids, decision ids and the
+ * number of the sealed batch the decisions go into (`decision_batch_seq`).
+ */
+export async function reserveForBatch(tx: Executor, n: { stateEvents: number; decisions: number }): Promise<{ stateEvents: number[]; decisions: number[]; batch: number }> {
+  const r = (await tx.execute(sql`
+    select nextval('decision_batch_seq') as batch,
+           array(select nextval('state_events_id_seq') from generate_series(1, ${blocksFor(n.stateEvents)})) as events,
+           array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(n.decisions)})) as decisions`)) as unknown as {
+    rows: { batch: string; events: string[]; decisions: string[] }[];
+  };
+  const row = r.rows[0]!;
+  return { batch: Number(row.batch), stateEvents: idsFromBlocks(row.events, n.stateEvents), decisions: idsFromBlocks(row.decisions, n.decisions) };
+}

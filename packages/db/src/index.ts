@@ -1,6 +1,6 @@
 export * from "./client";
 export { jsonArray, plainArray, textArray } from "./arrays";
-export { blocksFor, ID_BLOCK, idsFromBlocks, reserveIds } from "./ids";
+export { blocksFor, ID_BLOCK, idsFromBlocks, reserveForBatch, reserveIds } from "./ids";
 export { migrate, MIGRATIONS_DIR } from "./migrate";
 export * as schema from "./schema";
 export * from "./schema";

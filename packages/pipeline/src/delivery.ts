@@ -9,6 +9,7 @@ import { decideShare, rateLimitPerMinute, WITHHOLDING_CODES } from "@proviso/pol
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
+import { httpPost, type HttpPost } from "./http-post";
 import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
 import type { World } from "./world";
@@ -20,7 +21,8 @@ export interface DeliveryDeps {
   freshWorld?: () => Promise<World>;
   endpoints: PartnerEndpoints;
   now?: () => number;
-  fetch?: typeof fetch;
+  /** How messages are POSTed (node:http with keep-alive unless given). */
+  post?: HttpPost;
   batchSize?: number;
   leaseMs?: number;
   timeoutMs?: number;
@@ -220,16 +222,10 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     let retryAfter: string | null = null;
     let error = "";
     try {
-      const res = await (deps.fetch ?? fetch)(request.url, {
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-      });
+      const res = await (deps.post ?? httpPost)(request.url, request.headers, request.body, deps.timeoutMs ?? 10_000);
       status = res.status;
-      retryAfter = res.headers.get("retry-after");
-      if (status >= 300) error = (await res.text().catch(() => "")).slice(0, 300);
-      else await res.arrayBuffer().catch(() => undefined);
+      retryAfter = res.retryAfter;
+      if (status >= 300) error = res.text.slice(0, 300);
     } catch (err) {
       error = (err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message;
     }

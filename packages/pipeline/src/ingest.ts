@@ -2,9 +2,9 @@
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
-import { quarantine, type Database } from "@proviso/db";
+import { quarantine, reserveForBatch, type Database } from "@proviso/db";
 import { sealBatch, writeDecisions } from "@proviso/audit";
-import { insertOutbox, insertStateEvents, lockShadows, reserveIds, updateShadows, type OutboxRow } from "./bulk";
+import { insertOutbox, insertStateEvents, lockShadows, updateShadows, type OutboxRow } from "./bulk";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import { randomUUID } from "node:crypto";
 import type { Rejection } from "./validate";
@@ -121,22 +121,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       changes.push({ report, homeId: world.devices.get(report.deviceId)!.homeId, changed });
     }
 
-    const eventIds = await reserveIds(tx, "state_events_id_seq", changes.length);
-    await insertStateEvents(
-      tx,
-      changes.map((c, i) => ({
-        id: eventIds[i]!,
-        deviceId: c.report.deviceId,
-        homeId: c.homeId,
-        seq: c.report.seq,
-        observedAt: c.report.observedAt,
-        receivedAt: now,
-        cause: c.report.cause,
-        properties: c.changed,
-      })),
-    );
-    result.stateEvents = changes.length;
-
     const decisionRows: DecisionRow[] = [];
     const messages: { row: Omit<OutboxRow, "decisionId">; firstDecision: number }[] = [];
     changes.forEach((c, i) => {
@@ -165,7 +149,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
             decisionRow(d, {
               stage: "change",
               mode: "proactive",
-              stateEventId: eventIds[i]!,
+              // The change's index for now: ids are reserved once the batch's size is known.
+              stateEventId: i,
               homeId: c.homeId,
               deviceId: device.deviceId,
               partnerId: link.partnerId,
@@ -219,9 +204,30 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       }
     });
 
-    const decisionIds = await reserveIds(tx, "decisions_id_seq", decisionRows.length);
-    for (let k = 0; k < decisionRows.length; k++) decisionRows[k]!.id = decisionIds[k]!;
-    const written = await writeDecisions(tx, decisionRows);
+    // Every id and the sealed batch's number in one round trip, then the rows.
+    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decisionRows.length }) : { batch: 0, stateEvents: [], decisions: [] };
+    const eventIds = reserved.stateEvents;
+    const decisionIds = reserved.decisions;
+    await insertStateEvents(
+      tx,
+      changes.map((c, i) => ({
+        id: eventIds[i]!,
+        deviceId: c.report.deviceId,
+        homeId: c.homeId,
+        seq: c.report.seq,
+        observedAt: c.report.observedAt,
+        receivedAt: now,
+        cause: c.report.cause,
+        properties: c.changed,
+      })),
+    );
+    result.stateEvents = changes.length;
+    for (let k = 0; k < decisionRows.length; k++) {
+      const row = decisionRows[k]!;
+      row.id = decisionIds[k]!;
+      row.stateEventId = eventIds[row.stateEventId!]!;
+    }
+    const written = await writeDecisions(tx, decisionRows, reserved);
     await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
     result.outbox = messages.length;
 
