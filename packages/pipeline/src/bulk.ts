@@ -38,9 +38,10 @@ export interface ShadowRow {
   version: number;
   reachable: boolean;
   properties: Record<string, ShadowProperty>;
+  /** The properties this batch set (written back merged into the stored ones, not whole). */
+  delta?: Record<string, ShadowProperty>;
   lastReportAt: Date | string | null;
   staleReports: number;
-  updatedAt: Date;
 }
 
 const iso = (d: Date | string | null) => (d == null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString());
@@ -102,20 +103,22 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[]): P
     properties: r.properties,
     lastReportAt: r.last_report_at,
     staleReports: Number(r.stale_reports),
-    updatedAt: new Date(),
   }));
 }
 
-/** Writes back shadows locked by `lockShadows` in this transaction. */
-export async function updateShadows(tx: Executor, ss: ShadowRow[]) {
+/**
+ * Writes back shadows locked by `lockShadows` in this transaction. Only the properties the batch
+ * set travel (`properties || delta`): a shadow is a few hundred bytes, a change a few dozen.
+ */
+export async function updateShadows(tx: Executor, ss: ShadowRow[], now: Date) {
   if (!ss.length) return;
   await tx.execute(sql`
-    update device_shadow s set version = t.version, reachable = t.reachable, properties = t.properties,
-           last_report_at = t.last_report_at, stale_reports = t.stale_reports, updated_at = t.updated_at
+    update device_shadow s set version = t.version, reachable = t.reachable, properties = s.properties || t.delta,
+           last_report_at = t.last_report_at, stale_reports = t.stale_reports, updated_at = ${now.toISOString()}::timestamptz
       from unnest(
         ${plainArray(ss.map((s) => s.deviceId))}::uuid[], ${plainArray(ss.map((s) => s.version))}::bigint[], ${plainArray(ss.map((s) => s.reachable))}::boolean[],
-        ${jsonArray(ss.map((s) => s.properties))}::jsonb[], ${plainArray(ss.map((s) => iso(s.lastReportAt)))}::timestamptz[],
-        ${plainArray(ss.map((s) => s.staleReports))}::bigint[], ${plainArray(ss.map((s) => iso(s.updatedAt)))}::timestamptz[]
-      ) as t(device_id, version, reachable, properties, last_report_at, stale_reports, updated_at)
+        ${jsonArray(ss.map((s) => s.delta ?? {}))}::jsonb[], ${plainArray(ss.map((s) => iso(s.lastReportAt)))}::timestamptz[],
+        ${plainArray(ss.map((s) => s.staleReports))}::bigint[]
+      ) as t(device_id, version, reachable, delta, last_report_at, stale_reports)
      where s.device_id = t.device_id`);
 }

@@ -101,7 +101,9 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         if (stale) continue;
         fresh = true;
         if (!prev || JSON.stringify(prev.value) !== JSON.stringify(value)) changed[name] = value;
-        shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+        const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+        shadow.properties[name] = property;
+        (shadow.delta ??= {})[name] = property;
       }
       if (connectivity === undefined) {
         shadow.lastReportAt = now;
@@ -232,7 +234,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     result.outbox = messages.length;
 
     // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
-    await updateShadows(tx, [...shadows.values()].map((s) => ({ ...s, updatedAt: now })));
+    await updateShadows(tx, [...shadows.values()], now);
     // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
     // head stays locked only from here to the commit.
     if (written) await sealBatch(tx, written, { stage: "change" });
