@@ -1,8 +1,8 @@
 // A home's data and its full sharing history, for the homeowner to take away: JSON (everything)
 // or CSV (the ledger). Scoped by membership like every other home read.
-import { consents, decisions, devices, homes, partnerLinks, partners, type Executor } from "@proviso/db";
+import { consents, decisions, devices, homes, partnerLinks, partners, stateEvents, type Executor } from "@proviso/db";
 import { asc, eq } from "drizzle-orm";
-import { ledgerColumns } from "./home-ledger";
+import { explain, ledgerColumns } from "./home-ledger";
 import { assertMember } from "./home-sharing";
 import { listDeletionRequests } from "./unlink-partner";
 
@@ -22,8 +22,11 @@ export async function exportHomeData(db: Executor, opts: { userId: string; homeI
       .where(eq(consents.homeId, opts.homeId))
       .orderBy(asc(consents.partnerId), asc(consents.categoryKey), asc(consents.version)),
     db
-      .select(ledgerColumns)
+      .select({ ...ledgerColumns, partnerName: partners.name, deviceName: devices.name, cause: stateEvents.cause })
       .from(decisions)
+      .innerJoin(partners, eq(partners.id, decisions.partnerId))
+      .innerJoin(devices, eq(devices.id, decisions.deviceId))
+      .leftJoin(stateEvents, eq(stateEvents.id, decisions.stateEventId))
       .where(eq(decisions.homeId, opts.homeId))
       .orderBy(asc(decisions.decidedAt), asc(decisions.id)),
     listDeletionRequests(db, opts),
@@ -35,11 +38,31 @@ export async function exportHomeData(db: Executor, opts: { userId: string; homeI
     links: linkRows,
     consentHistory: consentRows,
     deletionRequests: deletionRows,
-    decisions: decisionRows,
+    // Each with what the page says: why the device reported and, in plain words, why it was
+    // shared or not.
+    decisions: decisionRows.map((d) => ({ ...d, why: explain(d.reasons, d.partnerName, d.category, d.mode === "proactive" ? "proactive" : "on_request") })),
   };
 }
 
-const CSV_COLUMNS = ["decided_at", "observed_at", "partner", "device_id", "category", "mode", "stage", "outcome", "sent", "reasons", "clauses", "consent_version"] as const;
+// New columns go at the end, so a spreadsheet built on an earlier export keeps its columns.
+const CSV_COLUMNS = [
+  "decided_at",
+  "observed_at",
+  "partner",
+  "device_id",
+  "category",
+  "mode",
+  "stage",
+  "outcome",
+  "sent",
+  "reasons",
+  "clauses",
+  "consent_version",
+  "partner_name",
+  "device",
+  "cause",
+  "why",
+] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? "" : typeof v === "string" ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
@@ -51,7 +74,25 @@ export function ledgerCsv(data: Awaited<ReturnType<typeof exportHomeData>>): str
   const lines = [CSV_COLUMNS.join(",")];
   for (const d of data.decisions) {
     lines.push(
-      [d.decidedAt, d.observedAt, d.partnerId, d.deviceId, d.category, d.mode, d.stage, d.outcome, d.sent, d.reasons.map((r) => r.code).join(" "), d.clauseKeys.join(" "), d.consentVersion]
+      [
+        d.decidedAt,
+        d.observedAt,
+        d.partnerId,
+        d.deviceId,
+        d.category,
+        d.mode,
+        d.stage,
+        d.outcome,
+        d.sent,
+        d.reasons.map((r) => r.code).join(" "),
+        d.clauseKeys.join(" "),
+        d.consentVersion,
+        d.partnerName,
+        d.deviceName,
+        // A partner's request has no state event: the cause is theirs.
+        d.cause ?? (d.stage === "request" ? "partner request" : ""),
+        d.why,
+      ]
         .map(csvCell)
         .join(","),
     );

@@ -13,8 +13,13 @@ beforeAll(async () => {
   t = await createTestDatabase();
   await seed(t.db, { homes: 3, now: new Date("2026-11-24T00:00:00Z") });
   const base = Date.parse("2026-11-24T12:00:00Z");
+  const event = await t.pool.query(
+    "insert into state_events (device_id, home_id, seq, observed_at, cause, properties) values ($1, $2, 1, $3, 'physical', '{}') returning id",
+    [stableId("device:0:0"), home, new Date(base)],
+  );
   await t.db.transaction((tx) => sealDecisions(tx,
     Array.from({ length: 5 }, (_, i) => ({
+      stateEventId: Number(event.rows[0].id),
       homeId: home,
       deviceId: stableId("device:0:0"),
       partnerId: "alexa",
@@ -61,6 +66,11 @@ describe("the home's ledger", () => {
     const csv = ledgerCsv(data).trim().split("\n");
     expect(csv).toHaveLength(6);
     expect(csv[1]).toContain('"{""temperature"":20}"');
+    // What the page shows is in the export too: names, the report's cause, and why in plain words.
+    expect(csv[0]!.split(",").slice(-4)).toEqual(["partner_name", "device", "cause", "why"]);
+    expect(csv[2]).toContain("Amazon Alexa");
+    expect(csv[2]).toMatch(/,physical,"?The agreement lets Amazon Alexa learn your temperature only when you ask/);
+    expect(data.decisions[1]).toMatchObject({ cause: "physical", partnerName: "Amazon Alexa" });
     await expect(exportHomeData(t.db, { userId: stableId("user:owner1@homes.proviso.test"), homeId: home })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 

@@ -76,7 +76,8 @@ export async function getHomeLedger(
   };
 }
 
-function explain(reasons: DecisionReason[], partnerName: string, category: string, mode: "on_request" | "proactive"): string {
+/** A decision's reasons in the homeowner's words (the page and the export say the same). */
+export function explain(reasons: DecisionReason[], partnerName: string, category: string, mode: "on_request" | "proactive"): string {
   return reasons.map((r) => explainForHomeowner(r, { partnerName, category, mode })).join(" ");
 }
 
