@@ -99,7 +99,14 @@ test("a homeowner exports the home's data as JSON and the ledger as CSV; another
   const home = json.home.id as string;
   const csv = await page.request.get(`/api/homes/${home}/export?format=csv`);
   expect(csv.headers()["content-type"]).toContain("text/csv");
-  expect((await csv.text()).split("\n")[0]).toBe("decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version");
+  const lines = (await csv.text()).trim().split("\n");
+  expect(lines[0]).toBe("decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version,partner_name,device,cause,why");
+  expect(lines.length).toBeGreaterThanOrEqual(json.decisions.length + 1);
+  // What the page says is in the export: each decision explained in plain words.
+  for (const d of json.decisions as { why: string; partnerName: string }[]) {
+    expect(d.why.length).toBeGreaterThan(0);
+    expect(d.partnerName.length).toBeGreaterThan(0);
+  }
   const other = await idOf("select id from homes where id <> $1 limit 1", [home]);
   expect((await page.request.get(`/api/homes/${other}/export?format=json`)).status()).toBe(404);
 });
