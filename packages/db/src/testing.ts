@@ -27,12 +27,13 @@ export interface TestDatabase extends DbHandle {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(backend: Backend = defaultBackend()): Promise<TestDatabase> {
+/** `empty`: no migrations applied (for tests of the migrations themselves). */
+export async function createTestDatabase(backend: Backend = defaultBackend(), opts: { empty?: boolean } = {}): Promise<TestDatabase> {
   if (backend === "embedded") {
     const server = await startEmbeddedPostgres({ dataDir: "memory://", port: 0, maxConnections: 16 });
     // One connection: the embedded server breaks under concurrent queries from several.
     const handle = createDb(server.url, { max: 1, applicationName: "proviso-test" });
-    await migrate(handle.db);
+    if (!opts.empty) await migrate(handle.db);
     return {
       ...handle,
       url: server.url,
@@ -46,7 +47,7 @@ export async function createTestDatabase(backend: Backend = defaultBackend()): P
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error("DATABASE_URL is not set: the postgres backend needs a server");
   const name = `proviso_t_${randomBytes(6).toString("hex")}`;
-  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  await withAdmin(adminUrl, (c) => c.query(opts.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
   const url = withDatabase(adminUrl, name);
   const handle = createDb(url, { max: 4, applicationName: "proviso-test" });
   return {
