@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { appendAudit, type AuditEntry } from "./chain";
 import { canonicalJson } from "./canonical";
-import { leafHash, leafHashBytes, merkleRoot } from "./merkle";
+import { CHUNK_LEVEL, leafHash, leafHashBytes, merkleLevels } from "./merkle";
 
 /** A decision to write: what the `decisions` view will show, without id and batch. */
 export interface DecisionInsert {
@@ -315,7 +315,10 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
       outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + count;
     }
   }
-  const root = merkleRoot(leaves);
+  const levels = merkleLevels(leaves);
+  const root = levels.at(-1)![0]!.toString("hex");
+  // Batches larger than one chunk keep their chunk roots, so a proof reads one chunk (proofs.ts).
+  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]!.map((h) => h.toString("hex")) : [];
 
   // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
   // the rows, in one statement.
@@ -333,6 +336,10 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
         ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
        order by n
       on conflict (id) do nothing
+    ),
+    chunks as (
+      insert into decision_batch_chunks (audit_batch, chunk, hash)
+      select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)
     ),
     subject as materialized (
       select ${plainArray(subject.events)}::bigint[] as ev, ${plainArray(subject.homes)}::uuid[] as home, ${plainArray(subject.devices)}::uuid[] as dev,

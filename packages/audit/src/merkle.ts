@@ -32,6 +32,13 @@ export function merkleLevels(leaves: readonly (Hex | Buffer)[]): Buffer[][] {
   return levels;
 }
 
+/**
+ * Level 6 of a tree: the roots of its aligned 64-leaf subtrees ("chunks"). The levels above it are
+ * exactly `merkleLevels` of those roots, and a leaf's path inside its chunk is its path in the tree.
+ */
+export const CHUNK_LEVEL = 6;
+export const CHUNK_SIZE = 2 ** CHUNK_LEVEL;
+
 export function merkleRoot(leaves: readonly (Hex | Buffer)[]): Hex {
   if (leaves.length === 0) return EMPTY_ROOT;
   return merkleLevels(leaves).at(-1)![0]!.toString("hex");

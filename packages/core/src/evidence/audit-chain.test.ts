@@ -309,3 +309,67 @@ for (const backend of availableBackends()) {
     });
   });
 }
+
+for (const backend of availableBackends()) {
+  describe(`proofs in large batches, from one chunk and the stored chunk roots (${backend})`, () => {
+    it("give exactly the full tree's path, stay valid, and fail when a stored chunk root lies", async () => {
+      const t = await createTestDatabase(backend);
+      try {
+        await seed(t.db, { homes: 1, now: NOW });
+        const big = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 700 }, (_, i) => row(i, i % 3 ? "withhold" : "send")), { stage: "change" }));
+        const small = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 60 }, (_, i) => row(i, "send")), { stage: "change" }));
+        // 700 decisions: ten chunks of 64 and one of 60; 60 decisions: no chunk roots, read whole.
+        expect((await t.pool.query("select audit_batch, count(*)::int as n from decision_batch_chunks group by 1")).rows).toEqual([{ audit_batch: String(big!.batch), n: 11 }]);
+        const positions = [0, 1, 63, 64, 300, 639, 640, 699];
+        const asked = [...positions.map((p) => ({ id: big!.ids[p]!, auditBatch: big!.batch })), { id: small!.ids[42]!, auditBatch: small!.batch }];
+        const proofs = await proveDecisions(t.db, asked);
+        const leavesOf = async (batch: number) =>
+          (await t.pool.query("select id from decisions where audit_batch = $1 order by id", [batch])).rows.map((r) => Number(r.id));
+        const bigIds = await leavesOf(big!.batch);
+        for (const p of positions) {
+          const proof = proofs.get(big!.ids[p]!)!;
+          expect(proof.valid).toBe(true);
+          expect(proof.merkleRoot).toBe(big!.root);
+          expect(rootFromProof(proof.leaf, proof.path)).toBe(big!.root);
+          expect(bigIds.indexOf(big!.ids[p]!)).toBe(p);
+        }
+        // The same path the whole tree gives (`inclusionProof` over all 700 leaves).
+        const every = await proveDecisions(t.db, bigIds.map((id) => ({ id, auditBatch: big!.batch })));
+        const allLeaves = bigIds.map((id) => every.get(id)!.leaf);
+        for (const p of positions) expect(proofs.get(big!.ids[p]!)!.path).toEqual(inclusionProof(allLeaves, p));
+        expect(proofs.get(small!.ids[42]!)).toMatchObject({ valid: true, merkleRoot: small!.root });
+
+        // A lying chunk root cannot make a proof pass: the path no longer reaches the entry's root.
+        await t.db
+          .transaction(async (tx) => {
+            await tx.execute(sql`alter table decision_batch_chunks disable trigger decision_batch_chunks_append_only`);
+            await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 10`);
+            const lied = await proveDecisions(tx, [{ id: big!.ids[0]!, auditBatch: big!.batch }, { id: big!.ids[699]!, auditBatch: big!.batch }]);
+            expect(lied.get(big!.ids[0]!)!.valid).toBe(false);
+            expect(lied.get(big!.ids[699]!)!.valid).toBe(false);
+            throw new Rollback();
+          })
+          .catch((err) => {
+            if (!(err instanceof Rollback)) throw err;
+          });
+        // Nor can an altered decision in the chunk.
+        await t.db
+          .transaction(async (tx) => {
+            await tx.execute(sql`alter table decision_rows disable trigger decision_rows_append_only`);
+            await tx.execute(sql`update decision_rows set sent_properties = '{"temperature": 99}' where id = ${big!.ids[300]!}`);
+            const altered = await proveDecisions(tx, [{ id: big!.ids[300]!, auditBatch: big!.batch }, { id: big!.ids[301]!, auditBatch: big!.batch }, { id: big!.ids[0]!, auditBatch: big!.batch }]);
+            expect(altered.get(big!.ids[300]!)!.valid).toBe(false);
+            expect(altered.get(big!.ids[301]!)!.valid).toBe(false);
+            // A decision in another chunk is still proven: the chunk roots it needs are intact.
+            expect(altered.get(big!.ids[0]!)!.valid).toBe(true);
+            throw new Rollback();
+          })
+          .catch((err) => {
+            if (!(err instanceof Rollback)) throw err;
+          });
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}

@@ -143,6 +143,22 @@ export const decisions = pgView("decisions", {
 /** Numbers the sealed batches of decisions (see `decisions.audit_batch`). */
 export const decisionBatchSeq = pgSequence("decision_batch_seq");
 
+/**
+ * The roots of each sealed batch's aligned 64-leaf subtrees (level 6 of its Merkle tree), written
+ * with the batch when it has more than 64 decisions. An index for proofs, not evidence: a proof
+ * of one decision then reads its 64 neighbours instead of the whole batch, and a wrong stored
+ * hash can only make a proof fail to reach the root the chain entry carries, never pass.
+ */
+export const decisionBatchChunks = pgTable(
+  "decision_batch_chunks",
+  {
+    auditBatch: bigint("audit_batch", { mode: "number" }).notNull(),
+    chunk: integer("chunk").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.auditBatch, t.chunk] })],
+);
+
 /** Running totals for reports, maintained as decisions are written. */
 export const decisionDailyStats = pgTable(
   "decision_daily_stats",
