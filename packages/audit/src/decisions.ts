@@ -100,9 +100,6 @@ export function reportReason(outcome: string, reasons: readonly { code: string }
 const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
 const toDate = (d: Date | string | null | undefined) => (d instanceof Date ? d : new Date(d ?? Date.now()));
 
-/** A text[] value (the clause keys), itself an element of a text[][] parameter. */
-const clauseKeysLiteral = (xs: readonly string[]) => textArray(xs);
-
 /** A decision's kind: everything it concluded apart from the change it was about. */
 export interface DecisionKind {
   id: number;
@@ -249,7 +246,7 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
   let lastDecided: Date | string | undefined, lastDecidedMs = 0, lastDecidedIso = "", dayCounts = new Map<number, number>();
   let lastObservedMs = NaN, lastObservedIso = "";
   let prev: DecisionInsert | null = null;
-  let prevObservedMs = NaN, prevDecidedMs = NaN;
+  let prevDecidedMs = NaN;
   for (let i = 0; i < n; i++) {
     const { id, d } = withIds[i]!;
     const k = kindOf(d);
@@ -257,7 +254,8 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
     // Dates to the millisecond, as the database keeps them; rows of one change share `observedAt`,
     // most rows of a batch share `decidedAt`.
     const observedMs = d.observedAt instanceof Date ? d.observedAt.getTime() : Date.parse(d.observedAt);
-    if (observedMs !== lastObservedMs) {
+    const sameObserved = observedMs === lastObservedMs;
+    if (!sameObserved) {
       lastObservedMs = observedMs;
       lastObservedIso = new Date(observedMs).toISOString();
     }
@@ -275,7 +273,7 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
       (prev.stateEventId ?? null) !== event ||
       prev.homeId !== d.homeId ||
       prev.deviceId !== d.deviceId ||
-      prevObservedMs !== observedMs ||
+      !sameObserved ||
       prevDecidedMs !== lastDecidedMs
     ) {
       // 0 stands for "no state event": the array stays free of NULLs, so indexing it is O(1).
@@ -285,7 +283,6 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
       subject.observed.push(lastObservedIso);
       subject.decided.push(lastDecidedIso);
       prev = d;
-      prevObservedMs = observedMs;
       prevDecidedMs = lastDecidedMs;
     }
     const link = d.linkId ?? null;
@@ -331,7 +328,7 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
           ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
           ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
           ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${textArray(ks.map((k) => json(k.reasons)))}::jsonb[],
-          ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => clauseKeysLiteral(k.clauseKeys)))}::text[],
+          ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => textArray(k.clauseKeys)))}::text[],
           ${plainArray(ks.map((k) => k.consentVersion))}::int[]
         ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
        order by n
