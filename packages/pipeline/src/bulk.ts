@@ -4,7 +4,6 @@
 // driver's generic array path. Ids are reserved up front (`reserveIds`, in blocks), so rows can
 // refer to each other without relying on RETURNING order.
 import { jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
-export { reserveIds } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 

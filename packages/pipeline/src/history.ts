@@ -5,9 +5,9 @@
 // what-if replay and the ledger's speed on a year of history. Nothing is sent to partners.
 import { sealDecisions } from "@proviso/audit";
 import { groupByCategory, type ReportCause } from "@proviso/domain";
-import type { Database } from "@proviso/db";
 import { decideShare } from "@proviso/policy";
-import { insertStateEvents, reserveIds } from "./bulk";
+import { reserveIds, type Database } from "@proviso/db";
+import { insertStateEvents } from "./bulk";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import { loadWorld, type DeviceInfo } from "./world";
 
