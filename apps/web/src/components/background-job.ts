@@ -1,5 +1,7 @@
 // Jobs the worker runs in the background (chain verifications, what-if replays) share one shape:
 // a status, and progress as processed of total. The pages poll them while they run.
+import type { QueryClient, QueryKey } from "@tanstack/react-query";
+
 export interface JobProgress {
   status: string;
   processed: number;
@@ -18,3 +20,14 @@ export const pollWhileRunning = (q: { state: { data?: JobProgress | null } }) =>
 export const jobPolling = { refetchInterval: pollWhileRunning, refetchIntervalInBackground: true } as const;
 
 export const percentDone = (job: JobProgress | null | undefined) => (job && job.total > 0 ? Math.min(100, Math.round((job.processed / job.total) * 100)) : 0);
+
+/**
+ * After a job was requested, asks for its status afresh. A plain `refetch()` joins a fetch still in
+ * flight from before the request (the page's first load, when the click came right after it): that
+ * one answers "no job yet" (or the previous job, finished), nothing is running, so nothing polls,
+ * and the page waits for ever. Cancelling it first makes the next answer include the new job.
+ */
+export async function refetchJob(qc: QueryClient, queryKey: QueryKey): Promise<void> {
+  await qc.cancelQueries({ queryKey });
+  await qc.refetchQueries({ queryKey });
+}

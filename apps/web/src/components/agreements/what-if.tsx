@@ -2,9 +2,9 @@
 // What-if: replay the recorded state changes of the last N days with this version in place of the
 // one in force, in the worker, with progress; then the difference per category and mode.
 import { categoryName } from "@proviso/domain";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { isRunning, jobPolling, percentDone } from "~/components/background-job";
+import { isRunning, jobPolling, percentDone, refetchJob } from "~/components/background-job";
 import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
@@ -22,8 +22,10 @@ export function WhatIf({ versionId }: { versionId: string }) {
   const trpc = useTRPC();
   const [days, setDays] = useState(30);
   const hydrated = useHydrated();
-  const job = useQuery(trpc.partners.replay.queryOptions({ versionId }, jobPolling));
-  const start = useMutation(trpc.partners.requestReplay.mutationOptions({ onSuccess: () => void job.refetch() }));
+  const qc = useQueryClient();
+  const jobQuery = trpc.partners.replay.queryOptions({ versionId }, jobPolling);
+  const job = useQuery(jobQuery);
+  const start = useMutation(trpc.partners.requestReplay.mutationOptions({ onSuccess: () => refetchJob(qc, jobQuery.queryKey) }));
   const j = job.data;
   const running = isRunning(j);
   const result = j?.status === "done" ? (j.result as { rows: Row[]; events: number; days: number; elapsedMs: number; from: string; to: string }) : null;

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { isRunning, jobPolling, percentDone } from "~/components/background-job";
+import { isRunning, jobPolling, percentDone, refetchJob } from "~/components/background-job";
 import { useHydrated } from "~/components/use-hydrated";
 import { useTRPC } from "~/trpc/react";
 
@@ -12,8 +12,10 @@ export function VerifyAudit() {
   const hydrated = useHydrated();
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const latest = useQuery(trpc.legal.verification.queryOptions(undefined, jobPolling));
-  const verify = useMutation(trpc.legal.verifyAudit.mutationOptions({ onSuccess: () => void latest.refetch() }));
+  const qc = useQueryClient();
+  const latestQuery = trpc.legal.verification.queryOptions(undefined, jobPolling);
+  const latest = useQuery(latestQuery);
+  const verify = useMutation(trpc.legal.verifyAudit.mutationOptions({ onSuccess: () => refetchJob(qc, latestQuery.queryKey) }));
   const v = latest.data;
   const running = isRunning(v);
   const r = v?.status === "done" ? v.report : null;
