@@ -17,7 +17,7 @@ import { IngestBuffer } from "./ingest-buffer";
 import { loadLastSent } from "./last-sent";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
-import { WorldCache } from "./world";
+import { readPolicyVersion, WorldCache } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const home0 = stableId("home:0");
@@ -295,6 +295,35 @@ describe("ingest → decide → deliver", () => {
     expect(got[1]!.authorization).not.toBe(`Bearer ${tokens.access_token}`);
     const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, googleLink));
     expect(cipher.decrypt(link!.accessTokenEnc!)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
+  });
+
+  it("fresh() answers with a snapshot at least as new as every change committed before the call, even with a check in flight", async () => {
+    const worlds = new WorldCache(t.db, 60_000, undefined, cipher);
+    await worlds.start();
+    let version = 1_000;
+    // A consent change, committed in one quick statement (its trigger moves the policy counter).
+    const change = async () => {
+      await t.pool.query("insert into consents (home_id, partner_id, category_key, mode, version) values ($1, 'google-home', 'user.device.telemetry.energy_usage', 'off', $2)", [home0, ++version]);
+      return readPolicyVersion(t.db);
+    };
+    try {
+      for (let i = 0; i < 10; i++) {
+        await change();
+        // A batch asks first: its check reads the counter and starts reloading...
+        const early = worlds.fresh(0);
+        await new Promise((r) => setTimeout(r, 3));
+        // ...then a revocation commits, and the next batch asks while that check is still running.
+        const committed = await change();
+        expect((await worlds.fresh(0)).policyVersion).toBeGreaterThanOrEqual(committed);
+        await early;
+        await change();
+        const next = await readPolicyVersion(t.db);
+        await new Promise((r) => setTimeout(r, 60)); // past the 50 ms a decision may lag by default
+        expect((await worlds.fresh()).policyVersion).toBeGreaterThanOrEqual(next);
+      }
+    } finally {
+      worlds.stop();
+    }
   });
 
   it("answers each submitted report once its batch is committed, accepted or quarantined", async () => {

@@ -149,28 +149,47 @@ export class WorldCache {
     return this.world;
   }
 
-  private lastCheck = 0;
+  /** When the last finished check read the counter (its start: the read follows it). */
+  private lastCheckStarted = 0;
   private checking: Promise<World> | null = null;
+  private checkingStarted = 0;
 
   /**
-   * The snapshot as of at most `maxAgeMs` ago: checks the counter (one small query, shared by
-   * concurrent callers) and reloads if it moved. Decisions taken right after a consent or link
-   * change use it, so they never wait for the next poll.
+   * A snapshot at least as new as the counter was at most `maxAgeMs` before this call: checks the
+   * counter (one small query, shared by concurrent callers) and reloads if it moved. Decisions taken
+   * right after a consent, link or certification change use it, so they never wait for the next
+   * poll. A check already under way is joined only if it started within `maxAgeMs`: one that started
+   * earlier may have read the counter before a change this caller must see.
    */
   fresh(maxAgeMs = 50): Promise<World> {
-    if (this.world && Date.now() - this.lastCheck < maxAgeMs) return Promise.resolve(this.world);
-    this.checking ??= this.check().finally(() => {
-      this.lastCheck = Date.now();
-      this.checking = null;
-    });
-    return this.checking;
+    const now = Date.now();
+    if (this.world && now - this.lastCheckStarted < maxAgeMs) return Promise.resolve(this.world);
+    if (this.checking && now - this.checkingStarted < maxAgeMs) return this.checking;
+    const started = now;
+    const checking: Promise<World> = this.check()
+      .then((w) => {
+        this.lastCheckStarted = Math.max(this.lastCheckStarted, started);
+        return w;
+      })
+      .finally(() => {
+        if (this.checking === checking) this.checking = null;
+      });
+    this.checking = checking;
+    this.checkingStarted = started;
+    return checking;
   }
 
-  /** Reloads now if the counter moved (or always, with force). */
+  /**
+   * Reloads now if the counter moved (or always, with force). A reload already under way may have
+   * read an older counter: then it loads again, so what comes back is at least as new as the
+   * counter read here.
+   */
   async check(force = false): Promise<World> {
     const version = await readPolicyVersion(this.db);
-    if (force || !this.world || version !== this.world.policyVersion) return this.reload();
-    return this.world;
+    if (!force && this.world && this.world.policyVersion >= version) return this.world;
+    let w = await this.reload();
+    while (w.policyVersion < version) w = await this.reload();
+    return w;
   }
 
   reload(): Promise<World> {
