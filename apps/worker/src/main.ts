@@ -24,6 +24,8 @@ const scheduler = startScheduler(db.db, {
   intervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
   signer,
   checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+  // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
+  vacuumIntervalMs: env.embeddedDatabase ? 5 * 60_000 : null,
 });
 
 // Partner tokens are stored encrypted; without a key, AcceptGrant is refused and links use the

@@ -1,6 +1,7 @@
 export * from "./client";
 export { jsonArray, plainArray, textArray } from "./arrays";
 export { blocksFor, ID_BLOCK, idsFromBlocks, reserveForBatch, reserveIds } from "./ids";
+export { CHURNING_TABLES, vacuumChurningTables } from "./maintenance";
 export { migrate, MIGRATIONS_DIR } from "./migrate";
 export * as schema from "./schema";
 export * from "./schema";
