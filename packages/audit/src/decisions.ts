@@ -4,7 +4,7 @@
 // carrying the Merkle root of the batch. This is the worker's hot path: no per-row objects beyond
 // what the leaf needs, and array parameters built as text.
 import type { DecisionReason } from "@proviso/domain";
-import { blocksFor, idsFromBlocks, plainArray, textArray, type Executor } from "@proviso/db";
+import { blocksFor, idsFromBlocks, jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { appendAudit, type AuditEntry } from "./chain";
@@ -97,7 +97,6 @@ export function reportReason(outcome: string, reasons: readonly { code: string }
   return reasons.at(-1)!.code;
 }
 
-const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
 const toDate = (d: Date | string | null | undefined) => (d instanceof Date ? d : new Date(d ?? Date.now()));
 
 /** A decision's kind: everything it concluded apart from the change it was about. */
@@ -327,7 +326,7 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
         from unnest(
           ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
           ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
-          ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${textArray(ks.map((k) => json(k.reasons)))}::jsonb[],
+          ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${jsonArray(ks.map((k) => k.reasons))}::jsonb[],
           ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => textArray(k.clauseKeys)))}::text[],
           ${plainArray(ks.map((k) => k.consentVersion))}::int[]
         ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
