@@ -4,6 +4,7 @@
 // violations, and the sign-in rate limit, through the real browser.
 import AxeBuilder from "@axe-core/playwright";
 import { checkSignature, type CheckpointExport } from "@proviso/audit";
+import type pg from "pg";
 import { expect, LOGINS, PASSWORD, signInViaApi, test } from "./fixtures";
 import { waitFor, withDb } from "./product";
 
@@ -11,7 +12,7 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
   await signInViaApi(page.request, "legal");
   // Wait until the simulator's changes have produced sealed decisions.
   const target = await waitFor("a sealed decision", () =>
-    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string; kindId?: string } | undefined),
+    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string } | undefined),
   );
   await page.goto("/legal/audit");
   await page.getByRole("button", { name: "Verify the chain" }).click();
@@ -20,23 +21,29 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
 
   // Someone with database access flips one decision's outcome behind the application's back.
   const flipped = target.outcome === "withhold" ? "send" : "withhold";
-  // The stored row points at its kind (shared by many decisions): the forger points it at a kind
-  // with the other outcome, and points it back afterwards.
+  // The decision is one element of its decision set, pointing at its kind (shared by many
+  // decisions): the forger points it at a kind with the other outcome, and back afterwards.
+  const stored = await withDb(
+    async (c) =>
+      (await c.query("select id, ($1::bigint - id + 1)::int as slot, kind_ids[($1::bigint - id + 1)::int] as kind from decision_sets where id <= $1 order by id desc limit 1", [target.id]))
+        .rows[0] as { id: string; slot: number; kind: string },
+  );
+  const setKind = async (c: pg.Client, kind: string) => {
+    await c.query("alter table decision_sets disable trigger decision_sets_append_only");
+    try {
+      await c.query("update decision_sets set kind_ids[$2] = $3 where id = $1", [stored.id, stored.slot, kind]);
+    } finally {
+      await c.query("alter table decision_sets enable trigger decision_sets_append_only");
+    }
+  };
   const sealedBy = await withDb(async (c) => {
-    const original = (await c.query("select kind_id from decision_rows where id = $1", [target.id])).rows[0].kind_id as string;
     await c.query(
       `insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
        select 4242, partner_id, category_key, mode, stage, $2, reasons, agreement_version_id, clause_keys, consent_version from decision_kinds where id = $1
        on conflict do nothing`,
-      [original, flipped],
+      [stored.kind, flipped],
     );
-    target.kindId = original;
-    await c.query("alter table decision_rows disable trigger decision_rows_append_only");
-    try {
-      await c.query(`update decision_rows set kind_id = 4242 where id = $1`, [target.id]);
-    } finally {
-      await c.query("alter table decision_rows enable trigger decision_rows_append_only");
-    }
+    await setKind(c, "4242");
     return (await c.query("select seq from audit_log where entity_type = 'decision_batch' and entity_id = $1", [target.audit_batch])).rows[0].seq as string;
   });
   try {
@@ -44,11 +51,7 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
     await expect(page.getByTestId("verify-result")).toContainText(`Verification failed at entry #${sealedBy}`, { timeout: 30_000 });
     await expect(page.getByTestId("verify-result")).toContainText(`decision batch ${target.audit_batch}`);
   } finally {
-    await withDb(async (c) => {
-      await c.query("alter table decision_rows disable trigger decision_rows_append_only");
-      await c.query(`update decision_rows set kind_id = $2 where id = $1`, [target.id, target.kindId]);
-      await c.query("alter table decision_rows enable trigger decision_rows_append_only");
-    });
+    await withDb((c) => setKind(c, stored.kind));
   }
   await page.getByRole("button", { name: "Verify the chain" }).click();
   await expect(page.getByTestId("verify-result")).toContainText("Verified", { timeout: 30_000 });

@@ -2,12 +2,14 @@
 // Merkle root from the decisions as they are now, checks every signed checkpoint against the log,
 // and names the first entry that fails. Catches altered, deleted, inserted and reordered entries
 // and decisions (ids and batch numbers are inside the hashes).
-import { auditCheckpoints, auditHead, auditLog, decisions, type Executor } from "@proviso/db";
+import { auditCheckpoints, auditHead, auditLog, decisionKinds, decisions, type Executor } from "@proviso/db";
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
 import { checkSignature } from "./checkpoints";
+import { loadSets, SET_LEAVES, setLeafText, type StoredSet } from "./decision-sets";
 import { decisionLeaf, LEAF_FIELDS, type SealedDecision } from "./decisions";
-import { merkleRoot } from "./merkle";
+import { kindDigest } from "./kinds";
+import { leafHash, merkleRoot } from "./merkle";
 
 export interface VerifyFailure {
   /** The first entry that fails (or, for decisions no entry seals, the batch). */
@@ -44,7 +46,46 @@ const decisionColumnNames = Object.fromEntries(LEAF_FIELDS.map((k) => [k, decisi
 /** Exactly the columns a leaf commits to. */
 const decisionColumns = Object.fromEntries(LEAF_FIELDS.map((k) => [k, decisions[k]])) as { [K in (typeof LEAF_FIELDS)[number]]: (typeof decisions)[K] };
 
-/** The decisions of some batches, as stored, in leaf order. */
+/** Whether a batch's entry says its leaves are decision sets (batches sealed since migration 0013). */
+export const hasSetLeaves = (details: Record<string, unknown>) => details.leaves === SET_LEAVES;
+
+/**
+ * The digests of stored kinds, computed from their content as it is now (null: no such kind).
+ * `cache` keeps what an earlier call computed, so a long verification reads each kind once.
+ */
+export async function storedKindDigests(db: Executor, ids: readonly number[], cache = new Map<number, string | null>()): Promise<Map<number, string | null>> {
+  const missing = [...new Set(ids)].filter((id) => !cache.has(id));
+  if (missing.length) {
+    const rows = await db.select().from(decisionKinds).where(inArray(decisionKinds.id, missing));
+    for (const id of missing) cache.set(id, null);
+    for (const k of rows) cache.set(k.id, kindDigest({ ...k, reasons: k.reasons as unknown[], clauseKeys: k.clauseKeys }));
+  }
+  return cache;
+}
+
+/**
+ * What is wrong with a batch sealed as decision sets, or null: its sets must hash to the entry's
+ * root and hold the count it sealed, and every kind they name must be listed in the entry with the
+ * digest of the kind as stored now.
+ */
+export async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: Record<string, unknown>, merkle: string | null, cache: Map<number, string | null>): Promise<string | null> {
+  const expectedCount = Number(details.count);
+  const count = sets.reduce((n, s) => n + s.kindIds.length, 0);
+  if (count !== expectedCount) return `${expectedCount} decisions were sealed, ${count} are there now`;
+  if (merkleRoot(sets.map((s) => leafHash(setLeafText(s)))) !== merkle) return "a decision in it was altered or moved";
+  const named = (details.kinds ?? {}) as Record<string, string>;
+  for (const s of sets) {
+    for (const k of s.kindIds) if (!(String(k) in named)) return `decision set ${s.id} names kind ${k}, which the entry does not`;
+  }
+  const digests = await storedKindDigests(db, Object.keys(named).map(Number), cache);
+  for (const [id, digest] of Object.entries(named)) {
+    const now = digests.get(Number(id));
+    if (now !== digest) return now === null ? `decision kind ${id} is missing` : `decision kind ${id} was altered (what its decisions concluded no longer matches)`;
+  }
+  return null;
+}
+
+/** The decisions of some batches sealed one leaf per decision, as stored, in leaf order. */
 export async function loadBatches(db: Executor, batches: number[]): Promise<Map<number, SealedDecision[]>> {
   const out = new Map<number, SealedDecision[]>(batches.map((b) => [b, []]));
   if (!batches.length) return out;
@@ -119,6 +160,7 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
     prevHash = before.hash;
   }
   const hashes = new Map<number, string>();
+  const kindCache = new Map<number, string | null>();
   let expected = from;
   let cursor = from - 1;
   while (cursor < to) {
@@ -129,21 +171,23 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
       .orderBy(asc(auditLog.seq))
       .limit(pageSize);
     if (page.length === 0) break;
-    // Decisions are loaded a few batches at a time (about 50,000 rows), never a whole page's worth.
+    // Decisions are loaded a few batches at a time (about 50,000 decisions), never a whole page's worth.
     let batches = new Map<number, SealedDecision[]>();
+    let setBatches = new Map<number, StoredSet[]>();
     const loadFrom = async (index: number) => {
-      const ids: number[] = [];
+      const perDecision: number[] = [], perSet: number[] = [];
       let rows = 0;
-      for (let j = index; j < page.length && (ids.length === 0 || rows < 50_000); j++) {
+      for (let j = index; j < page.length && (perDecision.length + perSet.length === 0 || rows < 50_000); j++) {
         const e = page[j]!;
         if (e.entityType !== "decision_batch") continue;
-        ids.push(Number(e.entityId));
+        (hasSetLeaves(e.details) ? perSet : perDecision).push(Number(e.entityId));
         rows += Number(e.details.count) || 0;
       }
-      batches = await loadBatches(db, ids);
+      [batches, setBatches] = await Promise.all([loadBatches(db, perDecision), loadSets(db, perSet)]);
     };
     for (const [index, e] of page.entries()) {
-      if (e.entityType === "decision_batch" && !batches.has(Number(e.entityId))) await loadFrom(index);
+      const batch = Number(e.entityId);
+      if (e.entityType === "decision_batch" && !batches.has(batch) && !setBatches.has(batch)) await loadFrom(index);
       if (e.seq !== expected) {
         return fail({ seq: expected, kind: "missing_entry", message: `entry #${expected} is missing (the next entry is #${e.seq})` });
       }
@@ -155,15 +199,25 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
         return fail({ seq: e.seq, kind: "entry_hash", message: `entry #${e.seq} (${e.action} ${e.entityType} ${e.entityId}) was altered: its content no longer matches its hash` });
       }
       if (e.entityType === "decision_batch") {
-        const rows = batches.get(Number(e.entityId)) ?? [];
-        const expectedCount = Number(e.details.count);
-        const root = merkleRoot(rows.map(decisionLeaf));
-        if (root !== e.merkleRoot || rows.length !== expectedCount) {
-          const what = rows.length !== expectedCount ? `${expectedCount} decisions were sealed, ${rows.length} are there now` : "a decision in it was altered or moved";
-          return fail({ seq: e.seq, kind: "batch_root", message: `entry #${e.seq} seals decision batch ${e.entityId} (decisions ${String(e.details.firstId)}–${String(e.details.lastId)}): ${what}` });
+        let problem: string | null;
+        if (hasSetLeaves(e.details)) {
+          const sets = setBatches.get(batch) ?? [];
+          problem = await checkSetBatch(db, sets, e.details, e.merkleRoot, kindCache);
+        } else {
+          const rows = batches.get(batch) ?? [];
+          const expectedCount = Number(e.details.count);
+          problem =
+            rows.length !== expectedCount
+              ? `${expectedCount} decisions were sealed, ${rows.length} are there now`
+              : merkleRoot(rows.map(decisionLeaf)) !== e.merkleRoot
+                ? "a decision in it was altered or moved"
+                : null;
+        }
+        if (problem) {
+          return fail({ seq: e.seq, kind: "batch_root", message: `entry #${e.seq} seals decision batch ${e.entityId} (decisions ${String(e.details.firstId)}–${String(e.details.lastId)}): ${problem}` });
         }
         report.batches++;
-        report.decisions += rows.length;
+        report.decisions += Number(e.details.count);
       }
       hashes.set(e.seq, e.hash);
       prevHash = e.hash;

@@ -136,7 +136,7 @@ async function steadyLatency(t: TestDatabase) {
   const sandbox = createSandbox();
   await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
-  await t.pool.query("truncate outbox, decision_rows, state_events, device_shadow cascade");
+  await t.pool.query("truncate outbox, decision_sets, state_events, device_shadow cascade");
   const world = await loadWorld(t.db);
   const total = STEADY_RATE * STEADY_SECONDS;
   const raws = makeReports(world, total, Date.now() - 60_000);
@@ -176,7 +176,9 @@ async function steadyLatency(t: TestDatabase) {
   const lat = (
     await t.pool.query(
       `select extract(epoch from (o.delivered_at - e.received_at)) * 1000 as ms
-         from outbox o join decisions d on d.id = o.decision_id join state_events e on e.id = d.state_event_id
+         from outbox o
+        cross join lateral (select state_event_id from decision_sets s where s.id <= o.decision_id order by s.id desc limit 1) s
+         join state_events e on e.id = s.state_event_id
         where o.status = 'delivered' order by ms`,
     )
   ).rows.map((r) => Number(r.ms));

@@ -15,8 +15,11 @@ import { renderVersionPdf } from "./version-pdf";
 import { decideVersionReview } from "./review-versions";
 import { activateDueVersions, terminateVersion } from "./version-schedule";
 
-const NOW = new Date("2026-11-24T00:00:00Z");
 const DAY = 86_400_000;
+// Today at midnight, not a fixed date: the scheduler's activation (NOW + 6 days) must come after
+// the drafting and review, which are recorded at the real time (a fixed date in the past put the
+// activation before them once the calendar passed it).
+const NOW = new Date(Math.floor(Date.now() / DAY) * DAY);
 const LOCK = "user.device.sensor.lock_state";
 const manager = stableId("user:manager@proviso.test");
 const legal = stableId("user:legal@proviso.test");

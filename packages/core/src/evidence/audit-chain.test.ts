@@ -42,6 +42,10 @@ describe("Merkle proofs", () => {
   });
 });
 
+/**
+ * Decision `i` of a run. Decisions two by two are about the same change (same observed time), so
+ * they are stored and hashed as one decision set: a set of two, then one of two, ….
+ */
 const row = (i: number, outcome: "send" | "withhold"): DecisionInsert => ({
   homeId: stableId("home:0"),
   deviceId: stableId("device:0:0"),
@@ -55,22 +59,28 @@ const row = (i: number, outcome: "send" | "withhold"): DecisionInsert => ({
   reasons: outcome === "send" ? [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }, { code: "CONSENT_GRANTS", consentVersion: 1 }] : [{ code: "CONSENT_OFF", consentVersion: 2 }],
   clauseKeys: ["2.1"],
   consentVersion: outcome === "send" ? 1 : 2,
-  observedAt: new Date(NOW.getTime() + i * 1000),
-  decidedAt: new Date(NOW.getTime() + i * 1000 + 3),
+  observedAt: new Date(NOW.getTime() + Math.floor(i / 2) * 1000),
+  decidedAt: new Date(NOW.getTime() + Math.floor(i / 2) * 1000 + 3),
 });
 
+/** The decision set holding decision `id`, and the decision's place in its arrays (1-based, as SQL counts). */
+const setOf = (id: number) => sql`(select id from decision_sets where id <= ${id} order by id desc limit 1)`;
+const slot = (id: number) => sql`(${id}::bigint - ${setOf(id)} + 1)::int`;
+
 /**
- * What a forger does to flip a withheld decision to "sent": point its row at a kind that says so
- * (a new one, as the stored ones are shared) and give it the values.
+ * What a forger does to flip a withheld decision to "sent": point it at a kind that says so (a new
+ * one, as the stored ones are shared) and give it the values, in its set's arrays.
  */
 const flipToSend = (tx: Executor, id: number) =>
   tx.execute(sql`
     with k as (
       insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
       select 4242, partner_id, category_key, mode, stage, 'send', reasons, agreement_version_id, clause_keys, consent_version
-        from decision_kinds where id = (select kind_id from decision_rows where id = ${id})
+        from decision_kinds where id = (select kind_ids[${slot(id)}] from decision_sets where id = ${setOf(id)})
       returning id)
-    update decision_rows set kind_id = (select id from k), sent_properties = '{"temperature": 21}' where id = ${id}`);
+    update decision_sets set kind_ids[${slot(id)}] = (select id from k),
+           sent_properties = jsonb_set(sent_properties, array[(${slot(id)} - 1)::text], '{"temperature": 21}')
+     where id = ${setOf(id)}`);
 
 for (const backend of availableBackends()) {
   describe(`the audit chain (${backend})`, () => {
@@ -100,7 +110,7 @@ for (const backend of availableBackends()) {
       let report: VerifyReport | undefined;
       await t.db
         .transaction(async (tx) => {
-          await tx.execute(sql`alter table decision_rows disable trigger decision_rows_append_only`);
+          await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
           await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
           await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
           await change(tx);
@@ -124,8 +134,8 @@ for (const backend of availableBackends()) {
     });
 
     it("refuses UPDATE and DELETE on decisions and on the log (append-only triggers)", async () => {
-      await expect(t.pool.query(`update decision_rows set sent_properties = '{}' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
-      await expect(t.pool.query(`delete from decision_rows where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`update decision_sets set sent_properties = '[null, null]' where id = ${batches[0]!.ids[0]!}`)).rejects.toThrow(/append-only/);
+      await expect(t.pool.query(`delete from decision_sets where id = ${batches[0]!.ids[0]!}`)).rejects.toThrow(/append-only/);
       await expect(t.pool.query(`update decision_kinds set outcome = 'send'`)).rejects.toThrow(/append-only/);
       await expect(t.pool.query(`update decisions set outcome = 'send' where id = ${batches[0]!.ids[1]!}`)).rejects.toThrow();
       await expect(t.pool.query(`delete from audit_log where seq = 1`)).rejects.toThrow(/append-only/);
@@ -140,33 +150,55 @@ for (const backend of availableBackends()) {
 
     it("catches an altered decision kind (what many decisions share), at the first batch using it", async () => {
       const r = await tampered((tx) =>
-        tx.execute(sql`update decision_kinds set reasons = '[{"code": "CONSENT_GRANTS", "consentVersion": 2}]' where id = (select kind_id from decision_rows where id = ${batches[1]!.ids[1]!})`),
+        tx.execute(sql`update decision_kinds set reasons = '[{"code": "CONSENT_GRANTS", "consentVersion": 2}]'
+                        where id = (select kind_ids[${slot(batches[1]!.ids[1]!)}] from decision_sets where id = ${setOf(batches[1]!.ids[1]!)})`),
       );
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
+      expect(r.failure!.message).toMatch(/decision kind \d+ was altered/);
+      // Pointing a decision at another kind the batch's entry does not list is caught too.
+      const other = await tampered(async (tx) => {
+        await tx.execute(sql`insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, clause_keys)
+                             values (4343, 'alexa', 'user.device.sensor.temperature', 'proactive', 'change', 'send', '[]', '{}')`);
+        await tx.execute(sql`update decision_sets set kind_ids[1] = 4343 where id = ${batches[2]!.ids[0]!}`);
+      });
+      expect(other.failure).toMatchObject({ kind: "batch_root", seq: batches[2]!.seq });
     });
 
-    it("catches a deleted decision", async () => {
-      const r = await tampered((tx) => tx.execute(sql`delete from decision_rows where id = ${batches[2]!.ids[4]!}`));
+    it("catches a deleted decision: a whole set, or one decision out of its set", async () => {
+      const r = await tampered((tx) => tx.execute(sql`delete from decision_sets where id = ${setOf(batches[2]!.ids[4]!)}`));
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[2]!.seq });
       expect(r.failure!.message).toMatch(/5 decisions were sealed, 4 are there now/);
+      const one = await tampered((tx) =>
+        tx.execute(sql`update decision_sets set kind_ids = kind_ids[1:1], link_ids = link_ids[1:1], sent_properties = jsonb_build_array(sent_properties -> 0)
+                        where id = ${batches[2]!.ids[2]!}`),
+      );
+      expect(one.failure).toMatchObject({ kind: "batch_root", seq: batches[2]!.seq });
+      expect(one.failure!.message).toMatch(/5 decisions were sealed, 4 are there now/);
     });
 
-    it("catches reordered decisions (two swap places)", async () => {
-      const [a, b] = [batches[0]!.ids[0]!, batches[0]!.ids[1]!];
+    it("catches reordered decisions (two swap places in their set, or two sets swap ids)", async () => {
+      const inSet = await tampered((tx) =>
+        tx.execute(sql`update decision_sets set kind_ids = array[kind_ids[2], kind_ids[1]], link_ids = array[link_ids[2], link_ids[1]],
+                              sent_properties = jsonb_build_array(sent_properties -> 1, sent_properties -> 0)
+                        where id = ${batches[0]!.ids[0]!}`),
+      );
+      expect(inSet.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
+      const [a, b] = [batches[0]!.ids[0]!, batches[0]!.ids[2]!];
       const r = await tampered(async (tx) => {
-        await tx.execute(sql`update decision_rows set id = -1 where id = ${a}`);
-        await tx.execute(sql`update decision_rows set id = ${a} where id = ${b}`);
-        await tx.execute(sql`update decision_rows set id = ${b} where id = -1`);
+        await tx.execute(sql`update decision_sets set id = -1 where id = ${a}`);
+        await tx.execute(sql`update decision_sets set id = ${a} where id = ${b}`);
+        await tx.execute(sql`update decision_sets set id = ${b} where id = -1`);
       });
       expect(r.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
     });
 
     it("catches a decision moved into another batch, and a forged decision no entry seals", async () => {
-      const moved = await tampered((tx) => tx.execute(sql`update decision_rows set audit_batch = ${batches[0]!.batch} where id = ${batches[1]!.ids[0]!}`));
+      const moved = await tampered((tx) => tx.execute(sql`update decision_sets set audit_batch = ${batches[0]!.batch} where id = ${batches[1]!.ids[0]!}`));
       expect(moved.failure).toMatchObject({ kind: "batch_root", seq: batches[0]!.seq });
       const forged = await tampered((tx) =>
-        tx.execute(sql`insert into decision_rows (audit_batch, home_id, device_id, kind_id, observed_at, decided_at)
-                       select 999999, ${stableId("home:0")}, ${stableId("device:0:0")}, kind_id, now(), now() from decision_rows limit 1`),
+        tx.execute(sql`insert into decision_sets (id, audit_batch, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
+                       select 99999999, 999999, ${stableId("home:0")}, ${stableId("device:0:0")}, now(), now(), kind_ids, link_ids, sent_properties
+                         from decision_sets limit 1`),
       );
       expect(forged.failure).toMatchObject({ kind: "unsealed_decisions" });
       expect(forged.failure!.message).toMatch(/batch 999999/);
@@ -279,9 +311,10 @@ for (const backend of availableBackends()) {
       const t = await createTestDatabase(backend);
       try {
         await seed(t.db, { homes: 1, now: NOW });
+        // Three decisions per change (some split into two sets by their decided-at time).
         const rows: DecisionInsert[] = Array.from({ length: 40 }, (_, i) => ({
           ...row(i, i % 3 ? "send" : "withhold"),
-          stateEventId: i % 4 ? i : null,
+          stateEventId: Math.floor(i / 3) % 4 ? Math.floor(i / 3) : null,
           linkId: i % 5 ? stableId("link:0:alexa") : null,
           partnerId: i % 2 ? "alexa" : "google-home",
           outcome: i % 3 === 2 ? "transform" : i % 3 ? "send" : "withhold",
@@ -290,8 +323,8 @@ for (const backend of availableBackends()) {
           clauseKeys: i % 2 ? ["2.1", 'x"y'] : [],
           consentVersion: i % 6 ? i % 7 : null,
           agreementVersionId: i % 8 ? stableId("v") : null,
-          observedAt: new Date(NOW.getTime() + i * 7),
-          decidedAt: i % 9 ? new Date(NOW.getTime() + 1_000) : new Date(NOW.getTime() + i),
+          observedAt: new Date(NOW.getTime() + Math.floor(i / 3) * 7),
+          decidedAt: Math.floor(i / 3) % 3 || i % 3 === 0 ? new Date(NOW.getTime() + 1_000) : new Date(NOW.getTime() + i),
         }));
         await t.db.transaction((tx) => sealDecisions(tx, rows.slice(0, 25), { stage: "change" }));
         await t.db.transaction((tx) => sealDecisions(tx, rows.slice(25), { stage: "request" }));
@@ -303,6 +336,14 @@ for (const backend of availableBackends()) {
         const r = await verifyChain(t.db, {});
         expect(r.failure).toBeNull();
         expect(r.decisions).toBe(80);
+        // Sets of three, and of one and two where the decided-at time splits a change.
+        const sizes = (await t.pool.query("select cardinality(kind_ids) as n, count(*)::int as c from decision_sets group by 1 order by 1")).rows;
+        expect(sizes.map((x) => x.n)).toEqual([1, 2, 3]);
+        // What the view shows is what was written, decision by decision.
+        const shown = (await t.pool.query("select * from decisions order by id limit 40")).rows;
+        expect(shown.map((d) => [d.outcome, d.sent_properties, d.state_event_id === null ? null : Number(d.state_event_id), d.link_id])).toEqual(
+          rows.map((d) => [d.outcome, d.sentProperties ?? null, d.stateEventId, d.linkId]),
+        );
       } finally {
         await t.drop();
       }
@@ -318,9 +359,11 @@ for (const backend of availableBackends()) {
         await seed(t.db, { homes: 1, now: NOW });
         const big = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 700 }, (_, i) => row(i, i % 3 ? "withhold" : "send")), { stage: "change" }));
         const small = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 60 }, (_, i) => row(i, "send")), { stage: "change" }));
-        // 700 decisions: ten chunks of 64 and one of 60; 60 decisions: no chunk roots, read whole.
-        expect((await t.pool.query("select audit_batch, count(*)::int as n from decision_batch_chunks group by 1")).rows).toEqual([{ audit_batch: String(big!.batch), n: 11 }]);
-        const positions = [0, 1, 63, 64, 300, 639, 640, 699];
+        // 700 decisions in 350 sets (leaves): five chunks of 64 and one of 30; 60 decisions in 30
+        // sets: no chunk roots, read whole.
+        expect((await t.pool.query("select audit_batch, count(*)::int as n from decision_batch_chunks group by 1")).rows).toEqual([{ audit_batch: String(big!.batch), n: 6 }]);
+        // Decisions in the first and last sets of chunks, and between.
+        const positions = [0, 1, 127, 128, 300, 639, 640, 699];
         const asked = [...positions.map((p) => ({ id: big!.ids[p]!, auditBatch: big!.batch })), { id: small!.ids[42]!, auditBatch: small!.batch }];
         const proofs = await proveDecisions(t.db, asked);
         const leavesOf = async (batch: number) =>
@@ -335,15 +378,22 @@ for (const backend of availableBackends()) {
         }
         // The same path the whole tree gives (`inclusionProof` over all 700 leaves).
         const every = await proveDecisions(t.db, bigIds.map((id) => ({ id, auditBatch: big!.batch })));
-        const allLeaves = bigIds.map((id) => every.get(id)!.leaf);
-        for (const p of positions) expect(proofs.get(big!.ids[p]!)!.path).toEqual(inclusionProof(allLeaves, p));
+        // One leaf per set: decisions 2k and 2k + 1 share leaf k.
+        const allLeaves = bigIds.filter((_, i) => i % 2 === 0).map((id) => every.get(id)!.leaf);
+        for (const p of positions) {
+          const proof = proofs.get(big!.ids[p]!)!;
+          expect(proof.path).toEqual(inclusionProof(allLeaves, Math.floor(p / 2)));
+          expect(proof.leaf).toBe(leafHash(proof.leafText));
+          expect(proof.inSet!.index).toBe(p % 2);
+          expect(JSON.parse(proof.leafText)[0]).toBe(big!.ids[p - (p % 2)]);
+        }
         expect(proofs.get(small!.ids[42]!)).toMatchObject({ valid: true, merkleRoot: small!.root });
 
         // A lying chunk root cannot make a proof pass: the path no longer reaches the entry's root.
         await t.db
           .transaction(async (tx) => {
             await tx.execute(sql`alter table decision_batch_chunks disable trigger decision_batch_chunks_append_only`);
-            await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 10`);
+            await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 5`);
             const lied = await proveDecisions(tx, [{ id: big!.ids[0]!, auditBatch: big!.batch }, { id: big!.ids[699]!, auditBatch: big!.batch }]);
             expect(lied.get(big!.ids[0]!)!.valid).toBe(false);
             expect(lied.get(big!.ids[699]!)!.valid).toBe(false);
@@ -355,13 +405,28 @@ for (const backend of availableBackends()) {
         // Nor can an altered decision in the chunk.
         await t.db
           .transaction(async (tx) => {
-            await tx.execute(sql`alter table decision_rows disable trigger decision_rows_append_only`);
-            await tx.execute(sql`update decision_rows set sent_properties = '{"temperature": 99}' where id = ${big!.ids[300]!}`);
+            await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
+            await tx.execute(sql`update decision_sets set sent_properties = '[{"temperature": 99}, null]' where id = ${big!.ids[300]!}`);
             const altered = await proveDecisions(tx, [{ id: big!.ids[300]!, auditBatch: big!.batch }, { id: big!.ids[301]!, auditBatch: big!.batch }, { id: big!.ids[0]!, auditBatch: big!.batch }]);
             expect(altered.get(big!.ids[300]!)!.valid).toBe(false);
             expect(altered.get(big!.ids[301]!)!.valid).toBe(false);
             // A decision in another chunk is still proven: the chunk roots it needs are intact.
             expect(altered.get(big!.ids[0]!)!.valid).toBe(true);
+            throw new Rollback();
+          })
+          .catch((err) => {
+            if (!(err instanceof Rollback)) throw err;
+          });
+        // Nor an altered kind: its digest no longer matches the one the batch's entry lists.
+        await t.db
+          .transaction(async (tx) => {
+            await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
+            const kind = (await tx.execute(sql`select kind_ids[1] as k from decision_sets where id = ${big!.ids[2]!}`)) as unknown as { rows: { k: string }[] };
+            await tx.execute(sql`update decision_kinds set outcome = 'send' where id = ${kind.rows[0]!.k}`);
+            const lied = await proveDecisions(tx, [{ id: big!.ids[2]!, auditBatch: big!.batch }, { id: big!.ids[3]!, auditBatch: big!.batch }]);
+            expect(lied.get(big!.ids[2]!)!.valid).toBe(false);
+            // Its neighbour in the set has another kind: its proof still holds.
+            expect(lied.get(big!.ids[3]!)!.valid).toBe(true);
             throw new Rollback();
           })
           .catch((err) => {

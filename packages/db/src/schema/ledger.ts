@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   date,
   index,
   integer,
@@ -84,15 +85,16 @@ export const decisionKinds = pgTable("decision_kinds", {
 });
 
 /**
- * Numbers decisions (the ids of `decision_rows`). Writers reserve ids up front in blocks: each
+ * Numbers decisions (in `decision_sets`, and `decision_rows` before them). Writers reserve ids up front in blocks: each
  * value the sequence hands out owns the next `ID_BLOCK` ids (`reserveIds`), so a batch of
  * thousands of decisions takes a few sequence calls, not thousands.
  */
 export const decisionsIdSeq = pgSequence("decisions_id_seq", { increment: ID_BLOCK });
 
 /**
- * The ledger as stored: one row per (state change or request) × partner link × category, pointing
- * at its kind. Read it through the `decisions` view, which joins the two back together.
+ * The ledger as stored until migration 0013: one row per (state change or request) × partner link ×
+ * category, pointing at its kind. Kept as written (it is evidence); new decisions go to
+ * `decision_sets`. Read both through the `decisions` view.
  */
 export const decisionRows = pgTable(
   "decision_rows",
@@ -118,7 +120,46 @@ export const decisionRows = pgTable(
   (t) => [index("decisions_audit_batch_idx").on(t.auditBatch, t.id), index("decisions_home_decided_idx").on(t.homeId, t.decidedAt, t.id)],
 );
 
-/** The ledger: one row per (state change or request) × partner link × category (a view, see 0010). */
+/**
+ * The ledger as written since migration 0013: one row per *decision set*, the decisions made about
+ * one change (or one request) at one moment, with consecutive ids. The set's id is its first
+ * decision's; the others follow one by one. What the decisions share (state event, home, device,
+ * observed and decided at) is stored once, and each decision's kind, link and sent values sit in
+ * arrays in id order. A change decided for two partners over three categories is one row, not six.
+ * Read decisions through the `decisions` view, which unnests sets (and still shows the
+ * `decision_rows` written before). A set is also one leaf of its batch's Merkle tree.
+ */
+export const decisionSets = pgTable(
+  "decision_sets",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey(),
+    auditBatch: bigint("audit_batch", { mode: "number" }).notNull(),
+    stateEventId: bigint("state_event_id", { mode: "number" }),
+    homeId: uuid("home_id").notNull(),
+    deviceId: uuid("device_id").notNull(),
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
+    kindIds: bigint("kind_ids", { mode: "number" }).array().notNull(),
+    linkIds: uuid("link_ids").array().notNull(),
+    /** A JSON array, one element per decision: the values as (or as they would have been) sent, or null. */
+    sentProperties: jsonb("sent_properties").$type<(Record<string, unknown> | null)[]>().notNull(),
+  },
+  (t) => [
+    // By batch in leaf order (verification, proofs); by home over time (the homeowner's ledger,
+    // "was this shared?"). The set holding decision x is the one with the greatest id ≤ x.
+    index("decision_sets_audit_batch_idx").on(t.auditBatch, t.id),
+    index("decision_sets_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
+    check(
+      "decision_sets_arrays_check",
+      sql`cardinality(${t.kindIds}) > 0 AND cardinality(${t.linkIds}) = cardinality(${t.kindIds}) AND jsonb_array_length(${t.sentProperties}) = cardinality(${t.kindIds})`,
+    ),
+  ],
+);
+
+/**
+ * The ledger: one row per (state change or request) × partner link × category (a view over
+ * `decision_rows` and `decision_sets` joined to `decision_kinds`, see 0010 and 0013).
+ */
 export const decisions = pgView("decisions", {
   id: bigint("id", { mode: "number" }).notNull(),
   stateEventId: bigint("state_event_id", { mode: "number" }),

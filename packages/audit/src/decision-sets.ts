@@ -1,0 +1,263 @@
+// Decision sets: the decisions made about one change (or one request) at one moment, with
+// consecutive ids, stored as one `decision_sets` row and hashed as one leaf of their batch's Merkle
+// tree. What the decisions share (state event, home, device, times) is stored and hashed once;
+// what each concluded is its kind, named in the leaf by id, and the batch's chain entry carries
+// the digest of every kind its sets name, so a kind altered later no longer matches.
+//
+// This is the worker's hot path: one statement for the rows, no per-decision objects beyond the
+// caller's, array parameters built as text.
+import { jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
+import { sql } from "drizzle-orm";
+import { canonicalJson } from "./canonical";
+import type { DecisionKind } from "./kinds";
+import { CHUNK_LEVEL, leafHashBytes, merkleLevels } from "./merkle";
+
+/** A decision set to write. */
+export interface DecisionSetInsert {
+  /** The first decision's id; decision i of the set has id `id + i` (the caller reserved them). */
+  id: number;
+  stateEventId: number | null;
+  homeId: string;
+  deviceId: string;
+  /** Epoch milliseconds. */
+  observedMs: number;
+  decidedMs: number;
+  /** Per decision, in id order: what it concluded, the link it was about, what was (or would have been) sent as canonical JSON. */
+  kinds: readonly DecisionKind[];
+  linkIds: readonly (string | null)[];
+  sents: readonly (string | null)[];
+}
+
+/** A set as stored: exactly what its leaf commits to. */
+export interface StoredSet {
+  id: number;
+  auditBatch: number;
+  stateEventId: number | null;
+  homeId: string;
+  deviceId: string;
+  observedMs: number;
+  decidedMs: number;
+  kindIds: readonly number[];
+  linkIds: readonly (string | null)[];
+  /** Canonical JSON, or null. */
+  sents: readonly (string | null)[];
+}
+
+/** How a sealed batch's chain entry says its leaves are built: one per decision set. */
+export const SET_LEAVES = "sets";
+
+/**
+ * The leaf text of a set: its fields in a fixed order as a JSON array, ids and uuids as JSON,
+ * times as epoch milliseconds, the values sent in canonical form. The same text whether built from
+ * the set being written or from the row read back (a test holds the two together).
+ */
+export function setLeafText(s: StoredSet): string {
+  let kinds = "", links = "", sents = "";
+  for (let i = 0; i < s.kindIds.length; i++) {
+    const sep = i ? "," : "";
+    const link = s.linkIds[i];
+    kinds += sep + s.kindIds[i];
+    links += sep + (link == null ? "null" : JSON.stringify(link));
+    sents += sep + (s.sents[i] ?? "null");
+  }
+  return (
+    `[${s.id},${s.auditBatch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},` +
+    `${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`
+  );
+}
+
+/** A batch written but not yet sealed: seal it (`sealBatch`) before the transaction commits. */
+export interface WrittenBatch {
+  batch: number;
+  root: string;
+  /** Decisions in the batch; their ids run from `firstId` to `lastId` (with gaps between sets). */
+  count: number;
+  firstId: number;
+  lastId: number;
+  sets: number;
+  /** Kind id → digest, for every kind the batch's sets name (the chain entry commits to them). */
+  kinds: Record<string, string>;
+  /** Report totals: day ‖ partner ‖ category ‖ mode ‖ outcome ‖ reason → count. */
+  totals: Map<string, number>;
+  outcomes: Record<string, number>;
+}
+
+/**
+ * Writes `sets` (ascending ids, each set's ids consecutive) as batch `batch`: new kinds, the rows
+ * in one statement, the chunk roots proofs read; returns the Merkle root and the report totals.
+ */
+export async function writeDecisionSets(tx: Executor, batch: number, sets: readonly DecisionSetInsert[]): Promise<WrittenBatch | null> {
+  if (sets.length === 0) return null;
+  const n = sets.length;
+  const leaves = new Array<Buffer>(n);
+  const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
+  const observed = new Array<string>(n), decided = new Array<string>(n), firsts = new Array<number>(n), lasts = new Array<number>(n), sentDocs = new Array<string>(n);
+  const kindIds: number[] = [], linkIds: (string | null)[] = [];
+  const batchKinds = new Map<number, DecisionKind>();
+  /** day → kind id → decisions, for the report totals. */
+  const perDay = new Map<string, Map<number, number>>();
+  let lastDecidedMs = NaN, lastDecidedIso = "", dayCounts = new Map<number, number>();
+  let lastObservedMs = NaN, lastObservedIso = "";
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const s = sets[i]!;
+    const m = s.kinds.length;
+    if (m === 0 || s.linkIds.length !== m || s.sents.length !== m) throw new Error(`decision set ${s.id} has ${m} kinds, ${s.linkIds.length} links and ${s.sents.length} values`);
+    if (i > 0 && s.id <= sets[i - 1]!.id + sets[i - 1]!.kinds.length - 1) throw new Error(`decision set ${s.id} overlaps or precedes the set before it`);
+    if (s.observedMs !== lastObservedMs) {
+      lastObservedMs = s.observedMs;
+      lastObservedIso = new Date(s.observedMs).toISOString();
+    }
+    if (s.decidedMs !== lastDecidedMs) {
+      lastDecidedMs = s.decidedMs;
+      lastDecidedIso = new Date(s.decidedMs).toISOString();
+      const day = lastDecidedIso.slice(0, 10);
+      dayCounts = perDay.get(day) ?? perDay.set(day, new Map()).get(day)!;
+    }
+    let kinds = "", links = "", sents = "";
+    for (let j = 0; j < m; j++) {
+      const k = s.kinds[j]!;
+      const link = s.linkIds[j] ?? null;
+      const sep = j ? "," : "";
+      if (!batchKinds.has(k.id)) batchKinds.set(k.id, k);
+      dayCounts.set(k.id, (dayCounts.get(k.id) ?? 0) + 1);
+      kindIds.push(k.id);
+      linkIds.push(link);
+      kinds += sep + k.id;
+      links += sep + (link === null ? "null" : JSON.stringify(link));
+      sents += sep + (s.sents[j] ?? "null");
+    }
+    ids[i] = s.id;
+    events[i] = s.stateEventId;
+    homes[i] = s.homeId;
+    devices[i] = s.deviceId;
+    observed[i] = lastObservedIso;
+    decided[i] = lastDecidedIso;
+    firsts[i] = count + 1;
+    lasts[i] = count + m;
+    sentDocs[i] = `[${sents}]`;
+    count += m;
+    // setLeafText, inlined: the pieces are built once for the row and the leaf.
+    leaves[i] = leafHashBytes(
+      `[${s.id},${batch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`,
+    );
+  }
+
+  const totals = new Map<string, number>();
+  const outcomes: Record<string, number> = {};
+  for (const [day, counts] of perDay) {
+    for (const [kind, c] of counts) {
+      const k = batchKinds.get(kind)!;
+      const key = `${day}\u0001${k.partnerId}\u0001${k.categoryKey}\u0001${k.mode}\u0001${k.outcome}\u0001${k.reportReason}`;
+      totals.set(key, (totals.get(key) ?? 0) + c);
+      outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + c;
+    }
+  }
+  const levels = merkleLevels(leaves);
+  const root = levels.at(-1)![0]!.toString("hex");
+  // Batches of more than one chunk keep their chunk roots, so a proof reads one chunk (proofs.ts).
+  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]!.map((h) => h.toString("hex")) : [];
+
+  // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
+  // the sets, in one statement; each set's kinds and links are a slice of one flat array.
+  const ks = [...batchKinds.values()].sort((a, b) => a.id - b.id);
+  await tx.execute(sql`
+    with new_kinds as (
+      insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
+      select id, partner, category, mode, stage, outcome, reasons, version, keys::text[], consent
+        from unnest(
+          ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
+          ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
+          ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${jsonArray(ks.map((k) => k.reasons))}::jsonb[],
+          ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => textArray(k.clauseKeys)))}::text[],
+          ${plainArray(ks.map((k) => k.consentVersion))}::int[]
+        ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
+       order by n
+      on conflict (id) do nothing
+    ),
+    chunks as (
+      insert into decision_batch_chunks (audit_batch, chunk, hash)
+      select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)
+    ),
+    flat as materialized (select ${plainArray(kindIds)}::bigint[] as kinds, ${plainArray(linkIds)}::uuid[] as links)
+    insert into decision_sets (id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
+    select t.id, ${batch}::bigint, t.ev, t.home, t.dev, t.observed, t.decided, f.kinds[t.first:t.last], f.links[t.first:t.last], t.sent
+      from flat f, unnest(
+        ${plainArray(ids)}::bigint[], ${plainArray(events)}::bigint[], ${plainArray(homes)}::uuid[], ${plainArray(devices)}::uuid[],
+        ${plainArray(observed)}::timestamptz[], ${plainArray(decided)}::timestamptz[], ${plainArray(firsts)}::int[], ${plainArray(lasts)}::int[],
+        ${textArray(sentDocs)}::jsonb[]
+      ) as t(id, ev, home, dev, observed, decided, first, last, sent)`);
+
+  const last = sets[n - 1]!;
+  return {
+    batch,
+    root,
+    count,
+    firstId: sets[0]!.id,
+    lastId: last.id + last.kinds.length - 1,
+    sets: n,
+    kinds: Object.fromEntries(ks.map((k) => [String(k.id), k.digest])),
+    totals,
+    outcomes,
+  };
+}
+
+/** The sets of some batches, as stored, in leaf order. */
+export async function loadSets(db: Executor, batches: readonly number[]): Promise<Map<number, StoredSet[]>> {
+  const out = new Map<number, StoredSet[]>(batches.map((b) => [b, []]));
+  if (!batches.length) return out;
+  const r = (await db.execute(sql`
+    select ${SET_COLUMNS} from decision_sets where audit_batch = any(${plainArray(batches)}::bigint[]) order by audit_batch, id`)) as unknown as { rows: SetRow[] };
+  for (const row of r.rows) out.get(Number(row.audit_batch))?.push(storedSet(row));
+  return out;
+}
+
+/**
+ * Chunks of batches (the `chunk`-th run of `size` sets, in leaf order), as stored, in one
+ * statement however many are asked for.
+ */
+export async function loadSetChunks(db: Executor, wanted: readonly { batch: number; chunk: number }[], size: number): Promise<Map<string, StoredSet[]>> {
+  const out = new Map<string, StoredSet[]>(wanted.map((w) => [`${w.batch}:${w.chunk}`, []]));
+  if (!wanted.length) return out;
+  const r = (await db.execute(sql`
+    select t.c as chunk, s.* from unnest(${plainArray(wanted.map((w) => w.batch))}::bigint[], ${plainArray(wanted.map((w) => w.chunk))}::int[]) as t(b, c)
+     cross join lateral (select ${SET_COLUMNS} from decision_sets where audit_batch = t.b order by id offset t.c * ${size} limit ${size}) s
+     order by s.audit_batch, t.c, s.id`)) as unknown as { rows: (SetRow & { chunk: number })[] };
+  for (const row of r.rows) out.get(`${row.audit_batch}:${row.chunk}`)?.push(storedSet(row));
+  return out;
+}
+
+const SET_COLUMNS = sql.raw(
+  "id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids::text as kind_ids, link_ids::text as link_ids, sent_properties",
+);
+
+interface SetRow {
+  id: string;
+  audit_batch: string;
+  state_event_id: string | null;
+  home_id: string;
+  device_id: string;
+  observed_at: Date;
+  decided_at: Date;
+  kind_ids: string;
+  link_ids: string;
+  sent_properties: unknown[];
+}
+
+/** `{1,2,NULL}` (a bigint[] or uuid[] as text: no quoting needed) → its elements. */
+const arrayElements = (text: string): (string | null)[] => (text.length <= 2 ? [] : text.slice(1, -1).split(",").map((x) => (x === "NULL" ? null : x)));
+
+function storedSet(r: SetRow): StoredSet {
+  return {
+    id: Number(r.id),
+    auditBatch: Number(r.audit_batch),
+    stateEventId: r.state_event_id == null ? null : Number(r.state_event_id),
+    homeId: r.home_id,
+    deviceId: r.device_id,
+    observedMs: new Date(r.observed_at).getTime(),
+    decidedMs: new Date(r.decided_at).getTime(),
+    kindIds: arrayElements(r.kind_ids).map(Number),
+    linkIds: arrayElements(r.link_ids),
+    sents: r.sent_properties.map((v) => (v === null ? null : canonicalJson(v))),
+  };
+}
