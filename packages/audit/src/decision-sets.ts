@@ -6,7 +6,7 @@
 //
 // This is the worker's hot path: one statement for the rows, no per-decision objects beyond the
 // caller's, array parameters built as text.
-import { jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
+import { binary, jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { canonicalJson } from "./canonical";
 import type { DecisionKind } from "./kinds";
@@ -91,27 +91,21 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
   const n = sets.length;
   const leaves = new Array<Buffer>(n);
   const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
-  const observed = new Array<string>(n), decided = new Array<string>(n), firsts = new Array<number>(n), lasts = new Array<number>(n), sentDocs = new Array<string>(n);
+  const observed = new Array<number>(n), decided = new Array<number>(n), firsts = new Array<number>(n), lasts = new Array<number>(n), sentDocs = new Array<string>(n);
   const kindIds: number[] = [], linkIds: (string | null)[] = [];
   const batchKinds = new Map<number, DecisionKind>();
   /** day → kind id → decisions, for the report totals. */
   const perDay = new Map<string, Map<number, number>>();
-  let lastDecidedMs = NaN, lastDecidedIso = "", dayCounts = new Map<number, number>();
-  let lastObservedMs = NaN, lastObservedIso = "";
+  let lastDecidedMs = NaN, dayCounts = new Map<number, number>();
   let count = 0;
   for (let i = 0; i < n; i++) {
     const s = sets[i]!;
     const m = s.kinds.length;
     if (m === 0 || s.linkIds.length !== m || s.sents.length !== m) throw new Error(`decision set ${s.id} has ${m} kinds, ${s.linkIds.length} links and ${s.sents.length} values`);
     if (i > 0 && s.id <= sets[i - 1]!.id + sets[i - 1]!.kinds.length - 1) throw new Error(`decision set ${s.id} overlaps or precedes the set before it`);
-    if (s.observedMs !== lastObservedMs) {
-      lastObservedMs = s.observedMs;
-      lastObservedIso = new Date(s.observedMs).toISOString();
-    }
     if (s.decidedMs !== lastDecidedMs) {
       lastDecidedMs = s.decidedMs;
-      lastDecidedIso = new Date(s.decidedMs).toISOString();
-      const day = lastDecidedIso.slice(0, 10);
+      const day = new Date(s.decidedMs).toISOString().slice(0, 10);
       dayCounts = perDay.get(day) ?? perDay.set(day, new Map()).get(day)!;
     }
     let kinds = "", links = "", sents = "";
@@ -131,8 +125,8 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     events[i] = s.stateEventId;
     homes[i] = s.homeId;
     devices[i] = s.deviceId;
-    observed[i] = lastObservedIso;
-    decided[i] = lastDecidedIso;
+    observed[i] = s.observedMs;
+    decided[i] = s.decidedMs;
     firsts[i] = count + 1;
     lasts[i] = count + m;
     sentDocs[i] = `[${sents}]`;
@@ -179,13 +173,13 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
       insert into decision_batch_chunks (audit_batch, chunk, hash)
       select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)
     ),
-    flat as materialized (select ${plainArray(kindIds)}::bigint[] as kinds, ${plainArray(linkIds)}::uuid[] as links)
+    flat as materialized (select ${binary.bigints(kindIds)}::bigint[] as kinds, ${binary.uuids(linkIds)}::uuid[] as links)
     insert into decision_sets (id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
     select t.id, ${batch}::bigint, t.ev, t.home, t.dev, t.observed, t.decided, f.kinds[t.first:t.last], f.links[t.first:t.last], t.sent
       from flat f, unnest(
-        ${plainArray(ids)}::bigint[], ${plainArray(events)}::bigint[], ${plainArray(homes)}::uuid[], ${plainArray(devices)}::uuid[],
-        ${plainArray(observed)}::timestamptz[], ${plainArray(decided)}::timestamptz[], ${plainArray(firsts)}::int[], ${plainArray(lasts)}::int[],
-        ${textArray(sentDocs)}::jsonb[]
+        ${binary.bigints(ids)}::bigint[], ${binary.bigints(events)}::bigint[], ${binary.uuids(homes)}::uuid[], ${binary.uuids(devices)}::uuid[],
+        ${binary.timestamps(observed)}::timestamptz[], ${binary.timestamps(decided)}::timestamptz[], ${binary.ints(firsts)}::int[], ${binary.ints(lasts)}::int[],
+        ${binary.jsonbs(sentDocs)}::jsonb[]
       ) as t(id, ev, home, dev, observed, decided, first, last, sent)`);
 
   const last = sets[n - 1]!;

@@ -49,12 +49,17 @@ export function reportReason(outcome: string, reasons: readonly { code: string }
   return reasons.at(-1)!.code;
 }
 
-/** A reason's JSON, once per reason object (the engine hands out the same objects again and again). */
-const reasonTexts = new WeakMap<object, string>();
-function reasonText(r: DecisionReason): string {
-  let t = reasonTexts.get(r);
-  if (t === undefined) reasonTexts.set(r, (t = JSON.stringify(r)));
-  return t;
+/**
+ * A reason's part of a kind's cache key. The engine hands out the same frozen reason objects again
+ * and again (they hold only strings and numbers): those are keyed by identity, the rest by JSON.
+ */
+const frozenKeys = new WeakMap<object, string>();
+let frozenCount = 0;
+function reasonKey(r: DecisionReason): string {
+  if (!Object.isFrozen(r)) return JSON.stringify(r);
+  let k = frozenKeys.get(r);
+  if (k === undefined) frozenKeys.set(r, (k = `#${++frozenCount}`));
+  return k;
 }
 
 /** Kinds seen by this process, by a cheap key (the digest is computed once per kind). */
@@ -77,8 +82,8 @@ export function kindOf(d: KindInput): DecisionKind {
   const avid = d.agreementVersionId ?? null;
   const clauseKeys = d.clauseKeys ?? [];
   const consentVersion = d.consentVersion ?? null;
-  let key = `${d.partnerId}\u0001${d.categoryKey}\u0001${d.mode}\u0001${d.stage}\u0001${d.outcome}\u0001${avid}\u0001${clauseKeys.join("\u0002")}\u0001${consentVersion}`;
-  for (const r of d.reasons) key += `\u0001${reasonText(r)}`;
+  let key = `${d.partnerId}\u0001${d.categoryKey}\u0001${d.mode}\u0001${d.stage}\u0001${d.outcome}\u0001${avid}\u0001${clauseKeys.length === 1 ? clauseKeys[0] : clauseKeys.join("\u0002")}\u0001${consentVersion}`;
+  for (let i = 0; i < d.reasons.length; i++) key += `\u0001${reasonKey(d.reasons[i]!)}`;
   let k = kinds.get(key);
   if (!k) {
     // As the database will give it back: JSON through JSON.

@@ -1,5 +1,6 @@
 export * from "./client";
 export { jsonArray, plainArray, textArray } from "./arrays";
+export { binary } from "./binary-arrays";
 export { blocksFor, ID_BLOCK, idsFromBlocks, reserveForBatch, reserveIds } from "./ids";
 export { CHURNING_TABLES, vacuumChurningTables } from "./maintenance";
 export { migrate, MIGRATIONS_DIR } from "./migrate";

@@ -14,7 +14,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, migrate } from "@proviso/db";
 import { deliverDue, RateLimiter } from "../src/delivery";
-import { ingestReports, type IncomingReport, type LastSent } from "../src/ingest";
+import { ingestReports, type IncomingReport } from "../src/ingest";
+import { LastSent } from "../src/last-sent";
 import { sandboxEndpoints } from "../src/partner-endpoints";
 import { parseStateReport } from "../src/validate";
 import { loadWorld, type World } from "../src/world";
@@ -92,7 +93,7 @@ async function prepare(backend: Backend) {
 async function throughput(t: TestDatabase) {
   const world = await loadWorld(t.db);
   const raws = makeReports(world, CHANGES, Date.now() - CHANGES * 5 - 60_000);
-  const lastSent: LastSent = new Map();
+  const lastSent = new LastSent();
   const t0 = performance.now();
   let outbox = 0;
   // Batches in flight at once (PostgreSQL only: the embedded server takes one connection).
@@ -140,7 +141,7 @@ async function steadyLatency(t: TestDatabase) {
   const world = await loadWorld(t.db);
   const total = STEADY_RATE * STEADY_SECONDS;
   const raws = makeReports(world, total, Date.now() - 60_000);
-  const lastSent: LastSent = new Map();
+  const lastSent = new LastSent();
   const db: Database = t.db;
   let stop = false;
   const limiter = new RateLimiter();

@@ -4,7 +4,8 @@
 import type { StateReport } from "@proviso/domain";
 import type { Database } from "@proviso/db";
 import { sql } from "drizzle-orm";
-import { ingestReports, type IngestResult, type LastSent } from "./ingest";
+import { ingestReports, type IngestResult } from "./ingest";
+import type { LastSent } from "./last-sent";
 import type { World } from "./world";
 
 export async function detectConnectivity(db: Database, world: World, now: Date, silentMs: number, lastSent: LastSent): Promise<IngestResult | null> {

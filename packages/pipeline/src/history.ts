@@ -86,10 +86,10 @@ export async function generateHistory(db: Database, opts: HistoryOptions) {
           deviceId: e.device.deviceId,
           homeId: e.device.homeId,
           seq: e.at * 1000,
-          observedAt: new Date(e.at),
-          receivedAt: new Date(e.at + 40),
+          observedMs: e.at,
+          receivedMs: e.at + 40,
           cause: e.cause,
-          properties: e.properties,
+          properties: JSON.stringify(e.properties),
         })),
       );
       const rows: DecisionRow[] = [];

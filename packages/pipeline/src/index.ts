@@ -1,5 +1,5 @@
 export { parseStateReport, type ParseResult, type Rejection, type RejectCode } from "./validate";
-export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload, type LastSent } from "./ingest";
+export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload } from "./ingest";
 export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";
@@ -9,4 +9,4 @@ export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";
 export { detectConnectivity } from "./connectivity";
 export { generateHistory, type HistoryOptions } from "./history";
-export { loadLastSent } from "./last-sent";
+export { LastSent, loadLastSent, type SentValue } from "./last-sent";

@@ -3,7 +3,8 @@
 // tries again: nothing is acknowledged that is not stored.
 import type { Database } from "@proviso/db";
 import { detectConnectivity } from "./connectivity";
-import { ingestReports, type IncomingReport, type IngestResult, type LastSent } from "./ingest";
+import { ingestReports, type IncomingReport, type IngestResult } from "./ingest";
+import { LastSent } from "./last-sent";
 import { parseStateReport } from "./validate";
 import type { World } from "./world";
 
@@ -38,7 +39,7 @@ export class IngestBuffer {
   private stopped = false;
 
   constructor(private readonly opts: IngestBufferOptions) {
-    this.lastSent = opts.lastSent ?? new Map();
+    this.lastSent = opts.lastSent ?? new LastSent();
   }
 
   /** Parses and queues one raw report; resolves once it is committed (accepted or quarantined). */

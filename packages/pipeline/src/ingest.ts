@@ -1,14 +1,21 @@
 // One batch of state reports → shadow, state events, decisions and outbox rows, in one transaction.
 // Rejected reports go to quarantine in the same transaction; nothing already accepted is lost.
-import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
-import { decideShare } from "@proviso/policy";
+//
+// This is the worker's hot path (tens of thousands of changes a second): the decisions about one
+// change go straight into one decision set (no object per decision), the engine's request object
+// is reused, and every statement sends its columns as binary arrays.
+import { kindOf, sealBatch, writeDecisionSets, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
+import { canonicalJson } from "@proviso/audit";
 import { quarantine, reserveForBatch, type Database } from "@proviso/db";
-import { sealBatch, writeDecisions } from "@proviso/audit";
-import { insertOutbox, insertStateEvents, lockShadows, updateShadows, type OutboxRow } from "./bulk";
-import { decisionRow, type DecisionRow } from "./decision-row";
+import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { decideShare, type ShareRequest } from "@proviso/policy";
 import { randomUUID } from "node:crypto";
+import { insertOutbox, insertStateEvents, lockShadows, updateShadows, type OutboxRow, type ShadowRow } from "./bulk";
+import { LastSent, type DeviceSent } from "./last-sent";
 import type { Rejection } from "./validate";
-import type { World } from "./world";
+import type { DeviceInfo, LinkInfo, World } from "./world";
+
+export { LastSent };
 
 export interface IncomingReport {
   source: "mqtt" | "http";
@@ -39,12 +46,6 @@ export interface OutboxPayload {
   context: Record<string, Record<string, unknown>>;
 }
 
-/**
- * What each device × partner × category last sent, and when: for a clause's minimum interval, and
- * to complete a Google trait with the value the partner already has.
- */
-export type LastSent = Map<string, { at: number; properties: Record<string, unknown> }>;
-
 const PURPOSE = "functional.service.fulfil_request";
 /** Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting. */
 const GOOGLE_TRAIT_CATEGORIES = [
@@ -54,7 +55,28 @@ const GOOGLE_TRAIT_CATEGORIES = [
   "user.device.sensor.humidity",
 ];
 
+/** An accepted report that changed something: what changed, and for whom it is decided. */
+interface Change {
+  report: StateReport;
+  device: DeviceInfo;
+  observedMs: number;
+  changed: Record<string, unknown>;
+}
+
+/** The decisions about one change, before their ids are known: `start` is the first's place in the batch. */
+interface PendingSet {
+  change: Change;
+  start: number;
+  kinds: DecisionKind[];
+  linkIds: string[];
+  sents: (string | null)[];
+}
+
+/** Equal as stored: primitives by value, anything else by its JSON. */
+const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" && typeof b === "object" && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
 export async function ingestReports(db: Database, world: World, items: IncomingReport[], now: Date, lastSent: LastSent): Promise<IngestResult> {
+  const nowMs = now.getTime();
   const result: IngestResult = {
     accepted: 0,
     unchanged: 0,
@@ -79,167 +101,223 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   await db.transaction(async (tx) => {
     if (quarantined.length) await tx.insert(quarantine).values(quarantined);
     if (good.length === 0) return;
-    const ids = [...new Set(good.map((r) => r.deviceId))].sort();
-    const shadows = new Map((await lockShadows(tx, ids)).map((s) => [s.deviceId, s]));
+    const deviceIds: string[] = [];
+    for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.deviceId !== good[i - 1]!.deviceId) deviceIds.push(good[i]!.deviceId);
+    const locked = await lockShadows(tx, deviceIds);
+    const shadows = new Map<string, ShadowRow>();
+    for (const s of locked) shadows.set(s.deviceId, s);
 
-    interface Change { report: StateReport; homeId: string; changed: Record<string, unknown> }
     const changes: Change[] = [];
     for (const report of good) {
       const shadow = shadows.get(report.deviceId)!;
+      const properties = report.properties as Record<string, unknown>;
       const changed: Record<string, unknown> = {};
-      let fresh = false;
+      let fresh = false, any = false;
       // A device heard from again after it was unreachable: partners hear it is back.
-      const connectivity = (report.properties as Record<string, unknown>).connectivity;
-      if (connectivity === undefined && !shadow.reachable) {
-        (report.properties as Record<string, unknown>).connectivity = "ok";
-      }
-      for (const [name, value] of Object.entries(report.properties)) {
+      const connectivity = properties.connectivity;
+      if (connectivity === undefined && !shadow.reachable) properties.connectivity = "ok";
+      const observedMs = Date.parse(report.observedAt);
+      for (const name in properties) {
+        const value = properties[name];
         const prev = shadow.properties[name] as ShadowProperty | undefined;
         // Connectivity is the worker's observation, ordered by time; everything else by the device's seq.
-        const stale =
-          name === "connectivity" ? prev && Date.parse(report.observedAt) <= Date.parse(prev.observedAt) : prev && report.seq <= prev.seq;
+        const stale = prev !== undefined && (name === "connectivity" ? observedMs <= Date.parse(prev.observedAt) : report.seq <= prev.seq);
         if (stale) continue;
         fresh = true;
-        if (!prev || JSON.stringify(prev.value) !== JSON.stringify(value)) changed[name] = value;
+        if (prev === undefined || !sameValue(prev.value, value)) {
+          changed[name] = value;
+          any = true;
+        }
         const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
         shadow.properties[name] = property;
         (shadow.delta ??= {})[name] = property;
       }
-      if (connectivity === undefined) {
-        shadow.lastReportAt = now;
-      }
-      shadow.reachable = (report.properties as Record<string, unknown>).connectivity !== "unreachable";
+      if (connectivity === undefined) shadow.lastReportAt = now;
+      shadow.reachable = properties.connectivity !== "unreachable";
       if (!fresh) {
         shadow.staleReports++;
         result.stale++;
         continue;
       }
       result.accepted++;
-      if (Object.keys(changed).length === 0) {
+      if (!any) {
         result.unchanged++;
         continue;
       }
       shadow.version++;
-      changes.push({ report, homeId: world.devices.get(report.deviceId)!.homeId, changed });
+      changes.push({ report, device: world.devices.get(report.deviceId)!, observedMs, changed });
     }
 
-    const decisionRows: DecisionRow[] = [];
+    // Decide every changed category for every active link of the home: one decision set per change.
+    const pending: PendingSet[] = [];
     const messages: { row: Omit<OutboxRow, "decisionId">; firstDecision: number }[] = [];
-    changes.forEach((c, i) => {
-      const device = world.devices.get(c.report.deviceId)!;
-      const at = Date.parse(c.report.observedAt);
-      const observedAt = new Date(at);
+    const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
+    let decided = 0;
+    for (const c of changes) {
+      const links = world.linksByHome.get(c.device.homeId);
+      if (!links || links.length === 0) continue;
+      const set: PendingSet = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
       const byCategory = groupByCategory(c.changed);
-      for (const link of world.linksByHome.get(c.homeId) ?? []) {
-        const first = decisionRows.length;
-        const payload: OutboxPayload = { deviceId: device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
+      const deviceSent = lastSent.device(c.device.deviceId);
+      req.homeId = c.device.homeId;
+      req.modelKey = c.device.modelKey;
+      req.at = c.observedMs;
+      for (const link of links) {
+        const first = decided + set.kinds.length;
+        const payload: OutboxPayload = { deviceId: c.device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
         const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
-          const key = `${device.deviceId}|${link.partnerId}|${category}`;
-          const d = decideShare(world.policy, {
-            partnerId: link.partnerId,
-            homeId: c.homeId,
-            modelKey: device.modelKey,
-            category,
-            mode: "proactive",
-            purpose: PURPOSE,
-            at,
-            properties,
-            lastSentAt: lastSent.get(key)?.at ?? null,
-          });
+          req.partnerId = link.partnerId;
+          req.category = category;
+          req.properties = properties;
+          req.lastSentAt = deviceSent.get(link.partnerId)?.get(category)?.at ?? null;
+          const d = decideShare(world.policy, req);
           result.decisions[d.outcome]++;
-          decisionRows.push(
-            decisionRow(d, {
-              stage: "change",
-              mode: "proactive",
-              // The change's index for now: ids are reserved once the batch's size is known.
-              stateEventId: i,
-              homeId: c.homeId,
-              deviceId: device.deviceId,
+          set.kinds.push(
+            kindOf({
               partnerId: link.partnerId,
-              linkId: link.linkId,
-              category,
-              observedAt,
-              decidedAt: now,
+              categoryKey: category,
+              mode: "proactive",
+              stage: "change",
+              outcome: d.outcome,
+              reasons: d.reasons,
+              agreementVersionId: d.agreementVersionId,
+              clauseKeys: d.clauseKeys,
+              consentVersion: d.consentVersion,
             }),
           );
-          if (d.outcome !== "withhold") {
-            // The engine's object, shared by the payload and the memo: nothing changes either later.
-            const sent = d.properties as Record<string, unknown>;
-            (asContext ? payload.context : payload.changed)[category] = sent;
-            lastSent.set(key, { at, properties: sent });
+          set.linkIds.push(link.linkId);
+          if (d.outcome === "withhold") {
+            set.sents.push(null);
+            return;
           }
+          // The engine's object, shared by the payload, the memo and the ledger: nothing changes it later.
+          const sent = d.properties as Record<string, unknown>;
+          set.sents.push(canonicalJson(sent));
+          (asContext ? payload.context : payload.changed)[category] = sent;
+          lastSent.setIn(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent });
         };
         for (const [category, properties] of byCategory) decide(category, properties, false);
-        if (link.adapter === "google" && device.kind === "thermostat" && Object.keys(payload.changed).length > 0) {
-          const shadow = shadows.get(device.deviceId)!;
-          for (const category of GOOGLE_TRAIT_CATEGORIES) {
-            if (category in payload.changed || !device.categories.includes(category)) continue;
-            // What Google already has completes the trait without telling it anything new (a
-            // change held back by a minimum interval stays held back).
-            const known = lastSent.get(`${device.deviceId}|${link.partnerId}|${category}`);
-            if (known) {
-              payload.context[category] = known.properties;
-              continue;
-            }
-            if (byCategory.has(category)) continue;
-            const props = propertiesOf(shadow.properties, category);
-            if (Object.keys(props).length) decide(category, props, true);
-          }
-        }
-        if (Object.keys(payload.changed).length > 0) {
+        if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);
+        if (hasAny(payload.changed)) {
           messages.push({
             firstDecision: first,
             row: {
               messageId: randomUUID(),
               partnerId: link.partnerId,
               linkId: link.linkId,
-              homeId: c.homeId,
-              deviceId: device.deviceId,
+              homeId: c.device.homeId,
+              deviceId: c.device.deviceId,
               kind: `${link.adapter}.state`,
               categoryKeys: [...Object.keys(payload.changed), ...Object.keys(payload.context)],
-              payload,
-              observedAt: c.report.observedAt,
-              createdAt: now,
+              payload: JSON.stringify(payload),
+              observedMs: c.observedMs,
             },
           });
         }
       }
-    });
+      if (set.kinds.length) {
+        pending.push(set);
+        decided += set.kinds.length;
+      }
+    }
 
     // Every id and the sealed batch's number in one round trip, then the rows.
-    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decisionRows.length }) : { batch: 0, stateEvents: [], decisions: [] };
+    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
     const eventIds = reserved.stateEvents;
     const decisionIds = reserved.decisions;
+    const eventOf = new Map<Change, number>();
     await insertStateEvents(
       tx,
-      changes.map((c, i) => ({
-        id: eventIds[i]!,
-        deviceId: c.report.deviceId,
-        homeId: c.homeId,
-        seq: c.report.seq,
-        observedAt: c.report.observedAt,
-        receivedAt: now,
-        cause: c.report.cause,
-        properties: c.changed,
-      })),
+      changes.map((c, i) => {
+        eventOf.set(c, eventIds[i]!);
+        return {
+          id: eventIds[i]!,
+          deviceId: c.report.deviceId,
+          homeId: c.device.homeId,
+          seq: c.report.seq,
+          observedMs: c.observedMs,
+          receivedMs: nowMs,
+          cause: c.report.cause,
+          properties: JSON.stringify(c.changed),
+        };
+      }),
     );
     result.stateEvents = changes.length;
-    for (let k = 0; k < decisionRows.length; k++) {
-      const row = decisionRows[k]!;
-      row.id = decisionIds[k]!;
-      row.stateEventId = eventIds[row.stateEventId!]!;
-    }
-    const written = await writeDecisions(tx, decisionRows, reserved);
-    await insertOutbox(tx, messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })));
+    const sets: DecisionSetInsert[] = [];
+    for (const p of pending) pushSets(sets, p, decisionIds, eventOf.get(p.change)!, nowMs);
+    const written = await writeDecisionSets(tx, reserved.batch, sets);
+    await insertOutbox(
+      tx,
+      messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })),
+      nowMs,
+    );
     result.outbox = messages.length;
 
     // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
-    await updateShadows(tx, [...shadows.values()], now);
+    await updateShadows(tx, locked, nowMs);
     // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
     // head stays locked only from here to the commit.
     if (written) await sealBatch(tx, written, { stage: "change" });
   });
   return result;
+}
+
+/**
+ * A pending set as written: its decisions' ids, reserved in blocks, are consecutive except where
+ * one block ends, and a set never spans a gap, so it splits there (rare: a block holds 1,024).
+ */
+function pushSets(out: DecisionSetInsert[], p: PendingSet, ids: readonly number[], stateEventId: number, decidedMs: number) {
+  const n = p.kinds.length;
+  let from = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i < n && ids[p.start + i] === ids[p.start + i - 1]! + 1) continue;
+    const whole = from === 0 && i === n;
+    out.push({
+      id: ids[p.start + from]!,
+      stateEventId,
+      homeId: p.change.device.homeId,
+      deviceId: p.change.device.deviceId,
+      observedMs: p.change.observedMs,
+      decidedMs,
+      kinds: whole ? p.kinds : p.kinds.slice(from, i),
+      linkIds: whole ? p.linkIds : p.linkIds.slice(from, i),
+      sents: whole ? p.sents : p.sents.slice(from, i),
+    });
+    from = i;
+  }
+}
+
+/**
+ * Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting. What
+ * Google already has completes the trait without telling it anything new (a change held back by
+ * a minimum interval stays held back); what it never had is decided like a change.
+ */
+function completeGoogleTrait(
+  c: Change,
+  link: LinkInfo,
+  shadows: Map<string, ShadowRow>,
+  deviceSent: DeviceSent,
+  byCategory: Map<string, Record<string, unknown>>,
+  payload: OutboxPayload,
+  decide: (category: string, properties: Record<string, unknown>, asContext: boolean) => void,
+) {
+  const shadow = shadows.get(c.device.deviceId)!;
+  for (const category of GOOGLE_TRAIT_CATEGORIES) {
+    if (category in payload.changed || !c.device.categories.includes(category)) continue;
+    const known = deviceSent.get(link.partnerId)?.get(category);
+    if (known) {
+      payload.context[category] = known.properties;
+      continue;
+    }
+    if (byCategory.has(category)) continue;
+    const props = propertiesOf(shadow.properties, category);
+    if (hasAny(props)) decide(category, props, true);
+  }
+}
+
+function hasAny(o: object) {
+  for (const _ in o) return true;
+  return false;
 }
 
 function propertiesOf(shadow: Record<string, ShadowProperty>, category: string): Record<string, unknown> {

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
-import { ingestReports, type IncomingReport, type LastSent } from "./ingest";
+import { ingestReports, type IncomingReport } from "./ingest";
 import { IngestBuffer } from "./ingest-buffer";
-import { loadLastSent } from "./last-sent";
+import { LastSent, loadLastSent } from "./last-sent";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
 import { readPolicyVersion, WorldCache } from "./world";
@@ -83,7 +83,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
   cache = new WorldCache(t.db, 60_000, undefined, cipher);
   await cache.start();
-  lastSent = new Map();
+  lastSent = new LastSent();
   // The Berg home shares its thermostat with Google as it changes, and its lock on request only.
   for (const c of ["user.device.sensor.temperature", "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) {
     await setConsent("google-home", c, "proactive");
@@ -230,8 +230,8 @@ describe("ingest → decide → deliver", () => {
     await ingest(report(thermostat, { temperature: 23.26 }));
     const sentAt = clock;
     const restored = await loadLastSent(t.db, new Date(NOW.getTime() - 86_400_000));
-    expect(restored.get(`${thermostat}|google-home|user.device.sensor.temperature`)).toEqual({ at: sentAt, properties: { temperature: 23.5 } });
-    for (const [key, value] of lastSent) expect(restored.get(key)?.at ?? null).toBe(value.at);
+    expect(restored.get(thermostat, "google-home", "user.device.sensor.temperature")).toEqual({ at: sentAt, properties: { temperature: 23.5 } });
+    for (const [device, partner, category, value] of lastSent.entries()) expect(restored.get(device, partner, category)?.at ?? null).toBe(value.at);
     // A worker that started with only the restored memo still withholds within Google's 60 s.
     const r = await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 24.1 }, { at: sentAt + 30_000 })], new Date(clock), restored);
     expect(r.decisions.withhold).toBeGreaterThan(0);
