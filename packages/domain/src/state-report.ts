@@ -6,6 +6,7 @@
 //
 // `seq` increases per device; a report whose seq is not above a property's last one changes nothing.
 import { z } from "zod";
+import { regexes } from "zod/v4/core";
 import { REPORT_CAUSES } from "./ledger";
 
 export const STATE_REPORT_VERSION = 1;
@@ -50,3 +51,67 @@ export const stateReportSchema = z
   .strict();
 
 export type StateReport = z.infer<typeof stateReportSchema>;
+
+/**
+ * The worker's fast path: true only for a report (as JSON.parse gave it) that `stateReportSchema`
+ * accepts unchanged — the same rules, checked without building a copy, with zod's own patterns for
+ * the uuid and the timestamp. Anything else goes to the schema, which also says what is wrong.
+ * (A property test holds the two together: this never accepts what the schema refuses.)
+ */
+export function isValidStateReport(data: unknown): data is StateReport {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  const r = data as Record<string, unknown>;
+  let keys = 0;
+  for (const k in r) {
+    if (!Object.prototype.hasOwnProperty.call(r, k)) return false;
+    keys++;
+  }
+  if (keys !== 6 || Object.getPrototypeOf(r) !== Object.prototype) return false;
+  const { v, deviceId, seq, observedAt, cause, properties } = r;
+  return (
+    v === STATE_REPORT_VERSION &&
+    typeof deviceId === "string" &&
+    UUID.test(deviceId) &&
+    typeof seq === "number" &&
+    Number.isSafeInteger(seq) &&
+    seq >= 0 &&
+    typeof observedAt === "string" &&
+    DATETIME.test(observedAt) &&
+    typeof cause === "string" &&
+    CAUSES.has(cause) &&
+    validProperties(properties)
+  );
+}
+
+const UUID = regexes.uuid();
+const DATETIME = regexes.datetime({ offset: true });
+const CAUSES = new Set<string>(REPORT_CAUSES);
+const inRange = (x: unknown, min: number, max: number) => typeof x === "number" && Number.isFinite(x) && x >= min && x <= max;
+const oneOf = (values: readonly string[]) => {
+  const set = new Set(values);
+  return (x: unknown) => typeof x === "string" && set.has(x);
+};
+/** The same rules as `reportedPropertiesSchema`. */
+const PROPERTY_RULES: Record<string, (x: unknown) => boolean> = {
+  temperature: (x) => inRange(x, -40, 85),
+  heatingSetpoint: (x) => inRange(x, 5, 35),
+  coolingSetpoint: (x) => inRange(x, 5, 35),
+  hvacMode: oneOf(HVAC_MODES),
+  humidity: (x) => inRange(x, 0, 100),
+  occupancy: (x) => typeof x === "boolean",
+  lockState: oneOf(LOCK_STATES),
+  contactState: oneOf(CONTACT_STATES),
+  energyWh: (x) => inRange(x, 0, 1_000_000),
+};
+
+function validProperties(p: unknown): boolean {
+  if (typeof p !== "object" || p === null || Array.isArray(p) || Object.getPrototypeOf(p) !== Object.prototype) return false;
+  let any = false;
+  for (const name in p) {
+    if (!Object.prototype.hasOwnProperty.call(p, name)) return false;
+    const rule = Object.prototype.hasOwnProperty.call(PROPERTY_RULES, name) ? PROPERTY_RULES[name] : undefined;
+    if (!rule || !rule((p as Record<string, unknown>)[name])) return false;
+    any = true;
+  }
+  return any;
+}

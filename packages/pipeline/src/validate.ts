@@ -1,5 +1,5 @@
 // Reading one raw report: every rejection has a stable code and a sentence an operator can act on.
-import { MAX_FUTURE_SKEW_MS, MAX_REPORT_BYTES, stateReportSchema, type StateReport } from "@proviso/domain";
+import { isValidStateReport, MAX_FUTURE_SKEW_MS, MAX_REPORT_BYTES, stateReportSchema, type StateReport } from "@proviso/domain";
 
 export type RejectCode = "TOO_LARGE" | "BAD_JSON" | "BAD_SHAPE" | "WRONG_TYPE" | "OUT_OF_RANGE" | "FUTURE_TIMESTAMP" | "UNKNOWN_DEVICE" | "TOPIC_MISMATCH";
 
@@ -26,6 +26,21 @@ export function parseStateReport(raw: string | Buffer | unknown, now: number, to
       return reject("BAD_JSON", `not JSON: ${(err as Error).message}`, topicDeviceId ?? null);
     }
   }
+  // Almost every report is valid: checked in place (the schema's rules, no copy); the schema itself
+  // reads the rest and says what is wrong.
+  const report = isValidStateReport(data) ? data : parseWithSchema(data, topicDeviceId);
+  if ("rejection" in report) return report;
+  if (topicDeviceId && topicDeviceId !== report.deviceId) {
+    return reject("TOPIC_MISMATCH", `topic names device ${topicDeviceId} but the report names ${report.deviceId}`, report.deviceId);
+  }
+  const observed = Date.parse(report.observedAt);
+  if (observed - now > MAX_FUTURE_SKEW_MS) {
+    return reject("FUTURE_TIMESTAMP", `observedAt ${report.observedAt} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`, report.deviceId);
+  }
+  return { ok: true, report };
+}
+
+function parseWithSchema(data: unknown, topicDeviceId: string | undefined): StateReport | { ok: false; rejection: Rejection } {
   const claimed = typeof (data as { deviceId?: unknown })?.deviceId === "string" ? (data as { deviceId: string }).deviceId : null;
   const deviceRef = claimed ?? topicDeviceId ?? null;
   const parsed = stateReportSchema.safeParse(data);
@@ -40,17 +55,9 @@ export function parseStateReport(raw: string | Buffer | unknown, now: number, to
           : "BAD_SHAPE";
     return reject(code, `${where}: ${issue.message}`, deviceRef && UUID.test(deviceRef) ? deviceRef : deviceRef?.slice(0, 64) ?? null);
   }
-  const report = parsed.data;
-  if (topicDeviceId && topicDeviceId !== report.deviceId) {
-    return reject("TOPIC_MISMATCH", `topic names device ${topicDeviceId} but the report names ${report.deviceId}`, report.deviceId);
-  }
-  const observed = Date.parse(report.observedAt);
-  if (observed - now > MAX_FUTURE_SKEW_MS) {
-    return reject("FUTURE_TIMESTAMP", `observedAt ${report.observedAt} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`, report.deviceId);
-  }
-  return { ok: true, report };
+  return parsed.data;
 }
 
-function reject(code: RejectCode, reason: string, deviceRef: string | null): ParseResult {
+function reject(code: RejectCode, reason: string, deviceRef: string | null): { ok: false; rejection: Rejection } {
   return { ok: false, rejection: { code, reason, deviceRef } };
 }
