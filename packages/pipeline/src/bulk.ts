@@ -7,42 +7,63 @@ import { binary, plainArray, textArray, type Executor } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 
-export interface StateEventRow {
-  id: number;
-  deviceId: string;
-  homeId: string;
-  seq: number;
+/**
+ * State events to insert, column by column: the hot path fills the columns as it accepts changes,
+ * with no object per row.
+ */
+export interface StateEventColumns {
+  ids: readonly number[];
+  deviceIds: readonly string[];
+  homeIds: readonly string[];
+  seqs: readonly number[];
   /** Epoch milliseconds. */
-  observedMs: number;
-  receivedMs: number;
-  cause: ReportCause;
+  observedMs: readonly number[];
+  receivedMs: readonly number[];
+  causes: readonly ReportCause[];
   /** The properties that changed, as JSON. */
-  properties: string;
+  properties: readonly string[];
 }
 
-export interface OutboxRow {
-  messageId: string;
-  partnerId: string;
-  linkId: string;
-  homeId: string;
-  deviceId: string | null;
-  decisionId: number | null;
-  kind: string;
-  categoryKeys: readonly string[];
-  /** The payload, as JSON. */
-  payload: string;
-  observedMs: number;
+/** Outbox rows, column by column (see `StateEventColumns`). */
+export interface OutboxColumns {
+  messageIds: string[];
+  partnerIds: string[];
+  linkIds: string[];
+  homeIds: string[];
+  deviceIds: string[];
+  decisionIds: (number | null)[];
+  kinds: string[];
+  /** Each row's category keys as an array literal (`textArray`). */
+  categoryKeys: string[];
+  /** Each row's payload, as JSON. */
+  payloads: string[];
+  observedMs: number[];
 }
 
+export const emptyOutbox = (): OutboxColumns => ({
+  messageIds: [],
+  partnerIds: [],
+  linkIds: [],
+  homeIds: [],
+  deviceIds: [],
+  decisionIds: [],
+  kinds: [],
+  categoryKeys: [],
+  payloads: [],
+  observedMs: [],
+});
+
+/** A device's shadow, locked for this batch, and what the batch does to it. */
 export interface ShadowRow {
   deviceId: string;
-  version: number;
   reachable: boolean;
   properties: Record<string, ShadowProperty>;
   /** The properties this batch set (written back merged into the stored ones, not whole). */
-  delta?: Record<string, ShadowProperty>;
-  lastReportAt: Date | string | null;
-  staleReports: number;
+  delta: Record<string, ShadowProperty> | null;
+  /** Accepted changes (the version goes up by as many), stale reports, and whether a report (not the worker's own connectivity observation) came in. */
+  changes: number;
+  stale: number;
+  reported: boolean;
 }
 
 async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
@@ -50,43 +71,42 @@ async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]
   return r.rows;
 }
 
-export async function insertStateEvents(tx: Executor, events: readonly StateEventRow[]) {
-  if (!events.length) return;
+export async function insertStateEvents(tx: Executor, c: StateEventColumns) {
+  if (!c.ids.length) return;
   await tx.execute(sql`
     insert into state_events (id, device_id, home_id, seq, observed_at, received_at, cause, properties)
     select * from unnest(
-      ${binary.bigints(events.map((e) => e.id))}::bigint[], ${binary.uuids(events.map((e) => e.deviceId))}::uuid[], ${binary.uuids(events.map((e) => e.homeId))}::uuid[],
-      ${binary.bigints(events.map((e) => e.seq))}::bigint[], ${binary.timestamps(events.map((e) => e.observedMs))}::timestamptz[],
-      ${binary.timestamps(events.map((e) => e.receivedMs))}::timestamptz[], ${plainArray(events.map((e) => e.cause))}::report_cause[],
-      ${binary.jsonbs(events.map((e) => e.properties))}::jsonb[])`);
+      ${binary.bigints(c.ids)}::bigint[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.uuids(c.homeIds)}::uuid[],
+      ${binary.bigints(c.seqs)}::bigint[], ${binary.timestamps(c.observedMs)}::timestamptz[],
+      ${binary.timestamps(c.receivedMs)}::timestamptz[], ${plainArray(c.causes)}::report_cause[], ${binary.jsonbs(c.properties)}::jsonb[])`);
 }
 
 /** Outbox rows, all created at `createdMs` (and due then). */
-export async function insertOutbox(tx: Executor, ms: readonly OutboxRow[], createdMs: number) {
-  if (!ms.length) return;
+export async function insertOutbox(tx: Executor, c: OutboxColumns, createdMs: number) {
+  if (!c.messageIds.length) return;
   const created = new Date(createdMs).toISOString();
   await tx.execute(sql`
     insert into outbox (message_id, partner_id, link_id, home_id, device_id, decision_id, kind, category_keys, payload, observed_at, created_at, next_attempt_at)
     select mid, partner, link, home, dev, decision, kind, keys::text[], payload, observed, ${created}::timestamptz, ${created}::timestamptz
       from unnest(
-        ${binary.uuids(ms.map((m) => m.messageId))}::uuid[], ${binary.texts(ms.map((m) => m.partnerId))}::text[], ${binary.uuids(ms.map((m) => m.linkId))}::uuid[],
-        ${binary.uuids(ms.map((m) => m.homeId))}::uuid[], ${binary.uuids(ms.map((m) => m.deviceId))}::uuid[], ${binary.bigints(ms.map((m) => m.decisionId))}::bigint[],
-        ${binary.texts(ms.map((m) => m.kind))}::text[], ${binary.texts(ms.map((m) => textArray(m.categoryKeys)))}::text[], ${binary.jsonbs(ms.map((m) => m.payload))}::jsonb[],
-        ${binary.timestamps(ms.map((m) => m.observedMs))}::timestamptz[]
+        ${binary.uuids(c.messageIds)}::uuid[], ${binary.texts(c.partnerIds)}::text[], ${binary.uuids(c.linkIds)}::uuid[],
+        ${binary.uuids(c.homeIds)}::uuid[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.bigints(c.decisionIds)}::bigint[],
+        ${binary.texts(c.kinds)}::text[], ${binary.texts(c.categoryKeys)}::text[], ${binary.jsonbs(c.payloads)}::jsonb[],
+        ${binary.timestamps(c.observedMs)}::timestamptz[]
       ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed)`);
 }
 
 /**
  * Locks the shadows of `deviceIds` (sorted: one lock order for every batch, so concurrent batches
  * never deadlock) and returns them; devices without a shadow row get one first. Every device then
- * has a row to lock, so concurrent batches serialise per device.
+ * has a row to lock, so concurrent batches serialise per device. Only what deciding needs is read;
+ * counters are added to in the update.
  */
 export async function lockShadows(tx: Executor, deviceIds: readonly string[]): Promise<ShadowRow[]> {
   const select = () =>
-    rows<{ device_id: string; version: string; reachable: boolean; properties: Record<string, ShadowProperty>; last_report_at: string | null; stale_reports: string }>(
+    rows<{ device_id: string; reachable: boolean; properties: Record<string, ShadowProperty> }>(
       tx,
-      sql`select device_id, version, reachable, properties, last_report_at, stale_reports
-            from device_shadow where device_id = any(${binary.uuids(deviceIds)}::uuid[]) order by device_id for update`,
+      sql`select device_id, reachable, properties from device_shadow where device_id = any(${binary.uuids(deviceIds)}::uuid[]) order by device_id for update`,
     );
   let found = await select();
   if (found.length < deviceIds.length) {
@@ -96,14 +116,7 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[]): P
     await tx.execute(sql`insert into device_shadow (device_id) select unnest(${binary.uuids(missing)}::uuid[]) on conflict do nothing`);
     found = await select();
   }
-  return found.map((r) => ({
-    deviceId: r.device_id,
-    version: Number(r.version),
-    reachable: r.reachable,
-    properties: r.properties,
-    lastReportAt: r.last_report_at,
-    staleReports: Number(r.stale_reports),
-  }));
+  return found.map((r) => ({ deviceId: r.device_id, reachable: r.reachable, properties: r.properties, delta: null, changes: 0, stale: 0, reported: false }));
 }
 
 /**
@@ -112,14 +125,15 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[]): P
  */
 export async function updateShadows(tx: Executor, ss: readonly ShadowRow[], nowMs: number) {
   if (!ss.length) return;
-  const lastReport = (s: ShadowRow) => (s.lastReportAt == null ? null : s.lastReportAt instanceof Date ? s.lastReportAt.getTime() : Date.parse(s.lastReportAt));
+  const now = new Date(nowMs).toISOString();
   await tx.execute(sql`
-    update device_shadow s set version = t.version, reachable = t.reachable, properties = s.properties || t.delta,
-           last_report_at = t.last_report_at, stale_reports = t.stale_reports, updated_at = ${new Date(nowMs).toISOString()}::timestamptz
+    update device_shadow s set version = s.version + t.changes, reachable = t.reachable, properties = s.properties || t.delta,
+           last_report_at = case when t.reported then ${now}::timestamptz else s.last_report_at end,
+           stale_reports = s.stale_reports + t.stale, updated_at = ${now}::timestamptz
       from unnest(
-        ${binary.uuids(ss.map((s) => s.deviceId))}::uuid[], ${binary.bigints(ss.map((s) => s.version))}::bigint[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
-        ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : "{}")))}::jsonb[], ${binary.timestamps(ss.map(lastReport))}::timestamptz[],
-        ${binary.bigints(ss.map((s) => s.staleReports))}::bigint[]
-      ) as t(device_id, version, reachable, delta, last_report_at, stale_reports)
+        ${binary.uuids(ss.map((s) => s.deviceId))}::uuid[], ${binary.ints(ss.map((s) => s.changes))}::int[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
+        ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : "{}")))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
+        ${binary.ints(ss.map((s) => s.stale))}::int[]
+      ) as t(device_id, changes, reachable, delta, reported, stale)
      where s.device_id = t.device_id`);
 }

@@ -79,19 +79,16 @@ export async function generateHistory(db: Database, opts: HistoryOptions) {
     }
     await db.transaction(async (tx) => {
       const ids = await reserveIds(tx, "state_events_id_seq", events.length);
-      await insertStateEvents(
-        tx,
-        events.map((e, k) => ({
-          id: ids[k]!,
-          deviceId: e.device.deviceId,
-          homeId: e.device.homeId,
-          seq: e.at * 1000,
-          observedMs: e.at,
-          receivedMs: e.at + 40,
-          cause: e.cause,
-          properties: JSON.stringify(e.properties),
-        })),
-      );
+      await insertStateEvents(tx, {
+        ids,
+        deviceIds: events.map((e) => e.device.deviceId),
+        homeIds: events.map((e) => e.device.homeId),
+        seqs: events.map((e) => e.at * 1000),
+        observedMs: events.map((e) => e.at),
+        receivedMs: events.map((e) => e.at + 40),
+        causes: events.map((e) => e.cause),
+        properties: events.map((e) => JSON.stringify(e.properties)),
+      });
       const rows: DecisionRow[] = [];
       events.forEach((e, k) => {
         const byCategory = groupByCategory(e.properties);

@@ -10,7 +10,8 @@ import { quarantine, reserveForBatch, type Database } from "@proviso/db";
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { randomUUID } from "node:crypto";
-import { insertOutbox, insertStateEvents, lockShadows, updateShadows, type OutboxRow, type ShadowRow } from "./bulk";
+import { emptyOutbox, insertOutbox, insertStateEvents, lockShadows, updateShadows, type ShadowRow } from "./bulk";
+import { textArray } from "@proviso/db";
 import { LastSent, type DeviceSent } from "./last-sent";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
@@ -57,6 +58,8 @@ const GOOGLE_TRAIT_CATEGORIES = [
 
 /** An accepted report that changed something: what changed, and for whom it is decided. */
 interface Change {
+  /** Its place among the batch's state events. */
+  index: number;
   report: StateReport;
   device: DeviceInfo;
   observedMs: number;
@@ -108,6 +111,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     for (const s of locked) shadows.set(s.deviceId, s);
 
     const changes: Change[] = [];
+    const events = { deviceIds: [] as string[], homeIds: [] as string[], seqs: [] as number[], observedMs: [] as number[], receivedMs: [] as number[], causes: [] as ReportCause[], properties: [] as string[] };
     for (const report of good) {
       const shadow = shadows.get(report.deviceId)!;
       const properties = report.properties as Record<string, unknown>;
@@ -132,10 +136,10 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         shadow.properties[name] = property;
         (shadow.delta ??= {})[name] = property;
       }
-      if (connectivity === undefined) shadow.lastReportAt = now;
+      if (connectivity === undefined) shadow.reported = true;
       shadow.reachable = properties.connectivity !== "unreachable";
       if (!fresh) {
-        shadow.staleReports++;
+        shadow.stale++;
         result.stale++;
         continue;
       }
@@ -144,13 +148,23 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         result.unchanged++;
         continue;
       }
-      shadow.version++;
-      changes.push({ report, device: world.devices.get(report.deviceId)!, observedMs, changed });
+      shadow.changes++;
+      const device = world.devices.get(report.deviceId)!;
+      changes.push({ index: changes.length, report, device, observedMs, changed });
+      events.deviceIds.push(device.deviceId);
+      events.homeIds.push(device.homeId);
+      events.seqs.push(report.seq);
+      events.observedMs.push(observedMs);
+      events.receivedMs.push(nowMs);
+      events.causes.push(report.cause);
+      events.properties.push(JSON.stringify(changed));
     }
 
     // Decide every changed category for every active link of the home: one decision set per change.
     const pending: PendingSet[] = [];
-    const messages: { row: Omit<OutboxRow, "decisionId">; firstDecision: number }[] = [];
+    // Outbox rows, column by column; `decisionIds` holds each message's first decision's place in
+    // the batch until the ids are reserved.
+    const outbox = emptyOutbox();
     const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
     let decided = 0;
     for (const c of changes) {
@@ -199,20 +213,16 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         for (const [category, properties] of byCategory) decide(category, properties, false);
         if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);
         if (hasAny(payload.changed)) {
-          messages.push({
-            firstDecision: first,
-            row: {
-              messageId: randomUUID(),
-              partnerId: link.partnerId,
-              linkId: link.linkId,
-              homeId: c.device.homeId,
-              deviceId: c.device.deviceId,
-              kind: `${link.adapter}.state`,
-              categoryKeys: [...Object.keys(payload.changed), ...Object.keys(payload.context)],
-              payload: JSON.stringify(payload),
-              observedMs: c.observedMs,
-            },
-          });
+          outbox.messageIds.push(randomUUID());
+          outbox.partnerIds.push(link.partnerId);
+          outbox.linkIds.push(link.linkId);
+          outbox.homeIds.push(c.device.homeId);
+          outbox.deviceIds.push(c.device.deviceId);
+          outbox.decisionIds.push(first);
+          outbox.kinds.push(`${link.adapter}.state`);
+          outbox.categoryKeys.push(textArray([...Object.keys(payload.changed), ...Object.keys(payload.context)]));
+          outbox.payloads.push(JSON.stringify(payload));
+          outbox.observedMs.push(c.observedMs);
         }
       }
       if (set.kinds.length) {
@@ -225,33 +235,14 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
     const eventIds = reserved.stateEvents;
     const decisionIds = reserved.decisions;
-    const eventOf = new Map<Change, number>();
-    await insertStateEvents(
-      tx,
-      changes.map((c, i) => {
-        eventOf.set(c, eventIds[i]!);
-        return {
-          id: eventIds[i]!,
-          deviceId: c.report.deviceId,
-          homeId: c.device.homeId,
-          seq: c.report.seq,
-          observedMs: c.observedMs,
-          receivedMs: nowMs,
-          cause: c.report.cause,
-          properties: JSON.stringify(c.changed),
-        };
-      }),
-    );
+    await insertStateEvents(tx, { ids: eventIds, ...events });
     result.stateEvents = changes.length;
     const sets: DecisionSetInsert[] = [];
-    for (const p of pending) pushSets(sets, p, decisionIds, eventOf.get(p.change)!, nowMs);
+    for (const p of pending) pushSets(sets, p, decisionIds, eventIds[p.change.index]!, nowMs);
     const written = await writeDecisionSets(tx, reserved.batch, sets);
-    await insertOutbox(
-      tx,
-      messages.map((m) => ({ ...m.row, decisionId: decisionIds[m.firstDecision] ?? null })),
-      nowMs,
-    );
-    result.outbox = messages.length;
+    for (let i = 0; i < outbox.decisionIds.length; i++) outbox.decisionIds[i] = decisionIds[outbox.decisionIds[i]!] ?? null;
+    await insertOutbox(tx, outbox, nowMs);
+    result.outbox = outbox.messageIds.length;
 
     // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
     await updateShadows(tx, locked, nowMs);
