@@ -3,7 +3,7 @@
 // no lock of its own and corrupts a data directory opened twice, so this module takes one.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { serialiseExtendedProtocol } from "./protocol-queue";
+import { coalesceMessages, serialiseExtendedProtocol } from "./protocol-queue";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -47,6 +47,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     maxConnections: opts.maxConnections ?? 32,
   });
   serialiseExtendedProtocol(server);
+  coalesceMessages();
   try {
     await server.start();
   } catch (err) {

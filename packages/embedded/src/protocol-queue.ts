@@ -5,7 +5,12 @@
 // the first Bind fails ("bind message supplies 1 parameters, but prepared statement requires 2").
 // This replaces the queue's scheduler so a connection that has begun such an exchange keeps the
 // session until its Sync, as a real server's per-connection sessions would.
-import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+//
+// It also hands PGlite every complete message a connection has sent in one call, not one call per
+// message: a parameterised query is five messages (Parse, Bind, Describe, Execute, Sync), and each
+// call costs a lock, a file-system sync check and a trip into WebAssembly. Measured per query on
+// this machine: 0.34 ms of the server's CPU for `select 1` one message at a time.
+import { PGLiteSocketHandler, type PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 interface QueueItem {
   handlerId: number;
@@ -66,9 +71,11 @@ export function serialiseExtendedProtocol(server: PGLiteSocketServer): void {
           continue;
         }
         this.lastHandlerId = item.handlerId;
-        const type = item.message[0]!;
-        if (ENDS.has(type)) owner = null;
-        else if (CONTINUES.has(type)) owner = item.handlerId;
+        // After the chunk, the connection is mid-exchange if its last exchange has not ended.
+        for (const type of messageTypes(item.message)) {
+          if (ENDS.has(type)) owner = null;
+          else if (CONTINUES.has(type)) owner = item.handlerId;
+        }
         item.resolve(bytes);
       }
     } finally {
@@ -84,5 +91,74 @@ export function serialiseExtendedProtocol(server: PGLiteSocketServer): void {
       owner = null;
       void q.processQueue();
     }
+  };
+}
+
+/** The type bytes of the protocol messages in a chunk (a startup message has none). */
+function* messageTypes(chunk: Uint8Array): Generator<number> {
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk.length >= 8 && view.getInt32(4) === STARTUP_PROTOCOL) return;
+  for (let at = 0; at + 5 <= chunk.length; at += 1 + view.getInt32(at + 1)) yield chunk[at]!;
+}
+
+const STARTUP_PROTOCOL = 196_608;
+
+interface SocketHandler {
+  socket: { writable: boolean; write(data: Buffer, cb?: (err?: Error | null) => void): boolean } | null;
+  active: boolean;
+  messageBuffer: Buffer;
+  id: number;
+  queryQueue: { enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> };
+  handleSslRequest(): boolean;
+  handleCancelRequest(): boolean;
+  dispatchEvent(e: Event): boolean;
+}
+
+/**
+ * Replaces pglite-socket's `handleData` (0.2.17) with one that enqueues all the complete messages
+ * in the connection's buffer as one chunk. The startup message still goes alone, as PGlite reads it
+ * by a path of its own; SSL and cancel requests are answered as before.
+ */
+export function coalesceMessages(): void {
+  const proto = PGLiteSocketHandler.prototype as unknown as { handleData?: unknown; handleSslRequest?: unknown };
+  if (typeof proto.handleData !== "function" || typeof proto.handleSslRequest !== "function") {
+    throw new Error("pglite-socket's handler is not what this version expects: check protocol-queue.ts against the installed version");
+  }
+  proto.handleData = async function handleData(this: SocketHandler, data: Buffer): Promise<number> {
+    if (!this.socket || !this.active) return 0;
+    this.messageBuffer = this.messageBuffer.length ? Buffer.concat([this.messageBuffer, data]) : data;
+    let sent = 0;
+    while (this.messageBuffer.length > 0) {
+      if (this.handleSslRequest() || this.handleCancelRequest()) continue;
+      const buf = this.messageBuffer;
+      let end = 0;
+      if (buf.length >= 8 && buf.readInt32BE(4) === STARTUP_PROTOCOL) {
+        const length = buf.readInt32BE(0);
+        if (buf.length >= length) end = length;
+      } else {
+        // Every complete message, up to the first incomplete one.
+        while (end + 5 <= buf.length) {
+          const next = end + 1 + buf.readInt32BE(end + 1);
+          if (next > buf.length) break;
+          end = next;
+        }
+      }
+      if (end === 0) break;
+      const chunk = new Uint8Array(buf.subarray(0, end));
+      this.messageBuffer = buf.subarray(end);
+      if (!this.active || !this.socket) break;
+      let writeError: Error | undefined;
+      await this.queryQueue.enqueue(this.id, chunk, (out) => {
+        if (out.length > 0 && this.socket?.writable && this.active) {
+          this.socket.write(Buffer.from(out), (err) => {
+            if (err) writeError = err;
+          });
+        }
+        sent += out.length;
+      });
+      if (writeError) throw writeError;
+    }
+    this.dispatchEvent(new CustomEvent("data", { detail: { incoming: data.length, outgoing: sent } }));
+    return sent;
   };
 }

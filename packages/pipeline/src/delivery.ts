@@ -47,17 +47,22 @@ export interface DeliveryResult {
 
 type OutboxRow = typeof outbox.$inferSelect;
 
-/** Claims due rows with a lease: one statement, no transaction left open. */
+/**
+ * Claims due rows with a lease: one statement, no transaction left open. A worker that dies holding
+ * a lease lets it run out, and the message goes again (with the same id). The lease is a column of
+ * its own, in no index, so claiming is an in-place update.
+ */
 export async function claimDue(db: Database, now: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+  const at = new Date(now);
   const result = await db.execute(sql`
     with due as (
       select id from outbox
-       where status in ('pending', 'retrying') and next_attempt_at <= ${new Date(now)}
+       where status in ('pending', 'retrying') and next_attempt_at <= ${at} and (leased_until is null or leased_until <= ${at})
        order by next_attempt_at, id
        limit ${limit}
        for update skip locked)
     update outbox o
-       set next_attempt_at = ${new Date(now + leaseMs)}, attempts = o.attempts + 1
+       set leased_until = ${new Date(now + leaseMs)}, attempts = o.attempts + 1
       from due where o.id = due.id
     returning o.id, o.message_id, o.partner_id, o.link_id, o.home_id, o.device_id, o.kind, o.payload, o.attempts, o.created_at`);
   return (result.rows as Record<string, unknown>[]).map((r) => ({
@@ -122,7 +127,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
       await deps.db.transaction(async (tx) => {
         if (done.length) {
           await tx.execute(sql`
-            update outbox o set status = 'delivered', delivered_at = t.at, last_status_code = t.code, last_error = null
+            update outbox o set status = 'delivered', delivered_at = t.at, last_status_code = t.code, last_error = null, leased_until = null
               from unnest(${sql.param(done.map((d) => d.id))}::bigint[], ${sql.param(done.map((d) => d.at.toISOString()))}::timestamptz[],
                           ${sql.param(done.map((d) => d.status))}::int[]) as t(id, at, code)
              where o.id = t.id`);
@@ -202,7 +207,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   if (wait > 0) {
     await deps.db
       .update(outbox)
-      .set({ nextAttemptAt: new Date(now + wait), attempts: sql`${outbox.attempts} - 1` })
+      .set({ nextAttemptAt: new Date(now + wait), leasedUntil: null, attempts: sql`${outbox.attempts} - 1` })
       .where(eq(outbox.id, row.id));
     result.deferred++;
     return;
@@ -278,8 +283,9 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
 
 const defaultLimiter = new RateLimiter();
 
+/** Ends this attempt: the lease is given up (a retry is due at its own time). */
 function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInsert>) {
-  return db.update(outbox).set(set).where(eq(outbox.id, id));
+  return db.update(outbox).set({ ...set, leasedUntil: null }).where(eq(outbox.id, id));
 }
 
 /** The customer revoked access at the partner: the link stops, and so does everything queued for it. */

@@ -9,7 +9,7 @@ import { seed, stableId } from "@proviso/seed";
 import { eq, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { deliverDue, RateLimiter } from "./delivery";
+import { claimDue, deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport } from "./ingest";
@@ -338,6 +338,26 @@ describe("ingest → decide → deliver", () => {
     expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 2);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
     await buffer.stop();
+  });
+
+  it("leases what it claims: held until the lease runs out, then claimed again as the same message; an attempt's end gives the lease up", async () => {
+    await ingest(report(thermostat, { temperature: 17.5, heatingSetpoint: 19, hvacMode: "heat" }));
+    const first = await claimDue(t.db, clock, 50, 30_000);
+    expect(first).toHaveLength(1);
+    expect(await claimDue(t.db, clock + 1_000, 50, 30_000)).toEqual([]); // held by the first claim
+    // The worker that claimed it died. Once its lease runs out, the message goes again (as the same
+    // message); this attempt fails, which gives the lease up: the retry is due at its own time.
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 503 }) });
+    clock += 30_000;
+    expect((await deliver()).retried).toBe(1);
+    const [row] = await t.db.select().from(outbox).where(eq(outbox.id, first[0]!.id));
+    expect(row).toMatchObject({ status: "retrying", leasedUntil: null, attempts: 2 });
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "DELETE" });
+    clock = row!.nextAttemptAt.getTime();
+    expect((await deliver()).delivered).toBe(1);
+    const [done] = await t.db.select().from(outbox).where(eq(outbox.id, first[0]!.id));
+    expect(done).toMatchObject({ status: "delivered", leasedUntil: null, attempts: 3 });
+    expect(new Set(received("google-home").map((m) => m.messageId))).toEqual(new Set([first[0]!.messageId]));
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {
