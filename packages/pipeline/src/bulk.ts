@@ -3,7 +3,7 @@
 // PostgreSQL's binary format (`binary` in @proviso/db: no text for the server to parse, no
 // escaping or date formatting here), enum columns as text literals. Ids are reserved up front
 // (`reserveForBatch`, in blocks), so rows can refer to each other without relying on RETURNING order.
-import { binary, plainArray, textArray, type Executor } from "@proviso/db";
+import { binary, plainArray, type Executor } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 

@@ -4,14 +4,12 @@
 // This is the worker's hot path (tens of thousands of changes a second): the decisions about one
 // change go straight into one decision set (no object per decision), the engine's request object
 // is reused, and every statement sends its columns as binary arrays.
-import { kindOf, sealBatch, writeDecisionSets, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
-import { canonicalJson } from "@proviso/audit";
-import { quarantine, reserveForBatch, type Database } from "@proviso/db";
+import { canonicalJson, kindOf, sealBatch, writeDecisionSets, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
+import { quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { randomUUID } from "node:crypto";
 import { emptyOutbox, insertOutbox, insertStateEvents, lockShadows, updateShadows, type ShadowRow } from "./bulk";
-import { textArray } from "@proviso/db";
 import { LastSent, type DeviceSent } from "./last-sent";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
