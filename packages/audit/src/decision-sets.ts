@@ -10,7 +10,7 @@ import { binary, jsonArray, plainArray, textArray, type Executor } from "@provis
 import { sql } from "drizzle-orm";
 import { canonicalJson } from "./canonical";
 import type { DecisionKind } from "./kinds";
-import { CHUNK_LEVEL, leafHashBytes, merkleLevels } from "./merkle";
+import { CHUNK_LEVEL, leafHash, merkleLevels } from "./merkle";
 
 /** A decision set to write. */
 export interface DecisionSetInsert {
@@ -89,7 +89,7 @@ export interface WrittenBatch {
 export async function writeDecisionSets(tx: Executor, batch: number, sets: readonly DecisionSetInsert[]): Promise<WrittenBatch | null> {
   if (sets.length === 0) return null;
   const n = sets.length;
-  const leaves = new Array<Buffer>(n);
+  const leaves = new Array<string>(n);
   const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
   const observed = new Array<number>(n), decided = new Array<number>(n), firsts = new Array<number>(n), lasts = new Array<number>(n), sentDocs = new Array<string>(n);
   const kindIds: number[] = [], linkIds: (string | null)[] = [];
@@ -132,7 +132,7 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     sentDocs[i] = `[${sents}]`;
     count += m;
     // setLeafText, inlined: the pieces are built once for the row and the leaf.
-    leaves[i] = leafHashBytes(
+    leaves[i] = leafHash(
       `[${s.id},${batch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`,
     );
   }
@@ -148,9 +148,9 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     }
   }
   const levels = merkleLevels(leaves);
-  const root = levels.at(-1)![0]!.toString("hex");
+  const root = levels.at(-1)![0]!;
   // Batches of more than one chunk keep their chunk roots, so a proof reads one chunk (proofs.ts).
-  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]!.map((h) => h.toString("hex")) : [];
+  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]! : [];
 
   // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
   // the sets, in one statement; each set's kinds and links are a slice of one flat array.

@@ -40,7 +40,7 @@ export interface InclusionProof {
 interface Tree {
   leaves: string[];
   texts: string[];
-  levels: Buffer[][];
+  levels: string[][];
   root: string;
   /** Leaf id (a decision's, or a set's) → its index. */
   indexOf: Map<number, number>;
@@ -51,14 +51,14 @@ function treeOf(rows: SealedDecision[]): Tree {
   const leaves = rows.map(decisionLeaf);
   const texts = rows.map(decisionLeafText);
   const levels = merkleLevels(leaves);
-  return { leaves, texts, levels, root: leaves.length ? levels.at(-1)![0]!.toString("hex") : EMPTY_ROOT, indexOf: new Map(rows.map((r, i) => [r.id, i])), sets: null };
+  return { leaves, texts, levels, root: leaves.length ? levels.at(-1)![0]! : EMPTY_ROOT, indexOf: new Map(rows.map((r, i) => [r.id, i])), sets: null };
 }
 
 function setTreeOf(sets: StoredSet[]): Tree {
   const texts = sets.map(setLeafText);
   const leaves = texts.map(leafHash);
   const levels = merkleLevels(leaves);
-  return { leaves, texts, levels, root: leaves.length ? levels.at(-1)![0]!.toString("hex") : EMPTY_ROOT, indexOf: new Map(sets.map((r, i) => [r.id, i])), sets };
+  return { leaves, texts, levels, root: leaves.length ? levels.at(-1)![0]! : EMPTY_ROOT, indexOf: new Map(sets.map((r, i) => [r.id, i])), sets };
 }
 
 export async function proveDecisions(db: Executor, items: { id: number; auditBatch: number }[]): Promise<Map<number, InclusionProof>> {
@@ -80,7 +80,7 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
     .from(decisionBatchChunks)
     .where(inArray(decisionBatchChunks.auditBatch, batchIds))
     .orderBy(asc(decisionBatchChunks.auditBatch), asc(decisionBatchChunks.chunk));
-  const upper = new Map<number, { roots: string[]; levels: Buffer[][] }>();
+  const upper = new Map<number, { roots: string[]; levels: string[][] }>();
   for (const r of chunkRows) {
     const u = upper.get(r.auditBatch) ?? { roots: [], levels: [] };
     u.roots.push(r.hash);
@@ -163,7 +163,7 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
     if (u) {
       // Inside the chunk, then from the chunk's root up through the stored roots of the others.
       path = [...path, ...proofFromLevels(u.levels, Math.floor(position.get(leafId)! / CHUNK_SIZE))];
-      root = u.levels.at(-1)![0]!.toString("hex");
+      root = u.levels.at(-1)![0]!;
     }
     let inSet: InclusionProof["inSet"] = null;
     let kindOk = true;

@@ -438,3 +438,17 @@ for (const backend of availableBackends()) {
     });
   });
 }
+
+describe("Merkle nodes from what is not a hash", () => {
+  it("give a node no real tree has, the same one each time, instead of throwing", () => {
+    const a = leafHash("a"), b = leafHash("b");
+    const real = rootFromProof(a, [{ side: "right", hash: b }]);
+    for (const bad of ["zz".repeat(32), b.slice(0, 62), `${b}00`, ""]) {
+      const forged = rootFromProof(a, [{ side: "right", hash: bad }]);
+      expect(forged).not.toBe(real);
+      expect(forged).toMatch(/^[0-9a-f]{64}$/);
+      expect(rootFromProof(a, [{ side: "right", hash: bad }])).toBe(forged);
+    }
+    expect(rootFromProof(a, [{ side: "right", hash: b.toUpperCase() }])).toBe(real);
+  });
+});
