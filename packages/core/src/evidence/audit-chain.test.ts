@@ -108,18 +108,13 @@ for (const backend of availableBackends()) {
     /** Tampers as someone with direct database access would (triggers off), verifies, rolls back. */
     async function tampered(change: (tx: Executor) => Promise<unknown>, opts: Parameters<typeof verifyChain>[1] = {}): Promise<VerifyReport> {
       let report: VerifyReport | undefined;
-      await t.db
-        .transaction(async (tx) => {
-          await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
-          await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
-          await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
-          await change(tx);
-          report = await verifyChain(tx, { trustedPublicKey: signer.publicKey, ...opts });
-          throw new Rollback();
-        })
-        .catch((err) => {
-          if (!(err instanceof Rollback)) throw err;
-        });
+      await rolledBack(t, async (tx) => {
+        await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
+        await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
+        await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+        await change(tx);
+        report = await verifyChain(tx, { trustedPublicKey: signer.publicKey, ...opts });
+      });
       return report!;
     }
 
@@ -305,6 +300,18 @@ for (const backend of availableBackends()) {
 
 class Rollback extends Error {}
 
+/** Runs `fn` in a transaction that is always rolled back: a tamper seen only by what `fn` checks. */
+async function rolledBack(t: TestDatabase, fn: (tx: Executor) => Promise<void>) {
+  await t.db
+    .transaction(async (tx) => {
+      await fn(tx);
+      throw new Rollback();
+    })
+    .catch((err) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+}
+
 for (const backend of availableBackends()) {
   describe(`decision leaves as written and as read back (${backend})`, () => {
     it("match for every shape of field: nulls, nested and unicode values, reasons in any key order, many kinds", async () => {
@@ -390,48 +397,33 @@ for (const backend of availableBackends()) {
         expect(proofs.get(small!.ids[42]!)).toMatchObject({ valid: true, merkleRoot: small!.root });
 
         // A lying chunk root cannot make a proof pass: the path no longer reaches the entry's root.
-        await t.db
-          .transaction(async (tx) => {
-            await tx.execute(sql`alter table decision_batch_chunks disable trigger decision_batch_chunks_append_only`);
-            await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 5`);
-            const lied = await proveDecisions(tx, [{ id: big!.ids[0]!, auditBatch: big!.batch }, { id: big!.ids[699]!, auditBatch: big!.batch }]);
-            expect(lied.get(big!.ids[0]!)!.valid).toBe(false);
-            expect(lied.get(big!.ids[699]!)!.valid).toBe(false);
-            throw new Rollback();
-          })
-          .catch((err) => {
-            if (!(err instanceof Rollback)) throw err;
-          });
+        await rolledBack(t, async (tx) => {
+          await tx.execute(sql`alter table decision_batch_chunks disable trigger decision_batch_chunks_append_only`);
+          await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 5`);
+          const lied = await proveDecisions(tx, [{ id: big!.ids[0]!, auditBatch: big!.batch }, { id: big!.ids[699]!, auditBatch: big!.batch }]);
+          expect(lied.get(big!.ids[0]!)!.valid).toBe(false);
+          expect(lied.get(big!.ids[699]!)!.valid).toBe(false);
+        });
         // Nor can an altered decision in the chunk.
-        await t.db
-          .transaction(async (tx) => {
-            await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
-            await tx.execute(sql`update decision_sets set sent_properties = '[{"temperature": 99}, null]' where id = ${big!.ids[300]!}`);
-            const altered = await proveDecisions(tx, [{ id: big!.ids[300]!, auditBatch: big!.batch }, { id: big!.ids[301]!, auditBatch: big!.batch }, { id: big!.ids[0]!, auditBatch: big!.batch }]);
-            expect(altered.get(big!.ids[300]!)!.valid).toBe(false);
-            expect(altered.get(big!.ids[301]!)!.valid).toBe(false);
-            // A decision in another chunk is still proven: the chunk roots it needs are intact.
-            expect(altered.get(big!.ids[0]!)!.valid).toBe(true);
-            throw new Rollback();
-          })
-          .catch((err) => {
-            if (!(err instanceof Rollback)) throw err;
-          });
+        await rolledBack(t, async (tx) => {
+          await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
+          await tx.execute(sql`update decision_sets set sent_properties = '[{"temperature": 99}, null]' where id = ${big!.ids[300]!}`);
+          const altered = await proveDecisions(tx, [{ id: big!.ids[300]!, auditBatch: big!.batch }, { id: big!.ids[301]!, auditBatch: big!.batch }, { id: big!.ids[0]!, auditBatch: big!.batch }]);
+          expect(altered.get(big!.ids[300]!)!.valid).toBe(false);
+          expect(altered.get(big!.ids[301]!)!.valid).toBe(false);
+          // A decision in another chunk is still proven: the chunk roots it needs are intact.
+          expect(altered.get(big!.ids[0]!)!.valid).toBe(true);
+        });
         // Nor an altered kind: its digest no longer matches the one the batch's entry lists.
-        await t.db
-          .transaction(async (tx) => {
-            await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
-            const kind = (await tx.execute(sql`select kind_ids[1] as k from decision_sets where id = ${big!.ids[2]!}`)) as unknown as { rows: { k: string }[] };
-            await tx.execute(sql`update decision_kinds set outcome = 'send' where id = ${kind.rows[0]!.k}`);
-            const lied = await proveDecisions(tx, [{ id: big!.ids[2]!, auditBatch: big!.batch }, { id: big!.ids[3]!, auditBatch: big!.batch }]);
-            expect(lied.get(big!.ids[2]!)!.valid).toBe(false);
-            // Its neighbour in the set has another kind: its proof still holds.
-            expect(lied.get(big!.ids[3]!)!.valid).toBe(true);
-            throw new Rollback();
-          })
-          .catch((err) => {
-            if (!(err instanceof Rollback)) throw err;
-          });
+        await rolledBack(t, async (tx) => {
+          await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
+          const kind = (await tx.execute(sql`select kind_ids[1] as k from decision_sets where id = ${big!.ids[2]!}`)) as unknown as { rows: { k: string }[] };
+          await tx.execute(sql`update decision_kinds set outcome = 'send' where id = ${kind.rows[0]!.k}`);
+          const lied = await proveDecisions(tx, [{ id: big!.ids[2]!, auditBatch: big!.batch }, { id: big!.ids[3]!, auditBatch: big!.batch }]);
+          expect(lied.get(big!.ids[2]!)!.valid).toBe(false);
+          // Its neighbour in the set has another kind: its proof still holds.
+          expect(lied.get(big!.ids[3]!)!.valid).toBe(true);
+        });
       } finally {
         await t.drop();
       }
