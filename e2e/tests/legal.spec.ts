@@ -138,8 +138,11 @@ test("every page carries the security headers and runs under its CSP without vio
 
 test("sign-in is rate-limited: after five wrong passwords even the right one is refused for a while", async ({ page }) => {
   const email = "owner47@homes.proviso.test";
-  await page.goto("/sign-in");
   for (let i = 0; i < 5; i++) {
+    // A fresh form each time: after a failed attempt the page re-renders itself (the action's
+    // redirect), and a form filled while that is under way could lose the next click. Fresh, the
+    // message below can only be this attempt's answer.
+    await page.goto("/sign-in");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`wrong-${i}`);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -148,6 +151,7 @@ test("sign-in is rate-limited: after five wrong passwords even the right one is 
     );
     await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
   }
+  await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
