@@ -25,25 +25,33 @@ function header(b: Buffer, oid: number, n: number, hasNull: boolean): number {
 
 const headerSize = (n: number) => (n === 0 ? 12 : 20);
 
-/** Fixed-size elements: `size` bytes each, written by `write` (NULLs take 4 bytes). */
-function fixed<T>(oid: number, size: number, xs: readonly Maybe<T>[], write: (b: Buffer, o: number, x: T) => void): Buffer {
+/**
+ * An array of `xs`: a non-null element takes `sizeOf(x)` bytes, written by `write` (which returns
+ * how many it wrote); NULL is a length of -1.
+ */
+function encode<T>(oid: number, xs: readonly Maybe<T>[], sizeOf: (x: T) => number, write: (b: Buffer, o: number, x: T) => number): Buffer {
+  let size = headerSize(xs.length);
   let nulls = 0;
-  for (let i = 0; i < xs.length; i++) if (xs[i] == null) nulls++;
-  const b = Buffer.allocUnsafe(headerSize(xs.length) + (xs.length - nulls) * (4 + size) + nulls * 4);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x == null) nulls++;
+    else size += sizeOf(x);
+    size += 4;
+  }
+  const b = Buffer.allocUnsafe(size);
   let o = header(b, oid, xs.length, nulls > 0);
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
-    if (x == null) {
-      b.writeInt32BE(-1, o);
-      o += 4;
-    } else {
-      b.writeInt32BE(size, o);
-      write(b, o + 4, x);
-      o += 4 + size;
-    }
+    const n = x == null ? -1 : write(b, o + 4, x);
+    b.writeInt32BE(n, o);
+    o += 4 + Math.max(n, 0);
   }
   return b;
 }
+
+/** Fixed-size elements: `size` bytes each. */
+const fixed = <T>(oid: number, size: number, xs: readonly Maybe<T>[], write: (b: Buffer, o: number, x: T) => void) =>
+  encode(oid, xs, () => size, (b, o, x) => (write(b, o, x), size));
 
 /** A safe integer as a big-endian two's-complement int64. */
 function writeInt64(b: Buffer, o: number, n: number) {
@@ -69,38 +77,17 @@ function writeUuid(b: Buffer, o: number, u: string) {
   if (bad < 0) throw new TypeError(`not a uuid: ${JSON.stringify(u)}`);
 }
 
-/** Variable-size elements: UTF-8 text, with `prefix` bytes before it (jsonb's version byte). */
-function variable(oid: number, xs: readonly Maybe<string>[], prefix: number[] = []): Buffer {
-  let size = headerSize(xs.length);
-  let nulls = 0;
-  const lengths = new Array<number>(xs.length);
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    if (x == null) {
-      nulls++;
-      size += 4;
-    } else {
-      const n = Buffer.byteLength(x);
-      lengths[i] = n;
-      size += 4 + prefix.length + n;
-    }
-  }
-  const b = Buffer.allocUnsafe(size);
-  let o = header(b, oid, xs.length, nulls > 0);
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    if (x == null) {
-      b.writeInt32BE(-1, o);
-      o += 4;
-      continue;
-    }
-    b.writeInt32BE(prefix.length + lengths[i]!, o);
-    o += 4;
-    for (const p of prefix) b[o++] = p;
-    o += b.write(x, o, "utf8");
-  }
-  return b;
-}
+/** Text elements in UTF-8, after `prefix` bytes (jsonb's version byte). */
+const variable = (oid: number, xs: readonly Maybe<string>[], prefix: readonly number[] = []) =>
+  encode(
+    oid,
+    xs,
+    (x) => prefix.length + Buffer.byteLength(x),
+    (b, o, x) => {
+      for (let k = 0; k < prefix.length; k++) b[o + k] = prefix[k]!;
+      return prefix.length + b.write(x, o + prefix.length, "utf8");
+    },
+  );
 
 export const binary = {
   uuids: (xs: readonly Maybe<string>[]) => fixed(OID.uuid, 16, xs, writeUuid),
