@@ -5,7 +5,7 @@
 // the digest of every kind its sets name, so a kind altered later no longer matches.
 //
 // This is the worker's hot path: one statement for the rows, no per-decision objects beyond the
-// caller's, array parameters built as text.
+// caller's, the sets' columns sent as binary arrays.
 import { binary, jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { canonicalJson } from "./canonical";
@@ -55,16 +55,18 @@ export function setLeafText(s: StoredSet): string {
   let kinds = "", links = "", sents = "";
   for (let i = 0; i < s.kindIds.length; i++) {
     const sep = i ? "," : "";
-    const link = s.linkIds[i];
     kinds += sep + s.kindIds[i];
-    links += sep + (link == null ? "null" : JSON.stringify(link));
+    links += sep + linkText(s.linkIds[i]);
     sents += sep + (s.sents[i] ?? "null");
   }
-  return (
-    `[${s.id},${s.auditBatch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},` +
-    `${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`
-  );
+  return leafText(s.id, s.auditBatch, s, kinds, links, sents);
 }
+
+const linkText = (link: string | null | undefined) => (link == null ? "null" : JSON.stringify(link));
+
+/** The leaf's layout, for a set being written and one read back alike (its arrays already joined). */
+const leafText = (id: number, batch: number, s: { stateEventId: number | null; homeId: string; deviceId: string; observedMs: number; decidedMs: number }, kinds: string, links: string, sents: string) =>
+  `[${id},${batch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`;
 
 /** A batch written but not yet sealed: seal it (`sealBatch`) before the transaction commits. */
 export interface WrittenBatch {
@@ -118,7 +120,7 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
       kindIds.push(k.id);
       linkIds.push(link);
       kinds += sep + k.id;
-      links += sep + (link === null ? "null" : JSON.stringify(link));
+      links += sep + linkText(link);
       sents += sep + (s.sents[j] ?? "null");
     }
     ids[i] = s.id;
@@ -131,10 +133,8 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     lasts[i] = count + m;
     sentDocs[i] = `[${sents}]`;
     count += m;
-    // setLeafText, inlined: the pieces are built once for the row and the leaf.
-    leaves[i] = leafHash(
-      `[${s.id},${batch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`,
-    );
+    // The joined arrays serve both the row and the leaf (`setLeafText` builds the same text).
+    leaves[i] = leafHash(leafText(s.id, batch, s, kinds, links, sents));
   }
 
   const totals = new Map<string, number>();

@@ -32,7 +32,10 @@ export interface DecisionKind extends DecisionKindContent {
 export const kindText = (k: DecisionKindContent): string =>
   canonicalJson([k.partnerId, k.categoryKey, k.mode, k.stage, k.outcome, k.reasons, k.agreementVersionId, k.clauseKeys, k.consentVersion]);
 
-export const kindDigest = (k: DecisionKindContent): string => hash("sha256", kindText(k), "hex");
+/** The digest of a kind's text (`kindText`). */
+export const digestOfKindText = (text: string): string => hash("sha256", text, "hex");
+
+export const kindDigest = (k: DecisionKindContent): string => digestOfKindText(kindText(k));
 
 /** The id of a kind: the first 53 bits of its digest (a safe integer, the same in every process). */
 export function kindId(k: DecisionKindContent): number {

@@ -9,11 +9,10 @@
 // path they give must still reach the root the chain entry carries, or the proof is invalid.
 import { auditCheckpoints, auditLog, decisionBatchChunks, decisionKinds, type Executor } from "@proviso/db";
 import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
-import { hash } from "node:crypto";
 import { toExport, type CheckpointExport } from "./checkpoints";
 import { loadSetChunks, loadSets, setLeafText, type StoredSet } from "./decision-sets";
 import { decisionLeaf, decisionLeafText, type SealedDecision } from "./decisions";
-import { kindText } from "./kinds";
+import { digestOfKindText, kindText } from "./kinds";
 import { CHUNK_SIZE, EMPTY_ROOT, leafHash, merkleLevels, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 import { hasSetLeaves, loadBatches, loadChunks } from "./verify";
 
@@ -173,7 +172,7 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
       if (at >= set.kindIds.length) continue;
       const kindId = set.kindIds[at]!;
       const text = kindTexts.get(kindId) ?? "";
-      const digest = hash("sha256", text, "hex");
+      const digest = digestOfKindText(text);
       inSet = { index: at, kindId, kindText: text, kindDigest: digest };
       kindOk = !!entry && ((entry.details.kinds ?? {}) as Record<string, string>)[String(kindId)] === digest;
     }
