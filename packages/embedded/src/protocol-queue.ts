@@ -119,7 +119,10 @@ interface SocketHandler {
  * in the connection's buffer as one chunk. The startup message still goes alone, as PGlite reads it
  * by a path of its own; SSL and cancel requests are answered as before.
  */
+let coalescing = false;
+
 export function coalesceMessages(): void {
+  if (coalescing) return; // the prototype is patched once per process, however many servers start
   const proto = PGLiteSocketHandler.prototype as unknown as { handleData?: unknown; handleSslRequest?: unknown };
   if (typeof proto.handleData !== "function" || typeof proto.handleSslRequest !== "function") {
     throw new Error("pglite-socket's handler is not what this version expects: check protocol-queue.ts against the installed version");
@@ -161,4 +164,5 @@ export function coalesceMessages(): void {
     this.dispatchEvent(new CustomEvent("data", { detail: { incoming: data.length, outgoing: sent } }));
     return sent;
   };
+  coalescing = true;
 }
