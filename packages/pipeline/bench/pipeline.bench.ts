@@ -1,5 +1,6 @@
 // `npm run bench:pipeline`: for 100,000 simulated changes, the rate from ingest to committed outbox
-// (validation, shadow, decisions, outbox, one transaction per batch) on the embedded database and,
+// (through the worker's IngestBuffer: parsing, validation, shadow, decisions, outbox, one
+// transaction per batch, lanes as the worker runs them) on the embedded database and,
 // when DATABASE_URL is set, on PostgreSQL; in the same run, a plain multi-row INSERT of the same
 // state-event rows (the floor) and the ratio; and delivery latency p50 / p99 at a steady rate of
 // changes per second through the delivery loop to the partner sandbox.
@@ -14,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, migrate } from "@proviso/db";
 import { deliverDue, RateLimiter } from "../src/delivery";
+import { IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
 import { LastSent } from "../src/last-sent";
 import { sandboxEndpoints } from "../src/partner-endpoints";
@@ -24,7 +26,8 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
 const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+const LANES = Number(process.env.BENCH_LANES ?? 2);
+const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
@@ -94,25 +97,21 @@ async function prepare(backend: Backend) {
 async function throughput(t: TestDatabase) {
   const world = await loadWorld(t.db);
   const raws = makeReports(world, CHANGES, Date.now() - CHANGES * 5 - 60_000);
-  const lastSent = new LastSent();
-  const t0 = performance.now();
   let outbox = 0;
-  // Batches in flight at once (PostgreSQL only: the embedded server takes one connection).
-  const lanes = t.backend === "postgres" ? CONCURRENCY : 1;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let i = (next += BATCH) - BATCH; i < raws.length; i = (next += BATCH) - BATCH) {
-        const now = Date.now();
-        const items: IncomingReport[] = raws.slice(i, i + BATCH).map((raw) => {
-          const p = parseStateReport(raw, now);
-          return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
-        });
-        const r = await ingestReports(t.db, world, items, new Date(now), lastSent);
-        outbox += r.outbox;
-      }
-    }),
-  );
+  // The worker's own buffer: reports parsed as they come, batched per lane (PostgreSQL only: the
+  // embedded server takes one connection), committed, then acknowledged. At most WINDOW reports
+  // are unacknowledged at once, as a broker's receive maximum would allow.
+  const buffer = new IngestBuffer({ db: t.db, world: () => world, lanes: t.backend === "postgres" ? LANES : 1, maxBatch: BATCH, maxWaitMs: 5, onBatch: (r) => (outbox += r.outbox) });
+  const window = WINDOW ?? BATCH * (t.backend === "postgres" ? LANES : 1) * 2;
+  const t0 = performance.now();
+  const acked: Promise<unknown>[] = [];
+  for (let i = 0; i < raws.length; i += 100) {
+    while (buffer.pending >= window) await new Promise((r) => setTimeout(r, 1));
+    for (const raw of raws.slice(i, i + 100)) acked.push(buffer.submit(raw, "mqtt"));
+    await new Promise((r) => setImmediate(r));
+  }
+  await buffer.stop();
+  await Promise.all(acked);
   const seconds = (performance.now() - t0) / 1000;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
 

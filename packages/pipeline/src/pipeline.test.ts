@@ -13,7 +13,7 @@ import { claimDue, deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport } from "./ingest";
-import { IngestBuffer } from "./ingest-buffer";
+import { IngestBuffer, laneOf } from "./ingest-buffer";
 import { LastSent, loadLastSent } from "./last-sent";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
@@ -338,6 +338,20 @@ describe("ingest → decide → deliver", () => {
     expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 2);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
     await buffer.stop();
+  });
+
+  it("keeps each device in one lane: its reports commit in the order they came, none overtaken and counted stale", async () => {
+    const results: { accepted: number; stale: number }[] = [];
+    const buffer = new IngestBuffer({ db: t.db, world: () => cache.current(), lanes: 3, maxBatch: 4, maxWaitMs: 1, onBatch: (r) => results.push(r) });
+    const base = Date.now() * 1000;
+    const sent = Array.from({ length: 40 }, (_, n) =>
+      buffer.submit(JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 20 + (n % 30) } }), "http"),
+    );
+    await Promise.all(sent);
+    await buffer.stop();
+    expect(results.reduce((a, r) => a + r.accepted, 0)).toBe(40);
+    expect(results.reduce((a, r) => a + r.stale, 0)).toBe(0);
+    expect([0, 1, 2].map((lane) => laneOf(thermostat, 3) === lane).filter(Boolean)).toHaveLength(1);
   });
 
   it("leases what it claims: held until the lease runs out, then claimed again as the same message; an attempt's end gives the lease up", async () => {
