@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { deliverDue, IngestBuffer, loadLastSent, MqttConsumer, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { deliverDue, IngestBuffer, MqttConsumer, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -46,17 +46,19 @@ const worlds = new WorldCache(
 // LISTEN where the server offers it (PostgreSQL); polling every 500 ms everywhere.
 await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseUrl });
 
-// Minimum intervals hold across a restart: what each device last sent each partner, from the ledger.
-const lastSent = await loadLastSent(db.db, new Date(Date.now() - 86_400_000));
-console.log(`last sent values restored for ${lastSent.size} device × partner × category`);
-
+// What each device last sent each partner lives in its shadow row (minimum intervals hold across
+// replicas and restarts); the buffer keeps a copy of the rows this worker wrote last.
+let shadowsSeen = { hits: 0, misses: 0 };
 const ingest = new IngestBuffer({
-  lastSent,
   db: db.db,
   lanes: (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1,
   world: () => worlds.current(),
   freshWorld: () => worlds.fresh(),
   onBatch: (r) => {
+    const { hits, misses } = ingest.shadows;
+    metrics.shadowReads.inc({ source: "cached" }, hits - shadowsSeen.hits);
+    metrics.shadowReads.inc({ source: "read" }, misses - shadowsSeen.misses);
+    shadowsSeen = { hits, misses };
     metrics.reports.inc({ result: "accepted" }, r.accepted - r.unchanged);
     metrics.reports.inc({ result: "unchanged" }, r.unchanged);
     metrics.reports.inc({ result: "stale" }, r.stale);

@@ -26,6 +26,12 @@ export function createMetrics() {
     outboxDepth: new Gauge({ name: "proviso_outbox_depth", help: "Outbox messages waiting (pending or retrying)", registers: r }),
     mqttConnected: new Gauge({ name: "proviso_mqtt_connected", help: "1 while the worker is connected to the MQTT broker", registers: r }),
     snapshotReloads: new Counter({ name: "proviso_snapshot_reloads_total", help: "Policy snapshot reloads", registers: r }),
+    shadowReads: new Counter({
+      name: "proviso_shadow_reads_total",
+      help: "Shadow rows locked by ingest batches: cached (this worker wrote them last) or read (another replica wrote them since, or first seen)",
+      labelNames: ["source"] as const,
+      registers: r,
+    }),
   };
 }
 

@@ -17,7 +17,7 @@ import { createDb, migrate } from "@proviso/db";
 import { deliverDue, RateLimiter } from "../src/delivery";
 import { IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
-import { LastSent } from "../src/last-sent";
+import { ShadowCache } from "../src/shadow-cache";
 import { sandboxEndpoints } from "../src/partner-endpoints";
 import { parseStateReport } from "../src/validate";
 import { loadWorld, type World } from "../src/world";
@@ -145,7 +145,7 @@ async function steadyLatency(t: TestDatabase) {
   const total = STEADY_RATE * STEADY_SECONDS;
   const raws = makeReports(world, total, Date.now() - 60_000, 1_000_000);
   const since = new Date();
-  const lastSent = new LastSent();
+  const shadows = new ShadowCache();
   const db: Database = t.db;
   let stop = false;
   const limiter = new RateLimiter();
@@ -167,7 +167,7 @@ async function steadyLatency(t: TestDatabase) {
       const p = parseStateReport(raw, now);
       return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
     });
-    await ingestReports(t.db, world, items, new Date(now), lastSent);
+    await ingestReports(t.db, world, items, new Date(now), shadows);
   }
   const fedSeconds = (performance.now() - start) / 1000;
   for (let i = 0; i < 200; i++) {

@@ -6,6 +6,7 @@
 import { binary, plainArray, type Executor } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql } from "drizzle-orm";
+import { sentFromStored, type DeviceSent, type ShadowCache, type StoredSent } from "./shadow-cache";
 
 /**
  * State events to insert, column by column: the hot path fills the columns as it accepts changes,
@@ -60,10 +61,19 @@ export interface ShadowRow {
   properties: Record<string, ShadowProperty>;
   /** The properties this batch set (written back merged into the stored ones, not whole). */
   delta: Record<string, ShadowProperty> | null;
+  /** What the device last sent each partner, and what this batch adds to it (merged in likewise). */
+  sent: DeviceSent;
+  sentDelta: StoredSent | null;
   /** Accepted changes (the version goes up by as many), stale reports, and whether a report (not the worker's own connectivity observation) came in. */
   changes: number;
   stale: number;
   reported: boolean;
+}
+
+/** The batch's locked shadows and the id of its transaction (each row's revision once it commits). */
+export interface LockedShadows {
+  rows: ShadowRow[];
+  revision: string;
 }
 
 async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
@@ -99,29 +109,53 @@ export async function insertOutbox(tx: Executor, c: OutboxColumns, createdMs: nu
 /**
  * Locks the shadows of `deviceIds` (sorted: one lock order for every batch, so concurrent batches
  * never deadlock) and returns them; devices without a shadow row get one first. Every device then
- * has a row to lock, so concurrent batches serialise per device. Only what deciding needs is read;
- * counters are added to in the update.
+ * has a row to lock, so concurrent batches serialise per device. Locking reads only each row's
+ * revision: a row this process wrote last comes from `cache`; the others are read whole.
+ * Counters are added to in the update.
  */
-export async function lockShadows(tx: Executor, deviceIds: readonly string[]): Promise<ShadowRow[]> {
-  const select = () =>
-    rows<{ device_id: string; reachable: boolean; properties: Record<string, ShadowProperty> }>(
+export async function lockShadows(tx: Executor, deviceIds: readonly string[], cache: ShadowCache): Promise<LockedShadows> {
+  const lock = () =>
+    rows<{ device_id: string; revision: string; reachable: boolean; tx: string }>(
       tx,
-      sql`select device_id, reachable, properties from device_shadow where device_id = any(${binary.uuids(deviceIds)}::uuid[]) order by device_id for update`,
+      sql`select device_id, revision::text as revision, reachable, txid_current()::text as tx from device_shadow where device_id = any(${binary.uuids(deviceIds)}::uuid[]) order by device_id for update`,
     );
-  let found = await select();
+  let found = await lock();
   if (found.length < deviceIds.length) {
     // Rare (a device's first report): create the missing rows, then lock them all in order.
     const have = new Set(found.map((r) => r.device_id));
     const missing = deviceIds.filter((id) => !have.has(id));
     await tx.execute(sql`insert into device_shadow (device_id) select unnest(${binary.uuids(missing)}::uuid[]) on conflict do nothing`);
-    found = await select();
+    found = await lock();
   }
-  return found.map((r) => ({ deviceId: r.device_id, reachable: r.reachable, properties: r.properties, delta: null, changes: 0, stale: 0, reported: false }));
+  const out: ShadowRow[] = new Array(found.length);
+  const unknown: number[] = [];
+  for (let i = 0; i < found.length; i++) {
+    const r = found[i]!;
+    const c = cache.current(r.device_id, r.revision);
+    if (c) cache.hits++;
+    else unknown.push(i);
+    out[i] = { deviceId: r.device_id, reachable: r.reachable, properties: c ? c.properties : {}, sent: c ? c.sent : new Map(), delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
+  }
+  if (unknown.length) {
+    cache.misses += unknown.length;
+    const read = await rows<{ device_id: string; properties: Record<string, ShadowProperty>; sent: StoredSent }>(
+      tx,
+      sql`select device_id, properties, sent from device_shadow where device_id = any(${binary.uuids(unknown.map((i) => out[i]!.deviceId))}::uuid[])`,
+    );
+    const byId = new Map(read.map((r) => [r.device_id, r]));
+    for (const i of unknown) {
+      const row = byId.get(out[i]!.deviceId)!;
+      out[i]!.properties = row.properties;
+      out[i]!.sent = sentFromStored(row.sent);
+    }
+  }
+  return { rows: out, revision: found[0]?.tx ?? "0" };
 }
 
 /**
- * Writes back shadows locked by `lockShadows` in this transaction. Only the properties the batch
- * set travel (`properties || delta`): a shadow is a few hundred bytes, a change a few dozen.
+ * Writes back shadows locked by `lockShadows` in this transaction. Only what the batch set travels
+ * (`properties || delta`, `sent || sentDelta`): a shadow is a few hundred bytes, a change a few
+ * dozen. Every row's revision becomes this transaction's id.
  */
 export async function updateShadows(tx: Executor, ss: readonly ShadowRow[], nowMs: number) {
   if (!ss.length) return;
@@ -130,13 +164,14 @@ export async function updateShadows(tx: Executor, ss: readonly ShadowRow[], nowM
   // `s.device_id = any(ids)` as well as the join: without it the planner may hash the whole table
   // to find a batch's rows (it did, on a fleet of 6,000: 2.3 ms of every batch's 7).
   await tx.execute(sql`
-    update device_shadow s set version = s.version + t.changes, reachable = t.reachable, properties = s.properties || t.delta,
+    update device_shadow s set version = s.version + t.changes, reachable = t.reachable, revision = txid_current(),
+           properties = coalesce(s.properties || t.delta, s.properties), sent = coalesce(s.sent || t.sent, s.sent),
            last_report_at = case when t.reported then ${now}::timestamptz else s.last_report_at end,
            stale_reports = s.stale_reports + t.stale, updated_at = ${now}::timestamptz
       from unnest(
         ${ids}::uuid[], ${binary.ints(ss.map((s) => s.changes))}::int[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
-        ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : "{}")))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
-        ${binary.ints(ss.map((s) => s.stale))}::int[]
-      ) as t(device_id, changes, reachable, delta, reported, stale)
+        ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : null)))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
+        ${binary.ints(ss.map((s) => s.stale))}::int[], ${binary.jsonbs(ss.map((s) => (s.sentDelta ? JSON.stringify(s.sentDelta) : null)))}::jsonb[]
+      ) as t(device_id, changes, reachable, delta, reported, stale, sent)
      where s.device_id = t.device_id and s.device_id = any(${ids}::uuid[])`);
 }

@@ -5,10 +5,10 @@ import type { StateReport } from "@proviso/domain";
 import type { Database } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { ingestReports, type IngestResult } from "./ingest";
-import type { LastSent } from "./last-sent";
+import type { ShadowCache } from "./shadow-cache";
 import type { World } from "./world";
 
-export async function detectConnectivity(db: Database, world: World, now: Date, silentMs: number, lastSent: LastSent): Promise<IngestResult | null> {
+export async function detectConnectivity(db: Database, world: World, now: Date, silentMs: number, cache: ShadowCache): Promise<IngestResult | null> {
   const cutoff = new Date(now.getTime() - silentMs);
   const rows = (
     await db.execute(sql`
@@ -28,5 +28,5 @@ export async function detectConnectivity(db: Database, world: World, now: Date, 
     cause: "periodic",
     properties: { connectivity: r.reachable ? "unreachable" : "ok" } as StateReport["properties"],
   }));
-  return ingestReports(db, world, reports.map((report) => ({ source: "mqtt", raw: "", report })), now, lastSent);
+  return ingestReports(db, world, reports.map((report) => ({ source: "mqtt", raw: "", report })), now, cache);
 }

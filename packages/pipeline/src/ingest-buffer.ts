@@ -6,7 +6,7 @@
 import type { Database } from "@proviso/db";
 import { detectConnectivity } from "./connectivity";
 import { ingestReports, type IncomingReport, type IngestResult } from "./ingest";
-import { LastSent } from "./last-sent";
+import { ShadowCache } from "./shadow-cache";
 import { parseStateReport } from "./validate";
 import type { World } from "./world";
 
@@ -27,8 +27,8 @@ export interface IngestBufferOptions {
    * engine's work with the database's; the embedded database takes one connection, so one.
    */
   lanes?: number;
-  /** What was last sent, as rebuilt from the ledger at start (`loadLastSent`). */
-  lastSent?: LastSent;
+  /** The shadows this worker last wrote (one cache per worker: a fresh one by default). */
+  shadows?: ShadowCache;
   onBatch?: (r: IngestResult, size: number, ms: number) => void;
   onError?: (err: Error) => void;
 }
@@ -39,11 +39,11 @@ export class IngestBuffer {
   private readonly draining: (Promise<void> | null)[];
   private inBatches = 0;
   private timer: NodeJS.Timeout | null = null;
-  private readonly lastSent: LastSent;
+  readonly shadows: ShadowCache;
   private stopped = false;
 
   constructor(private readonly opts: IngestBufferOptions) {
-    this.lastSent = opts.lastSent ?? new LastSent();
+    this.shadows = opts.shadows ?? new ShadowCache();
     const lanes = Math.max(1, opts.lanes ?? 1);
     this.queues = Array.from({ length: lanes }, () => []);
     this.draining = new Array(lanes).fill(null);
@@ -106,7 +106,7 @@ export class IngestBuffer {
       const t0 = Date.now();
       try {
         const world = this.opts.freshWorld ? await this.opts.freshWorld() : this.opts.world();
-        const result = await ingestReports(this.opts.db, world, batch.map((p) => p.item), new Date(), this.lastSent);
+        const result = await ingestReports(this.opts.db, world, batch.map((p) => p.item), new Date(), this.shadows);
         this.opts.onBatch?.(result, batch.length, Date.now() - t0);
         for (const p of batch) p.done(true);
       } catch (err) {
@@ -123,7 +123,7 @@ export class IngestBuffer {
 
   /** Marks devices silent for `silentMs` unreachable (and heard-from ones reachable again). */
   async checkConnectivity(silentMs: number): Promise<IngestResult | null> {
-    const r = await detectConnectivity(this.opts.db, this.opts.world(), new Date(), silentMs, this.lastSent);
+    const r = await detectConnectivity(this.opts.db, this.opts.world(), new Date(), silentMs, this.shadows);
     if (r) this.opts.onBatch?.(r, r.accepted, 0);
     return r;
   }

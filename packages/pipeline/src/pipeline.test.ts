@@ -14,7 +14,7 @@ import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport } from "./ingest";
 import { IngestBuffer, laneOf } from "./ingest-buffer";
-import { LastSent, loadLastSent } from "./last-sent";
+import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
 import { readPolicyVersion, WorldCache } from "./world";
@@ -30,7 +30,7 @@ const tokenService = () => ({ url: `${base}/alexa/auth/o2/token`, clientId: "pro
 let cache: WorldCache;
 let base = "";
 const sandbox = createSandbox(new Recorder(), createMessageChecker());
-let lastSent: LastSent;
+let shadows: ShadowCache;
 let seq = 100;
 let clock = NOW.getTime();
 
@@ -52,7 +52,7 @@ const rawItem = (raw: string): IncomingReport => {
   const parsed = parseStateReport(raw, clock);
   return parsed.ok ? { source: "http", raw, report: parsed.report } : { source: "http", raw, rejection: parsed.rejection };
 };
-const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), lastSent);
+const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), shadows);
 const deliver = () =>
   deliverDue({
     tokens: tokenService(),
@@ -83,7 +83,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
   cache = new WorldCache(t.db, 60_000, undefined, cipher);
   await cache.start();
-  lastSent = new LastSent();
+  shadows = new ShadowCache();
   // The Berg home shares its thermostat with Google as it changes, and its lock on request only.
   for (const c of ["user.device.sensor.temperature", "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) {
     await setConsent("google-home", c, "proactive");
@@ -215,28 +215,43 @@ describe("ingest → decide → deliver", () => {
   it("marks a silent device unreachable, and reachable again when it reports", async () => {
     await t.pool.query("update device_shadow set last_report_at = $2 where device_id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
     await t.pool.query("update devices set last_seen_at = $2 where id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
-    const r = await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent);
+    const r = await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, shadows);
     expect(r?.stateEvents).toBeGreaterThanOrEqual(1);
     const shadow = async () => (await t.pool.query("select reachable, properties from device_shadow where device_id = $1", [lockDevice])).rows[0];
     expect(await shadow()).toMatchObject({ reachable: false, properties: { connectivity: { value: "unreachable" } } });
     const decided = await t.pool.query("select partner_id, outcome from decisions where device_id = $1 and category_key = 'user.device.telemetry.connectivity'", [lockDevice]);
     expect(decided.rows.length).toBeGreaterThan(0);
-    expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, lastSent)).toBeNull(); // said once
+    expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, shadows)).toBeNull(); // said once
     await ingest(report(lockDevice, { lockState: "locked" }));
     expect(await shadow()).toMatchObject({ reachable: true, properties: { connectivity: { value: "ok" } } });
   });
 
-  it("rebuilds what was last sent from the ledger, so a minimum interval holds across a restart", async () => {
+  it("keeps what was last sent in the shadow row, so another replica (or a restarted worker) holds a minimum interval", async () => {
     await ingest(report(thermostat, { temperature: 23.26 }));
     const sentAt = clock;
-    const restored = await loadLastSent(t.db, new Date(NOW.getTime() - 86_400_000));
-    expect(restored.get(thermostat, "google-home", "user.device.sensor.temperature")).toEqual({ at: sentAt, properties: { temperature: 23.5 } });
-    for (const [device, partner, category, value] of lastSent.entries()) expect(restored.get(device, partner, category)?.at ?? null).toBe(value.at);
-    // A worker that started with only the restored memo still withholds within Google's 60 s.
-    const r = await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 24.1 }, { at: sentAt + 30_000 })], new Date(clock), restored);
+    const stored = async () => (await t.pool.query("select sent, revision from device_shadow where device_id = $1", [thermostat])).rows[0];
+    expect((await stored()).sent["google-home user.device.sensor.temperature"]).toEqual([sentAt, { temperature: 23.5 }]);
+    // This worker wrote the row last: its next batch takes the shadow from its copy, not the database.
+    const hits = shadows.hits;
+    await ingest(report(thermostat, { humidity: 41 }));
+    expect(shadows.hits).toBe(hits + 1);
+
+    // A second replica, with nothing in memory, still withholds within Google's 60 s.
+    const other = new ShadowCache();
+    const lastDecision = async () =>
+      (await t.pool.query("select reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = 'user.device.sensor.temperature' order by id desc limit 1", [thermostat])).rows[0];
+    const r = await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 24.1 }, { at: sentAt + 30_000 })], new Date(clock), other);
+    expect(other.misses).toBe(1);
     expect(r.decisions.withhold).toBeGreaterThan(0);
-    const [last] = (await t.pool.query("select reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = 'user.device.sensor.temperature' order by id desc limit 1", [thermostat])).rows;
-    expect(last.reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
+    expect((await lastDecision()).reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
+    // The first worker's copy is out of date now (the row's revision moved on): it reads the row again.
+    const misses = shadows.misses;
+    await ingest(report(thermostat, { temperature: 24.6 }, { at: sentAt + 45_000 }));
+    expect(shadows.misses).toBe(misses + 1);
+    expect((await lastDecision()).reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
+    // Past the interval, whichever replica handles it sends, and the row says so.
+    await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 25.1 }, { at: sentAt + 61_000 })], new Date(clock), other);
+    expect((await stored()).sent["google-home user.device.sensor.temperature"]).toEqual([sentAt + 61_000, { temperature: 25 }]);
     await deliver(); // leaves nothing queued for the tests after it
   });
 

@@ -35,6 +35,17 @@ export const deviceShadow = pgTable("device_shadow", {
   lastReportAt: timestamp("last_report_at", { withTimezone: true }),
   staleReports: bigint("stale_reports", { mode: "number" }).notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * What the device last sent each partner, per category (for minimum intervals and completing
+   * Google traits): `"<partner> <category>"` → `[observed-at epoch ms, properties sent]`. In the
+   * row, under its lock, so every worker replica sees what the others sent.
+   */
+  sent: jsonb("sent").$type<Record<string, [number, Record<string, unknown>]>>().notNull().default(sql`'{}'::jsonb`),
+  /**
+   * The id of the transaction that last wrote the row (`txid_current()`, never reused): a worker
+   * whose cached copy carries the same revision knows no one else has written it since.
+   */
+  revision: bigint("revision", { mode: "number" }).notNull().default(0),
 });
 
 /**

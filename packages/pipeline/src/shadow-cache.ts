@@ -1,0 +1,78 @@
+// The worker's copy of the shadow rows it last wrote. Each batch locks its devices' rows and reads
+// only their revisions (the id of the transaction that last wrote each row); where this process
+// wrote the row last, its copy is current and the properties and what was last sent are not read
+// again. Where another replica (or a failed batch) came between, the row is read whole. So what a
+// device last sent each partner lives in the database, under the device's lock: a clause's minimum
+// interval and Google's trait completion hold whichever replica handles a report, and across a
+// restart, with no memory to rebuild.
+import type { ShadowProperty } from "@proviso/domain";
+
+export interface SentValue {
+  /** When the values sent were observed (epoch ms). */
+  at: number;
+  properties: Record<string, unknown>;
+}
+
+/** partner → category → what was last sent, for one device. */
+export type DeviceSent = Map<string, Map<string, SentValue>>;
+
+/** The stored form: `"<partner> <category>"` → `[observed-at epoch ms, properties]` (`device_shadow.sent`). */
+export type StoredSent = Record<string, [number, Record<string, unknown>]>;
+
+export const sentKey = (partnerId: string, category: string) => `${partnerId} ${category}`;
+
+export function sentFromStored(stored: StoredSent | null | undefined): DeviceSent {
+  const out: DeviceSent = new Map();
+  if (!stored) return out;
+  for (const key in stored) {
+    const space = key.indexOf(" ");
+    const [at, properties] = stored[key]!;
+    setSent(out, key.slice(0, space), key.slice(space + 1), { at, properties });
+  }
+  return out;
+}
+
+export function setSent(device: DeviceSent, partnerId: string, category: string, value: SentValue) {
+  let forPartner = device.get(partnerId);
+  if (!forPartner) device.set(partnerId, (forPartner = new Map()));
+  forPartner.set(category, value);
+}
+
+/** A shadow row as this process last committed it. */
+export interface CachedShadow {
+  revision: string;
+  reachable: boolean;
+  properties: Record<string, ShadowProperty>;
+  sent: DeviceSent;
+}
+
+export class ShadowCache {
+  private readonly byDevice = new Map<string, CachedShadow>();
+  /** Rows found current (not read again) and rows read, since the start. */
+  hits = 0;
+  misses = 0;
+
+  /** The copy of a device's row, if it is the revision the database holds. */
+  current(deviceId: string, revision: string): CachedShadow | undefined {
+    const c = this.byDevice.get(deviceId);
+    return c !== undefined && c.revision === revision ? c : undefined;
+  }
+
+  set(deviceId: string, shadow: CachedShadow) {
+    this.byDevice.set(deviceId, shadow);
+  }
+
+  /** Drops copies that may no longer match what was committed (a batch that failed changed them in place). */
+  forget(deviceIds: Iterable<string>) {
+    for (const id of deviceIds) this.byDevice.delete(id);
+  }
+
+  /** What a device last sent a partner in a category, as this process last saw it. */
+  lastSent(deviceId: string, partnerId: string, category: string): SentValue | undefined {
+    return this.byDevice.get(deviceId)?.sent.get(partnerId)?.get(category);
+  }
+
+  get size() {
+    return this.byDevice.size;
+  }
+}
