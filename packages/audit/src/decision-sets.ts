@@ -62,11 +62,14 @@ export function setLeafText(s: StoredSet): string {
   return leafText(s.id, s.auditBatch, s, kinds, links, sents);
 }
 
-const linkText = (link: string | null | undefined) => (link == null ? "null" : JSON.stringify(link));
+// Links, homes and devices are uuids (the columns say so, and an insert of anything else fails), so
+// their JSON is the text in quotes: JSON.stringify, which checks every character for escaping, was
+// 3 % of the worker's CPU here.
+const linkText = (link: string | null | undefined) => (link == null ? "null" : `"${link}"`);
 
 /** The leaf's layout, for a set being written and one read back alike (its arrays already joined). */
 const leafText = (id: number, batch: number, s: { stateEventId: number | null; homeId: string; deviceId: string; observedMs: number; decidedMs: number }, kinds: string, links: string, sents: string) =>
-  `[${id},${batch},${s.stateEventId ?? "null"},${JSON.stringify(s.homeId)},${JSON.stringify(s.deviceId)},${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`;
+  `[${id},${batch},${s.stateEventId ?? "null"},"${s.homeId}","${s.deviceId}",${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`;
 
 /** A batch written but not yet sealed: seal it (`sealBatch`) before the transaction commits. */
 export interface WrittenBatch {
