@@ -149,7 +149,9 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
           (shadow.delta ??= {})[name] = property;
         }
         if (connectivity === undefined) shadow.reported = true;
-        shadow.reachable = properties.connectivity !== "unreachable";
+        // Reachable as the shadow's connectivity says: a report older than the device's being marked
+        // unreachable (stale, or delivered late) does not bring it back.
+        shadow.reachable = (shadow.properties.connectivity?.value ?? "ok") !== "unreachable";
         if (!fresh) {
           shadow.stale++;
           result.stale++;

@@ -222,6 +222,10 @@ describe("ingest → decide → deliver", () => {
     const decided = await t.pool.query("select partner_id, outcome from decisions where device_id = $1 and category_key = 'user.device.telemetry.connectivity'", [lockDevice]);
     expect(decided.rows.length).toBeGreaterThan(0);
     expect(await detectConnectivity(t.db, cache.current(), new Date(clock), 120_000, shadows)).toBeNull(); // said once
+    // A report observed before the device was marked unreachable, arriving late, does not bring it back.
+    const late = await ingest(report(lockDevice, { lockState: "unlocked" }, { at: clock - 5 * 60_000, seq: 1 }));
+    expect(late.stale).toBe(1);
+    expect(await shadow()).toMatchObject({ reachable: false, properties: { connectivity: { value: "unreachable" } } });
     await ingest(report(lockDevice, { lockState: "locked" }));
     expect(await shadow()).toMatchObject({ reachable: true, properties: { connectivity: { value: "ok" } } });
   });
