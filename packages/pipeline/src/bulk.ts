@@ -109,15 +109,24 @@ export async function insertOutbox(tx: Executor, c: OutboxColumns, createdMs: nu
 /**
  * Locks the shadows of `deviceIds` (sorted: one lock order for every batch, so concurrent batches
  * never deadlock) and returns them; devices without a shadow row get one first. Every device then
- * has a row to lock, so concurrent batches serialise per device. Locking reads only each row's
- * revision: a row this process wrote last comes from `cache`; the others are read whole.
- * Counters are added to in the update.
+ * has a row to lock, so concurrent batches serialise per device. The statement carries the
+ * revision of each row this process holds a copy of, and the database sends properties and what
+ * was last sent only for rows whose revision differs (another replica wrote them, or no copy): one
+ * round trip either way. Counters are added to in the update.
  */
 export async function lockShadows(tx: Executor, deviceIds: readonly string[], cache: ShadowCache): Promise<LockedShadows> {
+  const ids = binary.uuids(deviceIds);
+  // -1 for no copy: no row has it (a new row's revision is 0).
+  const revisions = binary.bigints(deviceIds.map((id) => Number(cache.revisionOf(id) ?? -1)));
   const lock = () =>
-    rows<{ device_id: string; revision: string; reachable: boolean; tx: string }>(
+    rows<{ device_id: string; revision: string; reachable: boolean; tx: string; properties: Record<string, ShadowProperty> | null; sent: StoredSent | null }>(
       tx,
-      sql`select device_id, revision::text as revision, reachable, txid_current()::text as tx from device_shadow where device_id = any(${binary.uuids(deviceIds)}::uuid[]) order by device_id for update`,
+      sql`select s.device_id, s.revision::text as revision, s.reachable, txid_current()::text as tx,
+                 case when s.revision = k.revision then null else s.properties end as properties,
+                 case when s.revision = k.revision then null else s.sent end as sent
+            from device_shadow s join unnest(${ids}::uuid[], ${revisions}::bigint[]) as k(device_id, revision) on k.device_id = s.device_id
+           where s.device_id = any(${ids}::uuid[])
+           order by s.device_id for update of s`,
     );
   let found = await lock();
   if (found.length < deviceIds.length) {
@@ -128,25 +137,35 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
     found = await lock();
   }
   const out: ShadowRow[] = new Array(found.length);
-  const unknown: number[] = [];
+  const gone: number[] = [];
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
+    const row: ShadowRow = { deviceId: r.device_id, reachable: r.reachable, properties: {}, sent: new Map(), delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
+    out[i] = row;
+    if (r.properties !== null) {
+      cache.misses++;
+      row.properties = r.properties;
+      row.sent = sentFromStored(r.sent);
+      continue;
+    }
     const c = cache.current(r.device_id, r.revision);
-    if (c) cache.hits++;
-    else unknown.push(i);
-    out[i] = { deviceId: r.device_id, reachable: r.reachable, properties: c ? c.properties : {}, sent: c ? c.sent : new Map(), delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
+    if (c) {
+      cache.hits++;
+      row.properties = c.properties;
+      row.sent = c.sent;
+    } else gone.push(i); // the copy was dropped meanwhile (a failed batch of this process's)
   }
-  if (unknown.length) {
-    cache.misses += unknown.length;
+  if (gone.length) {
+    cache.misses += gone.length;
     const read = await rows<{ device_id: string; properties: Record<string, ShadowProperty>; sent: StoredSent }>(
       tx,
-      sql`select device_id, properties, sent from device_shadow where device_id = any(${binary.uuids(unknown.map((i) => out[i]!.deviceId))}::uuid[])`,
+      sql`select device_id, properties, sent from device_shadow where device_id = any(${binary.uuids(gone.map((i) => out[i]!.deviceId))}::uuid[])`,
     );
     const byId = new Map(read.map((r) => [r.device_id, r]));
-    for (const i of unknown) {
-      const row = byId.get(out[i]!.deviceId)!;
-      out[i]!.properties = row.properties;
-      out[i]!.sent = sentFromStored(row.sent);
+    for (const i of gone) {
+      const r = byId.get(out[i]!.deviceId)!;
+      out[i]!.properties = r.properties;
+      out[i]!.sent = sentFromStored(r.sent);
     }
   }
   return { rows: out, revision: found[0]?.tx ?? "0" };

@@ -1,7 +1,7 @@
-// The worker's copy of the shadow rows it last wrote. Each batch locks its devices' rows and reads
-// only their revisions (the id of the transaction that last wrote each row); where this process
-// wrote the row last, its copy is current and the properties and what was last sent are not read
-// again. Where another replica (or a failed batch) came between, the row is read whole. So what a
+// The worker's copy of the shadow rows it last wrote. Each batch locks its devices' rows, telling
+// the database the revision of each copy it holds (the id of the transaction that wrote it); where
+// this process wrote the row last, its copy is current and the properties and what was last sent
+// are not sent again. Where another replica (or a failed batch) came between, the row comes whole. So what a
 // device last sent each partner lives in the database, under the device's lock: a clause's minimum
 // interval and Google's trait completion hold whichever replica handles a report, and across a
 // restart, with no memory to rebuild.
@@ -56,6 +56,11 @@ export class ShadowCache {
   current(deviceId: string, revision: string): CachedShadow | undefined {
     const c = this.byDevice.get(deviceId);
     return c !== undefined && c.revision === revision ? c : undefined;
+  }
+
+  /** The revision of the copy held of a device's row, if any. */
+  revisionOf(deviceId: string): string | undefined {
+    return this.byDevice.get(deviceId)?.revision;
   }
 
   set(deviceId: string, shadow: CachedShadow) {
