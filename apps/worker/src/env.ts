@@ -2,7 +2,7 @@ import { loadRuntimeConfig } from "@proviso/config";
 import { z } from "zod";
 
 const workerSchema = z.object({
-  /** Shared-subscription group: replicas in one group split the devices between them. Empty: none. */
+  /** Shared-subscription group: replicas in one group split the reports between them (not the devices). Empty: none. */
   MQTT_SHARED_GROUP: z.string().default("proviso-workers"),
   MQTT_PROTOCOL_VERSION: z.enum(["4", "5"]).default("5"),
   /** Partner endpoints; by default the partner sandbox plays them all. */
@@ -17,6 +17,8 @@ const workerSchema = z.object({
   DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   /** A device silent this long (no report, no heartbeat) becomes unreachable. */
   DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),
+  /** Shadow rows the worker keeps a copy of (the least recently written go first); 0 keeps none. */
+  SHADOW_CACHE_DEVICES: z.coerce.number().int().min(0).default(200_000),
 });
 
 /** The worker's configuration, read and validated once at start-up. */

@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { deliverDue, IngestBuffer, MqttConsumer, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { deliverDue, IngestBuffer, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -51,6 +51,7 @@ await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseU
 let shadowsSeen = { hits: 0, misses: 0 };
 const ingest = new IngestBuffer({
   db: db.db,
+  shadows: new ShadowCache(env.SHADOW_CACHE_DEVICES),
   lanes: (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1,
   world: () => worlds.current(),
   freshWorld: () => worlds.fresh(),

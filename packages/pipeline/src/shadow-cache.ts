@@ -46,11 +46,17 @@ export interface CachedShadow {
   sent: DeviceSent;
 }
 
+/**
+ * Copies of at most `maxDevices` rows: past that, the least recently written go (a device whose
+ * copy went is read whole on its next report, nothing more).
+ */
 export class ShadowCache {
   private readonly byDevice = new Map<string, CachedShadow>();
   /** Rows found current (not read again) and rows read, since the start. */
   hits = 0;
   misses = 0;
+
+  constructor(readonly maxDevices = 200_000) {}
 
   /** The copy of a device's row, if it is the revision the database holds. */
   current(deviceId: string, revision: string): CachedShadow | undefined {
@@ -64,7 +70,11 @@ export class ShadowCache {
   }
 
   set(deviceId: string, shadow: CachedShadow) {
+    // Deleted first, so the map's order is the order of writes and its first key the oldest.
+    this.byDevice.delete(deviceId);
+    if (this.maxDevices <= 0) return;
     this.byDevice.set(deviceId, shadow);
+    if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
   }
 
   /** Drops copies that may no longer match what was committed (a batch that failed changed them in place). */

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { sentFromStored, sentKey, ShadowCache, type CachedShadow } from "./shadow-cache";
+
+const copy = (revision: string): CachedShadow => ({ revision, reachable: true, properties: {}, sent: new Map() });
+
+describe("ShadowCache", () => {
+  it("gives a copy only for the revision the database holds", () => {
+    const cache = new ShadowCache();
+    cache.set("d1", copy("10"));
+    expect(cache.current("d1", "10")).toBeDefined();
+    expect(cache.current("d1", "11")).toBeUndefined(); // someone else wrote the row since
+    cache.forget(["d1"]);
+    expect(cache.current("d1", "10")).toBeUndefined();
+  });
+
+  it("keeps at most maxDevices copies, dropping the least recently written first", () => {
+    const cache = new ShadowCache(2);
+    cache.set("a", copy("1"));
+    cache.set("b", copy("2"));
+    cache.set("a", copy("3")); // written again: now the newest
+    cache.set("c", copy("4"));
+    expect(cache.size).toBe(2);
+    expect(cache.revisionOf("b")).toBeUndefined();
+    expect([cache.revisionOf("a"), cache.revisionOf("c")]).toEqual(["3", "4"]);
+    const none = new ShadowCache(0);
+    none.set("a", copy("1"));
+    expect(none.size).toBe(0);
+  });
+
+  it("reads what was last sent as stored in the row, partner and category apart", () => {
+    const sent = sentFromStored({ [sentKey("google-home", "user.device.sensor.temperature")]: [1_700_000_000_000, { temperature: 21.5 }] });
+    expect(sent.get("google-home")?.get("user.device.sensor.temperature")).toEqual({ at: 1_700_000_000_000, properties: { temperature: 21.5 } });
+    expect(sentFromStored(null).size).toBe(0);
+  });
+});
