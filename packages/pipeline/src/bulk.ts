@@ -142,18 +142,19 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
     const r = found[i]!;
     const row: ShadowRow = { deviceId: r.device_id, reachable: r.reachable, properties: {}, sent: new Map(), delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
     out[i] = row;
+    // Taken out either way: no copy of a locked row stays in the cache.
+    const c = cache.take(r.device_id, r.revision);
     if (r.properties !== null) {
       cache.misses++;
       row.properties = r.properties;
       row.sent = sentFromStored(r.sent);
       continue;
     }
-    const c = cache.current(r.device_id, r.revision);
     if (c) {
       cache.hits++;
       row.properties = c.properties;
       row.sent = c.sent;
-    } else gone.push(i); // the copy was dropped meanwhile (a failed batch of this process's)
+    } else gone.push(i); // no copy now (taken by a batch of this process's that has failed since)
   }
   if (gone.length) {
     cache.misses += gone.length;

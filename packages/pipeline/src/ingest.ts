@@ -112,165 +112,161 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
 
   const deviceIds: string[] = [];
   for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.deviceId !== good[i - 1]!.deviceId) deviceIds.push(good[i]!.deviceId);
+  // The batch takes its shadows' copies out of `cache` when it locks their rows, and puts them back
+  // once it has committed.
   let locked: ShadowRow[] = [];
   let revision = "";
-  try {
-    await db.transaction(async (tx) => {
-      if (quarantined.length) await tx.insert(quarantine).values(quarantined);
-      if (good.length === 0) return;
-      ({ rows: locked, revision } = await lockShadows(tx, deviceIds, cache));
-      const shadows = new Map<string, ShadowRow>();
-      for (const s of locked) shadows.set(s.deviceId, s);
+  await db.transaction(async (tx) => {
+    if (quarantined.length) await tx.insert(quarantine).values(quarantined);
+    if (good.length === 0) return;
+    ({ rows: locked, revision } = await lockShadows(tx, deviceIds, cache));
+    const shadows = new Map<string, ShadowRow>();
+    for (const s of locked) shadows.set(s.deviceId, s);
 
-      const changes: Change[] = [];
-      const events = { deviceIds: [] as string[], homeIds: [] as string[], seqs: [] as number[], observedMs: [] as number[], receivedMs: [] as number[], causes: [] as ReportCause[], properties: [] as string[] };
-      for (const report of good) {
-        const shadow = shadows.get(report.deviceId)!;
-        const properties = report.properties as Record<string, unknown>;
-        const changed: Record<string, unknown> = {};
-        let fresh = false, any = false;
-        // A device heard from again after it was unreachable: partners hear it is back.
-        const connectivity = properties.connectivity;
-        if (connectivity === undefined && !shadow.reachable) properties.connectivity = "ok";
-        const observedMs = Date.parse(report.observedAt);
-        for (const name in properties) {
-          const value = properties[name];
-          const prev = shadow.properties[name] as ShadowProperty | undefined;
-          // Connectivity is the worker's observation, ordered by time; everything else by the device's seq.
-          const stale = prev !== undefined && (name === "connectivity" ? observedMs <= Date.parse(prev.observedAt) : report.seq <= prev.seq);
-          if (stale) continue;
-          fresh = true;
-          if (prev === undefined || !sameValue(prev.value, value)) {
-            changed[name] = value;
-            any = true;
-          }
-          const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
-          shadow.properties[name] = property;
-          (shadow.delta ??= {})[name] = property;
+    const changes: Change[] = [];
+    const events = { deviceIds: [] as string[], homeIds: [] as string[], seqs: [] as number[], observedMs: [] as number[], receivedMs: [] as number[], causes: [] as ReportCause[], properties: [] as string[] };
+    for (const report of good) {
+      const shadow = shadows.get(report.deviceId)!;
+      const properties = report.properties as Record<string, unknown>;
+      const changed: Record<string, unknown> = {};
+      let fresh = false, any = false;
+      // A device heard from again after it was unreachable: partners hear it is back.
+      const connectivity = properties.connectivity;
+      if (connectivity === undefined && !shadow.reachable) properties.connectivity = "ok";
+      const observedMs = Date.parse(report.observedAt);
+      for (const name in properties) {
+        const value = properties[name];
+        const prev = shadow.properties[name] as ShadowProperty | undefined;
+        // Connectivity is the worker's observation, ordered by time; everything else by the device's seq.
+        const stale = prev !== undefined && (name === "connectivity" ? observedMs <= Date.parse(prev.observedAt) : report.seq <= prev.seq);
+        if (stale) continue;
+        fresh = true;
+        if (prev === undefined || !sameValue(prev.value, value)) {
+          changed[name] = value;
+          any = true;
         }
-        if (connectivity === undefined) shadow.reported = true;
-        // Reachable as the shadow's connectivity says: a report older than the device's being marked
-        // unreachable (stale, or delivered late) does not bring it back.
-        shadow.reachable = (shadow.properties.connectivity?.value ?? "ok") !== "unreachable";
-        if (!fresh) {
-          shadow.stale++;
-          result.stale++;
-          continue;
-        }
-        result.accepted++;
-        if (!any) {
-          result.unchanged++;
-          continue;
-        }
-        shadow.changes++;
-        const device = world.devices.get(report.deviceId)!;
-        changes.push({ index: changes.length, report, device, observedMs, changed });
-        events.deviceIds.push(device.deviceId);
-        events.homeIds.push(device.homeId);
-        events.seqs.push(report.seq);
-        events.observedMs.push(observedMs);
-        events.receivedMs.push(nowMs);
-        events.causes.push(report.cause);
-        events.properties.push(JSON.stringify(changed));
+        const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+        shadow.properties[name] = property;
+        (shadow.delta ??= {})[name] = property;
       }
+      if (connectivity === undefined) shadow.reported = true;
+      // Reachable as the shadow's connectivity says: a report older than the device's being marked
+      // unreachable (stale, or delivered late) does not bring it back.
+      shadow.reachable = (shadow.properties.connectivity?.value ?? "ok") !== "unreachable";
+      if (!fresh) {
+        shadow.stale++;
+        result.stale++;
+        continue;
+      }
+      result.accepted++;
+      if (!any) {
+        result.unchanged++;
+        continue;
+      }
+      shadow.changes++;
+      const device = world.devices.get(report.deviceId)!;
+      changes.push({ index: changes.length, report, device, observedMs, changed });
+      events.deviceIds.push(device.deviceId);
+      events.homeIds.push(device.homeId);
+      events.seqs.push(report.seq);
+      events.observedMs.push(observedMs);
+      events.receivedMs.push(nowMs);
+      events.causes.push(report.cause);
+      events.properties.push(JSON.stringify(changed));
+    }
 
-      // Decide every changed category for every active link of the home: one decision set per change.
-      const pending: PendingSet[] = [];
-      // Outbox rows, column by column; `decisionIds` holds each message's first decision's place in
-      // the batch until the ids are reserved.
-      const outbox = emptyOutbox();
-      const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
-      let decided = 0;
-      for (const c of changes) {
-        const links = world.linksByHome.get(c.device.homeId);
-        if (!links || links.length === 0) continue;
-        const set: PendingSet = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
-        const byCategory = groupByCategory(c.changed);
-        const shadow = shadows.get(c.device.deviceId)!;
-        const deviceSent = shadow.sent;
-        req.homeId = c.device.homeId;
-        req.modelKey = c.device.modelKey;
-        req.at = c.observedMs;
-        for (const link of links) {
-          const first = decided + set.kinds.length;
-          const payload: OutboxPayload = { deviceId: c.device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
-          const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
-            req.partnerId = link.partnerId;
-            req.category = category;
-            req.properties = properties;
-            req.lastSentAt = deviceSent.get(link.partnerId)?.get(category)?.at ?? null;
-            const d = decideShare(world.policy, req);
-            result.decisions[d.outcome]++;
-            set.kinds.push(
-              kindOf({
-                partnerId: link.partnerId,
-                categoryKey: category,
-                mode: "proactive",
-                stage: "change",
-                outcome: d.outcome,
-                reasons: d.reasons,
-                agreementVersionId: d.agreementVersionId,
-                clauseKeys: d.clauseKeys,
-                consentVersion: d.consentVersion,
-              }),
-            );
-            set.linkIds.push(link.linkId);
-            if (d.outcome === "withhold") {
-              set.sents.push(null);
-              return;
-            }
-            // The engine's object, shared by the payload, the memo and the ledger: nothing changes it later.
-            const sent = d.properties as Record<string, unknown>;
-            set.sents.push(canonicalJson(sent));
-            (asContext ? payload.context : payload.changed)[category] = sent;
-            setSent(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent });
-            (shadow.sentDelta ??= {})[sentKey(link.partnerId, category)] = [c.observedMs, sent];
-          };
-          for (const [category, properties] of byCategory) decide(category, properties, false);
-          if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);
-          if (hasAny(payload.changed)) {
-            outbox.messageIds.push(randomUUID());
-            outbox.partnerIds.push(link.partnerId);
-            outbox.linkIds.push(link.linkId);
-            outbox.homeIds.push(c.device.homeId);
-            outbox.deviceIds.push(c.device.deviceId);
-            outbox.decisionIds.push(first);
-            outbox.kinds.push(`${link.adapter}.state`);
-            outbox.categoryKeys.push(textArray([...Object.keys(payload.changed), ...Object.keys(payload.context)]));
-            outbox.payloads.push(JSON.stringify(payload));
-            outbox.observedMs.push(c.observedMs);
+    // Decide every changed category for every active link of the home: one decision set per change.
+    const pending: PendingSet[] = [];
+    // Outbox rows, column by column; `decisionIds` holds each message's first decision's place in
+    // the batch until the ids are reserved.
+    const outbox = emptyOutbox();
+    const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
+    let decided = 0;
+    for (const c of changes) {
+      const links = world.linksByHome.get(c.device.homeId);
+      if (!links || links.length === 0) continue;
+      const set: PendingSet = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
+      const byCategory = groupByCategory(c.changed);
+      const shadow = shadows.get(c.device.deviceId)!;
+      const deviceSent = shadow.sent;
+      req.homeId = c.device.homeId;
+      req.modelKey = c.device.modelKey;
+      req.at = c.observedMs;
+      for (const link of links) {
+        const first = decided + set.kinds.length;
+        const payload: OutboxPayload = { deviceId: c.device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
+        const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
+          req.partnerId = link.partnerId;
+          req.category = category;
+          req.properties = properties;
+          req.lastSentAt = deviceSent.get(link.partnerId)?.get(category)?.at ?? null;
+          const d = decideShare(world.policy, req);
+          result.decisions[d.outcome]++;
+          set.kinds.push(
+            kindOf({
+              partnerId: link.partnerId,
+              categoryKey: category,
+              mode: "proactive",
+              stage: "change",
+              outcome: d.outcome,
+              reasons: d.reasons,
+              agreementVersionId: d.agreementVersionId,
+              clauseKeys: d.clauseKeys,
+              consentVersion: d.consentVersion,
+            }),
+          );
+          set.linkIds.push(link.linkId);
+          if (d.outcome === "withhold") {
+            set.sents.push(null);
+            return;
           }
-        }
-        if (set.kinds.length) {
-          pending.push(set);
-          decided += set.kinds.length;
+          // The engine's object, shared by the payload, the memo and the ledger: nothing changes it later.
+          const sent = d.properties as Record<string, unknown>;
+          set.sents.push(canonicalJson(sent));
+          (asContext ? payload.context : payload.changed)[category] = sent;
+          setSent(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent });
+          (shadow.sentDelta ??= {})[sentKey(link.partnerId, category)] = [c.observedMs, sent];
+        };
+        for (const [category, properties] of byCategory) decide(category, properties, false);
+        if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);
+        if (hasAny(payload.changed)) {
+          outbox.messageIds.push(randomUUID());
+          outbox.partnerIds.push(link.partnerId);
+          outbox.linkIds.push(link.linkId);
+          outbox.homeIds.push(c.device.homeId);
+          outbox.deviceIds.push(c.device.deviceId);
+          outbox.decisionIds.push(first);
+          outbox.kinds.push(`${link.adapter}.state`);
+          outbox.categoryKeys.push(textArray([...Object.keys(payload.changed), ...Object.keys(payload.context)]));
+          outbox.payloads.push(JSON.stringify(payload));
+          outbox.observedMs.push(c.observedMs);
         }
       }
+      if (set.kinds.length) {
+        pending.push(set);
+        decided += set.kinds.length;
+      }
+    }
 
-      // Every id and the sealed batch's number in one round trip, then the rows.
-      const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
-      const eventIds = reserved.stateEvents;
-      const decisionIds = reserved.decisions;
-      await insertStateEvents(tx, { ids: eventIds, ...events });
-      result.stateEvents = changes.length;
-      const sets: DecisionSetInsert[] = [];
-      for (const p of pending) pushSets(sets, p, decisionIds, eventIds[p.change.index]!, nowMs);
-      const written = await writeDecisionSets(tx, reserved.batch, sets);
-      for (let i = 0; i < outbox.decisionIds.length; i++) outbox.decisionIds[i] = decisionIds[outbox.decisionIds[i]!] ?? null;
-      await insertOutbox(tx, outbox, nowMs);
-      result.outbox = outbox.messageIds.length;
+    // Every id and the sealed batch's number in one round trip, then the rows.
+    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
+    const eventIds = reserved.stateEvents;
+    const decisionIds = reserved.decisions;
+    await insertStateEvents(tx, { ids: eventIds, ...events });
+    result.stateEvents = changes.length;
+    const sets: DecisionSetInsert[] = [];
+    for (const p of pending) pushSets(sets, p, decisionIds, eventIds[p.change.index]!, nowMs);
+    const written = await writeDecisionSets(tx, reserved.batch, sets);
+    for (let i = 0; i < outbox.decisionIds.length; i++) outbox.decisionIds[i] = decisionIds[outbox.decisionIds[i]!] ?? null;
+    await insertOutbox(tx, outbox, nowMs);
+    result.outbox = outbox.messageIds.length;
 
-      // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
-      await updateShadows(tx, locked, nowMs);
-      // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
-      // head stays locked only from here to the commit.
-      if (written) await sealBatch(tx, written, { stage: "change" });
-    });
-  } catch (err) {
-    // The batch changed its copies of these shadows in place: they no longer match the database.
-    cache.forget(deviceIds);
-    throw err;
-  }
+    // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
+    await updateShadows(tx, locked, nowMs);
+    // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
+    // head stays locked only from here to the commit.
+    if (written) await sealBatch(tx, written, { stage: "change" });
+  });
   for (const s of locked) cache.set(s.deviceId, { revision, reachable: s.reachable, properties: s.properties, sent: s.sent });
   return result;
 }

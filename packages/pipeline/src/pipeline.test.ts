@@ -259,6 +259,21 @@ describe("ingest → decide → deliver", () => {
     await deliver(); // leaves nothing queued for the tests after it
   });
 
+  it("a batch that fails leaves no copy of its shadows behind: the report is taken afresh, not counted stale", async () => {
+    await t.pool.query(`create function refuse_outbox() returns trigger language plpgsql as $$ begin raise exception 'outbox refused for the test'; end $$`);
+    await t.pool.query("create trigger refuse_outbox before insert on outbox for each statement execute function refuse_outbox()");
+    const item = report(thermostat, { temperature: 26.26 });
+    try {
+      await expect(ingest(item)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/outbox refused/) } });
+    } finally {
+      await t.pool.query("drop trigger refuse_outbox on outbox; drop function refuse_outbox()");
+    }
+    expect(shadows.revisionOf(thermostat)).toBeUndefined();
+    // The failed batch had moved the copy on to this report's seq; had the copy stayed, the retry would be stale.
+    expect(await ingest(item)).toMatchObject({ accepted: 1, stale: 0, stateEvents: 1 });
+    await deliver();
+  });
+
   it("handles Alexa's AcceptGrant: exchanges the code and keeps the tokens encrypted", async () => {
     const grant = (code: string) =>
       answerAlexaDirective(

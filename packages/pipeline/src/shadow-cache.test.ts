@@ -4,13 +4,15 @@ import { sentFromStored, sentKey, ShadowCache, type CachedShadow } from "./shado
 const copy = (revision: string): CachedShadow => ({ revision, reachable: true, properties: {}, sent: new Map() });
 
 describe("ShadowCache", () => {
-  it("gives a copy only for the revision the database holds", () => {
+  it("hands a copy out only for the revision the database holds, and holds none while it is out", () => {
     const cache = new ShadowCache();
     cache.set("d1", copy("10"));
-    expect(cache.current("d1", "10")).toBeDefined();
-    expect(cache.current("d1", "11")).toBeUndefined(); // someone else wrote the row since
-    cache.forget(["d1"]);
-    expect(cache.current("d1", "10")).toBeUndefined();
+    const taken = cache.take("d1", "10");
+    expect(taken).toBeDefined();
+    expect(cache.take("d1", "10")).toBeUndefined(); // out with the batch that locked the row
+    cache.set("d1", { ...taken!, revision: "12" }); // back, as that batch committed it
+    expect(cache.take("d1", "11")).toBeUndefined(); // someone else wrote the row since
+    expect(cache.revisionOf("d1")).toBeUndefined(); // and the stale copy is gone
   });
 
   it("keeps at most maxDevices copies, dropping the least recently written first", () => {

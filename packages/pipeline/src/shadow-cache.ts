@@ -1,7 +1,10 @@
 // The worker's copy of the shadow rows it last wrote. Each batch locks its devices' rows, telling
 // the database the revision of each copy it holds (the id of the transaction that wrote it); where
 // this process wrote the row last, its copy is current and the properties and what was last sent
-// are not sent again. Where another replica (or a failed batch) came between, the row comes whole. So what a
+// are not sent again. Where another replica (or a failed batch) came between, the row comes whole.
+// A batch takes its copies out while it holds the rows' locks (it changes them in place) and puts
+// them back after its commit: a batch that fails, even at the commit, leaves no copy behind that
+// another batch of this process could pick up. So what a
 // device last sent each partner lives in the database, under the device's lock: a clause's minimum
 // interval and Google's trait completion hold whichever replica handles a report, and across a
 // restart, with no memory to rebuild.
@@ -58,10 +61,15 @@ export class ShadowCache {
 
   constructor(readonly maxDevices = 200_000) {}
 
-  /** The copy of a device's row, if it is the revision the database holds. */
-  current(deviceId: string, revision: string): CachedShadow | undefined {
+  /**
+   * Takes out the copy of a device's row (it is the caller's until it puts it back with `set`),
+   * if it is the revision the database holds; a copy of any other revision is dropped.
+   */
+  take(deviceId: string, revision: string): CachedShadow | undefined {
     const c = this.byDevice.get(deviceId);
-    return c !== undefined && c.revision === revision ? c : undefined;
+    if (c === undefined) return undefined;
+    this.byDevice.delete(deviceId);
+    return c.revision === revision ? c : undefined;
   }
 
   /** The revision of the copy held of a device's row, if any. */
@@ -77,15 +85,6 @@ export class ShadowCache {
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
   }
 
-  /** Drops copies that may no longer match what was committed (a batch that failed changed them in place). */
-  forget(deviceIds: Iterable<string>) {
-    for (const id of deviceIds) this.byDevice.delete(id);
-  }
-
-  /** What a device last sent a partner in a category, as this process last saw it. */
-  lastSent(deviceId: string, partnerId: string, category: string): SentValue | undefined {
-    return this.byDevice.get(deviceId)?.sent.get(partnerId)?.get(category);
-  }
 
   get size() {
     return this.byDevice.size;
