@@ -2,15 +2,18 @@
 // (through the worker's IngestBuffer: parsing, validation, shadow, decisions, outbox, one
 // transaction per batch, lanes as the worker runs them) on the embedded database and,
 // when DATABASE_URL is set, on PostgreSQL; in the same run, a plain multi-row INSERT of the same
-// state-event rows (the floor) and the ratio; and delivery latency p50 / p99 at a steady rate of
-// changes per second through the delivery loop to the partner sandbox.
+// state-event rows (the floor) and the ratio; the CPU each change costs the worker and the
+// database, and so the most this machine's cores could do; and delivery latency p50 / p99 at a
+// steady rate of changes per second through the delivery loop to the partner sandbox.
 import { consents, type Database } from "@proviso/db";
 import { createTestDatabase, type Backend, type TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
 import { seed } from "@proviso/seed";
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
+import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, migrate } from "@proviso/db";
@@ -54,7 +57,7 @@ function makeReports(world: World, count: number, start: number, seqBase = 0): s
  * The embedded database as the product runs it: PGlite in its own process, served over the wire
  * protocol (in this process it would share one core with the pipeline it is measured against).
  */
-async function embeddedInChildProcess(): Promise<TestDatabase> {
+async function embeddedInChildProcess(): Promise<TestDatabase & { pid?: number }> {
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
       const p = (s.address() as AddressInfo).port;
@@ -72,6 +75,7 @@ async function embeddedInChildProcess(): Promise<TestDatabase> {
   return {
     ...handle,
     url,
+    pid: child.pid,
     backend: "embedded",
     async drop() {
       await handle.close();
@@ -103,6 +107,8 @@ async function throughput(t: TestDatabase) {
   // are unacknowledged at once, as a broker's receive maximum would allow.
   const buffer = new IngestBuffer({ db: t.db, world: () => world, lanes: t.backend === "postgres" ? LANES : 1, maxBatch: BATCH, maxWaitMs: 5, onBatch: (r) => (outbox += r.outbox) });
   const window = WINDOW ?? BATCH * (t.backend === "postgres" ? LANES : 1) * 2;
+  const db0 = databaseCpuMs(t);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const acked: Promise<unknown>[] = [];
   for (let i = 0; i < raws.length; i += 100) {
@@ -113,6 +119,10 @@ async function throughput(t: TestDatabase) {
   await buffer.stop();
   await Promise.all(acked);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const workerUs = ((cpu.user + cpu.system) / CHANGES);
+  const db1 = databaseCpuMs(t);
+  const databaseUs = db0 !== null && db1 !== null ? ((db1 - db0) * 1000) / CHANGES : null;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
 
   // The floor: the same state-event rows with a plain multi-row INSERT, nothing else.
@@ -130,7 +140,7 @@ async function throughput(t: TestDatabase) {
     await t.pool.query(`insert into bench_floor (device_id, home_id, seq, observed_at, received_at, cause, properties) values ${values.join(",")}`, params);
   }
   const floorSeconds = (performance.now() - f0) / 1000;
-  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length };
+  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length, workerUs, databaseUs };
 }
 
 async function steadyLatency(t: TestDatabase) {
@@ -192,6 +202,44 @@ async function steadyLatency(t: TestDatabase) {
   return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99) };
 }
 
+/**
+ * CPU the database has used (ms): the embedded server's process, or every `postgres` process on
+ * this machine (the server under test; null when it runs elsewhere or /proc is not there).
+ */
+function databaseCpuMs(t: TestDatabase & { pid?: number }): number | null {
+  const ticks = (pid: string) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ticks: Number(f[11]) + Number(f[12]) };
+  };
+  try {
+    if (t.pid) return (ticks(String(t.pid)).ticks * 1000) / CLOCK_TICKS;
+    let sum = 0, seen = false;
+    for (const pid of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const p = ticks(pid);
+        if (p.comm === "postgres") {
+          sum += p.ticks;
+          seen = true;
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return seen ? (sum * 1000) / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 // BENCH_BACKENDS=postgres (or embedded) runs one; by default both where DATABASE_URL is set.
 const backends: Backend[] = process.env.BENCH_BACKENDS
   ? (process.env.BENCH_BACKENDS.split(",") as Backend[])
@@ -208,6 +256,11 @@ for (const backend of backends) {
     console.log(`  ingest → committed outbox  ${fmt(r.rate)} changes/s  (${fmt(r.decisions)} decisions, ${fmt(r.outbox)} outbox messages)`);
     console.log(`  plain multi-row INSERT     ${fmt(r.floorRate)} rows/s  (${fmt(r.floorRows)} state-event rows)`);
     console.log(`  ratio                      the pipeline runs at ${((r.rate / r.floorRate) * 100).toFixed(0)}% of the floor`);
+    const total = r.databaseUs === null ? null : r.workerUs + r.databaseUs;
+    console.log(
+      `  CPU per change             worker ${r.workerUs.toFixed(1)} µs, database ${r.databaseUs === null ? "not measured (not on this machine)" : `${r.databaseUs.toFixed(1)} µs`}` +
+        (total === null ? "" : `; ${total.toFixed(0)} µs in all, where ${os.availableParallelism()} cores allow ${fmt((os.availableParallelism() * 1e6) / total)} changes/s at most`),
+    );
     const target = backend === "embedded" ? 5_000 : 30_000;
     console.log(`  target                     ≥ ${fmt(target)} changes/s: ${r.rate >= target ? "met" : "MISSED"}`);
     const s = await steadyLatency(t);
