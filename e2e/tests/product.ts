@@ -1,8 +1,14 @@
 // Direct access to the running product for end-to-end tests: its database (to seed what a user
 // would have set), its broker (to be a device), its worker and the partner sandbox.
 import mqtt from "mqtt";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { E2E_PORTS } from "../playwright.config";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const DATABASE_URL = process.env.DATABASE_URL || `postgres://postgres:postgres@127.0.0.1:${E2E_PORTS.PGLITE_PORT}/postgres`;
 export const MQTT_URL = process.env.MQTT_URL || `mqtt://127.0.0.1:${E2E_PORTS.MQTT_PORT}`;
@@ -81,3 +87,53 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Another worker process beside the product's own, as a second replica would run: the same
+ * database, broker, keys and shared-subscription group, its own HTTP port. Resolves once healthy.
+ */
+export async function startWorkerReplica(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dataDir = path.join(ROOT, ".data/e2e");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      MQTT_URL,
+      PROVISO_DATA_DIR: dataDir,
+      TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, "token-key"), "utf8").trim(),
+      AUDIT_SIGNING_KEY: fs.readFileSync(path.join(dataDir, "audit-key"), "utf8").trim(),
+      WORKER_PORT: String(port),
+      WEB_PORT: String(E2E_PORTS.WEB_PORT),
+      SANDBOX_PORT: String(E2E_PORTS.SANDBOX_PORT),
+      // The embedded database runs one transaction at a time: one connection per process, as the launcher gives.
+      ...(process.env.DATABASE_URL ? {} : { DATABASE_POOL_MAX: "1" }),
+    },
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const url = `http://localhost:${port}`;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    await waitFor(
+      "the second worker to be healthy",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the second worker exited: ${log.slice(-2000)}`);
+        return (await fetch(`${url}/healthz`).catch(() => null))?.ok;
+      },
+      60_000,
+    );
+  } catch (err) {
+    child.kill("SIGTERM");
+    throw err;
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

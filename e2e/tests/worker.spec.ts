@@ -2,7 +2,7 @@
 // message against the platform's schema. With DATABASE_URL / MQTT_URL set (CI) this runs on
 // PostgreSQL and Mosquitto; otherwise on the embedded defaults.
 import { expect, test } from "@playwright/test";
-import { device, idOf, sandboxMessages, SANDBOX, setConsent, sleep, waitFor, withDb, WORKER } from "./product";
+import { device, idOf, sandboxMessages, SANDBOX, setConsent, sleep, startWorkerReplica, waitFor, withDb, WORKER } from "./product";
 
 const T = "user.device.sensor.temperature";
 const SETPOINT = "user.device.sensor.setpoint";
@@ -89,6 +89,67 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   await dev.close();
 });
 
+test("two worker replicas split a device's reports and still hold the agreed minimum interval between them", async () => {
+  test.setTimeout(120_000);
+  // A new thermostat (the simulator drives only the fleet it found when it started, which it has
+  // once its first reports are in), of the homeowner's model, in another home linked to Google,
+  // which follows its temperature as it changes.
+  await waitFor("the simulator to have started", async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount);
+  const homeowner = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
+  const added = await withDb(async (c) =>
+    (
+      await c.query(
+        `insert into devices (home_id, model_id, sku_id, name, room, serial)
+         select d.home_id, mine.model_id, mine.sku_id, 'Replica test thermostat', 'Hall', $2
+           from devices d join device_models m on m.id = d.model_id
+           join partner_links l on l.home_id = d.home_id and l.partner_id = 'google-home' and l.status = 'active'
+           join lateral (select x.model_id, x.sku_id from devices x join device_models xm on xm.id = x.model_id where x.home_id = $1 and xm.kind = 'thermostat' limit 1) mine on mine.model_id = d.model_id
+          where m.kind = 'thermostat' and d.home_id <> $1
+          limit 1
+         returning id, home_id`,
+        [homeowner, `E2E-REPLICA-${Date.now()}`],
+      )
+    ).rows[0] as { id: string; home_id: string },
+  );
+  // Google takes whole traits: the thermostat's first report carries all of TemperatureSetting.
+  for (const c of [T, SETPOINT, HVAC]) await setConsent(added.home_id, "google-home", c, "proactive");
+  const replica = await startWorkerReplica(3111);
+  try {
+    await sleep(1_500); // both workers have the new device and the consent
+    // Eight temperatures a quarter of a second apart, handed to the two workers in turn (as a shared
+    // subscription hands them out). Google's clause 2.1 allows a temperature at most every 60 s.
+    const firstSeq = Date.now() * 1000;
+    let seq = firstSeq;
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${i % 2 === 0 ? WORKER : replica.url}/v1/state-reports`, {
+        method: "POST",
+        body: JSON.stringify([
+          { v: 1, deviceId: added.id, seq: ++seq, observedAt: new Date().toISOString(), cause: "physical", properties: i === 0 ? { temperature: 22, heatingSetpoint: 20, hvacMode: "heat" } : { temperature: 22 + i } },
+        ]),
+      });
+      expect(res.status).toBe(200);
+      await sleep(250);
+    }
+    const decided = await withDb((c) =>
+      c.query(
+        `select d.outcome, d.reasons from decisions d join state_events e on e.id = d.state_event_id
+          where d.device_id = $1 and d.partner_id = 'google-home' and d.category_key = $2 and d.stage = 'change' and e.seq > $3 order by d.id`,
+        [added.id, T, firstSeq],
+      ),
+    );
+    expect(decided.rows).toHaveLength(8);
+    expect(decided.rows[0].outcome).not.toBe("withhold");
+    for (const d of decided.rows.slice(1)) expect(d).toMatchObject({ outcome: "withhold", reasons: [expect.objectContaining({ code: "MIN_INTERVAL" })] });
+    // And Google hears it once.
+    await waitFor("Google to receive the first temperature", async () => (await sandboxMessages({ partner: "google-home", device: added.id })).length > 0);
+    await sleep(2_000);
+    const got = await sandboxMessages({ partner: "google-home", device: added.id });
+    expect(got.map((m) => googleState(m, added.id).thermostatTemperatureAmbient)).toEqual([22]);
+  } finally {
+    await replica.stop();
+  }
+});
+
 test("partners asking get only what on-request terms and consent allow", async () => {
   const home = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
   const link = await idOf("select id from partner_links where home_id = $1 and partner_id = 'alexa'", [home]);
@@ -124,7 +185,7 @@ test("the worker serves its health and Prometheus metrics", async () => {
   const health = await fetch(`${WORKER}/healthz`);
   expect(health.status).toBe(200);
   const metrics = await (await fetch(`${WORKER}/metrics`)).text();
-  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total"]) {
+  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total", "proviso_shadow_reads_total"]) {
     expect(metrics).toContain(name);
   }
 });
