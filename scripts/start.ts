@@ -51,8 +51,10 @@ async function main() {
   const auditKey = process.env.AUDIT_SIGNING_KEY || loadOrCreateSecret(path.join(dataDir, "audit-key"), () => randomBytes(32).toString("base64"));
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: cfg.databaseUrl,
-    MQTT_URL: cfg.mqttUrl,
+    // Embedded parts by their port, not their URL: a process given a URL takes the server for a
+    // real one (the worker would not vacuum the embedded database, which runs no autovacuum).
+    ...(cfg.embeddedDatabase ? { DATABASE_URL: "", PGLITE_PORT: String(cfg.PGLITE_PORT) } : { DATABASE_URL: cfg.databaseUrl }),
+    ...(cfg.embeddedBroker ? { MQTT_URL: "", MQTT_PORT: String(cfg.MQTT_PORT) } : { MQTT_URL: cfg.mqttUrl }),
     AUTH_SECRET: authSecret,
     TOKEN_ENCRYPTION_KEY: tokenKey,
     AUDIT_SIGNING_KEY: auditKey,

@@ -99,8 +99,9 @@ export async function startWorkerReplica(port: number): Promise<{ url: string; s
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      DATABASE_URL,
-      MQTT_URL,
+      // As the launcher gives them: the embedded parts by port, real servers by URL.
+      ...(process.env.DATABASE_URL ? { DATABASE_URL } : { DATABASE_URL: "", PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT) }),
+      ...(process.env.MQTT_URL ? { MQTT_URL } : { MQTT_URL: "", MQTT_PORT: String(E2E_PORTS.MQTT_PORT) }),
       PROVISO_DATA_DIR: dataDir,
       TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, "token-key"), "utf8").trim(),
       AUDIT_SIGNING_KEY: fs.readFileSync(path.join(dataDir, "audit-key"), "utf8").trim(),

@@ -16,6 +16,11 @@ import { startScheduler } from "./scheduler";
 const STATE_TOPIC = "proviso/v1/devices/+/state";
 const metrics = createMetrics();
 const db = createDb(env.databaseUrl, { max: env.DATABASE_POOL_MAX ?? 6, applicationName: "proviso-worker" });
+console.log(
+  env.embeddedDatabase
+    ? `database: embedded PGlite on ${redactUrl(env.databaseUrl)} (policy changes polled; churning tables vacuumed every 5 minutes)`
+    : `database: PostgreSQL on ${redactUrl(env.databaseUrl)} (policy changes by LISTEN and polling)`,
+);
 const heartbeats = createHeartbeatSink(db.db, metrics);
 // Audit checkpoints are signed with the configured Ed25519 key; without one, none are signed.
 const signer = env.AUDIT_SIGNING_KEY ? signerFromSeed(env.AUDIT_SIGNING_KEY) : null;
