@@ -99,6 +99,8 @@ describe("npm start", () => {
     for (const text of ["[db]", "[mqtt]", "[worker]", "[web]", "[sandbox]", "seeded demo data: 50 homes"]) {
       expect(out).toContain(text);
     }
+    // The services know the database is the embedded one (the worker vacuums it: it runs no autovacuum).
+    expect(out).toContain("[worker] database: embedded PGlite");
     for (const login of ["homeowner@proviso.test", "manager@proviso.test", "legal@proviso.test", "alexa@partners.proviso.test"]) {
       expect(out).toContain(login);
     }
