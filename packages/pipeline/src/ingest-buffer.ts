@@ -60,11 +60,8 @@ export class IngestBuffer {
   submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string): Promise<IncomingReport> {
     const now = Date.now();
     const topicDevice = topic ? topic.split("/")[3] : undefined;
-    const text = raw.toString();
     const parsed = parseStateReport(raw, now, topicDevice);
-    const item: IncomingReport = parsed.ok
-      ? { source, topic, raw: text, report: parsed.report }
-      : { source, topic, raw: text, rejection: parsed.rejection };
+    const item: IncomingReport = parsed.ok ? { source, topic, raw, report: parsed.report } : { source, topic, raw, rejection: parsed.rejection };
     const lane = laneOf(parsed.ok ? parsed.report.deviceId : (parsed.rejection.deviceRef ?? ""), this.queues.length);
     return new Promise((resolve) => {
       const queue = this.queues[lane]!;

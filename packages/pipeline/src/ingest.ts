@@ -19,7 +19,8 @@ export { ShadowCache };
 export interface IncomingReport {
   source: "mqtt" | "http";
   topic?: string;
-  raw: string;
+  /** As received (an MQTT payload stays a Buffer: it is decoded again only if it goes to quarantine). */
+  raw: string | Buffer;
   report?: StateReport;
   rejection?: Rejection;
 }
@@ -95,11 +96,11 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   const good: StateReport[] = [];
   for (const item of items) {
     if (item.rejection) {
-      quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.rejection.deviceRef, reasonCode: item.rejection.code, reason: item.rejection.reason, raw: item.raw.slice(0, 8_192) });
+      quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.rejection.deviceRef, reasonCode: item.rejection.code, reason: item.rejection.reason, raw: quarantinedText(item.raw) });
     } else if (item.report) {
       const device = world.devices.get(item.report.deviceId);
       if (!device) {
-        quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.report.deviceId, reasonCode: "UNKNOWN_DEVICE", reason: `no device ${item.report.deviceId} is registered`, raw: item.raw.slice(0, 8_192) });
+        quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.report.deviceId, reasonCode: "UNKNOWN_DEVICE", reason: `no device ${item.report.deviceId} is registered`, raw: quarantinedText(item.raw) });
         continue;
       }
       // The directory's own string from here on: every later lookup by it hashes nothing new.
@@ -323,6 +324,9 @@ function completeGoogleTrait(
     if (hasAny(props)) decide(category, props, true);
   }
 }
+
+/** What quarantine keeps of a report: its first 8,192 characters. */
+const quarantinedText = (raw: string | Buffer) => (typeof raw === "string" ? raw : raw.toString("utf8")).slice(0, 8_192);
 
 function hasAny(o: object) {
   for (const _ in o) return true;
