@@ -154,7 +154,7 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
       cache.hits++;
       row.properties = c.properties;
       row.sent = c.sent;
-    } else gone.push(i); // no copy now (taken by a batch of this process's that has failed since)
+    } else gone.push(i); // its copy went since the statement was sent (taken by a batch that then failed, or past SHADOW_CACHE_DEVICES)
   }
   if (gone.length) {
     cache.misses += gone.length;
