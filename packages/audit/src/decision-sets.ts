@@ -12,9 +12,9 @@ import { canonicalJson } from "./canonical";
 import type { DecisionKind } from "./kinds";
 import { CHUNK_LEVEL, leafHash, merkleLevels } from "./merkle";
 
-/** A decision set to write. */
-export interface DecisionSetInsert {
-  /** The first decision's id; decision i of the set has id `id + i` (the caller reserved them). */
+/** What a set's decisions share: stored and hashed once. */
+interface SetSubject {
+  /** The first decision's id; decision i of the set has id `id + i`. */
   id: number;
   stateEventId: number | null;
   homeId: string;
@@ -22,24 +22,23 @@ export interface DecisionSetInsert {
   /** Epoch milliseconds. */
   observedMs: number;
   decidedMs: number;
-  /** Per decision, in id order: what it concluded, the link it was about, what was (or would have been) sent as canonical JSON. */
+}
+
+/**
+ * A decision set to write (its ids reserved by the caller). Per decision, in id order: what it
+ * concluded, the link it was about, what was (or would have been) sent as canonical JSON.
+ */
+export interface DecisionSetInsert extends SetSubject {
   kinds: readonly DecisionKind[];
   linkIds: readonly (string | null)[];
   sents: readonly (string | null)[];
 }
 
-/** A set as stored: exactly what its leaf commits to. */
-export interface StoredSet {
-  id: number;
+/** A set as stored: exactly what its leaf commits to (its kinds by id, its values as canonical JSON). */
+export interface StoredSet extends SetSubject {
   auditBatch: number;
-  stateEventId: number | null;
-  homeId: string;
-  deviceId: string;
-  observedMs: number;
-  decidedMs: number;
   kindIds: readonly number[];
   linkIds: readonly (string | null)[];
-  /** Canonical JSON, or null. */
   sents: readonly (string | null)[];
 }
 
@@ -59,7 +58,7 @@ export function setLeafText(s: StoredSet): string {
     links += sep + linkText(s.linkIds[i]);
     sents += sep + (s.sents[i] ?? "null");
   }
-  return leafText(s.id, s.auditBatch, s, kinds, links, sents);
+  return leafText(s, s.auditBatch, kinds, links, sents);
 }
 
 // Links, homes and devices are uuids (the columns say so, and an insert of anything else fails), so
@@ -68,8 +67,8 @@ export function setLeafText(s: StoredSet): string {
 const linkText = (link: string | null | undefined) => (link == null ? "null" : `"${link}"`);
 
 /** The leaf's layout, for a set being written and one read back alike (its arrays already joined). */
-const leafText = (id: number, batch: number, s: { stateEventId: number | null; homeId: string; deviceId: string; observedMs: number; decidedMs: number }, kinds: string, links: string, sents: string) =>
-  `[${id},${batch},${s.stateEventId ?? "null"},"${s.homeId}","${s.deviceId}",${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`;
+const leafText = (s: SetSubject, batch: number, kinds: string, links: string, sents: string) =>
+  `[${s.id},${batch},${s.stateEventId ?? "null"},"${s.homeId}","${s.deviceId}",${s.observedMs},${s.decidedMs},[${kinds}],[${links}],[${sents}]]`;
 
 /** A batch written but not yet sealed: seal it (`sealBatch`) before the transaction commits. */
 export interface WrittenBatch {
@@ -137,7 +136,7 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     sentDocs[i] = `[${sents}]`;
     count += m;
     // The joined arrays serve both the row and the leaf (`setLeafText` builds the same text).
-    leaves[i] = leafHash(leafText(s.id, batch, s, kinds, links, sents));
+    leaves[i] = leafHash(leafText(s, batch, kinds, links, sents));
   }
 
   const totals = new Map<string, number>();
