@@ -3,8 +3,8 @@ export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, 
 export { checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
 export { loadSets, SET_LEAVES, setLeafText, writeDecisionSets, type DecisionSetInsert, type StoredSet, type WrittenBatch } from "./decision-sets";
 export { decisionLeaf, LEAF_FIELDS, sealBatch, sealDecisions, writeDecisions, type DecisionInsert, type SealedDecision, type SealResult } from "./decisions";
-export { kindDigest, kindId, kindOf, kindText, reportReason, type DecisionKind, type DecisionKindContent, type KindInput } from "./kinds";
+export { kindDigest, kindOf, kindText, reportReason, type DecisionKind, type DecisionKindContent, type KindInput } from "./kinds";
 export { keyIdOf, newSigningSeed, signerFromSeed, SigningKeyError, verifySignature, type Signer } from "./keys";
-export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, parentHash, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
+export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 export { proveDecisions, type InclusionProof } from "./proofs";
 export { loadBatches, verifyChain, type VerifyFailure, type VerifyOptions, type VerifyReport } from "./verify";

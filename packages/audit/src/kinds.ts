@@ -38,11 +38,7 @@ export const digestOfKindText = (text: string): string => hash("sha256", text, "
 export const kindDigest = (k: DecisionKindContent): string => digestOfKindText(kindText(k));
 
 /** The id of a kind: the first 53 bits of its digest (a safe integer, the same in every process). */
-export function kindId(k: DecisionKindContent): number {
-  return kindIdOfDigest(kindDigest(k));
-}
-
-export const kindIdOfDigest = (digest: string): number => Number(BigInt(`0x${digest.slice(0, 16)}`) >> 11n);
+const kindIdOfDigest = (digest: string): number => Number(BigInt(`0x${digest.slice(0, 16)}`) >> 11n);
 
 /** The reason a report counts a decision under: why it was withheld, or how it was allowed. */
 export function reportReason(outcome: string, reasons: readonly { code: string }[]): string {

@@ -7,14 +7,14 @@
 // its tree): a proof then reads the leaf's own chunk of 64 and takes the levels above from those
 // roots, instead of reading and hashing the whole batch. The stored roots are not trusted: the
 // path they give must still reach the root the chain entry carries, or the proof is invalid.
-import { auditCheckpoints, auditLog, decisionBatchChunks, decisionKinds, type Executor } from "@proviso/db";
+import { auditCheckpoints, auditLog, decisionBatchChunks, type Executor } from "@proviso/db";
 import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
 import { toExport, type CheckpointExport } from "./checkpoints";
 import { loadSetChunks, loadSets, setLeafText, type StoredSet } from "./decision-sets";
 import { decisionLeaf, decisionLeafText, type SealedDecision } from "./decisions";
-import { digestOfKindText, kindText } from "./kinds";
+import { digestOfKindText } from "./kinds";
 import { CHUNK_SIZE, EMPTY_ROOT, leafHash, merkleLevels, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
-import { hasSetLeaves, loadBatches, loadChunks } from "./verify";
+import { hasSetLeaves, loadBatches, loadChunks, storedKindTexts } from "./verify";
 
 export interface InclusionProof {
   decisionId: number;
@@ -143,12 +143,7 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
     const k = set?.kindIds[item.id - set.id];
     if (k !== undefined) kindIds.add(k);
   }
-  const kindTexts = new Map<number, string>();
-  if (kindIds.size) {
-    for (const k of await db.select().from(decisionKinds).where(inArray(decisionKinds.id, [...kindIds]))) {
-      kindTexts.set(k.id, kindText({ ...k, reasons: k.reasons as unknown[] }));
-    }
-  }
+  const kindTexts = await storedKindTexts(db, [...kindIds]);
 
   for (const item of items) {
     const entry = entryOf.get(item.auditBatch) ?? null;

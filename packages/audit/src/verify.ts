@@ -8,7 +8,7 @@ import { entryHash, GENESIS_HASH } from "./chain";
 import { checkSignature } from "./checkpoints";
 import { loadSets, SET_LEAVES, setLeafText, type StoredSet } from "./decision-sets";
 import { decisionLeaf, LEAF_FIELDS, type SealedDecision } from "./decisions";
-import { kindDigest } from "./kinds";
+import { digestOfKindText, kindText } from "./kinds";
 import { leafHash, merkleRoot } from "./merkle";
 
 export interface VerifyFailure {
@@ -49,16 +49,24 @@ const decisionColumns = Object.fromEntries(LEAF_FIELDS.map((k) => [k, decisions[
 /** Whether a batch's entry says its leaves are decision sets (batches sealed since migration 0013). */
 export const hasSetLeaves = (details: Record<string, unknown>) => details.leaves === SET_LEAVES;
 
+/** The canonical texts (`kindText`) of stored kinds, from their content as it is now; a missing kind has none. */
+export async function storedKindTexts(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (!ids.length) return out;
+  for (const k of await db.select().from(decisionKinds).where(inArray(decisionKinds.id, [...new Set(ids)]))) out.set(k.id, kindText({ ...k, reasons: k.reasons as unknown[] }));
+  return out;
+}
+
 /**
  * The digests of stored kinds, computed from their content as it is now (null: no such kind).
  * `cache` keeps what an earlier call computed, so a long verification reads each kind once.
  */
-export async function storedKindDigests(db: Executor, ids: readonly number[], cache = new Map<number, string | null>()): Promise<Map<number, string | null>> {
+async function storedKindDigests(db: Executor, ids: readonly number[], cache: Map<number, string | null>): Promise<Map<number, string | null>> {
   const missing = [...new Set(ids)].filter((id) => !cache.has(id));
-  if (missing.length) {
-    const rows = await db.select().from(decisionKinds).where(inArray(decisionKinds.id, missing));
-    for (const id of missing) cache.set(id, null);
-    for (const k of rows) cache.set(k.id, kindDigest({ ...k, reasons: k.reasons as unknown[], clauseKeys: k.clauseKeys }));
+  const texts = await storedKindTexts(db, missing);
+  for (const id of missing) {
+    const text = texts.get(id);
+    cache.set(id, text === undefined ? null : digestOfKindText(text));
   }
   return cache;
 }
@@ -68,7 +76,7 @@ export async function storedKindDigests(db: Executor, ids: readonly number[], ca
  * root and hold the count it sealed, and every kind they name must be listed in the entry with the
  * digest of the kind as stored now.
  */
-export async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: Record<string, unknown>, merkle: string | null, cache: Map<number, string | null>): Promise<string | null> {
+async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: Record<string, unknown>, merkle: string | null, cache: Map<number, string | null>): Promise<string | null> {
   const expectedCount = Number(details.count);
   const count = sets.reduce((n, s) => n + s.kindIds.length, 0);
   if (count !== expectedCount) return `${expectedCount} decisions were sealed, ${count} are there now`;
