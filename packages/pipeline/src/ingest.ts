@@ -93,7 +93,7 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     outbox: 0,
   };
   const quarantined: (typeof quarantine.$inferInsert)[] = [];
-  const good: StateReport[] = [];
+  const good: { report: StateReport; device: DeviceInfo }[] = [];
   for (const item of items) {
     if (item.rejection) {
       quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.rejection.deviceRef, reasonCode: item.rejection.code, reason: item.rejection.reason, raw: quarantinedText(item.raw) });
@@ -105,14 +105,14 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       }
       // The directory's own string from here on: every later lookup by it hashes nothing new.
       item.report.deviceId = device.deviceId;
-      good.push(item.report);
+      good.push({ report: item.report, device });
     }
   }
   result.quarantined = quarantined.length;
-  good.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
+  good.sort(({ report: a }, { report: b }) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
 
   const deviceIds: string[] = [];
-  for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.deviceId !== good[i - 1]!.deviceId) deviceIds.push(good[i]!.deviceId);
+  for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.device !== good[i - 1]!.device) deviceIds.push(good[i]!.device.deviceId);
   // The batch takes its shadows' copies out of `cache` when it locks their rows, and puts them back
   // once it has committed.
   let locked: ShadowRow[] = [];
@@ -126,8 +126,8 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
 
     const changes: Change[] = [];
     const events = { deviceIds: [] as string[], homeIds: [] as string[], seqs: [] as number[], observedMs: [] as number[], receivedMs: [] as number[], causes: [] as ReportCause[], properties: [] as string[] };
-    for (const report of good) {
-      const shadow = shadows.get(report.deviceId)!;
+    for (const { report, device } of good) {
+      const shadow = shadows.get(device.deviceId)!;
       const properties = report.properties as Record<string, unknown>;
       const changed: Record<string, unknown> = {};
       let fresh = false, any = false;
@@ -165,7 +165,6 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
         continue;
       }
       shadow.changes++;
-      const device = world.devices.get(report.deviceId)!;
       changes.push({ index: changes.length, report, device, observedMs, changed });
       events.deviceIds.push(device.deviceId);
       events.homeIds.push(device.homeId);
