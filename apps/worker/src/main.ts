@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { deliverDue, IngestBuffer, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { deliverDue, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -72,7 +72,7 @@ const ingest = new IngestBuffer({
     for (const [outcome, n] of Object.entries(r.decisions)) metrics.decisions.inc({ outcome }, n);
     if (r.outbox) kickDelivery();
   },
-  onError: (err) => console.error(`ingest batch not committed, retrying: ${err.message}`),
+  onError: (err) => console.error(`ingest batch not committed, retrying: ${messageOf(err)}`),
 });
 
 // ─── MQTT: state reports (acknowledged after commit) and heartbeats ───────────────────────────

@@ -14,6 +14,11 @@ export const STATE_REPORT_VERSION = 1;
 export const MAX_REPORT_BYTES = 4_096;
 /** Clocks drift; a report from further in the future than this is refused. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * A report observed before this was made by a device whose clock was never set (it counts from
+ * 1970, or from its firmware's build year): refused, as its time would order nothing.
+ */
+export const EARLIEST_OBSERVED_AT = "2000-01-01T00:00:00Z";
 
 export const HVAC_MODES = ["heat", "cool", "auto", "eco", "off"] as const;
 export const LOCK_STATES = ["locked", "unlocked", "jammed"] as const;

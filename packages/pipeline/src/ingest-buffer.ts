@@ -13,6 +13,7 @@ import type { World } from "./world";
 interface Pending {
   item: IncomingReport;
   done: (ok: true) => void;
+  committed?: boolean;
 }
 
 export interface IngestBufferOptions {
@@ -65,7 +66,8 @@ export class IngestBuffer {
     const lane = laneOf(parsed.ok ? parsed.report.deviceId : (parsed.rejection.deviceRef ?? ""), this.queues.length);
     return new Promise((resolve) => {
       const queue = this.queues[lane]!;
-      queue.push({ item, done: () => resolve(item) });
+      const pending: Pending = { item, done: () => resolve(pending.item) };
+      queue.push(pending);
       if (queue.length >= (this.opts.maxBatch ?? 1000)) void this.drainLane(lane);
       else this.timer ??= setTimeout(() => void this.flush(), this.opts.maxWaitMs ?? 20);
     });
@@ -100,21 +102,50 @@ export class IngestBuffer {
     while (queue.length) {
       const batch = queue.splice(0, this.opts.maxBatch ?? 1000);
       this.inBatches += batch.length;
-      const t0 = Date.now();
       try {
         const world = this.opts.freshWorld ? await this.opts.freshWorld() : this.opts.world();
-        const result = await ingestReports(this.opts.db, world, batch.map((p) => p.item), new Date(), this.shadows);
-        this.opts.onBatch?.(result, batch.length, Date.now() - t0);
-        for (const p of batch) p.done(true);
+        await this.commit(batch, world);
       } catch (err) {
-        // Keep the batch in front and try again shortly (the database may be restarting).
-        queue.unshift(...batch);
+        // Keep what is not committed in front and try again shortly (the database may be restarting).
+        queue.unshift(...batch.filter((p) => !p.committed));
         this.opts.onError?.(err as Error);
         await new Promise((r) => setTimeout(r, 1_000));
         if (this.stopped) return;
       } finally {
         this.inBatches -= batch.length;
       }
+    }
+  }
+
+  /**
+   * Commits `batch` and acknowledges its reports. A batch the database refuses for a reason that
+   * lies in its data (`isLastingError`: it would be refused again) is split in halves, in order,
+   * until the report it cannot store is alone; that one is quarantined with the database's words
+   * (`UNSTORABLE`), and the rest go on. Any other failure is thrown: the caller tries again.
+   */
+  private async commit(batch: Pending[], world: World): Promise<void> {
+    const t0 = Date.now();
+    try {
+      const result = await ingestReports(this.opts.db, world, batch.map((p) => p.item), new Date(), this.shadows);
+      this.opts.onBatch?.(result, batch.length, Date.now() - t0);
+      for (const p of batch) {
+        p.committed = true;
+        p.done(true);
+      }
+    } catch (err) {
+      if (!isLastingError(err)) throw err;
+      if (batch.length > 1) {
+        const half = batch.length >> 1;
+        await this.commit(batch.slice(0, half), world);
+        await this.commit(batch.slice(half), world);
+        return;
+      }
+      const p = batch[0]!;
+      // Already a rejection that could not be stored either: nothing left to isolate.
+      if (p.item.rejection) throw err;
+      const reason = `the database refused it: ${messageOf(err)}`;
+      p.item = { ...p.item, report: undefined, rejection: { code: "UNSTORABLE", reason, deviceRef: p.item.report?.deviceId ?? null } };
+      await this.commit(batch, world);
     }
   }
 
@@ -137,4 +168,25 @@ export function laneOf(deviceId: string, lanes: number): number {
   let h = 0;
   for (let i = Math.max(0, deviceId.length - 8); i < deviceId.length; i++) h = (h * 31 + deviceId.charCodeAt(i)) | 0;
   return (h >>> 0) % lanes;
+}
+
+/**
+ * Whether a failure lies in the data written (the same batch would fail again): a data exception,
+ * an integrity violation or a limit the database reports (SQLSTATE classes 22, 23, 54), or a value
+ * out of range for its column here. A lost connection, a restart, a deadlock or a bug may pass.
+ */
+export function isLastingError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;
+    if (e instanceof RangeError) return true;
+  }
+  return false;
+}
+
+/** The innermost message of an error (the database's own words, not the statement that carried them). */
+export function messageOf(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause && typeof e.cause === "object") e = e.cause as typeof e;
+  return e.message ?? String(err);
 }

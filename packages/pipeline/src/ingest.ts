@@ -96,11 +96,13 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   const good: { report: StateReport; device: DeviceInfo }[] = [];
   for (const item of items) {
     if (item.rejection) {
-      quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.rejection.deviceRef, reasonCode: item.rejection.code, reason: item.rejection.reason, raw: quarantinedText(item.raw) });
+      quarantined.push(quarantineRow(item, item.rejection));
     } else if (item.report) {
       const device = world.devices.get(item.report.deviceId);
       if (!device) {
-        quarantined.push({ source: item.source, topic: item.topic ?? null, deviceRef: item.report.deviceId, reasonCode: "UNKNOWN_DEVICE", reason: `no device ${item.report.deviceId} is registered`, raw: quarantinedText(item.raw) });
+        // Said on the item too: whoever submitted it (an HTTP caller) hears why.
+        item.rejection = { code: "UNKNOWN_DEVICE", reason: `no device ${item.report.deviceId} is registered`, deviceRef: item.report.deviceId };
+        quarantined.push(quarantineRow(item, item.rejection));
         continue;
       }
       // The directory's own string from here on: every later lookup by it hashes nothing new.
@@ -128,12 +130,13 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const events = { deviceIds: [] as string[], homeIds: [] as string[], seqs: [] as number[], observedMs: [] as number[], receivedMs: [] as number[], causes: [] as ReportCause[], properties: [] as string[] };
     for (const { report, device } of good) {
       const shadow = shadows.get(device.deviceId)!;
-      const properties = report.properties as Record<string, unknown>;
+      const reported = report.properties as Record<string, unknown>;
       const changed: Record<string, unknown> = {};
       let fresh = false, any = false;
-      // A device heard from again after it was unreachable: partners hear it is back.
-      const connectivity = properties.connectivity;
-      if (connectivity === undefined && !shadow.reachable) properties.connectivity = "ok";
+      // A device heard from again after it was unreachable: partners hear it is back. (On a copy:
+      // the report stays as it came, should this batch be tried again.)
+      const connectivity = reported.connectivity;
+      const properties = connectivity === undefined && !shadow.reachable ? { ...reported, connectivity: "ok" } : reported;
       const observedMs = Date.parse(report.observedAt);
       for (const name in properties) {
         const value = properties[name];
@@ -324,8 +327,24 @@ function completeGoogleTrait(
   }
 }
 
-/** What quarantine keeps of a report: its first 8,192 characters. */
-const quarantinedText = (raw: string | Buffer) => (typeof raw === "string" ? raw : raw.toString("utf8")).slice(0, 8_192);
+/**
+ * What quarantine keeps of a rejected report: its first 8,192 characters, and where it came from.
+ * A text column cannot hold a NUL character, so each is kept as the six characters `\u0000`: a
+ * report carrying one is quarantined like any other, not refused by the database with its batch.
+ */
+function quarantineRow(item: IncomingReport, r: Rejection): typeof quarantine.$inferInsert {
+  const raw = (typeof item.raw === "string" ? item.raw : item.raw.toString("utf8")).slice(0, 8_192);
+  return {
+    source: item.source,
+    topic: item.topic === undefined ? null : storable(item.topic),
+    deviceRef: r.deviceRef === null ? null : storable(r.deviceRef),
+    reasonCode: r.code,
+    reason: storable(r.reason),
+    raw: storable(raw),
+  };
+}
+
+const storable = (text: string) => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text);
 
 function hasAny(o: object) {
   for (const _ in o) return true;

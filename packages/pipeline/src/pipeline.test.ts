@@ -13,7 +13,7 @@ import { claimDue, deliverDue, RateLimiter } from "./delivery";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport } from "./ingest";
-import { IngestBuffer, laneOf } from "./ingest-buffer";
+import { IngestBuffer, laneOf, messageOf } from "./ingest-buffer";
 import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
@@ -51,6 +51,11 @@ const report = (deviceId: string, properties: Record<string, unknown>, opts: { s
 const rawItem = (raw: string): IncomingReport => {
   const parsed = parseStateReport(raw, clock);
   return parsed.ok ? { source: "http", raw, report: parsed.report } : { source: "http", raw, rejection: parsed.rejection };
+};
+/** What reading `raw` concludes, as an IncomingReport's report or rejection. */
+const parse = (raw: string | Buffer, topicDeviceId?: string) => {
+  const parsed = parseStateReport(raw, clock, topicDeviceId);
+  return parsed.ok ? { report: parsed.report } : { rejection: parsed.rejection };
 };
 const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), shadows);
 const deliver = () =>
@@ -152,6 +157,28 @@ describe("ingest → decide → deliver", () => {
     const q = await t.db.select().from(quarantine).orderBy(quarantine.id);
     expect(q.map((x) => x.reasonCode)).toEqual(["BAD_JSON", "OUT_OF_RANGE", "UNKNOWN_DEVICE"]);
     expect(q[2]!.reason).toMatch(/no device .* is registered/);
+  });
+
+  it("quarantines reports the database could not keep as text (NUL bytes in the payload, the claimed id, the topic) without holding up the batch", async () => {
+    const before = (await t.db.select().from(quarantine)).length;
+    const nulPayload: IncomingReport = { source: "mqtt", topic: `proviso/v1/devices/${thermostat}/state`, raw: Buffer.from('{"v":1,\u0000"seq":1}'), ...parse(Buffer.from('{"v":1,\u0000"seq":1}')) };
+    const nulId = JSON.stringify({ v: 1, deviceId: "ab\u0000cd", seq: 1, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { temperature: 20 } });
+    const nulTopic = `proviso/v1/devices/x\u0000y/state`;
+    const items: IncomingReport[] = [
+      nulPayload,
+      { source: "http", raw: nulId, ...parse(nulId) },
+      { source: "mqtt", topic: nulTopic, raw: "{}", ...parse("{}", "x\u0000y") },
+      report(thermostat, { temperature: 18.5 }),
+    ];
+    const r = await ingest(...items);
+    expect(r).toMatchObject({ quarantined: 3, stateEvents: 1 });
+    const q = (await t.db.select().from(quarantine).orderBy(quarantine.id)).slice(before);
+    expect(q.map((x) => x.reasonCode)).toEqual(["BAD_JSON", "BAD_SHAPE", "BAD_SHAPE"]);
+    // Kept as close to what came as text allows: each NUL shown as the escape \u0000.
+    expect(q[0]!.raw).toBe('{"v":1,\\u0000"seq":1}');
+    expect(q[0]!.reason).not.toContain("\u0000");
+    expect(q[1]!.deviceRef).toBe("ab\\u0000cd");
+    expect(q[2]!.topic).toBe("proviso/v1/devices/x\\u0000y/state");
   });
 
   it("re-decides at delivery: a consent revoked after queueing stops the message", async () => {
@@ -360,17 +387,83 @@ describe("ingest → decide → deliver", () => {
     }
   });
 
+  it("isolates a report the database refuses for good: it is quarantined with the database's words, the rest of its batch commits", async () => {
+    // A constraint the pipeline does not know about stands in for any refusal that lies in the data.
+    await t.pool.query(`create function refuse_seq() returns trigger language plpgsql as $$
+      begin if new.seq = 424242 then raise exception 'seq % is refused here', new.seq using errcode = '23514'; end if; return new; end $$`);
+    await t.pool.query("create trigger refuse_seq before insert on state_events for each row execute function refuse_seq()");
+    try {
+      const errors: string[] = [];
+      const buffer = new IngestBuffer({ db: t.db, world: () => cache.current(), maxWaitMs: 5, onError: (e) => errors.push(e.message) });
+      const lastEvent = Number((await t.pool.query("select coalesce(max(id), 0) as id from state_events")).rows[0].id);
+      const raw = (deviceId: string, seq: number, properties: object) => JSON.stringify({ v: 1, deviceId, seq, observedAt: new Date().toISOString(), cause: "app", properties });
+      const base = Date.now() * 1000;
+      const raws = [
+        raw(thermostat, base + 1, { humidity: 61.5 }),
+        raw(thermostat, base + 2, { humidity: 62.5 }),
+        raw(lockDevice, 424242, { lockState: "jammed" }),
+        raw(thermostat, base + 3, { humidity: 63.5 }),
+        raw(stableId("device:1:0"), base + 4, { temperature: 20.5 }),
+      ];
+      const results = await Promise.all(raws.map((r) => buffer.submit(r, "http")));
+      expect(results.map((r) => (r.rejection ? r.rejection.code : "accepted"))).toEqual(["accepted", "accepted", "UNSTORABLE", "accepted", "accepted"]);
+      expect(results[2]!.rejection!.reason).toBe("the database refused it: seq 424242 is refused here");
+      const stored = await t.pool.query("select seq::float8 as seq from state_events where id > $1 order by seq", [lastEvent]);
+      expect(stored.rows.map((r) => r.seq)).toEqual([base + 1, base + 2, base + 3, base + 4]);
+      const q = await t.pool.query("select reason_code, device_ref, raw from quarantine where reason_code = 'UNSTORABLE'");
+      expect(q.rows).toEqual([{ reason_code: "UNSTORABLE", device_ref: lockDevice, raw: raws[2] }]);
+      // Not a retry: nothing was reported as a batch to try again.
+      expect(errors).toEqual([]);
+    } finally {
+      await t.pool.query("drop trigger refuse_seq on state_events; drop function refuse_seq()");
+    }
+  });
+
+  it("retries a batch the database could not take for a passing reason, whole, and acknowledges it only once committed", async () => {
+    // Refused once as a serialization failure (40001: not the data's fault), then taken.
+    await t.pool.query("create table refuse_once (x int)");
+    await t.pool.query("insert into refuse_once values (1)");
+    await t.pool.query(`create function refuse_once() returns trigger language plpgsql as $$
+      begin if exists (select 1 from refuse_once) then raise exception 'try again' using errcode = '40001'; end if; return new; end $$`);
+    await t.pool.query("create trigger refuse_once before insert on state_events for each row execute function refuse_once()");
+    try {
+      const errors: string[] = [];
+      const buffer = new IngestBuffer({
+        db: t.db,
+        world: () => cache.current(),
+        maxWaitMs: 5,
+        onError: (e) => {
+          errors.push(messageOf(e));
+          void t.pool.query("delete from refuse_once");
+        },
+      });
+      const before = Number((await t.pool.query("select count(*) from state_events")).rows[0].count);
+      const quarantinedBefore = Number((await t.pool.query("select count(*) from quarantine")).rows[0].count);
+      const base = Date.now() * 1000;
+      const raws = [1, 2, 3].map((n) => JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 50 + n } }));
+      const results = await Promise.all(raws.map((r) => buffer.submit(r, "http")));
+      expect(results.map((r) => r.rejection?.code ?? "accepted")).toEqual(["accepted", "accepted", "accepted"]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/try again/);
+      expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 3);
+      expect(Number((await t.pool.query("select count(*) from quarantine")).rows[0].count)).toBe(quarantinedBefore);
+    } finally {
+      await t.pool.query("drop trigger refuse_once on state_events; drop function refuse_once(); drop table refuse_once");
+    }
+  });
+
   it("answers each submitted report once its batch is committed, accepted or quarantined", async () => {
     const batches: number[] = [];
     const buffer = new IngestBuffer({ db: t.db, world: () => cache.current(), lanes: 2, maxWaitMs: 5, onBatch: (_r, size) => batches.push(size) });
     const before = Number((await t.pool.query("select count(*) from state_events")).rows[0].count);
     const good = (n: number) =>
       JSON.stringify({ v: 1, deviceId: thermostat, seq: Date.now() * 1000 + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 30 + n } });
-    const results = await Promise.all([buffer.submit(good(1), "http"), buffer.submit("{oops", "http"), buffer.submit(good(2), "http")]);
-    expect(results.map((r) => (r.rejection ? r.rejection.code : "accepted"))).toEqual(["accepted", "BAD_JSON", "accepted"]);
+    const unknown = JSON.stringify({ v: 1, deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff", seq: 1, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 30 } });
+    const results = await Promise.all([buffer.submit(good(1), "http"), buffer.submit("{oops", "http"), buffer.submit(good(2), "http"), buffer.submit(unknown, "http")]);
+    expect(results.map((r) => (r.rejection ? r.rejection.code : "accepted"))).toEqual(["accepted", "BAD_JSON", "accepted", "UNKNOWN_DEVICE"]);
     // Resolved means committed: the rows are there.
     expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 2);
-    expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(4);
     await buffer.stop();
   });
 
@@ -439,3 +532,4 @@ describe("ingest → decide → deliver", () => {
     expect(cache.current().linksByHome.get(home0)!.map((l) => l.partnerId)).toEqual(["alexa"]);
   });
 });
+

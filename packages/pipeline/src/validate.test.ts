@@ -21,6 +21,8 @@ describe("parseStateReport", () => {
     ["an out-of-range value", { ...good, properties: { humidity: 140 } }, "OUT_OF_RANGE"],
     ["an unknown lock state", { ...good, properties: { lockState: "ajar" } }, "WRONG_TYPE"],
     ["a timestamp far in the future", { ...good, observedAt: "2026-11-24T13:00:00Z" }, "FUTURE_TIMESTAMP"],
+    ["a clock never set (1970)", { ...good, observedAt: "1970-01-01T00:00:07Z" }, "PAST_TIMESTAMP"],
+    ["a time before any database timestamp a safe integer holds", { ...good, observedAt: "0001-01-01T00:00:00Z" }, "PAST_TIMESTAMP"],
     ["no properties", { ...good, properties: {} }, "BAD_SHAPE"],
   ])("rejects %s", (_what, raw, expected) => expect(code(raw)).toBe(expected));
 

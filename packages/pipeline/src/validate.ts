@@ -1,7 +1,7 @@
 // Reading one raw report: every rejection has a stable code and a sentence an operator can act on.
-import { isValidStateReport, MAX_FUTURE_SKEW_MS, MAX_REPORT_BYTES, stateReportSchema, type StateReport } from "@proviso/domain";
+import { EARLIEST_OBSERVED_AT, isValidStateReport, MAX_FUTURE_SKEW_MS, MAX_REPORT_BYTES, stateReportSchema, type StateReport } from "@proviso/domain";
 
-export type RejectCode = "TOO_LARGE" | "BAD_JSON" | "BAD_SHAPE" | "WRONG_TYPE" | "OUT_OF_RANGE" | "FUTURE_TIMESTAMP" | "UNKNOWN_DEVICE" | "TOPIC_MISMATCH";
+export type RejectCode = "TOO_LARGE" | "BAD_JSON" | "BAD_SHAPE" | "WRONG_TYPE" | "OUT_OF_RANGE" | "FUTURE_TIMESTAMP" | "PAST_TIMESTAMP" | "UNKNOWN_DEVICE" | "TOPIC_MISMATCH" | "UNSTORABLE";
 
 export interface Rejection {
   code: RejectCode;
@@ -11,6 +11,7 @@ export interface Rejection {
 
 export type ParseResult = { ok: true; report: StateReport } | { ok: false; rejection: Rejection };
 
+const EARLIEST_MS = Date.parse(EARLIEST_OBSERVED_AT);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseStateReport(raw: string | Buffer | unknown, now: number, topicDeviceId?: string): ParseResult {
@@ -36,6 +37,9 @@ export function parseStateReport(raw: string | Buffer | unknown, now: number, to
   const observed = Date.parse(report.observedAt);
   if (observed - now > MAX_FUTURE_SKEW_MS) {
     return reject("FUTURE_TIMESTAMP", `observedAt ${report.observedAt} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`, report.deviceId);
+  }
+  if (observed < EARLIEST_MS) {
+    return reject("PAST_TIMESTAMP", `observedAt ${report.observedAt} is before ${EARLIEST_OBSERVED_AT}: the device's clock is not set`, report.deviceId);
   }
   return { ok: true, report };
 }
