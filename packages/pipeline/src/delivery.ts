@@ -117,7 +117,14 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
         result.cancelled++; // its link was revoked a moment ago, in this batch
         continue;
       }
-      await deliverOne(deps, row, result, revokedLinks, batch);
+      try {
+        await deliverOne(deps, row, result, revokedLinks, batch);
+      } catch (err) {
+        // One message that cannot be handled (its payload cannot be read or built, say) fails its
+        // own attempt, like a partner that did not answer: retried with backoff, then dead-lettered.
+        // The rest of the batch goes on; only if that cannot be written either does the batch fail.
+        await failAttempt(deps, row, result, err);
+      }
     }
   });
   try {
@@ -278,6 +285,20 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         result.dead++;
         return;
     }
+  }
+}
+
+/** An attempt that failed here, not at the partner: retried as a timeout would be, and in the end dead. */
+async function failAttempt(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, err: unknown) {
+  const now = (deps.now ?? Date.now)();
+  const outcome = classifyResponse({ status: null, retryAfter: null, attempt: row.attempts, tokenRefreshed: false, now, policy: deps.retry ?? DEFAULT_RETRY });
+  const lastError = `could not be sent: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000);
+  if (outcome.kind === "retry") {
+    await finish(deps.db, row.id, { status: "retrying", nextAttemptAt: new Date(now + outcome.delayMs), lastStatusCode: null, lastError });
+    result.retried++;
+  } else {
+    await finish(deps.db, row.id, { status: "dead", lastStatusCode: null, lastError });
+    result.dead++;
   }
 }
 

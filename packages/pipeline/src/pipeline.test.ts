@@ -501,6 +501,27 @@ describe("ingest → decide → deliver", () => {
     expect(new Set(received("google-home").map((m) => m.messageId))).toEqual(new Set([first[0]!.messageId]));
   });
 
+  it("fails only its own attempt when a message cannot be handled: the rest of the batch is delivered, it is retried, then dead-lettered", async () => {
+    expect(await ingest(report(thermostat, { temperature: 16.25 }))).toMatchObject({ outbox: 1 });
+    const [good] = await t.db.select().from(outbox).where(eq(outbox.status, "pending"));
+    // A row no adapter can read (written by hand: the pipeline never writes one like it).
+    const [bad] = await t.db
+      .insert(outbox)
+      .values({ ...good!, id: undefined, messageId: crypto.randomUUID(), payload: { deviceId: thermostat, changed: null } as never })
+      .returning();
+    const first = await deliver();
+    expect(first).toMatchObject({ claimed: 2, delivered: 1, retried: 1 });
+    const [row] = await t.db.select().from(outbox).where(eq(outbox.id, bad!.id));
+    expect(row).toMatchObject({ status: "retrying", attempts: 1, lastStatusCode: null });
+    expect(row!.lastError).toMatch(/^could not be sent: /);
+    clock += 3_600_000;
+    await deliver();
+    clock += 3_600_000;
+    expect((await deliver()).dead).toBe(1);
+    const [dead] = await t.db.select().from(outbox).where(eq(outbox.id, bad!.id));
+    expect(dead).toMatchObject({ status: "dead", attempts: 3 });
+  });
+
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {
     await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 429, retryAfterSeconds: 30 }) });
     await ingest(report(thermostat, { temperature: 18 }));
