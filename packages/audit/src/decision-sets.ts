@@ -6,8 +6,8 @@
 //
 // This is the worker's hot path: one statement for the rows, no per-decision objects beyond the
 // caller's, the sets' columns sent as binary arrays.
-import { binary, jsonArray, plainArray, textArray, type Executor } from "@proviso/db";
-import { sql } from "drizzle-orm";
+import { binary, executeWrites, jsonArray, plainArray, textArray, write, type Executor } from "@proviso/db";
+import { sql, type SQL } from "drizzle-orm";
 import { canonicalJson } from "./canonical";
 import type { DecisionKind } from "./kinds";
 import { CHUNK_LEVEL, leafHash, merkleLevels } from "./merkle";
@@ -91,6 +91,18 @@ export interface WrittenBatch {
  * in one statement, the chunk roots proofs read; returns the Merkle root and the report totals.
  */
 export async function writeDecisionSets(tx: Executor, batch: number, sets: readonly DecisionSetInsert[]): Promise<WrittenBatch | null> {
+  const r = decisionSetWrites(batch, sets);
+  if (!r) return null;
+  await executeWrites(tx, r.writes);
+  return r.written;
+}
+
+/**
+ * What `writeDecisionSets` does, as writes to run (`executeWrites`), with other writes of the same
+ * transaction if the caller has them: the batch as written (root, totals), and the writes (new
+ * kinds, chunk roots, the sets). Null for no sets.
+ */
+export function decisionSetWrites(batch: number, sets: readonly DecisionSetInsert[]): { written: WrittenBatch; writes: SQL[] } | null {
   if (sets.length === 0) return null;
   const n = sets.length;
   const leaves = new Array<string>(n);
@@ -157,35 +169,41 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
   // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
   // the sets, in one statement; each set's kinds and links are a slice of one flat array.
   const ks = [...batchKinds.values()].sort((a, b) => a.id - b.id);
-  await tx.execute(sql`
-    with new_kinds as (
-      insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
-      select id, partner, category, mode, stage, outcome, reasons, version, keys::text[], consent
-        from unnest(
-          ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
-          ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
-          ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${jsonArray(ks.map((k) => k.reasons))}::jsonb[],
-          ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => textArray(k.clauseKeys)))}::text[],
-          ${plainArray(ks.map((k) => k.consentVersion))}::int[]
-        ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
-       order by n
-      on conflict (id) do nothing
+  const writes = [
+    write(
+      "new_kinds",
+      sql`insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
+          select id, partner, category, mode, stage, outcome, reasons, version, keys::text[], consent
+            from unnest(
+              ${plainArray(ks.map((k) => k.id))}::bigint[], ${textArray(ks.map((k) => k.partnerId))}::text[], ${textArray(ks.map((k) => k.categoryKey))}::text[],
+              ${plainArray(ks.map((k) => k.mode))}::share_mode[], ${plainArray(ks.map((k) => k.stage))}::decision_stage[],
+              ${plainArray(ks.map((k) => k.outcome))}::decision_outcome[], ${jsonArray(ks.map((k) => k.reasons))}::jsonb[],
+              ${plainArray(ks.map((k) => k.agreementVersionId))}::uuid[], ${textArray(ks.map((k) => textArray(k.clauseKeys)))}::text[],
+              ${plainArray(ks.map((k) => k.consentVersion))}::int[]
+            ) with ordinality as t(id, partner, category, mode, stage, outcome, reasons, version, keys, consent, n)
+           order by n
+          on conflict (id) do nothing`,
     ),
-    chunks as (
-      insert into decision_batch_chunks (audit_batch, chunk, hash)
-      select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)
+    write(
+      "chunk_roots",
+      sql`insert into decision_batch_chunks (audit_batch, chunk, hash)
+          select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)`,
     ),
-    flat as materialized (select ${binary.bigints(kindIds)}::bigint[] as kinds, ${binary.uuids(linkIds)}::uuid[] as links)
-    insert into decision_sets (id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
-    select t.id, ${batch}::bigint, t.ev, t.home, t.dev, t.observed, t.decided, f.kinds[t.first:t.last], f.links[t.first:t.last], t.sent
-      from flat f, unnest(
-        ${binary.bigints(ids)}::bigint[], ${binary.bigints(events)}::bigint[], ${binary.uuids(homes)}::uuid[], ${binary.uuids(devices)}::uuid[],
-        ${binary.timestamps(observed)}::timestamptz[], ${binary.timestamps(decided)}::timestamptz[], ${binary.ints(firsts)}::int[], ${binary.ints(lasts)}::int[],
-        ${binary.jsonbs(sentDocs)}::jsonb[]
-      ) as t(id, ev, home, dev, observed, decided, first, last, sent)`);
+    sql`set_kinds as materialized (select ${binary.bigints(kindIds)}::bigint[] as kinds, ${binary.uuids(linkIds)}::uuid[] as links)`,
+    write(
+      "set_rows",
+      sql`insert into decision_sets (id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
+          select t.id, ${batch}::bigint, t.ev, t.home, t.dev, t.observed, t.decided, f.kinds[t.first:t.last], f.links[t.first:t.last], t.sent
+            from set_kinds f, unnest(
+              ${binary.bigints(ids)}::bigint[], ${binary.bigints(events)}::bigint[], ${binary.uuids(homes)}::uuid[], ${binary.uuids(devices)}::uuid[],
+              ${binary.timestamps(observed)}::timestamptz[], ${binary.timestamps(decided)}::timestamptz[], ${binary.ints(firsts)}::int[], ${binary.ints(lasts)}::int[],
+              ${binary.jsonbs(sentDocs)}::jsonb[]
+            ) as t(id, ev, home, dev, observed, decided, first, last, sent)`,
+    ),
+  ];
 
   const last = sets[n - 1]!;
-  return {
+  const written: WrittenBatch = {
     batch,
     root,
     count,
@@ -196,6 +214,7 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
     totals,
     outcomes,
   };
+  return { written, writes };
 }
 
 /** The sets of some batches, as stored, in leaf order. */

@@ -3,8 +3,8 @@
 // to the running totals for reports, and appends one chain entry carrying the Merkle root of the
 // batch and the digests of the kinds it names.
 import type { DecisionReason } from "@proviso/domain";
-import { blocksFor, idsFromBlocks, plainArray, textArray, type Executor } from "@proviso/db";
-import { sql } from "drizzle-orm";
+import { blocksFor, executeWrites, idsFromBlocks, plainArray, textArray, write, type Executor } from "@proviso/db";
+import { sql, type SQL } from "drizzle-orm";
 import { appendAudit, type AuditEntry } from "./chain";
 import { canonicalJson } from "./canonical";
 import { SET_LEAVES, writeDecisionSets, type DecisionSetInsert, type WrittenBatch } from "./decision-sets";
@@ -177,17 +177,32 @@ export async function writeDecisions(tx: Executor, input: DecisionInsert[], rese
  * of every kind its sets name.
  */
 export async function sealBatch(tx: Executor, written: WrittenBatch, opts: { stage: string; actorId?: string | null }): Promise<Omit<SealResult, "ids">> {
-  const { batch, root, totals, outcomes } = written;
-  // Running totals for reports, in one fixed key order so concurrent batches never deadlock.
-  const keys = [...totals.keys()].sort();
-  const cols = keys.map((k) => k.split("\u0001"));
-  await tx.execute(sql`
-    insert into decision_daily_stats (day, partner_id, category_key, mode, outcome, reason_code, count)
-    select * from unnest(${plainArray(cols.map((c) => c[0]))}::date[], ${textArray(cols.map((c) => c[1]))}::text[], ${textArray(cols.map((c) => c[2]))}::text[],
-                         ${plainArray(cols.map((c) => c[3]))}::share_mode[], ${plainArray(cols.map((c) => c[4]))}::decision_outcome[],
-                         ${textArray(cols.map((c) => c[5]))}::text[], ${plainArray(keys.map((k) => totals.get(k)!))}::bigint[])
-    on conflict (day, partner_id, category_key, mode, outcome, reason_code) do update set count = decision_daily_stats.count + excluded.count`);
+  await executeWrites(tx, [batchTotalsWrite(written)]);
+  return appendBatchEntry(tx, written, opts);
+}
 
+/**
+ * The report totals of a written batch as a write (`executeWrites`), for a caller that runs it with
+ * its other writes; then `appendBatchEntry` seals the batch. Null when the batch has no totals.
+ */
+export function batchTotalsWrite(written: WrittenBatch): SQL | null {
+  // Running totals for reports, in one fixed key order so concurrent batches never deadlock.
+  const keys = [...written.totals.keys()].sort();
+  if (keys.length === 0) return null;
+  const cols = keys.map((k) => k.split("\u0001"));
+  return write(
+    "batch_totals",
+    sql`insert into decision_daily_stats (day, partner_id, category_key, mode, outcome, reason_code, count)
+        select * from unnest(${plainArray(cols.map((c) => c[0]))}::date[], ${textArray(cols.map((c) => c[1]))}::text[], ${textArray(cols.map((c) => c[2]))}::text[],
+                             ${plainArray(cols.map((c) => c[3]))}::share_mode[], ${plainArray(cols.map((c) => c[4]))}::decision_outcome[],
+                             ${textArray(cols.map((c) => c[5]))}::text[], ${plainArray(keys.map((k) => written.totals.get(k)!))}::bigint[])
+        on conflict (day, partner_id, category_key, mode, outcome, reason_code) do update set count = decision_daily_stats.count + excluded.count`,
+  );
+}
+
+/** The chain entry sealing a written batch (its totals written): the Merkle root and every kind's digest. */
+export async function appendBatchEntry(tx: Executor, written: WrittenBatch, opts: { stage: string; actorId?: string | null }): Promise<Omit<SealResult, "ids">> {
+  const { batch, root, outcomes } = written;
   const [entry] = await appendAudit(tx, {
     actorId: opts.actorId ?? null,
     action: "decisions.sealed",

@@ -3,9 +3,9 @@
 // PostgreSQL's binary format (`binary` in @proviso/db: no text for the server to parse, no
 // escaping or date formatting here), enum columns as text literals. Ids are reserved up front
 // (`reserveForBatch`, in blocks), so rows can refer to each other without relying on RETURNING order.
-import { binary, plainArray, type Executor } from "@proviso/db";
+import { binary, executeWrites, plainArray, write, type Executor } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { sentFromStored, type DeviceSent, type ShadowCache, type StoredSent } from "./shadow-cache";
 
 /**
@@ -81,29 +81,36 @@ async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]
   return r.rows;
 }
 
-export async function insertStateEvents(tx: Executor, c: StateEventColumns) {
-  if (!c.ids.length) return;
-  await tx.execute(sql`
-    insert into state_events (id, device_id, home_id, seq, observed_at, received_at, cause, properties)
-    select * from unnest(
-      ${binary.bigints(c.ids)}::bigint[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.uuids(c.homeIds)}::uuid[],
-      ${binary.bigints(c.seqs)}::bigint[], ${binary.timestamps(c.observedMs)}::timestamptz[],
-      ${binary.timestamps(c.receivedMs)}::timestamptz[], ${plainArray(c.causes)}::report_cause[], ${binary.jsonbs(c.properties)}::jsonb[])`);
+/** The write of state events (`executeWrites`); null for none. */
+export function stateEventsWrite(c: StateEventColumns): SQL | null {
+  if (!c.ids.length) return null;
+  return write(
+    "state_event_rows",
+    sql`insert into state_events (id, device_id, home_id, seq, observed_at, received_at, cause, properties)
+        select * from unnest(
+          ${binary.bigints(c.ids)}::bigint[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.uuids(c.homeIds)}::uuid[],
+          ${binary.bigints(c.seqs)}::bigint[], ${binary.timestamps(c.observedMs)}::timestamptz[],
+          ${binary.timestamps(c.receivedMs)}::timestamptz[], ${plainArray(c.causes)}::report_cause[], ${binary.jsonbs(c.properties)}::jsonb[])`,
+  );
 }
 
-/** Outbox rows, all created at `createdMs` (and due then). */
-export async function insertOutbox(tx: Executor, c: OutboxColumns, createdMs: number) {
-  if (!c.messageIds.length) return;
+export const insertStateEvents = (tx: Executor, c: StateEventColumns) => executeWrites(tx, [stateEventsWrite(c)]);
+
+/** The write of outbox rows, all created at `createdMs` (and due then); null for none. */
+export function outboxWrite(c: OutboxColumns, createdMs: number): SQL | null {
+  if (!c.messageIds.length) return null;
   const created = new Date(createdMs).toISOString();
-  await tx.execute(sql`
-    insert into outbox (message_id, partner_id, link_id, home_id, device_id, decision_id, kind, category_keys, payload, observed_at, created_at, next_attempt_at)
-    select mid, partner, link, home, dev, decision, kind, keys::text[], payload, observed, ${created}::timestamptz, ${created}::timestamptz
-      from unnest(
-        ${binary.uuids(c.messageIds)}::uuid[], ${binary.texts(c.partnerIds)}::text[], ${binary.uuids(c.linkIds)}::uuid[],
-        ${binary.uuids(c.homeIds)}::uuid[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.bigints(c.decisionIds)}::bigint[],
-        ${binary.texts(c.kinds)}::text[], ${binary.texts(c.categoryKeys)}::text[], ${binary.jsonbs(c.payloads)}::jsonb[],
-        ${binary.timestamps(c.observedMs)}::timestamptz[]
-      ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed)`);
+  return write(
+    "outbox_rows",
+    sql`insert into outbox (message_id, partner_id, link_id, home_id, device_id, decision_id, kind, category_keys, payload, observed_at, created_at, next_attempt_at)
+        select mid, partner, link, home, dev, decision, kind, keys::text[], payload, observed, ${created}::timestamptz, ${created}::timestamptz
+          from unnest(
+            ${binary.uuids(c.messageIds)}::uuid[], ${binary.texts(c.partnerIds)}::text[], ${binary.uuids(c.linkIds)}::uuid[],
+            ${binary.uuids(c.homeIds)}::uuid[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.bigints(c.decisionIds)}::bigint[],
+            ${binary.texts(c.kinds)}::text[], ${binary.texts(c.categoryKeys)}::text[], ${binary.jsonbs(c.payloads)}::jsonb[],
+            ${binary.timestamps(c.observedMs)}::timestamptz[]
+          ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed)`,
+  );
 }
 
 /**
@@ -173,25 +180,27 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
 }
 
 /**
- * Writes back shadows locked by `lockShadows` in this transaction. Only what the batch set travels
- * (`properties || delta`, `sent || sentDelta`): a shadow is a few hundred bytes, a change a few
- * dozen. Every row's revision becomes this transaction's id.
+ * The write-back of shadows locked by `lockShadows` in this transaction. Only what the batch set
+ * travels (`properties || delta`, `sent || sentDelta`): a shadow is a few hundred bytes, a change a
+ * few dozen. Every row's revision becomes this transaction's id.
  */
-export async function updateShadows(tx: Executor, ss: readonly ShadowRow[], nowMs: number) {
-  if (!ss.length) return;
+export function shadowsWrite(ss: readonly ShadowRow[], nowMs: number): SQL | null {
+  if (!ss.length) return null;
   const now = new Date(nowMs).toISOString();
   const ids = binary.uuids(ss.map((s) => s.deviceId));
   // `s.device_id = any(ids)` as well as the join: without it the planner may hash the whole table
   // to find a batch's rows (it did, on a fleet of 6,000: 2.3 ms of every batch's 7).
-  await tx.execute(sql`
-    update device_shadow s set version = s.version + t.changes, reachable = t.reachable, revision = txid_current(),
-           properties = coalesce(s.properties || t.delta, s.properties), sent = coalesce(s.sent || t.sent, s.sent),
-           last_report_at = case when t.reported then ${now}::timestamptz else s.last_report_at end,
-           stale_reports = s.stale_reports + t.stale, updated_at = ${now}::timestamptz
-      from unnest(
-        ${ids}::uuid[], ${binary.ints(ss.map((s) => s.changes))}::int[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
-        ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : null)))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
-        ${binary.ints(ss.map((s) => s.stale))}::int[], ${binary.jsonbs(ss.map((s) => (s.sentDelta ? JSON.stringify(s.sentDelta) : null)))}::jsonb[]
-      ) as t(device_id, changes, reachable, delta, reported, stale, sent)
-     where s.device_id = t.device_id and s.device_id = any(${ids}::uuid[])`);
+  return write(
+    "shadow_rows",
+    sql`update device_shadow s set version = s.version + t.changes, reachable = t.reachable, revision = txid_current(),
+               properties = coalesce(s.properties || t.delta, s.properties), sent = coalesce(s.sent || t.sent, s.sent),
+               last_report_at = case when t.reported then ${now}::timestamptz else s.last_report_at end,
+               stale_reports = s.stale_reports + t.stale, updated_at = ${now}::timestamptz
+          from unnest(
+            ${ids}::uuid[], ${binary.ints(ss.map((s) => s.changes))}::int[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
+            ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : null)))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
+            ${binary.ints(ss.map((s) => s.stale))}::int[], ${binary.jsonbs(ss.map((s) => (s.sentDelta ? JSON.stringify(s.sentDelta) : null)))}::jsonb[]
+          ) as t(device_id, changes, reachable, delta, reported, stale, sent)
+         where s.device_id = t.device_id and s.device_id = any(${ids}::uuid[])`,
+  );
 }

@@ -4,12 +4,12 @@
 // This is the worker's hot path (tens of thousands of changes a second): the decisions about one
 // change go straight into one decision set (no object per decision), the engine's request object
 // is reused, and every statement sends its columns as binary arrays.
-import { canonicalJson, kindOf, sealBatch, writeDecisionSets, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
-import { quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
+import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
+import { executeWrites, quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { randomUUID } from "node:crypto";
-import { emptyOutbox, insertOutbox, insertStateEvents, lockShadows, updateShadows, type ShadowRow } from "./bulk";
+import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, type ShadowRow } from "./bulk";
 import { sentKey, setSent, ShadowCache, type DeviceSent } from "./shadow-cache";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
@@ -255,20 +255,25 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
     const eventIds = reserved.stateEvents;
     const decisionIds = reserved.decisions;
-    await insertStateEvents(tx, { ids: eventIds, ...events });
     result.stateEvents = changes.length;
     const sets: DecisionSetInsert[] = [];
     for (const p of pending) pushSets(sets, p, decisionIds, eventIds[p.change.index]!, nowMs);
-    const written = await writeDecisionSets(tx, reserved.batch, sets);
+    const setWrites = decisionSetWrites(reserved.batch, sets);
     for (let i = 0; i < outbox.decisionIds.length; i++) outbox.decisionIds[i] = decisionIds[outbox.decisionIds[i]!] ?? null;
-    await insertOutbox(tx, outbox, nowMs);
     result.outbox = outbox.messageIds.length;
-
-    // Every locked shadow changed: a stale report still counts and a fresh one moves it on.
-    await updateShadows(tx, locked, nowMs);
-    // Sealed last (report totals, then the chain entry with the batch's Merkle root): the chain's
-    // head stays locked only from here to the commit.
-    if (written) await sealBatch(tx, written, { stage: "change" });
+    // Every row in one statement: state events, decision sets (with new kinds and chunk roots),
+    // outbox, the shadows (every locked one changed: a stale report still counts and a fresh one
+    // moves it on) and the report totals.
+    await executeWrites(tx, [
+      stateEventsWrite({ ids: eventIds, ...events }),
+      ...(setWrites?.writes ?? []),
+      outboxWrite(outbox, nowMs),
+      shadowsWrite(locked, nowMs),
+      setWrites && batchTotalsWrite(setWrites.written),
+    ]);
+    // Sealed last (the chain entry with the batch's Merkle root): the chain's head stays locked
+    // only from here to the commit.
+    if (setWrites) await appendBatchEntry(tx, setWrites.written, { stage: "change" });
   });
   for (const s of locked) cache.set(s.deviceId, { revision, reachable: s.reachable, properties: s.properties, sent: s.sent });
   return result;
