@@ -26,6 +26,12 @@ for (const backend of availableBackends()) {
         expect(row.j).toEqual(json.map((d) => (d === null ? null : JSON.parse(d))));
         expect(row.e).toEqual([]);
         expect(row.ej).toEqual([]);
+        // ASCII only, with NULLs, empty strings and control characters.
+        const asciiTexts = ["a", null, "", "x\u0001y", null];
+        const asciiJson = ['{"a":1}', null, "[]", '"\\u00e9"'];
+        const a = await t.pool.query("select $1::text[] as t, $2::jsonb[] as j", [binary.texts(asciiTexts), binary.jsonbs(asciiJson)]);
+        expect(a.rows[0].t).toEqual(asciiTexts);
+        expect(a.rows[0].j).toEqual(asciiJson.map((d) => (d === null ? null : JSON.parse(d))));
         // Unnested beside each other, as the hot path's statements use them.
         const z = await t.pool.query("select * from unnest($1::bigint[], $2::uuid[]) as t(n, u)", [binary.bigints([1, 2]), binary.uuids([uuids[0], null])]);
         expect(z.rows).toEqual([{ n: "1", u: uuids[0] }, { n: "2", u: null }]);
@@ -41,6 +47,7 @@ describe("binary array encoding refuses what it cannot write exactly", () => {
     expect(() => binary.uuids(["not-a-uuid"])).toThrow(/not a uuid/);
     expect(() => binary.uuids(["00000000-0000-4000-8000-00000000000g"])).toThrow(/not a uuid/);
     expect(() => binary.uuids(["00000000x0000-4000-8000-000000000001"])).toThrow(/not a uuid/);
+    expect(() => binary.uuids(["00000000-0000-4000-8000-00000000000é"])).toThrow(/not a uuid/);
     expect(() => binary.bigints([2 ** 53])).toThrow(/safe integer/);
     expect(() => binary.bigints([1.5])).toThrow(/safe integer/);
     expect(() => binary.ints([2 ** 31])).toThrow(/int4/);
