@@ -56,7 +56,16 @@ export async function createTestDatabase(backend: Backend = defaultBackend(), op
     backend,
     async drop() {
       await handle.close();
-      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withAdmin(adminUrl, async (c) => {
+        // The pool's connections end a moment after it closes; forced off before then, each says
+        // "terminating connection due to administrator command" through the pool's error log.
+        for (let i = 0; i < 50; i++) {
+          const left = await c.query("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
+          if (left.rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
     },
   };
 }
