@@ -272,17 +272,8 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         result.revoked++;
         return;
       case "retry":
-        await finish(deps.db, row.id, {
-          status: "retrying",
-          nextAttemptAt: new Date(now + outcome.delayMs),
-          lastStatusCode: status,
-          lastError: `${outcome.reason}${error ? `: ${error}` : ""}`,
-        });
-        result.retried++;
-        return;
       case "dead":
-        await finish(deps.db, row.id, { status: "dead", lastStatusCode: status, lastError: `${outcome.reason}${error ? `: ${error}` : ""}` });
-        result.dead++;
+        await failed(deps.db, row.id, result, outcome, now, status, `${outcome.reason}${error ? `: ${error}` : ""}`);
         return;
     }
   }
@@ -292,12 +283,17 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
 async function failAttempt(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, err: unknown) {
   const now = (deps.now ?? Date.now)();
   const outcome = classifyResponse({ status: null, retryAfter: null, attempt: row.attempts, tokenRefreshed: false, now, policy: deps.retry ?? DEFAULT_RETRY });
-  const lastError = `could not be sent: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000);
+  // No answer is never delivered, a token to refresh or a revocation: it is retried or dead.
+  await failed(deps.db, row.id, result, outcome.kind === "retry" ? outcome : { kind: "dead" }, now, null, `could not be sent: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000));
+}
+
+/** A failed attempt's end: retried after the outcome's delay, or dead-lettered. */
+async function failed(db: Database, id: number, result: DeliveryResult, outcome: { kind: "retry"; delayMs: number } | { kind: "dead" }, now: number, status: number | null, lastError: string) {
   if (outcome.kind === "retry") {
-    await finish(deps.db, row.id, { status: "retrying", nextAttemptAt: new Date(now + outcome.delayMs), lastStatusCode: null, lastError });
+    await finish(db, id, { status: "retrying", nextAttemptAt: new Date(now + outcome.delayMs), lastStatusCode: status, lastError });
     result.retried++;
   } else {
-    await finish(deps.db, row.id, { status: "dead", lastStatusCode: null, lastError });
+    await finish(db, id, { status: "dead", lastStatusCode: status, lastError });
     result.dead++;
   }
 }
