@@ -114,13 +114,13 @@ interface SocketHandler {
   dispatchEvent(e: Event): boolean;
 }
 
+let coalescing = false;
+
 /**
  * Replaces pglite-socket's `handleData` (0.2.17) with one that enqueues all the complete messages
  * in the connection's buffer as one chunk. The startup message still goes alone, as PGlite reads it
  * by a path of its own; SSL and cancel requests are answered as before.
  */
-let coalescing = false;
-
 export function coalesceMessages(): void {
   if (coalescing) return; // the prototype is patched once per process, however many servers start
   const proto = PGLiteSocketHandler.prototype as unknown as { handleData?: unknown; handleSslRequest?: unknown };

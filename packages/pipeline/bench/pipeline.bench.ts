@@ -120,7 +120,7 @@ async function throughput(t: TestDatabase) {
   await Promise.all(acked);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const workerUs = ((cpu.user + cpu.system) / CHANGES);
+  const workerUs = (cpu.user + cpu.system) / CHANGES;
   const db1 = databaseCpuMs(t);
   const databaseUs = db0 !== null && db1 !== null ? ((db1 - db0) * 1000) / CHANGES : null;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);

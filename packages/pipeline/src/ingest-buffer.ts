@@ -175,7 +175,7 @@ export function laneOf(deviceId: string, lanes: number): number {
  * an integrity violation or a limit the database reports (SQLSTATE classes 22, 23, 54), or a value
  * out of range for its column here. A lost connection, a restart, a deadlock or a bug may pass.
  */
-export function isLastingError(err: unknown): boolean {
+function isLastingError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && /^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;

@@ -4,10 +4,9 @@
 // are not sent again. Where another replica (or a failed batch) came between, the row comes whole.
 // A batch takes its copies out while it holds the rows' locks (it changes them in place) and puts
 // them back after its commit: a batch that fails, even at the commit, leaves no copy behind that
-// another batch of this process could pick up. So what a
-// device last sent each partner lives in the database, under the device's lock: a clause's minimum
-// interval and Google's trait completion hold whichever replica handles a report, and across a
-// restart, with no memory to rebuild.
+// another batch of this process could pick up. So what a device last sent each partner lives in
+// the database, under the device's lock: a clause's minimum interval and Google's trait completion
+// hold whichever replica handles a report, and across a restart, with no memory to rebuild.
 import type { ShadowProperty } from "@proviso/domain";
 
 export interface SentValue {
@@ -84,7 +83,6 @@ export class ShadowCache {
     this.byDevice.set(deviceId, shadow);
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
   }
-
 
   get size() {
     return this.byDevice.size;
