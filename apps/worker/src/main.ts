@@ -53,7 +53,7 @@ await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseU
 
 // What each device last sent each partner lives in its shadow row (minimum intervals hold across
 // replicas and restarts); the buffer keeps a copy of the rows this worker wrote last.
-let shadowsSeen = { hits: 0, misses: 0 };
+let shadowsSeen = { hits: 0, misses: 0, conflicts: 0 };
 const ingest = new IngestBuffer({
   db: db.db,
   shadows: new ShadowCache(env.SHADOW_CACHE_DEVICES),
@@ -61,10 +61,11 @@ const ingest = new IngestBuffer({
   world: () => worlds.current(),
   freshWorld: () => worlds.fresh(),
   onBatch: (r) => {
-    const { hits, misses } = ingest.shadows;
+    const { hits, misses, conflicts } = ingest.shadows;
     metrics.shadowReads.inc({ source: "cached" }, hits - shadowsSeen.hits);
     metrics.shadowReads.inc({ source: "read" }, misses - shadowsSeen.misses);
-    shadowsSeen = { hits, misses };
+    metrics.shadowConflicts.inc(conflicts - shadowsSeen.conflicts);
+    shadowsSeen = { hits, misses, conflicts };
     metrics.reports.inc({ result: "accepted" }, r.accepted - r.unchanged);
     metrics.reports.inc({ result: "unchanged" }, r.unchanged);
     metrics.reports.inc({ result: "stale" }, r.stale);

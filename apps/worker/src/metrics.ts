@@ -28,8 +28,13 @@ export function createMetrics() {
     snapshotReloads: new Counter({ name: "proviso_snapshot_reloads_total", help: "Policy snapshot reloads", registers: r }),
     shadowReads: new Counter({
       name: "proviso_shadow_reads_total",
-      help: "Shadow rows locked by ingest batches: cached (this worker wrote them last) or read (another replica wrote them since, or first seen)",
+      help: "Shadow rows an ingest batch needed: cached (this worker wrote them last) or read (another replica wrote them since, or first seen)",
       labelNames: ["source"] as const,
+      registers: r,
+    }),
+    shadowConflicts: new Counter({
+      name: "proviso_shadow_conflicts_total",
+      help: "Ingest batches decided from this worker's copies of the shadows and done again the locking way: another replica had written one of the rows since",
       registers: r,
     }),
   };

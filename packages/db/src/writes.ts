@@ -9,9 +9,13 @@ import type { Executor } from "./client";
 /** One write: `name as (statement)`; the name must be unique among the writes it goes with. */
 export const write = (name: string, statement: SQL): SQL => sql`${sql.raw(name)} as (${statement})`;
 
-/** Runs `writes` (nulls skipped) as one statement. */
-export async function executeWrites(tx: Executor, writes: readonly (SQL | null | undefined)[]): Promise<void> {
+/**
+ * Runs `writes` (nulls skipped) as one statement, whose result is the row of `select` (by default
+ * none worth reading): it may name the writes, e.g. `select (select count(*) from shadow_rows)`.
+ */
+export async function executeWrites<T = unknown>(tx: Executor, writes: readonly (SQL | null | undefined)[], select?: SQL): Promise<T | undefined> {
   const all = writes.filter((w): w is SQL => w != null);
-  if (all.length === 0) return;
-  await tx.execute(sql`with ${sql.join(all, sql`, `)} select 1`);
+  if (all.length === 0) return undefined;
+  const r = (await tx.execute(sql`with ${sql.join(all, sql`, `)} ${select ?? sql`select 1`}`)) as unknown as { rows: T[] };
+  return r.rows[0];
 }

@@ -180,11 +180,33 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
 }
 
 /**
+ * The shadows of `deviceIds` from this process's copies alone, when it holds a copy of every one
+ * (taken out of `cache`, as `lockShadows` does), with the revision each copy is of; null, taking
+ * nothing, when it does not. Nothing is locked or read: the batch's write-back names the revisions
+ * (`shadowsWrite`), and a row written by anyone else since fails it.
+ */
+export function takeShadows(deviceIds: readonly string[], cache: ShadowCache): { rows: ShadowRow[]; revisions: string[] } | null {
+  for (const id of deviceIds) if (cache.revisionOf(id) === undefined) return null;
+  const rows: ShadowRow[] = new Array(deviceIds.length);
+  const revisions: string[] = new Array(deviceIds.length);
+  for (let i = 0; i < deviceIds.length; i++) {
+    const id = deviceIds[i]!;
+    const revision = cache.revisionOf(id)!;
+    const c = cache.take(id, revision)!;
+    revisions[i] = revision;
+    rows[i] = { deviceId: id, reachable: c.reachable, properties: c.properties, sent: c.sent, delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
+  }
+  return { rows, revisions };
+}
+
+/**
  * The write-back of shadows locked by `lockShadows` in this transaction. Only what the batch set
  * travels (`properties || delta`, `sent || sentDelta`): a shadow is a few hundred bytes, a change a
- * few dozen. Every row's revision becomes this transaction's id.
+ * few dozen. Every row's revision becomes this transaction's id. With `revisions` (`takeShadows`:
+ * the rows are not locked), a row is written only if it is still of its revision: the statement's
+ * `shadow_rows` then hold fewer rows than `ss`, and the caller must roll back.
  */
-export function shadowsWrite(ss: readonly ShadowRow[], nowMs: number): SQL | null {
+export function shadowsWrite(ss: readonly ShadowRow[], nowMs: number, revisions?: readonly string[]): SQL | null {
   if (!ss.length) return null;
   const now = new Date(nowMs).toISOString();
   const ids = binary.uuids(ss.map((s) => s.deviceId));
@@ -199,8 +221,10 @@ export function shadowsWrite(ss: readonly ShadowRow[], nowMs: number): SQL | nul
           from unnest(
             ${ids}::uuid[], ${binary.ints(ss.map((s) => s.changes))}::int[], ${binary.bools(ss.map((s) => s.reachable))}::boolean[],
             ${binary.jsonbs(ss.map((s) => (s.delta ? JSON.stringify(s.delta) : null)))}::jsonb[], ${binary.bools(ss.map((s) => s.reported))}::boolean[],
-            ${binary.ints(ss.map((s) => s.stale))}::int[], ${binary.jsonbs(ss.map((s) => (s.sentDelta ? JSON.stringify(s.sentDelta) : null)))}::jsonb[]
-          ) as t(device_id, changes, reachable, delta, reported, stale, sent)
-         where s.device_id = t.device_id and s.device_id = any(${ids}::uuid[])`,
+            ${binary.ints(ss.map((s) => s.stale))}::int[], ${binary.jsonbs(ss.map((s) => (s.sentDelta ? JSON.stringify(s.sentDelta) : null)))}::jsonb[],
+            ${binary.bigints(revisions ? revisions.map(Number) : ss.map(() => null))}::bigint[]
+          ) as t(device_id, changes, reachable, delta, reported, stale, sent, revision)
+         where s.device_id = t.device_id and s.device_id = any(${ids}::uuid[]) and (t.revision is null or s.revision = t.revision)
+         returning 1`,
   );
 }

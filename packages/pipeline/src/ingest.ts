@@ -8,8 +8,9 @@ import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, k
 import { executeWrites, quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
 import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
+import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
-import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, type ShadowRow } from "./bulk";
+import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, takeShadows, type ShadowRow } from "./bulk";
 import { sentKey, setSent, ShadowCache, type DeviceSent } from "./shadow-cache";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
@@ -83,15 +84,6 @@ const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" 
  */
 export async function ingestReports(db: Database, world: World, items: IncomingReport[], now: Date, cache: ShadowCache): Promise<IngestResult> {
   const nowMs = now.getTime();
-  const result: IngestResult = {
-    accepted: 0,
-    unchanged: 0,
-    stale: 0,
-    quarantined: 0,
-    stateEvents: 0,
-    decisions: { send: 0, withhold: 0, transform: 0 },
-    outbox: 0,
-  };
   const quarantined: (typeof quarantine.$inferInsert)[] = [];
   const good: { report: StateReport; device: DeviceInfo }[] = [];
   for (const item of items) {
@@ -110,19 +102,63 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       good.push({ report: item.report, device });
     }
   }
-  result.quarantined = quarantined.length;
   good.sort(({ report: a }, { report: b }) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
 
   const deviceIds: string[] = [];
   for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.device !== good[i - 1]!.device) deviceIds.push(good[i]!.device.deviceId);
-  // The batch takes its shadows' copies out of `cache` when it locks their rows, and puts them back
-  // once it has committed.
+  // Where this process holds a copy of every shadow the batch needs (as it does of the devices it
+  // keeps hearing from), the batch locks and reads nothing first: its write-back checks that each
+  // row is still of the copy's revision. A row someone else wrote since (another replica) fails
+  // the check; the batch is rolled back and done again the locking way.
+  const taken = good.length ? takeShadows(deviceIds, cache) : null;
+  if (taken) {
+    try {
+      const r = await writeBatch(db, world, good, quarantined, deviceIds, nowMs, cache, taken);
+      cache.hits += taken.rows.length;
+      return r;
+    } catch (err) {
+      if (!(err instanceof ShadowConflict)) throw err;
+      cache.conflicts++;
+    }
+  }
+  return writeBatch(db, world, good, quarantined, deviceIds, nowMs, cache, null);
+}
+
+/** A batch's write-back found a shadow row written since the copy it was decided on. */
+class ShadowConflict extends Error {}
+
+/**
+ * One attempt at a batch, in one transaction: shadows from `taken` (unlocked copies, checked at
+ * the write-back) or else locked and read (`lockShadows`).
+ */
+async function writeBatch(
+  db: Database,
+  world: World,
+  good: readonly { report: StateReport; device: DeviceInfo }[],
+  quarantined: readonly (typeof quarantine.$inferInsert)[],
+  deviceIds: readonly string[],
+  nowMs: number,
+  cache: ShadowCache,
+  taken: { rows: ShadowRow[]; revisions: string[] } | null,
+): Promise<IngestResult> {
+  const result: IngestResult = {
+    accepted: 0,
+    unchanged: 0,
+    stale: 0,
+    quarantined: quarantined.length,
+    stateEvents: 0,
+    decisions: { send: 0, withhold: 0, transform: 0 },
+    outbox: 0,
+  };
+  // The batch takes its shadows' copies out of `cache` when it locks their rows (or before, when
+  // it takes them unlocked), and puts them back once it has committed.
   let locked: ShadowRow[] = [];
   let revision = "";
   await db.transaction(async (tx) => {
-    if (quarantined.length) await tx.insert(quarantine).values(quarantined);
+    if (quarantined.length) await tx.insert(quarantine).values([...quarantined]);
     if (good.length === 0) return;
-    ({ rows: locked, revision } = await lockShadows(tx, deviceIds, cache));
+    if (taken) locked = taken.rows;
+    else ({ rows: locked, revision } = await lockShadows(tx, deviceIds, cache));
     const shadows = new Map<string, ShadowRow>();
     for (const s of locked) shadows.set(s.deviceId, s);
 
@@ -264,13 +300,22 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
     // Every row in one statement: state events, decision sets (with new kinds and chunk roots),
     // outbox, the shadows (every locked one changed: a stale report still counts and a fresh one
     // moves it on) and the report totals.
-    await executeWrites(tx, [
-      stateEventsWrite({ ids: eventIds, ...events }),
-      ...(setWrites?.writes ?? []),
-      outboxWrite(outbox, nowMs),
-      shadowsWrite(locked, nowMs),
-      setWrites && batchTotalsWrite(setWrites.written),
-    ]);
+    const done = await executeWrites<{ shadows: number; tx: string }>(
+      tx,
+      [
+        stateEventsWrite({ ids: eventIds, ...events }),
+        ...(setWrites?.writes ?? []),
+        outboxWrite(outbox, nowMs),
+        shadowsWrite(locked, nowMs, taken?.revisions),
+        setWrites && batchTotalsWrite(setWrites.written),
+      ],
+      sql`select (select count(*) from shadow_rows)::int as shadows, txid_current()::text as tx`,
+    );
+    if (done!.shadows !== locked.length) {
+      if (taken) throw new ShadowConflict(`${locked.length - done!.shadows} of the batch's ${locked.length} shadows were written by someone else`);
+      throw new Error(`the batch wrote ${done!.shadows} of its ${locked.length} locked shadows`);
+    }
+    if (taken) revision = done!.tx;
     // Sealed last (the chain entry with the batch's Merkle root): the chain's head stays locked
     // only from here to the commit.
     if (setWrites) await appendBatchEntry(tx, setWrites.written, { stage: "change" });

@@ -275,14 +275,60 @@ describe("ingest → decide → deliver", () => {
     expect(other.misses).toBe(1);
     expect(r.decisions.withhold).toBeGreaterThan(0);
     expect((await lastDecision()).reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
-    // The first worker's copy is out of date now (the row's revision moved on): it reads the row again.
+    // The first worker's copy is out of date now (the row's revision moved on): its batch, written
+    // from the copy, fails the revision check, and is done again from the row as the other left it.
     const misses = shadows.misses;
+    const conflicts = shadows.conflicts;
+    const events = async () => Number((await t.pool.query("select count(*) from state_events where device_id = $1", [thermostat])).rows[0].count);
+    const eventsBefore = await events();
     await ingest(report(thermostat, { temperature: 24.6 }, { at: sentAt + 45_000 }));
+    expect(shadows.conflicts).toBe(conflicts + 1);
     expect(shadows.misses).toBe(misses + 1);
+    expect(await events()).toBe(eventsBefore + 1); // the rolled-back attempt left nothing
     expect((await lastDecision()).reasons.map((x: { code: string }) => x.code)).toEqual(["MIN_INTERVAL"]);
     // Past the interval, whichever replica handles it sends, and the row says so.
     await ingestReports(t.db, cache.current(), [report(thermostat, { temperature: 25.1 }, { at: sentAt + 61_000 })], new Date(clock), other);
     expect((await stored()).sent["google-home user.device.sensor.temperature"]).toEqual([sentAt + 61_000, { temperature: 25 }]);
+    await deliver(); // leaves nothing queued for the tests after it
+  });
+
+  it("replicas writing the same devices at once: every report counts once and each shadow ends at its newest report", async () => {
+    const devices = [...cache.current().devices.values()].filter((d) => d.kind === "thermostat").map((d) => d.deviceId);
+    const replicas = [new ShadowCache(), new ShadowCache()];
+    const first = 50_000;
+    // Round r: each replica reports every device, replica 1 one seq above replica 0; a humidity of
+    // its own for each seq (none any earlier test left), so every report that is not stale is a change.
+    const humidity = (s: number) => 70 + (s - first);
+    const batch = (round: number, replica: number) =>
+      devices.map((deviceId) => {
+        const s = first + round * 2 + replica;
+        return rawItem(JSON.stringify({ v: 1, deviceId, seq: s, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { humidity: humidity(s) } }));
+      });
+    const version = async () =>
+      Number((await t.pool.query("select coalesce(sum(version), 0) as v from device_shadow where device_id = any($1::uuid[])", [devices])).rows[0].v);
+    const versionBefore = await version();
+    let accepted = 0, stale = 0, stateEvents = 0;
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      clock += 1_000;
+      const results = await Promise.all(replicas.map((r, i) => ingestReports(t.db, cache.current(), batch(round, i), new Date(clock), r)));
+      for (const r of results) {
+        accepted += r.accepted;
+        stale += r.stale;
+        stateEvents += r.stateEvents;
+      }
+    }
+    // Each replica's copies went stale whenever the other wrote after it: some batches were redone.
+    expect(replicas[0]!.conflicts + replicas[1]!.conflicts).toBeGreaterThan(0);
+    expect(accepted + stale).toBe(rounds * 2 * devices.length);
+    expect(stateEvents).toBe(accepted);
+    const stored = await t.pool.query("select count(*) from state_events where device_id = any($1::uuid[]) and seq >= $2", [devices, first]);
+    expect(Number(stored.rows[0].count)).toBe(accepted);
+    expect((await version()) - versionBefore).toBe(accepted);
+    const last = first + (rounds - 1) * 2 + 1;
+    const shadowsNow = await t.pool.query("select properties -> 'humidity' as h from device_shadow where device_id = any($1::uuid[])", [devices]);
+    expect(shadowsNow.rows).toHaveLength(devices.length);
+    for (const row of shadowsNow.rows) expect(row.h).toMatchObject({ seq: last, value: humidity(last) });
     await deliver(); // leaves nothing queued for the tests after it
   });
 

@@ -1,10 +1,13 @@
-// The worker's copy of the shadow rows it last wrote. Each batch locks its devices' rows, telling
-// the database the revision of each copy it holds (the id of the transaction that wrote it); where
-// this process wrote the row last, its copy is current and the properties and what was last sent
-// are not sent again. Where another replica (or a failed batch) came between, the row comes whole.
-// A batch takes its copies out while it holds the rows' locks (it changes them in place) and puts
-// them back after its commit: a batch that fails, even at the commit, leaves no copy behind that
-// another batch of this process could pick up. So what a device last sent each partner lives in
+// The worker's copy of the shadow rows it last wrote, each with its revision (the id of the
+// transaction that wrote it). A batch holding a copy of every row it needs decides from the copies
+// and writes the rows back only where they are still of those revisions (`takeShadows` in
+// bulk.ts); one that is not (another replica wrote a row since) is rolled back and done again the
+// locking way. A batch missing a copy locks its devices' rows, telling the database the revision of
+// each copy it holds: where this process wrote the row last, its copy is current and the
+// properties and what was last sent are not sent again; where another replica (or a failed batch)
+// came between, the row comes whole. A batch takes its copies out while it works on them (it
+// changes them in place) and puts them back after its commit: a batch that fails, even at the
+// commit, leaves no copy behind that another batch of this process could pick up. So what a device last sent each partner lives in
 // the database, under the device's lock: a clause's minimum interval and Google's trait completion
 // hold whichever replica handles a report, and across a restart, with no memory to rebuild.
 import type { ShadowProperty } from "@proviso/domain";
@@ -57,6 +60,8 @@ export class ShadowCache {
   /** Rows found current (not read again) and rows read, since the start. */
   hits = 0;
   misses = 0;
+  /** Batches done again the locking way: a row they took unlocked had been written by someone else. */
+  conflicts = 0;
 
   constructor(readonly maxDevices = 200_000) {}
 
