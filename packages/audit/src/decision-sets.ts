@@ -197,7 +197,7 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
             from set_kinds f, unnest(
               ${binary.bigints(ids)}::bigint[], ${binary.bigints(events)}::bigint[], ${binary.uuids(homes)}::uuid[], ${binary.uuids(devices)}::uuid[],
               ${binary.timestamps(observed)}::timestamptz[], ${binary.timestamps(decided)}::timestamptz[], ${binary.ints(firsts)}::int[], ${binary.ints(lasts)}::int[],
-              ${binary.jsonbs(sentDocs)}::jsonb[]
+              ${binary.jsons(sentDocs)}::json[]
             ) as t(id, ev, home, dev, observed, decided, first, last, sent)`,
     ),
   ];

@@ -4,7 +4,7 @@ import { availableBackends, createTestDatabase } from "./testing";
 
 for (const backend of availableBackends()) {
   describe(`array parameters in binary form (${backend})`, () => {
-    it("read back exactly: uuids, integers at the edges, booleans, times, text and JSON with NULLs, and empty arrays", async () => {
+    it("read back exactly: uuids, integers at the edges, booleans, times, text, jsonb and json with NULLs, and empty arrays", async () => {
       const t = await createTestDatabase(backend);
       try {
         const uuids = ["00000000-0000-4000-8000-000000000001", null, "FFFFFFFF-ffff-4fff-bfff-abcdefABCDEF"];
@@ -26,6 +26,11 @@ for (const backend of availableBackends()) {
         expect(row.j).toEqual(json.map((d) => (d === null ? null : JSON.parse(d))));
         expect(row.e).toEqual([]);
         expect(row.ej).toEqual([]);
+        // json keeps each document as the text it was sent as; a document that is not JSON is refused.
+        const kept = await t.pool.query("select $1::json[] as j, $1::json[]::text[] as t", [binary.jsons(json)]);
+        expect(kept.rows[0].j).toEqual(json.map((d) => (d === null ? null : JSON.parse(d))));
+        expect(kept.rows[0].t).toEqual(json);
+        await expect(t.pool.query("select $1::json[]", [binary.jsons(['{"a":'])])).rejects.toThrow(/invalid input syntax for type json/);
         // ASCII only, with NULLs, empty strings and control characters.
         const asciiTexts = ["a", null, "", "x\u0001y", null];
         const asciiJson = ['{"a":1}', null, "[]", '"\\u00e9"'];

@@ -6,7 +6,7 @@
 // The format (array_recv): int32 ndim, int32 has-nulls, int32 element type oid, per dimension
 // int32 length and int32 lower bound, then per element int32 byte length (-1 for NULL) and bytes.
 
-const OID = { bool: 16, int8: 20, int4: 23, text: 25, jsonb: 3802, timestamptz: 1184, uuid: 2950 } as const;
+const OID = { bool: 16, int8: 20, int4: 23, text: 25, json: 114, jsonb: 3802, timestamptz: 1184, uuid: 2950 } as const;
 /** 2000-01-01T00:00:00Z, where PostgreSQL's timestamps count from. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
@@ -152,4 +152,6 @@ export const binary = {
   texts: (xs: readonly Maybe<string>[]) => variable(OID.text, xs, -1),
   /** JSON documents, as text (the server parses each one, as it would a jsonb literal): version byte 1. */
   jsonbs: (docs: readonly Maybe<string>[]) => variable(OID.jsonb, docs, 1),
+  /** JSON documents kept as text (the server checks each one, and builds nothing). */
+  jsons: (docs: readonly Maybe<string>[]) => variable(OID.json, docs, -1),
 };

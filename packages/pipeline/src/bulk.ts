@@ -90,7 +90,7 @@ export function stateEventsWrite(c: StateEventColumns): SQL | null {
         select * from unnest(
           ${binary.bigints(c.ids)}::bigint[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.uuids(c.homeIds)}::uuid[],
           ${binary.bigints(c.seqs)}::bigint[], ${binary.timestamps(c.observedMs)}::timestamptz[],
-          ${binary.timestamps(c.receivedMs)}::timestamptz[], ${plainArray(c.causes)}::report_cause[], ${binary.jsonbs(c.properties)}::jsonb[])`,
+          ${binary.timestamps(c.receivedMs)}::timestamptz[], ${plainArray(c.causes)}::report_cause[], ${binary.jsons(c.properties)}::json[])`,
   );
 }
 
@@ -107,7 +107,7 @@ export function outboxWrite(c: OutboxColumns, createdMs: number): SQL | null {
           from unnest(
             ${binary.uuids(c.messageIds)}::uuid[], ${binary.texts(c.partnerIds)}::text[], ${binary.uuids(c.linkIds)}::uuid[],
             ${binary.uuids(c.homeIds)}::uuid[], ${binary.uuids(c.deviceIds)}::uuid[], ${binary.bigints(c.decisionIds)}::bigint[],
-            ${binary.texts(c.kinds)}::text[], ${binary.texts(c.categoryKeys)}::text[], ${binary.jsonbs(c.payloads)}::jsonb[],
+            ${binary.texts(c.kinds)}::text[], ${binary.texts(c.categoryKeys)}::text[], ${binary.jsons(c.payloads)}::json[],
             ${binary.timestamps(c.observedMs)}::timestamptz[]
           ) as t(mid, partner, link, home, dev, decision, kind, keys, payload, observed)`,
   );

@@ -79,7 +79,7 @@ const flipToSend = (tx: Executor, id: number) =>
         from decision_kinds where id = (select kind_ids[${slot(id)}] from decision_sets where id = ${setOf(id)})
       returning id)
     update decision_sets set kind_ids[${slot(id)}] = (select id from k),
-           sent_properties = jsonb_set(sent_properties, array[(${slot(id)} - 1)::text], '{"temperature": 21}')
+           sent_properties = jsonb_set(sent_properties::jsonb, array[(${slot(id)} - 1)::text], '{"temperature": 21}')
      where id = ${setOf(id)}`);
 
 for (const backend of availableBackends()) {

@@ -9,6 +9,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgSequence,
   pgTable,
@@ -67,8 +68,11 @@ export const stateEvents = pgTable(
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     cause: reportCause("cause").notNull(),
-    /** Only the properties that changed. */
-    properties: jsonb("properties").$type<Record<string, unknown>>().notNull(),
+    /**
+     * Only the properties that changed, as JSON text (`json`, not `jsonb`: kept as written and read
+     * whole; PostgreSQL checks json text ≈ 8× faster than it builds jsonb, migration 0016).
+     */
+    properties: json("properties").$type<Record<string, unknown>>().notNull(),
   },
   // Read by time (the what-if replay) and by id (the ledger's cause); every other index would only
   // slow the hot path down. Duplicates never become events: the shadow's per-property seq stops them.
@@ -152,8 +156,12 @@ export const decisionSets = pgTable(
     decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
     kindIds: bigint("kind_ids", { mode: "number" }).array().notNull(),
     linkIds: uuid("link_ids").array().notNull(),
-    /** A JSON array, one element per decision: the values as (or as they would have been) sent, or null. */
-    sentProperties: jsonb("sent_properties").$type<(Record<string, unknown> | null)[]>().notNull(),
+    /**
+     * A JSON array, one element per decision: the values as (or as they would have been) sent, or
+     * null, in canonical form. Stored as the text the batch's Merkle leaf hashed (`json`, see
+     * `state_events.properties`).
+     */
+    sentProperties: json("sent_properties").$type<(Record<string, unknown> | null)[]>().notNull(),
   },
   (t) => [
     // By batch in leaf order (verification, proofs); by home over time (the homeowner's ledger,
@@ -162,7 +170,7 @@ export const decisionSets = pgTable(
     index("decision_sets_home_decided_idx").on(t.homeId, t.decidedAt, t.id),
     check(
       "decision_sets_arrays_check",
-      sql`cardinality(${t.kindIds}) > 0 AND cardinality(${t.linkIds}) = cardinality(${t.kindIds}) AND jsonb_array_length(${t.sentProperties}) = cardinality(${t.kindIds})`,
+      sql`cardinality(${t.kindIds}) > 0 AND cardinality(${t.linkIds}) = cardinality(${t.kindIds}) AND json_array_length(${t.sentProperties}) = cardinality(${t.kindIds})`,
     ),
   ],
 );
@@ -246,7 +254,8 @@ export const outbox = pgTable(
     /** e.g. `alexa.ChangeReport`, `google.reportStateAndNotification`, `webhook.state`. */
     kind: text("kind").notNull(),
     categoryKeys: text("category_keys").array().notNull(),
-    payload: jsonb("payload").notNull(),
+    /** The message before its wire format (`OutboxPayload`), read whole at delivery: `json` (see `state_events.properties`). */
+    payload: json("payload").notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
     status: outboxStatus("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
