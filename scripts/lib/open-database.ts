@@ -39,7 +39,8 @@ export async function openDatabase(prefix: string): Promise<{ cfg: RuntimeConfig
       url = embedded.url;
     }
   }
-  console.log(`${prefix}: ${embedded ? "embedded database (opened here)" : redactUrl(url)}`);
+  // On stderr: what a script prints on stdout stays its own (JSON lines, say).
+  console.error(`${prefix}: ${embedded ? "embedded database (opened here)" : redactUrl(url)}`);
   // One connection on the embedded server (it breaks under concurrent queries from several).
   const handle = createDb(url, { max: cfg!.embeddedDatabase ? 1 : 2, applicationName: `proviso-${prefix}-cli` });
   return {

@@ -10,3 +10,4 @@ export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestE
 export { detectConnectivity } from "./connectivity";
 export { generateHistory, type HistoryOptions } from "./history";
 export { ShadowCache, type SentValue } from "./shadow-cache";
+export { listQuarantine, countQuarantine, REJECT_CODES, type QuarantineFilter, type QuarantinedReport } from "./quarantine";
