@@ -70,11 +70,18 @@ export interface ShadowRow {
   reported: boolean;
 }
 
-/** The batch's locked shadows and the id of its transaction (each row's revision once it commits). */
-export interface LockedShadows {
-  rows: ShadowRow[];
-  revision: string;
-}
+/** A shadow as a batch starts on it: nothing set, counted or sent yet. */
+const shadowRow = (deviceId: string, reachable: boolean, properties: Record<string, ShadowProperty>, sent: DeviceSent): ShadowRow => ({
+  deviceId,
+  reachable,
+  properties,
+  sent,
+  delta: null,
+  sentDelta: null,
+  changes: 0,
+  stale: 0,
+  reported: false,
+});
 
 async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const r = (await tx.execute(query)) as unknown as { rows: T[] };
@@ -121,14 +128,14 @@ export function outboxWrite(c: OutboxColumns, createdMs: number): SQL | null {
  * was last sent only for rows whose revision differs (another replica wrote them, or no copy): one
  * round trip either way. Counters are added to in the update.
  */
-export async function lockShadows(tx: Executor, deviceIds: readonly string[], cache: ShadowCache): Promise<LockedShadows> {
+export async function lockShadows(tx: Executor, deviceIds: readonly string[], cache: ShadowCache): Promise<ShadowRow[]> {
   const ids = binary.uuids(deviceIds);
   // -1 for no copy: no row has it (a new row's revision is 0).
   const revisions = binary.bigints(deviceIds.map((id) => Number(cache.revisionOf(id) ?? -1)));
   const lock = () =>
-    rows<{ device_id: string; revision: string; reachable: boolean; tx: string; properties: Record<string, ShadowProperty> | null; sent: StoredSent | null }>(
+    rows<{ device_id: string; revision: string; reachable: boolean; properties: Record<string, ShadowProperty> | null; sent: StoredSent | null }>(
       tx,
-      sql`select s.device_id, s.revision::text as revision, s.reachable, txid_current()::text as tx,
+      sql`select s.device_id, s.revision::text as revision, s.reachable,
                  case when s.revision = k.revision then null else s.properties end as properties,
                  case when s.revision = k.revision then null else s.sent end as sent
             from device_shadow s join unnest(${ids}::uuid[], ${revisions}::bigint[]) as k(device_id, revision) on k.device_id = s.device_id
@@ -147,7 +154,7 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
   const gone: number[] = [];
   for (let i = 0; i < found.length; i++) {
     const r = found[i]!;
-    const row: ShadowRow = { deviceId: r.device_id, reachable: r.reachable, properties: {}, sent: new Map(), delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
+    const row = shadowRow(r.device_id, r.reachable, {}, new Map());
     out[i] = row;
     // Taken out either way: no copy of a locked row stays in the cache.
     const c = cache.take(r.device_id, r.revision);
@@ -176,7 +183,7 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
       out[i]!.sent = sentFromStored(r.sent);
     }
   }
-  return { rows: out, revision: found[0]?.tx ?? "0" };
+  return out;
 }
 
 /**
@@ -186,17 +193,9 @@ export async function lockShadows(tx: Executor, deviceIds: readonly string[], ca
  * (`shadowsWrite`), and a row written by anyone else since fails it.
  */
 export function takeShadows(deviceIds: readonly string[], cache: ShadowCache): { rows: ShadowRow[]; revisions: string[] } | null {
-  for (const id of deviceIds) if (cache.revisionOf(id) === undefined) return null;
-  const rows: ShadowRow[] = new Array(deviceIds.length);
-  const revisions: string[] = new Array(deviceIds.length);
-  for (let i = 0; i < deviceIds.length; i++) {
-    const id = deviceIds[i]!;
-    const revision = cache.revisionOf(id)!;
-    const c = cache.take(id, revision)!;
-    revisions[i] = revision;
-    rows[i] = { deviceId: id, reachable: c.reachable, properties: c.properties, sent: c.sent, delta: null, sentDelta: null, changes: 0, stale: 0, reported: false };
-  }
-  return { rows, revisions };
+  const copies = cache.takeEvery(deviceIds);
+  if (!copies) return null;
+  return { rows: copies.map((c, i) => shadowRow(deviceIds[i]!, c.reachable, c.properties, c.sent)), revisions: copies.map((c) => c.revision) };
 }
 
 /**

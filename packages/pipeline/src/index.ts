@@ -1,4 +1,4 @@
-export { parseStateReport, type ParseResult, type Rejection, type RejectCode } from "./validate";
+export { parseStateReport, REJECT_CODES, type ParseResult, type Rejection, type RejectCode } from "./validate";
 export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload } from "./ingest";
 export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, type PartnerEndpoints } from "./partner-endpoints";
@@ -10,4 +10,4 @@ export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestE
 export { detectConnectivity } from "./connectivity";
 export { generateHistory, type HistoryOptions } from "./history";
 export { ShadowCache, type SentValue } from "./shadow-cache";
-export { listQuarantine, countQuarantine, REJECT_CODES, type QuarantineFilter, type QuarantinedReport } from "./quarantine";
+export { listQuarantine, countQuarantine, type QuarantineFilter, type QuarantinedReport } from "./quarantine";

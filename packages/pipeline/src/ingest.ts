@@ -110,10 +110,11 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
   // keeps hearing from), the batch locks and reads nothing first: its write-back checks that each
   // row is still of the copy's revision. A row someone else wrote since (another replica) fails
   // the check; the batch is rolled back and done again the locking way.
+  const batch: Batch = { good, quarantined, deviceIds, nowMs };
   const taken = good.length ? takeShadows(deviceIds, cache) : null;
   if (taken) {
     try {
-      const r = await writeBatch(db, world, good, quarantined, deviceIds, nowMs, cache, taken);
+      const r = await writeBatch(db, world, batch, cache, taken);
       cache.hits += taken.rows.length;
       return r;
     } catch (err) {
@@ -121,7 +122,16 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       cache.conflicts++;
     }
   }
-  return writeBatch(db, world, good, quarantined, deviceIds, nowMs, cache, null);
+  return writeBatch(db, world, batch, cache, null);
+}
+
+/** A batch as read: its accepted reports (sorted by device, then seq), their devices, its rejects. */
+interface Batch {
+  good: readonly { report: StateReport; device: DeviceInfo }[];
+  quarantined: (typeof quarantine.$inferInsert)[];
+  /** The batch's devices, once each, in order. */
+  deviceIds: readonly string[];
+  nowMs: number;
 }
 
 /** A batch's write-back found a shadow row written since the copy it was decided on. */
@@ -131,16 +141,7 @@ class ShadowConflict extends Error {}
  * One attempt at a batch, in one transaction: shadows from `taken` (unlocked copies, checked at
  * the write-back) or else locked and read (`lockShadows`).
  */
-async function writeBatch(
-  db: Database,
-  world: World,
-  good: readonly { report: StateReport; device: DeviceInfo }[],
-  quarantined: readonly (typeof quarantine.$inferInsert)[],
-  deviceIds: readonly string[],
-  nowMs: number,
-  cache: ShadowCache,
-  taken: { rows: ShadowRow[]; revisions: string[] } | null,
-): Promise<IngestResult> {
+async function writeBatch(db: Database, world: World, { good, quarantined, deviceIds, nowMs }: Batch, cache: ShadowCache, taken: { rows: ShadowRow[]; revisions: string[] } | null): Promise<IngestResult> {
   const result: IngestResult = {
     accepted: 0,
     unchanged: 0,
@@ -155,10 +156,9 @@ async function writeBatch(
   let locked: ShadowRow[] = [];
   let revision = "";
   await db.transaction(async (tx) => {
-    if (quarantined.length) await tx.insert(quarantine).values([...quarantined]);
+    if (quarantined.length) await tx.insert(quarantine).values(quarantined);
     if (good.length === 0) return;
-    if (taken) locked = taken.rows;
-    else ({ rows: locked, revision } = await lockShadows(tx, deviceIds, cache));
+    locked = taken ? taken.rows : await lockShadows(tx, deviceIds, cache);
     const shadows = new Map<string, ShadowRow>();
     for (const s of locked) shadows.set(s.deviceId, s);
 
@@ -315,7 +315,8 @@ async function writeBatch(
       if (taken) throw new ShadowConflict(`${locked.length - done!.shadows} of the batch's ${locked.length} shadows were written by someone else`);
       throw new Error(`the batch wrote ${done!.shadows} of its ${locked.length} locked shadows`);
     }
-    if (taken) revision = done!.tx;
+    // Each row's revision from here on: this transaction's id.
+    revision = done!.tx;
     // Sealed last (the chain entry with the batch's Merkle root): the chain's head stays locked
     // only from here to the commit.
     if (setWrites) await appendBatchEntry(tx, setWrites.written, { stage: "change" });

@@ -4,19 +4,6 @@ import { quarantine, type Executor } from "@proviso/db";
 import { and, count, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { RejectCode } from "./validate";
 
-export const REJECT_CODES: readonly RejectCode[] = [
-  "TOO_LARGE",
-  "BAD_JSON",
-  "BAD_SHAPE",
-  "WRONG_TYPE",
-  "OUT_OF_RANGE",
-  "FUTURE_TIMESTAMP",
-  "PAST_TIMESTAMP",
-  "UNKNOWN_DEVICE",
-  "TOPIC_MISMATCH",
-  "UNSTORABLE",
-];
-
 export interface QuarantineFilter {
   reason?: RejectCode;
   /** The device id the report claimed (as read from it or its topic). */

@@ -29,6 +29,16 @@ describe("ShadowCache", () => {
     expect(none.size).toBe(0);
   });
 
+  it("hands out copies of a whole batch's rows only if it holds every one, and then holds none of them", () => {
+    const cache = new ShadowCache();
+    cache.set("a", copy("1"));
+    cache.set("b", copy("2"));
+    expect(cache.takeEvery(["a", "b", "c"])).toBeNull();
+    expect(cache.size).toBe(2); // nothing taken
+    expect(cache.takeEvery(["a", "b"])!.map((c) => c.revision)).toEqual(["1", "2"]);
+    expect(cache.size).toBe(0);
+  });
+
   it("reads what was last sent as stored in the row, partner and category apart", () => {
     const sent = sentFromStored({ [sentKey("google-home", "user.device.sensor.temperature")]: [1_700_000_000_000, { temperature: 21.5 }] });
     expect(sent.get("google-home")?.get("user.device.sensor.temperature")).toEqual({ at: 1_700_000_000_000, properties: { temperature: 21.5 } });

@@ -2,14 +2,14 @@
 // transaction that wrote it). A batch holding a copy of every row it needs decides from the copies
 // and writes the rows back only where they are still of those revisions (`takeShadows` in
 // bulk.ts); one that is not (another replica wrote a row since) is rolled back and done again the
-// locking way. A batch missing a copy locks its devices' rows, telling the database the revision of
-// each copy it holds: where this process wrote the row last, its copy is current and the
+// locking way. A batch missing a copy locks its devices' rows, telling the database the revision
+// of each copy it holds: where this process wrote the row last, its copy is current and the
 // properties and what was last sent are not sent again; where another replica (or a failed batch)
 // came between, the row comes whole. A batch takes its copies out while it works on them (it
 // changes them in place) and puts them back after its commit: a batch that fails, even at the
-// commit, leaves no copy behind that another batch of this process could pick up. So what a device last sent each partner lives in
-// the database, under the device's lock: a clause's minimum interval and Google's trait completion
-// hold whichever replica handles a report, and across a restart, with no memory to rebuild.
+// commit, leaves no copy behind that another batch of this process could pick up. What a device
+// last sent each partner lives in the database, in the row: a clause's minimum interval and
+// Google's trait completion hold whichever replica handles a report, and across a restart.
 import type { ShadowProperty } from "@proviso/domain";
 
 export interface SentValue {
@@ -74,6 +74,21 @@ export class ShadowCache {
     if (c === undefined) return undefined;
     this.byDevice.delete(deviceId);
     return c.revision === revision ? c : undefined;
+  }
+
+  /**
+   * Takes out the copies of every one of `deviceIds`' rows, whatever their revisions (the caller
+   * checks them where it writes); none, taking nothing, unless it holds a copy of each.
+   */
+  takeEvery(deviceIds: readonly string[]): CachedShadow[] | null {
+    const copies = new Array<CachedShadow>(deviceIds.length);
+    for (let i = 0; i < deviceIds.length; i++) {
+      const c = this.byDevice.get(deviceIds[i]!);
+      if (c === undefined) return null;
+      copies[i] = c;
+    }
+    for (const id of deviceIds) this.byDevice.delete(id);
+    return copies;
   }
 
   /** The revision of the copy held of a device's row, if any. */

@@ -1,7 +1,21 @@
 // Reading one raw report: every rejection has a stable code and a sentence an operator can act on.
 import { EARLIEST_OBSERVED_AT, isValidStateReport, MAX_FUTURE_SKEW_MS, MAX_REPORT_BYTES, stateReportSchema, type StateReport } from "@proviso/domain";
 
-export type RejectCode = "TOO_LARGE" | "BAD_JSON" | "BAD_SHAPE" | "WRONG_TYPE" | "OUT_OF_RANGE" | "FUTURE_TIMESTAMP" | "PAST_TIMESTAMP" | "UNKNOWN_DEVICE" | "TOPIC_MISMATCH" | "UNSTORABLE";
+/** Every reason a report is quarantined for (UNKNOWN_DEVICE is found at ingest, UNSTORABLE by the database). */
+export const REJECT_CODES = [
+  "TOO_LARGE",
+  "BAD_JSON",
+  "BAD_SHAPE",
+  "WRONG_TYPE",
+  "OUT_OF_RANGE",
+  "FUTURE_TIMESTAMP",
+  "PAST_TIMESTAMP",
+  "UNKNOWN_DEVICE",
+  "TOPIC_MISMATCH",
+  "UNSTORABLE",
+] as const;
+
+export type RejectCode = (typeof REJECT_CODES)[number];
 
 export interface Rejection {
   code: RejectCode;
