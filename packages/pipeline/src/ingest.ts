@@ -11,7 +11,7 @@ import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, takeShadows, type ShadowRow } from "./bulk";
-import { sentKey, setSent, ShadowCache, type DeviceSent } from "./shadow-cache";
+import { setSent, ShadowCache, type DeviceSent } from "./shadow-cache";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
@@ -187,7 +187,7 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
         }
         const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
         shadow.properties[name] = property;
-        (shadow.delta ??= {})[name] = property;
+        shadow.propertiesSet = true;
       }
       if (connectivity === undefined) shadow.reported = true;
       // Reachable as the shadow's connectivity says: a report older than the device's being marked
@@ -261,10 +261,11 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
           }
           // The engine's object, shared by the payload, the memo and the ledger: nothing changes it later.
           const sent = d.properties as Record<string, unknown>;
-          set.sents.push(canonicalJson(sent));
+          const json = canonicalJson(sent);
+          set.sents.push(json);
           (asContext ? payload.context : payload.changed)[category] = sent;
-          setSent(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent });
-          (shadow.sentDelta ??= {})[sentKey(link.partnerId, category)] = [c.observedMs, sent];
+          setSent(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent, json });
+          shadow.sentSet = true;
         };
         for (const [category, properties] of byCategory) decide(category, properties, false);
         if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sentFromStored, sentKey, ShadowCache, type CachedShadow } from "./shadow-cache";
+import { sentFromStored, sentKey, setSent, ShadowCache, storedSentJson, type CachedShadow, type DeviceSent } from "./shadow-cache";
 
 const copy = (revision: string): CachedShadow => ({ revision, reachable: true, properties: {}, sent: new Map() });
 
@@ -43,5 +43,20 @@ describe("ShadowCache", () => {
     const sent = sentFromStored({ [sentKey("google-home", "user.device.sensor.temperature")]: [1_700_000_000_000, { temperature: 21.5 }] });
     expect(sent.get("google-home")?.get("user.device.sensor.temperature")).toEqual({ at: 1_700_000_000_000, properties: { temperature: 21.5 } });
     expect(sentFromStored(null).size).toBe(0);
+  });
+
+  it("writes what was last sent whole, in the stored form it is read back from, using the ledger's text where it has it", () => {
+    const sent: DeviceSent = new Map();
+    expect(storedSentJson(sent)).toBe("{}");
+    setSent(sent, "alexa", "user.device.sensor.temperature", { at: 1_700_000_000_000, properties: { temperature: 21.5 } });
+    // The text the batch wrote to the ledger (canonical JSON) is the text stored, not made again.
+    setSent(sent, "google-home", "user.device.sensor.setpoint", { at: 1_700_000_000_001, properties: { heatingSetpoint: 20, mode: "heat" }, json: '{"heatingSetpoint":20,"mode":"heat"}' });
+    setSent(sent, "google-home", 'odd "key"', { at: 1, properties: {} });
+    const text = storedSentJson(sent);
+    expect(text).toContain('[1700000000001,{"heatingSetpoint":20,"mode":"heat"}]');
+    const back = sentFromStored(JSON.parse(text));
+    expect(back.get("alexa")?.get("user.device.sensor.temperature")).toEqual({ at: 1_700_000_000_000, properties: { temperature: 21.5 } });
+    expect(back.get("google-home")?.get("user.device.sensor.setpoint")).toEqual({ at: 1_700_000_000_001, properties: { heatingSetpoint: 20, mode: "heat" } });
+    expect(back.get("google-home")?.get('odd "key"')).toEqual({ at: 1, properties: {} });
   });
 });

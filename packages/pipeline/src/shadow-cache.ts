@@ -16,6 +16,8 @@ export interface SentValue {
   /** When the values sent were observed (epoch ms). */
   at: number;
   properties: Record<string, unknown>;
+  /** `properties` as JSON, where the batch that sent them had it already (the ledger's text). */
+  json?: string;
 }
 
 /** partner → category → what was last sent, for one device. */
@@ -35,6 +37,20 @@ export function sentFromStored(stored: StoredSent | null | undefined): DeviceSen
     setSent(out, key.slice(0, space), key.slice(space + 1), { at, properties });
   }
   return out;
+}
+
+/**
+ * The stored form of what a device last sent, as JSON text (the row's `sent` is written whole).
+ * Each value's text is made once: the ledger's where the batch that sent it had it, else here.
+ */
+export function storedSentJson(device: DeviceSent): string {
+  let out = "";
+  for (const [partnerId, forPartner] of device) {
+    for (const [category, v] of forPartner) {
+      out += `${out ? "," : "{"}${JSON.stringify(sentKey(partnerId, category))}:[${v.at},${(v.json ??= JSON.stringify(v.properties))}]`;
+    }
+  }
+  return out ? `${out}}` : "{}";
 }
 
 export function setSent(device: DeviceSent, partnerId: string, category: string, value: SentValue) {
