@@ -221,66 +221,69 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
     const outbox = emptyOutbox();
     const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
     let decided = 0;
-    for (const c of changes) {
+    // What the decisions below are about: one change, one of its home's links (set before each).
+    let c!: Change, link!: LinkInfo, set!: PendingSet, shadow!: ShadowRow;
+    const draft: Draft = { changed: [], changedJson: "", context: [], contextJson: "" };
+    const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
+      req.partnerId = link.partnerId;
+      req.category = category;
+      req.properties = properties;
+      req.lastSentAt = shadow.sent.get(link.partnerId)?.get(category)?.at ?? null;
+      const d = decideShare(world.policy, req);
+      result.decisions[d.outcome]++;
+      set.kinds.push(
+        kindOf({
+          partnerId: link.partnerId,
+          categoryKey: category,
+          mode: "proactive",
+          stage: "change",
+          outcome: d.outcome,
+          reasons: d.reasons,
+          agreementVersionId: d.agreementVersionId,
+          clauseKeys: d.clauseKeys,
+          consentVersion: d.consentVersion,
+        }),
+      );
+      set.linkIds.push(link.linkId);
+      if (d.outcome === "withhold") {
+        set.sents.push(null);
+        return;
+      }
+      // The engine's object, shared by the memo and the ledger, and its canonical text, shared by
+      // the ledger, the memo and the message: nothing changes either later.
+      const sent = d.properties as Record<string, unknown>;
+      const json = canonicalJson(sent);
+      set.sents.push(json);
+      addToDraft(draft, category, json, asContext);
+      setSent(shadow.sent, link.partnerId, category, { at: c.observedMs, properties: sent, json });
+      shadow.sentSet = true;
+    };
+    for (c of changes) {
       const links = world.linksByHome.get(c.device.homeId);
       if (!links || links.length === 0) continue;
-      const set: PendingSet = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
+      set = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
       const byCategory = groupByCategory(c.changed);
-      const shadow = shadows.get(c.device.deviceId)!;
-      const deviceSent = shadow.sent;
+      shadow = shadows.get(c.device.deviceId)!;
       req.homeId = c.device.homeId;
       req.modelKey = c.device.modelKey;
       req.at = c.observedMs;
-      for (const link of links) {
+      for (link of links) {
         const first = decided + set.kinds.length;
-        const payload: OutboxPayload = { deviceId: c.device.deviceId, cause: c.report.cause, observedAt: c.report.observedAt, changed: {}, context: {} };
-        const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
-          req.partnerId = link.partnerId;
-          req.category = category;
-          req.properties = properties;
-          req.lastSentAt = deviceSent.get(link.partnerId)?.get(category)?.at ?? null;
-          const d = decideShare(world.policy, req);
-          result.decisions[d.outcome]++;
-          set.kinds.push(
-            kindOf({
-              partnerId: link.partnerId,
-              categoryKey: category,
-              mode: "proactive",
-              stage: "change",
-              outcome: d.outcome,
-              reasons: d.reasons,
-              agreementVersionId: d.agreementVersionId,
-              clauseKeys: d.clauseKeys,
-              consentVersion: d.consentVersion,
-            }),
-          );
-          set.linkIds.push(link.linkId);
-          if (d.outcome === "withhold") {
-            set.sents.push(null);
-            return;
-          }
-          // The engine's object, shared by the payload, the memo and the ledger: nothing changes it later.
-          const sent = d.properties as Record<string, unknown>;
-          const json = canonicalJson(sent);
-          set.sents.push(json);
-          (asContext ? payload.context : payload.changed)[category] = sent;
-          setSent(deviceSent, link.partnerId, category, { at: c.observedMs, properties: sent, json });
-          shadow.sentSet = true;
-        };
+        draft.changed.length = draft.context.length = 0;
+        draft.changedJson = draft.contextJson = "";
         for (const [category, properties] of byCategory) decide(category, properties, false);
-        if (link.adapter === "google" && c.device.kind === "thermostat" && hasAny(payload.changed)) completeGoogleTrait(c, link, shadows, deviceSent, byCategory, payload, decide);
-        if (hasAny(payload.changed)) {
-          outbox.messageIds.push(randomUUID());
-          outbox.partnerIds.push(link.partnerId);
-          outbox.linkIds.push(link.linkId);
-          outbox.homeIds.push(c.device.homeId);
-          outbox.deviceIds.push(c.device.deviceId);
-          outbox.decisionIds.push(first);
-          outbox.kinds.push(`${link.adapter}.state`);
-          outbox.categoryKeys.push(textArray([...Object.keys(payload.changed), ...Object.keys(payload.context)]));
-          outbox.payloads.push(JSON.stringify(payload));
-          outbox.observedMs.push(c.observedMs);
-        }
+        if (draft.changed.length === 0) continue;
+        if (link.adapter === "google" && c.device.kind === "thermostat") completeGoogleTrait(c, link, shadow, byCategory, draft, decide);
+        outbox.messageIds.push(randomUUID());
+        outbox.partnerIds.push(link.partnerId);
+        outbox.linkIds.push(link.linkId);
+        outbox.homeIds.push(c.device.homeId);
+        outbox.deviceIds.push(c.device.deviceId);
+        outbox.decisionIds.push(first);
+        outbox.kinds.push(`${link.adapter}.state`);
+        outbox.categoryKeys.push(textArray(draft.context.length ? [...draft.changed, ...draft.context] : draft.changed));
+        outbox.payloads.push(payloadJson(c, draft));
+        outbox.observedMs.push(c.observedMs);
       }
       if (set.kinds.length) {
         pending.push(set);
@@ -359,18 +362,16 @@ function pushSets(out: DecisionSetInsert[], p: PendingSet, ids: readonly number[
 function completeGoogleTrait(
   c: Change,
   link: LinkInfo,
-  shadows: Map<string, ShadowRow>,
-  deviceSent: DeviceSent,
+  shadow: ShadowRow,
   byCategory: Map<string, Record<string, unknown>>,
-  payload: OutboxPayload,
+  draft: Draft,
   decide: (category: string, properties: Record<string, unknown>, asContext: boolean) => void,
 ) {
-  const shadow = shadows.get(c.device.deviceId)!;
   for (const category of GOOGLE_TRAIT_CATEGORIES) {
-    if (category in payload.changed || !c.device.categories.includes(category)) continue;
-    const known = deviceSent.get(link.partnerId)?.get(category);
+    if (draft.changed.includes(category) || !c.device.categories.includes(category)) continue;
+    const known = shadow.sent.get(link.partnerId)?.get(category);
     if (known) {
-      payload.context[category] = known.properties;
+      addToDraft(draft, category, (known.json ??= canonicalJson(known.properties)), true);
       continue;
     }
     if (byCategory.has(category)) continue;
@@ -378,6 +379,32 @@ function completeGoogleTrait(
     if (hasAny(props)) decide(category, props, true);
   }
 }
+
+/**
+ * The outbox message being made for one link: its categories, and its payload's members as JSON
+ * text (each category's values are the text the ledger stores, made once).
+ */
+interface Draft {
+  changed: string[];
+  changedJson: string;
+  context: string[];
+  contextJson: string;
+}
+
+function addToDraft(draft: Draft, category: string, json: string, asContext: boolean) {
+  const member = `${JSON.stringify(category)}:${json}`;
+  if (asContext) {
+    draft.contextJson += draft.context.length ? `,${member}` : member;
+    draft.context.push(category);
+  } else {
+    draft.changedJson += draft.changed.length ? `,${member}` : member;
+    draft.changed.push(category);
+  }
+}
+
+/** The message's payload (`OutboxPayload`) as JSON text; the device id is a uuid and the cause a code. */
+const payloadJson = (c: Change, d: Draft) =>
+  `{"deviceId":"${c.device.deviceId}","cause":"${c.report.cause}","observedAt":${JSON.stringify(c.report.observedAt)},"changed":{${d.changedJson}},"context":{${d.contextJson}}}`;
 
 /**
  * What quarantine keeps of a rejected report: its first 8,192 characters, and where it came from.
