@@ -185,8 +185,16 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
           changed[name] = value;
           any = true;
         }
-        const property = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
-        shadow.properties[name] = property;
+        // In place where the shadow has the property: the batch owns its shadows (a copy taken out
+        // of the cache, or rows it read), and the cached copies live long, so every new object
+        // here is one the garbage collector would move to the old generation.
+        if (prev === undefined) shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+        else {
+          prev.seq = report.seq;
+          prev.value = value;
+          prev.observedAt = report.observedAt;
+          prev.cause = report.cause;
+        }
         shadow.propertiesSet = true;
       }
       if (connectivity === undefined) shadow.reported = true;
