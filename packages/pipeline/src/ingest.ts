@@ -11,7 +11,7 @@ import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, takeShadows, type ShadowRow } from "./bulk";
-import { setSent, ShadowCache, type DeviceSent } from "./shadow-cache";
+import { setSent, ShadowCache } from "./shadow-cache";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
