@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { deliverDue, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { DEFAULT_MAX_BATCH, deliverDue, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -54,10 +54,11 @@ await worlds.start({ listenUrl: env.embeddedDatabase ? undefined : env.databaseU
 // What each device last sent each partner lives in its shadow row (minimum intervals hold across
 // replicas and restarts); the buffer keeps a copy of the rows this worker wrote last.
 let shadowsSeen = { hits: 0, misses: 0, conflicts: 0 };
+const lanes = (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1;
 const ingest = new IngestBuffer({
   db: db.db,
   shadows: new ShadowCache(env.SHADOW_CACHE_DEVICES),
-  lanes: (env.DATABASE_POOL_MAX ?? 6) > 1 ? 2 : 1,
+  lanes,
   world: () => worlds.current(),
   freshWorld: () => worlds.fresh(),
   onBatch: (r) => {
@@ -87,7 +88,9 @@ function consume(topic: string, suffix: string, onMessage: (m: { topic: string; 
       clientId: `proviso-worker-${os.hostname()}-${process.pid}-${suffix}`,
       topic: group ? `$share/${group}/${topic}` : topic,
       protocolVersion: Number(env.MQTT_PROTOCOL_VERSION) as 4 | 5,
-      receiveMaximum: 2000,
+      // Reports are acknowledged once committed: room for every lane's batch being written and
+      // the next one filling.
+      receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH,
     });
     consumer.on("message", onMessage);
     consumer.on("error", (err: Error) => console.error(`mqtt (${suffix}): ${err.message}`));

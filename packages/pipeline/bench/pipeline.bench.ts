@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, migrate } from "@proviso/db";
 import { deliverDue, RateLimiter } from "../src/delivery";
-import { IngestBuffer } from "../src/ingest-buffer";
+import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
 import { ShadowCache } from "../src/shadow-cache";
 import { sandboxEndpoints } from "../src/partner-endpoints";
@@ -29,7 +29,7 @@ import { loadWorld, type World } from "../src/world";
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
 const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? DEFAULT_MAX_BATCH);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
 const LANES = Number(process.env.BENCH_LANES ?? 2);
 const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;

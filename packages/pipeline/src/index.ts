@@ -4,7 +4,7 @@ export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResu
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";
 export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
-export { IngestBuffer, messageOf, type IngestBufferOptions } from "./ingest-buffer";
+export { DEFAULT_MAX_BATCH, IngestBuffer, messageOf, type IngestBufferOptions } from "./ingest-buffer";
 export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";
 export { detectConnectivity } from "./connectivity";
