@@ -1,7 +1,7 @@
 // `npm start`: the whole product on embedded defaults (or on DATABASE_URL / MQTT_URL when set).
 // Starts the database, applies migrations, seeds the demo once, starts the broker, worker, partner
 // sandbox, web app and device simulator, prints where everything is, and stops it all on Ctrl-C.
-import { ConfigError, loadRuntimeConfig, redactUrl } from "@proviso/config";
+import { ConfigError, loadRuntimeConfig, redactUrl, WORKER_NODE_FLAGS } from "@proviso/config";
 import { createDb, migrate, waitForDatabase } from "@proviso/db";
 import { DEMO_LOGINS, DEMO_PASSWORD, seed } from "@proviso/seed";
 import { randomBytes } from "node:crypto";
@@ -65,8 +65,8 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(cfg.embeddedDatabase && !process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: "1" } : {}),
   };
-  const tsNode = (name: string, file: string, env = childEnv) =>
-    spawnTracked(name, process.execPath, ["--import", "tsx", path.join(root, file)], { env, cwd: root });
+  const tsNode = (name: string, file: string, env = childEnv, flags: readonly string[] = []) =>
+    spawnTracked(name, process.execPath, [...flags, "--import", "tsx", path.join(root, file)], { env, cwd: root });
 
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
@@ -109,7 +109,7 @@ async function main() {
   }
 
   // 4. The services.
-  const worker = tsNode("worker", "apps/worker/src/main.ts");
+  const worker = tsNode("worker", "apps/worker/src/main.ts", childEnv, WORKER_NODE_FLAGS);
   const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts");
   const web = spawnTracked("web", process.execPath, [path.join(root, "apps/web/server.mjs")], {
     env: { ...childEnv, NODE_ENV: "production" },

@@ -1,5 +1,6 @@
 // Direct access to the running product for end-to-end tests: its database (to seed what a user
 // would have set), its broker (to be a device), its worker and the partner sandbox.
+import { WORKER_NODE_FLAGS } from "@proviso/config";
 import mqtt from "mqtt";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -94,7 +95,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startWorkerReplica(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = path.join(ROOT, ".data/e2e");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
+  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, "--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
