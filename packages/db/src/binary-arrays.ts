@@ -32,6 +32,12 @@ function writeLength(b: Buffer, o: number, n: number) {
   b[o + 3] = n & 255;
 }
 
+/** A NULL element (a length of -1); returns where the next element starts. */
+function writeNull(b: Buffer, o: number): number {
+  b.writeInt32BE(-1, o);
+  return o + 4;
+}
+
 /** A safe integer as a big-endian two's-complement int64. */
 function writeInt64(b: Buffer, o: number, n: number) {
   if (!Number.isSafeInteger(n)) throw new RangeError(`${n} is not a safe integer`);
@@ -82,8 +88,7 @@ function fixed(type: FixedType, xs: readonly Maybe<string | number | boolean>[])
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
     if (x == null) {
-      b.writeInt32BE(-1, o);
-      o += 4;
+      o = writeNull(b, o);
       continue;
     }
     writeLength(b, o, size);
@@ -130,8 +135,7 @@ function variable(oid: number, xs: readonly Maybe<string>[], prefix: number): Bu
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
     if (x == null) {
-      b.writeInt32BE(-1, o);
-      o += 4;
+      o = writeNull(b, o);
       continue;
     }
     if (pre) b[o + 4] = prefix;

@@ -61,7 +61,6 @@ export interface ShadowRow {
   properties: Record<string, ShadowProperty>;
   /** Whether this batch set any property (the properties are then written back, whole). */
   propertiesSet: boolean;
-
   /** What the device last sent each partner, and whether this batch added to it (written back likewise). */
   sent: DeviceSent;
   sentSet: boolean;

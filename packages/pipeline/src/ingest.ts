@@ -11,7 +11,7 @@ import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, takeShadows, type ShadowRow } from "./bulk";
-import { setSent, ShadowCache } from "./shadow-cache";
+import { sentJson, setSent, ShadowCache } from "./shadow-cache";
 import type { Rejection } from "./validate";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
@@ -379,7 +379,7 @@ function completeGoogleTrait(
     if (draft.changed.includes(category) || !c.device.categories.includes(category)) continue;
     const known = shadow.sent.get(link.partnerId)?.get(category);
     if (known) {
-      addToDraft(draft, category, (known.json ??= canonicalJson(known.properties)), true);
+      addToDraft(draft, category, sentJson(known), true);
       continue;
     }
     if (byCategory.has(category)) continue;

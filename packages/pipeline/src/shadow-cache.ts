@@ -10,6 +10,7 @@
 // commit, leaves no copy behind that another batch of this process could pick up. What a device
 // last sent each partner lives in the database, in the row: a clause's minimum interval and
 // Google's trait completion hold whichever replica handles a report, and across a restart.
+import { canonicalJson } from "@proviso/audit";
 import type { ShadowProperty } from "@proviso/domain";
 
 export interface SentValue {
@@ -39,15 +40,15 @@ export function sentFromStored(stored: StoredSent | null | undefined): DeviceSen
   return out;
 }
 
-/**
- * The stored form of what a device last sent, as JSON text (the row's `sent` is written whole).
- * Each value's text is made once: the ledger's where the batch that sent it had it, else here.
- */
+/** A sent value's properties as canonical JSON: the ledger's text where the batch that sent it had it, else made once. */
+export const sentJson = (v: SentValue) => (v.json ??= canonicalJson(v.properties));
+
+/** The stored form of what a device last sent, as JSON text (the row's `sent` is written whole). */
 export function storedSentJson(device: DeviceSent): string {
   let out = "";
   for (const [partnerId, forPartner] of device) {
     for (const [category, v] of forPartner) {
-      out += `${out ? "," : "{"}${JSON.stringify(sentKey(partnerId, category))}:[${v.at},${(v.json ??= JSON.stringify(v.properties))}]`;
+      out += `${out ? "," : "{"}${JSON.stringify(sentKey(partnerId, category))}:[${v.at},${sentJson(v)}]`;
     }
   }
   return out ? `${out}}` : "{}";
