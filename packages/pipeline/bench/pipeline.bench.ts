@@ -205,6 +205,8 @@ async function steadyLatency(t: TestDatabase) {
   })();
   // Feed at a steady rate, in 50 ms slices.
   const slice = STEADY_RATE / 20;
+  const cpu0 = process.cpuUsage();
+  const db0 = databaseCpuMs(t);
   const start = performance.now();
   for (let i = 0, k = 0; i < total; i += slice, k++) {
     const due = start + k * 50;
@@ -218,6 +220,11 @@ async function steadyLatency(t: TestDatabase) {
     await ingestReports(t.db, world, items, new Date(now), shadows);
   }
   const fedSeconds = (performance.now() - start) / 1000;
+  // The share of a core each side used meanwhile (the worker's side here also runs the sandbox).
+  const cpu = process.cpuUsage(cpu0);
+  const db1 = databaseCpuMs(t);
+  const workerShare = (cpu.user + cpu.system) / 1e6 / fedSeconds;
+  const databaseShare = db0 !== null && db1 !== null ? (db1 - db0) / 1000 / fedSeconds : null;
   for (let i = 0; i < 200; i++) {
     const left = Number((await t.pool.query("select count(*) from outbox where status in ('pending','retrying')")).rows[0].count);
     if (left === 0) break;
@@ -237,7 +244,7 @@ async function steadyLatency(t: TestDatabase) {
     )
   ).rows.map((r) => Number(r.ms));
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
-  return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99) };
+  return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99), workerShare, databaseShare };
 }
 
 /**
@@ -307,6 +314,8 @@ for (const backend of backends) {
     console.log(`  target                     ≥ ${fmt(target)} changes/s: ${r.rate >= target ? "met" : "MISSED"}`);
     const s = await steadyLatency(t);
     console.log(`  steady ${fmt(STEADY_RATE)}/s for ${STEADY_SECONDS} s  fed at ${fmt(s.fedRate)}/s; ${fmt(s.delivered)} delivered; latency p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms (target p99 ≤ 100 ms: ${s.p99 <= 100 ? "met" : "MISSED"})`);
+    const share = (x: number) => `${Math.round(x * 100)} % of a core`;
+    console.log(`  CPU while steady           worker and sandbox ${share(s.workerShare)}, database ${s.databaseShare === null ? "not measured" : share(s.databaseShare)}`);
   } finally {
     await t.drop();
   }
