@@ -2,7 +2,7 @@
 // An append happens inside the caller's transaction, so the record and the change it records
 // commit together or not at all. The head row is locked by the append's first statement and
 // released at commit: concurrent writers queue for the append, never fork the chain.
-import type { Executor } from "@proviso/db";
+import { executePrepared, type Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical";
@@ -54,9 +54,8 @@ export async function appendAudit(tx: Executor, inputs: AuditInput | AuditInput[
   if (list.length === 0) return [];
   // Details go through JSON once so what is hashed is exactly what jsonb will give back.
   const normalised = list.map((e) => ({ ...e, details: JSON.parse(JSON.stringify(e.details)) as Record<string, unknown> }));
-  const head = (await tx.execute(sql`update audit_head set seq = seq + ${list.length} where id = 1 returning seq, hash`)) as unknown as {
-    rows: { seq: string | number; hash: string }[];
-  };
+  // Prepared: every batch the worker seals appends here.
+  const head = await executePrepared<{ seq: string | number; hash: string }>(tx, sql`update audit_head set seq = seq + ${list.length} where id = 1 returning seq, hash`);
   const row = head.rows[0];
   if (!row) throw new Error("the audit chain has no head row (migration 0005 not applied?)");
   let seq = Number(row.seq) - list.length;
@@ -69,7 +68,9 @@ export async function appendAudit(tx: Executor, inputs: AuditInput | AuditInput[
     prev = hash;
     return entry;
   });
-  await tx.execute(sql`
+  await executePrepared(
+    tx,
+    sql`
     with appended as (
       insert into audit_log (seq, at, actor_id, action, entity_type, entity_id, details, merkle_root, prev_hash, hash)
       select * from unnest(
@@ -79,6 +80,7 @@ export async function appendAudit(tx: Executor, inputs: AuditInput | AuditInput[
         ${arr(entries.map((e) => JSON.stringify(e.details)))}::jsonb[], ${arr(entries.map((e) => e.merkleRoot))}::text[],
         ${arr(entries.map((e) => e.prevHash))}::text[], ${arr(entries.map((e) => e.hash))}::text[])
     )
-    update audit_head set hash = ${prev} where id = 1`);
+    update audit_head set hash = ${prev} where id = 1`,
+  );
   return entries;
 }

@@ -1,6 +1,7 @@
 // One way to reach the database, embedded or PostgreSQL: the `pg` driver and Drizzle.
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { SessionAwareClient } from "./prepared";
 import * as schema from "./schema";
 
 export type Database = NodePgDatabase<typeof schema>;
@@ -22,6 +23,8 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
     // Fail fast with a clear error rather than hang when the server is not there.
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // Named prepared statements (`executePrepared`) work on the embedded server's shared session too.
+    Client: SessionAwareClient,
   });
   // An idle client losing its server (a restart) must not crash the process; the pool reconnects.
   pool.on("error", (err) => console.error(`database connection lost: ${err.message}`));

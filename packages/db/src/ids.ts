@@ -5,6 +5,7 @@
 // between reservations they leave gaps.
 import { sql } from "drizzle-orm";
 import type { Executor } from "./client";
+import { executePrepared } from "./prepared";
 
 export const ID_BLOCK = 1024;
 
@@ -21,9 +22,7 @@ export function idsFromBlocks(starts: readonly (number | string)[], n: number): 
 /** Reserves `n` ids from one of the ledger's block sequences. */
 export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "state_events_id_seq", n: number): Promise<number[]> {
   if (n === 0) return [];
-  const r = (await tx.execute(sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${blocksFor(n)})) as starts`)) as unknown as {
-    rows: { starts: string[] }[];
-  };
+  const r = await executePrepared<{ starts: string[] }>(tx, sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${blocksFor(n)})) as starts`);
   return idsFromBlocks(r.rows[0]!.starts, n);
 }
 
@@ -32,12 +31,13 @@ export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "s
  * number of the sealed batch the decisions go into (`decision_batch_seq`).
  */
 export async function reserveForBatch(tx: Executor, n: { stateEvents: number; decisions: number }): Promise<{ stateEvents: number[]; decisions: number[]; batch: number }> {
-  const r = (await tx.execute(sql`
+  const r = await executePrepared<{ batch: string; events: string[]; decisions: string[] }>(
+    tx,
+    sql`
     select nextval('decision_batch_seq') as batch,
            array(select nextval('state_events_id_seq') from generate_series(1, ${blocksFor(n.stateEvents)})) as events,
-           array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(n.decisions)})) as decisions`)) as unknown as {
-    rows: { batch: string; events: string[]; decisions: string[] }[];
-  };
+           array(select nextval('decisions_id_seq') from generate_series(1, ${blocksFor(n.decisions)})) as decisions`,
+  );
   const row = r.rows[0]!;
   return { batch: Number(row.batch), stateEvents: idsFromBlocks(row.events, n.stateEvents), decisions: idsFromBlocks(row.decisions, n.decisions) };
 }

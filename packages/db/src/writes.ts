@@ -5,6 +5,7 @@
 // Such writes cannot see each other's rows, so only independent ones go together.
 import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "./client";
+import { executePrepared } from "./prepared";
 
 /** One write: `name as (statement)`; the name must be unique among the writes it goes with. */
 export const write = (name: string, statement: SQL): SQL => sql`${sql.raw(name)} as (${statement})`;
@@ -16,6 +17,7 @@ export const write = (name: string, statement: SQL): SQL => sql`${sql.raw(name)}
 export async function executeWrites<T = unknown>(tx: Executor, writes: readonly (SQL | null | undefined)[], select?: SQL): Promise<T | undefined> {
   const all = writes.filter((w): w is SQL => w != null);
   if (all.length === 0) return undefined;
-  const r = (await tx.execute(sql`with ${sql.join(all, sql`, `)} ${select ?? sql`select 1`}`)) as unknown as { rows: T[] };
+  // Prepared: a batch's statement has one of a few texts (which writes it has), run again and again.
+  const r = await executePrepared<T>(tx, sql`with ${sql.join(all, sql`, `)} ${select ?? sql`select 1`}`);
   return r.rows[0];
 }

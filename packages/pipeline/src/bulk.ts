@@ -3,7 +3,7 @@
 // PostgreSQL's binary format (`binary` in @proviso/db: no text for the server to parse, no
 // escaping or date formatting here), enum columns as text literals. Ids are reserved up front
 // (`reserveForBatch`, in blocks), so rows can refer to each other without relying on RETURNING order.
-import { binary, executeWrites, plainArray, write, type Executor } from "@proviso/db";
+import { binary, executePrepared, executeWrites, plainArray, write, type Executor } from "@proviso/db";
 import type { ReportCause, ShadowProperty } from "@proviso/domain";
 import { sql, type SQL } from "drizzle-orm";
 import { sentFromStored, storedSentJson, type DeviceSent, type ShadowCache, type StoredSent } from "./shadow-cache";
@@ -83,9 +83,9 @@ const shadowRow = (deviceId: string, reachable: boolean, properties: Record<stri
   reported: false,
 });
 
+/** Prepared (`executePrepared`): the hot path's reads run with every batch that misses the cache. */
 async function rows<T>(tx: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
-  const r = (await tx.execute(query)) as unknown as { rows: T[] };
-  return r.rows;
+  return (await executePrepared<T>(tx, query)).rows;
 }
 
 /** The write of state events (`executeWrites`); null for none. */
