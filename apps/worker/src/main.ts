@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { DEFAULT_MAX_BATCH, deliverDue, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { DEFAULT_MAX_BATCH, DeliveryLoop, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -125,33 +125,23 @@ const endpoints: PartnerEndpoints = {
   webhookSecret: env.WEBHOOK_SECRET,
 };
 const limiter = new RateLimiter();
-let delivering: Promise<void> | null = null;
-function kickDelivery() {
-  delivering ??= (async () => {
-    try {
-      for (;;) {
-        const r = await deliverDue({
-          db: db.db,
-          world: () => worlds.current(),
-          freshWorld: () => worlds.fresh(),
-          endpoints,
-          limiter,
-          tokens,
-          batchSize: 200,
-          onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
-          onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
-        });
-        for (const k of ["delivered", "retried", "dead", "cancelled", "revoked"] as const) if (r[k]) metrics.delivered.inc({ result: k }, r[k]);
-        if (r.claimed < 200 || stopping) break;
-      }
-    } catch (err) {
-      console.error(`delivery: ${(err as Error).message}`);
-    } finally {
-      delivering = null;
-    }
-  })();
-  return delivering;
-}
+// Kicked after every batch that queued messages, and on a timer for retries coming due.
+const delivery = new DeliveryLoop({
+  db: db.db,
+  world: () => worlds.current(),
+  freshWorld: () => worlds.fresh(),
+  endpoints,
+  limiter,
+  tokens,
+  batchSize: 200,
+  onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
+  onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
+  onRound: (r) => {
+    for (const k of ["delivered", "retried", "dead", "cancelled", "revoked"] as const) if (r[k]) metrics.delivered.inc({ result: k }, r[k]);
+  },
+  onError: (err) => console.error(`delivery: ${err.message}`),
+});
+const kickDelivery = () => delivery.kick();
 const deliveryTimer = setInterval(() => void kickDelivery(), env.DELIVERY_INTERVAL_MS);
 const connectivityTimer = setInterval(() => {
   void ingest.checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000).catch((err: Error) => console.error(`connectivity: ${err.message}`));
@@ -184,7 +174,7 @@ async function stop() {
   clearInterval(connectivityTimer);
   await Promise.all(consumers.map((c) => c.close()));
   await ingest.stop();
-  await delivering;
+  await delivery.stop();
   await heartbeats.stop();
   await scheduler.stop();
   worlds.stop();

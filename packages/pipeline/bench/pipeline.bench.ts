@@ -4,7 +4,7 @@
 // when DATABASE_URL is set, on PostgreSQL; in the same run, a plain multi-row INSERT of the same
 // state-event rows (the floor) and the ratio; the CPU each change costs the worker and the
 // database, and so the most this machine's cores could do; and delivery latency p50 / p99 at a
-// steady rate of changes per second through the delivery loop to the partner sandbox. First, once,
+// steady rate of changes per second through the worker's delivery loop to the partner sandbox. First, once,
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
 import { consents, type Database } from "@proviso/db";
@@ -19,7 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, migrate } from "@proviso/db";
-import { deliverDue, RateLimiter } from "../src/delivery";
+import { RateLimiter } from "../src/delivery";
+import { DeliveryLoop } from "../src/delivery-loop";
 import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
 import { ShadowCache } from "../src/shadow-cache";
@@ -195,14 +196,10 @@ async function steadyLatency(t: TestDatabase) {
   const since = new Date();
   const shadows = new ShadowCache();
   const db: Database = t.db;
-  let stop = false;
-  const limiter = new RateLimiter();
-  const delivering = (async () => {
-    while (!stop) {
-      const r = await deliverDue({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter, batchSize: 500, concurrency: 32 });
-      if (r.claimed === 0) await new Promise((res) => setTimeout(res, 5));
-    }
-  })();
+  // Delivered as the worker delivers: its loop, kicked after each batch that queued messages and
+  // every 200 ms (DELIVERY_INTERVAL_MS's default), 200 messages a round.
+  const delivery = new DeliveryLoop({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter: new RateLimiter(), batchSize: 200 });
+  const tick = setInterval(() => void delivery.kick(), 200);
   // Feed at a steady rate, in 50 ms slices.
   const slice = STEADY_RATE / 20;
   const cpu0 = process.cpuUsage();
@@ -217,7 +214,7 @@ async function steadyLatency(t: TestDatabase) {
       const p = parseStateReport(raw, now);
       return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
     });
-    await ingestReports(t.db, world, items, new Date(now), shadows);
+    if ((await ingestReports(t.db, world, items, new Date(now), shadows)).outbox) void delivery.kick();
   }
   const fedSeconds = (performance.now() - start) / 1000;
   // The share of a core each side used meanwhile (the worker's side here also runs the sandbox).
@@ -230,8 +227,8 @@ async function steadyLatency(t: TestDatabase) {
     if (left === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  stop = true;
-  await delivering;
+  clearInterval(tick);
+  await delivery.stop();
   sandbox.server.close();
   const lat = (
     await t.pool.query(

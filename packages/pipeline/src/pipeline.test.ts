@@ -6,10 +6,12 @@ import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { createMessageChecker } from "@proviso/partners";
 import { createSandbox, Recorder } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
-import { eq, sql } from "drizzle-orm";
+import { desc, eq, inArray, sql } from "drizzle-orm";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { claimDue, deliverDue, RateLimiter } from "./delivery";
+import { DeliveryLoop } from "./delivery-loop";
+import { httpPost } from "./http-post";
 import { detectConnectivity } from "./connectivity";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError } from "./partner-requests";
 import { ingestReports, type IncomingReport } from "./ingest";
@@ -58,16 +60,16 @@ const parse = (raw: string | Buffer, topicDeviceId?: string) => {
   return parsed.ok ? { report: parsed.report } : { rejection: parsed.rejection };
 };
 const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), shadows);
-const deliver = () =>
-  deliverDue({
-    tokens: tokenService(),
-    db: t.db,
-    world: () => cache.current(),
-    endpoints: sandboxEndpoints(base),
-    now: () => clock,
-    limiter: new RateLimiter(),
-    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
-  });
+const deliveryDeps = () => ({
+  tokens: tokenService(),
+  db: t.db,
+  world: () => cache.current(),
+  endpoints: sandboxEndpoints(base),
+  now: () => clock,
+  limiter: new RateLimiter(),
+  retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+});
+const deliver = () => deliverDue(deliveryDeps());
 const received = (partner: string) => sandbox.recorder.list({ partner });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
   const [{ v }] = (
@@ -566,6 +568,47 @@ describe("ingest → decide → deliver", () => {
     expect((await deliver()).dead).toBe(1);
     const [dead] = await t.db.select().from(outbox).where(eq(outbox.id, bad!.id));
     expect(dead).toMatchObject({ status: "dead", attempts: 3 });
+  });
+
+  it("delivers a message queued while a round is under way in the next round, without waiting for another kick", async () => {
+    const newest = async () => (await t.db.select().from(outbox).orderBy(desc(outbox.id)).limit(1))[0]!;
+    expect(await ingest(report(thermostat, { temperature: 19, heatingSetpoint: 19, hvacMode: "heat" }))).toMatchObject({ outbox: 1 });
+    const first = await newest();
+    // The first round's sends are held until the second message is queued (and the loop kicked).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let sent = 0;
+    const loop = new DeliveryLoop({
+      ...deliveryDeps(),
+      batchSize: 50,
+      post: async (...args) => {
+        sent++;
+        await held;
+        return httpPost(...args);
+      },
+    });
+    const resting = loop.kick();
+    await vi.waitFor(() => expect(sent).toBeGreaterThan(0));
+    expect(await ingest(report(thermostat, { temperature: 19.5 }))).toMatchObject({ outbox: 1 });
+    const second = await newest();
+    expect(loop.kick()).toBe(resting);
+    release();
+    await resting;
+    expect(loop.rounds).toBe(2);
+    const rows = await t.db.select().from(outbox).where(inArray(outbox.id, [first.id, second.id]));
+    expect(rows.map((r) => [r.status, r.lastError])).toEqual([
+      ["delivered", null],
+      ["delivered", null],
+    ]);
+    const ids = received("google-home").map((m) => m.messageId);
+    expect(ids).toContain(first.messageId);
+    expect(ids).toContain(second.messageId);
+    // At rest: a kick runs one round; once stopped, none.
+    await loop.kick();
+    expect(loop.rounds).toBe(3);
+    await loop.stop();
+    await loop.kick();
+    expect(loop.rounds).toBe(3);
   });
 
   it("retries 5xx and 429 (honouring Retry-After) with the same message id, then dead-letters", async () => {
