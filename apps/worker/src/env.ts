@@ -1,4 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
+import { DEFAULT_DELIVERY_INTERVAL_MS } from "@proviso/pipeline";
 import { z } from "zod";
 
 const workerSchema = z.object({
@@ -14,7 +15,7 @@ const workerSchema = z.object({
   ALEXA_TOKEN_URL: z.string().url().optional(),
   ALEXA_CLIENT_ID: z.string().default("proviso-sandbox-client"),
   ALEXA_CLIENT_SECRET: z.string().default("proviso-sandbox-secret"),
-  DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
+  DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(DEFAULT_DELIVERY_INTERVAL_MS),
   /** A device silent this long (no report, no heartbeat) becomes unreachable. */
   DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),
   /** Shadow rows the worker keeps a copy of (the least recently written go first); 0 keeps none. */

@@ -72,7 +72,7 @@ const ingest = new IngestBuffer({
     metrics.reports.inc({ result: "stale" }, r.stale);
     metrics.reports.inc({ result: "rejected" }, r.quarantined);
     for (const [outcome, n] of Object.entries(r.decisions)) metrics.decisions.inc({ outcome }, n);
-    if (r.outbox) kickDelivery();
+    if (r.outbox) void delivery.kick();
   },
   onError: (err) => console.error(`ingest batch not committed, retrying: ${messageOf(err)}`),
 });
@@ -125,7 +125,7 @@ const endpoints: PartnerEndpoints = {
   webhookSecret: env.WEBHOOK_SECRET,
 };
 const limiter = new RateLimiter();
-// Kicked after every batch that queued messages, and on a timer for retries coming due.
+// Kicked after every batch that queued messages, and every DELIVERY_INTERVAL_MS for retries coming due.
 const delivery = new DeliveryLoop({
   db: db.db,
   world: () => worlds.current(),
@@ -133,7 +133,7 @@ const delivery = new DeliveryLoop({
   endpoints,
   limiter,
   tokens,
-  batchSize: 200,
+  intervalMs: env.DELIVERY_INTERVAL_MS,
   onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
   onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
   onRound: (r) => {
@@ -141,8 +141,7 @@ const delivery = new DeliveryLoop({
   },
   onError: (err) => console.error(`delivery: ${err.message}`),
 });
-const kickDelivery = () => delivery.kick();
-const deliveryTimer = setInterval(() => void kickDelivery(), env.DELIVERY_INTERVAL_MS);
+delivery.start();
 const connectivityTimer = setInterval(() => {
   void ingest.checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000).catch((err: Error) => console.error(`connectivity: ${err.message}`));
 }, 10_000);
@@ -169,7 +168,6 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   server.close();
-  clearInterval(deliveryTimer);
   clearInterval(depthTimer);
   clearInterval(connectivityTimer);
   await Promise.all(consumers.map((c) => c.close()));

@@ -78,10 +78,8 @@ export class SessionAwareClient extends pg.Client {
       try {
         const found = (await superQuery("select 1 from pg_prepared_statements where name = $1", [name])) as { rowCount: number | null };
         if (found.rowCount && text !== undefined) connection.parsedStatements![name] = text;
-        // Sent (and so known to this connection) before the name is free for others again.
-        const result = superQuery(config, vals) as Promise<unknown>;
-        preparing.delete(name);
-        return await result;
+        // Sent here (and so known to this connection) before `finally` frees the name for others.
+        return superQuery(config, vals) as Promise<unknown>;
       } finally {
         preparing.delete(name);
       }

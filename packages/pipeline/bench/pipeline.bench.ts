@@ -153,15 +153,13 @@ async function warmUp(backend: Backend) {
 async function throughput(t: TestDatabase) {
   const world = await loadWorld(t.db);
   const raws = reportsFor(world, CHANGES);
-  const db0 = databaseCpuMs(t);
-  const cpu0 = process.cpuUsage();
+  const cpu = cpuMeter(t);
   const t0 = performance.now();
   const outbox = await ingestThroughBuffer(t, world, raws);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const workerUs = (cpu.user + cpu.system) / CHANGES;
-  const db1 = databaseCpuMs(t);
-  const databaseUs = db0 !== null && db1 !== null ? ((db1 - db0) * 1000) / CHANGES : null;
+  const used = cpu();
+  const workerUs = (used.workerMs * 1000) / CHANGES;
+  const databaseUs = used.databaseMs === null ? null : (used.databaseMs * 1000) / CHANGES;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
 
   // The floor: the same state-event rows with a plain multi-row INSERT, nothing else.
@@ -196,14 +194,13 @@ async function steadyLatency(t: TestDatabase) {
   const since = new Date();
   const shadows = new ShadowCache();
   const db: Database = t.db;
-  // Delivered as the worker delivers: its loop, kicked after each batch that queued messages and
-  // every 200 ms (DELIVERY_INTERVAL_MS's default), 200 messages a round.
-  const delivery = new DeliveryLoop({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter: new RateLimiter(), batchSize: 200 });
-  const tick = setInterval(() => void delivery.kick(), 200);
+  // Delivered as the worker delivers: its loop with its defaults, kicked after each batch that
+  // queued messages and by its own timer.
+  const delivery = new DeliveryLoop({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter: new RateLimiter() });
+  delivery.start();
   // Feed at a steady rate, in 50 ms slices.
   const slice = STEADY_RATE / 20;
-  const cpu0 = process.cpuUsage();
-  const db0 = databaseCpuMs(t);
+  const cpu = cpuMeter(t);
   const start = performance.now();
   for (let i = 0, k = 0; i < total; i += slice, k++) {
     const due = start + k * 50;
@@ -218,16 +215,14 @@ async function steadyLatency(t: TestDatabase) {
   }
   const fedSeconds = (performance.now() - start) / 1000;
   // The share of a core each side used meanwhile (the worker's side here also runs the sandbox).
-  const cpu = process.cpuUsage(cpu0);
-  const db1 = databaseCpuMs(t);
-  const workerShare = (cpu.user + cpu.system) / 1e6 / fedSeconds;
-  const databaseShare = db0 !== null && db1 !== null ? (db1 - db0) / 1000 / fedSeconds : null;
+  const used = cpu();
+  const workerShare = used.workerMs / 1000 / fedSeconds;
+  const databaseShare = used.databaseMs === null ? null : used.databaseMs / 1000 / fedSeconds;
   for (let i = 0; i < 200; i++) {
     const left = Number((await t.pool.query("select count(*) from outbox where status in ('pending','retrying')")).rows[0].count);
     if (left === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  clearInterval(tick);
   await delivery.stop();
   sandbox.server.close();
   const lat = (
@@ -242,6 +237,17 @@ async function steadyLatency(t: TestDatabase) {
   ).rows.map((r) => Number(r.ms));
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
   return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99), workerShare, databaseShare };
+}
+
+/** CPU used from now on, in ms, by this process and by the database (null where not measured). */
+function cpuMeter(t: TestDatabase): () => { workerMs: number; databaseMs: number | null } {
+  const cpu0 = process.cpuUsage();
+  const db0 = databaseCpuMs(t);
+  return () => {
+    const cpu = process.cpuUsage(cpu0);
+    const db1 = databaseCpuMs(t);
+    return { workerMs: (cpu.user + cpu.system) / 1000, databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null };
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 export { parseStateReport, REJECT_CODES, type ParseResult, type Rejection, type RejectCode } from "./validate";
 export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload } from "./ingest";
 export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
-export { DeliveryLoop, type DeliveryLoopOptions } from "./delivery-loop";
+export { DEFAULT_DELIVERY_BATCH, DEFAULT_DELIVERY_INTERVAL_MS, DeliveryLoop, type DeliveryLoopOptions } from "./delivery-loop";
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";
 export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
