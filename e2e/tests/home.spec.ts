@@ -53,6 +53,36 @@ test("a homeowner changes a category from on request to proactive and back, and 
   await expect(alexa.getByRole("radio", { name: "Whenever it changes" })).toHaveCount(0);
 });
 
+test("Alexa's view of the home follows the homeowner's choice: told by AddOrUpdateReport what it may ask for", async ({ page }) => {
+  const owner = await ownerOfAnotherHome(3);
+  await signInViaApi(page.request, "homeowner", owner.email);
+  await page.goto("/home");
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [owner.home_id]);
+  const temperature = page.getByRole("region", { name: "What Amazon Alexa gets" }).locator('[data-category="user.device.sensor.temperature"]');
+  type Endpoint = { endpointId: string; capabilities: { interface: string; properties?: Record<string, boolean> }[] };
+  type Event = { event: { header: { name: string }; payload: { endpoints: Endpoint[] } } };
+  /** The temperature capability in the last discovery update Alexa received for the thermostat (null: not declared). */
+  const told = async () => {
+    const updates = (await sandboxMessages({ partner: "alexa", device: thermostat })).filter((m) => (m.body as Event).event.header.name === "AddOrUpdateReport");
+    const last = updates.at(-1);
+    if (!last) return undefined;
+    expect(last).toMatchObject({ status: 202, schemaValid: true });
+    const endpoint = (last.body as Event).event.payload.endpoints.find((e) => e.endpointId === thermostat)!;
+    return endpoint.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")?.properties ?? null;
+  };
+  await temperature.getByRole("radio", { name: "On request" }).check();
+  await expect(temperature).toContainText("only when you ask");
+  expect(await waitFor("Alexa to be told it may ask for the temperature", async () => (await told())?.retrievable === true && (await told()))).toMatchObject({
+    retrievable: true,
+    proactivelyReported: false,
+  });
+  await temperature.getByRole("radio", { name: "Off" }).check();
+  await expect(temperature).toContainText("never learns your temperature");
+  await waitFor("Alexa to be told it may no longer ask for the temperature", async () => (await told()) === null);
+  await temperature.getByRole("radio", { name: "On request" }).check();
+  await waitFor("Alexa to be told it may ask again", async () => (await told())?.retrievable === true);
+});
+
 test("the ledger fills as devices report, with the reason in plain words", async ({ page }) => {
   await signInViaApi(page.request, "homeowner");
   await page.goto("/home");

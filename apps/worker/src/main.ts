@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { DEFAULT_MAX_BATCH, DeliveryLoop, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -39,12 +39,15 @@ const cipher = env.TOKEN_ENCRYPTION_KEY ? createTokenCipher(env.TOKEN_ENCRYPTION
 const tokens = cipher
   ? { url: env.ALEXA_TOKEN_URL ?? `${env.urls.sandbox}/alexa/auth/o2/token`, clientId: env.ALEXA_CLIENT_ID, clientSecret: env.ALEXA_CLIENT_SECRET, cipher }
   : null;
+let discovery: DiscoveryWatch | null = null;
 const worlds = new WorldCache(
   db.db,
   500,
   (w, ms) => {
     metrics.snapshotReloads.inc();
     console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
+    // What partners may be told of a home's devices may have changed with it.
+    discovery?.kick();
   },
   cipher,
 );
@@ -121,6 +124,10 @@ const sandbox = sandboxEndpoints(env.urls.sandbox, env.WEBHOOK_SECRET);
 const endpoints: PartnerEndpoints = {
   alexaEvents: env.ALEXA_EVENTS_URL ?? sandbox.alexaEvents,
   googleReportState: env.GOOGLE_REPORT_STATE_URL ?? sandbox.googleReportState,
+  // Home Graph's other call, beside Report State: …/v1/devices:requestSync.
+  googleRequestSync: env.GOOGLE_REPORT_STATE_URL
+    ? env.GOOGLE_REPORT_STATE_URL.replace(/devices:reportStateAndNotification$/, "devices:requestSync")
+    : sandbox.googleRequestSync,
   webhookBase: env.WEBHOOK_BASE_URL ?? sandbox.webhookBase,
   webhookSecret: env.WEBHOOK_SECRET,
 };
@@ -142,6 +149,18 @@ const delivery = new DeliveryLoop({
   onError: (err) => console.error(`delivery: ${err.message}`),
 });
 delivery.start();
+// Partners told when what they may be told of a home's devices changes (discovery.ts): after every
+// snapshot reload and every minute (a certification running out changes it with no write).
+discovery = new DiscoveryWatch({
+  db: db.db,
+  world: () => worlds.current(),
+  onQueued: (n) => {
+    metrics.discoveryQueued.inc(n);
+    void delivery.kick();
+  },
+  onError: (err) => console.error(`discovery: ${err.message}`),
+});
+discovery.start();
 const connectivityTimer = setInterval(() => {
   void ingest.checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000).catch((err: Error) => console.error(`connectivity: ${err.message}`));
 }, 10_000);
@@ -172,6 +191,7 @@ async function stop() {
   clearInterval(connectivityTimer);
   await Promise.all(consumers.map((c) => c.close()));
   await ingest.stop();
+  await discovery?.stop();
   await delivery.stop();
   await heartbeats.stop();
   await scheduler.stop();

@@ -25,6 +25,12 @@ export function createMetrics() {
     }),
     outboxDepth: new Gauge({ name: "proviso_outbox_depth", help: "Outbox messages waiting (pending or retrying)", registers: r }),
     mqttConnected: new Gauge({ name: "proviso_mqtt_connected", help: "1 while the worker is connected to the MQTT broker", registers: r }),
+    discoveryQueued: new Counter({
+      name: "proviso_discovery_updates_queued_total",
+      help: "Discovery updates queued (Alexa AddOrUpdateReport / DeleteReport, Google requestSync): what a partner was told of a home's devices fell behind what is allowed",
+      labelNames: [] as const,
+      registers: r,
+    }),
     snapshotReloads: new Counter({ name: "proviso_snapshot_reloads_total", help: "Policy snapshot reloads", registers: r }),
     shadowReads: new Counter({
       name: "proviso_shadow_reads_total",

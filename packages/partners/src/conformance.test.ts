@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as alexa from "./alexa/messages";
 import * as google from "./google/messages";
 import type { DeviceDescription, StateChange } from "./types";
-import { alexaSample, alexaValidator, googleValidator, type Validator } from "./conformance";
+import { alexaDeleteReportValidator, alexaSample, alexaValidator, createMessageChecker, googleValidator, type Validator } from "./conformance";
 
 const T = "user.device.sensor.temperature";
 const thermostat: DeviceDescription = {
@@ -115,6 +115,29 @@ describe("Alexa conformance (Amazon's Smart Home message schema)", () => {
     for (const r of reports) expectValid(validate, r);
   });
 
+  it("DeleteReport (which Amazon's published schema predates) checks against the shape derived from its AddOrUpdateReport", () => {
+    const deleteReport = alexaDeleteReportValidator();
+    const reports = alexa.deleteReports("m-6", "t", Array.from({ length: 301 }, (_, i) => `d-${i}`));
+    expect(reports.map((r) => r.event.payload.endpoints.length)).toEqual([300, 1]);
+    for (const r of reports) expectValid(deleteReport, r);
+    // Not the published schema's own: Amazon's validator refuses it, which is why it is derived.
+    expect(validate(reports[0])).toBe(false);
+    // And the derived one is not a rubber stamp: a full endpoint, no endpoints, a bad id, a wrong name.
+    const one = reports[1]!;
+    const broken = [
+      { ...one, event: { ...one.event, payload: { ...one.event.payload, endpoints: [alexa.alexaEndpoint(sensor)] } } },
+      { ...one, event: { ...one.event, payload: { ...one.event.payload, endpoints: [] } } },
+      { ...one, event: { ...one.event, payload: { ...one.event.payload, endpoints: [{ endpointId: "bad id" }] } } },
+      { ...one, event: { ...one.event, header: { ...one.event.header, name: "AddOrUpdateReport" } } },
+      { ...one, event: { ...one.event, payload: { endpoints: one.event.payload.endpoints } } },
+    ];
+    for (const b of broken) expect(deleteReport(b)).toBe(false);
+    // The sandbox's checker picks it by its header.
+    const checker = createMessageChecker();
+    expect(checker.alexa(one).valid).toBe(true);
+    expect(checker.alexa(broken[0]).valid).toBe(false);
+  });
+
   it("AcceptGrant.Response, and its error", () => {
     expectValid(validate, alexa.acceptGrantResponse("m-4", true));
     expectValid(validate, alexa.acceptGrantResponse("m-5", { message: "Failed to handle the AcceptGrant directive" }));
@@ -157,6 +180,14 @@ describe("Google conformance (Google's smart-home schemas)", () => {
     expectValid(traitStates.TemperatureSetting, range);
     // A trait that cannot be complete (setpoint not shareable) is left out, not sent half-filled.
     expect(google.googleStates("thermostat", { temperature: 21, hvacMode: "heat", connectivity: "ok" })).toEqual({ online: true });
+  });
+
+  it("requestSync carries the agent user id and nothing the Home Graph call does not take", () => {
+    const check = createMessageChecker().googleRequestSync;
+    expect(google.requestSync("agent-1")).toEqual({ agentUserId: "agent-1", async: true });
+    expect(check(google.requestSync("agent-1"))).toEqual({ valid: true, errors: [] });
+    expect(check({ agentUserId: 1 }).valid).toBe(false);
+    expect(check({ agentUserId: "a", payload: {} }).valid).toBe(false);
   });
 
   it("SYNC declares willReportState only where proactive reporting is allowed", () => {

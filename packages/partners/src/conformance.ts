@@ -32,6 +32,37 @@ export function alexaValidator(): Validator {
   return ajv.compile(read("alexa/alexa_smart_home_message_schema.json")) as Validator;
 }
 
+/**
+ * `Alexa.Discovery.DeleteReport`, which Amazon documents beside AddOrUpdateReport but its published
+ * schema predates: checked against the schema's own AddOrUpdateReport definition with the name
+ * changed and each endpoint reduced to its id (the documented shape), using the schema's own
+ * definitions for the header, message id and scope.
+ */
+export function alexaDeleteReportValidator(): Validator {
+  const full = read("alexa/alexa_smart_home_message_schema.json") as { definitions: unknown; oneOf: unknown[] };
+  type Node = { description?: string; oneOf?: Node[]; properties?: Record<string, Node>; items?: Node; enum?: string[]; [k: string]: unknown };
+  const find = (nodes: Node[]): Node | undefined => {
+    for (const n of nodes) {
+      if (n.description === "An AddOrUpdateReport message for Alexa.Discovery") return n;
+      const inner = n.oneOf && find(n.oneOf);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  const addOrUpdate = find(full.oneOf as Node[]);
+  if (!addOrUpdate) throw new Error("Amazon's schema has no AddOrUpdateReport definition to derive DeleteReport from");
+  const schema = structuredClone(addOrUpdate);
+  const event = schema.properties!.event!;
+  event.properties!.header!.properties!.name = { type: "string", enum: ["DeleteReport"] };
+  const endpoints = event.properties!.payload!.properties!.endpoints!;
+  const endpointId = endpoints.items!.properties!.endpointId!;
+  endpoints.items = { type: "object", required: ["endpointId"], additionalProperties: false, properties: { endpointId } };
+  endpoints.minItems = 1;
+  schema.description = "A DeleteReport message for Alexa.Discovery (derived from AddOrUpdateReport)";
+  const ajv = new AjvDraft04({ strict: false, validateFormats: false, allErrors: false, unicodeRegExp: false });
+  return ajv.compile({ $schema: "http://json-schema.org/draft-04/schema#", definitions: full.definitions, ...schema }) as Validator;
+}
+
 export function alexaSample(rel: string): unknown {
   return read(`alexa/sample_messages/${rel}`);
 }
@@ -65,10 +96,26 @@ export function createMessageChecker() {
     "traits/lockunlock/lockunlock.states.schema.json": ["isLocked", "isJammed"],
     "traits/openclose/openclose.states.schema.json": ["openPercent", "openState"],
   };
+  const deleteReport = alexaDeleteReportValidator();
   return {
     alexa(body: unknown): MessageCheck {
-      const valid = alexa(body);
-      return { valid, errors: valid ? [] : describeErrors(alexa) };
+      const header = (body as { event?: { header?: { namespace?: unknown; name?: unknown } } })?.event?.header;
+      const validate = header?.namespace === "Alexa.Discovery" && header.name === "DeleteReport" ? deleteReport : alexa;
+      const valid = validate(body);
+      return { valid, errors: valid ? [] : describeErrors(validate) };
+    },
+    /**
+     * Home Graph `devices:requestSync`: `{ agentUserId, async? }` and nothing else (Google publishes
+     * no JSON schema for Home Graph's own calls; this is its documented request body).
+     */
+    googleRequestSync(body: unknown): MessageCheck {
+      const errors: string[] = [];
+      if (!body || typeof body !== "object" || Array.isArray(body)) return { valid: false, errors: ["/ must be an object"] };
+      const b = body as Record<string, unknown>;
+      if (typeof b.agentUserId !== "string" || b.agentUserId.length === 0) errors.push("/agentUserId must be a non-empty string");
+      if (b.async !== undefined && typeof b.async !== "boolean") errors.push("/async must be a boolean");
+      for (const k of Object.keys(b)) if (k !== "agentUserId" && k !== "async") errors.push(`/ must NOT have additional property ${k}`);
+      return { valid: errors.length === 0, errors };
     },
     /** Report State: the envelope, then each device's state, trait by trait. */
     google(body: unknown): MessageCheck {

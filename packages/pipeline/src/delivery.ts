@@ -10,9 +10,10 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
 import { httpPost, type HttpPost } from "./http-post";
-import { buildWireRequest, type PartnerEndpoints } from "./partner-endpoints";
+import { announcementOf, diffAnnouncement, discoverableDevices, isDiscoveryKind, readAnnouncements, recordAnnouncement } from "./discovery";
+import { buildDiscoveryRequests, buildWireRequest, type PartnerEndpoints, type WireRequest } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
-import type { World } from "./world";
+import type { LinkInfo, World } from "./world";
 
 export interface DeliveryDeps {
   db: Database;
@@ -167,6 +168,7 @@ interface BatchRecord {
 }
 
 async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>, batch: BatchRecord) {
+  if (isDiscoveryKind(row.kind)) return deliverDiscovery(deps, row, result, revokedLinks, batch);
   const now = (deps.now ?? Date.now)();
   // Re-decided with the snapshot as it is now: a consent or link change committed a moment ago counts.
   const world = deps.freshWorld ? await deps.freshWorld() : deps.world();
@@ -218,26 +220,57 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   }
 
   // 2. The clause's rate limit.
-  const wait = (deps.limiter ?? defaultLimiter).take(row.partnerId, rateLimitPerMinute(world.policy, row.partnerId, now), now);
-  if (wait > 0) {
-    await deps.db
-      .update(outbox)
-      .set({ nextAttemptAt: new Date(now + wait), leasedUntil: null, attempts: sql`${outbox.attempts} - 1` })
-      .where(eq(outbox.id, row.id));
-    result.deferred++;
-    return;
-  }
+  if (await rateLimited(deps, row, world, now, result)) return;
 
   // 3. Send, in the partner's own format, with the stable message id.
+  const build = (l: LinkInfo) => buildWireRequest(deps.endpoints, l, device, row.messageId, { ...payload, changed, context }, now);
+  const request = build(link);
+  if (!request) {
+    await finish(deps.db, row.id, { status: "cancelled", lastError: "nothing the partner's format can carry (an incomplete trait)" });
+    result.cancelled++;
+    return;
+  }
+  const sent = await send(deps, row, link, (l) => (l === link ? request : build(l)!), result, revokedLinks);
+  if (sent) delivered(deps, row, batch, result, sent.status);
+}
+
+/** The clause's rate limit: a send it holds back goes again when the bucket has room. */
+async function rateLimited(deps: DeliveryDeps, row: OutboxRow, world: World, now: number, result: DeliveryResult): Promise<boolean> {
+  const wait = (deps.limiter ?? defaultLimiter).take(row.partnerId, rateLimitPerMinute(world.policy, row.partnerId, now), now);
+  if (wait <= 0) return false;
+  await deps.db
+    .update(outbox)
+    .set({ nextAttemptAt: new Date(now + wait), leasedUntil: null, attempts: sql`${outbox.attempts} - 1` })
+    .where(eq(outbox.id, row.id));
+  result.deferred++;
+  return true;
+}
+
+function delivered(deps: DeliveryDeps, row: OutboxRow, batch: BatchRecord, result: DeliveryResult, status: number | null) {
+  batch.done.push({ id: row.id, at: new Date(), status });
+  deps.onDelivered?.(Date.now() - row.createdAt.getTime(), row.partnerId);
+  result.delivered++;
+}
+
+/**
+ * Sends one request and reads the answer. A 401 refreshes the token once and sends again (with a
+ * request built for the refreshed link); a 403 revokes the link; a retry or dead letter is recorded
+ * here. Returns the answer's status and the link as it ended (its token refreshed, perhaps) when
+ * the partner took it, null otherwise.
+ */
+async function send(
+  deps: DeliveryDeps,
+  row: OutboxRow,
+  link: LinkInfo,
+  build: (link: LinkInfo) => WireRequest,
+  result: DeliveryResult,
+  revokedLinks: Set<string>,
+): Promise<{ status: number | null; link: LinkInfo } | null> {
+  const now = (deps.now ?? Date.now)();
   let tokenRefreshed = false;
   let currentLink = link;
   for (;;) {
-    const request = buildWireRequest(deps.endpoints, currentLink, device, row.messageId, { ...payload, changed, context }, now);
-    if (!request) {
-      await finish(deps.db, row.id, { status: "cancelled", lastError: "nothing the partner's format can carry (an incomplete trait)" });
-      result.cancelled++;
-      return;
-    }
+    const request = build(currentLink);
     let status: number | null = null;
     let retryAfter: string | null = null;
     let error = "";
@@ -253,10 +286,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     if (outcome.kind !== "delivered") deps.onPartnerError?.(row.partnerId, status);
     switch (outcome.kind) {
       case "delivered":
-        batch.done.push({ id: row.id, at: new Date(), status });
-        deps.onDelivered?.(Date.now() - row.createdAt.getTime(), row.partnerId);
-        result.delivered++;
-        return;
+        return { status, link: currentLink };
       case "refresh_token": {
         tokenRefreshed = true;
         if (deps.tokens && link.refreshToken) {
@@ -278,13 +308,51 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         revokedLinks.add(link.linkId);
         await revokeLink(deps.db, link.linkId, row.id, now);
         result.revoked++;
-        return;
+        return null;
       case "retry":
       case "dead":
         await failed(deps.db, row.id, result, outcome, now, status, `${outcome.reason}${error ? `: ${error}` : ""}`);
-        return;
+        return null;
     }
   }
+}
+
+/**
+ * A discovery update (see discovery.ts), built now from the snapshot of this moment against what
+ * the partner was last told: Alexa's AddOrUpdateReport and DeleteReport, Google's requestSync. Its
+ * requests go in order; if one fails the update is retried whole (each is idempotent at the
+ * partner). Once all are taken, what the partner now knows is recorded.
+ */
+async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>, batch: BatchRecord) {
+  const now = (deps.now ?? Date.now)();
+  const world = deps.freshWorld ? await deps.freshWorld() : deps.world();
+  const link = world.linkById.get(row.linkId);
+  if (!link) {
+    await finish(deps.db, row.id, { status: "cancelled", lastError: "link no longer active" });
+    result.cancelled++;
+    return;
+  }
+  const current = discoverableDevices(world, link, now);
+  const told = (await readAnnouncements(deps.db, [link.linkId])).get(link.linkId);
+  const diff = diffAnnouncement(current, told);
+  if (buildDiscoveryRequests(deps.endpoints, link, row.messageId, diff).length === 0) {
+    await finish(deps.db, row.id, { status: "cancelled", lastError: "nothing to announce: the partner was already told this" });
+    result.cancelled++;
+    return;
+  }
+  if (await rateLimited(deps, row, world, now, result)) return;
+  let at = link;
+  let status: number | null = null;
+  for (let i = 0; ; i++) {
+    const requests = buildDiscoveryRequests(deps.endpoints, at, row.messageId, diff);
+    if (i >= requests.length) break;
+    const sent = await send(deps, row, at, (l) => buildDiscoveryRequests(deps.endpoints, l, row.messageId, diff)[i]!, result, revokedLinks);
+    if (!sent) return;
+    at = sent.link;
+    status = sent.status;
+  }
+  await recordAnnouncement(deps.db, link.linkId, announcementOf(current), link.adapter === "alexa" ? "add_or_update" : "request_sync", new Date(now));
+  delivered(deps, row, batch, result, status);
 }
 
 /** An attempt that failed here, not at the partner: retried as a timeout would be, and in the end dead. */

@@ -12,3 +12,4 @@ export { detectConnectivity } from "./connectivity";
 export { generateHistory, type HistoryOptions } from "./history";
 export { ShadowCache, type SentValue } from "./shadow-cache";
 export { listQuarantine, countQuarantine, type QuarantineFilter, type QuarantinedReport } from "./quarantine";
+export { DEFAULT_DISCOVERY_INTERVAL_MS, DiscoveryWatch, DISCOVERY_KIND, queueDiscoveryUpdates, type DiscoveryWatchOptions } from "./discovery";

@@ -1,5 +1,6 @@
 // Where each adapter sends, and how: the platform's wire format built from an outbox payload.
 import { alexa, google, webhook } from "@proviso/partners";
+import type { DiscoveryDiff } from "./discovery";
 import type { OutboxPayload } from "./ingest";
 import type { DeviceInfo, LinkInfo } from "./world";
 
@@ -8,6 +9,8 @@ export interface PartnerEndpoints {
   alexaEvents: string;
   /** Google Home Graph, e.g. https://homegraph.googleapis.com/v1/devices:reportStateAndNotification */
   googleReportState: string;
+  /** Google Home Graph, e.g. https://homegraph.googleapis.com/v1/devices:requestSync */
+  googleRequestSync: string;
   /** Generic webhooks: `${webhookBase}/${partnerId}` */
   webhookBase: string;
   webhookSecret: string;
@@ -17,6 +20,7 @@ export function sandboxEndpoints(base: string, webhookSecret = "proviso-sandbox-
   return {
     alexaEvents: `${base}/alexa/v3/events`,
     googleReportState: `${base}/google/v1/devices:reportStateAndNotification`,
+    googleRequestSync: `${base}/google/v1/devices:requestSync`,
     webhookBase: `${base}/webhook`,
     webhookSecret,
   };
@@ -30,8 +34,6 @@ export interface WireRequest {
 
 const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.assign({}, ...Object.values(byCategory)) as Record<string, unknown>;
 
-/** Null when the partner's format cannot carry what may be sent (e.g. an incomplete Google trait). */
-
 /** The token a partner presents when it calls us for this link (issued at account linking). */
 export function accountTokenFor(link: LinkInfo): string {
   return `sandbox-${link.linkId}`;
@@ -42,6 +44,7 @@ export function bearerFor(link: LinkInfo): string {
   return link.accessToken ?? accountTokenFor(link);
 }
 
+/** Null when the partner's format cannot carry what may be sent (e.g. an incomplete Google trait). */
 export function buildWireRequest(
   endpoints: PartnerEndpoints,
   link: LinkInfo,
@@ -92,4 +95,26 @@ export function buildWireRequest(
     headers: { "content-type": "application/json", ...webhook.signWebhook(endpoints.webhookSecret, body, Math.floor(now / 1000)) },
     body,
   };
+}
+
+/**
+ * A discovery update in the partner's format, as the requests to send in order: for Alexa, an
+ * AddOrUpdateReport per 300 endpoints new or changed, then a DeleteReport per 300 endpoints gone
+ * (message ids derived from the outbox row's, so a retry repeats them); for Google, requestSync.
+ */
+export function buildDiscoveryRequests(endpoints: PartnerEndpoints, link: LinkInfo, messageId: string, diff: DiscoveryDiff): WireRequest[] {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` };
+  if (link.adapter === "alexa") {
+    const token = bearerFor(link);
+    const bodies = [
+      ...(diff.upserts.length ? alexa.addOrUpdateReports(messageId, token, diff.upserts) : []),
+      ...(diff.deletes.length ? alexa.deleteReports(`${messageId}-d`, token, diff.deletes) : []),
+    ];
+    return bodies.map((body) => ({ url: endpoints.alexaEvents, headers, body: JSON.stringify(body) }));
+  }
+  if (link.adapter === "google") {
+    if (diff.upserts.length === 0 && diff.deletes.length === 0) return [];
+    return [{ url: endpoints.googleRequestSync, headers, body: JSON.stringify(google.requestSync(link.externalAccountId)) }];
+  }
+  return [];
 }

@@ -1,22 +1,20 @@
 // When partners ask: Alexa's ReportState and Discover directives, Google's QUERY and SYNC intents.
 // Answered only with what the on-request terms and the homeowner's consent allow, in the platform's
 // own format; every answer is decided by the engine and recorded in the ledger (stage `request`).
-import { CATEGORIES, type DeliveryMode, groupByCategory, type ShadowProperty } from "@proviso/domain";
+import { groupByCategory, type ShadowProperty } from "@proviso/domain";
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { deviceShadow, type Database } from "@proviso/db";
-import { alexa, google, type DeviceDescription } from "@proviso/partners";
-import { decideShare, isDiscoverable } from "@proviso/policy";
+import { alexa, google } from "@proviso/partners";
+import { decideShare } from "@proviso/policy";
 import { inArray } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { decisionRow, type DecisionRow } from "./decision-row";
+import { announcementOf, discoverableDevices, recordAnnouncement } from "./discovery";
 import { accountTokenFor, bearerFor } from "./partner-endpoints";
 import { exchangeCode, storeTokens, type TokenService } from "./partner-tokens";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
 const PURPOSE = "functional.service.fulfil_request";
-const SAMPLE = new Map<string, Record<string, unknown>>(
-  CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, p === "hvacMode" ? "heat" : p === "lockState" ? "locked" : p === "contactState" ? "closed" : p === "occupancy" ? false : 20]))]),
-);
 
 export class PartnerRequestError extends Error {
   constructor(
@@ -32,31 +30,6 @@ export class PartnerRequestError extends Error {
 export function linkForToken(world: World, partnerAdapter: LinkInfo["adapter"], token: string | undefined): LinkInfo {
   if (token) for (const link of world.linkById.values()) if (link.adapter === partnerAdapter && accountTokenFor(link) === token) return link;
   throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token does not belong to an active link");
-}
-
-/** Which modes the terms and consent allow now, per category: what discovery and SYNC declare. */
-function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, now: number): Record<string, DeliveryMode[]> {
-  const out: Record<string, DeliveryMode[]> = {};
-  for (const category of device.categories) {
-    out[category] = (["on_request", "proactive"] as const).filter(
-      (mode) =>
-        decideShare(world.policy, {
-          partnerId: link.partnerId,
-          homeId: device.homeId,
-          modelKey: device.modelKey,
-          category,
-          mode,
-          purpose: PURPOSE,
-          at: now,
-          properties: SAMPLE.get(category) ?? { value: 1 },
-        }).outcome !== "withhold",
-    );
-  }
-  return out;
-}
-
-function describe(world: World, link: LinkInfo, d: DeviceInfo, now: number): DeviceDescription {
-  return { ...d, allowedModes: allowedModes(world, link, d, now) };
 }
 
 /** The on-request answer for one device: allowed properties, and the decisions behind them. */
@@ -106,7 +79,6 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
   return states;
 }
 
-const devicesOfHome = (world: World, homeId: string) => [...world.devices.values()].filter((d) => d.homeId === homeId);
 
 interface AlexaDirective {
   header?: { namespace?: string; name?: string; messageId?: string; correlationToken?: string };
@@ -122,8 +94,10 @@ export async function answerAlexaDirective(db: Database, world: World, body: unk
   const messageId = randomUUID();
   if (header.namespace === "Alexa.Discovery" && header.name === "Discover") {
     const link = linkForToken(world, "alexa", directive!.payload?.scope?.token);
-    const visible = devicesOfHome(world, link.homeId).filter((d) => isDiscoverable(world.policy, link.partnerId, d.modelKey, now));
-    return alexa.discoveryResponse(messageId, visible.map((d) => describe(world, link, d, now)));
+    const visible = discoverableDevices(world, link, now);
+    // Alexa now knows exactly this: no discovery update is due until it changes.
+    await recordAnnouncement(db, link.linkId, announcementOf(visible), "discover", new Date(now));
+    return alexa.discoveryResponse(messageId, visible);
   }
   if (header.namespace === "Alexa.Authorization" && header.name === "AcceptGrant") {
     // Alexa grants us a code for sending events on this customer's behalf: exchange and keep it.
@@ -161,7 +135,9 @@ export async function answerGoogleIntent(db: Database, world: World, token: stri
   if (!b?.requestId || !input?.intent) throw new PartnerRequestError(400, "invalidRequest", "not a smart-home intent");
   const link = linkForToken(world, "google", token);
   if (input.intent === "action.devices.SYNC") {
-    return google.syncResponse(b.requestId, link.externalAccountId, devicesOfHome(world, link.homeId).map((d) => describe(world, link, d, now)));
+    const visible = discoverableDevices(world, link, now);
+    await recordAnnouncement(db, link.linkId, announcementOf(visible), "sync", new Date(now));
+    return google.syncResponse(b.requestId, link.externalAccountId, visible);
   }
   if (input.intent === "action.devices.QUERY") {
     const asked = (input.payload?.devices ?? []).map((d) => world.devices.get(d.id)).filter((d): d is DeviceInfo => !!d && d.homeId === link.homeId);

@@ -32,6 +32,7 @@ export interface World {
   policyVersion: number;
   policy: CompiledPolicy;
   devices: Map<string, DeviceInfo>;
+  devicesByHome: Map<string, DeviceInfo[]>;
   linksByHome: Map<string, LinkInfo[]>;
   linkById: Map<string, LinkInfo>;
   loadedAt: number;
@@ -92,10 +93,17 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
     if (list) list.push(l);
     else linksByHome.set(l.homeId, [l]);
   }
+  const devicesByHome = new Map<string, DeviceInfo[]>();
+  for (const d of deviceRows) {
+    const list = devicesByHome.get(d.homeId);
+    if (list) list.push(d);
+    else devicesByHome.set(d.homeId, [d]);
+  }
   return {
     policyVersion,
     policy: compileSnapshot(snapshot),
     devices: new Map(deviceRows.map((d) => [d.deviceId, d])),
+    devicesByHome,
     linksByHome,
     linkById: new Map(links.map((l) => [l.linkId, l])),
     loadedAt: Date.now(),

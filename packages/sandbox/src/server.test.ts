@@ -46,6 +46,26 @@ describe("partner sandbox", () => {
     expect(listed.messages.at(-1)!.schemaErrors.length).toBeGreaterThan(0);
   });
 
+  it("plays Home Graph's requestSync and Alexa's DeleteReport, each checked against its documented shape", async () => {
+    expect((await post("/google/v1/devices:requestSync", { agentUserId: "user-1", async: true })).status).toBe(200);
+    expect((await post("/google/v1/devices:requestSync", { agentUserId: "", extra: 1 })).status).toBe(400);
+    const del = (endpoints: unknown[]) => ({
+      event: {
+        header: { namespace: "Alexa.Discovery", name: "DeleteReport", payloadVersion: "3", messageId: "d-1" },
+        payload: { endpoints, scope: { type: "BearerToken", token: "t" } },
+      },
+    });
+    expect((await post("/alexa/v3/events", del([{ endpointId: "dev-9" }]))).status).toBe(202);
+    expect((await post("/alexa/v3/events", del([]))).status).toBe(400);
+    expect((await post("/alexa/v3/events", del([{ endpointId: "dev 9" }]))).status).toBe(400);
+    const google = (await (await fetch(`${base}/__sandbox/messages?partner=google-home`)).json()) as { messages: { endpoint: string; status: number; schemaValid: boolean; schemaErrors: string[] }[] };
+    const syncs = google.messages.filter((m) => m.endpoint === "/google/v1/devices:requestSync");
+    expect(syncs.map((m) => [m.status, m.schemaValid])).toEqual([[200, true], [400, false]]);
+    expect(syncs[1]!.schemaErrors).toEqual(["/agentUserId must be a non-empty string", "/ must NOT have additional property extra"]);
+    const deleted = (await (await fetch(`${base}/__sandbox/messages?partner=alexa&device=dev-9`)).json()) as { messages: { status: number }[] };
+    expect(deleted.messages.map((m) => m.status)).toEqual([202]);
+  });
+
   it("injects a fault with Retry-After, then recovers when it is cleared", async () => {
     await fetch(`${base}/__sandbox/faults/google-home`, {
       method: "POST",

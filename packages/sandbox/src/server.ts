@@ -9,7 +9,7 @@ const MAX_BODY = 1_000_000;
 
 interface Route {
   partner: string;
-  check?: "alexa" | "google";
+  check?: "alexa" | "google" | "googleRequestSync";
   success: (body: unknown) => { status: number; body?: unknown };
 }
 
@@ -17,6 +17,7 @@ interface Route {
 export interface SchemaChecker {
   alexa(body: unknown): MessageCheck;
   google(body: unknown): MessageCheck;
+  googleRequestSync(body: unknown): MessageCheck;
 }
 
 function routeFor(method: string, path: string): Route | null {
@@ -29,6 +30,9 @@ function routeFor(method: string, path: string): Route | null {
       success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
     };
   }
+  // Home Graph answers requestSync with an empty object (and would then send SYNC to the
+  // integration's fulfillment; the sandbox records the request and stops there).
+  if (path === "/google/v1/devices:requestSync") return { partner: "google-home", check: "googleRequestSync", success: () => ({ status: 200, body: {} }) };
   const webhook = /^\/webhook\/([a-z0-9-]+)$/.exec(path);
   if (webhook) return { partner: webhook[1]!, success: () => ({ status: 200, body: { ok: true } }) };
   return null;

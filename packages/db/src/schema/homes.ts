@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -105,6 +106,27 @@ export const partnerLinks = pgTable(
     index("partner_links_partner_status_idx").on(t.partnerId, t.status),
   ],
 );
+
+/**
+ * What a partner was last told about a link's devices: per device, a digest of its description
+ * (name, room, model, and the modes the terms and consent allow for each category). Written when
+ * the partner asks (Alexa's Discover, Google's SYNC) and when the worker tells it (AddOrUpdateReport
+ * and DeleteReport, requestSync). The worker compares it with what is allowed now and queues a
+ * discovery update where the two differ. A table of its own: a change to `partner_links` moves the
+ * policy counter, and recording an announcement must not reload every worker's snapshot.
+ */
+export const linkDiscovery = pgTable("link_discovery", {
+  linkId: uuid("link_id")
+    .primaryKey()
+    .references(() => partnerLinks.id),
+  /** deviceId → digest of its description as announced. */
+  devices: jsonb("devices").$type<Record<string, string>>().notNull(),
+  /** A digest of `devices`: what a check compares with what may be told now. */
+  digest: text("digest").notNull(),
+  announcedAt: timestamp("announced_at", { withTimezone: true }).notNull().defaultNow(),
+  /** `discover`, `sync`, `add_or_update`, `request_sync`: how the partner learnt it. */
+  via: text("via").notNull(),
+});
 
 /** Raised when a homeowner unlinks: the partner must delete by the agreement's deadline. */
 export const deletionRequests = pgTable(

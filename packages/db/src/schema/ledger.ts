@@ -17,6 +17,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { partners } from "./catalogue";
@@ -279,6 +280,11 @@ export const outbox = pgTable(
     // Only the messages still to deliver: a delivered one leaves the index.
     index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.status} in ('pending', 'retrying')`),
     index("outbox_partner_created_idx").on(t.partnerId, t.createdAt),
+    // At most one discovery update queued per link: any number of workers may notice the same
+    // change; the one queued is built from the snapshot at delivery, so it carries the latest.
+    uniqueIndex("outbox_discovery_queued_uq")
+      .on(t.linkId, t.kind)
+      .where(sql`${t.status} in ('pending', 'retrying') and ${t.kind} in ('alexa.discovery', 'google.request_sync')`),
   ],
 );
 

@@ -147,6 +147,23 @@ export function addOrUpdateReports(messageId: string, token: string, devices: De
   return reports;
 }
 
+/**
+ * Proactive removal: endpoints Alexa must forget (a model withdrawn from discovery, a device gone).
+ * Amazon documents it beside AddOrUpdateReport; its published schema predates it (see conformance).
+ */
+export function deleteReports(messageId: string, token: string, endpointIds: string[]) {
+  const reports = [];
+  for (let i = 0; i < endpointIds.length; i += 300) {
+    reports.push({
+      event: {
+        header: header("Alexa.Discovery", "DeleteReport", `${messageId}-${i / 300}`),
+        payload: { endpoints: endpointIds.slice(i, i + 300).map((endpointId) => ({ endpointId })), scope: { type: "BearerToken", token } },
+      },
+    });
+  }
+  return reports;
+}
+
 /** The answer to `Alexa.Authorization.AcceptGrant` (tokens are exchanged and stored by the caller). */
 export function acceptGrantResponse(messageId: string, ok: true | { message: string }) {
   if (ok === true) {

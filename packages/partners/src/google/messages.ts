@@ -86,6 +86,14 @@ export function reportStateAndNotification(opts: {
   };
 }
 
+/**
+ * `POST …/v1/devices:requestSync` body: asks Google to send SYNC again for this user, because the
+ * devices or what may be reported about them changed (Google then reads `willReportState` afresh).
+ */
+export function requestSync(agentUserId: string) {
+  return { agentUserId, async: true };
+}
+
 /** SYNC: every device, with `willReportState` true only where proactive reporting is allowed. */
 export function syncResponse(requestId: string, agentUserId: string, devices: DeviceDescription[]) {
   return {

@@ -1,0 +1,238 @@
+// Discovery kept current, on a real database with the real partner sandbox: when what a partner may
+// be told about a home's devices changes, Alexa gets AddOrUpdateReport / DeleteReport and Google a
+// requestSync, each checked by the sandbox against the platform's own definition.
+import { consents } from "@proviso/db";
+import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { createMessageChecker } from "@proviso/partners";
+import { createSandbox, Recorder, type ReceivedMessage } from "@proviso/sandbox";
+import { seed, stableId } from "@proviso/seed";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deliverDue, RateLimiter } from "./delivery";
+import { DiscoveryWatch } from "./discovery";
+import { sandboxEndpoints } from "./partner-endpoints";
+import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
+import { WorldCache } from "./world";
+
+const NOW = new Date("2026-11-24T12:00:00Z");
+const DAY = 86_400_000;
+const home0 = stableId("home:0");
+const thermostat = stableId("device:0:0");
+const sensor = stableId("device:0:1");
+const lock = stableId("device:0:2");
+const alexaLink = stableId("link:0:alexa");
+const googleLink = stableId("link:0:google-home");
+const T = "user.device.sensor.temperature";
+
+let t: TestDatabase;
+let cache: WorldCache;
+let base = "";
+let clock = NOW.getTime();
+const sandbox = createSandbox(new Recorder(), createMessageChecker());
+const watch = () => new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock });
+const deliver = () =>
+  deliverDue({
+    db: t.db,
+    world: () => cache.current(),
+    endpoints: sandboxEndpoints(base),
+    now: () => clock,
+    limiter: new RateLimiter(),
+    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+  });
+const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
+  const [{ v }] = (
+    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [home0, partnerId, category])
+  ).rows;
+  await t.db.insert(consents).values({ homeId: home0, partnerId, categoryKey: category, mode, version: Number(v) });
+  await cache.check();
+};
+type Capability = { interface: string; properties?: { retrievable: boolean; proactivelyReported: boolean } };
+type Endpoint = { endpointId: string; capabilities: Capability[] };
+const bodyOf = (m: ReceivedMessage) => m.body as { event: { header: { name: string; messageId: string }; payload: { endpoints: Endpoint[] } } };
+const alexaReceived = (linkId: string) => sandbox.recorder.list({ partner: "alexa" }).filter((m) => m.authorization === `Bearer sandbox-${linkId}`);
+const queued = async () =>
+  (await t.pool.query("select link_id, kind, status from outbox where kind in ('alexa.discovery', 'google.request_sync') and status in ('pending', 'retrying') order by link_id")).rows;
+const announced = async (linkId: string) => (await t.pool.query("select devices, via from link_discovery where link_id = $1", [linkId])).rows[0];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seed(t.db, { now: NOW, homes: 4 });
+  await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
+  cache = new WorldCache(t.db, 60_000);
+  await cache.start();
+});
+afterAll(async () => {
+  cache?.stop();
+  await new Promise<void>((r) => sandbox.server.close(() => r()));
+  await t?.drop();
+});
+beforeEach(() => {
+  sandbox.recorder.clear();
+  sandbox.recorder.faults.clear();
+});
+
+describe("discovery kept current", () => {
+  it("announces every link nobody has told yet, except one whose partner just asked; then nothing while nothing changes", async () => {
+    // Alexa asks (Discover) for the Berg home: what it was answered is what it knows.
+    await answerAlexaDirective(t.db, cache.current(), { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } } }, clock);
+    expect(await announced(alexaLink)).toMatchObject({ via: "discover" });
+    // Google asks SYNC for it too.
+    await answerGoogleIntent(t.db, cache.current(), `sandbox-${googleLink}`, { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, clock);
+    expect(await announced(googleLink)).toMatchObject({ via: "sync" });
+
+    const links = [...cache.current().linkById.values()].filter((l) => l.adapter === "alexa" || l.adapter === "google");
+    expect(await watch().check()).toBe(links.length - 2);
+    expect((await queued()).map((r) => r.link_id)).not.toContain(alexaLink);
+    const r = await deliver();
+    expect(r).toMatchObject({ delivered: links.length - 2, retried: 0, dead: 0 });
+    const alexa = sandbox.recorder.list({ partner: "alexa" });
+    const google = sandbox.recorder.list({ partner: "google-home" });
+    expect(alexa.length + google.length).toBe(links.length - 2);
+    for (const m of [...alexa, ...google]) expect(m).toMatchObject({ status: expect.any(Number), schemaValid: true });
+    expect(alexa.every((m) => m.status === 202 && bodyOf(m).event.header.name === "AddOrUpdateReport")).toBe(true);
+    expect(google.every((m) => m.endpoint === "/google/v1/devices:requestSync" && m.status === 200)).toBe(true);
+    // Each announcement recorded; the next check finds every link in step.
+    for (const l of links) expect(await announced(l.linkId)).toBeTruthy();
+    expect(await watch().check()).toBe(0);
+    expect(await queued()).toEqual([]);
+  });
+
+  it("tells Alexa when the homeowner's consent changes what it may ask for: only the endpoints that changed, with the new flags", async () => {
+    await setConsent("alexa", T, "off");
+    expect(await watch().check()).toBe(1);
+    expect((await deliver()).delivered).toBe(1);
+    const [m] = alexaReceived(alexaLink);
+    expect(m).toMatchObject({ status: 202, schemaValid: true });
+    const endpoints = bodyOf(m!).event.payload.endpoints;
+    // The thermostat and the room sensor report temperature; the lock does not and is not repeated.
+    expect(endpoints.map((e) => e.endpointId).sort()).toEqual([thermostat, sensor].sort());
+    const caps = endpoints.find((e) => e.endpointId === thermostat)!.capabilities.map((c) => c.interface);
+    expect(caps).not.toContain("Alexa.TemperatureSensor");
+    expect(caps).toContain("Alexa.ThermostatController");
+    expect(await announced(alexaLink)).toMatchObject({ via: "add_or_update" });
+    expect(await watch().check()).toBe(0);
+
+    // Back on: told again, TemperatureSensor retrievable and not proactively reported (v1 allows on request only).
+    await setConsent("alexa", T, "on_request");
+    expect(await watch().check()).toBe(1);
+    await deliver();
+    const again = bodyOf(alexaReceived(alexaLink).at(-1)!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!;
+    expect(again.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
+  });
+
+  it("any number of workers noticing one change queue one update, and it tells what holds when it goes", async () => {
+    await setConsent("alexa", T, "off");
+    const [a, b] = [watch(), watch()];
+    const counts = await Promise.all([a.check(), b.check()]);
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
+    // Changed back before it went: Alexa already knows this, so nothing is sent.
+    await setConsent("alexa", T, "on_request");
+    expect(await a.check()).toBe(0);
+    expect((await deliver()).cancelled).toBe(1);
+    expect(alexaReceived(alexaLink)).toEqual([]);
+    const [cancelled] = (await t.pool.query("select last_error from outbox where link_id = $1 and kind = 'alexa.discovery' order by id desc limit 1", [alexaLink])).rows;
+    expect(cancelled.last_error).toBe("nothing to announce: the partner was already told this");
+
+    // Changed again before it went: the one update carries both changes.
+    await setConsent("alexa", T, "off");
+    expect(await a.check()).toBe(1);
+    for (const c of ["user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) await setConsent("alexa", c, "off");
+    expect(await b.check()).toBe(0);
+    await deliver();
+    const sent = alexaReceived(alexaLink);
+    expect(sent).toHaveLength(1);
+    const caps = bodyOf(sent[0]!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities.map((c) => c.interface);
+    expect(caps).toEqual(["Alexa"]);
+    // Put back as it began.
+    for (const c of [T, "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) await setConsent("alexa", c, "on_request");
+    expect(await a.check()).toBe(1);
+    await deliver();
+    expect(await a.check()).toBe(0);
+  });
+
+  it("retries a refused update with the same message ids, and records nothing until the partner takes it", async () => {
+    await setConsent("google-home", "user.device.sensor.lock_state", "off");
+    expect(await watch().check()).toBe(1);
+    const before = await announced(googleLink);
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 503 }) });
+    expect((await deliver()).retried).toBe(1);
+    expect(await announced(googleLink)).toEqual(before);
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "DELETE" });
+    clock += 120_000;
+    expect((await deliver()).delivered).toBe(1);
+    const syncs = sandbox.recorder.list({ partner: "google-home" });
+    expect(syncs.map((m) => m.status)).toEqual([503, 200]);
+    expect(syncs[0]!.body).toEqual({ agentUserId: expect.any(String), async: true });
+    expect(syncs[1]!.body).toEqual(syncs[0]!.body);
+    expect(await announced(googleLink)).toMatchObject({ via: "request_sync" });
+    // And a SYNC now declares the lock with no LockUnlock trait.
+    const sync = (await answerGoogleIntent(t.db, cache.current(), `sandbox-${googleLink}`, { requestId: "s-2", inputs: [{ intent: "action.devices.SYNC" }] }, clock)) as {
+      payload: { devices: { id: string; traits: string[] }[] };
+    };
+    expect(sync.payload.devices.find((d) => d.id === lock)!.traits).toEqual([]);
+  });
+
+  it("a new agreement version in force, and then time alone: Alexa hears of proactive reporting, and of a model withdrawn when its certification runs out", async () => {
+    // Alexa's v2 takes effect (it asks for proactive temperature, and withdraws from discovery a
+    // model whose Works with Alexa certification lapses); the homeowner opts in to proactive temperature.
+    await t.pool.query(
+      `update agreement_versions v set status = 'superseded', ended_at = $1 from agreements a where a.id = v.agreement_id and a.partner_id = 'alexa' and v.version = 1`,
+      [new Date(clock)],
+    );
+    await t.pool.query(
+      `update agreement_versions v set status = 'active', effective_from = $1, activated_at = $1 from agreements a where a.id = v.agreement_id and a.partner_id = 'alexa' and v.version = 2`,
+      [new Date(clock - DAY)],
+    );
+    await setConsent("alexa", T, "proactive");
+    expect(await watch().check()).toBeGreaterThan(0);
+    expect((await queued()).map((r) => r.link_id)).toContain(alexaLink);
+    await deliver();
+    const mine = alexaReceived(alexaLink);
+    // The thermostat's temperature is now proactively reported.
+    expect(mine.map((m) => bodyOf(m).event.header.name)).toEqual(["AddOrUpdateReport"]);
+    expect(mine[0]).toMatchObject({ status: 202, schemaValid: true });
+    const temp = bodyOf(mine[0]!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!;
+    expect(temp.properties).toMatchObject({ retrievable: true, proactivelyReported: true });
+    expect(await watch().check()).toBe(0);
+
+    // The lock's Works with Alexa certification is revoked: v2 withdraws the model from discovery.
+    sandbox.recorder.clear();
+    await t.pool.query("update certifications set status = 'revoked', updated_at = $2 where id = $1", [stableId("cert:proviso-l1:works-with-alexa"), new Date(clock)]);
+    await cache.check();
+    expect(await watch().check()).toBeGreaterThan(0);
+    await deliver();
+    const withdrawn = alexaReceived(alexaLink);
+    expect(withdrawn.map((m) => bodyOf(m).event.header.name)).toEqual(["DeleteReport"]);
+    expect(withdrawn[0]).toMatchObject({ status: 202, schemaValid: true });
+    expect(bodyOf(withdrawn[0]!).event.payload.endpoints).toEqual([{ endpointId: lock }]);
+    expect(Object.keys((await announced(alexaLink)).devices).sort()).toEqual([thermostat, sensor].sort());
+    expect(await watch().check()).toBe(0);
+
+    // Forty-six days on, with nothing written: the room sensor's certification (valid 45 days) has run out.
+    sandbox.recorder.clear();
+    clock += 46 * DAY;
+    expect(await watch().check()).toBeGreaterThan(0);
+    await deliver();
+    const later = alexaReceived(alexaLink);
+    expect(later.map((m) => bodyOf(m).event.header.name)).toEqual(["DeleteReport"]);
+    expect(bodyOf(later[0]!).event.payload.endpoints).toEqual([{ endpointId: sensor }]);
+    // Alexa's own Discover agrees.
+    const discovered = (await answerAlexaDirective(t.db, cache.current(), { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } } }, clock)) as unknown as {
+      event: { payload: { endpoints: Endpoint[] } };
+    };
+    expect(discovered.event.payload.endpoints.map((e) => e.endpointId)).toEqual([thermostat]);
+  });
+
+  it("a link that ends before its update goes: the update is cancelled, not sent", async () => {
+    const [latest] = (await t.pool.query("select mode from consents where home_id = $1 and partner_id = 'google-home' and category_key = $2 order by version desc limit 1", [home0, T])).rows;
+    await setConsent("google-home", T, latest?.mode === "proactive" ? "off" : "proactive");
+    expect(await watch().check()).toBe(1);
+    await t.pool.query("update partner_links set status = 'revoked', ended_at = $2 where id = $1", [googleLink, new Date(clock)]);
+    await cache.check();
+    expect((await deliver()).cancelled).toBe(1);
+    expect(sandbox.recorder.list({ partner: "google-home" })).toEqual([]);
+    const [row] = (await t.pool.query("select status, last_error from outbox where link_id = $1 and kind = 'google.request_sync' order by id desc limit 1", [googleLink])).rows;
+    expect(row).toMatchObject({ status: "cancelled", last_error: "link no longer active" });
+  });
+});

@@ -1,0 +1,240 @@
+// Discovery kept current. What a partner may be told about a home's devices (per category, the
+// modes the terms and the homeowner's consent allow: Alexa's `retrievable` / `proactivelyReported`,
+// Google's `willReportState` and traits) changes with consent, links, agreements, certifications
+// and the devices themselves. The partner learns it when it asks (Discover, SYNC); between those,
+// the worker tells it: where what is allowed now differs from what the partner was last told
+// (`link_discovery`), one discovery update is queued per link, and at delivery it is built from the
+// snapshot of that moment — Alexa `AddOrUpdateReport` for endpoints new or changed and `DeleteReport`
+// for endpoints gone (a model withdrawn by a lapsed certification, say); Google `requestSync`,
+// after which Google asks SYNC again. Without it Alexa would go on expecting ChangeReports for a
+// property the homeowner stopped sharing, and never hear of one newly allowed.
+import { CATEGORIES, type DeliveryMode } from "@proviso/domain";
+import { linkDiscovery, type Database, type Executor } from "@proviso/db";
+import type { DeviceDescription } from "@proviso/partners";
+import { decideShare, isDiscoverable } from "@proviso/policy";
+import { inArray, sql } from "drizzle-orm";
+import { createHash, randomUUID } from "node:crypto";
+import type { DeviceInfo, LinkInfo, World } from "./world";
+
+/** Outbox kinds of discovery updates (one queued per link at most: `outbox_discovery_queued_uq`). */
+export const DISCOVERY_KIND = { alexa: "alexa.discovery", google: "google.request_sync" } as const;
+export const isDiscoveryKind = (kind: string) => kind === DISCOVERY_KIND.alexa || kind === DISCOVERY_KIND.google;
+
+const PURPOSE = "functional.service.fulfil_request";
+/** A value of each category's properties, for asking the engine what a mode allows in general. */
+const SAMPLE = new Map<string, Record<string, unknown>>(
+  CATEGORIES.map((c) => [
+    c.key,
+    Object.fromEntries(c.properties.map((p) => [p, p === "hvacMode" ? "heat" : p === "lockState" ? "locked" : p === "contactState" ? "closed" : p === "occupancy" ? false : 20])),
+  ]),
+);
+
+/** Which modes the terms and consent allow now, per category: what discovery and SYNC declare. */
+export function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, now: number): Record<string, DeliveryMode[]> {
+  const out: Record<string, DeliveryMode[]> = {};
+  for (const category of device.categories) {
+    out[category] = (["on_request", "proactive"] as const).filter(
+      (mode) =>
+        decideShare(world.policy, {
+          partnerId: link.partnerId,
+          homeId: device.homeId,
+          modelKey: device.modelKey,
+          category,
+          mode,
+          purpose: PURPOSE,
+          at: now,
+          properties: SAMPLE.get(category) ?? { value: 1 },
+        }).outcome !== "withhold",
+    );
+  }
+  return out;
+}
+
+export function describeDevice(world: World, link: LinkInfo, d: DeviceInfo, now: number): DeviceDescription {
+  return {
+    deviceId: d.deviceId,
+    name: d.name,
+    room: d.room,
+    modelKey: d.modelKey,
+    modelName: d.modelName,
+    kind: d.kind,
+    categories: d.categories,
+    allowedModes: allowedModes(world, link, d, now),
+  };
+}
+
+/** The devices of a link's home the partner may discover now (a lapsed certification may withdraw a model), described. */
+export function discoverableDevices(world: World, link: LinkInfo, now: number): DeviceDescription[] {
+  const out: DeviceDescription[] = [];
+  for (const d of world.devicesByHome.get(link.homeId) ?? []) {
+    if (isDiscoverable(world.policy, link.partnerId, d.modelKey, now)) out.push(describeDevice(world, link, d, now));
+  }
+  return out;
+}
+
+/** A digest of what a partner is told about one device: any change to it is worth telling. */
+export function digestOf(d: DeviceDescription): string {
+  const modes = Object.keys(d.allowedModes)
+    .sort()
+    .map((c) => [c, d.allowedModes[c]]);
+  const text = JSON.stringify([d.name, d.room, d.modelKey, d.modelName, d.kind, [...d.categories].sort(), modes]);
+  return createHash("sha256").update(text).digest("base64url").slice(0, 22);
+}
+
+/** deviceId → digest: what an announcement of these devices tells. */
+export function announcementOf(devices: DeviceDescription[]): Record<string, string> {
+  return Object.fromEntries(devices.map((d) => [d.deviceId, digestOf(d)]));
+}
+
+export const announcementDigest = (a: Record<string, string>) =>
+  createHash("sha256")
+    .update(
+      Object.keys(a)
+        .sort()
+        .map((k) => `${k}=${a[k]}`)
+        .join(";"),
+    )
+    .digest("base64url");
+
+export interface DiscoveryDiff {
+  /** Endpoints new or changed since the partner was last told. */
+  upserts: DeviceDescription[];
+  /** Endpoints the partner was told of and may no longer discover. */
+  deletes: string[];
+}
+
+/** What differs between what may be told now and what was told (nothing recorded: everything is new). */
+export function diffAnnouncement(current: DeviceDescription[], told: Record<string, string> | undefined): DiscoveryDiff {
+  const upserts = current.filter((d) => told?.[d.deviceId] !== digestOf(d));
+  const now = new Set(current.map((d) => d.deviceId));
+  const deletes = Object.keys(told ?? {}).filter((id) => !now.has(id));
+  return { upserts, deletes };
+}
+
+export type AnnouncedVia = "discover" | "sync" | "add_or_update" | "request_sync";
+
+/** Records what a partner now knows of a link's devices (it asked, or it was told). */
+export async function recordAnnouncement(db: Executor, linkId: string, devices: Record<string, string>, via: AnnouncedVia, at: Date) {
+  const digest = announcementDigest(devices);
+  await db
+    .insert(linkDiscovery)
+    .values({ linkId, devices, digest, via, announcedAt: at })
+    .onConflictDoUpdate({ target: linkDiscovery.linkId, set: { devices, digest, via, announcedAt: at } });
+}
+
+export async function readAnnouncements(db: Executor, linkIds: string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (let i = 0; i < linkIds.length; i += 1_000) {
+    const rows = await db
+      .select({ linkId: linkDiscovery.linkId, devices: linkDiscovery.devices })
+      .from(linkDiscovery)
+      .where(inArray(linkDiscovery.linkId, linkIds.slice(i, i + 1_000)));
+    for (const r of rows) out.set(r.linkId, r.devices);
+  }
+  return out;
+}
+
+export interface DiscoveryWatchOptions {
+  db: Database;
+  world: () => World;
+  now?: () => number;
+  /** Checks at least this often, for what time alone changes (a certification running out). */
+  intervalMs?: number;
+  onQueued?: (n: number) => void;
+  onError?: (err: Error) => void;
+}
+
+export const DEFAULT_DISCOVERY_INTERVAL_MS = 60_000;
+
+/**
+ * Compares what each Alexa and Google link may be told now with what it was told, and queues a
+ * discovery update where they differ. Run after every snapshot reload (`kick`) and on a timer. Any
+ * number of workers may run it: the outbox takes one queued update per link, and what was told is
+ * read afresh every time (another worker may have told it since).
+ */
+export class DiscoveryWatch {
+  private running: Promise<number> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly opts: DiscoveryWatchOptions) {}
+
+  start() {
+    this.timer = setInterval(() => this.kick(), this.opts.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS);
+    this.kick();
+  }
+
+  /** Asks for a check; one under way is followed by another. */
+  kick() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      let queued = 0;
+      try {
+        do {
+          this.again = false;
+          queued += await this.check();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+      } finally {
+        this.running = null;
+      }
+      return queued;
+    })();
+  }
+
+  /** Settles once no check is running. */
+  async idle() {
+    while (this.running) await this.running;
+  }
+
+  /** One pass over every link: how many updates it queued. */
+  async check(): Promise<number> {
+    const world = this.opts.world();
+    const now = (this.opts.now ?? Date.now)();
+    const told = new Map(
+      (await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery)).map((r) => [r.linkId, r.digest]),
+    );
+    const behind: { link: LinkInfo; devices: DeviceDescription[] }[] = [];
+    let n = 0;
+    for (const link of world.linkById.values()) {
+      if (link.adapter !== "alexa" && link.adapter !== "google") continue;
+      const devices = discoverableDevices(world, link, now);
+      if (told.get(link.linkId) !== announcementDigest(announcementOf(devices))) behind.push({ link, devices });
+      // A large fleet's check is long: let ingest and delivery run between links.
+      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (behind.length === 0) return 0;
+    const recorded = await readAnnouncements(this.opts.db, behind.map((b) => b.link.linkId));
+    const updates = behind.map((b) => ({ link: b.link, diff: diffAnnouncement(b.devices, recorded.get(b.link.linkId)) }));
+    const queued = await queueDiscoveryUpdates(this.opts.db, updates, new Date(now));
+    if (queued) this.opts.onQueued?.(queued);
+    return queued;
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+  }
+}
+
+/** Queues one discovery update per link (none where one is already queued). Returns how many. */
+export async function queueDiscoveryUpdates(db: Executor, updates: { link: LinkInfo; diff: DiscoveryDiff }[], at: Date): Promise<number> {
+  if (updates.length === 0) return 0;
+  const result = await db.execute(sql`
+    insert into outbox (message_id, partner_id, link_id, home_id, kind, category_keys, payload, observed_at, created_at, next_attempt_at)
+    select mid, partner, link, home, kind, '{}'::text[], payload, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+      from unnest(${sql.param(updates.map(() => randomUUID()))}::uuid[], ${sql.param(updates.map((u) => u.link.partnerId))}::text[],
+                  ${sql.param(updates.map((u) => u.link.linkId))}::uuid[], ${sql.param(updates.map((u) => u.link.homeId))}::uuid[],
+                  ${sql.param(updates.map((u) => DISCOVERY_KIND[u.link.adapter as "alexa" | "google"]))}::text[],
+                  ${sql.param(updates.map((u) => JSON.stringify({ noticed: { upserts: u.diff.upserts.map((d) => d.deviceId), deletes: u.diff.deletes } })))}::json[])
+           as t(mid, partner, link, home, kind, payload)
+    on conflict (link_id, kind) where status in ('pending', 'retrying') and kind in ('alexa.discovery', 'google.request_sync') do nothing`);
+  return (result as unknown as { rowCount: number | null }).rowCount ?? 0;
+}
