@@ -336,6 +336,9 @@ async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: Deli
   const told = (await readAnnouncements(deps.db, [link.linkId])).get(link.linkId);
   const diff = diffAnnouncement(current, told);
   if (buildDiscoveryRequests(deps.endpoints, link, row.messageId, diff).length === 0) {
+    // Undone before it went, or a link with nothing to tell of: either way the partner's view and
+    // what is allowed agree. Recorded where nothing was, so the next check does not queue it again.
+    if (!told) await recordAnnouncement(deps.db, link.linkId, {}, "nothing_to_tell", new Date(now));
     await finish(deps.db, row.id, { status: "cancelled", lastError: "nothing to announce: the partner was already told this" });
     result.cancelled++;
     return;

@@ -224,6 +224,19 @@ describe("discovery kept current", () => {
     expect(discovered.event.payload.endpoints.map((e) => e.endpointId)).toEqual([thermostat]);
   });
 
+  it("a link with nothing it may discover is not told, and not queued again and again", async () => {
+    const [{ id: home }] = (await t.pool.query("insert into homes (name, region, timezone) values ('Empty home', 'US', 'America/New_York') returning id")).rows;
+    const [{ id: link }] = (
+      await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id) values ($1, 'alexa', 'US', 'alexa-empty') returning id", [home])
+    ).rows;
+    await cache.check();
+    expect(await watch().check()).toBe(1);
+    expect((await deliver()).cancelled).toBe(1);
+    expect(alexaReceived(link)).toEqual([]);
+    expect(await announced(link)).toMatchObject({ devices: {}, via: "nothing_to_tell" });
+    expect(await watch().check()).toBe(0);
+  });
+
   it("a link that ends before its update goes: the update is cancelled, not sent", async () => {
     const [latest] = (await t.pool.query("select mode from consents where home_id = $1 and partner_id = 'google-home' and category_key = $2 order by version desc limit 1", [home0, T])).rows;
     await setConsent("google-home", T, latest?.mode === "proactive" ? "off" : "proactive");

@@ -111,7 +111,8 @@ export function diffAnnouncement(current: DeviceDescription[], told: Record<stri
   return { upserts, deletes };
 }
 
-export type AnnouncedVia = "discover" | "sync" | "add_or_update" | "request_sync";
+/** How the partner learnt it; `nothing_to_tell`: a link with no device it may discover, never told. */
+export type AnnouncedVia = "discover" | "sync" | "add_or_update" | "request_sync" | "nothing_to_tell";
 
 /** Records what a partner now knows of a link's devices (it asked, or it was told). */
 export async function recordAnnouncement(db: Executor, linkId: string, devices: Record<string, string>, via: AnnouncedVia, at: Date) {

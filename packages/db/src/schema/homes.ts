@@ -124,7 +124,7 @@ export const linkDiscovery = pgTable("link_discovery", {
   /** A digest of `devices`: what a check compares with what may be told now. */
   digest: text("digest").notNull(),
   announcedAt: timestamp("announced_at", { withTimezone: true }).notNull().defaultNow(),
-  /** `discover`, `sync`, `add_or_update`, `request_sync`: how the partner learnt it. */
+  /** `discover`, `sync`, `add_or_update`, `request_sync`: how the partner learnt it (`nothing_to_tell`: no device to tell of). */
   via: text("via").notNull(),
 });
 
