@@ -29,7 +29,10 @@ let cache: WorldCache;
 let base = "";
 let clock = NOW.getTime();
 const sandbox = createSandbox(new Recorder(), createMessageChecker());
-const watch = () => new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock });
+const newWatch = () => new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock });
+/** One watch for the whole file, as a worker runs one: what it remembers between checks is tested too. */
+let shared: DiscoveryWatch;
+const watch = () => (shared ??= newWatch());
 const deliver = () =>
   deliverDue({
     db: t.db,
@@ -123,7 +126,7 @@ describe("discovery kept current", () => {
 
   it("any number of workers noticing one change queue one update, and it tells what holds when it goes", async () => {
     await setConsent("alexa", T, "off");
-    const [a, b] = [watch(), watch()];
+    const [a, b] = [watch(), newWatch()];
     const counts = await Promise.all([a.check(), b.check()]);
     expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
     // Changed back before it went: Alexa already knows this, so nothing is sent.
@@ -222,6 +225,18 @@ describe("discovery kept current", () => {
       event: { payload: { endpoints: Endpoint[] } };
     };
     expect(discovered.event.payload.endpoints.map((e) => e.endpointId)).toEqual([thermostat]);
+  });
+
+  it("a device renamed or moved is announced again with its new name and room", async () => {
+    await t.pool.query("update devices set name = 'Hall thermostat', room = 'Hall' where id = $1", [thermostat]);
+    await cache.check();
+    expect(await watch().check()).toBeGreaterThan(0);
+    await deliver();
+    const [m] = alexaReceived(alexaLink);
+    const endpoints = (m!.body as { event: { payload: { endpoints: { endpointId: string; friendlyName: string; description: string }[] } } }).event.payload.endpoints;
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0]).toMatchObject({ endpointId: thermostat, friendlyName: "Hall thermostat", description: expect.stringContaining("(Hall)") });
+    expect(await watch().check()).toBe(0);
   });
 
   it("a link with nothing it may discover is not told, and not queued again and again", async () => {

@@ -173,3 +173,47 @@ export function agreedModes(policy: CompiledPolicy, partnerId: string, category:
 export function rateLimitPerMinute(policy: CompiledPolicy, partnerId: string, at: number): number | null {
   return versionInForce(policy.partners.get(partnerId), at)?.maxPerMinute ?? null;
 }
+
+/**
+ * What of a home `decideShare` reads for one partner and these categories: the link's state and
+ * the consent mode of each category. Two homes with the same key decide alike for the same
+ * partner, model, category, mode, purpose, properties and time (the consent's version changes only
+ * the reasons' wording, never the outcome), so callers deciding many homes alike may decide each
+ * key once (the worker's discovery check does).
+ */
+export function homeInputsKey(policy: CompiledPolicy, partnerId: string, homeId: string, categories: readonly string[]): string {
+  const partner = policy.partners.get(partnerId);
+  const home = policy.homeIndex.get(homeId);
+  if (partner === undefined || home === undefined) return "-";
+  const slot = home * policy.partnerCount + partner.index;
+  let key = String(policy.linkStatus[slot]);
+  for (let i = 0; i < categories.length; i++) {
+    const category = policy.categoryIndex.get(categories[i]!);
+    key += category === undefined ? "-" : String(policy.consentMode[slot * policy.categoryCount + category]);
+  }
+  return key;
+}
+
+/**
+ * What of a partner `decideShare` and `isDiscoverable` read at `at`, beyond the home: the version
+ * in force (by id: a version's clauses are fixed once it leaves draft), the suspensions in effect
+ * and the state of every certification at that moment (certified, lapsed, neither). Equal keys
+ * (with equal `homeInputsKey`) decide alike at the two moments for requests with no last-sent
+ * time (a minimum interval reads the clock against that), so a caller can tell that nothing a
+ * partner may be told has moved without deciding anything.
+ */
+export function partnerStateKey(policy: CompiledPolicy, partnerId: string, at: number): string {
+  const partner = policy.partners.get(partnerId);
+  if (partner === undefined) return "-";
+  const version = versionInForce(partner, at);
+  let key = version === null ? "none" : version.versionId;
+  for (const s of partner.suspensions) {
+    if (s.from <= at && (s.until === null || at < s.until)) key += `|s:${s.category ?? "*"}`;
+  }
+  key += "|";
+  for (const row of policy.certificationAt) {
+    for (const cert of row) key += cert === undefined ? "_" : isCertified(cert, at) ? "c" : hasLapsed(cert, at) ? "l" : "p";
+    key += ".";
+  }
+  return key;
+}

@@ -4,7 +4,7 @@ import type { ClauseTerms } from "@proviso/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileSnapshot } from "./compile";
-import { decideShare } from "./decide";
+import { decideShare, homeInputsKey, isDiscoverable, partnerStateKey } from "./decide";
 import type { PolicySnapshot, ShareRequest } from "./types";
 import { naiveDecide } from "./__tests__/naive-reference";
 import { ADS, DAY, FULFIL, LOCK, NOW, OCC, T } from "./__tests__/fixtures";
@@ -181,5 +181,68 @@ describe("engine vs naive reference", () => {
     expect(outcomes.send).toBeGreaterThan(500);
     expect(outcomes.transform).toBeGreaterThan(500);
     console.log(`compared ${compared} decisions:`, outcomes);
+  }, 120_000);
+});
+
+describe("homeInputsKey", () => {
+  it("homes with the same key decide alike (what lets the worker decide each key once)", () => {
+    let pairs = 0;
+    let differing = 0;
+    fc.assert(
+      fc.property(snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)), ([snapshot, requests]) => {
+        const policy = compileSnapshot(snapshot);
+        for (const req of requests) {
+          const key = homeInputsKey(policy, req.partnerId, req.homeId, [req.category]);
+          for (const other of [...HOMES, "h9"]) {
+            if (other === req.homeId) continue;
+            const a = decideShare(policy, req);
+            const b = decideShare(policy, { ...req, homeId: other });
+            if (homeInputsKey(policy, req.partnerId, other, [req.category]) !== key) {
+              if (a.outcome !== b.outcome) differing++;
+              continue;
+            }
+            expect({ outcome: b.outcome, properties: b.properties }).toEqual({ outcome: a.outcome, properties: a.properties });
+            pairs++;
+          }
+        }
+      }),
+      { numRuns: 300, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+    );
+    // Enough pairs share a key to mean something, and the key does tell apart homes that decide apart.
+    expect(pairs).toBeGreaterThan(5_000);
+    expect(differing).toBeGreaterThan(1_000);
+  }, 120_000);
+});
+
+describe("partnerStateKey", () => {
+  it("a partner with the same key at two moments decides alike at both (what lets the worker skip what has not moved)", () => {
+    let pairs = 0;
+    let moved = 0;
+    fc.assert(
+      fc.property(
+        snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)),
+        fc.constantFrom(...TIMES),
+        ([snapshot, requests], later) => {
+          const policy = compileSnapshot(snapshot);
+          for (const asked of requests) {
+            // A minimum interval reads the time since the last send, not the partner: none here.
+            const req = { ...asked, lastSentAt: null };
+            const then = { ...req, at: later };
+            const a = decideShare(policy, req);
+            const b = decideShare(policy, then);
+            if (partnerStateKey(policy, req.partnerId, req.at) !== partnerStateKey(policy, req.partnerId, later)) {
+              if (a.outcome !== b.outcome) moved++;
+              continue;
+            }
+            expect({ outcome: b.outcome, properties: b.properties }).toEqual({ outcome: a.outcome, properties: a.properties });
+            expect(isDiscoverable(policy, req.partnerId, req.modelKey, later)).toBe(isDiscoverable(policy, req.partnerId, req.modelKey, req.at));
+            pairs++;
+          }
+        },
+      ),
+      { numRuns: 300, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+    );
+    expect(pairs).toBeGreaterThan(5_000);
+    expect(moved).toBeGreaterThan(100);
   }, 120_000);
 });
