@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
 import { DiscoveryWatch } from "./discovery";
+import { ingestReports } from "./ingest";
+import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
 import { WorldCache } from "./world";
@@ -237,6 +239,34 @@ describe("discovery kept current", () => {
     expect(endpoints).toHaveLength(1);
     expect(endpoints[0]).toMatchObject({ endpointId: thermostat, friendlyName: "Hall thermostat", description: expect.stringContaining("(Hall)") });
     expect(await watch().check()).toBe(0);
+  });
+
+  it("a device moved to another home: the old home's partner is told it is gone, the new one's of it, and it is decided by the new home's links", async () => {
+    const home1 = stableId("home:1");
+    const links1 = (await t.pool.query("select id, partner_id from partner_links where home_id = $1 and status = 'active'", [home1])).rows as { id: string; partner_id: string }[];
+    const alexa1 = links1.find((l) => l.partner_id === "alexa");
+    expect(alexa1).toBeDefined();
+    await t.pool.query("update devices set home_id = $2 where id = $1", [thermostat, home1]);
+    await cache.check();
+    expect(cache.current().devices.get(thermostat)!.homeId).toBe(home1);
+    expect(await watch().check()).toBeGreaterThan(0);
+    await deliver();
+    const gone = alexaReceived(alexaLink).filter((m) => bodyOf(m).event.header.name === "DeleteReport");
+    expect(gone.map((m) => bodyOf(m).event.payload.endpoints)).toEqual([[{ endpointId: thermostat }]]);
+    const added = alexaReceived(alexa1!.id).filter((m) => bodyOf(m).event.header.name === "AddOrUpdateReport");
+    expect(added.flatMap((m) => bodyOf(m).event.payload.endpoints.map((e) => e.endpointId))).toContain(thermostat);
+    // Its next report is decided for the new home's partners, not the old one's.
+    const r = await ingestReports(
+      t.db,
+      cache.current(),
+      [{ source: "http", raw: "{}", report: { v: 1, deviceId: thermostat, seq: 10_000, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { temperature: 20 } } }],
+      new Date(clock),
+      new ShadowCache(),
+    );
+    expect(r.accepted).toBe(1);
+    const decided = (await t.pool.query("select distinct home_id, link_id from decisions where device_id = $1 and stage = 'change'", [thermostat])).rows;
+    expect(decided.map((d) => d.home_id)).toEqual([home1]);
+    expect(decided.map((d) => d.link_id).sort()).toEqual(links1.map((l) => l.id).sort());
   });
 
   it("a link with nothing it may discover is not told, and not queued again and again", async () => {
