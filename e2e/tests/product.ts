@@ -63,6 +63,7 @@ export function device() {
 export interface SandboxMessage {
   seq: number;
   partner: string;
+  endpoint: string;
   deviceIds: string[];
   status: number;
   schemaValid: boolean | null;

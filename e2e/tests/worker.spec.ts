@@ -24,6 +24,20 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   await sleep(1_500); // the worker reloads its snapshot within a second
   const dev = device();
 
+  // 0. Google is told the devices' reporting changed (requestSync) and asks SYNC again, as Home
+  //    Graph does: the answer (schema-checked) declares the thermostat reported as it changes and
+  //    the lock on request only.
+  type SyncDevice = { id: string; willReportState: boolean; traits: string[] };
+  const synced = await waitFor("Google's SYNC to show the new consents", async () => {
+    const answers = (await sandboxMessages({ partner: "google-home", device: thermostat })).filter((m) => m.endpoint.endsWith("(SYNC response)"));
+    const last = answers.at(-1);
+    const devices = (last?.body as { payload?: { devices?: SyncDevice[] } } | undefined)?.payload?.devices ?? [];
+    const t = devices.find((d) => d.id === thermostat);
+    const l = devices.find((d) => d.id === lock);
+    return t?.willReportState === true && l?.willReportState === false && l.traits.includes("action.devices.traits.LockUnlock") && last;
+  });
+  expect(synced).toMatchObject({ status: 200, schemaValid: true });
+
   // 1. A proactively consented change reaches Google as a schema-valid Report State.
   await dev.report(thermostat, { temperature: 21, heatingSetpoint: 30, hvacMode: "heat" });
   const delivered = await waitFor("Google to receive setpoint 30", async () =>

@@ -9,7 +9,8 @@ try {
 } catch (err) {
   console.error(`schema checks are off: ${(err as Error).message}`);
 }
-const { server } = createSandbox(new Recorder(), checker);
+// Like Home Graph, it asks the worker for SYNC after a requestSync.
+const { server } = createSandbox(new Recorder(), checker, { googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment` });
 server.on("error", (err) => {
   console.error(`the partner sandbox could not listen on port ${env.SANDBOX_PORT}: ${err.message}`);
   process.exit(2);

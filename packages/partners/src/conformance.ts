@@ -97,12 +97,18 @@ export function createMessageChecker() {
     "traits/openclose/openclose.states.schema.json": ["openPercent", "openState"],
   };
   const deleteReport = alexaDeleteReportValidator();
+  const syncResponse = googleValidator("intents/sync/sync.response.schema.json");
   return {
     alexa(body: unknown): MessageCheck {
       const header = (body as { event?: { header?: { namespace?: unknown; name?: unknown } } })?.event?.header;
       const validate = header?.namespace === "Alexa.Discovery" && header.name === "DeleteReport" ? deleteReport : alexa;
       const valid = validate(body);
       return { valid, errors: valid ? [] : describeErrors(validate) };
+    },
+    /** An integration's answer to SYNC (what Google asks after a requestSync). */
+    googleSync(body: unknown): MessageCheck {
+      const valid = syncResponse(body);
+      return { valid, errors: valid ? [] : describeErrors(syncResponse) };
     },
     /**
      * Home Graph `devices:requestSync`: `{ agentUserId, async? }` and nothing else (Google publishes

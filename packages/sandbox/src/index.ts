@@ -1,2 +1,2 @@
-export { createSandbox, type SchemaChecker } from "./server";
+export { createSandbox, type SandboxOptions, type SchemaChecker } from "./server";
 export { Recorder, deviceIdsOf, type Fault, type ReceivedMessage } from "./recorder";

@@ -57,17 +57,20 @@ export class Recorder {
   }
 }
 
-/** Device ids in an Alexa event or a Google Home Graph report. */
+/** Device ids in an Alexa event, a Google Home Graph report or a SYNC response. */
 export function deviceIdsOf(body: unknown): string[] {
   const b = body as {
     event?: { endpoint?: { endpointId?: string }; payload?: { endpoints?: { endpointId?: string }[] } };
-    payload?: { devices?: { states?: Record<string, unknown> } };
+    payload?: { devices?: { states?: Record<string, unknown> } | { id?: string }[] };
     deviceId?: string;
   };
   const ids = new Set<string>();
   if (b?.event?.endpoint?.endpointId) ids.add(b.event.endpoint.endpointId);
   for (const e of b?.event?.payload?.endpoints ?? []) if (e.endpointId) ids.add(e.endpointId);
-  for (const id of Object.keys(b?.payload?.devices?.states ?? {})) ids.add(id);
+  const devices = b?.payload?.devices;
+  if (Array.isArray(devices)) {
+    for (const d of devices) if (typeof d?.id === "string") ids.add(d.id); // a SYNC response
+  } else for (const id of Object.keys(devices?.states ?? {})) ids.add(id);
   if (typeof b?.deviceId === "string") ids.add(b.deviceId);
   return [...ids];
 }

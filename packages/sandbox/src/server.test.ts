@@ -1,3 +1,4 @@
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMessageChecker } from "@proviso/partners";
@@ -64,6 +65,46 @@ describe("partner sandbox", () => {
     expect(syncs[1]!.schemaErrors).toEqual(["/agentUserId must be a non-empty string", "/ must NOT have additional property extra"]);
     const deleted = (await (await fetch(`${base}/__sandbox/messages?partner=alexa&device=dev-9`)).json()) as { messages: { status: number }[] };
     expect(deleted.messages.map((m) => m.status)).toEqual([202]);
+  });
+
+  it("like Home Graph, asks the integration for SYNC after a requestSync and checks its answer against Google's schema", async () => {
+    const asked: { authorization?: string; body: unknown }[] = [];
+    let answer: unknown = {
+      requestId: "",
+      payload: { agentUserId: "user-1", devices: [{ id: "dev-7", type: "action.devices.types.LOCK", traits: ["action.devices.traits.LockUnlock"], name: { name: "Front door" }, willReportState: false }] },
+    };
+    const fulfillment = http.createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c) => (raw += c));
+      req.on("end", () => {
+        const body = JSON.parse(raw) as { requestId: string };
+        asked.push({ authorization: req.headers.authorization, body });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ...(answer as object), requestId: body.requestId }));
+      });
+    });
+    await new Promise<void>((r) => fulfillment.listen(0, "127.0.0.1", r));
+    const recorder = new Recorder();
+    const google = createSandbox(recorder, createMessageChecker(), { googleFulfillmentUrl: `http://127.0.0.1:${(fulfillment.address() as AddressInfo).port}/v1/partners/google/fulfillment` });
+    await new Promise<void>((r) => google.server.listen(0, "127.0.0.1", r));
+    const at = `http://127.0.0.1:${(google.server.address() as AddressInfo).port}`;
+    try {
+      const sync = () => fetch(`${at}/google/v1/devices:requestSync`, { method: "POST", body: JSON.stringify({ agentUserId: "user-1", async: true }), headers: { authorization: "Bearer link-token" } });
+      expect((await sync()).status).toBe(200);
+      const answered = () => recorder.list({}).filter((m) => m.endpoint.endsWith("(SYNC response)"));
+      for (let i = 0; i < 100 && answered().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(asked).toEqual([{ authorization: "Bearer link-token", body: { requestId: expect.any(String), inputs: [{ intent: "action.devices.SYNC" }] } }]);
+      expect(answered()[0]).toMatchObject({ partner: "google-home", status: 200, schemaValid: true, deviceIds: ["dev-7"], endpoint: "/v1/partners/google/fulfillment (SYNC response)" });
+      // An answer Google would refuse is recorded as such.
+      answer = { requestId: "", payload: { devices: [{ id: "dev-7" }] } };
+      await sync();
+      for (let i = 0; i < 100 && answered().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(answered()[1]).toMatchObject({ status: 200, schemaValid: false });
+      expect(answered()[1]!.schemaErrors.length).toBeGreaterThan(0);
+    } finally {
+      await new Promise<void>((r) => google.server.close(() => r()));
+      await new Promise<void>((r) => fulfillment.close(() => r()));
+    }
   });
 
   it("injects a fault with Retry-After, then recovers when it is cleared", async () => {

@@ -18,6 +18,16 @@ export interface SchemaChecker {
   alexa(body: unknown): MessageCheck;
   google(body: unknown): MessageCheck;
   googleRequestSync(body: unknown): MessageCheck;
+  googleSync(body: unknown): MessageCheck;
+}
+
+export interface SandboxOptions {
+  /**
+   * The integration's Google fulfillment URL. Like Home Graph, the sandbox answers a requestSync
+   * and then asks SYNC there (with the bearer the requestSync came with) and records the answer,
+   * checked against Google's SYNC response schema. Without it, a requestSync is only recorded.
+   */
+  googleFulfillmentUrl?: string;
 }
 
 function routeFor(method: string, path: string): Route | null {
@@ -38,7 +48,44 @@ function routeFor(method: string, path: string): Route | null {
   return null;
 }
 
-export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null) {
+export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null, options: SandboxOptions = {}) {
+  /** What Google does after a requestSync: ask the integration for SYNC and look at the answer. */
+  const askSync = async (url: string, authorization: string | null) => {
+    const requestId = randomUUID();
+    let status = 0;
+    let body: unknown = null;
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ requestId, inputs: [{ intent: "action.devices.SYNC" }] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = res.status;
+      const text = await res.text();
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    } catch (err) {
+      body = { error: (err as Error).message };
+    }
+    const check = checker && status === 200 ? checker.googleSync(body) : null;
+    recorder.record({
+      partner: "google-home",
+      endpoint: `${new URL(url).pathname} (SYNC response)`,
+      receivedAt: new Date().toISOString(),
+      deviceIds: deviceIdsOf(body),
+      messageId: requestId,
+      authorization,
+      status,
+      schemaValid: check ? check.valid : null,
+      schemaErrors: check?.errors ?? [],
+      body,
+    });
+  };
+
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
@@ -136,7 +183,11 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       });
       const headers: Record<string, string> =
         faulted && fault?.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {};
-      return send(answer.status, answer.body, headers);
+      send(answer.status, answer.body, headers);
+      if (route.check === "googleRequestSync" && answer.status === 200 && options.googleFulfillmentUrl) {
+        void askSync(options.googleFulfillmentUrl, req.headers.authorization ?? null);
+      }
+      return;
     } catch (err) {
       return send(413, { error: (err as Error).message });
     }
