@@ -105,7 +105,13 @@ describe("Alexa conformance (Amazon's Smart Home message schema)", () => {
     const temp = caps.find((c) => c.interface === "Alexa.TemperatureSensor")!;
     expect(temp.properties).toMatchObject({ retrievable: true, proactivelyReported: true });
     const thermo = caps.find((c) => c.interface === "Alexa.ThermostatController")!;
-    expect(thermo.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
+    expect(thermo.properties).toMatchObject({ retrievable: true, proactivelyReported: false, supported: [{ name: "targetSetpoint" }, { name: "thermostatMode" }] });
+    // Only what may be told is supported: the mode without the setpoint declares the mode alone.
+    const modeOnly = alexa.alexaEndpoint({ ...thermostat, allowedModes: { "user.device.sensor.hvac_mode": ["on_request"] } });
+    expectValid(validate, alexa.discoveryResponse("m-2b", [{ ...thermostat, allowedModes: { "user.device.sensor.hvac_mode": ["on_request"] } }]));
+    const modeCaps = modeOnly.capabilities as { interface: string; properties?: { supported: { name: string }[] } }[];
+    expect(modeCaps.map((c) => c.interface)).toEqual(["Alexa", "Alexa.ThermostatController"]);
+    expect(modeCaps[1]!.properties!.supported).toEqual([{ name: "thermostatMode" }]);
     // Lock: contact state is not allowed at all, so ContactSensor is not declared.
     const lockCaps = response.event.payload.endpoints[2]!.capabilities as { interface: string }[];
     expect(lockCaps.map((c) => c.interface)).toEqual(["Alexa", "Alexa.LockController"]);

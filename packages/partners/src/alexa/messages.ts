@@ -64,15 +64,17 @@ const DISPLAY: Record<DeviceDescription["kind"], string[]> = {
   lock: ["SMARTLOCK"],
 };
 
-/** Alexa property names per interface, for `supported`. */
-const SUPPORTED: Record<string, string[]> = {
-  "Alexa.TemperatureSensor": ["temperature"],
-  "Alexa.ThermostatController": ["targetSetpoint", "thermostatMode"],
-  "Alexa.RangeController": ["rangeValue"],
-  "Alexa.MotionSensor": ["detectionState"],
-  "Alexa.LockController": ["lockState"],
-  "Alexa.ContactSensor": ["detectionState"],
-  "Alexa.EndpointHealth": ["connectivity"],
+/** The Alexa property each device property is reported as, for `supported`. */
+const ALEXA_NAME: Record<string, string> = {
+  temperature: "temperature",
+  heatingSetpoint: "targetSetpoint",
+  coolingSetpoint: "targetSetpoint",
+  hvacMode: "thermostatMode",
+  humidity: "rangeValue",
+  occupancy: "detectionState",
+  lockState: "lockState",
+  contactState: "detectionState",
+  connectivity: "connectivity",
 };
 
 /** The properties each category covers that Alexa has an interface for. */
@@ -84,28 +86,31 @@ for (const property of Object.keys(ALEXA_INTERFACE)) {
 
 /**
  * An endpoint's capabilities. `retrievable` and `proactivelyReported` follow what is actually
- * allowed for this home; an interface nothing may be told about is not declared at all.
+ * allowed for this home; an interface nothing may be told about is not declared at all, and an
+ * interface lists as `supported` only the properties that may be told (a thermostat whose mode
+ * may be told but not its setpoint declares `thermostatMode` alone).
  */
 export function alexaEndpoint(d: DeviceDescription) {
-  const interfaces = new Map<string, { retrievable: boolean; proactivelyReported: boolean }>();
+  const interfaces = new Map<string, { names: Set<string>; retrievable: boolean; proactivelyReported: boolean }>();
   for (const category of d.categories) {
     const modes = d.allowedModes[category] ?? [];
     if (modes.length === 0) continue;
     for (const property of PROPERTIES_BY_CATEGORY[category] ?? []) {
       const iface = ALEXA_INTERFACE[property]!;
-      const flags = interfaces.get(iface) ?? { retrievable: false, proactivelyReported: false };
-      flags.retrievable ||= modes.includes("on_request");
-      flags.proactivelyReported ||= modes.includes("proactive");
-      interfaces.set(iface, flags);
+      let declared = interfaces.get(iface);
+      if (!declared) interfaces.set(iface, (declared = { names: new Set(), retrievable: false, proactivelyReported: false }));
+      declared.names.add(ALEXA_NAME[property]!);
+      declared.retrievable ||= modes.includes("on_request");
+      declared.proactivelyReported ||= modes.includes("proactive");
     }
   }
   const capabilities: Record<string, unknown>[] = [{ type: "AlexaInterface", interface: "Alexa", version: "3" }];
-  for (const [iface, flags] of interfaces) {
+  for (const [iface, { names, ...flags }] of interfaces) {
     const capability: Record<string, unknown> = {
       type: "AlexaInterface",
       interface: iface,
       version: "3",
-      properties: { supported: SUPPORTED[iface]!.map((name) => ({ name })), ...flags },
+      properties: { supported: [...names].map((name) => ({ name })), ...flags },
     };
     if (iface === "Alexa.RangeController") {
       capability.instance = "Sensor.Humidity";
