@@ -1,5 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
-import { DEFAULT_DELIVERY_INTERVAL_MS } from "@proviso/pipeline";
+import { DEFAULT_DELIVERY_INTERVAL_MS, requestSyncBeside } from "@proviso/pipeline";
 import { z } from "zod";
 
 const workerSchema = z.object({
@@ -9,6 +9,8 @@ const workerSchema = z.object({
   /** Partner endpoints; by default the partner sandbox plays them all. */
   ALEXA_EVENTS_URL: z.string().url().optional(),
   GOOGLE_REPORT_STATE_URL: z.string().url().optional(),
+  /** Home Graph's requestSync; by default beside GOOGLE_REPORT_STATE_URL (or the sandbox's). */
+  GOOGLE_REQUEST_SYNC_URL: z.string().url().optional(),
   WEBHOOK_BASE_URL: z.string().url().optional(),
   WEBHOOK_SECRET: z.string().min(16).default("proviso-sandbox-secret"),
   /** Login with Amazon: where AcceptGrant codes are exchanged and tokens refreshed. */
@@ -20,14 +22,23 @@ const workerSchema = z.object({
   DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),
   /** Shadow rows the worker keeps a copy of (the least recently written go first); 0 keeps none. */
   SHADOW_CACHE_DEVICES: z.coerce.number().int().min(0).default(200_000),
+}).superRefine((c, ctx) => {
+  if (c.GOOGLE_REPORT_STATE_URL && !c.GOOGLE_REQUEST_SYNC_URL && !requestSyncBeside(c.GOOGLE_REPORT_STATE_URL)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["GOOGLE_REQUEST_SYNC_URL"],
+      message: "set it: GOOGLE_REPORT_STATE_URL does not end in devices:reportStateAndNotification, so where requestSync goes cannot be derived from it",
+    });
+  }
 });
 
 /** The worker's configuration, read and validated once at start-up. */
-export const env = { ...loadRuntimeConfig(process.env), ...parseWorker() };
+export const env = { ...loadRuntimeConfig(process.env), ...parseWorker(process.env) };
 
-function parseWorker() {
+/** The worker's own settings; throws naming each bad one. */
+export function parseWorker(vars: Record<string, string | undefined>) {
   // Empty means unset, except for the shared group, where empty means "no shared subscription".
-  const given = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== "" || k === "MQTT_SHARED_GROUP"));
+  const given = Object.fromEntries(Object.entries(vars).filter(([k, v]) => v !== "" || k === "MQTT_SHARED_GROUP"));
   const parsed = workerSchema.safeParse(given);
   if (!parsed.success) {
     throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);

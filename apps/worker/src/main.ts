@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, outbox } from "@proviso/db";
-import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, requestSyncBeside, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { inArray, count } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -124,10 +124,9 @@ const sandbox = sandboxEndpoints(env.urls.sandbox, env.WEBHOOK_SECRET);
 const endpoints: PartnerEndpoints = {
   alexaEvents: env.ALEXA_EVENTS_URL ?? sandbox.alexaEvents,
   googleReportState: env.GOOGLE_REPORT_STATE_URL ?? sandbox.googleReportState,
-  // Home Graph's other call, beside Report State: …/v1/devices:requestSync.
-  googleRequestSync: env.GOOGLE_REPORT_STATE_URL
-    ? env.GOOGLE_REPORT_STATE_URL.replace(/devices:reportStateAndNotification$/, "devices:requestSync")
-    : sandbox.googleRequestSync,
+  // Home Graph's other call, beside Report State unless given (env.ts refuses a setting it cannot derive).
+  googleRequestSync:
+    env.GOOGLE_REQUEST_SYNC_URL ?? (env.GOOGLE_REPORT_STATE_URL ? requestSyncBeside(env.GOOGLE_REPORT_STATE_URL)! : sandbox.googleRequestSync),
   webhookBase: env.WEBHOOK_BASE_URL ?? sandbox.webhookBase,
   webhookSecret: env.WEBHOOK_SECRET,
 };

@@ -12,7 +12,7 @@ import { deliverDue, RateLimiter } from "./delivery";
 import { DiscoveryWatch } from "./discovery";
 import { ingestReports } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
-import { sandboxEndpoints } from "./partner-endpoints";
+import { requestSyncBeside, sandboxEndpoints } from "./partner-endpoints";
 import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
 import { WorldCache } from "./world";
 
@@ -292,5 +292,13 @@ describe("discovery kept current", () => {
     expect(sandbox.recorder.list({ partner: "google-home" })).toEqual([]);
     const [row] = (await t.pool.query("select status, last_error from outbox where link_id = $1 and kind = 'google.request_sync' order by id desc limit 1", [googleLink])).rows;
     expect(row).toMatchObject({ status: "cancelled", last_error: "link no longer active" });
+  });
+});
+
+describe("where requestSync goes", () => {
+  it("beside Home Graph's Report State, and nowhere when that is not of Home Graph's form", () => {
+    expect(requestSyncBeside("https://homegraph.googleapis.com/v1/devices:reportStateAndNotification")).toBe("https://homegraph.googleapis.com/v1/devices:requestSync");
+    expect(sandboxEndpoints("http://localhost:3002").googleRequestSync).toBe(requestSyncBeside(sandboxEndpoints("http://localhost:3002").googleReportState));
+    expect(requestSyncBeside("https://proxy.example/report")).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ export { parseStateReport, REJECT_CODES, type ParseResult, type Rejection, type 
 export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload } from "./ingest";
 export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
 export { DEFAULT_DELIVERY_BATCH, DEFAULT_DELIVERY_INTERVAL_MS, DeliveryLoop, type DeliveryLoopOptions } from "./delivery-loop";
-export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, type PartnerEndpoints } from "./partner-endpoints";
+export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, requestSyncBeside, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";
 export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
 export { DEFAULT_MAX_BATCH, IngestBuffer, messageOf, type IngestBufferOptions } from "./ingest-buffer";

@@ -26,6 +26,15 @@ export function sandboxEndpoints(base: string, webhookSecret = "proviso-sandbox-
   };
 }
 
+/**
+ * Home Graph's requestSync beside its Report State (both `…/v1/devices:…`); null when the Report
+ * State URL is not of that form, so where requestSync goes cannot be derived from it.
+ */
+export function requestSyncBeside(reportStateUrl: string): string | null {
+  const suffix = "devices:reportStateAndNotification";
+  return reportStateUrl.endsWith(suffix) ? `${reportStateUrl.slice(0, -suffix.length)}devices:requestSync` : null;
+}
+
 export interface WireRequest {
   url: string;
   headers: Record<string, string>;
