@@ -3,6 +3,7 @@
 // while a round claims a full batch or a kick came in during it, so a message committed while a
 // round is under way goes in the next round rather than waiting for the next batch or tick.
 import { deliverDue, type DeliveryDeps, type DeliveryResult } from "./delivery";
+import { RoundRunner } from "./round-runner";
 
 /** Messages claimed per round, and how often the loop kicks itself once started. */
 export const DEFAULT_DELIVERY_BATCH = 200;
@@ -19,54 +20,36 @@ export interface DeliveryLoopOptions extends DeliveryDeps {
 }
 
 export class DeliveryLoop {
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly runner: RoundRunner;
   /** Rounds run so far. */
   rounds = 0;
 
-  constructor(private readonly opts: DeliveryLoopOptions) {}
-
-  /** Kicks the loop every `intervalMs` until stopped (kicks alone need no start). */
-  start() {
-    this.timer ??= setInterval(() => void this.kick(), this.opts.intervalMs ?? DEFAULT_DELIVERY_INTERVAL_MS);
-  }
-
-  /** Starts rounds, or asks for one more after the round under way; resolves when the loop rests. */
-  kick(): Promise<void> {
-    if (this.stopped) return this.running ?? Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    const run = this.run().finally(() => {
-      if (this.running === run) this.running = null;
-    });
-    this.running = run;
-    return run;
-  }
-
-  private async run() {
-    try {
-      do {
-        this.again = false;
+  constructor(private readonly opts: DeliveryLoopOptions) {
+    this.runner = new RoundRunner(
+      async () => {
         const batchSize = this.opts.batchSize ?? DEFAULT_DELIVERY_BATCH;
         const r = await deliverDue({ ...this.opts, batchSize });
         this.rounds++;
         this.opts.onRound?.(r);
-        if (r.claimed >= batchSize) this.again = true;
-      } while (this.again && !this.stopped);
-    } catch (err) {
-      this.opts.onError?.(err as Error);
-    }
+        return r.claimed >= batchSize;
+      },
+      opts.intervalMs ?? DEFAULT_DELIVERY_INTERVAL_MS,
+      opts.onError,
+    );
+  }
+
+  /** Kicks the loop every `intervalMs` until stopped (kicks alone need no start). */
+  start() {
+    this.runner.start();
+  }
+
+  /** Starts rounds, or asks for one more after the round under way; resolves when the loop rests. */
+  kick(): Promise<void> {
+    return this.runner.kick();
   }
 
   /** No new rounds; resolves once the round under way has ended. */
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 }

@@ -335,7 +335,9 @@ async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: Deli
   const current = discoverableDevices(world, link, now);
   const told = (await readAnnouncements(deps.db, [link.linkId])).get(link.linkId);
   const diff = diffAnnouncement(current, told);
-  if (buildDiscoveryRequests(deps.endpoints, link, row.messageId, diff).length === 0) {
+  const build = (l: LinkInfo) => buildDiscoveryRequests(deps.endpoints, l, row.messageId, diff);
+  const requests = build(link);
+  if (requests.length === 0) {
     // Undone before it went, or a link with nothing to tell of: either way the partner's view and
     // what is allowed agree. Recorded where nothing was, so the next check does not queue it again.
     if (!told) await recordAnnouncement(deps.db, link.linkId, {}, "nothing_to_tell", new Date(now));
@@ -344,12 +346,11 @@ async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: Deli
     return;
   }
   if (await rateLimited(deps, row, world, now, result)) return;
+  // The same requests for a link whose token was refreshed on the way, rebuilt with the new bearer.
   let at = link;
   let status: number | null = null;
-  for (let i = 0; ; i++) {
-    const requests = buildDiscoveryRequests(deps.endpoints, at, row.messageId, diff);
-    if (i >= requests.length) break;
-    const sent = await send(deps, row, at, (l) => buildDiscoveryRequests(deps.endpoints, l, row.messageId, diff)[i]!, result, revokedLinks);
+  for (let i = 0; i < requests.length; i++) {
+    const sent = await send(deps, row, at, (l) => (l === link ? requests[i]! : build(l)[i]!), result, revokedLinks);
     if (!sent) return;
     at = sent.link;
     status = sent.status;

@@ -14,6 +14,7 @@ import type { DeviceDescription } from "@proviso/partners";
 import { decideShare, homeInputsKey, isDiscoverable, partnerStateKey } from "@proviso/policy";
 import { inArray, sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
+import { RoundRunner } from "./round-runner";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
 /** Outbox kinds of discovery updates (one queued per link at most: `outbox_discovery_queued_uq`). */
@@ -57,6 +58,12 @@ export function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, n
  * worked out once per partner, model and key, and whether a model may be discovered once per
  * partner and model. Across a fleet that is a few hundred decisions instead of millions.
  */
+/** A device as a partner may be told of it, and a digest of that (what `link_discovery` keeps). */
+export interface Described {
+  description: DeviceDescription;
+  digest: string;
+}
+
 export class Describer {
   private readonly modes = new Map<string, { modes: Record<string, DeliveryMode[]>; text: string }>();
   private readonly visible = new Map<string, boolean>();
@@ -73,8 +80,9 @@ export class Describer {
     return v;
   }
 
-  describe(link: LinkInfo, d: DeviceInfo): { description: DeviceDescription; digest: string } {
-    const key = `${link.partnerId}|${d.modelKey}|${d.categories.join(",")}|${homeInputsKey(this.world.policy, link.partnerId, d.homeId, d.categories)}`;
+  describe(link: LinkInfo, d: DeviceInfo): Described {
+    // A model's categories are the model's: within one snapshot the model stands for them.
+    const key = `${link.partnerId}|${d.modelKey}|${homeInputsKey(this.world.policy, link.partnerId, d.homeId, d.categories)}`;
     let m = this.modes.get(key);
     if (m === undefined) {
       const modes = allowedModes(this.world, link, d, this.now);
@@ -94,8 +102,8 @@ export class Describer {
   }
 
   /** The devices of a link's home the partner may discover now (a lapsed certification may withdraw a model). */
-  discoverableDevices(link: LinkInfo): { description: DeviceDescription; digest: string }[] {
-    const out = [];
+  discoverableDevices(link: LinkInfo): Described[] {
+    const out: Described[] = [];
     for (const d of this.world.devicesByHome.get(link.homeId) ?? []) {
       if (this.discoverable(link.partnerId, d.modelKey)) out.push(this.describe(link, d));
     }
@@ -103,8 +111,8 @@ export class Describer {
   }
 }
 
-export function discoverableDevices(world: World, link: LinkInfo, now: number): DeviceDescription[] {
-  return new Describer(world, now).discoverableDevices(link).map((x) => x.description);
+export function discoverableDevices(world: World, link: LinkInfo, now: number): Described[] {
+  return new Describer(world, now).discoverableDevices(link);
 }
 
 const modesText = (modes: Record<string, DeliveryMode[]>) =>
@@ -149,14 +157,9 @@ function fastHash(...parts: string[]): string {
   return hashEnd();
 }
 
-/** A digest of what a partner is told about one device: any change to it is worth telling. */
-export function digestOf(d: DeviceDescription): string {
-  return digestText(d, modesText(d.allowedModes));
-}
-
 /** deviceId → digest: what an announcement of these devices tells. */
-export function announcementOf(devices: DeviceDescription[]): Record<string, string> {
-  return Object.fromEntries(devices.map((d) => [d.deviceId, digestOf(d)]));
+export function announcementOf(devices: Described[]): Record<string, string> {
+  return Object.fromEntries(devices.map((d) => [d.description.deviceId, d.digest]));
 }
 
 /** One digest for a link's whole announcement (what a check compares with the record). */
@@ -176,9 +179,9 @@ export interface DiscoveryDiff {
 }
 
 /** What differs between what may be told now and what was told (nothing recorded: everything is new). */
-export function diffAnnouncement(current: DeviceDescription[], told: Record<string, string> | undefined): DiscoveryDiff {
-  const upserts = current.filter((d) => told?.[d.deviceId] !== digestOf(d));
-  const now = new Set(current.map((d) => d.deviceId));
+export function diffAnnouncement(current: Described[], told: Record<string, string> | undefined): DiscoveryDiff {
+  const upserts = current.filter((d) => told?.[d.description.deviceId] !== d.digest).map((d) => d.description);
+  const now = new Set(current.map((d) => d.description.deviceId));
   const deletes = Object.keys(told ?? {}).filter((id) => !now.has(id));
   return { upserts, deletes };
 }
@@ -233,44 +236,20 @@ export class DiscoveryWatch {
    * told is read from the database every time.
    */
   private readonly described = new Map<string, { inputs: string; digest: string }>();
-  private running: Promise<number> | null = null;
-  private again = false;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly runner: RoundRunner;
 
-  constructor(private readonly opts: DiscoveryWatchOptions) {}
+  constructor(private readonly opts: DiscoveryWatchOptions) {
+    this.runner = new RoundRunner(async () => void (await this.check()), opts.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS, opts.onError);
+  }
 
   start() {
-    this.timer = setInterval(() => this.kick(), this.opts.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS);
-    this.kick();
+    this.runner.start();
+    void this.kick();
   }
 
-  /** Asks for a check; one under way is followed by another. */
-  kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      let queued = 0;
-      try {
-        do {
-          this.again = false;
-          queued += await this.check();
-        } while (this.again && !this.stopped);
-      } catch (err) {
-        this.opts.onError?.(err as Error);
-      } finally {
-        this.running = null;
-      }
-      return queued;
-    })();
-  }
-
-  /** Settles once no check is running. */
-  async idle() {
-    while (this.running) await this.running;
+  /** Asks for a check; one under way is followed by another. Resolves when the watch rests. */
+  kick(): Promise<void> {
+    return this.runner.kick();
   }
 
   /** One pass over every link: how many updates it queued. */
@@ -282,7 +261,7 @@ export class DiscoveryWatch {
     );
     const describer = new Describer(world, now);
     const partnerKeys = new Map<string, string>();
-    const behind: { link: LinkInfo; devices: DeviceDescription[] }[] = [];
+    const behind: { link: LinkInfo; devices: Described[] }[] = [];
     let n = 0;
     for (const link of world.linkById.values()) {
       if (link.adapter !== "alexa" && link.adapter !== "google") continue;
@@ -302,12 +281,13 @@ export class DiscoveryWatch {
       }
       const inputs = hashEnd();
       let known = this.described.get(link.linkId);
+      let devices: Described[] | undefined;
       if (known?.inputs !== inputs) {
-        const devices = describer.discoverableDevices(link);
-        known = { inputs, digest: announcementDigest(Object.fromEntries(devices.map((d) => [d.description.deviceId, d.digest]))) };
+        devices = describer.discoverableDevices(link);
+        known = { inputs, digest: announcementDigest(announcementOf(devices)) };
         this.described.set(link.linkId, known);
       }
-      if (told.get(link.linkId) !== known.digest) behind.push({ link, devices: describer.discoverableDevices(link).map((d) => d.description) });
+      if (told.get(link.linkId) !== known.digest) behind.push({ link, devices: devices ?? describer.discoverableDevices(link) });
       // A large fleet's check is long: let ingest and delivery run between links.
       if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
     }
@@ -320,10 +300,8 @@ export class DiscoveryWatch {
     return queued;
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.idle();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 }
 

@@ -112,9 +112,9 @@ export function buildWireRequest(
  * (message ids derived from the outbox row's, so a retry repeats them); for Google, requestSync.
  */
 export function buildDiscoveryRequests(endpoints: PartnerEndpoints, link: LinkInfo, messageId: string, diff: DiscoveryDiff): WireRequest[] {
-  const headers = { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` };
+  const token = bearerFor(link);
+  const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
   if (link.adapter === "alexa") {
-    const token = bearerFor(link);
     const bodies = [
       ...(diff.upserts.length ? alexa.addOrUpdateReports(messageId, token, diff.upserts) : []),
       ...(diff.deletes.length ? alexa.deleteReports(`${messageId}-d`, token, diff.deletes) : []),

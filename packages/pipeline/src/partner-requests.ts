@@ -79,7 +79,6 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
   return states;
 }
 
-
 interface AlexaDirective {
   header?: { namespace?: string; name?: string; messageId?: string; correlationToken?: string };
   endpoint?: { endpointId?: string; scope?: { token?: string } };
@@ -97,7 +96,7 @@ export async function answerAlexaDirective(db: Database, world: World, body: unk
     const visible = discoverableDevices(world, link, now);
     // Alexa now knows exactly this: no discovery update is due until it changes.
     await recordAnnouncement(db, link.linkId, announcementOf(visible), "discover", new Date(now));
-    return alexa.discoveryResponse(messageId, visible);
+    return alexa.discoveryResponse(messageId, visible.map((d) => d.description));
   }
   if (header.namespace === "Alexa.Authorization" && header.name === "AcceptGrant") {
     // Alexa grants us a code for sending events on this customer's behalf: exchange and keep it.
@@ -137,7 +136,7 @@ export async function answerGoogleIntent(db: Database, world: World, token: stri
   if (input.intent === "action.devices.SYNC") {
     const visible = discoverableDevices(world, link, now);
     await recordAnnouncement(db, link.linkId, announcementOf(visible), "sync", new Date(now));
-    return google.syncResponse(b.requestId, link.externalAccountId, visible);
+    return google.syncResponse(b.requestId, link.externalAccountId, visible.map((d) => d.description));
   }
   if (input.intent === "action.devices.QUERY") {
     const asked = (input.payload?.devices ?? []).map((d) => world.devices.get(d.id)).filter((d): d is DeviceInfo => !!d && d.homeId === link.homeId);

@@ -87,27 +87,25 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
     accessToken: open(accessTokenEnc),
     refreshToken: open(refreshTokenEnc),
   }));
-  const linksByHome = new Map<string, LinkInfo[]>();
-  for (const l of links) {
-    const list = linksByHome.get(l.homeId);
-    if (list) list.push(l);
-    else linksByHome.set(l.homeId, [l]);
-  }
-  const devicesByHome = new Map<string, DeviceInfo[]>();
-  for (const d of deviceRows) {
-    const list = devicesByHome.get(d.homeId);
-    if (list) list.push(d);
-    else devicesByHome.set(d.homeId, [d]);
-  }
   return {
     policyVersion,
     policy: compileSnapshot(snapshot),
     devices: new Map(deviceRows.map((d) => [d.deviceId, d])),
-    devicesByHome,
-    linksByHome,
+    devicesByHome: byHome(deviceRows),
+    linksByHome: byHome(links),
     linkById: new Map(links.map((l) => [l.linkId, l])),
     loadedAt: Date.now(),
   };
+}
+
+function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.homeId);
+    if (list) list.push(item);
+    else out.set(item.homeId, [item]);
+  }
+  return out;
 }
 
 /**
