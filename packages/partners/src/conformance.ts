@@ -81,6 +81,11 @@ export interface MessageCheck {
 const describeErrors = (v: Validator) =>
   ((v.errors ?? []) as { instancePath?: string; message?: string }[]).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`.trim());
 
+const checkWith = (v: Validator, body: unknown): MessageCheck => {
+  const valid = v(body);
+  return { valid, errors: valid ? [] : describeErrors(v) };
+};
+
 /** Checks what a partner receives, as the platform would: Alexa events, Google Report State. */
 export function createMessageChecker() {
   const alexa = alexaValidator();
@@ -101,14 +106,11 @@ export function createMessageChecker() {
   return {
     alexa(body: unknown): MessageCheck {
       const header = (body as { event?: { header?: { namespace?: unknown; name?: unknown } } })?.event?.header;
-      const validate = header?.namespace === "Alexa.Discovery" && header.name === "DeleteReport" ? deleteReport : alexa;
-      const valid = validate(body);
-      return { valid, errors: valid ? [] : describeErrors(validate) };
+      return checkWith(header?.namespace === "Alexa.Discovery" && header.name === "DeleteReport" ? deleteReport : alexa, body);
     },
     /** An integration's answer to SYNC (what Google asks after a requestSync). */
     googleSync(body: unknown): MessageCheck {
-      const valid = syncResponse(body);
-      return { valid, errors: valid ? [] : describeErrors(syncResponse) };
+      return checkWith(syncResponse, body);
     },
     /**
      * Home Graph `devices:requestSync`: `{ agentUserId, async? }` and nothing else (Google publishes

@@ -40,8 +40,8 @@ function routeFor(method: string, path: string): Route | null {
       success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
     };
   }
-  // Home Graph answers requestSync with an empty object (and would then send SYNC to the
-  // integration's fulfillment; the sandbox records the request and stops there).
+  // Home Graph answers requestSync with an empty object, then asks the integration for SYNC
+  // (`SandboxOptions.googleFulfillmentUrl`; without it the sandbox records the request and stops).
   if (path === "/google/v1/devices:requestSync") return { partner: "google-home", check: "googleRequestSync", success: () => ({ status: 200, body: {} }) };
   const webhook = /^\/webhook\/([a-z0-9-]+)$/.exec(path);
   if (webhook) return { partner: webhook[1]!, success: () => ({ status: 200, body: { ok: true } }) };

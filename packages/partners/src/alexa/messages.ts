@@ -138,18 +138,23 @@ export function discoveryResponse(messageId: string, devices: DeviceDescription[
   };
 }
 
-/** Proactive discovery update; Amazon accepts at most 300 endpoints per report. */
-export function addOrUpdateReports(messageId: string, token: string, devices: DeviceDescription[]) {
+/** Proactive discovery events, 300 endpoints each at most (Amazon's limit), ids `${messageId}-0`, `-1`, … */
+function discoveryEvents<T>(name: "AddOrUpdateReport" | "DeleteReport", messageId: string, token: string, endpoints: T[]) {
   const reports = [];
-  for (let i = 0; i < devices.length; i += 300) {
+  for (let i = 0; i < endpoints.length; i += 300) {
     reports.push({
       event: {
-        header: header("Alexa.Discovery", "AddOrUpdateReport", `${messageId}-${i / 300}`),
-        payload: { endpoints: devices.slice(i, i + 300).map(alexaEndpoint), scope: { type: "BearerToken", token } },
+        header: header("Alexa.Discovery", name, `${messageId}-${i / 300}`),
+        payload: { endpoints: endpoints.slice(i, i + 300), scope: { type: "BearerToken", token } },
       },
     });
   }
   return reports;
+}
+
+/** Proactive discovery update: endpoints new or changed. */
+export function addOrUpdateReports(messageId: string, token: string, devices: DeviceDescription[]) {
+  return discoveryEvents("AddOrUpdateReport", messageId, token, devices.map(alexaEndpoint));
 }
 
 /**
@@ -157,16 +162,7 @@ export function addOrUpdateReports(messageId: string, token: string, devices: De
  * Amazon documents it beside AddOrUpdateReport; its published schema predates it (see conformance).
  */
 export function deleteReports(messageId: string, token: string, endpointIds: string[]) {
-  const reports = [];
-  for (let i = 0; i < endpointIds.length; i += 300) {
-    reports.push({
-      event: {
-        header: header("Alexa.Discovery", "DeleteReport", `${messageId}-${i / 300}`),
-        payload: { endpoints: endpointIds.slice(i, i + 300).map((endpointId) => ({ endpointId })), scope: { type: "BearerToken", token } },
-      },
-    });
-  }
-  return reports;
+  return discoveryEvents("DeleteReport", messageId, token, endpointIds.map((endpointId) => ({ endpointId })));
 }
 
 /** The answer to `Alexa.Authorization.AcceptGrant` (tokens are exchanged and stored by the caller). */
