@@ -1,12 +1,9 @@
 // Discovery kept current, on a real database with the real partner sandbox: when what a partner may
 // be told about a home's devices changes, Alexa gets AddOrUpdateReport / DeleteReport and Google a
 // requestSync, each checked by the sandbox against the platform's own definition.
-import { consents } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { createMessageChecker } from "@proviso/partners";
-import { createSandbox, Recorder, type ReceivedMessage } from "@proviso/sandbox";
+import type { ReceivedMessage } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
 import { DiscoveryWatch } from "./discovery";
@@ -14,6 +11,7 @@ import { ingestReports } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
 import { requestSyncBeside, sandboxEndpoints } from "./partner-endpoints";
 import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
+import { addConsent, LoopbackSandbox } from "./test-support";
 import { WorldCache } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -30,7 +28,7 @@ let t: TestDatabase;
 let cache: WorldCache;
 let base = "";
 let clock = NOW.getTime();
-const sandbox = createSandbox(new Recorder(), createMessageChecker());
+const sandbox = new LoopbackSandbox();
 const newWatch = () => new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock });
 /** One watch for the whole file, as a worker runs one: what it remembers between checks is tested too. */
 let shared: DiscoveryWatch;
@@ -45,10 +43,7 @@ const deliver = () =>
     retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
   });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
-  const [{ v }] = (
-    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [home0, partnerId, category])
-  ).rows;
-  await t.db.insert(consents).values({ homeId: home0, partnerId, categoryKey: category, mode, version: Number(v) });
+  await addConsent(t, home0, partnerId, category, mode);
   await cache.check();
 };
 type Capability = { interface: string; properties?: { retrievable: boolean; proactivelyReported: boolean } };
@@ -62,20 +57,16 @@ const announced = async (linkId: string) => (await t.pool.query("select devices,
 beforeAll(async () => {
   t = await createTestDatabase();
   await seed(t.db, { now: NOW, homes: 4 });
-  await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
+  base = await sandbox.start();
   cache = new WorldCache(t.db, 60_000);
   await cache.start();
 });
 afterAll(async () => {
   cache?.stop();
-  await new Promise<void>((r) => sandbox.server.close(() => r()));
+  await sandbox.stop();
   await t?.drop();
 });
-beforeEach(() => {
-  sandbox.recorder.clear();
-  sandbox.recorder.faults.clear();
-});
+beforeEach(() => sandbox.reset());
 
 describe("discovery kept current", () => {
   it("announces every link nobody has told yet, except one whose partner just asked; then nothing while nothing changes", async () => {

@@ -1,13 +1,11 @@
 // The worker's pipeline on a real database with the real partner sandbox on loopback: ingest →
 // shadow, decisions and outbox in one transaction → delivery, re-decided at send time.
 import { createTokenCipher, generateTokenKey } from "@proviso/core";
-import { consents, outbox, partnerLinks, quarantine } from "@proviso/db";
+import { outbox, partnerLinks, quarantine } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { createMessageChecker } from "@proviso/partners";
-import { createSandbox, Recorder } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
 import { desc, eq, inArray, sql } from "drizzle-orm";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { claimDue, deliverDue, RateLimiter } from "./delivery";
 import { DeliveryLoop } from "./delivery-loop";
@@ -19,6 +17,7 @@ import { IngestBuffer, laneOf, messageOf } from "./ingest-buffer";
 import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
+import { addConsent, LoopbackSandbox } from "./test-support";
 import { readPolicyVersion, WorldCache } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -31,7 +30,7 @@ const cipher = createTokenCipher(generateTokenKey());
 const tokenService = () => ({ url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher });
 let cache: WorldCache;
 let base = "";
-const sandbox = createSandbox(new Recorder(), createMessageChecker());
+const sandbox = new LoopbackSandbox();
 let shadows: ShadowCache;
 let seq = 100;
 let clock = NOW.getTime();
@@ -72,22 +71,14 @@ const deliveryDeps = () => ({
 const deliver = () => deliverDue(deliveryDeps());
 const received = (partner: string) => sandbox.recorder.list({ partner });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
-  const [{ v }] = (
-    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [
-      home0,
-      partnerId,
-      category,
-    ])
-  ).rows;
-  await t.db.insert(consents).values({ homeId: home0, partnerId, categoryKey: category, mode, version: Number(v) });
+  await addConsent(t, home0, partnerId, category, mode);
   await cache.check();
 };
 
 beforeAll(async () => {
   t = await createTestDatabase();
   await seed(t.db, { now: NOW, homes: 6 });
-  await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(sandbox.server.address() as AddressInfo).port}`;
+  base = await sandbox.start();
   cache = new WorldCache(t.db, 60_000, undefined, cipher);
   await cache.start();
   shadows = new ShadowCache();
@@ -99,13 +90,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   cache?.stop();
-  await new Promise<void>((r) => sandbox.server.close(() => r()));
+  await sandbox.stop();
   await t?.drop();
 });
-beforeEach(() => {
-  sandbox.recorder.clear();
-  sandbox.recorder.faults.clear();
-});
+beforeEach(() => sandbox.reset());
 
 describe("ingest → decide → deliver", () => {
   it("delivers a consented proactive change to Google as complete trait state, and records every decision", async () => {

@@ -160,12 +160,16 @@ function requestsFor(snapshot: PolicySnapshot): fc.Arbitrary<ShareRequest[]> {
   });
 }
 
+/** A random snapshot with 100 requests aimed at it, and the run settings every property here shares. */
+const scenarios = snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const));
+const runs = (numRuns: number) => ({ numRuns, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) });
+
 describe("engine vs naive reference", () => {
   it("agrees on 100,000 random decisions", () => {
     let compared = 0;
     const outcomes: Record<string, number> = { send: 0, withhold: 0, transform: 0 };
     fc.assert(
-      fc.property(snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)), ([snapshot, requests]) => {
+      fc.property(scenarios, ([snapshot, requests]) => {
         const policy = compileSnapshot(snapshot);
         for (const req of requests) {
           const engine = decideShare(policy, req);
@@ -174,7 +178,7 @@ describe("engine vs naive reference", () => {
           compared++;
         }
       }),
-      { numRuns: 1_000, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+      runs(1_000),
     );
     expect(compared).toBeGreaterThanOrEqual(100_000);
     // The generators reach every outcome, so the comparison is not all-withhold.
@@ -189,13 +193,13 @@ describe("homeInputsKey", () => {
     let pairs = 0;
     let differing = 0;
     fc.assert(
-      fc.property(snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)), ([snapshot, requests]) => {
+      fc.property(scenarios, ([snapshot, requests]) => {
         const policy = compileSnapshot(snapshot);
         for (const req of requests) {
           const key = homeInputsKey(policy, req.partnerId, req.homeId, [req.category]);
+          const a = decideShare(policy, req);
           for (const other of [...HOMES, "h9"]) {
             if (other === req.homeId) continue;
-            const a = decideShare(policy, req);
             const b = decideShare(policy, { ...req, homeId: other });
             if (homeInputsKey(policy, req.partnerId, other, [req.category]) !== key) {
               if (a.outcome !== b.outcome) differing++;
@@ -206,7 +210,7 @@ describe("homeInputsKey", () => {
           }
         }
       }),
-      { numRuns: 300, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+      runs(300),
     );
     // Enough pairs share a key to mean something, and the key does tell apart homes that decide apart.
     expect(pairs).toBeGreaterThan(5_000);
@@ -220,7 +224,7 @@ describe("partnerStateKey", () => {
     let moved = 0;
     fc.assert(
       fc.property(
-        snapshotArb.chain((s) => requestsFor(s).map((requests) => [s, requests] as const)),
+        scenarios,
         fc.constantFrom(...TIMES),
         ([snapshot, requests], later) => {
           const policy = compileSnapshot(snapshot);
@@ -240,7 +244,7 @@ describe("partnerStateKey", () => {
           }
         },
       ),
-      { numRuns: 300, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2_147_483_647) },
+      runs(300),
     );
     expect(pairs).toBeGreaterThan(5_000);
     expect(moved).toBeGreaterThan(100);
