@@ -1,11 +1,14 @@
-// The worker's HTTP port: POST /v1/state-reports (batches), /healthz, /metrics.
+// The worker's HTTP port: POST /v1/state-reports (batches), POST /v1/heartbeats, the partners'
+// requests, /healthz, /metrics.
+import { isDeviceId, recordHeartbeats } from "@proviso/core";
 import type { DbHandle } from "@proviso/db";
+import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService, type World } from "@proviso/pipeline";
 import http from "node:http";
 import type { Metrics } from "./metrics";
 
-const MAX_BODY = 2_000_000;
-const MAX_REPORTS = 1_000;
+/** Room for a full batch of reports at the largest size each may have, and the array around them. */
+export const MAX_BODY = MAX_REPORTS_PER_REQUEST * (MAX_REPORT_BYTES + 8) + 1_024;
 
 export function createWorkerHttp(deps: {
   db: DbHandle;
@@ -15,6 +18,7 @@ export function createWorkerHttp(deps: {
   world: () => World;
   tokens: TokenService | null;
 }) {
+  const metrics = deps.metrics;
   return http.createServer(async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
       res.writeHead(status, headers);
@@ -40,7 +44,7 @@ export function createWorkerHttp(deps: {
         }
         const reports = Array.isArray(body) ? body : (body as { reports?: unknown })?.reports;
         if (!Array.isArray(reports)) return send(400, { error: "expected a JSON array of reports, or { reports: [...] }" });
-        if (reports.length > MAX_REPORTS) return send(413, { error: `at most ${MAX_REPORTS} reports per request` });
+        if (reports.length > MAX_REPORTS_PER_REQUEST) return send(413, { error: `at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${reports.length})` });
         // Answered only once every report is committed (accepted, or quarantined with its reason).
         const items = await Promise.all(reports.map((r) => deps.ingest.submit(JSON.stringify(r), "http")));
         const results = items.map((item, index) =>
@@ -49,6 +53,27 @@ export function createWorkerHttp(deps: {
             : { index, status: "accepted" },
         );
         return send(200, { accepted: results.filter((r) => r.status === "accepted").length, rejected: results.filter((r) => r.status === "rejected").length, results });
+      }
+      // Heartbeats from devices that speak HTTP: { "deviceIds": [...] }, written before the answer.
+      if (req.method === "POST" && req.url === "/v1/heartbeats") {
+        const raw = await readBody(req);
+        if (raw === null) return send(413, { error: `body over ${MAX_BODY} bytes` });
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          return send(400, { error: "body is not JSON" });
+        }
+        const ids = Array.isArray(body) ? body : (body as { deviceIds?: unknown })?.deviceIds;
+        if (!Array.isArray(ids)) return send(400, { error: 'expected { "deviceIds": ["<uuid>", ...] }' });
+        if (ids.length > MAX_HEARTBEATS_PER_REQUEST) return send(413, { error: `at most ${MAX_HEARTBEATS_PER_REQUEST} device ids per request (this one has ${ids.length})` });
+        const bad = ids.findIndex((id) => typeof id !== "string" || !isDeviceId(id));
+        if (bad >= 0) return send(400, { error: `deviceIds[${bad}] is not a device id (a UUID): ${JSON.stringify(ids[bad])?.slice(0, 80)}` });
+        const unique = [...new Set(ids as string[])];
+        const recorded = await recordHeartbeats(deps.db.db, unique, new Date());
+        metrics.heartbeats.inc({ result: "accepted" }, recorded);
+        if (unique.length > recorded) metrics.heartbeats.inc({ result: "unknown" }, unique.length - recorded);
+        return send(200, { recorded, unknown: unique.length - recorded });
       }
       // Partners asking: answered with only what on-request terms and consent allow.
       if (req.method === "POST" && (req.url === "/v1/partners/alexa/directives" || req.url === "/v1/partners/google/fulfillment")) {
@@ -75,18 +100,26 @@ export function createWorkerHttp(deps: {
   });
 }
 
+/**
+ * The request's body, or null past MAX_BODY. What comes after the limit is read and dropped rather
+ * than the connection cut (up to four times the limit), so the client gets its 413 and the reason
+ * instead of a reset.
+ */
 function readBody(req: http.IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     let size = 0;
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | null = [];
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (chunks && size > MAX_BODY) chunks = null;
+      chunks?.push(c);
+      // A body that goes on and on is cut off after all.
+      if (size > 4 * MAX_BODY) {
         resolve(null);
         req.destroy();
-      } else chunks.push(c);
+      }
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(chunks ? Buffer.concat(chunks).toString("utf8") : null));
     req.on("error", reject);
   });
 }

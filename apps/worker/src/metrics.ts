@@ -6,7 +6,7 @@ export function createMetrics() {
   const r = [registry];
   return {
     registry,
-    heartbeats: new Counter({ name: "proviso_heartbeats_total", help: "Device heartbeats received, by result", labelNames: ["result"] as const, registers: r }),
+    heartbeats: new Counter({ name: "proviso_heartbeats_total", help: "Device heartbeats received, by result (accepted; rejected: not a device id; unknown: no such device, over HTTP)", labelNames: ["result"] as const, registers: r }),
     reports: new Counter({
       name: "proviso_reports_total",
       help: "State reports, by result (accepted, rejected, stale, unchanged)",

@@ -12,6 +12,10 @@ import { REPORT_CAUSES } from "./ledger";
 export const STATE_REPORT_VERSION = 1;
 /** Reports larger than this are rejected before parsing. */
 export const MAX_REPORT_BYTES = 4_096;
+/** At most this many reports in one `POST /v1/state-reports`; a device or gateway sends more in several. */
+export const MAX_REPORTS_PER_REQUEST = 1_000;
+/** At most this many device ids in one `POST /v1/heartbeats`. */
+export const MAX_HEARTBEATS_PER_REQUEST = 10_000;
 /** Clocks drift; a report from further in the future than this is refused. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 /**
