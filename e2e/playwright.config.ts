@@ -42,6 +42,8 @@ export default defineConfig({
       PROVISO_DATA_DIR: ".data/e2e",
       SIMULATOR_HEARTBEAT_SECONDS: "5",
       SIMULATOR_RATE: "1",
+      // No simulated outages: a demo device the tests watch must not turn unreachable under them.
+      SIMULATOR_OUTAGES_PER_DAY: "0",
     },
   },
 });

@@ -6,13 +6,26 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "proviso-start-"));
 const PORTS = { WEB_PORT: 3210, WORKER_PORT: 3211, SANDBOX_PORT: 3212, PGLITE_PORT: 5543, MQTT_PORT: 1993 };
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+// A test that failed half-way leaves no product running into the next one's ports.
+const launched: Run[] = [];
+afterEach(async () => {
+  for (const run of launched.splice(0)) {
+    if (run.proc.exitCode !== null || run.proc.signalCode !== null) continue;
+    try {
+      process.kill(-run.proc.pid!, "SIGTERM");
+    } catch {
+      continue;
+    }
+    await Promise.race([run.exit, new Promise((r) => setTimeout(r, 30_000))]);
+  }
+});
 
 interface Run {
   proc: ChildProcess;
@@ -37,7 +50,9 @@ function launch(dir = dataDir, extraEnv: Record<string, string> = {}): Run {
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
   const exit = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  return { proc, output: () => out, exit };
+  const run = { proc, output: () => out, exit };
+  launched.push(run);
+  return run;
 }
 
 async function waitFor(run: Run, text: string, timeoutMs = 150_000) {
@@ -116,12 +131,23 @@ describe("npm start", () => {
     expect(run.output()).toContain("database closed cleanly");
   }, 240_000);
 
-  it("opens the same data directory cleanly on the next start, without seeding again", async () => {
-    const run = launch();
+  it("opens the same data directory cleanly on the next start, without seeding again (the simulator on HTTP this time)", async () => {
+    const run = launch(dataDir, { SIMULATOR_TRANSPORT: "http", SIMULATOR_RATE: "20" });
     await waitFor(run, "Proviso is running");
     expect(run.output()).toContain("demo data already present (50 homes");
     const ping = await fetch(`http://localhost:${PORTS.WEB_PORT}/api/trpc/health.ping`);
     expect(ping.status).toBe(200);
+    // The simulator's reports and heartbeats reach the worker over HTTP alone.
+    await waitFor(run, `devices in 50 homes over HTTP to http://localhost:${PORTS.WORKER_PORT}`);
+    const counted = async () => {
+      const text = await (await fetch(`http://localhost:${PORTS.WORKER_PORT}/metrics`)).text();
+      const value = (line: string) => Number(text.match(new RegExp(`^${line.replace(/[{}]/g, "\\$&")} (\\d+)`, "m"))?.[1] ?? 0);
+      return { reports: value('proviso_reports_total{result="accepted"}'), heartbeats: value('proviso_heartbeats_total{result="accepted"}') };
+    };
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && Object.values(await counted()).some((n) => n < 100)) await new Promise((r) => setTimeout(r, 500));
+    expect((await counted()).reports).toBeGreaterThanOrEqual(100);
+    expect((await counted()).heartbeats).toBeGreaterThanOrEqual(100);
     process.kill(-run.proc.pid!, "SIGTERM");
     expect(await run.exit).toBe(0);
   }, 240_000);

@@ -1,76 +1,98 @@
-// The device simulator: drives the seeded fleet. Each device first reports its whole state, then
-// the fleet sends SIMULATOR_RATE state changes per second (over MQTT, or HTTP batches with
-// SIMULATOR_TRANSPORT=http), and every device heartbeats every SIMULATOR_HEARTBEAT_SECONDS.
-import { loadRuntimeConfig, redactUrl } from "@proviso/config";
+// The device simulator: drives the seeded fleet (behaviour.ts) and carries what it says to the
+// worker (transport.ts). Each device first reports its whole state; then the fleet sends
+// SIMULATOR_RATE state changes per second, every device heartbeats every
+// SIMULATOR_HEARTBEAT_SECONDS, and devices drop off now and then (SIMULATOR_OUTAGES_PER_DAY).
+// Over MQTT by default, or HTTP batches with SIMULATOR_TRANSPORT=http (which needs no broker).
+import { ConfigError, loadRuntimeConfig, redactUrl } from "@proviso/config";
 import { createDb, deviceModels, devices } from "@proviso/db";
 import { eq } from "drizzle-orm";
-import mqtt from "mqtt";
-import { initialState, step, type SimDevice } from "./behaviour";
+import { Simulation } from "./behaviour";
+import { httpTransport, mqttTransport, type Transport, type TransportStats } from "./transport";
 
-const env = loadRuntimeConfig(process.env);
-const transport = process.env.SIMULATOR_TRANSPORT === "http" ? "http" : "mqtt";
+let env: ReturnType<typeof loadRuntimeConfig>;
+try {
+  env = loadRuntimeConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`simulator: ${err.message}`);
+  process.exit(2);
+}
 const db = createDb(env.databaseUrl, { max: 1, applicationName: "proviso-simulator" });
-const rows = await db.db.select({ id: devices.id, kind: deviceModels.kind }).from(devices).innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
+const rows = await db.db
+  .select({ id: devices.id, homeId: devices.homeId, kind: deviceModels.kind })
+  .from(devices)
+  .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
+  .orderBy(devices.id);
 await db.close();
 
-const random = Math.random;
 // Sequence numbers only grow, also across restarts of the simulator.
-const seqBase = Date.now() * 1000;
-const fleet: SimDevice[] = rows.map((r) => ({ id: r.id, kind: r.kind, seq: seqBase, state: initialState(r.kind, random) }));
+const sim = new Simulation(
+  rows,
+  { rate: env.SIMULATOR_RATE, heartbeatSeconds: env.SIMULATOR_HEARTBEAT_SECONDS, outagesPerDay: env.SIMULATOR_OUTAGES_PER_DAY, random: Math.random, seqBase: Date.now() * 1000 },
+  Date.now(),
+);
 
-const client = mqtt.connect(env.mqttUrl, { clientId: `proviso-simulator-${process.pid}`, reconnectPeriod: 1_000 });
-client.on("error", (err) => console.error(`mqtt: ${err.message}`));
-
-function report(d: SimDevice, cause: string, properties: SimDevice["state"]) {
-  d.seq++;
-  return { v: 1, deviceId: d.id, seq: d.seq, observedAt: new Date().toISOString(), cause, properties };
-}
-
-let httpBatch: ReturnType<typeof report>[] = [];
-function send(r: ReturnType<typeof report>) {
-  if (transport === "http") httpBatch.push(r);
-  else client.publish(`proviso/v1/devices/${r.deviceId}/state`, JSON.stringify(r), { qos: 1 });
-}
-async function flushHttp() {
-  if (httpBatch.length === 0) return;
-  const batch = httpBatch;
-  httpBatch = [];
-  await fetch(`${env.urls.worker}/v1/state-reports`, { method: "POST", body: JSON.stringify(batch), headers: { "content-type": "application/json" } }).catch(
-    (err: Error) => console.error(`http: ${err.message}`),
-  );
-}
-
-client.once("connect", () => {
+let greeted = false;
+const greet = () => {
+  if (greeted) return;
+  greeted = true;
   console.log(
-    `simulating ${fleet.length} devices over ${transport === "http" ? env.urls.worker : redactUrl(env.mqttUrl)}: ` +
-      `${env.SIMULATOR_RATE} changes/s, a heartbeat each every ${env.SIMULATOR_HEARTBEAT_SECONDS}s`,
+    `simulating ${sim.devices.length} devices in ${sim.homes.length} homes over ${transport.name === "http" ? `HTTP to ${env.urls.worker}` : `MQTT on ${redactUrl(env.mqttUrl)}`}: ` +
+      `${env.SIMULATOR_RATE} changes/s, a heartbeat each every ${env.SIMULATOR_HEARTBEAT_SECONDS}s, ${env.SIMULATOR_OUTAGES_PER_DAY} outage(s) per device per day`,
   );
-  for (const d of fleet) send(report(d, "periodic", { ...d.state }));
-});
+  transport.send(sim.hello(Date.now()));
+};
+const transport: Transport =
+  env.SIMULATOR_TRANSPORT === "http" ? httpTransport(env.urls.worker) : mqttTransport(env.mqttUrl, `proviso-simulator-${process.pid}`, greet);
+if (transport.name === "http") greet();
 
-let owedChanges = 0;
-let owedBeats = 0;
-let nextBeat = 0;
-const tickMs = 100;
+// What happened, every few minutes, and a worker that cannot be reached as soon as it happens.
+const SUMMARY_MS = 5 * 60_000;
+let window = { wentOffline: 0, cameBack: 0 };
+let previous: TransportStats = transport.stats();
+let lastError: string | null = null;
+const summary = setInterval(() => {
+  const now = transport.stats();
+  const rejected = Object.entries(now.rejected)
+    .map(([code, n]) => [code, n - (previous.rejected[code] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  console.log(
+    `last ${SUMMARY_MS / 60_000} min: ${now.sent - previous.sent} reports taken` +
+      (rejected.length ? ` (rejected: ${rejected.map(([c, n]) => `${c} ${n}`).join(", ")})` : "") +
+      `, ${now.heartbeats - previous.heartbeats} heartbeats; ${window.wentOffline} devices dropped off, ${window.cameBack} came back, ${sim.offlineCount} offline now` +
+      (now.dropped > previous.dropped ? `; ${now.dropped - previous.dropped} reports given up` : "") +
+      (now.queued ? `; ${now.queued} waiting` : ""),
+  );
+  previous = now;
+  window = { wentOffline: 0, cameBack: 0 };
+}, SUMMARY_MS);
+
+const TICK_MS = 100;
 const timer = setInterval(() => {
-  if (!client.connected || fleet.length === 0) return;
-  owedChanges += (env.SIMULATOR_RATE * tickMs) / 1000;
-  for (; owedChanges >= 1; owedChanges--) {
-    const d = fleet[Math.floor(random() * fleet.length)]!;
-    const { cause, properties } = step(d, random);
-    send(report(d, cause, properties));
-  }
-  owedBeats += (fleet.length * tickMs) / (env.SIMULATOR_HEARTBEAT_SECONDS * 1000);
-  for (; owedBeats >= 1; owedBeats--) {
-    const d = fleet[nextBeat++ % fleet.length]!;
-    client.publish(`proviso/v1/devices/${d.id}/heartbeat`, JSON.stringify({ at: new Date().toISOString() }), { qos: 1 });
-  }
-  void flushHttp();
-}, tickMs);
+  if (!greeted || !transport.ready()) return;
+  const t = sim.tick(Date.now());
+  window.wentOffline += t.wentOffline;
+  window.cameBack += t.cameBack;
+  transport.send(t.reports);
+  transport.heartbeat(t.heartbeats);
+  void transport.flush().then(() => {
+    const error = transport.stats().lastError;
+    if (error && error !== lastError) console.error(`could not deliver: ${error} (${transport.stats().queued} reports kept to send again)`);
+    if (!error && lastError) console.log("delivering again");
+    lastError = error;
+  });
+}, TICK_MS);
 
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
   clearInterval(timer);
-  void flushHttp().finally(() => client.end(false, {}, () => process.exit(0)));
+  clearInterval(summary);
+  void transport
+    .flush()
+    .then(() => transport.close())
+    .finally(() => process.exit(0));
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -21,6 +21,14 @@ let deviceIds: string[];
 const metrics = createMetrics();
 let seq = Date.now() * 1000;
 
+/** The worker's answers, as the tests read them. */
+interface Answer {
+  error?: string;
+  accepted?: number;
+  rejected?: number;
+  results: Record<string, unknown>[];
+}
+const json = async (res: Response) => (await res.json()) as Answer;
 const post = (path: string, body: unknown) =>
   fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
 const report = (deviceId: string, properties: Record<string, unknown>) => ({ v: 1, deviceId, seq: ++seq, observedAt: new Date().toISOString(), cause: "app", properties });
@@ -48,7 +56,7 @@ describe("POST /v1/state-reports", () => {
     const good = report(deviceIds[0]!, { temperature: 21.5 });
     const res = await post("/v1/state-reports", [good, report(deviceIds[1]!, { humidity: 140 }), { v: 1 }]);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toMatchObject({ accepted: 1, rejected: 2 });
     expect(body.results[1]).toMatchObject({ index: 1, status: "rejected", code: "OUT_OF_RANGE", reason: expect.stringMatching(/humidity/) });
     expect(body.results[2]).toMatchObject({ status: "rejected", code: "BAD_SHAPE" });
@@ -71,32 +79,32 @@ describe("POST /v1/state-reports", () => {
     expect(batch.length).toBeLessThanOrEqual(MAX_BODY);
     const res = await post("/v1/state-reports", batch);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ rejected: 0 });
+    expect(await json(res)).toMatchObject({ rejected: 0 });
   });
 
   it("refuses what it cannot take with a clear reason, and loses nothing already accepted", async () => {
     const before = (await t.pool.query("select count(*)::int as n from state_events")).rows[0].n;
     const notJson = await post("/v1/state-reports", "{nope");
     expect(notJson.status).toBe(400);
-    expect(await notJson.json()).toEqual({ error: "body is not JSON" });
+    expect(await json(notJson)).toEqual({ error: "body is not JSON" });
 
     const notArray = await post("/v1/state-reports", { hello: 1 });
     expect(notArray.status).toBe(400);
-    expect((await notArray.json()).error).toMatch(/array of reports/);
+    expect((await json(notArray)).error).toMatch(/array of reports/);
 
     const tooMany = await post("/v1/state-reports", Array.from({ length: MAX_REPORTS_PER_REQUEST + 1 }, () => report(deviceIds[0]!, { temperature: 20 })));
     expect(tooMany.status).toBe(413);
-    expect((await tooMany.json()).error).toBe(`at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${MAX_REPORTS_PER_REQUEST + 1})`);
+    expect((await json(tooMany)).error).toBe(`at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${MAX_REPORTS_PER_REQUEST + 1})`);
 
     // Over the body limit: the client reads the 413 and its reason.
     const huge = await post("/v1/state-reports", `[${" ".repeat(MAX_BODY)}]`);
     expect(huge.status).toBe(413);
-    expect((await huge.json()).error).toBe(`body over ${MAX_BODY} bytes`);
+    expect((await json(huge)).error).toBe(`body over ${MAX_BODY} bytes`);
 
     expect((await t.pool.query("select count(*)::int as n from state_events")).rows[0].n).toBe(before);
     // And the port still answers.
     const after = await post("/v1/state-reports", [report(deviceIds[0]!, { temperature: 23 })]);
-    expect(await after.json()).toMatchObject({ accepted: 1 });
+    expect(await json(after)).toMatchObject({ accepted: 1 });
   });
 });
 
@@ -106,7 +114,7 @@ describe("POST /v1/heartbeats", () => {
     const stranger = "00000000-0000-4000-8000-000000000001";
     const res = await post("/v1/heartbeats", { deviceIds: [deviceIds[0], deviceIds[1], deviceIds[0], stranger] });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ recorded: 2, unknown: 1 });
+    expect(await json(res)).toEqual({ recorded: 2, unknown: 1 });
     const seen = await t.pool.query("select id from devices where id = any($1) and last_seen_at > now() - interval '1 minute'", [deviceIds.slice(0, 2)]);
     expect(seen.rowCount).toBe(2);
     const text = await metrics.registry.getSingleMetricAsString("proviso_heartbeats_total");
@@ -118,7 +126,7 @@ describe("POST /v1/heartbeats", () => {
     await t.pool.query("update devices set last_seen_at = null where id = $1", [deviceIds[2]]);
     const res = await post("/v1/heartbeats", { deviceIds: [deviceIds[2], "lamp-7"] });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toBe('deviceIds[1] is not a device id (a UUID): "lamp-7"');
+    expect((await json(res)).error).toBe('deviceIds[1] is not a device id (a UUID): "lamp-7"');
     expect((await t.pool.query("select last_seen_at from devices where id = $1", [deviceIds[2]])).rows[0].last_seen_at).toBeNull();
 
     const shape = await post("/v1/heartbeats", { ids: [] });
@@ -132,7 +140,7 @@ describe("the rest of the port", () => {
   it("serves /healthz, /metrics, and 404 for anything else", async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, database: true, mqtt: true });
+    expect(await json(health)).toEqual({ ok: true, database: true, mqtt: true });
     const m = await fetch(`${base}/metrics`);
     expect(await m.text()).toContain("proviso_reports_total");
     expect((await fetch(`${base}/v1/nothing`)).status).toBe(404);

@@ -20,6 +20,10 @@ export const runtimeEnvSchema = z.object({
   SIMULATOR_HEARTBEAT_SECONDS: z.coerce.number().positive().default(30),
   /** Reports per second the simulator sends across the fleet. */
   SIMULATOR_RATE: z.coerce.number().min(0).default(2),
+  /** How the simulator reaches the worker: MQTT (as devices do), or HTTP batches to POST /v1/state-reports. */
+  SIMULATOR_TRANSPORT: z.enum(["mqtt", "http"]).default("mqtt"),
+  /** How often, per device and day, a simulated device drops off the network for 1–10 minutes (0: never). */
+  SIMULATOR_OUTAGES_PER_DAY: z.coerce.number().min(0).max(1_000).default(1),
   /** Seconds between scheduler ticks (agreement activation and expiry). */
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
   /**
