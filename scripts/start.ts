@@ -108,19 +108,22 @@ async function main() {
     await broker.ready.catch(() => shutdown(2));
   }
 
-  // 4. The services.
-  const worker = tsNode("worker", "apps/worker/src/main.ts", childEnv, WORKER_NODE_FLAGS);
+  // 4. The services. The partner sandbox first: the worker delivers as soon as it starts (it tells
+  // every linked partner what it may know of a home's devices), and a partner not yet listening
+  // would only cost retries.
   const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts");
+  try {
+    await waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox);
+  } catch (err) {
+    await shutdown(1, (err as Error).message);
+  }
+  const worker = tsNode("worker", "apps/worker/src/main.ts", childEnv, WORKER_NODE_FLAGS);
   const web = spawnTracked("web", process.execPath, [path.join(root, "apps/web/server.mjs")], {
     env: { ...childEnv, NODE_ENV: "production" },
     cwd: path.join(root, "apps/web"),
   });
   try {
-    await Promise.all([
-      waitForHttp(`${cfg.urls.worker}/healthz`, worker),
-      waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox),
-      waitForHttp(`${cfg.urls.web}/sign-in`, web),
-    ]);
+    await Promise.all([waitForHttp(`${cfg.urls.worker}/healthz`, worker), waitForHttp(`${cfg.urls.web}/sign-in`, web)]);
   } catch (err) {
     await shutdown(1, (err as Error).message);
   }
