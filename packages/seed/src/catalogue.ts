@@ -295,7 +295,7 @@ export const AGREEMENTS: SeedAgreement[] = [
       {
         version: 1,
         status: "active",
-        summary: "Thermostat state reported as it changes; lock state on request.",
+        summary: "Thermostat state and connectivity reported as they change; lock state on request.",
         effectiveFromDays: -200,
         clauses: [
           ...common(6000).slice(0, 1),
@@ -303,6 +303,7 @@ export const AGREEMENTS: SeedAgreement[] = [
           share("2.2", C.setpoint, ["on_request", "proactive"]),
           share("2.3", C.hvac, ["on_request", "proactive"]),
           share("2.4", C.lock, ["on_request"]),
+          share("2.5", C.connectivity, ["on_request", "proactive"], { retentionDays: 1 }),
           {
             clauseKey: "3.1",
             title: "Works with Google Home certification",
