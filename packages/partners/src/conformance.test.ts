@@ -203,6 +203,16 @@ describe("Google conformance (Google's smart-home schemas)", () => {
     const quiet = google.syncResponse("r-3", "agent-1", [{ ...thermostat, allowedModes: { [T]: ["on_request"] } }]);
     expectValid(sync, quiet);
     expect(quiet.payload.devices[0]!.willReportState).toBe(false);
+    // Connectivity alone as it changes: the lock's state is still asked for, so it does not report state.
+    const onlineOnly = google.syncResponse("r-5", "agent-1", [
+      {
+        ...lock,
+        categories: [...lock.categories, "user.device.telemetry.connectivity"],
+        allowedModes: { "user.device.sensor.lock_state": ["on_request"], "user.device.telemetry.connectivity": ["on_request", "proactive"] },
+      },
+    ]);
+    expectValid(sync, onlineOnly);
+    expect(onlineOnly.payload.devices[0]).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
   });
 
   it("QUERY answers with the allowed state in Google's format", () => {

@@ -94,7 +94,7 @@ export function requestSync(agentUserId: string) {
   return { agentUserId, async: true };
 }
 
-/** SYNC: every device, with `willReportState` true only where proactive reporting is allowed. */
+/** SYNC: every device, with `willReportState` true only where a trait's state may be reported as it changes. */
 export function syncResponse(requestId: string, agentUserId: string, devices: DeviceDescription[]) {
   return {
     requestId,
@@ -106,12 +106,18 @@ export function syncResponse(requestId: string, agentUserId: string, devices: De
         for (const category of d.categories) {
           const modes = d.allowedModes[category] ?? [];
           if (modes.length === 0) continue;
-          if (modes.includes("proactive")) proactive = true;
+          let hasTrait = false;
           for (const [property, _trait] of Object.entries(TRAIT_OF)) {
             if (categoryOfProperty(property) !== category) continue;
             const trait = traitFor(d.kind, property);
-            if (trait) traits.add(trait);
+            if (trait) {
+              traits.add(trait);
+              hasTrait = true;
+            }
           }
+          // Only a trait's state counts: connectivity (`online`) alone reported as it changes does
+          // not make the device's traits reported, and Google must go on asking for them (QUERY).
+          if (hasTrait && modes.includes("proactive")) proactive = true;
         }
         const attributes: Record<string, unknown> = {};
         if (traits.has("TemperatureSetting")) {
