@@ -3,9 +3,9 @@
 import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
-import { createDb, outbox } from "@proviso/db";
+import { createDb, deviceShadow, outbox } from "@proviso/db";
 import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, requestSyncBeside, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
-import { inArray, count } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
 import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./heartbeats";
@@ -161,7 +161,11 @@ discovery = new DiscoveryWatch({
 });
 discovery.start();
 const connectivityTimer = setInterval(() => {
-  void ingest.checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000).catch((err: Error) => console.error(`connectivity: ${err.message}`));
+  void ingest
+    .checkConnectivity(env.DEVICE_UNREACHABLE_SECONDS * 1000)
+    .then(() => db.db.select({ n: count() }).from(deviceShadow).where(eq(deviceShadow.reachable, false)))
+    .then(([r]) => metrics.devicesUnreachable.set(r?.n ?? 0))
+    .catch((err: Error) => console.error(`connectivity: ${err.message}`));
 }, 10_000);
 const depthTimer = setInterval(() => {
   void db.db

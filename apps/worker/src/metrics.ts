@@ -24,6 +24,7 @@ export function createMetrics() {
       registers: r,
     }),
     outboxDepth: new Gauge({ name: "proviso_outbox_depth", help: "Outbox messages waiting (pending or retrying)", registers: r }),
+    devicesUnreachable: new Gauge({ name: "proviso_devices_unreachable", help: "Devices silent past DEVICE_UNREACHABLE_SECONDS (partners were told)", registers: r }),
     mqttConnected: new Gauge({ name: "proviso_mqtt_connected", help: "1 while the worker is connected to the MQTT broker", registers: r }),
     discoveryQueued: new Counter({
       name: "proviso_discovery_updates_queued_total",
