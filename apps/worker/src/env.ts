@@ -6,6 +6,12 @@ const workerSchema = z.object({
   /** Shared-subscription group: replicas in one group split the reports between them (not the devices). Empty: none. */
   MQTT_SHARED_GROUP: z.string().default("proviso-workers"),
   MQTT_PROTOCOL_VERSION: z.enum(["4", "5"]).default("5"),
+  /**
+   * MQTT 5: how long the broker keeps the worker's session (what it received but had not yet
+   * committed, and a share of what arrives meanwhile) after its connection drops; a worker back
+   * within it (same host and WORKER_PORT) gets all of it. 0: clean sessions.
+   */
+  MQTT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Partner endpoints; by default the partner sandbox plays them all. */
   ALEXA_EVENTS_URL: z.string().url().optional(),
   GOOGLE_REPORT_STATE_URL: z.string().url().optional(),

@@ -84,21 +84,25 @@ const ingest = new IngestBuffer({
 const group = env.MQTT_SHARED_GROUP;
 const consumers: MqttConsumer[] = [];
 let stopping = false;
-function consume(topic: string, suffix: string, onMessage: (m: { topic: string; payload: Buffer; ack(): void }) => void) {
+function consume(topic: string, suffix: string, sessionExpirySeconds: number, onMessage: (m: { topic: string; payload: Buffer; ack(): void }) => void) {
   const connect = async () => {
     const consumer = new MqttConsumer({
       url: env.mqttUrl,
-      clientId: `proviso-worker-${os.hostname()}-${process.pid}-${suffix}`,
+      // The same after a restart (host and port tell replicas apart), so the kept session is found again.
+      clientId: `proviso-worker-${os.hostname()}-${env.WORKER_PORT}-${suffix}`,
       topic: group ? `$share/${group}/${topic}` : topic,
       protocolVersion: Number(env.MQTT_PROTOCOL_VERSION) as 4 | 5,
       // Reports are acknowledged once committed: room for every lane's batch being written and
       // the next one filling.
       receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH,
+      sessionExpirySeconds,
     });
     consumer.on("message", onMessage);
     consumer.on("error", (err: Error) => console.error(`mqtt (${suffix}): ${err.message}`));
     consumer.on("close", () => {
-      metrics.mqttConnected.set(0);
+      const i = consumers.indexOf(consumer);
+      if (i >= 0) consumers.splice(i, 1);
+      metrics.mqttConnected.set(consumers.some((c) => c.connected) ? 1 : 0);
       if (!stopping) setTimeout(() => void connect(), 1_000);
     });
     try {
@@ -113,8 +117,10 @@ function consume(topic: string, suffix: string, onMessage: (m: { topic: string; 
   };
   void connect();
 }
-consume(STATE_TOPIC, "state", (m) => void ingest.submit(m.payload, "mqtt", m.topic).then(() => m.ack()));
-consume(HEARTBEAT_TOPIC, "heartbeat", (m) => {
+// Reports keep a session (mqtt-consumer.ts: what a crashed worker had not committed comes back to
+// it); heartbeats do not need one.
+consume(STATE_TOPIC, "state", env.MQTT_SESSION_EXPIRY_SECONDS, (m) => void ingest.submit(m.payload, "mqtt", m.topic).then(() => m.ack()));
+consume(HEARTBEAT_TOPIC, "heartbeat", 0, (m) => {
   heartbeats.accept(m.topic);
   m.ack();
 });
@@ -192,8 +198,11 @@ async function stop() {
   server.close();
   clearInterval(depthTimer);
   clearInterval(connectivityTimer);
-  await Promise.all(consumers.map((c) => c.close()));
+  // No more reports (the broker sends nothing after it confirms), commit and acknowledge those that
+  // came, then end the sessions: nothing is left for the broker to keep for this worker.
+  await Promise.all(consumers.map((c) => c.unsubscribe()));
   await ingest.stop();
+  await Promise.all(consumers.map((c) => c.close()));
   await discovery?.stop();
   await delivery.stop();
   await heartbeats.stop();

@@ -1,9 +1,9 @@
 // The embedded MQTT broker, used when MQTT_URL is not set. It speaks MQTT 3.1.1 and 5 with what
 // Proviso relies on: QoS 0 and 1 (QoS 2 handshakes complete, delivered as QoS 1), `+` and `#`
 // wildcards, MQTT 5 shared subscriptions (`$share/<group>/<filter>`: each message to one member of
-// the group, round robin), Receive Maximum, keep-alive, and persistent sessions. A shared member
-// that disconnects with messages unacknowledged hands them to the rest of its group, so a worker
-// that dies mid-batch loses nothing. No retained messages and no wills (Proviso uses neither).
+// the group, round robin), Receive Maximum, keep-alive, and persistent sessions (MQTT 5 Session
+// Expiry, ended early by a DISCONNECT that says 0). A shared member that disconnects with messages
+// unacknowledged hands them to the rest of its group, so a worker that dies mid-batch loses nothing. No retained messages and no wills (Proviso uses neither).
 // Mosquitto replaces it in CI and in production.
 import mqttPacket, { type Packet } from "mqtt-packet";
 import net from "node:net";
@@ -29,7 +29,11 @@ interface Subscription {
 
 interface Session {
   clientId: string;
+  /** Kept after its connection drops (MQTT 5: Session Expiry > 0; 3.1.1: clean session off). */
   persistent: boolean;
+  /** How long it is kept after the connection drops, ms (null: until the client comes back). */
+  expiryMs: number | null;
+  expiryTimer: NodeJS.Timeout | null;
   subscriptions: Map<string, Subscription>;
   socket: net.Socket | null;
   version: number;
@@ -135,6 +139,12 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
     }
     s.queue = own;
     if (!s.persistent) sessions.delete(s.clientId);
+    else if (s.expiryMs !== null) {
+      s.expiryTimer = setTimeout(() => {
+        if (sessions.get(s.clientId) === s && !s.socket) sessions.delete(s.clientId);
+      }, s.expiryMs);
+      s.expiryTimer.unref();
+    }
     for (const { message, group } of handBack) {
       const [name, filter] = group.split("\u0000") as [string, string];
       const members = [...sessions.values()].flatMap((other) =>
@@ -173,9 +183,13 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
           (parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = version;
           const clientId = String(packet.clientId || `anonymous-${Math.random().toString(36).slice(2)}`);
           const props = (packet.properties ?? {}) as { receiveMaximum?: number; sessionExpiryInterval?: number };
-          const persistent = version === 5 ? !packet.clean || Boolean(props.sessionExpiryInterval) : !packet.clean;
+          // MQTT 5 keeps a session as long as its Session Expiry says (0: not past the connection;
+          // 0xFFFFFFFF: for ever); 3.1.1 keeps it while clean session is off.
+          const expiry = version === 5 ? (props.sessionExpiryInterval ?? 0) : packet.clean ? 0 : null;
+          const persistent = expiry !== 0;
           let existing = sessions.get(clientId);
           if (existing?.socket) existing.socket.destroy(); // a client id connects once at a time
+          if (existing?.expiryTimer) clearTimeout(existing.expiryTimer);
           if (existing && (packet.clean || !existing.persistent)) {
             sessions.delete(clientId);
             existing = undefined;
@@ -183,6 +197,8 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
           session = existing ?? {
             clientId,
             persistent,
+            expiryMs: null,
+            expiryTimer: null,
             subscriptions: new Map(),
             socket: null,
             version,
@@ -194,6 +210,8 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
           session.socket = socket;
           session.version = version;
           session.persistent = persistent;
+          session.expiryMs = expiry === null || expiry === 0xffffffff ? null : expiry * 1000;
+          session.expiryTimer = null;
           session.receiveMaximum = version === 5 ? props.receiveMaximum ?? 65_535 : 65_535;
           sessions.set(clientId, session);
           send(session, version === 5 ? { cmd: "connack", reasonCode: 0, sessionPresent: Boolean(existing) } : { cmd: "connack", returnCode: 0, sessionPresent: Boolean(existing) });
@@ -226,8 +244,9 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
           break;
         }
         case "unsubscribe": {
-          for (const t of packet.unsubscriptions as string[]) session!.subscriptions.delete(t);
-          send(session!, session!.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: [] } : { cmd: "unsuback", messageId: packet.messageId });
+          // MQTT 5 answers each topic: 0 (removed) or 0x11 (there was no such subscription).
+          const codes = (packet.unsubscriptions as string[]).map((t) => (session!.subscriptions.delete(t) ? 0 : 0x11));
+          send(session!, session!.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: codes } : { cmd: "unsuback", messageId: packet.messageId });
           break;
         }
         case "publish": {
@@ -248,9 +267,16 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
         case "pingreq":
           send(session!, { cmd: "pingresp" });
           break;
-        case "disconnect":
+        case "disconnect": {
+          // MQTT 5 may end a kept session on the way out (Session Expiry 0), or change how long it is kept.
+          const expiry = ((packet.properties ?? {}) as { sessionExpiryInterval?: number }).sessionExpiryInterval;
+          if (session!.version === 5 && expiry !== undefined) {
+            session!.persistent = expiry !== 0;
+            session!.expiryMs = expiry === 0xffffffff ? null : expiry * 1000;
+          }
           socket.end();
           break;
+        }
       }
     });
   });
