@@ -1,4 +1,5 @@
-// Collects device heartbeats from MQTT and writes them in one batch per interval.
+// Collects device heartbeats from MQTT and writes them in one batch per interval (a device heard
+// twice in one interval is written once, and counted once, as accepted or, if no such device, unknown).
 import { isDeviceId, recordHeartbeats } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Metrics } from "./metrics";
@@ -15,7 +16,9 @@ export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs =
       const batch = [...pending];
       pending = new Set();
       try {
-        await recordHeartbeats(db, batch, new Date());
+        const recorded = await recordHeartbeats(db, batch, new Date());
+        metrics.heartbeats.inc({ result: "accepted" }, recorded);
+        if (batch.length > recorded) metrics.heartbeats.inc({ result: "unknown" }, batch.length - recorded);
       } catch (err) {
         // Keep the batch for the next flush: a database restart must not lose what arrived.
         for (const id of batch) pending.add(id);
@@ -34,7 +37,6 @@ export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs =
         metrics.heartbeats.inc({ result: "rejected" });
         return;
       }
-      metrics.heartbeats.inc({ result: "accepted" });
       pending.add(deviceId);
     },
     async stop() {
