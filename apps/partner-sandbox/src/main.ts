@@ -1,5 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
-import { createMessageChecker } from "@proviso/partners";
+import { createMessageChecker, webhook } from "@proviso/partners";
 import { createSandbox, Recorder } from "@proviso/sandbox";
 
 const env = loadRuntimeConfig(process.env);
@@ -9,8 +9,12 @@ try {
 } catch (err) {
   console.error(`schema checks are off: ${(err as Error).message}`);
 }
-// Like Home Graph, it asks the worker for SYNC after a requestSync.
-const { server } = createSandbox(new Recorder(), checker, { googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment` });
+// Like Home Graph, it asks the worker for SYNC after a requestSync; like a webhook receiver, it
+// checks signatures with the secret the worker signs with.
+const { server } = createSandbox(new Recorder(), checker, {
+  googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment`,
+  webhookSecret: process.env.WEBHOOK_SECRET || webhook.SANDBOX_WEBHOOK_SECRET,
+});
 server.on("error", (err) => {
   console.error(`the partner sandbox could not listen on port ${env.SANDBOX_PORT}: ${err.message}`);
   process.exit(2);

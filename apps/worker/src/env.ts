@@ -1,4 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
+import { webhook } from "@proviso/partners";
 import { DEFAULT_DELIVERY_INTERVAL_MS, requestSyncBeside } from "@proviso/pipeline";
 import { z } from "zod";
 
@@ -18,7 +19,7 @@ const workerSchema = z.object({
   /** Home Graph's requestSync; by default beside GOOGLE_REPORT_STATE_URL (or the sandbox's). */
   GOOGLE_REQUEST_SYNC_URL: z.string().url().optional(),
   WEBHOOK_BASE_URL: z.string().url().optional(),
-  WEBHOOK_SECRET: z.string().min(16).default("proviso-sandbox-secret"),
+  WEBHOOK_SECRET: z.string().min(16).default(webhook.SANDBOX_WEBHOOK_SECRET),
   /** Login with Amazon: where AcceptGrant codes are exchanged and tokens refreshed. */
   ALEXA_TOKEN_URL: z.string().url().optional(),
   ALEXA_CLIENT_ID: z.string().default("proviso-sandbox-client"),

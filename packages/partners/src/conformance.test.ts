@@ -2,8 +2,9 @@
 import { describe, expect, it } from "vitest";
 import * as alexa from "./alexa/messages";
 import * as google from "./google/messages";
+import * as webhook from "./webhook/messages";
 import type { DeviceDescription, StateChange } from "./types";
-import { alexaDeleteReportValidator, alexaSample, alexaValidator, createMessageChecker, googleValidator, type Validator } from "./conformance";
+import { alexaDeleteReportValidator, alexaSample, alexaValidator, createMessageChecker, googleValidator, webhookValidator, type Validator } from "./conformance";
 
 const T = "user.device.sensor.temperature";
 const thermostat: DeviceDescription = {
@@ -221,5 +222,41 @@ describe("Google conformance (Google's smart-home schemas)", () => {
       { deviceId: lock.deviceId, kind: "lock", state: { lockState: "unlocked" } },
     ]);
     expectValid(query, response);
+  });
+});
+
+describe("webhook conformance (Proviso's own published schema)", () => {
+  const validate = webhookValidator();
+  const good = () => webhook.webhookStateMessage("smartthings", "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a09", change({ temperature: 21 }));
+
+  it("accepts every state change the adapter builds, connectivity included", () => {
+    for (const changed of [{ temperature: 21 }, { lockState: "locked", contactState: "open" }, { occupancy: false }, { connectivity: "unreachable" }]) {
+      expectValid(validate, webhook.webhookStateMessage("smartthings", "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a09", change(changed)));
+    }
+  });
+
+  it("refuses what a receiver could not use", () => {
+    for (const bad of [
+      { ...good(), deviceId: "lamp-7" },
+      { ...good(), properties: {} },
+      { ...good(), properties: { mood: "happy" } },
+      { ...good(), properties: { temperature: { value: 21 } } },
+      { ...good(), cause: "telepathy" },
+      { ...good(), observedAt: "yesterday" },
+      { ...good(), extra: 1 },
+    ]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it("checks the signature and that it is fresh", () => {
+    const body = JSON.stringify(good());
+    const now = 1_800_000_000;
+    const headers = webhook.signWebhook("s3cret-s3cret-s3cret", body, now - 10);
+    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now)).toBeNull();
+    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now + webhook.WEBHOOK_TOLERANCE_SECONDS + 11)).toMatch(/from now; at most 300 s/);
+    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now - webhook.WEBHOOK_TOLERANCE_SECONDS - 11)).toMatch(/from now/);
+    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, { ...headers, "x-proviso-timestamp": "soon" }, now)).toMatch(/not a Unix time/);
+    expect(webhook.checkWebhookSignature("other-secret-other", body, headers, now)).toMatch(/does not match/);
   });
 });

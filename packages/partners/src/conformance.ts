@@ -6,6 +6,7 @@ import AjvDraft04 from "ajv-draft-04";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { WEBHOOK_MESSAGE_SCHEMA } from "./webhook/messages";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const VENDOR_DIR = path.resolve(process.env.VENDOR_SCHEMAS_DIR ?? path.join(repoRoot, "../shared/vendor-schemas"));
@@ -20,6 +21,11 @@ export function requireVendorDir(): string {
 }
 
 const read = (rel: string) => JSON.parse(fs.readFileSync(path.join(requireVendorDir(), rel), "utf8"));
+
+/** The generic webhook's message: Proviso's own published schema (webhook/messages.ts). */
+export function webhookValidator(): Validator {
+  return new Ajv({ strict: true, allowUnionTypes: true, allErrors: true }).compile(WEBHOOK_MESSAGE_SCHEMA) as Validator;
+}
 
 export interface Validator {
   (data: unknown): boolean;
@@ -103,7 +109,12 @@ export function createMessageChecker() {
   };
   const deleteReport = alexaDeleteReportValidator();
   const syncResponse = googleValidator("intents/sync/sync.response.schema.json");
+  const webhookMessage = webhookValidator();
   return {
+    /** Proviso's own webhook message, against the schema Proviso publishes for it. */
+    webhook(body: unknown): MessageCheck {
+      return checkWith(webhookMessage, body);
+    },
     alexa(body: unknown): MessageCheck {
       const header = (body as { event?: { header?: { namespace?: unknown; name?: unknown } } })?.event?.header;
       return checkWith(header?.namespace === "Alexa.Discovery" && header.name === "DeleteReport" ? deleteReport : alexa, body);

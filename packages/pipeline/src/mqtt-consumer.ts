@@ -215,7 +215,10 @@ export class MqttConsumer extends EventEmitter {
       if (!socket || socket.destroyed) return resolve();
       const endSession = (opts.endSession ?? true) && this.expiry > 0;
       const packet = endSession ? { cmd: "disconnect", reasonCode: 0, properties: { sessionExpiryInterval: 0 } } : { cmd: "disconnect" };
-      socket.end(mqttPacket.generate(packet as never, { protocolVersion: this.version }), () => resolve());
+      // Done when the broker has closed the connection, i.e. has read everything before the
+      // DISCONNECT (the last PUBACKs): a client connecting next under this id finds it all settled.
+      socket.once("close", () => resolve());
+      socket.end(mqttPacket.generate(packet as never, { protocolVersion: this.version }));
       setTimeout(() => {
         socket.destroy();
         resolve();

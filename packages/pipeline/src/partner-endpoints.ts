@@ -16,7 +16,7 @@ export interface PartnerEndpoints {
   webhookSecret: string;
 }
 
-export function sandboxEndpoints(base: string, webhookSecret = "proviso-sandbox-secret"): PartnerEndpoints {
+export function sandboxEndpoints(base: string, webhookSecret = webhook.SANDBOX_WEBHOOK_SECRET): PartnerEndpoints {
   return {
     alexaEvents: `${base}/alexa/v3/events`,
     googleReportState: `${base}/google/v1/devices:reportStateAndNotification`,

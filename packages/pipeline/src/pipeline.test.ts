@@ -5,7 +5,7 @@ import { outbox, partnerLinks, quarantine } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { createMessageChecker } from "@proviso/partners";
 import { seed, stableId } from "@proviso/seed";
-import { desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { claimDue, deliverDue, RateLimiter } from "./delivery";
 import { DeliveryLoop } from "./delivery-loop";
@@ -30,7 +30,7 @@ const cipher = createTokenCipher(generateTokenKey());
 const tokenService = () => ({ url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher });
 let cache: WorldCache;
 let base = "";
-const sandbox = new LoopbackSandbox();
+const sandbox = new LoopbackSandbox(() => clock);
 let shadows: ShadowCache;
 let seq = 100;
 let clock = NOW.getTime();
@@ -614,6 +614,36 @@ describe("ingest → decide → deliver", () => {
     expect(ids.size).toBe(1); // every attempt was recognisably the same message
     const [dead] = await t.db.select().from(outbox).where(eq(outbox.id, row!.id));
     expect(dead).toMatchObject({ status: "dead", attempts: 3, lastStatusCode: 503 });
+  });
+
+  it("delivers a webhook partner a signed message its receiver verifies and its schema accepts; one it cannot verify is refused, then dead-lettered", async () => {
+    // The Berg home links SmartThings, whose agreement follows temperature (rounded to 1 °C) as it changes.
+    const linkId = (
+      await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, 'smartthings', 'US', 'st-berg', $2) returning id", [
+        home0,
+        NOW,
+      ])
+    ).rows[0].id as string;
+    await setConsent("smartthings", "user.device.sensor.temperature", "proactive");
+    await ingest(report(thermostat, { temperature: 21.4 }));
+    await deliver();
+    const [signed] = received("smartthings");
+    expect(signed).toMatchObject({ endpoint: "/webhook/smartthings", status: 200, schemaValid: true, schemaErrors: [] });
+    expect(signed!.body).toMatchObject({ partner: "smartthings", homeId: home0, deviceId: thermostat, cause: "physical", properties: { temperature: 21 } });
+    const [row] = await t.db.select().from(outbox).where(eq(outbox.linkId, linkId));
+    expect(row).toMatchObject({ status: "delivered", messageId: signed!.messageId });
+
+    // A worker signing with a secret the receiver does not share: refused, signed afresh once, refused again.
+    await ingest(report(thermostat, { temperature: 23.2 }));
+    const r = await deliverDue({ ...deliveryDeps(), endpoints: sandboxEndpoints(base, "not-the-shared-secret-at-all") });
+    expect(r.dead).toBe(1);
+    const refused = received("smartthings").slice(1);
+    expect(refused.map((m) => m.status)).toEqual([401, 401]);
+    for (const m of refused) expect(m.schemaErrors).toEqual(["signature: x-proviso-signature does not match the body and timestamp"]);
+    const [dead] = await t.db.select().from(outbox).where(and(eq(outbox.linkId, linkId), eq(outbox.status, "dead")));
+    expect(dead).toMatchObject({ lastStatusCode: 401, attempts: 1 });
+    await t.pool.query("update partner_links set status = 'revoked', ended_at = $2 where id = $1", [linkId, NOW]);
+    await cache.check();
   });
 
   it("stops for good on 403: the link is revoked and queued messages are cancelled", async () => {

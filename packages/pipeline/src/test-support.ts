@@ -2,13 +2,19 @@
 // with the platforms' schema checks, and a consent written as the app writes one (a new version).
 import { consents } from "@proviso/db";
 import type { TestDatabase } from "@proviso/db/testing";
-import { createMessageChecker } from "@proviso/partners";
+import { createMessageChecker, webhook } from "@proviso/partners";
 import { createSandbox, Recorder } from "@proviso/sandbox";
 import type { AddressInfo } from "node:net";
 
 export class LoopbackSandbox {
-  private readonly sandbox = createSandbox(new Recorder(), createMessageChecker());
-  readonly recorder = this.sandbox.recorder;
+  private readonly sandbox: ReturnType<typeof createSandbox>;
+  readonly recorder: Recorder;
+
+  /** Checks webhook signatures with the secret the worker signs with by default, on `now`'s clock. */
+  constructor(now?: () => number) {
+    this.sandbox = createSandbox(new Recorder(), createMessageChecker(), { webhookSecret: webhook.SANDBOX_WEBHOOK_SECRET, now });
+    this.recorder = this.sandbox.recorder;
+  }
 
   /** Listens on a free loopback port; resolves with its base URL. */
   async start(): Promise<string> {

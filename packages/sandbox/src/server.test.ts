@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMessageChecker } from "@proviso/partners";
+import { createMessageChecker, webhook } from "@proviso/partners";
 import { Recorder } from "./recorder";
 import { createSandbox } from "./server";
 
@@ -126,5 +126,52 @@ describe("partner sandbox", () => {
     expect(((await bad.json()) as { error: string }).error).toMatch(/status must be/);
     const notJson = await fetch(`${base}/alexa/v3/events`, { method: "POST", body: "{" });
     expect(notJson.status).toBe(400);
+  });
+
+  it("checks a webhook's signature and freshness as a receiver would, and its body against Proviso's webhook schema", async () => {
+    const secret = "a-shared-webhook-secret";
+    const receiver = createSandbox(new Recorder(), createMessageChecker(), { webhookSecret: secret });
+    await new Promise<void>((r) => receiver.server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}/webhook/smartthings`;
+    const message = {
+      messageId: "w-1",
+      partner: "smartthings",
+      homeId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01",
+      deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a02",
+      observedAt: "2026-11-30T12:00:00.000Z",
+      cause: "physical",
+      properties: { temperature: 21 },
+    };
+    const deliver = (body: unknown, key = secret, at = Math.floor(Date.now() / 1000)) => {
+      const raw = JSON.stringify(body);
+      return fetch(url, { method: "POST", body: raw, headers: { "content-type": "application/json", ...webhook.signWebhook(key, raw, at) } });
+    };
+    try {
+      expect((await deliver(message)).status).toBe(200);
+      const wrongKey = await deliver({ ...message, messageId: "w-2" }, "someone-else's-secret");
+      expect(wrongKey.status).toBe(401);
+      expect(((await wrongKey.json()) as { message: string }).message).toBe("x-proviso-signature does not match the body and timestamp");
+      const replayed = await deliver({ ...message, messageId: "w-3" }, secret, Math.floor(Date.now() / 1000) - 3_600);
+      expect(replayed.status).toBe(401);
+      const unsigned = await fetch(url, { method: "POST", body: JSON.stringify(message) });
+      expect(unsigned.status).toBe(401);
+      const malformed = await deliver({ ...message, messageId: "w-4", deviceId: "lamp-7", properties: { mood: "happy" } });
+      expect(malformed.status).toBe(400);
+
+      const got = receiver.recorder.list({ partner: "smartthings" });
+      expect(got.map((m) => [m.messageId, m.status, m.schemaValid])).toEqual([
+        ["w-1", 200, true],
+        ["w-2", 401, false],
+        ["w-3", 401, false],
+        ["w-1", 401, false],
+        ["w-4", 400, false],
+      ]);
+      expect(got[2]!.schemaErrors[0]).toMatch(/^signature: x-proviso-timestamp is 360\d s from now; at most 300 s is accepted$/);
+      expect(got[3]!.schemaErrors).toEqual(["signature: x-proviso-timestamp and x-proviso-signature are required"]);
+      expect(got[4]!.schemaErrors.join(" ")).toMatch(/deviceId/);
+      expect(got[4]!.schemaErrors.join(" ")).toMatch(/propertyNames|property name/);
+    } finally {
+      await new Promise<void>((r) => receiver.server.close(() => r()));
+    }
   });
 });

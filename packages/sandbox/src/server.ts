@@ -1,15 +1,16 @@
 // The partner sandbox: plays the Alexa event gateway, Google Home Graph and a generic webhook on
-// loopback, records what it gets, and injects faults on request. `/__sandbox/*` is its own API.
+// loopback, records what it gets (each message checked against the platform's schema, a webhook
+// also for its signature), and injects faults on request. `/__sandbox/*` is its own API.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import type { MessageCheck } from "@proviso/partners";
+import { webhook as webhookFormat, type MessageCheck } from "@proviso/partners";
 import { deviceIdsOf, Recorder, type Fault } from "./recorder";
 
 const MAX_BODY = 1_000_000;
 
 interface Route {
   partner: string;
-  check?: "alexa" | "google" | "googleRequestSync";
+  check?: "alexa" | "google" | "googleRequestSync" | "webhook";
   success: (body: unknown) => { status: number; body?: unknown };
 }
 
@@ -19,6 +20,7 @@ export interface SchemaChecker {
   google(body: unknown): MessageCheck;
   googleRequestSync(body: unknown): MessageCheck;
   googleSync(body: unknown): MessageCheck;
+  webhook(body: unknown): MessageCheck;
 }
 
 export interface SandboxOptions {
@@ -28,6 +30,13 @@ export interface SandboxOptions {
    * checked against Google's SYNC response schema. Without it, a requestSync is only recorded.
    */
   googleFulfillmentUrl?: string;
+  /**
+   * The webhook's shared secret. With it, the sandbox checks each webhook's signature and
+   * timestamp as a receiver would and refuses (401) one that fails; without it, they are not checked.
+   */
+  webhookSecret?: string;
+  /** The receiver's clock, ms (tests whose worker runs on a clock of its own pass it). */
+  now?: () => number;
 }
 
 function routeFor(method: string, path: string): Route | null {
@@ -44,7 +53,7 @@ function routeFor(method: string, path: string): Route | null {
   // (`SandboxOptions.googleFulfillmentUrl`; without it the sandbox records the request and stops).
   if (path === "/google/v1/devices:requestSync") return { partner: "google-home", check: "googleRequestSync", success: () => ({ status: 200, body: {} }) };
   const webhook = /^\/webhook\/([a-z0-9-]+)$/.exec(path);
-  if (webhook) return { partner: webhook[1]!, success: () => ({ status: 200, body: { ok: true } }) };
+  if (webhook) return { partner: webhook[1]!, check: "webhook", success: () => ({ status: 200, body: { ok: true } }) };
   return null;
 }
 
@@ -156,7 +165,14 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
       const check = route.check && checker ? checker[route.check](body) : null;
       const bearer = req.headers.authorization?.replace(/^Bearer /, "");
-      if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
+      if (route.check === "webhook") {
+        // A webhook is signed, not carried with a bearer: a receiver checks the signature first.
+        const problem = options.webhookSecret ? webhookFormat.checkWebhookSignature(options.webhookSecret, raw, req.headers, Math.floor((options.now ?? Date.now)() / 1000)) : null;
+        if (problem) {
+          recorder.record({ partner: route.partner, endpoint: url.pathname, receivedAt: new Date().toISOString(), deviceIds: deviceIdsOf(body), messageId: messageIdOf(body), authorization: null, status: 401, schemaValid: false, schemaErrors: [`signature: ${problem}`], body });
+          return send(401, { error: "bad signature", message: problem });
+        }
+      } else if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
         return send(401, { error: "missing bearer token" });
       }
       if (bearer && recorder.accessTokens.get(bearer) === true) {
@@ -196,8 +212,9 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
 }
 
 function messageIdOf(body: unknown): string | null {
-  const b = body as { event?: { header?: { messageId?: string } }; requestId?: string };
-  return b?.event?.header?.messageId ?? b?.requestId ?? null;
+  const b = body as { event?: { header?: { messageId?: string } }; requestId?: string; messageId?: string };
+  const id = b?.event?.header?.messageId ?? b?.requestId ?? b?.messageId;
+  return typeof id === "string" ? id : null;
 }
 
 function parseFault(raw: string): Fault | string {
