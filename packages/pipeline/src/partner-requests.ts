@@ -42,11 +42,16 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
   for (const device of devices) {
     const shadow = shadows.find((s) => s.deviceId === device.deviceId);
     const shadowProps = (shadow?.properties ?? {}) as Record<string, ShadowProperty>;
-    const byCategory = groupByCategory(Object.fromEntries(Object.entries(shadowProps).map(([name, p]) => [name, p.value])));
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries(shadowProps).map(([name, p]) => [name, p.value]));
+    // Whether the device is reachable now is data too (user.device.telemetry.connectivity): decided
+    // like every other category, and answered only where terms and consent allow. (Google's QUERY
+    // must carry `online`; without connectivity it is always true, which tells nothing.)
+    values.connectivity = shadow?.reachable === false ? "unreachable" : "ok";
+    const byCategory = groupByCategory(values);
     let observedAt = "";
     for (const p of Object.values(shadowProps)) if (p.observedAt > observedAt) observedAt = p.observedAt;
     observedAt ||= new Date(now).toISOString();
-    const state: Record<string, unknown> = { connectivity: shadow?.reachable === false ? "unreachable" : "ok" };
+    const state: Record<string, unknown> = {};
     for (const [category, properties] of byCategory) {
       const d = decideShare(world.policy, {
         partnerId: link.partnerId,

@@ -229,6 +229,43 @@ describe("ingest → decide → deliver", () => {
     expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
   });
 
+  it("answers connectivity on request only where terms and consent allow it, and the ledger says which", async () => {
+    const world = cache.current();
+    const CONNECTIVITY = "user.device.telemetry.connectivity";
+    await t.pool.query("update device_shadow set reachable = false where device_id = $1", [thermostat]);
+    try {
+      const googleToken = `sandbox-${stableId("link:0:google-home")}`;
+      const query = async () =>
+        (
+          (await answerGoogleIntent(t.db, cache.current(), googleToken, { requestId: "q-c", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }] } }] }, clock)) as {
+            payload: { devices: Record<string, { online: boolean }> };
+          }
+        ).payload.devices[thermostat]!;
+      const lastDecision = async (partner: string) =>
+        (await t.pool.query("select outcome, reasons from decisions where stage = 'request' and partner_id = $1 and device_id = $2 and category_key = $3 order by id desc limit 1", [partner, thermostat, CONNECTIVITY])).rows[0];
+      // Google's terms share connectivity on request; the homeowner has not (yet) said yes.
+      await setConsent("google-home", CONNECTIVITY, "off");
+      expect((await query()).online).toBe(true); // Google's schema wants `online`: always true, it tells nothing
+      expect(await lastDecision("google-home")).toMatchObject({ outcome: "withhold" });
+      await setConsent("google-home", CONNECTIVITY, "on_request");
+      expect((await query()).online).toBe(false);
+      expect(await lastDecision("google-home")).toMatchObject({ outcome: "send" });
+      // Alexa's agreement does not cover connectivity at all: no EndpointHealth in its answer.
+      const alexaToken = `sandbox-${stableId("link:0:alexa")}`;
+      const report = (await answerAlexaDirective(
+        t.db,
+        world,
+        { directive: { header: { namespace: "Alexa", name: "ReportState", correlationToken: "c" }, endpoint: { endpointId: thermostat, scope: { token: alexaToken } } } },
+        clock,
+      )) as { context: { properties: { namespace: string }[] } };
+      expect(report.context.properties.map((p) => p.namespace)).not.toContain("Alexa.EndpointHealth");
+      expect(await lastDecision("alexa")).toMatchObject({ outcome: "withhold", reasons: expect.arrayContaining([expect.objectContaining({ code: "CATEGORY_NOT_COVERED" })]) });
+    } finally {
+      await t.pool.query("update device_shadow set reachable = true where device_id = $1", [thermostat]);
+      await setConsent("google-home", CONNECTIVITY, "off");
+    }
+  });
+
   it("marks a silent device unreachable, and reachable again when it reports", async () => {
     await t.pool.query("update device_shadow set last_report_at = $2 where device_id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
     await t.pool.query("update devices set last_seen_at = $2 where id = $1", [lockDevice, new Date(clock - 10 * 60_000)]);
