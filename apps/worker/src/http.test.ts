@@ -144,5 +144,8 @@ describe("the rest of the port", () => {
     const m = await fetch(`${base}/metrics`);
     expect(await m.text()).toContain("proviso_reports_total");
     expect((await fetch(`${base}/v1/nothing`)).status).toBe(404);
+    const schema = await fetch(`${base}/v1/schemas/state-report.json`);
+    expect(schema.headers.get("content-type")).toBe("application/schema+json");
+    expect(await schema.json()).toMatchObject({ title: "Proviso device state report, version 1", required: expect.arrayContaining(["deviceId", "seq", "observedAt", "cause", "properties"]) });
   });
 });

@@ -1,8 +1,8 @@
 // The worker's HTTP port: POST /v1/state-reports (batches), POST /v1/heartbeats, the partners'
-// requests, /healthz, /metrics.
+// requests, GET /v1/schemas/state-report.json, /healthz, /metrics.
 import { isDeviceId, recordHeartbeats } from "@proviso/core";
 import type { DbHandle } from "@proviso/db";
-import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
+import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST, stateReportJsonSchema } from "@proviso/domain";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService, type World } from "@proviso/pipeline";
 import http from "node:http";
 import type { Metrics } from "./metrics";
@@ -29,6 +29,10 @@ export function createWorkerHttp(deps: {
         const database = await deps.db.pool.query("select 1").then(() => true, () => false);
         const mqtt = deps.mqttConnected();
         return send(database && mqtt ? 200 : 503, { ok: database && mqtt, database, mqtt });
+      }
+      // The device payload, published: what a device maker validates against before sending.
+      if (req.method === "GET" && req.url === "/v1/schemas/state-report.json") {
+        return send(200, JSON.stringify(stateReportJsonSchema(), null, 2), { "content-type": "application/schema+json" });
       }
       if (req.method === "GET" && req.url === "/metrics") {
         return send(200, await deps.metrics.registry.metrics(), { "content-type": deps.metrics.registry.contentType });

@@ -189,7 +189,7 @@ server.on("error", (err) => {
   process.exit(2);
 });
 server.listen(env.WORKER_PORT, "127.0.0.1", () =>
-  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (POST /v1/state-reports, /v1/partners/…, /healthz, /metrics)`),
+  console.log(`worker listening on http://localhost:${env.WORKER_PORT} (POST /v1/state-reports, /v1/heartbeats, /v1/partners/…; GET /v1/schemas/state-report.json, /healthz, /metrics)`),
 );
 
 async function stop() {

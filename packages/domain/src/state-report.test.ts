@@ -1,8 +1,9 @@
 // The fast path of report validation against the schema it stands in for: on reports made to be
 // valid, and on the same reports with one thing wrong, it accepts exactly what the schema accepts.
+import Ajv from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidStateReport, stateReportSchema } from "./state-report";
+import { isValidStateReport, stateReportJsonSchema, stateReportSchema } from "./state-report";
 
 const valid = fc.record({
   v: fc.constant(1),
@@ -72,5 +73,29 @@ describe("isValidStateReport", () => {
     expect(isValidStateReport(JSON.parse(JSON.stringify({ ...base, cause: undefined })))).toBe(false);
     expect(isValidStateReport(JSON.parse(JSON.stringify({ ...base, properties: { temperature: 20, toString: 1 } })))).toBe(false);
     expect(isValidStateReport([base])).toBe(false);
+  });
+});
+
+describe("the published JSON Schema", () => {
+  // Formats are left to the patterns the schema carries beside them.
+  const validate = new Ajv({ strict: false, validateFormats: false }).compile(stateReportJsonSchema());
+
+  it("accepts exactly what the worker's schema accepts, on valid reports and with one thing changed", () => {
+    fc.assert(
+      fc.property(valid, fc.option(mutation, { nil: null }), (r, m) => {
+        const json = JSON.parse(JSON.stringify(m ? { ...r, [m.key]: m.value } : r));
+        expect(validate(json), JSON.stringify(json)).toBe(stateReportSchema.safeParse(json).success);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it("says what it cannot check itself, and needs at least one property", () => {
+    const schema = stateReportJsonSchema();
+    expect(schema.description).toMatch(/at most 4096 bytes/);
+    expect(schema.description).toMatch(/5 minutes ahead/);
+    const base = { v: 1, deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01", seq: 1, observedAt: "2026-11-24T12:00:00Z", cause: "app" };
+    expect(validate({ ...base, properties: {} })).toBe(false);
+    expect(validate({ ...base, properties: { humidity: 40 } })).toBe(true);
   });
 });

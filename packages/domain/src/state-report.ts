@@ -62,6 +62,32 @@ export const stateReportSchema = z
 export type StateReport = z.infer<typeof stateReportSchema>;
 
 /**
+ * The state report as a JSON Schema (draft-07), for device makers and their tools; the worker
+ * serves it at `GET /v1/schemas/state-report.json`. Generated from `stateReportSchema`, so the two
+ * cannot drift (a test holds them together). What a schema cannot say is in its description: the
+ * size limit, how far ahead `observedAt` may be, and that `seq` must grow per device.
+ */
+export function stateReportJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(stateReportSchema, { target: "draft-7" });
+  const fields = generated.properties as Record<string, Record<string, unknown>>;
+  return {
+    ...generated,
+    $id: "https://proviso.example/schemas/state-report/v1.json",
+    title: "Proviso device state report, version 1",
+    description:
+      `One report, sent as an MQTT 5 message (QoS 1) on proviso/v1/devices/{deviceId}/state, or as an element of the JSON array ` +
+      `POSTed to /v1/state-reports (at most ${MAX_REPORTS_PER_REQUEST} a request). Also checked: at most ${MAX_REPORT_BYTES} bytes; ` +
+      `observedAt no more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the worker's clock and not before ${EARLIEST_OBSERVED_AT}; ` +
+      `seq grows with each report of the device (a report not newer than a property's last one changes nothing); ` +
+      `the device must be one Proviso knows, and the MQTT topic's id must be the report's.`,
+    properties: {
+      ...fields,
+      properties: { ...fields.properties, minProperties: 1, description: "At least one property; each within its range." },
+    },
+  };
+}
+
+/**
  * The worker's fast path: true only for a report (as JSON.parse gave it) that `stateReportSchema`
  * accepts unchanged — the same rules, checked without building a copy, with zod's own patterns for
  * the uuid and the timestamp. Anything else goes to the schema, which also says what is wrong.
