@@ -44,6 +44,8 @@ export default defineConfig({
       SIMULATOR_RATE: "1",
       // No simulated outages: a demo device the tests watch must not turn unreachable under them.
       SIMULATOR_OUTAGES_PER_DAY: "0",
+      // A silent device is unreachable after 15 s, not 2 minutes (the simulator's heartbeat every 5 s keeps its fleet reachable).
+      DEVICE_UNREACHABLE_SECONDS: "15",
     },
   },
 });

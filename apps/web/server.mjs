@@ -18,6 +18,10 @@ const app = next({ dev: false, dir, hostname: "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
 const server = createServer((req, res) => handle(req, res));
+// Keep idle connections longer than clients do (Node's 5 s is shorter than many clients' keep-alive,
+// which then reuse a socket the server is just closing and read ECONNRESET; a CI run met one).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.on("error", (err) => {
   console.error(`the web app could not listen on port ${port}: ${err.message}`);
   process.exit(2);

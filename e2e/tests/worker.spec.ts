@@ -8,12 +8,37 @@ const T = "user.device.sensor.temperature";
 const SETPOINT = "user.device.sensor.setpoint";
 const HVAC = "user.device.sensor.hvac_mode";
 const LOCK = "user.device.sensor.lock_state";
+const CONNECTIVITY = "user.device.telemetry.connectivity";
 
 type GoogleBody = { payload: { devices: { states: Record<string, Record<string, unknown>> } } };
 /** A Report State's state for the device ({} for any other message about it, such as a SYNC answer). */
 const googleState = (m: { body: unknown }, deviceId: string) => (m.body as Partial<GoogleBody>).payload?.devices?.states?.[deviceId] ?? {};
 
 test.describe.configure({ mode: "serial" });
+
+/**
+ * A new thermostat (the simulator drives only the fleet it found when it started, which it has
+ * once its first reports are in), of the homeowner's model, in another home linked to Google.
+ */
+async function newThermostatBesideGoogle(name: string, serial: string): Promise<{ id: string; home_id: string }> {
+  await waitFor("the simulator to have started", async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount);
+  const homeowner = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
+  return withDb(async (c) =>
+    (
+      await c.query(
+        `insert into devices (home_id, model_id, sku_id, name, room, serial)
+         select d.home_id, mine.model_id, mine.sku_id, $3, 'Hall', $2
+           from devices d join device_models m on m.id = d.model_id
+           join partner_links l on l.home_id = d.home_id and l.partner_id = 'google-home' and l.status = 'active'
+           join lateral (select x.model_id, x.sku_id from devices x join device_models xm on xm.id = x.model_id where x.home_id = $1 and xm.kind = 'thermostat' limit 1) mine on mine.model_id = d.model_id
+          where m.kind = 'thermostat' and d.home_id <> $1
+          limit 1
+         returning id, home_id`,
+        [homeowner, serial, name],
+      )
+    ).rows[0] as { id: string; home_id: string },
+  );
+}
 
 test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async () => {
   test.setTimeout(90_000);
@@ -106,26 +131,8 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
 
 test("two worker replicas split a device's reports and still hold the agreed minimum interval between them", async () => {
   test.setTimeout(120_000);
-  // A new thermostat (the simulator drives only the fleet it found when it started, which it has
-  // once its first reports are in), of the homeowner's model, in another home linked to Google,
-  // which follows its temperature as it changes.
-  await waitFor("the simulator to have started", async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount);
-  const homeowner = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
-  const added = await withDb(async (c) =>
-    (
-      await c.query(
-        `insert into devices (home_id, model_id, sku_id, name, room, serial)
-         select d.home_id, mine.model_id, mine.sku_id, 'Replica test thermostat', 'Hall', $2
-           from devices d join device_models m on m.id = d.model_id
-           join partner_links l on l.home_id = d.home_id and l.partner_id = 'google-home' and l.status = 'active'
-           join lateral (select x.model_id, x.sku_id from devices x join device_models xm on xm.id = x.model_id where x.home_id = $1 and xm.kind = 'thermostat' limit 1) mine on mine.model_id = d.model_id
-          where m.kind = 'thermostat' and d.home_id <> $1
-          limit 1
-         returning id, home_id`,
-        [homeowner, `E2E-REPLICA-${Date.now()}`],
-      )
-    ).rows[0] as { id: string; home_id: string },
-  );
+  // A new thermostat in another home linked to Google, which follows its temperature as it changes.
+  const added = await newThermostatBesideGoogle("Replica test thermostat", `E2E-REPLICA-${Date.now()}`);
   // Google takes whole traits: the thermostat's first report carries all of TemperatureSetting.
   for (const c of [T, SETPOINT, HVAC]) await setConsent(added.home_id, "google-home", c, "proactive");
   const replica = await startWorkerReplica(3111);
@@ -165,6 +172,34 @@ test("two worker replicas split a device's reports and still hold the agreed min
     expect(got.map((m) => googleState(m, added.id).thermostatTemperatureAmbient)).toEqual([22]);
   } finally {
     await replica.stop();
+  }
+});
+
+test("a device that falls silent becomes unreachable and Google hears it; heard from again, it is back", async () => {
+  test.setTimeout(120_000);
+  const added = await newThermostatBesideGoogle("Connectivity test thermostat", `E2E-SILENT-${Date.now()}`);
+  // Google's agreement in force shares connectivity as it changes; this homeowner says yes to it.
+  for (const c of [T, SETPOINT, HVAC, CONNECTIVITY]) await setConsent(added.home_id, "google-home", c, "proactive");
+  await sleep(1_500);
+  const dev = device();
+  const reportStates = async () =>
+    (await sandboxMessages({ partner: "google-home", device: added.id })).filter((m) => m.endpoint === "/google/v1/devices:reportStateAndNotification");
+  try {
+    await dev.report(added.id, { temperature: 21, heatingSetpoint: 20, hvacMode: "heat" }, "physical");
+    await waitFor("Google to hear the thermostat", async () => (await reportStates()).length > 0);
+    // Silent past DEVICE_UNREACHABLE_SECONDS (15 s in these tests; the worker looks every 10 s).
+    const offline = await waitFor("Google to hear the thermostat is offline", async () => (await reportStates()).find((m) => googleState(m, added.id).online === false), 60_000);
+    expect(offline).toMatchObject({ status: 200, schemaValid: true });
+    const metrics = await (await fetch(`${WORKER}/metrics`)).text();
+    expect(Number(/^proviso_devices_unreachable (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    const shadow = await withDb((c) => c.query("select reachable from device_shadow where device_id = $1", [added.id]));
+    expect(shadow.rows[0].reachable).toBe(false);
+    // Heard from again: reachable, and Google hears that too.
+    await dev.report(added.id, { temperature: 21.5 }, "periodic");
+    const back = await waitFor("Google to hear the thermostat is back", async () => (await reportStates()).find((m) => m.seq > offline.seq && googleState(m, added.id).online === true), 30_000);
+    expect(back.schemaValid).toBe(true);
+  } finally {
+    await dev.close();
   }
 });
 
