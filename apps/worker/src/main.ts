@@ -44,10 +44,12 @@ const worlds = new WorldCache(
   db.db,
   500,
   (w, ms) => {
-    metrics.snapshotReloads.inc();
-    console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
-    // What partners may be told of a home's devices may have changed with it.
-    discovery?.kick();
+    metrics.snapshotReloads.inc({ how: w.origin === "loaded" ? "loaded" : "consents_applied" });
+    // A homeowner's consent is applied to the snapshot in place of a reload: only reloads are told.
+    if (w.origin === "loaded") console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
+    // What partners may be told of a home's devices may have changed with it (only those homes',
+    // when only their consents did).
+    void discovery?.kick(w.origin === "consents applied" ? w.consentHomes : undefined);
   },
   cipher,
 );

@@ -32,7 +32,12 @@ export function createMetrics() {
       labelNames: [] as const,
       registers: r,
     }),
-    snapshotReloads: new Counter({ name: "proviso_snapshot_reloads_total", help: "Policy snapshot reloads", registers: r }),
+    snapshotReloads: new Counter({
+      name: "proviso_snapshot_reloads_total",
+      help: "Policy snapshot updates: loaded whole, or consents_applied (the consents written since applied to it)",
+      labelNames: ["how"] as const,
+      registers: r,
+    }),
     shadowReads: new Counter({
       name: "proviso_shadow_reads_total",
       help: "Shadow rows an ingest batch needed: cached (this worker wrote them last) or read (another replica wrote them since, or first seen)",

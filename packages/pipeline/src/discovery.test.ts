@@ -4,7 +4,7 @@
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import type { ReceivedMessage } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { deliverDue, RateLimiter } from "./delivery";
 import { DiscoveryWatch } from "./discovery";
 import { ingestReports } from "./ingest";
@@ -92,6 +92,41 @@ describe("discovery kept current", () => {
     for (const l of links) expect(await announced(l.linkId)).toBeTruthy();
     expect(await watch().check()).toBe(0);
     expect(await queued()).toEqual([]);
+  });
+
+  it("after a consent applied to the snapshot, looks at that home's links only, and finds what a whole check finds", async () => {
+    await setConsent("alexa", T, "off");
+    const world = cache.current();
+    expect(world).toMatchObject({ origin: "consents applied", consentHomes: [home0] });
+    const other = [...world.linksByHome.keys()].find((h) => h !== home0)!;
+    expect(await watch().check([other])).toBe(0);
+    expect(await watch().check(world.consentHomes)).toBe(1);
+    expect(await queued()).toEqual([expect.objectContaining({ link_id: alexaLink, kind: "alexa.discovery" })]);
+    expect(await watch().check()).toBe(0); // the whole check finds nothing more
+    await deliver();
+    await setConsent("alexa", T, "on_request");
+    expect(await watch().check(cache.current().consentHomes)).toBe(1);
+    await deliver();
+    expect(await watch().check()).toBe(0);
+  });
+
+  it("runs a kick naming homes over those homes only, any other kick (and the timer's) over every link", async () => {
+    const w = newWatch();
+    const spy = vi.spyOn(w, "check").mockResolvedValue(0);
+    await w.kick(["h1"]); // a watch's first check looks at every link, whatever it was asked
+    await w.kick(["h1", "h2"]);
+    await w.kick();
+    await w.kick(["h3"]);
+    expect(spy.mock.calls.map(([homes]) => (homes ? [...homes] : "every link"))).toEqual(["every link", ["h1", "h2"], "every link", ["h3"]]);
+    await w.stop();
+    // The timer's checks: every link (a certification running out changes what may be told with no write).
+    const timed = new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock, intervalMs: 20 });
+    const timedSpy = vi.spyOn(timed, "check").mockResolvedValue(0);
+    timed.start();
+    await new Promise((r) => setTimeout(r, 120));
+    await timed.stop();
+    expect(timedSpy.mock.calls.length).toBeGreaterThan(2);
+    expect(timedSpy.mock.calls.every(([homes]) => homes === undefined)).toBe(true);
   });
 
   it("tells Alexa when the homeowner's consent changes what it may ask for: only the endpoints that changed, with the new flags", async () => {

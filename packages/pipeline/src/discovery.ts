@@ -239,7 +239,7 @@ export class DiscoveryWatch {
   private readonly runner: RoundRunner;
 
   constructor(private readonly opts: DiscoveryWatchOptions) {
-    this.runner = new RoundRunner(async () => void (await this.check()), opts.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS, opts.onError);
+    this.runner = new RoundRunner(async () => void (await this.round()), opts.intervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS, opts.onError);
   }
 
   start() {
@@ -247,23 +247,47 @@ export class DiscoveryWatch {
     void this.kick();
   }
 
-  /** Asks for a check; one under way is followed by another. Resolves when the watch rests. */
-  kick(): Promise<void> {
+  /** Homes whose consents alone changed since the last check (a pass over their links suffices). */
+  private dirtyHomes = new Set<string>();
+  private wholePending = true;
+
+  /**
+   * Asks for a check; one under way is followed by another. Resolves when the watch rests. With
+   * `homes` (those whose consents alone changed), the check may look at their links only; without,
+   * at every link. A check with nothing asked of it (the timer's: a certification running out
+   * changes what may be told with no write) looks at every link.
+   */
+  kick(homes?: Iterable<string>): Promise<void> {
+    if (homes) for (const h of homes) this.dirtyHomes.add(h);
+    else this.wholePending = true;
     return this.runner.kick();
   }
 
-  /** One pass over every link: how many updates it queued. */
-  async check(): Promise<number> {
+  private round(): Promise<number> {
+    const scoped = !this.wholePending && this.dirtyHomes.size > 0 ? this.dirtyHomes : undefined;
+    this.dirtyHomes = new Set();
+    this.wholePending = false;
+    return this.check(scoped);
+  }
+
+  /** One pass over every link (or only the links of `homes`): how many updates it queued. */
+  async check(homes?: Iterable<string>): Promise<number> {
     const world = this.opts.world();
     const now = (this.opts.now ?? Date.now)();
-    const told = new Map(
-      (await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery)).map((r) => [r.linkId, r.digest]),
-    );
+    const links = homes ? [...new Set(homes)].flatMap((h) => world.linksByHome.get(h) ?? []) : [...world.linkById.values()];
+    const ids = homes ? links.map((l) => l.linkId) : null;
+    const toldRows =
+      ids === null
+        ? await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery)
+        : ids.length
+          ? await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery).where(inArray(linkDiscovery.linkId, ids))
+          : [];
+    const told = new Map(toldRows.map((r) => [r.linkId, r.digest]));
     const describer = new Describer(world, now);
     const partnerKeys = new Map<string, string>();
     const behind: { link: LinkInfo; devices: Described[] }[] = [];
     let n = 0;
-    for (const link of world.linkById.values()) {
+    for (const link of links) {
       if (link.adapter !== "alexa" && link.adapter !== "google") continue;
       let partnerKey = partnerKeys.get(link.partnerId);
       if (partnerKey === undefined) partnerKeys.set(link.partnerId, (partnerKey = partnerStateKey(world.policy, link.partnerId, now)));
@@ -291,7 +315,7 @@ export class DiscoveryWatch {
       // A large fleet's check is long: let ingest and delivery run between links.
       if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
     }
-    for (const id of this.described.keys()) if (!world.linkById.has(id)) this.described.delete(id);
+    if (!homes) for (const id of this.described.keys()) if (!world.linkById.has(id)) this.described.delete(id);
     if (behind.length === 0) return 0;
     const recorded = await readAnnouncements(this.opts.db, behind.map((b) => b.link.linkId));
     const updates = behind.map((b) => ({ link: b.link, diff: diffAnnouncement(b.devices, recorded.get(b.link.linkId)) }));

@@ -1,9 +1,10 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
-// per home. Reloaded whenever the policy counter moves (see migration 0002).
+// per home. Brought up to date whenever the policy counter moves (see migration 0002): by applying
+// the consents written since (migration 0020) when nothing else changed, by a reload otherwise.
 import { loadPolicySnapshot, type TokenCipher } from "@proviso/core";
-import { appMeta, deviceModels, devices, partnerLinks, partners, type Database } from "@proviso/db";
-import { compileSnapshot, type CompiledPolicy } from "@proviso/policy";
-import { eq } from "drizzle-orm";
+import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, type Database } from "@proviso/db";
+import { compileSnapshot, withConsents, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
+import { asc, eq, gt } from "drizzle-orm";
 import pg from "pg";
 
 export interface DeviceInfo {
@@ -36,6 +37,10 @@ export interface World {
   linksByHome: Map<string, LinkInfo[]>;
   linkById: Map<string, LinkInfo>;
   loadedAt: number;
+  /** How this snapshot came to be: loaded whole, or an earlier one with consents applied. */
+  origin: "loaded" | "consents applied";
+  /** With consents applied: the homes whose consents they were (nothing else changed). */
+  consentHomes?: readonly string[];
 }
 
 export async function readPolicyVersion(db: Database): Promise<number> {
@@ -95,7 +100,35 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
     linksByHome: byHome(links),
     linkById: new Map(links.map((l) => [l.linkId, l])),
     loadedAt: Date.now(),
+    origin: "loaded",
   };
+}
+
+/** Consent statements logged at a time (migration 0020), so a catching-up worker reads a bounded page. */
+const CHANGES_PAGE = 1_000;
+
+/**
+ * `world` brought up to date by applying the consents written since it (a new World: the old one is
+ * left as it was). Null when anything else moved the counter meanwhile (a version with no consent
+ * log row), or a consent is one the compiled policy has no place for: then reload whole.
+ */
+export async function applyConsentChanges(db: Database, world: World): Promise<World | null> {
+  const rows = await db
+    .select({ version: policyChanges.version, consents: policyChanges.consents })
+    .from(policyChanges)
+    .where(gt(policyChanges.version, world.policyVersion))
+    .orderBy(asc(policyChanges.version))
+    .limit(CHANGES_PAGE);
+  if (rows.length === 0) return null;
+  const consents: ConsentChange[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i]!.version !== world.policyVersion + 1 + i) return null;
+    consents.push(...(rows[i]!.consents as ConsentChange[]));
+  }
+  const policy = withConsents(world.policy, consents);
+  if (!policy) return null;
+  const consentHomes = [...new Set(consents.map((c) => c.homeId))];
+  return { ...world, policy, policyVersion: rows.at(-1)!.version, loadedAt: Date.now(), origin: "consents applied", consentHomes };
 }
 
 function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
@@ -109,8 +142,11 @@ function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
 }
 
 /**
- * Keeps a World current: polls the policy counter (cheap) and reloads when it moved, so consent,
- * link, agreement and certification changes reach decisions within `pollMs` plus a reload.
+ * Keeps a World current: polls the policy counter (cheap) and, when it moved, applies the consents
+ * written since or, if anything else changed, reloads; so consent, link, agreement and
+ * certification changes reach decisions within `pollMs` plus that. (At 100,000 homes a reload takes
+ * seconds and applying a consent milliseconds: homeowners' choices, the common change, stay within
+ * a second at any size.)
  */
 export class WorldCache {
   private world: World | null = null;
@@ -193,16 +229,23 @@ export class WorldCache {
   async check(force = false): Promise<World> {
     const version = await readPolicyVersion(this.db);
     if (!force && this.world && this.world.policyVersion >= version) return this.world;
-    let w = await this.reload();
-    while (w.policyVersion < version) w = await this.reload();
+    let w = await this.update(force);
+    while (w.policyVersion < version) w = await this.update(false);
     return w;
   }
 
+  /** Loads the whole snapshot again, whatever changed. */
   reload(): Promise<World> {
+    return this.update(true);
+  }
+
+  /** One update at a time: the consents written since applied, or (if that cannot be, or `whole`) a reload. */
+  private update(whole: boolean): Promise<World> {
     this.reloading ??= (async () => {
       const t0 = Date.now();
       try {
-        this.world = await loadWorld(this.db, this.cipher);
+        const applied = !whole && this.world ? await applyConsentChanges(this.db, this.world) : null;
+        this.world = applied ?? (await loadWorld(this.db, this.cipher));
         this.onReload?.(this.world, Date.now() - t0);
         return this.world;
       } finally {

@@ -4,4 +4,4 @@ export { compileSnapshot, type CompiledPolicy } from "./compile";
 export { decideShare, isDiscoverable, agreedModes, versionInForce, isCertified, hasLapsed, rateLimitPerMinute, homeInputsKey, partnerStateKey } from "./decide";
 export { applyMinimisation, roundTo } from "./minimise";
 export { describeMode, explainForHomeowner, explainForLegal, plainAgreementSummary, type ExplainContext } from "./explain";
-export { patchConsent, patchLink } from "./patch";
+export { patchConsent, patchLink, withConsents, type ConsentChange } from "./patch";

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileSnapshot } from "./compile";
 import { decideShare, homeInputsKey, isDiscoverable, partnerStateKey } from "./decide";
+import { withConsents, type ConsentChange } from "./patch";
 import type { PolicySnapshot, ShareRequest } from "./types";
 import { naiveDecide } from "./__tests__/naive-reference";
 import { ADS, DAY, FULFIL, LOCK, NOW, OCC, T } from "./__tests__/fixtures";
@@ -249,4 +250,61 @@ describe("partnerStateKey", () => {
     expect(pairs).toBeGreaterThan(5_000);
     expect(moved).toBeGreaterThan(100);
   }, 120_000);
+});
+
+describe("withConsents", () => {
+  /** New consent versions for what the snapshot already knows (a homeowner's next choices). */
+  const changesFor = (snapshot: PolicySnapshot): fc.Arbitrary<ConsentChange[]> =>
+    snapshot.consents.length === 0
+      ? fc.constant([])
+      : fc.array(
+          fc.tuple(fc.constantFrom(...snapshot.consents), fc.constantFrom("off", "on_request", "proactive") as fc.Arbitrary<ConsentChange["mode"]>, fc.integer({ min: 0, max: 2 })).map(
+            ([c, mode, step]) => ({ homeId: c.homeId, partnerId: c.partnerId, category: c.category, mode, version: Math.max(1, c.version + step - 1) }),
+          ),
+          { maxLength: 6 },
+        );
+
+  it("decides as a policy compiled with those consents, and leaves the original as it was", () => {
+    let compared = 0;
+    let patched = 0;
+    fc.assert(
+      fc.property(
+        scenarios.chain(([snapshot, requests]) => changesFor(snapshot).map((changes) => [snapshot, requests, changes] as const)),
+        ([snapshot, requests, changes]) => {
+          const policy = compileSnapshot(snapshot);
+          const before = requests.map((req) => decideShare(policy, req));
+          const next = withConsents(policy, changes);
+          expect(next).not.toBeNull();
+          patched++;
+          const compiled = compileSnapshot({ ...snapshot, consents: [...snapshot.consents, ...changes] });
+          for (const req of requests) {
+            expect(decideShare(next!, req)).toEqual(decideShare(compiled, req));
+            compared++;
+          }
+          expect(requests.map((req) => decideShare(policy, req))).toEqual(before);
+        },
+      ),
+      runs(300),
+    );
+    expect(patched).toBe(300);
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it("asks for a fresh compile for a home, partner or category it has no place for, not for a newer version", () => {
+    const policy = compileSnapshot({
+      versions: [],
+      consents: [{ homeId: "h1", partnerId: "alexa", category: T, mode: "proactive", version: 2 }],
+      links: [{ homeId: "h1", partnerId: "alexa", status: "active" }],
+      certifications: [],
+    });
+    const c = { homeId: "h1", partnerId: "alexa", category: T, mode: "off" as const, version: 2 };
+    expect(withConsents(policy, [c])).not.toBeNull();
+    expect(withConsents(policy, [{ ...c, homeId: "h-new" }])).toBeNull();
+    expect(withConsents(policy, [{ ...c, partnerId: "google" }])).toBeNull();
+    expect(withConsents(policy, [{ ...c, category: LOCK }])).toBeNull();
+    // A version newer than any compiled is no reason to: its reasons are made as compiling makes them.
+    const newer = withConsents(policy, [{ ...c, mode: "proactive", version: 7 }])!;
+    const req = { partnerId: "alexa", homeId: "h1", modelKey: "m1", category: T, mode: "proactive" as const, purpose: FULFIL, at: NOW, properties: {} };
+    expect(decideShare(newer, req)).toEqual(decideShare(compileSnapshot({ versions: [], consents: [{ ...c, mode: "proactive", version: 7 }], links: [{ homeId: "h1", partnerId: "alexa", status: "active" }], certifications: [] }), req));
+  });
 });

@@ -51,6 +51,18 @@ export const appMeta = pgTable("app_meta", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Each statement that wrote consents, with the consents it wrote, under the policy counter value it
+ * moved the counter to (migration 0020). A worker whose snapshot is behind by consent statements
+ * only applies these to it instead of reloading everything. The last 10,000 are kept.
+ */
+export const policyChanges = pgTable("policy_changes", {
+  version: bigint("version", { mode: "number" }).primaryKey(),
+  /** [{ homeId, partnerId, category, mode, version }] */
+  consents: jsonb("consents").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Sign-in attempts, for rate limiting by e-mail address and by client address. */
 export const signInAttempts = pgTable(
   "sign_in_attempts",
