@@ -2,20 +2,12 @@
 // worker accepts, the chosen rate holds, households behave as households do, and devices that drop
 // off say nothing until they come back with their whole state.
 import { stateReportSchema } from "@proviso/domain";
+import { createRng } from "@proviso/seed";
 import { describe, expect, it } from "vitest";
 import { OUTAGE_MS, Simulation, step, type Kind, type Report, type SimulationOptions } from "./behaviour";
 
-/** A repeatable random source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A repeatable random source (the seed package's, which builds the demo data). */
+const seeded = (seed: number): (() => number) => createRng(`simulator-${seed}`).next;
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 /** Homes of a thermostat, a sensor and a lock (as the demo's), and some with no lock. */

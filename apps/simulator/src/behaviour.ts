@@ -272,10 +272,8 @@ export function step(d: SimDevice, now: number, r: () => number): { cause: Repor
     if (heating) set("energyWh", Math.min(1_000_000, Number(s.energyWh) + Math.round(40 + r() * 80)));
     if (r() < 0.2) set("humidity", clamp(Number(s.humidity) + (r() < 0.5 ? -1 : 1), 20, 80));
   }
-  // Something always changes: the temperature it measures moves by a tenth if nothing else did.
-  if (Object.keys(changed).length === 0) {
-    if (d.kind === "lock") changed.contactState = s.contactState!;
-    else set("temperature", round1(Number(s.temperature) + (r() < 0.5 ? -0.1 : 0.1)));
-  }
+  // Something always changes (a lock's every step does): the temperature a thermostat or sensor
+  // measures moves by a tenth if nothing else did.
+  if (Object.keys(changed).length === 0) set("temperature", round1(Number(s.temperature) + (r() < 0.5 ? -0.1 : 0.1)));
   return { cause, properties: changed };
 }

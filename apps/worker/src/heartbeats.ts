@@ -6,6 +6,14 @@ import type { Metrics } from "./metrics";
 
 export const HEARTBEAT_TOPIC = "proviso/v1/devices/+/heartbeat";
 
+/** Writes that these devices (each once) were heard from now; counts them accepted, or unknown where no such device. */
+export async function writeHeartbeats(db: Database, metrics: Metrics, deviceIds: readonly string[]): Promise<number> {
+  const recorded = await recordHeartbeats(db, [...deviceIds], new Date());
+  metrics.heartbeats.inc({ result: "accepted" }, recorded);
+  if (deviceIds.length > recorded) metrics.heartbeats.inc({ result: "unknown" }, deviceIds.length - recorded);
+  return recorded;
+}
+
 export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs = 1_000) {
   let pending = new Set<string>();
   let flushing: Promise<void> = Promise.resolve();
@@ -16,9 +24,7 @@ export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs =
       const batch = [...pending];
       pending = new Set();
       try {
-        const recorded = await recordHeartbeats(db, batch, new Date());
-        metrics.heartbeats.inc({ result: "accepted" }, recorded);
-        if (batch.length > recorded) metrics.heartbeats.inc({ result: "unknown" }, batch.length - recorded);
+        await writeHeartbeats(db, metrics, batch);
       } catch (err) {
         // Keep the batch for the next flush: a database restart must not lose what arrived.
         for (const id of batch) pending.add(id);

@@ -1,10 +1,11 @@
 // The worker's HTTP port: POST /v1/state-reports (batches), POST /v1/heartbeats, the partners'
 // requests, GET /v1/schemas/state-report.json, /healthz, /metrics.
-import { isDeviceId, recordHeartbeats } from "@proviso/core";
+import { isDeviceId } from "@proviso/core";
 import type { DbHandle } from "@proviso/db";
 import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST, stateReportJsonSchema } from "@proviso/domain";
 import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService, type World } from "@proviso/pipeline";
 import http from "node:http";
+import { writeHeartbeats } from "./heartbeats";
 import type { Metrics } from "./metrics";
 
 /** Room for a full batch of reports at the largest size each may have, and the array around them. */
@@ -18,7 +19,6 @@ export function createWorkerHttp(deps: {
   world: () => World;
   tokens: TokenService | null;
 }) {
-  const metrics = deps.metrics;
   return http.createServer(async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
       res.writeHead(status, headers);
@@ -38,16 +38,8 @@ export function createWorkerHttp(deps: {
         return send(200, await deps.metrics.registry.metrics(), { "content-type": deps.metrics.registry.contentType });
       }
       if (req.method === "POST" && req.url === "/v1/state-reports") {
-        const raw = await readBody(req);
-        if (raw === null) return send(413, { error: `body over ${MAX_BODY} bytes` });
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          return send(400, { error: "body is not JSON" });
-        }
-        const reports = Array.isArray(body) ? body : (body as { reports?: unknown })?.reports;
-        if (!Array.isArray(reports)) return send(400, { error: "expected a JSON array of reports, or { reports: [...] }" });
+        const reports = await readJsonList(req, "reports", "expected a JSON array of reports, or { reports: [...] }");
+        if (!Array.isArray(reports)) return send(reports.status, { error: reports.error });
         if (reports.length > MAX_REPORTS_PER_REQUEST) return send(413, { error: `at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${reports.length})` });
         // Answered only once every report is committed (accepted, or quarantined with its reason).
         const items = await Promise.all(reports.map((r) => deps.ingest.submit(JSON.stringify(r), "http")));
@@ -60,23 +52,13 @@ export function createWorkerHttp(deps: {
       }
       // Heartbeats from devices that speak HTTP: { "deviceIds": [...] }, written before the answer.
       if (req.method === "POST" && req.url === "/v1/heartbeats") {
-        const raw = await readBody(req);
-        if (raw === null) return send(413, { error: `body over ${MAX_BODY} bytes` });
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          return send(400, { error: "body is not JSON" });
-        }
-        const ids = Array.isArray(body) ? body : (body as { deviceIds?: unknown })?.deviceIds;
-        if (!Array.isArray(ids)) return send(400, { error: 'expected { "deviceIds": ["<uuid>", ...] }' });
+        const ids = await readJsonList(req, "deviceIds", 'expected { "deviceIds": ["<uuid>", ...] }');
+        if (!Array.isArray(ids)) return send(ids.status, { error: ids.error });
         if (ids.length > MAX_HEARTBEATS_PER_REQUEST) return send(413, { error: `at most ${MAX_HEARTBEATS_PER_REQUEST} device ids per request (this one has ${ids.length})` });
         const bad = ids.findIndex((id) => typeof id !== "string" || !isDeviceId(id));
         if (bad >= 0) return send(400, { error: `deviceIds[${bad}] is not a device id (a UUID): ${JSON.stringify(ids[bad])?.slice(0, 80)}` });
         const unique = [...new Set(ids as string[])];
-        const recorded = await recordHeartbeats(deps.db.db, unique, new Date());
-        metrics.heartbeats.inc({ result: "accepted" }, recorded);
-        if (unique.length > recorded) metrics.heartbeats.inc({ result: "unknown" }, unique.length - recorded);
+        const recorded = await writeHeartbeats(deps.db.db, deps.metrics, unique);
         return send(200, { recorded, unknown: unique.length - recorded });
       }
       // Partners asking: answered with only what on-request terms and consent allow.
@@ -102,6 +84,23 @@ export function createWorkerHttp(deps: {
       return send(500, { error: (err as Error).message });
     }
   });
+}
+
+/**
+ * A POSTed JSON list: the body if it is an array, else its `key`; otherwise the status and the
+ * reason to answer with.
+ */
+async function readJsonList(req: http.IncomingMessage, key: string, expected: string): Promise<unknown[] | { status: number; error: string }> {
+  const raw = await readBody(req);
+  if (raw === null) return { status: 413, error: `body over ${MAX_BODY} bytes` };
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { status: 400, error: "body is not JSON" };
+  }
+  const list = Array.isArray(body) ? body : (body as Record<string, unknown> | null)?.[key];
+  return Array.isArray(list) ? list : { status: 400, error: expected };
 }
 
 /**

@@ -48,8 +48,8 @@ const worlds = new WorldCache(
     // A homeowner's consent is applied to the snapshot in place of a reload: only reloads are told.
     if (w.origin === "loaded") console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
     // What partners may be told of a home's devices may have changed with it (only those homes',
-    // when only their consents did).
-    void discovery?.kick(w.origin === "consents applied" ? w.consentHomes : undefined);
+    // when only their consents did: a whole load names none).
+    void discovery?.kick(w.consentHomes);
   },
   cipher,
 );

@@ -275,13 +275,8 @@ export class DiscoveryWatch {
     const world = this.opts.world();
     const now = (this.opts.now ?? Date.now)();
     const links = homes ? [...new Set(homes)].flatMap((h) => world.linksByHome.get(h) ?? []) : [...world.linkById.values()];
-    const ids = homes ? links.map((l) => l.linkId) : null;
-    const toldRows =
-      ids === null
-        ? await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery)
-        : ids.length
-          ? await this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery).where(inArray(linkDiscovery.linkId, ids))
-          : [];
+    const toldQuery = this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery);
+    const toldRows = !homes ? await toldQuery : links.length ? await toldQuery.where(inArray(linkDiscovery.linkId, links.map((l) => l.linkId))) : [];
     const told = new Map(toldRows.map((r) => [r.linkId, r.digest]));
     const describer = new Describer(world, now);
     const partnerKeys = new Map<string, string>();

@@ -165,18 +165,32 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
       const check = route.check && checker ? checker[route.check](body) : null;
       const bearer = req.headers.authorization?.replace(/^Bearer /, "");
+      /** What this endpoint received, with the status it was answered and what its check found. */
+      const recordAnswer = (status: number, found: MessageCheck | null) =>
+        recorder.record({
+          partner: route.partner,
+          endpoint: url.pathname,
+          receivedAt: new Date().toISOString(),
+          deviceIds: deviceIdsOf(body),
+          messageId: messageIdOf(body),
+          authorization: req.headers.authorization ?? null,
+          status,
+          schemaValid: found ? found.valid : null,
+          schemaErrors: found?.errors ?? [],
+          body,
+        });
       if (route.check === "webhook") {
         // A webhook is signed, not carried with a bearer: a receiver checks the signature first.
         const problem = options.webhookSecret ? webhookFormat.checkWebhookSignature(options.webhookSecret, raw, req.headers, Math.floor((options.now ?? Date.now)() / 1000)) : null;
         if (problem) {
-          recorder.record({ partner: route.partner, endpoint: url.pathname, receivedAt: new Date().toISOString(), deviceIds: deviceIdsOf(body), messageId: messageIdOf(body), authorization: null, status: 401, schemaValid: false, schemaErrors: [`signature: ${problem}`], body });
+          recordAnswer(401, { valid: false, errors: [`signature: ${problem}`] });
           return send(401, { error: "bad signature", message: problem });
         }
       } else if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
         return send(401, { error: "missing bearer token" });
       }
       if (bearer && recorder.accessTokens.get(bearer) === true) {
-        recorder.record({ partner: route.partner, endpoint: url.pathname, receivedAt: new Date().toISOString(), deviceIds: deviceIdsOf(body), messageId: messageIdOf(body), authorization: req.headers.authorization ?? null, status: 401, schemaValid: null, schemaErrors: [], body });
+        recordAnswer(401, null);
         return send(401, { error: "INVALID_ACCESS_TOKEN_EXCEPTION", message: "the access token has expired" });
       }
       // Like the platform: a message that breaks its schema is refused.
@@ -185,18 +199,7 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
         : check && !check.valid
           ? { status: 400, body: { error: "INVALID_REQUEST_EXCEPTION", details: check.errors } }
           : route.success(body);
-      recorder.record({
-        partner: route.partner,
-        endpoint: url.pathname,
-        receivedAt: new Date().toISOString(),
-        deviceIds: deviceIdsOf(body),
-        messageId: messageIdOf(body),
-        authorization: req.headers.authorization ?? null,
-        status: answer.status,
-        schemaValid: check ? check.valid : null,
-        schemaErrors: check?.errors ?? [],
-        body,
-      });
+      recordAnswer(answer.status, check);
       const headers: Record<string, string> =
         faulted && fault?.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {};
       send(answer.status, answer.body, headers);

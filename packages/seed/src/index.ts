@@ -37,7 +37,7 @@ import { stableId } from "./random";
 
 export { DEMO_LOGINS, DEMO_PASSWORD, DEMO_HOMEOWNER_EMAIL, STAFF } from "./people";
 export { buildHome } from "./fleet";
-export { stableId } from "./random";
+export { createRng, stableId, type Rng } from "./random";
 export { AGREEMENTS, PARTNERS } from "./catalogue";
 
 export interface SeedOptions {
