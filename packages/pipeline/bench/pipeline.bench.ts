@@ -18,6 +18,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createDb, migrate } from "@proviso/db";
 import { RateLimiter } from "../src/delivery";
 import { DeliveryLoop } from "../src/delivery-loop";
@@ -38,11 +39,17 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30_000);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
+/** A report as a device publishes it: on its own topic. */
+interface Published {
+  topic: string;
+  raw: string;
+}
+
 /** `count` reports round the fleet; sequence numbers per device start above `seqBase`. */
-function makeReports(world: World, count: number, start: number, seqBase = 0): string[] {
+function makeReports(world: World, count: number, start: number, seqBase = 0): Published[] {
   const ids = [...world.devices.values()];
   const seqs = new Map<string, number>();
-  const out: string[] = [];
+  const out: Published[] = [];
   let t = start;
   for (let i = 0; i < count; i++) {
     const d = ids[(i * 7919) % ids.length]!;
@@ -52,7 +59,7 @@ function makeReports(world: World, count: number, start: number, seqBase = 0): s
     const v = (i % 200) / 10;
     const properties =
       d.kind === "thermostat" ? { temperature: 15 + v, heatingSetpoint: 18 + (i % 5) } : d.kind === "sensor" ? { temperature: 14 + v, occupancy: i % 2 === 0 } : { lockState: i % 2 ? "locked" : "unlocked" };
-    out.push(JSON.stringify({ v: 1, deviceId: d.deviceId, seq, observedAt: new Date(t).toISOString(), cause: "physical", properties }));
+    out.push({ topic: `proviso/v1/devices/${d.deviceId}/state`, raw: JSON.stringify({ v: 1, deviceId: d.deviceId, seq, observedAt: new Date(t).toISOString(), cause: "physical", properties }) });
   }
   return out;
 }
@@ -114,7 +121,7 @@ const reportsFor = (world: World, count: number) => makeReports(world, count, Da
  * most WINDOW reports are unacknowledged at once, as a broker's receive maximum would allow.
  * Returns the messages queued.
  */
-async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly string[]): Promise<number> {
+async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly Published[]): Promise<number> {
   let outbox = 0;
   const buffer = new IngestBuffer({ db: t.db, world: () => world, lanes: t.backend === "postgres" ? LANES : 1, maxBatch: BATCH, maxWaitMs: 5, onBatch: (r) => (outbox += r.outbox) });
   const window = WINDOW ?? BATCH * (t.backend === "postgres" ? LANES : 1) * 2;
@@ -125,7 +132,7 @@ async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly
   const ack = () => void acked++;
   for (let i = 0; i < raws.length; i += 100) {
     while (buffer.pending >= window) await new Promise((r) => setTimeout(r, 1));
-    for (const raw of raws.slice(i, i + 100)) void buffer.submit(raw, "mqtt").then(ack);
+    for (const { raw, topic } of raws.slice(i, i + 100)) void buffer.submit(raw, "mqtt", topic).then(ack);
     await new Promise((r) => setImmediate(r));
   }
   await buffer.stop();
@@ -154,11 +161,20 @@ async function throughput(t: TestDatabase) {
   const world = await loadWorld(t.db);
   const raws = reportsFor(world, CHANGES);
   const cpu = cpuMeter(t);
+  const gc = gcMeter();
+  const profile = await startProfile();
+  const m0 = process.hrtime.bigint();
   const t0 = performance.now();
   const outbox = await ingestThroughBuffer(t, world, raws);
   const seconds = (performance.now() - t0) / 1000;
   const used = cpu();
+  const collected = gc();
+  await profile?.stop(`${t.backend}`);
+  // For a profile of the whole machine (the database's side too): `perf record -k CLOCK_MONOTONIC
+  // -a -g` around the bench, then `perf report --time <from>,<to>` with this window.
+  if (process.env.BENCH_PRINT_WINDOW) console.log(`  (throughput run on CLOCK_MONOTONIC: ${(Number(m0) / 1e9).toFixed(6)},${(Number(process.hrtime.bigint()) / 1e9).toFixed(6)})`);
   const workerUs = (used.workerMs * 1000) / CHANGES;
+  const loopUs = used.loopMs === null ? null : (used.loopMs * 1000) / CHANGES;
   const databaseUs = used.databaseMs === null ? null : (used.databaseMs * 1000) / CHANGES;
   const decisions = Number((await t.pool.query("select count(*) from decisions")).rows[0].count);
 
@@ -177,7 +193,7 @@ async function throughput(t: TestDatabase) {
     await t.pool.query(`insert into bench_floor (device_id, home_id, seq, observed_at, received_at, cause, properties) values ${values.join(",")}`, params);
   }
   const floorSeconds = (performance.now() - f0) / 1000;
-  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length, workerUs, databaseUs };
+  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length, workerUs, loopUs, databaseUs, gc: collected };
 }
 
 async function steadyLatency(t: TestDatabase) {
@@ -207,9 +223,9 @@ async function steadyLatency(t: TestDatabase) {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const now = Date.now();
-    const items: IncomingReport[] = raws.slice(i, i + slice).map((raw) => {
-      const p = parseStateReport(raw, now);
-      return p.ok ? { source: "mqtt", raw, report: p.report } : { source: "mqtt", raw, rejection: p.rejection };
+    const items: IncomingReport[] = raws.slice(i, i + slice).map(({ raw, topic }) => {
+      const p = parseStateReport(raw, now, topic.split("/")[3]);
+      return p.ok ? { source: "mqtt", topic, raw, report: p.report } : { source: "mqtt", topic, raw, rejection: p.rejection };
     });
     if ((await ingestReports(t.db, world, items, new Date(now), shadows)).outbox) void delivery.kick();
   }
@@ -239,15 +255,89 @@ async function steadyLatency(t: TestDatabase) {
   return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99), workerShare, databaseShare };
 }
 
+/**
+ * With BENCH_CPU_PROFILE=dir, the throughput run's worker side (only it: not seeding, not the
+ * floor) as a V8 CPU profile, `dir/<backend>.cpuprofile`; with BENCH_HEAP_PROFILE=dir, what it
+ * allocated (sampled, garbage included), `dir/<backend>.heapprofile`. Both open in Chrome's
+ * DevTools or speedscope.
+ */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | null> {
+  const cpuDir = process.env.BENCH_CPU_PROFILE;
+  const heapDir = process.env.BENCH_HEAP_PROFILE;
+  if (!cpuDir && !heapDir) return null;
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  if (cpuDir) {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
+  if (heapDir) {
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+  const save = (dir: string, file: string, data: unknown) => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(data));
+    console.log(`  (profile of the throughput run: ${path.join(dir, file)})`);
+  };
+  return {
+    async stop(name) {
+      if (cpuDir) save(cpuDir, `${name}.cpuprofile`, (await session.post("Profiler.stop")).profile);
+      if (heapDir) save(heapDir, `${name}.heapprofile`, (await session.post("HeapProfiler.stopSampling")).profile);
+      session.disconnect();
+    },
+  };
+}
+
+/** The garbage collector's pauses of the event loop from now on: how many and how long, minor (scavenges) and major. */
+function gcMeter(): () => { minor: number; minorMs: number; major: number; majorMs: number } {
+  const totals = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        totals.minor++;
+        totals.minorMs += e.duration;
+      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        totals.major++;
+        totals.majorMs += e.duration;
+      }
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  return () => {
+    observer.disconnect();
+    return totals;
+  };
+}
+
 /** CPU used from now on, in ms, by this process and by the database (null where not measured). */
-function cpuMeter(t: TestDatabase): () => { workerMs: number; databaseMs: number | null } {
+function cpuMeter(t: TestDatabase): () => { workerMs: number; loopMs: number | null; databaseMs: number | null } {
   const cpu0 = process.cpuUsage();
+  const loop0 = mainThreadCpuMs();
   const db0 = databaseCpuMs(t);
   return () => {
     const cpu = process.cpuUsage(cpu0);
+    const loop1 = mainThreadCpuMs();
     const db1 = databaseCpuMs(t);
-    return { workerMs: (cpu.user + cpu.system) / 1000, databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null };
+    return { workerMs: (cpu.user + cpu.system) / 1000, loopMs: loop0 !== null && loop1 !== null ? loop1 - loop0 : null, databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null };
   };
+}
+
+/**
+ * CPU this process's main thread has used (ms): its event loop, where every report is parsed,
+ * decided and turned into rows, one at a time (the garbage collector's helpers and the thread
+ * pool are the rest of the process's CPU). Null where /proc is not there.
+ */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -313,6 +403,9 @@ for (const backend of backends) {
       `  CPU per change             worker ${r.workerUs.toFixed(1)} µs, database ${r.databaseUs === null ? "not measured (not on this machine)" : `${r.databaseUs.toFixed(1)} µs`}` +
         (total === null ? "" : `; ${total.toFixed(0)} µs in all, where ${os.availableParallelism()} cores allow ${fmt((os.availableParallelism() * 1e6) / total)} changes/s at most`),
     );
+    // The worker decides on one thread: its event loop's share is a ceiling of its own.
+    if (r.loopUs !== null) console.log(`  worker's event loop        ${r.loopUs.toFixed(1)} µs per change (one thread: ${fmt(1e6 / r.loopUs)} changes/s at most)`);
+    console.log(`  garbage collection         ${r.gc.minor} scavenges (${fmt(r.gc.minorMs)} ms), ${r.gc.major} mark-compacts (${fmt(r.gc.majorMs)} ms) paused the event loop`);
     const target = backend === "embedded" ? 5_000 : 30_000;
     console.log(`  target                     ≥ ${fmt(target)} changes/s: ${r.rate >= target ? "met" : "MISSED"}`);
     const s = await steadyLatency(t);
