@@ -4,9 +4,9 @@
 // This is the worker's hot path (tens of thousands of changes a second): the decisions about one
 // change go straight into one decision set (no object per decision), the engine's request object
 // is reused, and every statement sends its columns as binary arrays.
-import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert } from "@proviso/audit";
+import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert, type KindInput } from "@proviso/audit";
 import { executeWrites, quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
-import { categoryOfProperty, groupByCategory, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
@@ -56,6 +56,9 @@ const GOOGLE_TRAIT_CATEGORIES = [
   "user.device.sensor.humidity",
 ];
 
+/** The outbox kind of a state message, per adapter. */
+const STATE_KIND: Record<LinkInfo["adapter"], string> = { alexa: "alexa.state", google: "google.state", webhook: "webhook.state" };
+
 /** An accepted report that changed something: what changed, and for whom it is decided. */
 interface Change {
   /** Its place among the batch's state events. */
@@ -66,10 +69,22 @@ interface Change {
   changed: Record<string, unknown>;
 }
 
-/** The decisions about one change, before their ids are known: `start` is the first's place in the batch. */
+/**
+ * The decisions about one change, before their ids are known: `count` of them from `start`, their
+ * place in the batch's lists (`Decided`).
+ */
 interface PendingSet {
   change: Change;
   start: number;
+  count: number;
+}
+
+/**
+ * Every decision of a batch, in order, as three lists side by side: what it concluded, the link it
+ * was about, what was (or would have been) sent. One list each for the batch, not three per change
+ * grown a push at a time (a tenth of what the worker allocated per change).
+ */
+interface Decided {
   kinds: DecisionKind[];
   linkIds: string[];
   sents: (string | null)[];
@@ -228,10 +243,12 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
     // the batch until the ids are reserved.
     const outbox = emptyOutbox();
     const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
-    let decided = 0;
+    const all: Decided = { kinds: [], linkIds: [], sents: [] };
     // What the decisions below are about: one change, one of its home's links (set before each).
     let c!: Change, link!: LinkInfo, set!: PendingSet, shadow!: ShadowRow;
     const draft: Draft = { changed: [], changedJson: "", context: [], contextJson: "" };
+    // What `kindOf` is asked, reused like `req` (it keeps nothing of it).
+    const kind: KindInput = { partnerId: "", categoryKey: "", mode: "proactive", stage: "change", outcome: "", reasons: [], agreementVersionId: null, clauseKeys: [], consentVersion: null };
     const decide = (category: string, properties: Record<string, unknown>, asContext: boolean) => {
       req.partnerId = link.partnerId;
       req.category = category;
@@ -239,29 +256,25 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
       req.lastSentAt = shadow.sent.get(link.partnerId)?.get(category)?.at ?? null;
       const d = decideShare(world.policy, req);
       result.decisions[d.outcome]++;
-      set.kinds.push(
-        kindOf({
-          partnerId: link.partnerId,
-          categoryKey: category,
-          mode: "proactive",
-          stage: "change",
-          outcome: d.outcome,
-          reasons: d.reasons,
-          agreementVersionId: d.agreementVersionId,
-          clauseKeys: d.clauseKeys,
-          consentVersion: d.consentVersion,
-        }),
-      );
-      set.linkIds.push(link.linkId);
+      kind.partnerId = link.partnerId;
+      kind.categoryKey = category;
+      kind.outcome = d.outcome;
+      kind.reasons = d.reasons;
+      kind.agreementVersionId = d.agreementVersionId;
+      kind.clauseKeys = d.clauseKeys;
+      kind.consentVersion = d.consentVersion;
+      all.kinds.push(kindOf(kind));
+      all.linkIds.push(link.linkId);
+      set.count++;
       if (d.outcome === "withhold") {
-        set.sents.push(null);
+        all.sents.push(null);
         return;
       }
       // The engine's object, shared by the memo and the ledger, and its canonical text, shared by
       // the ledger, the memo and the message: nothing changes either later.
       const sent = d.properties as Record<string, unknown>;
       const json = canonicalJson(sent);
-      set.sents.push(json);
+      all.sents.push(json);
       addToDraft(draft, category, json, asContext);
       setSent(shadow.sent, link.partnerId, category, { at: c.observedMs, properties: sent, json });
       shadow.sentSet = true;
@@ -269,17 +282,17 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
     for (c of changes) {
       const links = world.linksByHome.get(c.device.homeId);
       if (!links || links.length === 0) continue;
-      set = { change: c, start: decided, kinds: [], linkIds: [], sents: [] };
-      const byCategory = groupByCategory(c.changed);
+      set = { change: c, start: all.kinds.length, count: 0 };
+      const byCategory = groupChanged(c.changed);
       shadow = shadows.get(c.device.deviceId)!;
       req.homeId = c.device.homeId;
       req.modelKey = c.device.modelKey;
       req.at = c.observedMs;
       for (link of links) {
-        const first = decided + set.kinds.length;
+        const first = all.kinds.length;
         draft.changed.length = draft.context.length = 0;
         draft.changedJson = draft.contextJson = "";
-        for (const [category, properties] of byCategory) decide(category, properties, false);
+        for (let i = 0; i < byCategory.categories.length; i++) decide(byCategory.categories[i]!, byCategory.properties[i]!, false);
         if (draft.changed.length === 0) continue;
         if (link.adapter === "google" && c.device.kind === "thermostat") completeGoogleTrait(c, link, shadow, byCategory, draft, decide);
         outbox.messageIds.push(randomUUID());
@@ -288,24 +301,21 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
         outbox.homeIds.push(c.device.homeId);
         outbox.deviceIds.push(c.device.deviceId);
         outbox.decisionIds.push(first);
-        outbox.kinds.push(`${link.adapter}.state`);
+        outbox.kinds.push(STATE_KIND[link.adapter]);
         outbox.categoryKeys.push(textArray(draft.context.length ? [...draft.changed, ...draft.context] : draft.changed));
         outbox.payloads.push(payloadJson(c, draft));
         outbox.observedMs.push(c.observedMs);
       }
-      if (set.kinds.length) {
-        pending.push(set);
-        decided += set.kinds.length;
-      }
+      if (set.count) pending.push(set);
     }
 
     // Every id and the sealed batch's number in one round trip, then the rows.
-    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided }) : { batch: 0, stateEvents: [], decisions: [] };
+    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: all.kinds.length }) : { batch: 0, stateEvents: [], decisions: [] };
     const eventIds = reserved.stateEvents;
     const decisionIds = reserved.decisions;
     result.stateEvents = changes.length;
     const sets: DecisionSetInsert[] = [];
-    for (const p of pending) pushSets(sets, p, decisionIds, eventIds[p.change.index]!, nowMs);
+    for (const p of pending) pushSets(sets, p, all, decisionIds, eventIds[p.change.index]!, nowMs);
     const setWrites = decisionSetWrites(reserved.batch, sets);
     for (let i = 0; i < outbox.decisionIds.length; i++) outbox.decisionIds[i] = decisionIds[outbox.decisionIds[i]!] ?? null;
     result.outbox = outbox.messageIds.length;
@@ -341,12 +351,12 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
  * A pending set as written: its decisions' ids, reserved in blocks, are consecutive except where
  * one block ends, and a set never spans a gap, so it splits there (rare: a block holds 1,024).
  */
-function pushSets(out: DecisionSetInsert[], p: PendingSet, ids: readonly number[], stateEventId: number, decidedMs: number) {
-  const n = p.kinds.length;
+function pushSets(out: DecisionSetInsert[], p: PendingSet, all: Decided, ids: readonly number[], stateEventId: number, decidedMs: number) {
+  const n = p.count;
   let from = 0;
   for (let i = 1; i <= n; i++) {
     if (i < n && ids[p.start + i] === ids[p.start + i - 1]! + 1) continue;
-    const whole = from === 0 && i === n;
+    const a = p.start + from, b = p.start + i;
     out.push({
       id: ids[p.start + from]!,
       stateEventId,
@@ -354,9 +364,9 @@ function pushSets(out: DecisionSetInsert[], p: PendingSet, ids: readonly number[
       deviceId: p.change.device.deviceId,
       observedMs: p.change.observedMs,
       decidedMs,
-      kinds: whole ? p.kinds : p.kinds.slice(from, i),
-      linkIds: whole ? p.linkIds : p.linkIds.slice(from, i),
-      sents: whole ? p.sents : p.sents.slice(from, i),
+      kinds: all.kinds.slice(a, b),
+      linkIds: all.linkIds.slice(a, b),
+      sents: all.sents.slice(a, b),
     });
     from = i;
   }
@@ -371,7 +381,7 @@ function completeGoogleTrait(
   c: Change,
   link: LinkInfo,
   shadow: ShadowRow,
-  byCategory: Map<string, Record<string, unknown>>,
+  byCategory: Grouped,
   draft: Draft,
   decide: (category: string, properties: Record<string, unknown>, asContext: boolean) => void,
 ) {
@@ -382,7 +392,7 @@ function completeGoogleTrait(
       addToDraft(draft, category, sentJson(known), true);
       continue;
     }
-    if (byCategory.has(category)) continue;
+    if (byCategory.categories.includes(category)) continue;
     const props = propertiesOf(shadow.properties, category);
     if (hasAny(props)) decide(category, props, true);
   }
@@ -399,8 +409,12 @@ interface Draft {
   contextJson: string;
 }
 
+/** `"category":` for each category key (a taxonomy has a few dozen), made once. */
+const memberPrefixes = new Map<string, string>();
+const memberPrefix = (category: string) => memberPrefixes.get(category) ?? memberPrefixes.set(category, `${JSON.stringify(category)}:`).get(category)!;
+
 function addToDraft(draft: Draft, category: string, json: string, asContext: boolean) {
-  const member = `${JSON.stringify(category)}:${json}`;
+  const member = memberPrefix(category) + json;
   if (asContext) {
     draft.contextJson += draft.context.length ? `,${member}` : member;
     draft.context.push(category);
@@ -432,6 +446,27 @@ function quarantineRow(item: IncomingReport, r: Rejection): typeof quarantine.$i
 }
 
 const storable = (text: string) => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text);
+
+/** A change's properties by category, as two lists side by side (walked once per link: no iterator, no entry arrays). */
+interface Grouped {
+  categories: string[];
+  properties: Record<string, unknown>[];
+}
+
+function groupChanged(changed: Record<string, unknown>): Grouped {
+  const out: Grouped = { categories: [], properties: [] };
+  for (const name in changed) {
+    const category = categoryOfProperty(name);
+    if (category === undefined) continue;
+    const i = out.categories.indexOf(category);
+    if (i >= 0) out.properties[i]![name] = changed[name];
+    else {
+      out.categories.push(category);
+      out.properties.push({ [name]: changed[name] });
+    }
+  }
+  return out;
+}
 
 function hasAny(o: object) {
   for (const _ in o) return true;

@@ -19,6 +19,8 @@ export interface SentValue {
   properties: Record<string, unknown>;
   /** `properties` as JSON, where the batch that sent them had it already (the ledger's text). */
   json?: string;
+  /** Its member of the stored form, `"<partner> <category>":[at,properties]`, once made (`storedSentJson`). */
+  stored?: string;
 }
 
 /** partner → category → what was last sent, for one device. */
@@ -43,15 +45,29 @@ export function sentFromStored(stored: StoredSent | null | undefined): DeviceSen
 /** A sent value's properties as canonical JSON: the ledger's text where the batch that sent it had it, else made once. */
 export const sentJson = (v: SentValue) => (v.json ??= canonicalJson(v.properties));
 
-/** The stored form of what a device last sent, as JSON text (the row's `sent` is written whole). */
+/**
+ * The stored form of what a device last sent, as JSON text (the row's `sent` is written whole,
+ * with every batch that sends for the device). A value sent does not change, so its member is
+ * made once and kept on it: most of a row's members are the same batch after batch.
+ */
 export function storedSentJson(device: DeviceSent): string {
   let out = "";
   for (const [partnerId, forPartner] of device) {
     for (const [category, v] of forPartner) {
-      out += `${out ? "," : "{"}${JSON.stringify(sentKey(partnerId, category))}:[${v.at},${sentJson(v)}]`;
+      out += (out ? "," : "{") + (v.stored ??= `${keyJson(partnerId, category)}:[${v.at},${sentJson(v)}]`);
     }
   }
   return out ? `${out}}` : "{}";
+}
+
+/** `JSON.stringify(sentKey(partner, category))`, made once per pair (a fleet has a few dozen). */
+const keyJsons = new Map<string, Map<string, string>>();
+function keyJson(partnerId: string, category: string): string {
+  let forPartner = keyJsons.get(partnerId);
+  if (forPartner === undefined) keyJsons.set(partnerId, (forPartner = new Map()));
+  let text = forPartner.get(category);
+  if (text === undefined) forPartner.set(category, (text = JSON.stringify(sentKey(partnerId, category))));
+  return text;
 }
 
 export function setSent(device: DeviceSent, partnerId: string, category: string, value: SentValue) {
