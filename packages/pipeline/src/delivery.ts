@@ -5,7 +5,7 @@
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { executePrepared, outbox, partnerLinks, type Database, type Executor } from "@proviso/db";
 import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
-import { decideShare, rateLimitPerMinute, WITHHOLDING_CODES } from "@proviso/policy";
+import { decideShare, rateLimits, WITHHOLDING_CODES } from "@proviso/policy";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
@@ -84,23 +84,61 @@ export async function claimDue(db: Database, now: number, limit: number, leaseMs
   })) as OutboxRow[];
 }
 
-/** Per-partner token buckets, sized by the rate_limit clause in force. */
+/**
+ * Token buckets sized by the rate_limit clauses in force: one per partner (across the integration)
+ * and one per partner and home (the messages about one home).
+ */
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; at: number; perMinute: number }>();
+
   /** Returns 0 when a send may go now, else how many ms to wait. */
-  take(partnerId: string, perMinute: number | null, now: number): number {
-    if (!perMinute) return 0;
-    let b = this.buckets.get(partnerId);
-    if (!b || b.perMinute !== perMinute) this.buckets.set(partnerId, (b = { tokens: perMinute, at: now, perMinute }));
-    b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000);
-    b.at = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
+  take(key: string, perMinute: number | null, now: number): number {
+    return this.takeAll([{ key, perMinute }], now);
+  }
+
+  /**
+   * A token from every limit at once (an integration's and a home's): 0 when each has one (all
+   * are taken), else how many ms until the fullest wait is over (none is taken, so a send held
+   * back by one limit uses up nothing of the others).
+   */
+  takeAll(limits: readonly { key: string; perMinute: number | null }[], now: number): number {
+    let wait = 0;
+    const held: { tokens: number; at: number; perMinute: number }[] = [];
+    for (const { key, perMinute } of limits) {
+      if (!perMinute) continue;
+      let b = this.buckets.get(key);
+      if (!b || b.perMinute !== perMinute) this.buckets.set(key, (b = { tokens: perMinute, at: now, perMinute }));
+      b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000);
+      b.at = now;
+      if (b.tokens < 1) wait = Math.max(wait, Math.ceil(((1 - b.tokens) * 60_000) / perMinute));
+      held.push(b);
     }
-    return Math.ceil(((1 - b.tokens) * 60_000) / perMinute);
+    if (wait > 0) return wait;
+    for (const b of held) b.tokens -= 1;
+    if (this.buckets.size > MAX_BUCKETS && now - this.sweptAt >= 1_000) this.forgetFull(now);
+    return 0;
+  }
+
+  private sweptAt = -Infinity;
+
+  /**
+   * Drops buckets that have refilled (a fresh one is the same): one per home a partner hears about
+   * would otherwise pile up. At most once a second, however many are left.
+   */
+  private forgetFull(now: number) {
+    this.sweptAt = now;
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) * b.perMinute) / 60_000 >= b.perMinute) this.buckets.delete(key);
+    }
+  }
+
+  get size() {
+    return this.buckets.size;
   }
 }
+
+/** Buckets kept before the full ones are dropped. */
+const MAX_BUCKETS = 10_000;
 
 export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   const now = deps.now ?? Date.now;
@@ -219,10 +257,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     return;
   }
 
-  // 2. The clause's rate limit.
-  if (await rateLimited(deps, row, world, now, result)) return;
-
-  // 3. Send, in the partner's own format, with the stable message id.
+  // 2. The partner's own format, with the stable message id.
   const build = (l: LinkInfo) => buildWireRequest(deps.endpoints, l, device, row.messageId, { ...payload, changed, context }, now);
   const request = build(link);
   if (!request) {
@@ -230,13 +265,26 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     result.cancelled++;
     return;
   }
+
+  // 3. The clauses' rate limits (a message that goes nowhere uses none of them), then send.
+  if (await rateLimited(deps, row, world, now, result)) return;
   const sent = await send(deps, row, link, (l) => (l === link ? request : build(l)!), result, revokedLinks);
   if (sent) delivered(deps, row, batch, result, sent.status);
 }
 
-/** The clause's rate limit: a send it holds back goes again when the bucket has room. */
+/**
+ * The clauses' rate limits, across the integration and about one home: a send either holds back
+ * goes again when its buckets have room.
+ */
 async function rateLimited(deps: DeliveryDeps, row: OutboxRow, world: World, now: number, result: DeliveryResult): Promise<boolean> {
-  const wait = (deps.limiter ?? defaultLimiter).take(row.partnerId, rateLimitPerMinute(world.policy, row.partnerId, now), now);
+  const limits = rateLimits(world.policy, row.partnerId, now);
+  const wait = (deps.limiter ?? defaultLimiter).takeAll(
+    [
+      { key: row.partnerId, perMinute: limits.integration },
+      { key: `${row.partnerId} ${row.homeId}`, perMinute: limits.perHome },
+    ],
+    now,
+  );
   if (wait <= 0) return false;
   await deps.db
     .update(outbox)

@@ -55,6 +55,8 @@ export interface CompiledVersion {
   categoryNotCovered: DecisionReason;
   /** The strictest integration-wide rate limit of the version's rate_limit clauses, if any. */
   maxPerMinute: number | null;
+  /** The strictest per-home rate limit (messages a minute about one home), if any. */
+  maxPerMinutePerHome: number | null;
 }
 
 export interface CompiledPartner {
@@ -116,6 +118,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     const shares = new Map<string, CompiledShare>();
     const certRules: CompiledCertRule[] = [];
     let maxPerMinute: number | null = null;
+    let maxPerMinutePerHome: number | null = null;
     for (const { clauseKey, terms } of v.clauses) {
       if (terms.kind === "data_share") {
         categoryOf(terms.category);
@@ -160,6 +163,8 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
         }
       } else if (terms.kind === "rate_limit" && terms.scope === "integration") {
         maxPerMinute = maxPerMinute === null ? terms.maxPerMinute : Math.min(maxPerMinute, terms.maxPerMinute);
+      } else if (terms.kind === "rate_limit" && terms.scope === "home") {
+        maxPerMinutePerHome = maxPerMinutePerHome === null ? terms.maxPerMinute : Math.min(maxPerMinutePerHome, terms.maxPerMinute);
       } else if (terms.kind === "certification_requirement" && terms.consequence !== "none") {
         certRules.push({
           programme: terms.programme,
@@ -194,6 +199,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
       shareAt: [],
       categoryNotCovered: freeze({ code: REASON.CATEGORY_NOT_COVERED, agreementVersionId: v.versionId }),
       maxPerMinute,
+      maxPerMinutePerHome,
     });
   }
   for (const p of partners.values()) p.versions.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);

@@ -169,9 +169,13 @@ export function agreedModes(policy: CompiledPolicy, partnerId: string, category:
   return { modes, clauseKeys: share.clauseKeys, versionId: versionInForce(policy.partners.get(partnerId), at)!.versionId };
 }
 
-/** The rate limit (reports per minute across the integration) of the version in force, if any. */
-export function rateLimitPerMinute(policy: CompiledPolicy, partnerId: string, at: number): number | null {
-  return versionInForce(policy.partners.get(partnerId), at)?.maxPerMinute ?? null;
+/**
+ * Both rate limits of the version in force: messages a minute across the integration, and about
+ * any one home (each null where no clause sets it; the strictest clause of a scope wins).
+ */
+export function rateLimits(policy: CompiledPolicy, partnerId: string, at: number): { integration: number | null; perHome: number | null } {
+  const v = versionInForce(policy.partners.get(partnerId), at);
+  return { integration: v?.maxPerMinute ?? null, perHome: v?.maxPerMinutePerHome ?? null };
 }
 
 /**

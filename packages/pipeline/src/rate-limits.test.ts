@@ -1,0 +1,157 @@
+// The agreements' rate_limit clauses at delivery, on a real database with the partner sandbox:
+// across the integration and about one home ("at most N updates a minute about your home", as
+// the homeowner is told), each a token bucket; a message either holds back waits, deferred, and
+// goes once its buckets have room.
+import { createTokenCipher, generateTokenKey } from "@proviso/core";
+import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
+import { seed } from "@proviso/seed";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deliverDue, RateLimiter } from "./delivery";
+import { ingestReports } from "./ingest";
+import { sandboxEndpoints } from "./partner-endpoints";
+import { ShadowCache } from "./shadow-cache";
+import { addConsent, LoopbackSandbox } from "./test-support";
+import { parseStateReport } from "./validate";
+import { WorldCache } from "./world";
+
+const NOW = new Date("2026-11-24T12:00:00Z");
+/** Google's TemperatureSetting is whole or nothing: the homes share all three of its categories. */
+const THERMOSTAT_CATEGORIES = ["user.device.sensor.temperature", "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"];
+let t: TestDatabase;
+let cache: WorldCache;
+let base = "";
+let clock = NOW.getTime();
+const sandbox = new LoopbackSandbox(() => clock);
+const shadows = new ShadowCache();
+const cipher = createTokenCipher(generateTokenKey());
+/** Two homes linked to Google, a thermostat in each. */
+let homes: { homeId: string; thermostat: string }[] = [];
+let limiter: RateLimiter;
+const seqs = new Map<string, number>();
+
+/**
+ * A temperature change of `deviceId` (its whole thermostat state the first time), observed a
+ * minute after the last (clause 2.1's minimum interval is 60 s).
+ */
+function change(deviceId: string) {
+  clock += 61_000;
+  const first = !seqs.has(deviceId);
+  const seq = (seqs.get(deviceId) ?? 1_000) + 1;
+  seqs.set(deviceId, seq);
+  const properties = { temperature: 15 + (seq % 10), ...(first ? { heatingSetpoint: 20, hvacMode: "heat" } : {}) };
+  const raw = JSON.stringify({ v: 1, deviceId, seq, observedAt: new Date(clock).toISOString(), cause: "physical", properties });
+  const parsed = parseStateReport(raw, clock);
+  if (!parsed.ok) throw new Error(parsed.rejection.reason);
+  return { source: "http" as const, raw, report: parsed.report };
+}
+
+const deliver = (at: number) =>
+  deliverDue({ tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher }, db: t.db, world: () => cache.current(), endpoints: sandboxEndpoints(base), now: () => at, limiter });
+const receivedFor = (deviceId: string) => sandbox.recorder.list({ partner: "google-home" }).filter((m) => JSON.stringify(m.body).includes(deviceId));
+
+/** Google's version in force gets these rate_limit clauses in place of its own (4.1, across the integration). */
+async function setGoogleRateLimits(limits: { integration?: number; perHome?: number }) {
+  const [{ id }] = (await t.pool.query("select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'google-home' and v.status = 'active'")).rows;
+  await t.pool.query("delete from agreement_clauses where version_id = $1 and kind = 'rate_limit'", [id]);
+  let position = 100;
+  for (const [key, scope, n] of [
+    ["4.1", "integration", limits.integration],
+    ["4.2", "home", limits.perHome],
+  ] as const) {
+    if (n === undefined) continue;
+    await t.pool.query(
+      "insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, $2, 'rate_limit', 'Rate of reports', 'At most so many.', $3, $4)",
+      [id, key, JSON.stringify({ kind: "rate_limit", maxPerMinute: n, scope }), position++],
+    );
+  }
+  await cache.check();
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seed(t.db, { now: NOW, homes: 8 });
+  base = await sandbox.start();
+  cache = new WorldCache(t.db, 60_000, undefined, cipher);
+  await cache.start();
+  const rows = (
+    await t.pool.query(`
+      select l.home_id, min(d.id::text) as thermostat
+        from partner_links l join devices d on d.home_id = l.home_id join device_models m on m.id = d.model_id
+       where l.partner_id = 'google-home' and l.status = 'active' and m.kind = 'thermostat'
+       group by l.home_id order by l.home_id limit 2`)
+  ).rows as { home_id: string; thermostat: string }[];
+  homes = rows.map((r) => ({ homeId: r.home_id, thermostat: r.thermostat }));
+  expect(homes).toHaveLength(2);
+  for (const h of homes) for (const c of THERMOSTAT_CATEGORIES) await addConsent(t, h.homeId, "google-home", c, "proactive");
+  await cache.check();
+});
+afterAll(async () => {
+  cache?.stop();
+  await sandbox.stop();
+  await t?.drop();
+});
+beforeEach(async () => {
+  sandbox.reset();
+  limiter = new RateLimiter();
+  // Whatever an earlier test left queued is not this test's to count.
+  await t.pool.query("update outbox set status = 'cancelled' where status in ('pending', 'retrying')");
+});
+
+describe("rate_limit clauses at delivery", () => {
+  it("holds a home to its per-home limit, and that home's excess waits for its bucket, not the other home's", async () => {
+    await setGoogleRateLimits({ integration: 1_000, perHome: 2 });
+    const [a, b] = homes as [(typeof homes)[0], (typeof homes)[0]];
+    const r = await ingestReports(t.db, cache.current(), [change(a.thermostat), change(a.thermostat), change(a.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    expect(r.outbox).toBe(4);
+
+    const first = await deliver(clock);
+    expect(first).toMatchObject({ delivered: 3, deferred: 1 });
+    expect(receivedFor(a.thermostat)).toHaveLength(2);
+    expect(receivedFor(b.thermostat)).toHaveLength(1);
+    expect(receivedFor(a.thermostat).every((m) => m.schemaValid)).toBe(true);
+    // Deferred, not failed: due again when the bucket has a token (2 a minute: one every 30 s).
+    const [held] = (await t.pool.query("select status, attempts, extract(epoch from next_attempt_at) * 1000 as due from outbox where status in ('pending', 'retrying')")).rows;
+    expect(held).toMatchObject({ status: "pending", attempts: 0 });
+    expect(Number(held.due) - clock).toBeGreaterThan(29_000);
+    expect(Number(held.due) - clock).toBeLessThanOrEqual(30_000);
+
+    expect(await deliver(clock + 10_000)).toMatchObject({ delivered: 0 });
+    expect(await deliver(clock + 30_000)).toMatchObject({ delivered: 1, deferred: 0 });
+    expect(receivedFor(a.thermostat)).toHaveLength(3);
+  });
+
+  it("holds the whole integration to its limit, whatever home a message is about", async () => {
+    await setGoogleRateLimits({ integration: 2 });
+    const [a, b] = homes as [(typeof homes)[0], (typeof homes)[0]];
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    expect(await deliver(clock)).toMatchObject({ delivered: 2, deferred: 1 });
+    expect(await deliver(clock + 30_000)).toMatchObject({ delivered: 1 });
+  });
+
+  it("with both, a message either limit holds back takes nothing from the other", () => {
+    const l = new RateLimiter();
+    const limits = (home: string) => [
+      { key: "google-home", perMinute: 3 },
+      { key: `google-home ${home}`, perMinute: 1 },
+    ];
+    expect(l.takeAll(limits("h1"), 0)).toBe(0);
+    // h1's bucket is empty: held back, and the integration's two tokens are still there.
+    expect(l.takeAll(limits("h1"), 0)).toBe(60_000);
+    expect(l.takeAll(limits("h2"), 0)).toBe(0);
+    expect(l.takeAll(limits("h3"), 0)).toBe(0);
+    // Now the integration is empty: h4's own bucket is full, yet it waits for the integration's.
+    expect(l.takeAll(limits("h4"), 0)).toBe(20_000);
+    expect(l.takeAll(limits("h4"), 20_000)).toBe(0);
+    // No clause, no bucket.
+    expect(l.takeAll([{ key: "alexa", perMinute: null }], 0)).toBe(0);
+  });
+
+  it("forgets the buckets of homes that have refilled, so a fleet's homes do not pile up", () => {
+    const l = new RateLimiter();
+    for (let i = 0; i < 10_500; i++) l.takeAll([{ key: `p h${i}`, perMinute: 60 }], 0);
+    expect(l.size).toBeGreaterThan(10_000);
+    // A minute on, every bucket has refilled: the next take drops them.
+    l.takeAll([{ key: "p fresh", perMinute: 60 }], 61_000);
+    expect(l.size).toBe(1);
+  });
+});
