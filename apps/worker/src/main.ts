@@ -4,7 +4,7 @@ import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
 import { createDb, deviceShadow, outbox } from "@proviso/db";
-import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, RateLimiter, requestSyncBeside, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
+import { DEFAULT_MAX_BATCH, DeliveryLoop, DiscoveryWatch, IngestBuffer, messageOf, MqttConsumer, ShadowCache, requestSyncBeside, sandboxEndpoints, WorldCache, type PartnerEndpoints } from "@proviso/pipeline";
 import { count, eq, inArray } from "drizzle-orm";
 import os from "node:os";
 import { env } from "./env";
@@ -138,14 +138,12 @@ const endpoints: PartnerEndpoints = {
   webhookBase: env.WEBHOOK_BASE_URL ?? sandbox.webhookBase,
   webhookSecret: env.WEBHOOK_SECRET,
 };
-const limiter = new RateLimiter();
 // Kicked after every batch that queued messages, and every DELIVERY_INTERVAL_MS for retries coming due.
 const delivery = new DeliveryLoop({
   db: db.db,
   world: () => worlds.current(),
   freshWorld: () => worlds.fresh(),
   endpoints,
-  limiter,
   tokens,
   intervalMs: env.DELIVERY_INTERVAL_MS,
   onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),

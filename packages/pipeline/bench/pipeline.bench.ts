@@ -20,7 +20,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createDb, migrate } from "@proviso/db";
-import { RateLimiter } from "../src/delivery";
 import { DeliveryLoop } from "../src/delivery-loop";
 import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
@@ -212,7 +211,7 @@ async function steadyLatency(t: TestDatabase) {
   const db: Database = t.db;
   // Delivered as the worker delivers: its loop with its defaults, kicked after each batch that
   // queued messages and by its own timer.
-  const delivery = new DeliveryLoop({ db, world: () => world, endpoints: sandboxEndpoints(base), limiter: new RateLimiter() });
+  const delivery = new DeliveryLoop({ db, world: () => world, endpoints: sandboxEndpoints(base) });
   delivery.start();
   // Feed at a steady rate, in 50 ms slices.
   const slice = STEADY_RATE / 20;

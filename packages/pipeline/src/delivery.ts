@@ -5,7 +5,7 @@
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { executePrepared, outbox, partnerLinks, type Database, type Executor } from "@proviso/db";
 import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
-import { decideShare, rateLimits, WITHHOLDING_CODES } from "@proviso/policy";
+import { decideShare, WITHHOLDING_CODES } from "@proviso/policy";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import type { OutboxPayload } from "./ingest";
@@ -13,6 +13,7 @@ import { httpPost, type HttpPost } from "./http-post";
 import { announcementOf, diffAnnouncement, discoverableDevices, isDiscoveryKind, readAnnouncements, recordAnnouncement } from "./discovery";
 import { buildDiscoveryRequests, buildWireRequest, type PartnerEndpoints, type WireRequest } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
+import { forgetFullBuckets, limitsOf, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
 import type { LinkInfo, World } from "./world";
 
 export interface DeliveryDeps {
@@ -29,7 +30,6 @@ export interface DeliveryDeps {
   timeoutMs?: number;
   concurrency?: number;
   retry?: RetryPolicy;
-  limiter?: RateLimiter;
   onDelivered?: (latencyMs: number, partnerId: string) => void;
   onPartnerError?: (partnerId: string, status: number | null) => void;
   /** Where to refresh a partner's token on 401 (Alexa); without it the stored token is re-read. */
@@ -84,67 +84,18 @@ export async function claimDue(db: Database, now: number, limit: number, leaseMs
   })) as OutboxRow[];
 }
 
-/**
- * Token buckets sized by the rate_limit clauses in force: one per partner (across the integration)
- * and one per partner and home (the messages about one home).
- */
-export class RateLimiter {
-  private buckets = new Map<string, { tokens: number; at: number; perMinute: number }>();
-
-  /** Returns 0 when a send may go now, else how many ms to wait. */
-  take(key: string, perMinute: number | null, now: number): number {
-    return this.takeAll([{ key, perMinute }], now);
-  }
-
-  /**
-   * A token from every limit at once (an integration's and a home's): 0 when each has one (all
-   * are taken), else how many ms until the fullest wait is over (none is taken, so a send held
-   * back by one limit uses up nothing of the others).
-   */
-  takeAll(limits: readonly { key: string; perMinute: number | null }[], now: number): number {
-    let wait = 0;
-    const held: { tokens: number; at: number; perMinute: number }[] = [];
-    for (const { key, perMinute } of limits) {
-      if (!perMinute) continue;
-      let b = this.buckets.get(key);
-      if (!b || b.perMinute !== perMinute) this.buckets.set(key, (b = { tokens: perMinute, at: now, perMinute }));
-      b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000);
-      b.at = now;
-      if (b.tokens < 1) wait = Math.max(wait, Math.ceil(((1 - b.tokens) * 60_000) / perMinute));
-      held.push(b);
-    }
-    if (wait > 0) return wait;
-    for (const b of held) b.tokens -= 1;
-    if (this.buckets.size > MAX_BUCKETS && now - this.sweptAt >= 1_000) this.forgetFull(now);
-    return 0;
-  }
-
-  private sweptAt = -Infinity;
-
-  /**
-   * Drops buckets that have refilled (a fresh one is the same): one per home a partner hears about
-   * would otherwise pile up. At most once a second, however many are left.
-   */
-  private forgetFull(now: number) {
-    this.sweptAt = now;
-    for (const [key, b] of this.buckets) {
-      if (b.tokens + ((now - b.at) * b.perMinute) / 60_000 >= b.perMinute) this.buckets.delete(key);
-    }
-  }
-
-  get size() {
-    return this.buckets.size;
-  }
-}
-
-/** Buckets kept before the full ones are dropped. */
-const MAX_BUCKETS = 10_000;
-
 export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   const now = deps.now ?? Date.now;
   const result: DeliveryResult = { claimed: 0, delivered: 0, retried: 0, dead: 0, cancelled: 0, revoked: 0, deferred: 0 };
   const rows = await claimDue(deps.db, now(), deps.batchSize ?? 200, deps.leaseMs ?? 30_000);
   result.claimed = rows.length;
+  if (rows.length === 0) return result;
+  // The clauses' rate limits: a token for every message claimed, from the buckets every worker
+  // shares, reserved in one statement (what goes unused is given back below).
+  const limitsAt = now();
+  const limitWorld = deps.world();
+  const limits = new Map(rows.map((r) => [r.id, limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt)]));
+  const allowance = await reserveTokens(deps.db, [...limits.values()].flat(), limitsAt);
   const queue = [...rows];
   const revokedLinks = new Set<string>();
   // What re-decision withholds, for the whole claimed batch: sealed once, in one transaction, rather
@@ -153,7 +104,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   // Deliveries are recorded for the whole batch in one statement too (a crash before it means the
   // lease runs out and the message goes again, with the same id: at least once, as before).
   const done: Delivered[] = [];
-  const batch: BatchRecord = { withheld, done };
+  const batch: BatchRecord = { withheld, done, allowance, limits };
   const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, rows.length) }, async () => {
     for (let row = queue.shift(); row; row = queue.shift()) {
       if (revokedLinks.has(row.linkId)) {
@@ -189,9 +140,17 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
         await sealDecisions(tx, withheld, { stage: "delivery" });
       });
     } else if (done.length) await markDelivered(deps.db);
+    await returnTokens(deps.db, allowance);
+    if (limitsAt - lastBucketSweep >= 60_000) {
+      lastBucketSweep = limitsAt;
+      await forgetFullBuckets(deps.db, limitsAt);
+    }
   }
   return result;
 }
+
+/** When this process last dropped the rate buckets that had refilled (once a minute is plenty). */
+let lastBucketSweep = -Infinity;
 
 interface Delivered {
   id: number;
@@ -203,6 +162,9 @@ interface Delivered {
 interface BatchRecord {
   withheld: DecisionRow[];
   done: Delivered[];
+  /** The batch's rate-limit tokens, and the buckets each of its messages draws on. */
+  allowance: Allowance;
+  limits: Map<number, Limit[]>;
 }
 
 async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>, batch: BatchRecord) {
@@ -267,7 +229,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
   }
 
   // 3. The clauses' rate limits (a message that goes nowhere uses none of them), then send.
-  if (await rateLimited(deps, row, world, now, result)) return;
+  if (await rateLimited(deps, row, batch, now, result)) return;
   const sent = await send(deps, row, link, (l) => (l === link ? request : build(l)!), result, revokedLinks);
   if (sent) delivered(deps, row, batch, result, sent.status);
 }
@@ -276,15 +238,8 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
  * The clauses' rate limits, across the integration and about one home: a send either holds back
  * goes again when its buckets have room.
  */
-async function rateLimited(deps: DeliveryDeps, row: OutboxRow, world: World, now: number, result: DeliveryResult): Promise<boolean> {
-  const limits = rateLimits(world.policy, row.partnerId, now);
-  const wait = (deps.limiter ?? defaultLimiter).takeAll(
-    [
-      { key: row.partnerId, perMinute: limits.integration },
-      { key: `${row.partnerId} ${row.homeId}`, perMinute: limits.perHome },
-    ],
-    now,
-  );
+async function rateLimited(deps: DeliveryDeps, row: OutboxRow, batch: BatchRecord, now: number, result: DeliveryResult): Promise<boolean> {
+  const wait = batch.allowance.take(batch.limits.get(row.id) ?? []);
   if (wait <= 0) return false;
   await deps.db
     .update(outbox)
@@ -393,7 +348,7 @@ async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: Deli
     result.cancelled++;
     return;
   }
-  if (await rateLimited(deps, row, world, now, result)) return;
+  if (await rateLimited(deps, row, batch, now, result)) return;
   // The same requests for a link whose token was refreshed on the way, rebuilt with the new bearer.
   let at = link;
   let status: number | null = null;
@@ -425,8 +380,6 @@ async function failed(db: Database, id: number, result: DeliveryResult, outcome:
     result.dead++;
   }
 }
-
-const defaultLimiter = new RateLimiter();
 
 /** Ends this attempt: the lease is given up (a retry is due at its own time). */
 function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInsert>) {

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import type { ReceivedMessage } from "@proviso/sandbox";
 import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { deliverDue, RateLimiter } from "./delivery";
+import { deliverDue } from "./delivery";
 import { DiscoveryWatch } from "./discovery";
 import { ingestReports } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
@@ -39,7 +39,6 @@ const deliver = () =>
     world: () => cache.current(),
     endpoints: sandboxEndpoints(base),
     now: () => clock,
-    limiter: new RateLimiter(),
     retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
   });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {

@@ -1,6 +1,6 @@
 export { parseStateReport, REJECT_CODES, type ParseResult, type Rejection, type RejectCode } from "./validate";
 export { ingestReports, type IncomingReport, type IngestResult, type OutboxPayload } from "./ingest";
-export { deliverDue, claimDue, RateLimiter, type DeliveryDeps, type DeliveryResult } from "./delivery";
+export { deliverDue, claimDue, type DeliveryDeps, type DeliveryResult } from "./delivery";
 export { DEFAULT_DELIVERY_BATCH, DEFAULT_DELIVERY_INTERVAL_MS, DeliveryLoop, type DeliveryLoopOptions } from "./delivery-loop";
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, requestSyncBeside, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";

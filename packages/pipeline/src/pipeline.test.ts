@@ -7,7 +7,7 @@ import { createMessageChecker } from "@proviso/partners";
 import { seed, stableId } from "@proviso/seed";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { claimDue, deliverDue, RateLimiter } from "./delivery";
+import { claimDue, deliverDue } from "./delivery";
 import { DeliveryLoop } from "./delivery-loop";
 import { httpPost } from "./http-post";
 import { detectConnectivity } from "./connectivity";
@@ -65,7 +65,6 @@ const deliveryDeps = () => ({
   world: () => cache.current(),
   endpoints: sandboxEndpoints(base),
   now: () => clock,
-  limiter: new RateLimiter(),
   retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
 });
 const deliver = () => deliverDue(deliveryDeps());

@@ -1,16 +1,17 @@
 // The agreements' rate_limit clauses at delivery, on a real database with the partner sandbox:
 // across the integration and about one home ("at most N updates a minute about your home", as
-// the homeowner is told), each a token bucket; a message either holds back waits, deferred, and
-// goes once its buckets have room.
+// the homeowner is told), each a token bucket in the database that every worker draws on; a
+// message either holds back waits, deferred, and goes once its buckets have room.
 import { createTokenCipher, generateTokenKey } from "@proviso/core";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { seed } from "@proviso/seed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { deliverDue, RateLimiter } from "./delivery";
+import { deliverDue } from "./delivery";
 import { ingestReports } from "./ingest";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { ShadowCache } from "./shadow-cache";
 import { addConsent, LoopbackSandbox } from "./test-support";
+import { Allowance, forgetFullBuckets, reserveTokens } from "./rate-limits";
 import { parseStateReport } from "./validate";
 import { WorldCache } from "./world";
 
@@ -26,7 +27,6 @@ const shadows = new ShadowCache();
 const cipher = createTokenCipher(generateTokenKey());
 /** Two homes linked to Google, a thermostat in each. */
 let homes: { homeId: string; thermostat: string }[] = [];
-let limiter: RateLimiter;
 const seqs = new Map<string, number>();
 
 /**
@@ -45,8 +45,8 @@ function change(deviceId: string) {
   return { source: "http" as const, raw, report: parsed.report };
 }
 
-const deliver = (at: number) =>
-  deliverDue({ tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher }, db: t.db, world: () => cache.current(), endpoints: sandboxEndpoints(base), now: () => at, limiter });
+const deliver = (at: number, batchSize?: number) =>
+  deliverDue({ tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher }, db: t.db, world: () => cache.current(), endpoints: sandboxEndpoints(base), now: () => at, batchSize });
 const receivedFor = (deviceId: string) => sandbox.recorder.list({ partner: "google-home" }).filter((m) => JSON.stringify(m.body).includes(deviceId));
 
 /** Google's version in force gets these rate_limit clauses in place of its own (4.1, across the integration). */
@@ -92,7 +92,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   sandbox.reset();
-  limiter = new RateLimiter();
+  await t.pool.query("delete from rate_buckets");
   // Whatever an earlier test left queued is not this test's to count.
   await t.pool.query("update outbox set status = 'cancelled' where status in ('pending', 'retrying')");
 });
@@ -128,30 +128,67 @@ describe("rate_limit clauses at delivery", () => {
     expect(await deliver(clock + 30_000)).toMatchObject({ delivered: 1 });
   });
 
+  it("holds two workers delivering at once to the one limit between them", async () => {
+    await setGoogleRateLimits({ integration: 3 });
+    const [a, b] = homes as [(typeof homes)[0], (typeof homes)[0]];
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(a.thermostat), change(b.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    // Two replicas' delivery loops, each claiming its own messages (SKIP LOCKED), at the same moment.
+    const [one, two] = await Promise.all([deliver(clock, 3), deliver(clock, 3)]);
+    expect(one.claimed + two.claimed).toBe(5);
+    expect(one.delivered + two.delivered).toBe(3);
+    expect(one.deferred + two.deferred).toBe(2);
+    expect(sandbox.recorder.list({ partner: "google-home" })).toHaveLength(3);
+    // The bucket they drew on is the database's, where any worker process finds it: spent.
+    const [bucket] = (await t.pool.query("select tokens, per_minute from rate_buckets where key = 'google-home'")).rows;
+    expect(Number(bucket.tokens)).toBeLessThan(1);
+    expect(Number(bucket.per_minute)).toBe(3);
+  });
+
+  it("gives back what a batch reserved and did not send", async () => {
+    await setGoogleRateLimits({ integration: 5 });
+    const [a] = homes as [(typeof homes)[0]];
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(a.thermostat)], new Date(clock), shadows);
+    // Queued before the homeowner turned temperature sharing off: both are cancelled at delivery.
+    for (const c of THERMOSTAT_CATEGORIES) await addConsent(t, a.homeId, "google-home", c, "off");
+    await cache.check();
+    expect(await deliver(clock)).toMatchObject({ delivered: 0, cancelled: 2 });
+    const [bucket] = (await t.pool.query("select tokens from rate_buckets where key = 'google-home'")).rows;
+    expect(Number(bucket.tokens)).toBe(5);
+    for (const c of THERMOSTAT_CATEGORIES) await addConsent(t, a.homeId, "google-home", c, "proactive");
+    await cache.check();
+  });
+
   it("with both, a message either limit holds back takes nothing from the other", () => {
-    const l = new RateLimiter();
+    const bucket = (left: number, perMinute: number) => ({ perMinute, left, tokens: 0, held: 0 });
+    // What a reservation granted: the integration three tokens, home h1 one, h2 and h3 one each.
+    const allowance = new Allowance(
+      new Map([
+        ["google-home", bucket(3, 3)],
+        ["google-home h1", bucket(1, 1)],
+        ["google-home h2", bucket(1, 1)],
+        ["google-home h3", bucket(0, 1)],
+      ]),
+    );
     const limits = (home: string) => [
       { key: "google-home", perMinute: 3 },
       { key: `google-home ${home}`, perMinute: 1 },
     ];
-    expect(l.takeAll(limits("h1"), 0)).toBe(0);
-    // h1's bucket is empty: held back, and the integration's two tokens are still there.
-    expect(l.takeAll(limits("h1"), 0)).toBe(60_000);
-    expect(l.takeAll(limits("h2"), 0)).toBe(0);
-    expect(l.takeAll(limits("h3"), 0)).toBe(0);
-    // Now the integration is empty: h4's own bucket is full, yet it waits for the integration's.
-    expect(l.takeAll(limits("h4"), 0)).toBe(20_000);
-    expect(l.takeAll(limits("h4"), 20_000)).toBe(0);
-    // No clause, no bucket.
-    expect(l.takeAll([{ key: "alexa", perMinute: null }], 0)).toBe(0);
+    expect(allowance.take(limits("h1"))).toBe(0);
+    // h1's bucket is empty: held back a minute (1 a minute), and the integration's tokens stay.
+    expect(allowance.take(limits("h1"))).toBe(60_000);
+    // A second message held back by the same bucket waits a token longer.
+    expect(allowance.take(limits("h1"))).toBe(120_000);
+    expect(allowance.take(limits("h3"))).toBe(60_000);
+    expect(allowance.take(limits("h2"))).toBe(0);
+    expect(allowance.unused()).toEqual([{ key: "google-home", n: 1 }]);
+    // No limit, no token needed.
+    expect(allowance.take([])).toBe(0);
   });
 
-  it("forgets the buckets of homes that have refilled, so a fleet's homes do not pile up", () => {
-    const l = new RateLimiter();
-    for (let i = 0; i < 10_500; i++) l.takeAll([{ key: `p h${i}`, perMinute: 60 }], 0);
-    expect(l.size).toBeGreaterThan(10_000);
-    // A minute on, every bucket has refilled: the next take drops them.
-    l.takeAll([{ key: "p fresh", perMinute: 60 }], 61_000);
-    expect(l.size).toBe(1);
+  it("forgets the buckets that have refilled, so a fleet's homes do not pile up", async () => {
+    await reserveTokens(t.db, Array.from({ length: 50 }, (_, i) => ({ key: `p h${i}`, perMinute: 60 })), clock);
+    expect(await forgetFullBuckets(t.db, clock + 500)).toBe(0);
+    // A second on, each has its one token back: all of them go.
+    expect(await forgetFullBuckets(t.db, clock + 1_000)).toBe(50);
   });
 });

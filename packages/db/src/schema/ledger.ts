@@ -7,6 +7,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   json,
@@ -304,3 +305,16 @@ export const quarantine = pgTable(
   },
   (t) => [index("quarantine_received_idx").on(t.receivedAt), index("quarantine_reason_idx").on(t.reasonCode)],
 );
+
+/**
+ * The agreements' rate limits as token buckets every worker draws on (`rate-limits.ts` in the
+ * pipeline), so that replicas between them send no more than a clause allows: one row per partner
+ * (across the integration) and per partner and home. `granted` is what the last reservation took.
+ */
+export const rateBuckets = pgTable("rate_buckets", {
+  key: text("key").primaryKey(),
+  perMinute: doublePrecision("per_minute").notNull(),
+  tokens: doublePrecision("tokens").notNull(),
+  granted: integer("granted").notNull().default(0),
+  at: timestamp("at", { withTimezone: true }).notNull(),
+});

@@ -1,0 +1,144 @@
+// The agreements' rate_limit clauses at delivery, as token buckets in the database (`rate_buckets`,
+// migration 0021) that every worker draws on: one per partner for a clause across the integration
+// and one per partner and home for a clause about one home. Kept in each process, as they were,
+// two replicas could send twice what a clause allows between them.
+//
+// A delivery batch reserves, in one statement, a token for each message it claimed under each
+// limit that applies (as many as the buckets have; a bucket refills at its clause's rate, up to a
+// minute's worth), hands them out as its messages go (`Allowance.take`: every limit of a message
+// or none), defers a message a limit holds back until that bucket will have a token, and gives
+// back what it did not use (a message re-decision cancelled, one another limit held back).
+import { executePrepared, type Database } from "@proviso/db";
+import { rateLimits } from "@proviso/policy";
+import { sql } from "drizzle-orm";
+import type { World } from "./world";
+
+/** One bucket a message draws on. */
+export interface Limit {
+  key: string;
+  perMinute: number;
+}
+
+/** The buckets a message to `partnerId` about `homeId` draws on, under the version in force at `now`. */
+export function limitsOf(world: World, partnerId: string, homeId: string | null, now: number): Limit[] {
+  const l = rateLimits(world.policy, partnerId, now);
+  const out: Limit[] = [];
+  if (l.integration !== null) out.push({ key: partnerId, perMinute: l.integration });
+  if (l.perHome !== null && homeId !== null) out.push({ key: `${partnerId} ${homeId}`, perMinute: l.perHome });
+  return out;
+}
+
+interface Bucket {
+  perMinute: number;
+  /** Tokens reserved for this batch and not yet handed out. */
+  left: number;
+  /** The bucket's tokens after the reservation (less than one where it ran out). */
+  tokens: number;
+  /** Messages held back so far: the next one held waits a token longer. */
+  held: number;
+}
+
+/** A batch's reserved tokens, handed out a message at a time. */
+export class Allowance {
+  constructor(private readonly buckets: Map<string, Bucket>) {}
+
+  /**
+   * A token from each of `limits` (0), or, where any of them has none left, none at all and the ms
+   * until the emptiest will have one for this message (the messages it held back before it wait
+   * their turn first).
+   */
+  take(limits: readonly Limit[]): number {
+    let wait = 0;
+    for (const l of limits) {
+      const b = this.buckets.get(l.key);
+      if (b === undefined || b.left < 1) {
+        const tokens = b?.tokens ?? 0;
+        const held = b?.held ?? 0;
+        wait = Math.max(wait, Math.ceil(((held + 1 - tokens) * 60_000) / l.perMinute));
+      }
+    }
+    if (wait > 0) {
+      for (const l of limits) {
+        const b = this.buckets.get(l.key);
+        if (b !== undefined && b.left < 1) b.held++;
+      }
+      return wait;
+    }
+    for (const l of limits) this.buckets.get(l.key)!.left--;
+    return 0;
+  }
+
+  /** What was reserved and not handed out, per bucket. */
+  unused(): { key: string; n: number }[] {
+    const out: { key: string; n: number }[] = [];
+    for (const [key, b] of this.buckets) if (b.left >= 1) out.push({ key, n: Math.floor(b.left) });
+    return out;
+  }
+}
+
+/**
+ * Reserves a token per message for each bucket `wanted` names (one statement; none for no limits).
+ * A bucket seen for the first time starts full; an existing one refills for the time since it was
+ * last drawn on (another worker's clock behind never takes time back). Two workers making one new
+ * bucket at once: the second is granted nothing this time, and defers.
+ */
+export async function reserveTokens(db: Database, wanted: readonly Limit[], now: number): Promise<Allowance> {
+  const counts = new Map<string, Limit & { n: number }>();
+  for (const l of wanted) {
+    const c = counts.get(l.key);
+    if (c) c.n++;
+    else counts.set(l.key, { ...l, n: 1 });
+  }
+  const buckets = new Map<string, Bucket>();
+  if (counts.size === 0) return new Allowance(buckets);
+  const list = [...counts.values()];
+  const at = new Date(now).toISOString();
+  const refill = sql`least(w.per_minute, b.tokens + greatest(0, extract(epoch from (${at}::timestamptz - b.at))) * w.per_minute / 60)`;
+  const r = await executePrepared<{ key: string; granted: number; tokens: number }>(
+    db,
+    sql`
+    with w as (select * from unnest(${sql.param(list.map((l) => l.key))}::text[], ${sql.param(list.map((l) => l.perMinute))}::float8[], ${sql.param(list.map((l) => l.n))}::int[]) as w(key, per_minute, n)),
+    fresh as (
+      insert into rate_buckets (key, per_minute, tokens, granted, at)
+      select key, per_minute, per_minute - least(n, floor(per_minute)), least(n, floor(per_minute)), ${at}::timestamptz from w
+      on conflict (key) do nothing
+      returning key, granted, tokens),
+    drawn as (
+      update rate_buckets b
+         set granted = least(w.n, floor(${refill})), tokens = ${refill} - least(w.n, floor(${refill})),
+             per_minute = w.per_minute, at = greatest(b.at, ${at}::timestamptz)
+        from w where b.key = w.key
+      returning b.key, b.granted, b.tokens)
+    select key, granted, tokens from fresh union all select key, granted, tokens from drawn`,
+  );
+  for (const row of r.rows) {
+    buckets.set(row.key, { perMinute: counts.get(row.key)!.perMinute, left: Number(row.granted), tokens: Number(row.tokens), held: 0 });
+  }
+  return new Allowance(buckets);
+}
+
+/** Gives back what a batch reserved and did not use (its buckets refilled meanwhile: never past a minute's worth). */
+export async function returnTokens(db: Database, allowance: Allowance): Promise<void> {
+  const unused = allowance.unused();
+  if (unused.length === 0) return;
+  await executePrepared(
+    db,
+    sql`update rate_buckets b set tokens = least(b.per_minute, b.tokens + u.n)
+          from unnest(${sql.param(unused.map((u) => u.key))}::text[], ${sql.param(unused.map((u) => u.n))}::int[]) as u(key, n)
+         where b.key = u.key`,
+  );
+}
+
+/**
+ * Drops the homes' buckets that have refilled by `now` (one made afresh is the same): a bucket per
+ * home a partner hears about would otherwise stay forever. A partner's own bucket stays (there are
+ * a few). Returns how many went.
+ */
+export async function forgetFullBuckets(db: Database, now: number): Promise<number> {
+  const r = await db.execute(
+    sql`delete from rate_buckets
+         where strpos(key, ' ') > 0
+           and tokens + greatest(0, extract(epoch from (${new Date(now).toISOString()}::timestamptz - at))) * per_minute / 60 >= per_minute`,
+  );
+  return r.rowCount ?? 0;
+}
