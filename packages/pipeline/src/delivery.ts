@@ -13,7 +13,7 @@ import { httpPost, type HttpPost } from "./http-post";
 import { announcementOf, diffAnnouncement, discoverableDevices, isDiscoveryKind, readAnnouncements, recordAnnouncement } from "./discovery";
 import { buildDiscoveryRequests, buildWireRequest, type PartnerEndpoints, type WireRequest } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
-import { forgetFullBuckets, limitsOf, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
+import { forgetFullBuckets, holdPartner, limitsOf, readHolds, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
 import type { LinkInfo, World } from "./world";
 
 export interface DeliveryDeps {
@@ -90,11 +90,13 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   const rows = await claimDue(deps.db, now(), deps.batchSize ?? 200, deps.leaseMs ?? 30_000);
   result.claimed = rows.length;
   if (rows.length === 0) return result;
-  // The clauses' rate limits: a token for every message claimed, from the buckets every worker
-  // shares, reserved in one statement (what goes unused is given back below).
+  // Partners that answered 429 hold every worker back until their Retry-After; for the rest, the
+  // clauses' rate limits: a token for every message claimed, from the buckets every worker shares,
+  // reserved in one statement (what goes unused is given back below).
   const limitsAt = now();
+  const holds = await readHolds(deps.db, rows.map((r) => r.partnerId), limitsAt);
   const limitWorld = deps.world();
-  const limits = new Map(rows.map((r) => [r.id, limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt)]));
+  const limits = new Map(rows.map((r) => [r.id, holds.has(r.partnerId) ? [] : limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt)]));
   const allowance = await reserveTokens(deps.db, [...limits.values()].flat(), limitsAt);
   const queue = [...rows];
   const revokedLinks = new Set<string>();
@@ -104,7 +106,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   // Deliveries are recorded for the whole batch in one statement too (a crash before it means the
   // lease runs out and the message goes again, with the same id: at least once, as before).
   const done: Delivered[] = [];
-  const batch: BatchRecord = { withheld, done, allowance, limits };
+  const batch: BatchRecord = { withheld, done, allowance, limits, holds };
   const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, rows.length) }, async () => {
     for (let row = queue.shift(); row; row = queue.shift()) {
       if (revokedLinks.has(row.linkId)) {
@@ -165,6 +167,8 @@ interface BatchRecord {
   /** The batch's rate-limit tokens, and the buckets each of its messages draws on. */
   allowance: Allowance;
   limits: Map<number, Limit[]>;
+  /** Partners holding back (a 429, read at the claim or met in this batch) → until when (epoch ms). */
+  holds: Map<string, number>;
 }
 
 async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryResult, revokedLinks: Set<string>, batch: BatchRecord) {
@@ -228,18 +232,20 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
     return;
   }
 
-  // 3. The clauses' rate limits (a message that goes nowhere uses none of them), then send.
-  if (await rateLimited(deps, row, batch, now, result)) return;
-  const sent = await send(deps, row, link, (l) => (l === link ? request : build(l)!), result, revokedLinks);
+  // 3. The partner's hold and the clauses' rate limits (a message that goes nowhere uses none of them), then send.
+  if (await heldBack(deps, row, batch, now, result)) return;
+  const sent = await send(deps, row, link, (l) => (l === link ? request : build(l)!), result, revokedLinks, batch);
   if (sent) delivered(deps, row, batch, result, sent.status);
 }
 
 /**
- * The clauses' rate limits, across the integration and about one home: a send either holds back
- * goes again when its buckets have room.
+ * A partner's hold (it answered 429) and the clauses' rate limits, across the integration and
+ * about one home: a send any of them holds back goes again when the hold ends or its buckets have
+ * room (the attempt it was claimed for does not count).
  */
-async function rateLimited(deps: DeliveryDeps, row: OutboxRow, batch: BatchRecord, now: number, result: DeliveryResult): Promise<boolean> {
-  const wait = batch.allowance.take(batch.limits.get(row.id) ?? []);
+async function heldBack(deps: DeliveryDeps, row: OutboxRow, batch: BatchRecord, now: number, result: DeliveryResult): Promise<boolean> {
+  const hold = batch.holds.get(row.partnerId);
+  const wait = hold !== undefined && hold > now ? hold - now : batch.allowance.take(batch.limits.get(row.id) ?? []);
   if (wait <= 0) return false;
   await deps.db
     .update(outbox)
@@ -268,6 +274,7 @@ async function send(
   build: (link: LinkInfo) => WireRequest,
   result: DeliveryResult,
   revokedLinks: Set<string>,
+  batch: BatchRecord,
 ): Promise<{ status: number | null; link: LinkInfo } | null> {
   const now = (deps.now ?? Date.now)();
   let tokenRefreshed = false;
@@ -315,6 +322,14 @@ async function send(
       case "retry":
       case "dead":
         await failed(deps.db, row.id, result, outcome, now, status, `${outcome.reason}${error ? `: ${error}` : ""}`);
+        // Too many requests: the whole integration waits, in every worker, not this message alone.
+        if (status === 429 && outcome.kind === "retry") {
+          const until = now + outcome.delayMs;
+          if ((batch.holds.get(row.partnerId) ?? 0) < until) {
+            batch.holds.set(row.partnerId, until);
+            await holdPartner(deps.db, row.partnerId, until, `429${retryAfter ? ` (Retry-After: ${retryAfter})` : ""}`, now);
+          }
+        }
         return null;
     }
   }
@@ -348,12 +363,12 @@ async function deliverDiscovery(deps: DeliveryDeps, row: OutboxRow, result: Deli
     result.cancelled++;
     return;
   }
-  if (await rateLimited(deps, row, batch, now, result)) return;
+  if (await heldBack(deps, row, batch, now, result)) return;
   // The same requests for a link whose token was refreshed on the way, rebuilt with the new bearer.
   let at = link;
   let status: number | null = null;
   for (let i = 0; i < requests.length; i++) {
-    const sent = await send(deps, row, at, (l) => (l === link ? requests[i]! : build(l)[i]!), result, revokedLinks);
+    const sent = await send(deps, row, at, (l) => (l === link ? requests[i]! : build(l)[i]!), result, revokedLinks, batch);
     if (!sent) return;
     at = sent.link;
     status = sent.status;

@@ -45,8 +45,16 @@ function change(deviceId: string) {
   return { source: "http" as const, raw, report: parsed.report };
 }
 
-const deliver = (at: number, batchSize?: number) =>
-  deliverDue({ tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher }, db: t.db, world: () => cache.current(), endpoints: sandboxEndpoints(base), now: () => at, batchSize });
+const deliver = (at: number, batchSize?: number, concurrency?: number) =>
+  deliverDue({
+    tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher },
+    db: t.db,
+    world: () => cache.current(),
+    endpoints: sandboxEndpoints(base),
+    now: () => at,
+    batchSize,
+    concurrency,
+  });
 const receivedFor = (deviceId: string) => sandbox.recorder.list({ partner: "google-home" }).filter((m) => JSON.stringify(m.body).includes(deviceId));
 
 /** Google's version in force gets these rate_limit clauses in place of its own (4.1, across the integration). */
@@ -156,6 +164,28 @@ describe("rate_limit clauses at delivery", () => {
     expect(Number(bucket.tokens)).toBe(5);
     for (const c of THERMOSTAT_CATEGORIES) await addConsent(t, a.homeId, "google-home", c, "proactive");
     await cache.check();
+  });
+
+  it("holds every worker back from a partner that answered 429 until its Retry-After, not only the message that met it", async () => {
+    await setGoogleRateLimits({ integration: 1_000 });
+    const [a, b] = homes as [(typeof homes)[0], (typeof homes)[0]];
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ status: 429, retryAfterSeconds: 30 }) });
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    const start = clock;
+    // One at a time: the first meets the 429, the two behind it wait without asking.
+    expect(await deliver(start, undefined, 1)).toMatchObject({ retried: 1, deferred: 2, delivered: 0 });
+    expect(sandbox.recorder.list({ partner: "google-home" })).toHaveLength(1);
+    const due = (await t.pool.query("select extract(epoch from next_attempt_at) * 1000 as due, attempts from outbox where status in ('pending', 'retrying') order by id")).rows;
+    expect(due.map((r) => Number(r.due) >= start + 30_000)).toEqual([true, true, true]);
+    // Another worker, later, with a message queued since: it holds back too (the hold is the database's).
+    await ingestReports(t.db, cache.current(), [change(a.thermostat)], new Date(start + 1_000), shadows);
+    expect(await deliver(start + 5_000)).toMatchObject({ claimed: 1, deferred: 1, delivered: 0 });
+    expect(sandbox.recorder.list({ partner: "google-home" })).toHaveLength(1);
+    // The hold over and the partner well again: all four go, each as the message it was.
+    await fetch(`${base}/__sandbox/faults/google-home`, { method: "DELETE" });
+    expect(await deliver(start + 31_000)).toMatchObject({ delivered: 4 });
+    const [hold] = (await t.pool.query("select reason from partner_holds where partner_id = 'google-home'")).rows;
+    expect(hold.reason).toBe("429 (Retry-After: 30)");
   });
 
   it("with both, a message either limit holds back takes nothing from the other", () => {

@@ -8,6 +8,9 @@
 // minute's worth), hands them out as its messages go (`Allowance.take`: every limit of a message
 // or none), defers a message a limit holds back until that bucket will have a token, and gives
 // back what it did not use (a message re-decision cancelled, one another limit held back).
+//
+// A partner's own limit is its 429 (too many requests): then every worker holds back from it
+// until its Retry-After (`partner_holds`, migration 0022), not only the message that met it.
 import { executePrepared, type Database } from "@proviso/db";
 import { rateLimits } from "@proviso/policy";
 import { sql } from "drizzle-orm";
@@ -141,4 +144,27 @@ export async function forgetFullBuckets(db: Database, now: number): Promise<numb
            and tokens + greatest(0, extract(epoch from (${new Date(now).toISOString()}::timestamptz - at))) * per_minute / 60 >= per_minute`,
   );
   return r.rowCount ?? 0;
+}
+
+/**
+ * The partners among `partnerIds` holding every worker back at `now` (each answered 429: too many
+ * requests), with when their hold ends (epoch ms).
+ */
+export async function readHolds(db: Database, partnerIds: readonly string[], now: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (partnerIds.length === 0) return out;
+  const r = await executePrepared<{ partner_id: string; until: string }>(
+    db,
+    sql`select partner_id, extract(epoch from until) * 1000 as until from partner_holds
+         where partner_id = any(${sql.param([...new Set(partnerIds)])}::text[]) and until > ${new Date(now).toISOString()}::timestamptz`,
+  );
+  for (const row of r.rows) out.set(row.partner_id, Math.ceil(Number(row.until)));
+  return out;
+}
+
+/** A partner answered 429: no worker sends it anything before `until` (a shorter hold never cuts a longer one short). */
+export async function holdPartner(db: Database, partnerId: string, until: number, reason: string, now: number): Promise<void> {
+  await db.execute(sql`
+    insert into partner_holds (partner_id, until, reason, at) values (${partnerId}, ${new Date(until).toISOString()}::timestamptz, ${reason}, ${new Date(now).toISOString()}::timestamptz)
+    on conflict (partner_id) do update set until = greatest(partner_holds.until, excluded.until), reason = excluded.reason, at = excluded.at`);
 }

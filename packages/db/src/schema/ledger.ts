@@ -318,3 +318,14 @@ export const rateBuckets = pgTable("rate_buckets", {
   granted: integer("granted").notNull().default(0),
   at: timestamp("at", { withTimezone: true }).notNull(),
 });
+
+/**
+ * A partner that answered 429 (too many requests): no worker sends it anything before `until`
+ * (its Retry-After, or the backoff where it gave none). One row per partner, kept.
+ */
+export const partnerHolds = pgTable("partner_holds", {
+  partnerId: text("partner_id").primaryKey(),
+  until: timestamp("until", { withTimezone: true }).notNull(),
+  reason: text("reason").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull(),
+});
