@@ -1,5 +1,6 @@
 // A partner's delivery health over the last 24 hours: volume, failures, rate limiting and lag,
-// from the outbox (indexed by partner and creation time).
+// from the outbox (indexed by partner and creation time), and whether the workers are holding back
+// from it just now because it answered 429.
 import type { Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 
@@ -21,7 +22,13 @@ export async function getDeliveryHealth(db: Executor, partnerId: string, now = n
     rows: { messages: number; delivered: number; queued: number; retrying: number; dead: number; cancelled: number; rate_limited: number; failures: number; lag_p50: number | null; lag_p95: number | null; oldest_queued: Date | null }[];
   };
   const row = r.rows[0]!;
+  // The partner answered 429 and every worker is holding back from it (the pipeline's rate-limits.ts).
+  const hold = (
+    (await db.execute(sql`select until, reason from partner_holds where partner_id = ${partnerId} and until > ${now}`)) as unknown as { rows: { until: Date | string; reason: string }[] }
+  ).rows[0];
   return {
+    heldUntil: hold ? new Date(hold.until) : null,
+    holdReason: hold?.reason ?? null,
     since,
     messages: row.messages,
     delivered: row.delivered,

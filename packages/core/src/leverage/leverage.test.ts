@@ -16,6 +16,7 @@ import { getVersionDocument } from "../agreements/read-versions";
 import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
 import { answerDemand, fileDemand, listDemands } from "./demands";
 import { findConflicts, raiseDueAlerts, updateCertification } from "./leverage";
+import { getDeliveryHealth } from "./delivery-health";
 import { draftForDemand } from "./partner-views";
 import { claimReplayJob, requestReplay, runReplayJob } from "./what-if";
 
@@ -114,6 +115,18 @@ describe("conflicts and alerts", () => {
     const later = (await t.db.execute(sql`select threshold_days, message from alerts where kind = 'certification_expiry' order by threshold_days`)) as unknown as { rows: { threshold_days: number; message: string }[] };
     expect(later.rows.map((r) => r.threshold_days)).toEqual([7, 30, 30, 60]);
     expect(await raiseDueAlerts(t.db, new Date(NOW.getTime() + 20 * DAY))).toBe(0);
+  });
+});
+
+describe("delivery health", () => {
+  it("says when the workers are holding back from a partner that answered 429, and until when", async () => {
+    expect((await getDeliveryHealth(t.db, "google-home", NOW)).heldUntil).toBeNull();
+    const until = new Date(NOW.getTime() + 30_000);
+    await t.pool.query("insert into partner_holds (partner_id, until, reason, at) values ('google-home', $1, '429 (Retry-After: 30)', $2)", [until, NOW]);
+    expect(await getDeliveryHealth(t.db, "google-home", NOW)).toMatchObject({ heldUntil: until, holdReason: "429 (Retry-After: 30)" });
+    // Over: no hold to speak of.
+    expect((await getDeliveryHealth(t.db, "google-home", new Date(NOW.getTime() + 31_000))).heldUntil).toBeNull();
+    expect((await getDeliveryHealth(t.db, "alexa", NOW)).heldUntil).toBeNull();
   });
 });
 

@@ -51,6 +51,11 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
           </ul>
         </Card>
         <Card title="Delivery health (24 hours)">
+          {health.heldUntil ? (
+            <p className="mb-2 text-sm font-medium text-amber-800" data-testid="partner-hold">
+              Sending paused until {health.heldUntil.toISOString().replace("T", " ").slice(0, 19)} UTC: the partner asked us to slow down ({health.holdReason}).
+            </p>
+          ) : null}
           <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
             {[
               ["Messages", health.messages],
