@@ -215,6 +215,22 @@ describe("rate_limit clauses at delivery", () => {
     expect(allowance.take([])).toBe(0);
   });
 
+  it("grants a bucket's tokens once however many workers reserve at once, whatever order they name the buckets in", async () => {
+    const keys = [
+      { key: "p", perMinute: 10 },
+      { key: "p h1", perMinute: 60 },
+      { key: "p h2", perMinute: 60 },
+    ];
+    // Twenty reservations at once, half naming the buckets backwards (on PostgreSQL, on as many
+    // connections: the row locks of one statement are taken in no promised order).
+    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => reserveTokens(t.db, i % 2 ? [...keys].reverse() : keys, clock)));
+    const granted = (key: string) => all.reduce((n, a) => n + (a.unused().find((u) => u.key === key)?.n ?? 0), 0);
+    expect(granted("p")).toBe(10);
+    expect(granted("p h1")).toBe(20);
+    const [p] = (await t.pool.query("select tokens from rate_buckets where key = 'p'")).rows;
+    expect(Number(p.tokens)).toBe(0);
+  });
+
   it("forgets the buckets that have refilled, so a fleet's homes do not pile up", async () => {
     await reserveTokens(t.db, Array.from({ length: 50 }, (_, i) => ({ key: `p h${i}`, perMinute: 60 })), clock);
     expect(await forgetFullBuckets(t.db, clock + 500)).toBe(0);

@@ -11,7 +11,7 @@
 //
 // A partner's own limit is its 429 (too many requests): then every worker holds back from it
 // until its Retry-After (`partner_holds`, migration 0022), not only the message that met it.
-import { executePrepared, type Database } from "@proviso/db";
+import { executePrepared, type Database, type Executor } from "@proviso/db";
 import { rateLimits } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import type { World } from "./world";
@@ -82,8 +82,8 @@ export class Allowance {
 /**
  * Reserves a token per message for each bucket `wanted` names (one statement; none for no limits).
  * A bucket seen for the first time starts full; an existing one refills for the time since it was
- * last drawn on (another worker's clock behind never takes time back). Two workers making one new
- * bucket at once: the second is granted nothing this time, and defers.
+ * last drawn on (another worker's clock behind never takes time back). Workers reserving from the
+ * same buckets take turns (`withBucketLocks`).
  */
 export async function reserveTokens(db: Database, wanted: readonly Limit[], now: number): Promise<Allowance> {
   const counts = new Map<string, Limit & { n: number }>();
@@ -97,22 +97,24 @@ export async function reserveTokens(db: Database, wanted: readonly Limit[], now:
   const list = [...counts.values()];
   const at = new Date(now).toISOString();
   const refill = sql`least(w.per_minute, b.tokens + greatest(0, extract(epoch from (${at}::timestamptz - b.at))) * w.per_minute / 60)`;
-  const r = await executePrepared<{ key: string; granted: number; tokens: number }>(
-    db,
-    sql`
-    with w as (select * from unnest(${sql.param(list.map((l) => l.key))}::text[], ${sql.param(list.map((l) => l.perMinute))}::float8[], ${sql.param(list.map((l) => l.n))}::int[]) as w(key, per_minute, n)),
-    fresh as (
-      insert into rate_buckets (key, per_minute, tokens, granted, at)
-      select key, per_minute, per_minute - least(n, floor(per_minute)), least(n, floor(per_minute)), ${at}::timestamptz from w
-      on conflict (key) do nothing
-      returning key, granted, tokens),
-    drawn as (
-      update rate_buckets b
-         set granted = least(w.n, floor(${refill})), tokens = ${refill} - least(w.n, floor(${refill})),
-             per_minute = w.per_minute, at = greatest(b.at, ${at}::timestamptz)
-        from w where b.key = w.key
-      returning b.key, b.granted, b.tokens)
-    select key, granted, tokens from fresh union all select key, granted, tokens from drawn`,
+  const r = await withBucketLocks(db, list.map((l) => l.key), (tx) =>
+    executePrepared<{ key: string; granted: number; tokens: number }>(
+      tx,
+      sql`
+      with w as (select * from unnest(${sql.param(list.map((l) => l.key))}::text[], ${sql.param(list.map((l) => l.perMinute))}::float8[], ${sql.param(list.map((l) => l.n))}::int[]) as w(key, per_minute, n)),
+      fresh as (
+        insert into rate_buckets (key, per_minute, tokens, granted, at)
+        select key, per_minute, per_minute - least(n, floor(per_minute)), least(n, floor(per_minute)), ${at}::timestamptz from w
+        on conflict (key) do nothing
+        returning key, granted, tokens),
+      drawn as (
+        update rate_buckets b
+           set granted = least(w.n, floor(${refill})), tokens = ${refill} - least(w.n, floor(${refill})),
+               per_minute = w.per_minute, at = greatest(b.at, ${at}::timestamptz)
+          from w where b.key = w.key
+        returning b.key, b.granted, b.tokens)
+      select key, granted, tokens from fresh union all select key, granted, tokens from drawn`,
+    ),
   );
   for (const row of r.rows) {
     buckets.set(row.key, { perMinute: counts.get(row.key)!.perMinute, left: Number(row.granted), tokens: Number(row.tokens), held: 0 });
@@ -124,12 +126,34 @@ export async function reserveTokens(db: Database, wanted: readonly Limit[], now:
 export async function returnTokens(db: Database, allowance: Allowance): Promise<void> {
   const unused = allowance.unused();
   if (unused.length === 0) return;
-  await executePrepared(
-    db,
-    sql`update rate_buckets b set tokens = least(b.per_minute, b.tokens + u.n)
-          from unnest(${sql.param(unused.map((u) => u.key))}::text[], ${sql.param(unused.map((u) => u.n))}::int[]) as u(key, n)
-         where b.key = u.key`,
+  await withBucketLocks(db, unused.map((u) => u.key), (tx) =>
+    executePrepared(
+      tx,
+      sql`update rate_buckets b set tokens = least(b.per_minute, b.tokens + u.n)
+            from unnest(${sql.param(unused.map((u) => u.key))}::text[], ${sql.param(unused.map((u) => u.n))}::int[]) as u(key, n)
+           where b.key = u.key`,
+    ),
   );
+}
+
+/** The advisory-lock class of rate buckets ('PROV'): a bucket's lock is this and its key's hash. */
+const BUCKET_LOCKS = 0x50524f56;
+
+/**
+ * Runs `fn` in a transaction that first takes the advisory locks of `keys`' buckets, in the order
+ * of their lock ids: every worker takes them in that one order, so two reservations sharing
+ * buckets queue rather than each holding a row the other waits for (two statements locking the
+ * same rows in different orders deadlock). A short transaction, never left open.
+ */
+function withBucketLocks<T>(db: Database, keys: readonly string[], fn: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await executePrepared(
+      tx,
+      sql`select pg_advisory_xact_lock(${BUCKET_LOCKS}::int, h)
+            from (select distinct hashtext(k) as h from unnest(${sql.param([...keys])}::text[]) as u(k) order by h) s`,
+    );
+    return fn(tx);
+  });
 }
 
 /**
@@ -138,10 +162,13 @@ export async function returnTokens(db: Database, allowance: Allowance): Promise<
  * a few). Returns how many went.
  */
 export async function forgetFullBuckets(db: Database, now: number): Promise<number> {
+  // Rows a reservation has locked are skipped (it is drawing on them): nothing waits on anything.
   const r = await db.execute(
-    sql`delete from rate_buckets
-         where strpos(key, ' ') > 0
-           and tokens + greatest(0, extract(epoch from (${new Date(now).toISOString()}::timestamptz - at))) * per_minute / 60 >= per_minute`,
+    sql`delete from rate_buckets where key in (
+          select key from rate_buckets
+           where strpos(key, ' ') > 0
+             and tokens + greatest(0, extract(epoch from (${new Date(now).toISOString()}::timestamptz - at))) * per_minute / 60 >= per_minute
+             for update skip locked)`,
   );
   return r.rowCount ?? 0;
 }
