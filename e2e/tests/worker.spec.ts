@@ -238,7 +238,7 @@ test("the worker serves its health and Prometheus metrics", async () => {
   const health = await fetch(`${WORKER}/healthz`);
   expect(health.status).toBe(200);
   const metrics = await (await fetch(`${WORKER}/metrics`)).text();
-  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total", "proviso_shadow_reads_total", "proviso_shadow_conflicts_total", "proviso_discovery_updates_queued_total", "proviso_heartbeats_total", "proviso_devices_unreachable", "proviso_deliveries_total"]) {
+  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total", "proviso_shadow_reads_total", "proviso_shadow_conflicts_total", "proviso_discovery_updates_queued_total", "proviso_heartbeats_total", "proviso_devices_unreachable", "proviso_deliveries_total", "proviso_deliveries_deferred_total"]) {
     expect(metrics).toContain(name);
   }
 });

@@ -150,6 +150,7 @@ const delivery = new DeliveryLoop({
   onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
   onRound: (r) => {
     for (const k of ["delivered", "retried", "dead", "cancelled", "revoked"] as const) if (r[k]) metrics.delivered.inc({ result: k }, r[k]);
+    if (r.deferred) metrics.deferred.inc(r.deferred);
   },
   onError: (err) => console.error(`delivery: ${err.message}`),
 });

@@ -15,6 +15,11 @@ export function createMetrics() {
     }),
     decisions: new Counter({ name: "proviso_decisions_total", help: "Decisions at state change, by outcome", labelNames: ["outcome"] as const, registers: r }),
     delivered: new Counter({ name: "proviso_deliveries_total", help: "Outbox messages finished, by result", labelNames: ["result"] as const, registers: r }),
+    deferred: new Counter({
+      name: "proviso_deliveries_deferred_total",
+      help: "Sends held back, not failed: by a rate_limit clause's bucket or a partner's 429 hold (due again when it has room)",
+      registers: r,
+    }),
     partnerErrors: new Counter({ name: "proviso_partner_errors_total", help: "Partner answers other than success, by partner and status", labelNames: ["partner", "status"] as const, registers: r }),
     deliveryLatency: new Histogram({
       name: "proviso_delivery_latency_seconds",
