@@ -55,3 +55,18 @@ export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<
 function redact(url: string): string {
   return url.replace(/:\/\/([^:@/]+):[^@/]+@/, "://$1:***@");
 }
+
+/**
+ * Runs `reads` side by side on the database (each on a connection of the pool), one after another
+ * in a transaction: a transaction is one connection, where `pg` only queues what is sent at once
+ * (and pg@9 will refuse it). Resolves with their results, in order.
+ */
+export async function readAll<T extends readonly unknown[]>(db: Executor, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if (!isTransaction(db)) return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+  const out: unknown[] = [];
+  for (const read of reads) out.push(await read());
+  return out as unknown as T;
+}
+
+/** Whether `db` is a transaction (Drizzle's transactions can roll back; the database cannot). */
+export const isTransaction = (db: Executor): db is Transaction => typeof (db as { rollback?: unknown }).rollback === "function";

@@ -8,6 +8,7 @@ import {
   partners,
   users,
   type Executor,
+  readAll,
 } from "@proviso/db";
 import { alias } from "drizzle-orm/pg-core";
 import { and, asc, desc, eq, type SQL } from "drizzle-orm";
@@ -96,9 +97,9 @@ export async function getVersionDocument(db: Executor, versionId: string, scope?
     .leftJoin(author, eq(author.id, agreementVersions.authorId))
     .where(and(eq(agreementVersions.id, versionId), scope));
   if (!v) throw new AppError("NOT_FOUND", "Agreement version not found");
-  const [clauses, signoffs, events] = await Promise.all([
-    readClauses(db, versionId),
-    db
+  const [clauses, signoffs, events] = await readAll(db, [
+    () => readClauses(db, versionId),
+    () => db
       .select({
         decision: agreementSignoffs.decision,
         comment: agreementSignoffs.comment,
@@ -109,7 +110,7 @@ export async function getVersionDocument(db: Executor, versionId: string, scope?
       .innerJoin(users, eq(users.id, agreementSignoffs.userId))
       .where(eq(agreementSignoffs.versionId, versionId))
       .orderBy(asc(agreementSignoffs.createdAt)),
-    db
+    () => db
       .select({
         from: agreementVersionEvents.fromStatus,
         to: agreementVersionEvents.toStatus,

@@ -11,6 +11,7 @@ import {
   partners,
   type Database,
   type Executor,
+  readAll,
 } from "@proviso/db";
 import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot, plainAgreementSummary } from "@proviso/policy";
 import { and, desc, eq, sql } from "drizzle-orm";
@@ -31,18 +32,18 @@ export async function assertMember(db: Executor, userId: string, homeId: string)
 
 /** The engine's view of one home: its links, its consents, the partners' approved versions. */
 async function homeSnapshot(db: Executor, homeId: string) {
-  const [links, consentRows, versions, categoryRows] = await Promise.all([
-    db
+  const [links, consentRows, versions, categoryRows] = await readAll(db, [
+    () => db
       .select({ linkId: partnerLinks.id, partnerId: partnerLinks.partnerId, partnerName: partners.name, status: partnerLinks.status })
       .from(partnerLinks)
       .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
       .where(eq(partnerLinks.homeId, homeId)),
-    db.execute<{ partner_id: string; category_key: string; mode: ShareMode; version: number }>(
+    () => db.execute<{ partner_id: string; category_key: string; mode: ShareMode; version: number }>(
       sql`select distinct on (partner_id, category_key) partner_id, category_key, mode, version
             from consents where home_id = ${homeId} order by partner_id, category_key, version desc`,
     ),
-    loadApprovedVersions(db),
-    db
+    () => loadApprovedVersions(db),
+    () => db
       .selectDistinct({ categories: deviceModels.categories })
       .from(devices)
       .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))

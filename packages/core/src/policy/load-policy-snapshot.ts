@@ -7,6 +7,7 @@ import {
   partnerLinks,
   programmes,
   type Executor,
+  readAll,
 } from "@proviso/db";
 import type { PolicySnapshot, SnapshotConsent, SnapshotVersion } from "@proviso/policy";
 import { asc, eq, inArray, sql } from "drizzle-orm";
@@ -16,8 +17,8 @@ export const APPROVED_STATUSES = ["approved", "active", "superseded", "terminate
 
 /** Approved versions with their clauses and the window each is in force (the engine decides by dates). */
 export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersion[]> {
-  const [versionRows, clauseRows] = await Promise.all([
-    db
+  const [versionRows, clauseRows] = await readAll(db, [
+    () => db
       .select({
         versionId: agreementVersions.id,
         partnerId: agreements.partnerId,
@@ -29,7 +30,7 @@ export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersio
       .from(agreementVersions)
       .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
       .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
-    db
+    () => db
       .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
       .from(agreementClauses)
       .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
@@ -62,15 +63,15 @@ export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersio
  * they are in force, current consents, links and certifications. Suspensions arrive with their issue.
  */
 export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> {
-  const [versions, consentRows, linkRows, certRows] = await Promise.all([
-    loadApprovedVersions(db),
+  const [versions, consentRows, linkRows, certRows] = await readAll(db, [
+    () => loadApprovedVersions(db),
     // The current consent per home × partner × category: the highest version.
-    db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
+    () => db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
       sql`select distinct on (home_id, partner_id, category_key) home_id, partner_id, category_key, mode, version
             from consents order by home_id, partner_id, category_key, version desc`,
     ),
-    db.select({ homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId, status: partnerLinks.status }).from(partnerLinks),
-    db
+    () => db.select({ homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId, status: partnerLinks.status }).from(partnerLinks),
+    () => db
       .select({
         modelKey: deviceModels.key,
         programmeKey: programmes.key,
