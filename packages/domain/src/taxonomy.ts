@@ -109,15 +109,33 @@ export function categoryName(key: string): string {
   return CATEGORIES.find((c) => c.key === key)?.name ?? key;
 }
 
-/** Reported properties grouped by the data category each belongs to (unknown properties left out). */
-export function groupByCategory(properties: Readonly<Record<string, unknown>>): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  for (const [name, value] of Object.entries(properties)) {
+/** Properties by data category, as two lists side by side: each category once, in the order first met, with its properties. */
+export interface CategoryGroups {
+  categories: string[];
+  properties: Record<string, unknown>[];
+}
+
+/**
+ * Reported properties grouped by the data category each belongs to (unknown properties left out),
+ * as lists: the worker walks them once per partner link of every change, with no map iterator.
+ */
+export function categoryGroups(properties: Readonly<Record<string, unknown>>): CategoryGroups {
+  const out: CategoryGroups = { categories: [], properties: [] };
+  for (const name in properties) {
     const category = propertyToCategory.get(name);
-    if (!category) continue;
-    let group = out.get(category);
-    if (!group) out.set(category, (group = {}));
-    group[name] = value;
+    if (category === undefined) continue;
+    const i = out.categories.indexOf(category);
+    if (i >= 0) out.properties[i]![name] = properties[name];
+    else {
+      out.categories.push(category);
+      out.properties.push({ [name]: properties[name] });
+    }
   }
   return out;
+}
+
+/** Reported properties grouped by the data category each belongs to (unknown properties left out). */
+export function groupByCategory(properties: Readonly<Record<string, unknown>>): Map<string, Record<string, unknown>> {
+  const g = categoryGroups(properties);
+  return new Map(g.categories.map((c, i) => [c, g.properties[i]!]));
 }

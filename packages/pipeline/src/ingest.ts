@@ -6,7 +6,7 @@
 // is reused, and every statement sends its columns as binary arrays.
 import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert, type KindInput } from "@proviso/audit";
 import { executeWrites, quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
-import { categoryOfProperty, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { categoryGroups, categoryOfProperty, type CategoryGroups, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
@@ -283,7 +283,7 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
       const links = world.linksByHome.get(c.device.homeId);
       if (!links || links.length === 0) continue;
       set = { change: c, start: all.kinds.length, count: 0 };
-      const byCategory = groupChanged(c.changed);
+      const byCategory = categoryGroups(c.changed);
       shadow = shadows.get(c.device.deviceId)!;
       req.homeId = c.device.homeId;
       req.modelKey = c.device.modelKey;
@@ -381,7 +381,7 @@ function completeGoogleTrait(
   c: Change,
   link: LinkInfo,
   shadow: ShadowRow,
-  byCategory: Grouped,
+  byCategory: CategoryGroups,
   draft: Draft,
   decide: (category: string, properties: Record<string, unknown>, asContext: boolean) => void,
 ) {
@@ -446,27 +446,6 @@ function quarantineRow(item: IncomingReport, r: Rejection): typeof quarantine.$i
 }
 
 const storable = (text: string) => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text);
-
-/** A change's properties by category, as two lists side by side (walked once per link: no iterator, no entry arrays). */
-interface Grouped {
-  categories: string[];
-  properties: Record<string, unknown>[];
-}
-
-function groupChanged(changed: Record<string, unknown>): Grouped {
-  const out: Grouped = { categories: [], properties: [] };
-  for (const name in changed) {
-    const category = categoryOfProperty(name);
-    if (category === undefined) continue;
-    const i = out.categories.indexOf(category);
-    if (i >= 0) out.properties[i]![name] = changed[name];
-    else {
-      out.categories.push(category);
-      out.properties.push({ [name]: changed[name] });
-    }
-  }
-  return out;
-}
 
 function hasAny(o: object) {
   for (const _ in o) return true;
