@@ -69,4 +69,4 @@ export async function readAll<T extends readonly unknown[]>(db: Executor, reads:
 }
 
 /** Whether `db` is a transaction (Drizzle's transactions can roll back; the database cannot). */
-export const isTransaction = (db: Executor): db is Transaction => typeof (db as { rollback?: unknown }).rollback === "function";
+const isTransaction = (db: Executor): db is Transaction => typeof (db as { rollback?: unknown }).rollback === "function";

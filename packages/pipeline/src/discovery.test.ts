@@ -11,7 +11,7 @@ import { ingestReports } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
 import { requestSyncBeside, sandboxEndpoints } from "./partner-endpoints";
 import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
-import { addConsent, LoopbackSandbox } from "./test-support";
+import { addConsent, LoopbackSandbox, sandboxDelivery } from "./test-support";
 import { WorldCache } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -34,13 +34,7 @@ const newWatch = () => new DiscoveryWatch({ db: t.db, world: () => cache.current
 let shared: DiscoveryWatch;
 const watch = () => (shared ??= newWatch());
 const deliver = () =>
-  deliverDue({
-    db: t.db,
-    world: () => cache.current(),
-    endpoints: sandboxEndpoints(base),
-    now: () => clock,
-    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
-  });
+  deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock }), retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 } });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
   await addConsent(t, home0, partnerId, category, mode);
   await cache.check();

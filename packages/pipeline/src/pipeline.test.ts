@@ -17,7 +17,7 @@ import { IngestBuffer, laneOf, messageOf } from "./ingest-buffer";
 import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
-import { addConsent, LoopbackSandbox } from "./test-support";
+import { addConsent, LoopbackSandbox, sandboxDelivery, sandboxTokens } from "./test-support";
 import { readPolicyVersion, WorldCache } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -27,7 +27,7 @@ const lockDevice = stableId("device:0:2");
 
 let t: TestDatabase;
 const cipher = createTokenCipher(generateTokenKey());
-const tokenService = () => ({ url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher });
+const tokenService = () => sandboxTokens(base, cipher);
 let cache: WorldCache;
 let base = "";
 const sandbox = new LoopbackSandbox(() => clock);
@@ -60,11 +60,7 @@ const parse = (raw: string | Buffer, topicDeviceId?: string) => {
 };
 const ingest = (...items: IncomingReport[]) => ingestReports(t.db, cache.current(), items, new Date(clock), shadows);
 const deliveryDeps = () => ({
-  tokens: tokenService(),
-  db: t.db,
-  world: () => cache.current(),
-  endpoints: sandboxEndpoints(base),
-  now: () => clock,
+  ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock, cipher }),
   retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
 });
 const deliver = () => deliverDue(deliveryDeps());

@@ -8,9 +8,8 @@ import { seed } from "@proviso/seed";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverDue } from "./delivery";
 import { ingestReports } from "./ingest";
-import { sandboxEndpoints } from "./partner-endpoints";
 import { ShadowCache } from "./shadow-cache";
-import { addConsent, LoopbackSandbox } from "./test-support";
+import { addConsent, LoopbackSandbox, sandboxDelivery } from "./test-support";
 import { Allowance, forgetFullBuckets, reserveTokens } from "./rate-limits";
 import { parseStateReport } from "./validate";
 import { WorldCache } from "./world";
@@ -46,15 +45,7 @@ function change(deviceId: string) {
 }
 
 const deliver = (at: number, batchSize?: number, concurrency?: number) =>
-  deliverDue({
-    tokens: { url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher },
-    db: t.db,
-    world: () => cache.current(),
-    endpoints: sandboxEndpoints(base),
-    now: () => at,
-    batchSize,
-    concurrency,
-  });
+  deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => at, cipher }), batchSize, concurrency });
 const receivedFor = (deviceId: string) => sandbox.recorder.list({ partner: "google-home" }).filter((m) => JSON.stringify(m.body).includes(deviceId));
 
 /** Google's version in force gets these rate_limit clauses in place of its own (4.1, across the integration). */

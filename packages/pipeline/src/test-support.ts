@@ -1,10 +1,15 @@
 // What the pipeline's tests share (not part of the package's API): the partner sandbox on loopback
 // with the platforms' schema checks, and a consent written as the app writes one (a new version).
-import { consents } from "@proviso/db";
+import type { TokenCipher } from "@proviso/core";
+import { consents, type Database } from "@proviso/db";
 import type { TestDatabase } from "@proviso/db/testing";
 import { createMessageChecker, webhook } from "@proviso/partners";
 import { createSandbox, Recorder } from "@proviso/sandbox";
 import type { AddressInfo } from "node:net";
+import type { DeliveryDeps } from "./delivery";
+import { sandboxEndpoints } from "./partner-endpoints";
+import type { TokenService } from "./partner-tokens";
+import type { World } from "./world";
 
 export class LoopbackSandbox {
   private readonly sandbox: ReturnType<typeof createSandbox>;
@@ -40,3 +45,15 @@ export async function addConsent(t: TestDatabase, homeId: string, partnerId: str
   ).rows;
   await t.db.insert(consents).values({ homeId, partnerId, categoryKey: category, mode, version: Number(v) });
 }
+
+/** The sandbox's Login with Amazon, where a 401 refreshes an Alexa token. */
+export const sandboxTokens = (base: string, cipher: TokenCipher): TokenService => ({ url: `${base}/alexa/auth/o2/token`, clientId: "proviso", clientSecret: "s", cipher });
+
+/** Delivery to the sandbox at `base` as the worker delivers, on the test's clock; tests add what they vary. */
+export const sandboxDelivery = (o: { db: Database; world: () => World; base: string; now: () => number; cipher?: TokenCipher }): DeliveryDeps => ({
+  db: o.db,
+  world: o.world,
+  endpoints: sandboxEndpoints(o.base),
+  now: o.now,
+  ...(o.cipher ? { tokens: sandboxTokens(o.base, o.cipher) } : {}),
+});

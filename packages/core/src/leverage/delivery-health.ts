@@ -17,18 +17,31 @@ export async function getDeliveryHealth(db: Executor, partnerId: string, now = n
            count(*) filter (where last_status_code >= 500 or (last_error is not null and last_status_code is null and status <> 'cancelled'))::int as failures,
            percentile_cont(0.5) within group (order by extract(epoch from delivered_at - created_at)) filter (where status = 'delivered') as lag_p50,
            percentile_cont(0.95) within group (order by extract(epoch from delivered_at - created_at)) filter (where status = 'delivered') as lag_p95,
-           min(created_at) filter (where status in ('pending', 'retrying')) as oldest_queued
+           min(created_at) filter (where status in ('pending', 'retrying')) as oldest_queued,
+           -- The partner answered 429 and every worker is holding back from it (the pipeline's rate-limits.ts).
+           (select until from partner_holds h where h.partner_id = ${partnerId} and h.until > ${now}) as held_until,
+           (select reason from partner_holds h where h.partner_id = ${partnerId} and h.until > ${now}) as hold_reason
       from outbox where partner_id = ${partnerId} and created_at >= ${since}`)) as unknown as {
-    rows: { messages: number; delivered: number; queued: number; retrying: number; dead: number; cancelled: number; rate_limited: number; failures: number; lag_p50: number | null; lag_p95: number | null; oldest_queued: Date | null }[];
+    rows: {
+      messages: number;
+      delivered: number;
+      queued: number;
+      retrying: number;
+      dead: number;
+      cancelled: number;
+      rate_limited: number;
+      failures: number;
+      lag_p50: number | null;
+      lag_p95: number | null;
+      oldest_queued: Date | null;
+      held_until: Date | string | null;
+      hold_reason: string | null;
+    }[];
   };
   const row = r.rows[0]!;
-  // The partner answered 429 and every worker is holding back from it (the pipeline's rate-limits.ts).
-  const hold = (
-    (await db.execute(sql`select until, reason from partner_holds where partner_id = ${partnerId} and until > ${now}`)) as unknown as { rows: { until: Date | string; reason: string }[] }
-  ).rows[0];
   return {
-    heldUntil: hold ? new Date(hold.until) : null,
-    holdReason: hold?.reason ?? null,
+    heldUntil: row.held_until === null ? null : new Date(row.held_until),
+    holdReason: row.hold_reason,
     since,
     messages: row.messages,
     delivered: row.delivered,
