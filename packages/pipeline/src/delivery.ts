@@ -13,7 +13,7 @@ import { httpPost, type HttpPost } from "./http-post";
 import { announcementOf, diffAnnouncement, discoverableDevices, isDiscoveryKind, readAnnouncements, recordAnnouncement } from "./discovery";
 import { buildDiscoveryRequests, buildWireRequest, type PartnerEndpoints, type WireRequest } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
-import { forgetFullBuckets, holdPartner, limitsOf, readHolds, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
+import { forgetFullBuckets, holdPartner, limitsOf, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
 import type { LinkInfo, World } from "./world";
 
 export interface DeliveryDeps {
@@ -54,6 +54,14 @@ type OutboxRow = typeof outbox.$inferSelect;
  * its own, in no index, so claiming is an in-place update.
  */
 export async function claimDue(db: Database, now: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+  return (await claim(db, now, limit, leaseMs)).rows;
+}
+
+/**
+ * `claimDue`, with the partners among the claimed rows' that are holding every worker back (they
+ * answered 429: `partner_holds`) and until when (epoch ms), read in the same statement.
+ */
+async function claim(db: Database, now: number, limit: number, leaseMs: number): Promise<{ rows: OutboxRow[]; holds: Map<string, number> }> {
   const at = new Date(now);
   // Prepared: the delivery loop runs it every few milliseconds.
   const result = await executePrepared(
@@ -68,9 +76,12 @@ export async function claimDue(db: Database, now: number, limit: number, leaseMs
     update outbox o
        set leased_until = ${new Date(now + leaseMs)}, attempts = o.attempts + 1
       from due where o.id = due.id
-    returning o.id, o.message_id, o.partner_id, o.link_id, o.home_id, o.device_id, o.kind, o.payload, o.attempts, o.created_at`,
+    returning o.id, o.message_id, o.partner_id, o.link_id, o.home_id, o.device_id, o.kind, o.payload, o.attempts, o.created_at,
+              (select extract(epoch from h.until) * 1000 from partner_holds h where h.partner_id = o.partner_id and h.until > ${at}) as held_until`,
   );
-  return (result.rows as Record<string, unknown>[]).map((r) => ({
+  const holds = new Map<string, number>();
+  for (const r of result.rows as Record<string, unknown>[]) if (r.held_until != null) holds.set(r.partner_id as string, Math.ceil(Number(r.held_until)));
+  const rows = (result.rows as Record<string, unknown>[]).map((r) => ({
     id: Number(r.id),
     messageId: r.message_id as string,
     partnerId: r.partner_id as string,
@@ -82,19 +93,19 @@ export async function claimDue(db: Database, now: number, limit: number, leaseMs
     attempts: Number(r.attempts),
     createdAt: new Date(r.created_at as string),
   })) as OutboxRow[];
+  return { rows, holds };
 }
 
 export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   const now = deps.now ?? Date.now;
   const result: DeliveryResult = { claimed: 0, delivered: 0, retried: 0, dead: 0, cancelled: 0, revoked: 0, deferred: 0 };
-  const rows = await claimDue(deps.db, now(), deps.batchSize ?? 200, deps.leaseMs ?? 30_000);
+  // Partners that answered 429 hold every worker back until their Retry-After (read with the
+  // claim); for the rest, the clauses' rate limits: a token for every message claimed, from the
+  // buckets every worker shares, reserved in one statement (what goes unused is given back below).
+  const limitsAt = now();
+  const { rows, holds } = await claim(deps.db, limitsAt, deps.batchSize ?? 200, deps.leaseMs ?? 30_000);
   result.claimed = rows.length;
   if (rows.length === 0) return result;
-  // Partners that answered 429 hold every worker back until their Retry-After; for the rest, the
-  // clauses' rate limits: a token for every message claimed, from the buckets every worker shares,
-  // reserved in one statement (what goes unused is given back below).
-  const limitsAt = now();
-  const holds = await readHolds(deps.db, rows.map((r) => r.partnerId), limitsAt);
   const limitWorld = deps.world();
   const limits = new Map(rows.map((r) => [r.id, holds.has(r.partnerId) ? [] : limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt)]));
   const allowance = await reserveTokens(deps.db, [...limits.values()].flat(), limitsAt);

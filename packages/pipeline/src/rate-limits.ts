@@ -173,22 +173,6 @@ export async function forgetFullBuckets(db: Database, now: number): Promise<numb
   return r.rowCount ?? 0;
 }
 
-/**
- * The partners among `partnerIds` holding every worker back at `now` (each answered 429: too many
- * requests), with when their hold ends (epoch ms).
- */
-export async function readHolds(db: Database, partnerIds: readonly string[], now: number): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (partnerIds.length === 0) return out;
-  const r = await executePrepared<{ partner_id: string; until: string }>(
-    db,
-    sql`select partner_id, extract(epoch from until) * 1000 as until from partner_holds
-         where partner_id = any(${sql.param([...new Set(partnerIds)])}::text[]) and until > ${new Date(now).toISOString()}::timestamptz`,
-  );
-  for (const row of r.rows) out.set(row.partner_id, Math.ceil(Number(row.until)));
-  return out;
-}
-
 /** A partner answered 429: no worker sends it anything before `until` (a shorter hold never cuts a longer one short). */
 export async function holdPartner(db: Database, partnerId: string, until: number, reason: string, now: number): Promise<void> {
   await db.execute(sql`
