@@ -43,9 +43,16 @@ export interface WireRequest {
 
 const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.assign({}, ...Object.values(byCategory)) as Record<string, unknown>;
 
+const ACCOUNT_TOKEN_PREFIX = "sandbox-";
+
 /** The token a partner presents when it calls us for this link (issued at account linking). */
 export function accountTokenFor(link: LinkInfo): string {
-  return `sandbox-${link.linkId}`;
+  return `${ACCOUNT_TOKEN_PREFIX}${link.linkId}`;
+}
+
+/** The link id an account token was issued for (null for a token not of that form). */
+export function linkIdOfAccountToken(token: string): string | null {
+  return token.startsWith(ACCOUNT_TOKEN_PREFIX) ? token.slice(ACCOUNT_TOKEN_PREFIX.length) : null;
 }
 
 /** The bearer we present to the partner: the token it granted (AcceptGrant), else the account's. */

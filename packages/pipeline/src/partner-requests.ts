@@ -10,7 +10,7 @@ import { inArray } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { decisionRow, type DecisionRow } from "./decision-row";
 import { announcementOf, discoverableDevices, recordAnnouncement } from "./discovery";
-import { accountTokenFor, bearerFor } from "./partner-endpoints";
+import { accountTokenFor, bearerFor, linkIdOfAccountToken } from "./partner-endpoints";
 import { exchangeCode, storeTokens, type TokenService } from "./partner-tokens";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
@@ -26,9 +26,14 @@ export class PartnerRequestError extends Error {
   }
 }
 
-/** The link a partner's bearer token stands for (each link has its own token). */
+/**
+ * The link a partner's bearer token stands for (each link has its own token): looked up by the id
+ * it carries, not by a pass over every link (165,000 of them at 100,000 homes, per request).
+ */
 export function linkForToken(world: World, partnerAdapter: LinkInfo["adapter"], token: string | undefined): LinkInfo {
-  if (token) for (const link of world.linkById.values()) if (link.adapter === partnerAdapter && accountTokenFor(link) === token) return link;
+  const id = token ? linkIdOfAccountToken(token) : null;
+  const link = id !== null ? world.linkById.get(id) : undefined;
+  if (link && link.adapter === partnerAdapter && accountTokenFor(link) === token) return link;
   throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token does not belong to an active link");
 }
 

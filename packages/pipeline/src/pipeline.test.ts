@@ -222,6 +222,10 @@ describe("ingest → decide → deliver", () => {
     };
     const lock = sync.payload.devices.find((d) => d.id === lockDevice)!;
     expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
+    // Another platform's link's token, or one for no link, answers nothing.
+    for (const other of [`sandbox-${stableId("link:0:alexa")}`, `sandbox-${stableId("link:no-such")}`, "sandbox-", ""]) {
+      await expect(answerGoogleIntent(t.db, world, other, { requestId: "s-2", inputs: [{ intent: "action.devices.SYNC" }] }, clock)).rejects.toBeInstanceOf(PartnerRequestError);
+    }
   });
 
   it("answers connectivity on request only where terms and consent allow it, and the ledger says which", async () => {
