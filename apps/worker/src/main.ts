@@ -44,12 +44,12 @@ const worlds = new WorldCache(
   db.db,
   500,
   (w, ms) => {
-    metrics.snapshotReloads.inc({ how: w.origin === "loaded" ? "loaded" : "consents_applied" });
-    // A homeowner's consent is applied to the snapshot in place of a reload: only reloads are told.
+    metrics.snapshotReloads.inc({ how: w.origin === "loaded" ? "loaded" : "changes_applied" });
+    // Changes are applied to the snapshot in place of a reload: only reloads are told.
     if (w.origin === "loaded") console.log(`policy snapshot loaded: ${w.devices.size} devices, ${w.linkById.size} active links (${ms} ms)`);
     // What partners may be told of a home's devices may have changed with it (only those homes',
-    // when only their consents did: a whole load names none).
-    void discovery?.kick(w.consentHomes);
+    // when only their consents, links or devices did: a whole load or new terms name none).
+    void discovery?.kick(w.changedHomes);
   },
   cipher,
 );

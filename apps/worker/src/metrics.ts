@@ -39,7 +39,7 @@ export function createMetrics() {
     }),
     snapshotReloads: new Counter({
       name: "proviso_snapshot_reloads_total",
-      help: "Policy snapshot updates: loaded whole, or consents_applied (the consents written since applied to it)",
+      help: "Policy snapshot updates: loaded whole, or changes_applied (the consents, links, devices or terms changed since applied to it)",
       labelNames: ["how"] as const,
       registers: r,
     }),

@@ -8,18 +8,15 @@
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
 import { consents, type Database } from "@proviso/db";
-import { createTestDatabase, type Backend, type TestDatabase } from "@proviso/db/testing";
+import type { Backend, TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
 import { seed } from "@proviso/seed";
-import { execFileSync, fork } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { constants, PerformanceObserver } from "node:perf_hooks";
-import { createDb, migrate } from "@proviso/db";
 import { DeliveryLoop } from "../src/delivery-loop";
 import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest-buffer";
 import { ingestReports, type IncomingReport } from "../src/ingest";
@@ -27,6 +24,7 @@ import { ShadowCache } from "../src/shadow-cache";
 import { sandboxEndpoints } from "../src/partner-endpoints";
 import { parseStateReport } from "../src/validate";
 import { loadWorld, type World } from "../src/world";
+import { benchBackends, benchDatabase } from "./databases";
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
 const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
@@ -63,39 +61,8 @@ function makeReports(world: World, count: number, start: number, seqBase = 0): P
   return out;
 }
 
-/**
- * The embedded database as the product runs it: PGlite in its own process, served over the wire
- * protocol (in this process it would share one core with the pipeline it is measured against).
- */
-async function embeddedInChildProcess(): Promise<TestDatabase & { pid?: number }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../embedded/src/bin/pglite-server.ts");
-  const child = fork(bin, [], { execArgv: ["--import", "tsx"], env: { ...process.env, PGLITE_DATA_DIR: "memory://", PGLITE_PORT: String(port) }, stdio: "inherit" });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.on("message", (m: { type?: string; url?: string }) => m.type === "ready" && resolve(m.url!));
-    child.on("exit", () => reject(new Error("the embedded database did not start")));
-  });
-  const handle = createDb(url, { max: 1, applicationName: "proviso-bench" });
-  await migrate(handle.db);
-  return {
-    ...handle,
-    url,
-    pid: child.pid,
-    backend: "embedded",
-    async drop() {
-      await handle.close();
-      child.kill("SIGTERM");
-    },
-  };
-}
-
 async function prepare(backend: Backend) {
-  const t = backend === "embedded" ? await embeddedInChildProcess() : await createTestDatabase(backend);
+  const t = await benchDatabase(backend);
   await seed(t.db, { homes: HOMES, now: new Date("2026-11-24T00:00:00Z") });
   // Make sharing common: every linked home lets every partner follow changes where terms allow.
   await t.pool.query(`
@@ -377,12 +344,7 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-// BENCH_BACKENDS=postgres (or embedded) runs one; by default both where DATABASE_URL is set.
-const backends: Backend[] = process.env.BENCH_BACKENDS
-  ? (process.env.BENCH_BACKENDS.split(",") as Backend[])
-  : process.env.DATABASE_URL
-    ? ["embedded", "postgres"]
-    : ["embedded"];
+const backends = benchBackends();
 if (process.env.DATABASE_URL) await (await import("@proviso/db/testing")).prepareTemplateDatabase();
 console.log(`pipeline benchmark: ${fmt(CHANGES)} changes over ${fmt(HOMES)} homes, batches of ${fmt(BATCH)} (rate-limit clauses lifted)`);
 if (WARMUP > 0 && backends.length) {

@@ -90,15 +90,15 @@ describe("discovery kept current", () => {
   it("after a consent applied to the snapshot, looks at that home's links only, and finds what a whole check finds", async () => {
     await setConsent("alexa", T, "off");
     const world = cache.current();
-    expect(world).toMatchObject({ origin: "consents applied", consentHomes: [home0] });
+    expect(world).toMatchObject({ origin: "changes applied", changedHomes: [home0] });
     const other = [...world.linksByHome.keys()].find((h) => h !== home0)!;
     expect(await watch().check([other])).toBe(0);
-    expect(await watch().check(world.consentHomes)).toBe(1);
+    expect(await watch().check(world.changedHomes)).toBe(1);
     expect(await queued()).toEqual([expect.objectContaining({ link_id: alexaLink, kind: "alexa.discovery" })]);
     expect(await watch().check()).toBe(0); // the whole check finds nothing more
     await deliver();
     await setConsent("alexa", T, "on_request");
-    expect(await watch().check(cache.current().consentHomes)).toBe(1);
+    expect(await watch().check(cache.current().changedHomes)).toBe(1);
     await deliver();
     expect(await watch().check()).toBe(0);
   });

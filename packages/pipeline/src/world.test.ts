@@ -1,6 +1,7 @@
-// The worker's snapshot kept current against a real database: consents written since it are applied
-// to it (migration 0020's log) instead of a reload, and what it then decides is what a snapshot
-// loaded afresh decides; anything else changed meanwhile, and it is loaded whole.
+// The worker's snapshot kept current against a real database: the consents, links, devices and terms
+// changed since it are applied to it (migrations 0020 and 0023's log) instead of a reload, and what
+// it then holds and decides is what a snapshot loaded afresh holds and decides; a change the log
+// does not hold came in between, and it is loaded whole.
 import { CATEGORY_KEYS } from "@proviso/domain";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { decideShare } from "@proviso/policy";
@@ -16,16 +17,40 @@ const origins: World["origin"][] = [];
 /** Every decision the snapshot can make for the seeded homes' devices, partners, categories and modes. */
 function decisions(w: World) {
   const out: unknown[] = [];
-  for (const [homeId, devices] of w.devicesByHome) {
+  for (const homeId of [...w.devicesByHome.keys()].sort()) {
+    const modelKeys = [...new Set(w.devicesByHome.get(homeId)!.map((d) => d.modelKey))].sort();
     for (const partnerId of ["alexa", "google-home", "apple-home", "smartthings"]) {
       for (const category of CATEGORY_KEYS) {
         for (const mode of ["on_request", "proactive"] as const) {
-          out.push(decideShare(w.policy, { partnerId, homeId, modelKey: devices[0]!.modelKey, category, mode, purpose: "functional.service.fulfil_request", at: NOW.getTime(), properties: {} }));
+          for (const modelKey of modelKeys) {
+            out.push(decideShare(w.policy, { partnerId, homeId, modelKey, category, mode, purpose: "functional.service.fulfil_request", at: NOW.getTime(), properties: {} }));
+          }
         }
       }
     }
   }
   return out;
+}
+
+/** Everything a snapshot holds, in an order that does not depend on how it came to be. */
+function contents(w: World) {
+  const byId = <T extends { deviceId?: string; linkId?: string }>(list: readonly T[]) => [...list].sort((a, b) => String(a.deviceId ?? a.linkId).localeCompare(String(b.deviceId ?? b.linkId)));
+  const sortedMap = <T>(m: ReadonlyMap<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return {
+    policyVersion: w.policyVersion,
+    decisions: decisions(w),
+    devices: sortedMap(w.devices),
+    devicesByHome: sortedMap(w.devicesByHome).map(([h, list]) => [h, byId(list)]),
+    linksByHome: sortedMap(w.linksByHome).map(([h, list]) => [h, byId(list)]),
+    linkById: sortedMap(w.linkById),
+  };
+}
+
+/** The snapshot brought up to date, and how (every update since `check` was called). */
+async function update() {
+  origins.length = 0;
+  const w = await cache.check();
+  return { w, origins: [...origins] };
 }
 
 /** The homeowner's next consent version for each (partner, category) given, in one statement. */
@@ -55,51 +80,91 @@ describe("keeping the snapshot current", () => {
       ["google-home", "user.device.sensor.temperature", "on_request"],
       ["google-home", "user.device.sensor.lock_state", "proactive"],
     ]);
-    origins.length = 0;
-    const after = await cache.check();
-    expect(origins).toEqual(["consents applied"]);
+    const { w: after, origins } = await update();
+    expect(origins).toEqual(["changes applied"]);
     expect(after.policyVersion).toBe(before.policyVersion + 2);
-    const fresh = await loadWorld(t.db);
-    expect(fresh.policyVersion).toBe(after.policyVersion);
-    expect(decisions(after)).toEqual(decisions(fresh));
+    expect(after.changedHomes).toEqual([home]);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
     expect(decisions(after)).not.toEqual(beforeDecisions);
     // The snapshot decisions already under way use is left as it was.
     expect(decisions(before)).toEqual(beforeDecisions);
   });
 
-  it("reloads whole when something other than consents changed in between, and decides as a fresh load", async () => {
-    const home = stableId("home:1");
-    await consent(home, [["alexa", "user.device.sensor.temperature", "proactive"]]);
-    await t.pool.query("update partner_links set status = 'revoked', ended_at = now() where home_id = $1 and partner_id = 'alexa'", [home]);
-    await consent(home, [["google-home", "user.device.sensor.temperature", "proactive"]]);
-    origins.length = 0;
-    const after = await cache.check();
-    expect(origins).toEqual(["loaded"]);
-    expect(decisions(after)).toEqual(decisions(await loadWorld(t.db)));
-  });
-
-  it("reloads whole for a consent the snapshot has no place for (a home it has never seen)", async () => {
+  it("applies links revoked, added (for a home it has never seen), re-tokened and removed, with consents between", async () => {
+    const home1 = stableId("home:1");
+    const before = cache.current();
+    const beforeContents = contents(before);
+    await consent(home1, [["alexa", "user.device.sensor.temperature", "proactive"]]);
+    await t.pool.query("update partner_links set status = 'revoked', ended_at = now() where home_id = $1 and partner_id = 'alexa'", [home1]);
+    await consent(home1, [["google-home", "user.device.sensor.temperature", "proactive"]]);
     const [{ id: newHome }] = (await t.pool.query("insert into homes (name, region, timezone) select 'New home', region, timezone from homes limit 1 returning id")).rows;
-    const after1 = await cache.check();
-    origins.length = 0;
-    await consent(newHome, [["alexa", "user.device.sensor.temperature", "on_request"]]);
-    const after2 = await cache.check();
-    expect(after2.policyVersion).toBeGreaterThan(after1.policyVersion);
-    expect(origins).toEqual(["loaded"]);
+    await t.pool.query("insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Hall', 'Hall', 'new-serial-1' from devices limit 1", [newHome]);
+    await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, access_token_enc) values ($1, 'google-home', 'eu', 'agent-new', null)", [newHome]);
+    await consent(newHome, [["google-home", "user.device.sensor.temperature", "proactive"]]);
+    const home2 = stableId("home:2");
+    await t.pool.query("update partner_links set external_account_id = external_account_id || '-2' where home_id = $1", [home2]);
+    await t.pool.query("delete from partner_links where home_id = $1 and partner_id = 'google-home'", [home2]);
+    const { w: after, origins } = await update();
+    expect(origins).toEqual(["changes applied"]);
+    expect(new Set(after.changedHomes)).toEqual(new Set([home1, newHome, home2]));
+    expect(after.linksByHome.get(newHome)).toEqual([expect.objectContaining({ partnerId: "google-home", externalAccountId: "agent-new" })]);
+    expect((after.linksByHome.get(home1) ?? []).some((l) => l.partnerId === "alexa")).toBe(false);
+    expect(after.devicesByHome.get(newHome)).toHaveLength(1);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+    expect(contents(before)).toEqual(beforeContents);
   });
 
-  it("catches up with many consent statements at once, and ends where a fresh load is", async () => {
+  it("applies devices added, moved to another home, renamed and removed", async () => {
+    const home3 = stableId("home:3");
+    const home4 = stableId("home:4");
+    const [moved, renamed, removed] = (await t.pool.query("select id from devices where home_id = $1 order by id", [home3])).rows.map((r) => r.id as string);
+    await t.pool.query("update devices set home_id = $2 where id = $1", [moved, home4]);
+    await t.pool.query("update devices set name = 'Landing', room = 'Landing' where id = $1", [renamed]);
+    await t.pool.query("insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Attic', 'Attic', 'new-serial-2' from devices limit 1", [home4]);
+    if (removed) await t.pool.query("delete from devices where id = $1", [removed]);
+    // A heartbeat moves nothing.
+    await t.pool.query("update devices set last_seen_at = now() where home_id = $1", [home4]);
+    const { w: after, origins } = await update();
+    expect(origins).toEqual(["changes applied"]);
+    expect(new Set(after.changedHomes)).toEqual(new Set([home3, home4]));
+    expect(after.devices.get(moved!)?.homeId).toBe(home4);
+    expect(after.devices.get(renamed!)?.name).toBe("Landing");
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+  });
+
+  it("applies agreement and certification changes by reading the terms again, naming no home (every home's may move)", async () => {
+    await t.pool.query("update certifications set status = 'revoked' where id = (select id from certifications order by id limit 1)");
+    await t.pool.query(
+      "update agreement_versions set ended_at = $1 where id = (select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'alexa' and v.status = 'active' limit 1)",
+      [new Date(NOW.getTime() - 60_000)],
+    );
+    const { w: after, origins } = await update();
+    expect(origins).toEqual(["changes applied"]);
+    expect(after.changedHomes).toBeUndefined();
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+  });
+
+  it("reloads whole when a change the log does not hold (a device model's) came in between", async () => {
+    await consent(stableId("home:5"), [["alexa", "user.device.sensor.temperature", "off"]]);
+    await t.pool.query("update device_models set name = name || ' (2)' where id = (select id from device_models order by id limit 1)");
+    const { w: after, origins } = await update();
+    // The consent before the gap is applied; the gap itself takes a load.
+    expect(origins).toEqual(["changes applied", "loaded"]);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+  });
+
+  it("catches up with many statements at once and ends where a fresh load is", async () => {
     const homes = [0, 2, 3, 4, 5].map((i) => stableId(`home:${i}`));
     const modes = ["off", "on_request", "proactive"];
-    // Categories some clause or consent already names (one nothing names yet has no place in the compiled policy).
-    const categories = [...cache.current().policy.categoryIndex.keys()];
+    const categories = [...CATEGORY_KEYS];
     for (let i = 0; i < 30; i++) {
       await consent(homes[i % homes.length]!, [["google-home", categories[i % categories.length]!, modes[i % 3]!]]);
+      if (i % 10 === 0) await t.pool.query("update partner_links set status = $2 where home_id = $1 and partner_id = 'alexa'", [homes[i % homes.length], i % 20 ? "active" : "unlinked"]);
     }
-    origins.length = 0;
-    const after = await cache.check();
-    expect(origins.every((o) => o === "consents applied")).toBe(true);
-    expect(decisions(after)).toEqual(decisions(await loadWorld(t.db)));
+    const { w: after, origins } = await update();
+    expect(origins.length).toBeGreaterThan(0);
+    expect(origins.every((o) => o === "changes applied")).toBe(true);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
     // The log keeps what it wrote, under the counter's values.
     const log = await t.pool.query("select count(*)::int as n, max(version)::int as last from policy_changes");
     expect(log.rows[0].last).toBe(after.policyVersion);

@@ -1,10 +1,11 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
 // per home. Brought up to date whenever the policy counter moves (see migration 0002): by applying
-// the consents written since (migration 0020) when nothing else changed, by a reload otherwise.
-import { loadPolicySnapshot, type TokenCipher } from "@proviso/core";
-import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, type Database } from "@proviso/db";
-import { compileSnapshot, withConsents, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
-import { asc, eq, gt } from "drizzle-orm";
+// the changes logged since (migrations 0020, 0023), by a load of everything where the log cannot.
+import { loadPolicySnapshot, loadPolicyTerms, type TokenCipher } from "@proviso/core";
+import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
+import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
+import { asc, eq, gt, inArray } from "drizzle-orm";
+import { LayeredMap } from "./layered-map";
 import pg from "pg";
 
 export interface DeviceInfo {
@@ -32,15 +33,15 @@ export interface LinkInfo {
 export interface World {
   policyVersion: number;
   policy: CompiledPolicy;
-  devices: Map<string, DeviceInfo>;
-  devicesByHome: Map<string, DeviceInfo[]>;
-  linksByHome: Map<string, LinkInfo[]>;
-  linkById: Map<string, LinkInfo>;
+  devices: ReadonlyMap<string, DeviceInfo>;
+  devicesByHome: ReadonlyMap<string, readonly DeviceInfo[]>;
+  linksByHome: ReadonlyMap<string, readonly LinkInfo[]>;
+  linkById: ReadonlyMap<string, LinkInfo>;
   loadedAt: number;
-  /** How this snapshot came to be: loaded whole, or an earlier one with consents applied. */
-  origin: "loaded" | "consents applied";
-  /** With consents applied: the homes whose consents they were (nothing else changed). */
-  consentHomes?: readonly string[];
+  /** How this snapshot came to be: loaded whole, or an earlier one with the changes since applied. */
+  origin: "loaded" | "changes applied";
+  /** With changes applied: the homes whose consents, links or devices they were (none for terms: every home). */
+  changedHomes?: readonly string[];
 }
 
 export async function readPolicyVersion(db: Database): Promise<number> {
@@ -48,50 +49,61 @@ export async function readPolicyVersion(db: Database): Promise<number> {
   return Number(row?.value ?? 0);
 }
 
-export async function loadWorld(db: Database, cipher?: TokenCipher | null): Promise<World> {
-  const policyVersion = await readPolicyVersion(db);
-  const [snapshot, deviceRows, linkRows] = await Promise.all([
-    loadPolicySnapshot(db),
-    db
-      .select({
-        deviceId: devices.id,
-        homeId: devices.homeId,
-        modelKey: deviceModels.key,
-        kind: deviceModels.kind,
-        categories: deviceModels.categories,
-        name: devices.name,
-        room: devices.room,
-        modelName: deviceModels.name,
-      })
-      .from(devices)
-      .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId)),
-    db
-      .select({
-        linkId: partnerLinks.id,
-        homeId: partnerLinks.homeId,
-        partnerId: partnerLinks.partnerId,
-        adapter: partners.adapter,
-        externalAccountId: partnerLinks.externalAccountId,
-        accessTokenEnc: partnerLinks.accessTokenEnc,
-        refreshTokenEnc: partnerLinks.refreshTokenEnc,
-      })
-      .from(partnerLinks)
-      .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
-      .where(eq(partnerLinks.status, "active")),
-  ]);
+const linkColumns = {
+  linkId: partnerLinks.id,
+  homeId: partnerLinks.homeId,
+  partnerId: partnerLinks.partnerId,
+  status: partnerLinks.status,
+  adapter: partners.adapter,
+  externalAccountId: partnerLinks.externalAccountId,
+  accessTokenEnc: partnerLinks.accessTokenEnc,
+  refreshTokenEnc: partnerLinks.refreshTokenEnc,
+};
+
+/** Links as the engine and delivery read them: every one (all states), or those of some homes. */
+function readLinks(db: Database, homes?: string[]) {
+  const q = db.select(linkColumns).from(partnerLinks).innerJoin(partners, eq(partners.id, partnerLinks.partnerId));
+  return homes ? q.where(inArray(partnerLinks.homeId, homes)) : q;
+}
+
+/** The device directory: every device, or those of some homes. */
+function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
+  const q = db
+    .select({
+      deviceId: devices.id,
+      homeId: devices.homeId,
+      modelKey: deviceModels.key,
+      kind: deviceModels.kind,
+      categories: deviceModels.categories,
+      name: devices.name,
+      room: devices.room,
+      modelName: deviceModels.name,
+    })
+    .from(devices)
+    .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
+  return homes ? q.where(inArray(devices.homeId, homes)) : q;
+}
+
+/** Active links with their tokens opened (a token that will not open reads as none: the link needs a new grant). */
+function activeLinks(rows: Awaited<ReturnType<typeof readLinks>>, cipher: TokenCipher | null | undefined): LinkInfo[] {
   const open = (sealed: string | null) => {
     if (!sealed || !cipher) return null;
     try {
       return cipher.decrypt(sealed);
     } catch {
-      return null; // another key, or tampered: the link needs a new grant
+      return null; // another key, or tampered
     }
   };
-  const links: LinkInfo[] = linkRows.map(({ accessTokenEnc, refreshTokenEnc, ...l }) => ({
-    ...l,
-    accessToken: open(accessTokenEnc),
-    refreshToken: open(refreshTokenEnc),
-  }));
+  return rows
+    .filter((l) => l.status === "active")
+    .map(({ accessTokenEnc, refreshTokenEnc, status: _status, ...l }) => ({ ...l, accessToken: open(accessTokenEnc), refreshToken: open(refreshTokenEnc) }));
+}
+
+export async function loadWorld(db: Database, cipher?: TokenCipher | null): Promise<World> {
+  const policyVersion = await readPolicyVersion(db);
+  const [snapshot, deviceRows, linkRows] = await Promise.all([loadPolicySnapshot(db), readDevices(db), readLinks(db)]);
+  // The snapshot reads links itself; these rows are the same links with what delivery needs.
+  const links = activeLinks(linkRows, cipher);
   return {
     policyVersion,
     policy: compileSnapshot(snapshot),
@@ -104,31 +116,92 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
   };
 }
 
-/** Consent statements logged at a time (migration 0020), so a catching-up worker reads a bounded page. */
+/** Changes logged at a time (migrations 0020, 0023), so a catching-up worker reads a bounded page. */
 const CHANGES_PAGE = 1_000;
 
 /**
- * `world` brought up to date by applying the consents written since it (a new World: the old one is
- * left as it was). Null when anything else moved the counter meanwhile (a version with no consent
- * log row), or a consent is one the compiled policy has no place for: then reload whole.
+ * `world` brought up to date by applying the changes logged since it (a new World: the old one is
+ * left as it was): consents as logged, and the links, devices and terms they name read again.
+ * Null when the log has a gap (a change it does not log moved the counter: a device model's) or a
+ * kind this code does not know: then load whole.
  */
-export async function applyConsentChanges(db: Database, world: World): Promise<World | null> {
+export async function applyChanges(db: Database, world: World, cipher?: TokenCipher | null): Promise<World | null> {
   const rows = await db
-    .select({ version: policyChanges.version, consents: policyChanges.consents })
+    .select({ version: policyChanges.version, kind: policyChanges.kind, consents: policyChanges.consents, homes: policyChanges.homes })
     .from(policyChanges)
     .where(gt(policyChanges.version, world.policyVersion))
     .orderBy(asc(policyChanges.version))
     .limit(CHANGES_PAGE);
   if (rows.length === 0) return null;
   const consents: ConsentChange[] = [];
+  const linkHomes = new Set<string>();
+  const deviceHomes = new Set<string>();
+  let terms = false;
   for (let i = 0; i < rows.length; i++) {
-    if (rows[i]!.version !== world.policyVersion + 1 + i) return null;
-    consents.push(...(rows[i]!.consents as ConsentChange[]));
+    const row = rows[i]!;
+    if (row.version !== world.policyVersion + 1 + i) return null;
+    if (row.kind === "consents") consents.push(...(row.consents as ConsentChange[]));
+    else if (row.kind === "links") for (const h of row.homes as string[]) linkHomes.add(h);
+    else if (row.kind === "devices") for (const h of row.homes as string[]) deviceHomes.add(h);
+    else if (row.kind === "terms") terms = true;
+    else return null;
   }
-  const policy = withConsents(world.policy, consents);
+  // Read after the log: they are at least as new as every change in it (a later change read early
+  // is read again when its own log row comes).
+  const [newTerms, linkRows, deviceRows] = await readAll(db, [
+    () => (terms ? loadPolicyTerms(db) : Promise.resolve(undefined)),
+    () => (linkHomes.size ? readLinks(db, [...linkHomes]) : Promise.resolve([])),
+    () => (deviceHomes.size ? readDevices(db, [...deviceHomes]) : Promise.resolve([])),
+  ]);
+  const policy = withChanges(world.policy, {
+    terms: newTerms,
+    links: linkHomes.size ? { homes: [...linkHomes], links: linkRows } : undefined,
+    consents,
+  });
   if (!policy) return null;
-  const consentHomes = [...new Set(consents.map((c) => c.homeId))];
-  return { ...world, policy, policyVersion: rows.at(-1)!.version, loadedAt: Date.now(), origin: "consents applied", consentHomes };
+
+  // The maps are layered over the old ones (layered-map.ts): copying them would cost tens of
+  // milliseconds of the deciding thread per change at 100,000 homes.
+  let { linksByHome, linkById, devices: deviceMap, devicesByHome } = world;
+  if (linkHomes.size) {
+    const homes = new Map<string, LinkInfo[] | undefined>([...linkHomes].map((h) => [h, undefined]));
+    const ids = new Map<string, LinkInfo | undefined>();
+    for (const home of linkHomes) for (const l of linksByHome.get(home) ?? []) ids.set(l.linkId, undefined);
+    for (const l of activeLinks(linkRows, cipher)) {
+      ids.set(l.linkId, l);
+      const list = homes.get(l.homeId);
+      if (list) list.push(l);
+      else homes.set(l.homeId, [l]);
+    }
+    linksByHome = LayeredMap.with(linksByHome, homes);
+    linkById = LayeredMap.with(linkById, ids);
+  }
+  if (deviceHomes.size) {
+    const homes = new Map<string, DeviceInfo[] | undefined>([...deviceHomes].map((h) => [h, undefined]));
+    const ids = new Map<string, DeviceInfo | undefined>();
+    for (const home of deviceHomes) for (const d of devicesByHome.get(home) ?? []) ids.set(d.deviceId, undefined);
+    for (const d of deviceRows) {
+      ids.set(d.deviceId, d);
+      const list = homes.get(d.homeId);
+      if (list) list.push(d);
+      else homes.set(d.homeId, [d]);
+    }
+    devicesByHome = LayeredMap.with(devicesByHome, homes);
+    deviceMap = LayeredMap.with(deviceMap, ids);
+  }
+  // Terms reach every home; otherwise only the homes named changed.
+  const changedHomes = terms ? undefined : [...new Set([...consents.map((c) => c.homeId), ...linkHomes, ...deviceHomes])];
+  return {
+    policyVersion: rows.at(-1)!.version,
+    policy,
+    devices: deviceMap,
+    devicesByHome,
+    linksByHome,
+    linkById,
+    loadedAt: Date.now(),
+    origin: "changes applied",
+    changedHomes,
+  };
 }
 
 function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
@@ -142,11 +215,11 @@ function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
 }
 
 /**
- * Keeps a World current: polls the policy counter (cheap) and, when it moved, applies the consents
- * written since or, if anything else changed, reloads; so consent, link, agreement and
+ * Keeps a World current: polls the policy counter (cheap) and, when it moved, applies the changes
+ * logged since (or, where the log cannot say, reloads); so consent, link, device, agreement and
  * certification changes reach decisions within `pollMs` plus that. (At 100,000 homes a reload takes
- * seconds and applying a consent milliseconds: homeowners' choices, the common change, stay within
- * a second at any size.)
+ * seconds and applying changes milliseconds: every change but a device model's stays within a
+ * second at any size.)
  */
 export class WorldCache {
   private world: World | null = null;
@@ -239,12 +312,12 @@ export class WorldCache {
     return this.update(true);
   }
 
-  /** One update at a time: the consents written since applied, or (if that cannot be, or `whole`) a reload. */
+  /** One update at a time: the changes logged since applied, or (if that cannot be, or `whole`) a reload. */
   private update(whole: boolean): Promise<World> {
     this.reloading ??= (async () => {
       const t0 = Date.now();
       try {
-        const applied = !whole && this.world ? await applyConsentChanges(this.db, this.world) : null;
+        const applied = !whole && this.world ? await applyChanges(this.db, this.world, this.cipher) : null;
         this.world = applied ?? (await loadWorld(this.db, this.cipher));
         this.onReload?.(this.world, Date.now() - t0);
         return this.world;

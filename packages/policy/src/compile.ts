@@ -99,7 +99,23 @@ export interface CompiledPolicy {
 
 const freeze = <T extends object>(o: T): T => Object.freeze(o);
 
-export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
+/** What the agreements and certifications compile to, apart from any home. */
+export interface CompiledTerms {
+  partners: Map<string, CompiledPartner>;
+  categoryIndex: Map<string, number>;
+  certifications: Map<string, Map<string, SnapshotCertification>>;
+  modelIndex: Map<string, number>;
+  programmeIndex: Map<string, number>;
+  certificationAt: (SnapshotCertification | undefined)[][];
+}
+
+export type SnapshotTerms = Pick<PolicySnapshot, "versions" | "certifications" | "suspensions">;
+
+/**
+ * The terms alone. Partners and categories named in `first` take the first indexes, in that order
+ * (a recompile keeps the indexes a compiled policy's arrays are laid out by); the rest follow.
+ */
+export function compileTerms(source: SnapshotTerms, first: { partners?: Iterable<string>; categories?: Iterable<string> } = {}): CompiledTerms {
   const partners = new Map<string, CompiledPartner>();
   const partnerOf = (id: string) => {
     let p = partners.get(id);
@@ -112,8 +128,10 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     if (c === undefined) categoryIndex.set(key, (c = categoryIndex.size));
     return c;
   };
+  for (const id of first.partners ?? []) partnerOf(id);
+  for (const key of first.categories ?? []) categoryOf(key);
 
-  for (const v of snapshot.versions) {
+  for (const v of source.versions) {
     const partner = partnerOf(v.partnerId);
     const shares = new Map<string, CompiledShare>();
     const certRules: CompiledCertRule[] = [];
@@ -203,23 +221,74 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     });
   }
   for (const p of partners.values()) p.versions.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);
-  for (const s of snapshot.suspensions ?? []) partnerOf(s.partnerId).suspensions.push(s);
+  for (const s of source.suspensions ?? []) partnerOf(s.partnerId).suspensions.push(s);
 
+
+  const certifications = new Map<string, Map<string, SnapshotCertification>>();
+  for (const cert of source.certifications) {
+    let byProgramme = certifications.get(cert.modelKey);
+    if (!byProgramme) certifications.set(cert.modelKey, (byProgramme = new Map()));
+    byProgramme.set(cert.programmeKey, cert);
+  }
+
+  // Small integers for models and programmes, so a decision needs no string-keyed lookups beyond
+  // partner, home, category and model.
+  const modelIndex = new Map<string, number>();
+  const programmeIndex = new Map<string, number>();
+  const intern = (map: Map<string, number>, key: string) => {
+    let i = map.get(key);
+    if (i === undefined) map.set(key, (i = map.size));
+    return i;
+  };
+  for (const cert of source.certifications) {
+    intern(modelIndex, cert.modelKey);
+    intern(programmeIndex, cert.programmeKey);
+  }
+  for (const partner of partners.values()) {
+    for (const v of partner.versions) {
+      for (const rule of v.certRules) {
+        rule.programmeIndex = intern(programmeIndex, rule.programme);
+        for (const model of rule.models) intern(modelIndex, model);
+      }
+      for (const share of v.shares.values()) {
+        share.requiredProgrammes = share.requiresCertification.map((p) => intern(programmeIndex, p));
+      }
+    }
+  }
+  const certificationAt: (SnapshotCertification | undefined)[][] = Array.from({ length: modelIndex.size }, () =>
+    new Array<SnapshotCertification | undefined>(programmeIndex.size).fill(undefined),
+  );
+  for (const cert of source.certifications) {
+    certificationAt[modelIndex.get(cert.modelKey)!]![programmeIndex.get(cert.programmeKey)!] = cert;
+  }
+  for (const partner of partners.values()) {
+    for (const v of partner.versions) {
+      v.shareAt = new Array<CompiledShare | undefined>(categoryIndex.size).fill(undefined);
+      for (const [category, share] of v.shares) v.shareAt[categoryIndex.get(category)!] = share;
+      v.certRulesAt = new Array<CompiledCertRule[] | undefined>(modelIndex.size).fill(undefined);
+      for (const rule of v.certRules) {
+        for (const model of rule.models) (v.certRulesAt[modelIndex.get(model)!] ??= []).push(rule);
+      }
+    }
+  }
+
+  return { partners, categoryIndex, certifications, modelIndex, programmeIndex, certificationAt };
+}
+
+export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
+  // Partners and categories known only from links and consents have indexes like any other.
+  const { partners, categoryIndex, certifications, modelIndex, programmeIndex, certificationAt } = compileTerms(snapshot, {
+    partners: [...snapshot.links.map((l) => l.partnerId), ...snapshot.consents.map((c) => c.partnerId)],
+    categories: snapshot.consents.map((c) => c.category),
+  });
   const homeIndex = new Map<string, number>();
   const homeOf = (id: string) => {
     let h = homeIndex.get(id);
     if (h === undefined) homeIndex.set(id, (h = homeIndex.size));
     return h;
   };
-  for (const l of snapshot.links) {
-    partnerOf(l.partnerId);
-    homeOf(l.homeId);
-  }
-  for (const c of snapshot.consents) {
-    partnerOf(c.partnerId);
-    homeOf(c.homeId);
-    categoryOf(c.category);
-  }
+  for (const l of snapshot.links) homeOf(l.homeId);
+  for (const c of snapshot.consents) homeOf(c.homeId);
 
   const partnerCount = partners.size;
   const categoryCount = Math.max(1, categoryIndex.size);
@@ -241,63 +310,9 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     }
   }
 
-  const certifications = new Map<string, Map<string, SnapshotCertification>>();
-  for (const cert of snapshot.certifications) {
-    let byProgramme = certifications.get(cert.modelKey);
-    if (!byProgramme) certifications.set(cert.modelKey, (byProgramme = new Map()));
-    byProgramme.set(cert.programmeKey, cert);
-  }
-
-  // Small integers for models and programmes, so a decision needs no string-keyed lookups beyond
-  // partner, home, category and model.
-  const modelIndex = new Map<string, number>();
-  const programmeIndex = new Map<string, number>();
-  const intern = (map: Map<string, number>, key: string) => {
-    let i = map.get(key);
-    if (i === undefined) map.set(key, (i = map.size));
-    return i;
-  };
-  for (const cert of snapshot.certifications) {
-    intern(modelIndex, cert.modelKey);
-    intern(programmeIndex, cert.programmeKey);
-  }
-  for (const partner of partners.values()) {
-    for (const v of partner.versions) {
-      for (const rule of v.certRules) {
-        rule.programmeIndex = intern(programmeIndex, rule.programme);
-        for (const model of rule.models) intern(modelIndex, model);
-      }
-      for (const share of v.shares.values()) {
-        share.requiredProgrammes = share.requiresCertification.map((p) => intern(programmeIndex, p));
-      }
-    }
-  }
-  const certificationAt: (SnapshotCertification | undefined)[][] = Array.from({ length: modelIndex.size }, () =>
-    new Array<SnapshotCertification | undefined>(programmeIndex.size).fill(undefined),
-  );
-  for (const cert of snapshot.certifications) {
-    certificationAt[modelIndex.get(cert.modelKey)!]![programmeIndex.get(cert.programmeKey)!] = cert;
-  }
-  for (const partner of partners.values()) {
-    for (const v of partner.versions) {
-      v.shareAt = new Array<CompiledShare | undefined>(categoryIndex.size).fill(undefined);
-      for (const [category, share] of v.shares) v.shareAt[categoryIndex.get(category)!] = share;
-      v.certRulesAt = new Array<CompiledCertRule[] | undefined>(modelIndex.size).fill(undefined);
-      for (const rule of v.certRules) {
-        for (const model of rule.models) (v.certRulesAt[modelIndex.get(model)!] ??= []).push(rule);
-      }
-    }
-  }
-
   let maxVersion = 0;
   for (const c of snapshot.consents) if (c.version > maxVersion) maxVersion = c.version;
-  const byVersion = (code: string) =>
-    Array.from({ length: maxVersion + 1 }, (_, consentVersion) => freeze({ code, consentVersion }));
-  const consentReasons: ConsentReasons = {
-    grants: byVersion(REASON.CONSENT_GRANTS),
-    off: byVersion(REASON.CONSENT_OFF),
-    onRequestOnly: byVersion(REASON.CONSENT_ON_REQUEST_ONLY),
-  };
+  const consentReasons = consentReasonsUpTo(maxVersion);
 
   return {
     lastHome: { id: "", index: undefined },
@@ -317,3 +332,19 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
   };
 }
 
+/**
+ * Consent reasons for every version up to `maxVersion`: one frozen object per code and version,
+ * `from`'s kept as they are (decisions made on it share them) and only newer ones made.
+ */
+export function consentReasonsUpTo(maxVersion: number, from?: ConsentReasons): ConsentReasons {
+  if (from && maxVersion < from.grants.length) return from;
+  const upTo = (list: readonly DecisionReason[], code: string) => [
+    ...list,
+    ...Array.from({ length: maxVersion + 1 - list.length }, (_, k) => freeze({ code, consentVersion: list.length + k }) as DecisionReason),
+  ];
+  return {
+    grants: upTo(from?.grants ?? [], REASON.CONSENT_GRANTS),
+    off: upTo(from?.off ?? [], REASON.CONSENT_OFF),
+    onRequestOnly: upTo(from?.onRequestOnly ?? [], REASON.CONSENT_ON_REQUEST_ONLY),
+  };
+}

@@ -188,12 +188,14 @@ export function rateLimits(policy: CompiledPolicy, partnerId: string, at: number
 export function homeInputsKey(policy: CompiledPolicy, partnerId: string, homeId: string, categories: readonly string[]): string {
   const partner = policy.partners.get(partnerId);
   const home = policy.homeIndex.get(homeId);
-  if (partner === undefined || home === undefined) return "-";
-  const slot = home * policy.partnerCount + partner.index;
-  let key = String(policy.linkStatus[slot]);
+  // A home, partner or category the policy has no place for reads as no link and no consent, as in
+  // `decideShare`: the key is the same whether or not it has one (a policy patched with
+  // `withChanges` may have places a fresh compile would not).
+  const slot = partner !== undefined && home !== undefined ? home * policy.partnerCount + partner.index : -1;
+  let key = String(slot < 0 ? LINK.none : policy.linkStatus[slot]);
   for (let i = 0; i < categories.length; i++) {
-    const category = policy.categoryIndex.get(categories[i]!);
-    key += category === undefined ? "-" : String(policy.consentMode[slot * policy.categoryCount + category]);
+    const category = slot < 0 ? undefined : policy.categoryIndex.get(categories[i]!);
+    key += String(category === undefined ? CONSENT.none : policy.consentMode[slot * policy.categoryCount + category]);
   }
   return key;
 }

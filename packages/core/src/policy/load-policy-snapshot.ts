@@ -9,7 +9,7 @@ import {
   type Executor,
   readAll,
 } from "@proviso/db";
-import type { PolicySnapshot, SnapshotConsent, SnapshotVersion } from "@proviso/policy";
+import type { PolicySnapshot, SnapshotCertification, SnapshotConsent, SnapshotTerms, SnapshotVersion } from "@proviso/policy";
 import { asc, eq, inArray, sql } from "drizzle-orm";
 
 /** Statuses of versions that were approved at some point: the engine decides by their dates. */
@@ -71,16 +71,7 @@ export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> 
             from consents order by home_id, partner_id, category_key, version desc`,
     ),
     () => db.select({ homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId, status: partnerLinks.status }).from(partnerLinks),
-    () => db
-      .select({
-        modelKey: deviceModels.key,
-        programmeKey: programmes.key,
-        status: certifications.status,
-        validUntil: certifications.validUntil,
-      })
-      .from(certifications)
-      .innerJoin(deviceModels, eq(deviceModels.id, certifications.modelId))
-      .innerJoin(programmes, eq(programmes.id, certifications.programmeId)),
+    () => loadCertifications(db),
   ]);
   return {
     versions,
@@ -92,7 +83,28 @@ export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> 
       version: Number(c.version),
     })),
     links: linkRows,
-    certifications: certRows.map((c) => ({ ...c, validUntil: c.validUntil?.getTime() ?? null })),
+    certifications: certRows,
     suspensions: [],
   };
+}
+
+/** Every certification of a model under a programme, as the engine reads it. */
+export async function loadCertifications(db: Executor): Promise<SnapshotCertification[]> {
+  const rows = await db
+    .select({
+      modelKey: deviceModels.key,
+      programmeKey: programmes.key,
+      status: certifications.status,
+      validUntil: certifications.validUntil,
+    })
+    .from(certifications)
+    .innerJoin(deviceModels, eq(deviceModels.id, certifications.modelId))
+    .innerJoin(programmes, eq(programmes.id, certifications.programmeId));
+  return rows.map((c) => ({ ...c, validUntil: c.validUntil?.getTime() ?? null }));
+}
+
+/** What the engine decides by apart from any home: approved versions and certifications (a few hundred rows). */
+export async function loadPolicyTerms(db: Executor): Promise<SnapshotTerms> {
+  const [versions, certifications] = await readAll(db, [() => loadApprovedVersions(db), () => loadCertifications(db)]);
+  return { versions, certifications, suspensions: [] };
 }

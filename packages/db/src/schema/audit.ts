@@ -52,14 +52,22 @@ export const appMeta = pgTable("app_meta", {
 });
 
 /**
- * Each statement that wrote consents, with the consents it wrote, under the policy counter value it
- * moved the counter to (migration 0020). A worker whose snapshot is behind by consent statements
- * only applies these to it instead of reloading everything. The last 10,000 are kept.
+ * Each statement that changed what the engine decides by, with what it changed, under the policy
+ * counter value it moved the counter to (migrations 0020, 0023). A worker whose snapshot is behind
+ * applies these to it instead of reloading everything. The last 10,000 are kept.
  */
 export const policyChanges = pgTable("policy_changes", {
   version: bigint("version", { mode: "number" }).primaryKey(),
+  /**
+   * What the statement changed (migration 0023): `consents` (what it wrote, in `consents`), `links`
+   * or `devices` (the homes whose links or devices it changed, in `homes`), `terms` (agreement
+   * versions, clauses or certifications: the worker reads them all again).
+   */
+  kind: text("kind").notNull().default("consents"),
   /** [{ homeId, partnerId, category, mode, version }] */
-  consents: jsonb("consents").notNull(),
+  consents: jsonb("consents").notNull().default([]),
+  /** [homeId] */
+  homes: jsonb("homes").notNull().default([]),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
 
