@@ -153,6 +153,24 @@ describe("keeping the snapshot current", () => {
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
   });
 
+  it("loads whole when the changes name more homes than are worth reading again (a fleet imported)", async () => {
+    const seen: World["origin"][] = [];
+    const small = new WorldCache(t.db, 60_000, (w) => seen.push(w.origin), null, 2);
+    await small.start();
+    try {
+      const homes = [0, 1, 2].map((i) => stableId(`home:${i}`));
+      await t.pool.query("update partner_links set external_account_id = external_account_id || '-x' where home_id = any($1::uuid[])", [homes]);
+      seen.length = 0;
+      const after = await small.check();
+      expect(seen).toEqual(["loaded"]);
+      expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+      // The worker's own cache (up to 10,000 homes) applies the same statement.
+      expect((await update()).origins).toEqual(["changes applied"]);
+    } finally {
+      small.stop();
+    }
+  });
+
   it("catches up with many statements at once and ends where a fresh load is", async () => {
     const homes = [0, 2, 3, 4, 5].map((i) => stableId(`home:${i}`));
     const modes = ["off", "on_request", "proactive"];

@@ -4,7 +4,7 @@
 import { loadPolicySnapshot, loadPolicyTerms, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
 import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { asc, eq, gt, sql, type AnyColumn } from "drizzle-orm";
 import { LayeredMap } from "./layered-map";
 import pg from "pg";
 
@@ -63,8 +63,11 @@ const linkColumns = {
 /** Links as the engine and delivery read them: every one (all states), or those of some homes. */
 function readLinks(db: Database, homes?: string[]) {
   const q = db.select(linkColumns).from(partnerLinks).innerJoin(partners, eq(partners.id, partnerLinks.partnerId));
-  return homes ? q.where(inArray(partnerLinks.homeId, homes)) : q;
+  return homes ? q.where(anyOf(partnerLinks.homeId, homes)) : q;
 }
+
+/** `column = any($1::uuid[])`: one parameter however many ids (`in (…)` takes one each, 65,535 at most). */
+const anyOf = (column: AnyColumn, ids: string[]) => sql`${column} = any(${sql.param(ids)}::uuid[])`;
 
 /** The device directory: every device, or those of some homes. */
 function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
@@ -81,7 +84,7 @@ function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
     })
     .from(devices)
     .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
-  return homes ? q.where(inArray(devices.homeId, homes)) : q;
+  return homes ? q.where(anyOf(devices.homeId, homes)) : q;
 }
 
 /** Active links with their tokens opened (a token that will not open reads as none: the link needs a new grant). */
@@ -120,12 +123,18 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
 const CHANGES_PAGE = 1_000;
 
 /**
+ * Past this many homes' links and devices to read again (a fleet imported, say), loading whole is
+ * the cheaper way, and the maps are built afresh instead of layered.
+ */
+export const MAX_HOMES_APPLIED = 10_000;
+
+/**
  * `world` brought up to date by applying the changes logged since it (a new World: the old one is
  * left as it was): consents as logged, and the links, devices and terms they name read again.
- * Null when the log has a gap (a change it does not log moved the counter: a device model's) or a
- * kind this code does not know: then load whole.
+ * Null when the log has a gap (a change it does not log moved the counter: a device model's), a
+ * kind this code does not know, or more than `maxHomes` homes to read again: then load whole.
  */
-export async function applyChanges(db: Database, world: World, cipher?: TokenCipher | null): Promise<World | null> {
+export async function applyChanges(db: Database, world: World, cipher?: TokenCipher | null, maxHomes = MAX_HOMES_APPLIED): Promise<World | null> {
   const rows = await db
     .select({ version: policyChanges.version, kind: policyChanges.kind, consents: policyChanges.consents, homes: policyChanges.homes })
     .from(policyChanges)
@@ -146,6 +155,7 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     else if (row.kind === "terms") terms = true;
     else return null;
   }
+  if (linkHomes.size + deviceHomes.size > maxHomes) return null;
   // Read after the log: they are at least as new as every change in it (a later change read early
   // is read again when its own log row comes).
   const [newTerms, linkRows, deviceRows] = await readAll(db, [
@@ -231,6 +241,7 @@ export class WorldCache {
     private readonly pollMs = 500,
     private readonly onReload?: (w: World, ms: number) => void,
     private readonly cipher: TokenCipher | null = null,
+    private readonly maxHomesApplied = MAX_HOMES_APPLIED,
   ) {}
 
   async start(opts: { listenUrl?: string } = {}): Promise<World> {
@@ -317,7 +328,7 @@ export class WorldCache {
     this.reloading ??= (async () => {
       const t0 = Date.now();
       try {
-        const applied = !whole && this.world ? await applyChanges(this.db, this.world, this.cipher) : null;
+        const applied = !whole && this.world ? await applyChanges(this.db, this.world, this.cipher, this.maxHomesApplied) : null;
         this.world = applied ?? (await loadWorld(this.db, this.cipher));
         this.onReload?.(this.world, Date.now() - t0);
         return this.world;
