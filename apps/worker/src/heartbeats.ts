@@ -1,5 +1,6 @@
 // Collects device heartbeats from MQTT and writes them in one batch per interval (a device heard
 // twice in one interval is written once, and counted once, as accepted or, if no such device, unknown).
+import { deviceIdOfTopic } from "@proviso/domain";
 import { isDeviceId, recordHeartbeats } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Metrics } from "./metrics";
@@ -38,7 +39,7 @@ export function createHeartbeatSink(db: Database, metrics: Metrics, intervalMs =
   return {
     /** Handles one MQTT message on `proviso/v1/devices/{id}/heartbeat`. */
     accept(topic: string) {
-      const deviceId = topic.split("/")[3] ?? "";
+      const deviceId = deviceIdOfTopic(topic) ?? "";
       if (!isDeviceId(deviceId)) {
         metrics.heartbeats.inc({ result: "rejected" });
         return;

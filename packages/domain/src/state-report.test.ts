@@ -3,7 +3,7 @@
 import Ajv from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidStateReport, stateReportJsonSchema, stateReportSchema } from "./state-report";
+import { deviceIdOfTopic, isValidStateReport, stateReportJsonSchema, stateReportSchema } from "./state-report";
 
 const valid = fc.record({
   v: fc.constant(1),
@@ -97,5 +97,13 @@ describe("the published JSON Schema", () => {
     const base = { v: 1, deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01", seq: 1, observedAt: "2026-11-24T12:00:00Z", cause: "app" };
     expect(validate({ ...base, properties: {} })).toBe(false);
     expect(validate({ ...base, properties: { humidity: 40 } })).toBe(true);
+  });
+});
+
+describe("deviceIdOfTopic", () => {
+  it("reads a topic's fourth segment as split would", () => {
+    for (const topic of ["proviso/v1/devices/d-1/state", "proviso/v1/devices/d-1/heartbeat", "proviso/v1/devices/d-1", "proviso/v1/devices/", "proviso/v1/devices", "a/b", "", "/////", "a/b/c/d/e/f"]) {
+      expect(deviceIdOfTopic(topic)).toBe(topic.split("/")[3]);
+    }
   });
 });

@@ -11,6 +11,20 @@ import { REPORT_CAUSES } from "./ledger";
 
 export const STATE_REPORT_VERSION = 1;
 /** Reports larger than this are rejected before parsing. */
+/**
+ * The `{deviceId}` of `proviso/v1/devices/{deviceId}/…`: a topic's fourth segment, as
+ * `topic.split("/")[3]` gives it, without the array and strings a split makes for every message.
+ */
+export function deviceIdOfTopic(topic: string): string | undefined {
+  let at = -1;
+  for (let i = 0; i < 3; i++) {
+    at = topic.indexOf("/", at + 1);
+    if (at < 0) return undefined;
+  }
+  const end = topic.indexOf("/", at + 1);
+  return end < 0 ? topic.slice(at + 1) : topic.slice(at + 1, end);
+}
+
 export const MAX_REPORT_BYTES = 4_096;
 /** At most this many reports in one `POST /v1/state-reports`; a device or gateway sends more in several. */
 export const MAX_REPORTS_PER_REQUEST = 1_000;

@@ -7,6 +7,7 @@
 // steady rate of changes per second through the worker's delivery loop to the partner sandbox. First, once,
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
+import { deviceIdOfTopic } from "@proviso/domain";
 import { consents, type Database } from "@proviso/db";
 import type { Backend, TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
@@ -190,7 +191,7 @@ async function steadyLatency(t: TestDatabase) {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const now = Date.now();
     const items: IncomingReport[] = raws.slice(i, i + slice).map(({ raw, topic }) => {
-      const p = parseStateReport(raw, now, topic.split("/")[3]);
+      const p = parseStateReport(raw, now, deviceIdOfTopic(topic));
       return p.ok ? { source: "mqtt", topic, raw, report: p.report } : { source: "mqtt", topic, raw, rejection: p.rejection };
     });
     if ((await ingestReports(t.db, world, items, new Date(now), shadows)).outbox) void delivery.kick();

@@ -3,6 +3,7 @@
 // tries again: nothing is acknowledged that is not stored. Batches are written in lanes side by
 // side; a device belongs to one lane, so its reports commit in the order they came, and two lanes
 // of one worker never wait on each other's row locks.
+import { deviceIdOfTopic } from "@proviso/domain";
 import type { Database } from "@proviso/db";
 import { detectConnectivity } from "./connectivity";
 import { ingestReports, type IncomingReport, type IngestResult } from "./ingest";
@@ -12,7 +13,8 @@ import type { World } from "./world";
 
 interface Pending {
   item: IncomingReport;
-  done: (ok: true) => void;
+  /** The submitter's promise, resolved with `item` once committed (the promise's own function: no closure per report). */
+  resolve: (item: IncomingReport) => void;
   committed?: boolean;
 }
 
@@ -69,14 +71,13 @@ export class IngestBuffer {
   /** Parses and queues one raw report; resolves once it is committed (accepted or quarantined). */
   submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string): Promise<IncomingReport> {
     const now = Date.now();
-    const topicDevice = topic ? topic.split("/")[3] : undefined;
+    const topicDevice = topic ? deviceIdOfTopic(topic) : undefined;
     const parsed = parseStateReport(raw, now, topicDevice);
     const item: IncomingReport = parsed.ok ? { source, topic, raw, report: parsed.report } : { source, topic, raw, rejection: parsed.rejection };
     const lane = laneOf(parsed.ok ? parsed.report.deviceId : (parsed.rejection.deviceRef ?? ""), this.queues.length);
     return new Promise((resolve) => {
       const queue = this.queues[lane]!;
-      const pending: Pending = { item, done: () => resolve(pending.item) };
-      queue.push(pending);
+      queue.push({ item, resolve });
       if (queue.length >= (this.opts.maxBatch ?? DEFAULT_MAX_BATCH)) void this.drainLane(lane);
       else this.timer ??= setTimeout(() => void this.flush(), this.opts.maxWaitMs ?? 20);
     });
@@ -139,7 +140,7 @@ export class IngestBuffer {
       this.opts.onBatch?.(result, batch.length, Date.now() - t0);
       for (const p of batch) {
         p.committed = true;
-        p.done(true);
+        p.resolve(p.item);
       }
     } catch (err) {
       if (!isLastingError(err)) throw err;
