@@ -1,5 +1,5 @@
 import { loadRuntimeConfig } from "@proviso/config";
-import { webhook } from "@proviso/partners";
+import { PLATFORM_REQUESTS_PER_MINUTE, webhook } from "@proviso/partners";
 import { DEFAULT_DELIVERY_INTERVAL_MS, requestSyncBeside } from "@proviso/pipeline";
 import { z } from "zod";
 
@@ -25,6 +25,8 @@ const workerSchema = z.object({
   ALEXA_CLIENT_ID: z.string().default("proviso-sandbox-client"),
   ALEXA_CLIENT_SECRET: z.string().default("proviso-sandbox-secret"),
   DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(DEFAULT_DELIVERY_INTERVAL_MS),
+  /** Home Graph requests a minute for the whole integration: Google's published quota unless it granted more; 0: none. */
+  GOOGLE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(PLATFORM_REQUESTS_PER_MINUTE.google!),
   /** A device silent this long (no report, no heartbeat) becomes unreachable. */
   DEVICE_UNREACHABLE_SECONDS: z.coerce.number().int().min(10).default(120),
   /** Shadow rows the worker keeps a copy of (the least recently written go first); 0 keeps none. */

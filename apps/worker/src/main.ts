@@ -146,6 +146,7 @@ const delivery = new DeliveryLoop({
   endpoints,
   tokens,
   intervalMs: env.DELIVERY_INTERVAL_MS,
+  platformRequestsPerMinute: { google: env.GOOGLE_REQUESTS_PER_MINUTE || null },
   onDelivered: (ms, partner) => metrics.deliveryLatency.observe({ partner }, ms / 1000),
   onPartnerError: (partner, status) => metrics.partnerErrors.inc({ partner, status: String(status ?? "none") }),
   onRound: (r) => {

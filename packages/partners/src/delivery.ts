@@ -16,6 +16,18 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 5 * 60_000 };
 
+/**
+ * Requests a minute a platform accepts from one integration (every home's messages together), as it
+ * publishes them: Google Home Graph, 6,000 (Report State and Request Sync alike). Amazon publishes no
+ * such figure for the event gateway, and a webhook's receiver sets its own in a rate_limit clause.
+ * A maker granted more by the platform configures it (the worker's GOOGLE_REQUESTS_PER_MINUTE).
+ */
+export const PLATFORM_REQUESTS_PER_MINUTE: Readonly<Record<"alexa" | "google" | "webhook", number | null>> = {
+  alexa: null,
+  google: 6_000,
+  webhook: null,
+};
+
 /** Exponential backoff with full jitter: uniform in [0, min(max, base · 2^(attempt-1))]. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));

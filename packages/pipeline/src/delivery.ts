@@ -4,7 +4,7 @@
 // Retry-After, refresh the token once, stop on revocation, or dead-letter.
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { executePrepared, outbox, partnerLinks, type Database, type Executor } from "@proviso/db";
-import { classifyResponse, DEFAULT_RETRY, type RetryPolicy } from "@proviso/partners";
+import { classifyResponse, DEFAULT_RETRY, PLATFORM_REQUESTS_PER_MINUTE, type RetryPolicy } from "@proviso/partners";
 import { decideShare, WITHHOLDING_CODES } from "@proviso/policy";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { decisionRow, type DecisionRow } from "./decision-row";
@@ -34,6 +34,11 @@ export interface DeliveryDeps {
   onPartnerError?: (partnerId: string, status: number | null) => void;
   /** Where to refresh a partner's token on 401 (Alexa); without it the stored token is re-read. */
   tokens?: TokenService | null;
+  /**
+   * Requests a minute each platform takes from one integration (`PLATFORM_REQUESTS_PER_MINUTE`
+   * unless given; null for no limit of the platform's own), held to like a rate_limit clause.
+   */
+  platformRequestsPerMinute?: Partial<Record<LinkInfo["adapter"], number | null>>;
 }
 
 export interface DeliveryResult {
@@ -107,7 +112,12 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   result.claimed = rows.length;
   if (rows.length === 0) return result;
   const limitWorld = deps.world();
-  const limits = new Map(rows.map((r) => [r.id, holds.has(r.partnerId) ? [] : limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt)]));
+  const quotas = { ...PLATFORM_REQUESTS_PER_MINUTE, ...deps.platformRequestsPerMinute };
+  const quotaOf = (r: OutboxRow) => {
+    const adapter = r.linkId ? limitWorld.linkById.get(r.linkId)?.adapter : undefined;
+    return adapter ? (quotas[adapter] ?? null) : null;
+  };
+  const limits = new Map(rows.map((r) => [r.id, holds.has(r.partnerId) ? [] : limitsOf(limitWorld, r.partnerId, r.homeId, limitsAt, quotaOf(r))]));
   const allowance = await reserveTokens(deps.db, [...limits.values()].flat(), limitsAt);
   const queue = [...rows];
   const revokedLinks = new Set<string>();

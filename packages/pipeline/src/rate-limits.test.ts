@@ -10,7 +10,8 @@ import { deliverDue } from "./delivery";
 import { ingestReports } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
 import { addConsent, LoopbackSandbox, sandboxDelivery } from "./test-support";
-import { Allowance, forgetFullBuckets, reserveTokens } from "./rate-limits";
+import { PLATFORM_REQUESTS_PER_MINUTE } from "@proviso/partners";
+import { Allowance, forgetFullBuckets, limitsOf, reserveTokens } from "./rate-limits";
 import { parseStateReport } from "./validate";
 import { WorldCache } from "./world";
 
@@ -125,6 +126,30 @@ describe("rate_limit clauses at delivery", () => {
     await ingestReports(t.db, cache.current(), [change(a.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
     expect(await deliver(clock)).toMatchObject({ delivered: 2, deferred: 1 });
     expect(await deliver(clock + 30_000)).toMatchObject({ delivered: 1 });
+  });
+
+  it("holds Google's integration to the platform's published quota where no clause is stricter, and to the clause where one is", async () => {
+    const [a, b] = homes as [(typeof homes)[0], (typeof homes)[0]];
+    // No rate_limit clause: the quota alone (6,000 a minute as Google publishes it; 2 here).
+    await setGoogleRateLimits({});
+    const home = a.homeId;
+    expect(limitsOf(cache.current(), "google-home", home, clock, PLATFORM_REQUESTS_PER_MINUTE.google)).toEqual([{ key: "google-home", perMinute: 6_000 }]);
+    expect(limitsOf(cache.current(), "google-home", home, clock)).toEqual([]);
+    const withQuota = (at: number, quota: number) =>
+      deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => at, cipher }), platformRequestsPerMinute: { google: quota } });
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    expect(await withQuota(clock, 2)).toMatchObject({ delivered: 2, deferred: 1 });
+    expect(await withQuota(clock + 30_000, 2)).toMatchObject({ delivered: 1 });
+    // A clause stricter than the quota wins; a looser one gives way to it.
+    await t.pool.query("delete from rate_buckets");
+    await setGoogleRateLimits({ integration: 1 });
+    expect(limitsOf(cache.current(), "google-home", home, clock, 2)).toEqual([{ key: "google-home", perMinute: 1 }]);
+    await setGoogleRateLimits({ integration: 10 });
+    expect(limitsOf(cache.current(), "google-home", home, clock, 2)).toEqual([{ key: "google-home", perMinute: 2 }]);
+    await ingestReports(t.db, cache.current(), [change(a.thermostat), change(b.thermostat), change(b.thermostat)], new Date(clock), shadows);
+    expect(await withQuota(clock, 2)).toMatchObject({ delivered: 2, deferred: 1 });
+    // The worker's default: Google's published quota, and none of its own for a webhook.
+    expect(PLATFORM_REQUESTS_PER_MINUTE).toMatchObject({ google: 6_000, alexa: null, webhook: null });
   });
 
   it("holds two workers delivering at once to the one limit between them", async () => {

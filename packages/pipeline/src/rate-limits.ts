@@ -22,11 +22,16 @@ export interface Limit {
   perMinute: number;
 }
 
-/** The buckets a message to `partnerId` about `homeId` draws on, under the version in force at `now`. */
-export function limitsOf(world: World, partnerId: string, homeId: string | null, now: number): Limit[] {
+/**
+ * The buckets a message to `partnerId` about `homeId` draws on, under the version in force at
+ * `now`: the integration's (the clause's limit or the platform's published quota, `platformPerMinute`,
+ * whichever is stricter) and the home's.
+ */
+export function limitsOf(world: World, partnerId: string, homeId: string | null, now: number, platformPerMinute: number | null = null): Limit[] {
   const l = rateLimits(world.policy, partnerId, now);
   const out: Limit[] = [];
-  if (l.integration !== null) out.push({ key: partnerId, perMinute: l.integration });
+  const integration = l.integration === null ? platformPerMinute : platformPerMinute === null ? l.integration : Math.min(l.integration, platformPerMinute);
+  if (integration !== null) out.push({ key: partnerId, perMinute: integration });
   if (l.perHome !== null && homeId !== null) out.push({ key: `${partnerId} ${homeId}`, perMinute: l.perHome });
   return out;
 }
