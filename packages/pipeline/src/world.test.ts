@@ -118,6 +118,7 @@ describe("keeping the snapshot current", () => {
     const home3 = stableId("home:3");
     const home4 = stableId("home:4");
     const [moved, renamed, removed] = (await t.pool.query("select id from devices where home_id = $1 order by id", [home3])).rows.map((r) => r.id as string);
+    const before = (await update()).w.policyVersion;
     await t.pool.query("update devices set home_id = $2 where id = $1", [moved, home4]);
     await t.pool.query("update devices set name = 'Landing', room = 'Landing' where id = $1", [renamed]);
     await t.pool.query("insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Attic', 'Attic', 'new-serial-2' from devices limit 1", [home4]);
@@ -127,6 +128,8 @@ describe("keeping the snapshot current", () => {
     const { w: after, origins } = await update();
     expect(origins).toEqual(["changes applied"]);
     expect(new Set(after.changedHomes)).toEqual(new Set([home3, home4]));
+    // One counter move (and log row) for each statement but the heartbeat's.
+    expect(after.policyVersion - before).toBe(removed ? 4 : 3);
     expect(after.devices.get(moved!)?.homeId).toBe(home4);
     expect(after.devices.get(renamed!)?.name).toBe("Landing");
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
