@@ -3,7 +3,9 @@
 // entries (≈ 30–50 ms each at 100,000 homes, all of it on the thread that decides). Layers do not
 // stack: each new one holds every change since the plain map below it, and once they outgrow an
 // eighth of it (or 1,024 entries) the changes are made in a plain copy instead, so a lookup costs
-// at most two and the copying stays proportional to what changed.
+// at most two and the copying stays proportional to what changed. (Measured on 300,000 uuid keys:
+// ≈ 260 ns a lookup against ≈ 100–160 for the plain map, so ingest's two a change cost ≈ 0.2 µs
+// more until the next whole load.)
 const GONE: unique symbol = Symbol("gone");
 
 export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
