@@ -1,6 +1,6 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
 // per home. Brought up to date whenever the policy counter moves (see migration 0002): by applying
-// the changes logged since (migrations 0020, 0023), by a load of everything where the log cannot.
+// the changes logged since (migrations 0020, 0023, 0024), by a load of everything where the log cannot.
 import { loadPolicySnapshot, loadPolicyTerms, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
 import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
@@ -11,6 +11,7 @@ import pg from "pg";
 export interface DeviceInfo {
   deviceId: string;
   homeId: string;
+  modelId: string;
   modelKey: string;
   kind: "thermostat" | "sensor" | "lock";
   categories: string[];
@@ -75,6 +76,7 @@ function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
     .select({
       deviceId: devices.id,
       homeId: devices.homeId,
+      modelId: devices.modelId,
       modelKey: deviceModels.key,
       kind: deviceModels.kind,
       categories: deviceModels.categories,
@@ -85,6 +87,14 @@ function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
     .from(devices)
     .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
   return homes ? q.where(anyOf(devices.homeId, homes)) : q;
+}
+
+/** Every device model, by id: what a device's entry takes from its model. */
+async function readModels(db: Database): Promise<Map<string, Pick<DeviceInfo, "modelKey" | "kind" | "categories" | "modelName">>> {
+  const rows = await db
+    .select({ id: deviceModels.id, modelKey: deviceModels.key, kind: deviceModels.kind, categories: deviceModels.categories, modelName: deviceModels.name })
+    .from(deviceModels);
+  return new Map(rows.map(({ id, ...m }) => [id, m]));
 }
 
 /** Active links with their tokens opened (a token that will not open reads as none: the link needs a new grant). */
@@ -130,9 +140,10 @@ export const MAX_HOMES_APPLIED = 10_000;
 
 /**
  * `world` brought up to date by applying the changes logged since it (a new World: the old one is
- * left as it was): consents as logged, and the links, devices and terms they name read again.
- * Null when the log has a gap (a change it does not log moved the counter: a device model's), a
- * kind this code does not know, or more than `maxHomes` homes to read again: then load whole.
+ * left as it was): consents as logged, and the links, devices, terms and models they name read
+ * again. Null when the log has a gap (something moved the counter with no log row: only a database
+ * older than migration 0024 does that), a kind this code does not know, or more than `maxHomes`
+ * homes to read again: then load whole.
  */
 export async function applyChanges(db: Database, world: World, cipher?: TokenCipher | null, maxHomes = MAX_HOMES_APPLIED): Promise<World | null> {
   const rows = await db
@@ -146,6 +157,7 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
   const linkHomes = new Set<string>();
   const deviceHomes = new Set<string>();
   let terms = false;
+  let models = false;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row.version !== world.policyVersion + 1 + i) return null;
@@ -153,15 +165,18 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     else if (row.kind === "links") for (const h of row.homes as string[]) linkHomes.add(h);
     else if (row.kind === "devices") for (const h of row.homes as string[]) deviceHomes.add(h);
     else if (row.kind === "terms") terms = true;
+    // Certifications are read by model key: a model's change is a change to the terms too.
+    else if (row.kind === "models") terms = models = true;
     else return null;
   }
   if (linkHomes.size + deviceHomes.size > maxHomes) return null;
   // Read after the log: they are at least as new as every change in it (a later change read early
   // is read again when its own log row comes).
-  const [newTerms, linkRows, deviceRows] = await readAll(db, [
+  const [newTerms, linkRows, deviceRows, modelRows] = await readAll(db, [
     () => (terms ? loadPolicyTerms(db) : Promise.resolve(undefined)),
     () => (linkHomes.size ? readLinks(db, [...linkHomes]) : Promise.resolve([])),
     () => (deviceHomes.size ? readDevices(db, [...deviceHomes]) : Promise.resolve([])),
+    () => (models ? readModels(db) : Promise.resolve(null)),
   ]);
   const policy = withChanges(world.policy, {
     terms: newTerms,
@@ -199,7 +214,8 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     devicesByHome = LayeredMap.with(devicesByHome, homes);
     deviceMap = LayeredMap.with(deviceMap, ids);
   }
-  // Terms reach every home; otherwise only the homes named changed.
+  if (modelRows) ({ devices: deviceMap, devicesByHome } = withModels(deviceMap, devicesByHome, modelRows));
+  // Terms and models reach every home; otherwise only the homes named changed.
   const changedHomes = terms ? undefined : [...new Set([...consents.map((c) => c.homeId), ...linkHomes, ...deviceHomes])];
   return {
     policyVersion: rows.at(-1)!.version,
@@ -214,6 +230,29 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
   };
 }
 
+/**
+ * The device maps with every device of a changed model (another key, kind, categories or name)
+ * given what its model now says: one pass over the devices held (≈ 300,000 at 100,000 homes), the
+ * changed ones layered over the maps.
+ */
+function withModels(
+  deviceMap: World["devices"],
+  devicesByHome: World["devicesByHome"],
+  models: Map<string, Pick<DeviceInfo, "modelKey" | "kind" | "categories" | "modelName">>,
+): Pick<World, "devices" | "devicesByHome"> {
+  const changed = new Map<string, DeviceInfo>();
+  for (const d of deviceMap.values()) {
+    const m = models.get(d.modelId);
+    if (!m) continue;
+    const same = m.modelKey === d.modelKey && m.kind === d.kind && m.modelName === d.modelName && m.categories.length === d.categories.length && m.categories.every((c, i) => c === d.categories[i]);
+    if (!same) changed.set(d.deviceId, { ...d, ...m });
+  }
+  if (changed.size === 0) return { devices: deviceMap, devicesByHome };
+  const homes = new Map<string, DeviceInfo[]>();
+  for (const d of changed.values()) if (!homes.has(d.homeId)) homes.set(d.homeId, (devicesByHome.get(d.homeId) ?? []).map((x) => changed.get(x.deviceId) ?? x));
+  return { devices: LayeredMap.with(deviceMap, changed), devicesByHome: LayeredMap.with(devicesByHome, homes) };
+}
+
 function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
@@ -226,10 +265,9 @@ function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[]> {
 
 /**
  * Keeps a World current: polls the policy counter (cheap) and, when it moved, applies the changes
- * logged since (or, where the log cannot say, reloads); so consent, link, device, agreement and
- * certification changes reach decisions within `pollMs` plus that. (At 100,000 homes a reload takes
- * seconds and applying changes milliseconds: every change but a device model's stays within a
- * second at any size.)
+ * logged since (or, where the log cannot say, reloads); so consent, link, device, model, agreement
+ * and certification changes reach decisions within `pollMs` plus that. (At 100,000 homes a reload
+ * takes seconds and applying changes milliseconds: every change stays within a second at any size.)
  */
 export class WorldCache {
   private world: World | null = null;
