@@ -15,3 +15,6 @@ DROP TRIGGER IF EXISTS device_models_policy_changed ON device_models;
 --> statement-breakpoint
 CREATE TRIGGER device_models_policy_changed AFTER INSERT OR UPDATE OR DELETE ON device_models
   FOR EACH STATEMENT EXECUTE FUNCTION proviso_models_changed();
+--> statement-breakpoint
+-- No trigger calls the counter-only function any more (0023 and this replaced each one).
+DROP FUNCTION IF EXISTS proviso_policy_changed();
