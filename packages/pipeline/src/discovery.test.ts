@@ -103,13 +103,14 @@ describe("discovery kept current", () => {
     expect(await watch().check()).toBe(0);
   });
 
-  it("runs a kick naming homes over those homes only, any other kick (and the timer's) over every link", async () => {
+  it("runs a kick naming homes over those homes only (none for a kick naming none), any other kick (and the timer's) over every link", async () => {
     const w = newWatch();
     const spy = vi.spyOn(w, "check").mockResolvedValue(0);
     await w.kick(["h1"]); // a watch's first check looks at every link, whatever it was asked
     await w.kick(["h1", "h2"]);
     await w.kick();
     await w.kick(["h3"]);
+    await w.kick([]); // no home named: nothing to check
     expect(spy.mock.calls.map(([homes]) => (homes ? [...homes] : "every link"))).toEqual(["every link", ["h1", "h2"], "every link", ["h3"]]);
     await w.stop();
     // The timer's checks: every link (a certification running out changes what may be told with no write).

@@ -258,8 +258,15 @@ export class DiscoveryWatch {
    * changes what may be told with no write) looks at every link.
    */
   kick(homes?: Iterable<string>): Promise<void> {
-    if (homes) for (const h of homes) this.dirtyHomes.add(h);
-    else this.wholePending = true;
+    if (homes) {
+      let named = 0;
+      for (const h of homes) {
+        this.dirtyHomes.add(h);
+        named++;
+      }
+      // No home named (a change to nothing partners are told of, a draft's terms say): no check.
+      if (named === 0) return this.runner.idle();
+    } else this.wholePending = true;
     return this.runner.kick();
   }
 

@@ -34,6 +34,11 @@ export class RoundRunner {
     return run;
   }
 
+  /** Resolves when the rounds under way (if any) rest; starts none. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
   private async run() {
     try {
       do {

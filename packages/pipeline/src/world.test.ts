@@ -147,6 +147,25 @@ describe("keeping the snapshot current", () => {
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
   });
 
+  it("changes nothing, and names no home to check, for terms read again that are as they were (a draft edited)", async () => {
+    const before = cache.current();
+    const [{ id: agreementId }] = (await t.pool.query("select id from agreements where partner_id = 'alexa' limit 1")).rows;
+    const [{ id: draft }] = (
+      await t.pool.query("insert into agreement_versions (agreement_id, version, status, summary) values ($1, 99, 'draft', 'Next terms') returning id", [agreementId])
+    ).rows;
+    await t.pool.query(
+      "insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, '9.1', 'rate_limit', 'Rate', 'At most so many.', $2, 1)",
+      [draft, JSON.stringify({ kind: "rate_limit", maxPerMinute: 1, scope: "integration" })],
+    );
+    const { w: after, origins } = await update();
+    expect(origins.length).toBeGreaterThan(0);
+    expect(origins.every((o) => o === "changes applied")).toBe(true);
+    expect(after.policyVersion).toBe(before.policyVersion + 2);
+    expect(after.policy).toBe(before.policy);
+    expect(after.changedHomes).toEqual([]);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+  });
+
   it("applies a device model's change (renamed, other categories, another key) to every device of the model, naming no home", async () => {
     const [model] = (await t.pool.query("select m.id, m.key, m.categories from device_models m where exists (select 1 from devices d where d.model_id = m.id) order by m.key limit 1")).rows;
     await t.pool.query("update device_models set name = name || ' (2nd edition)', categories = $2 where id = $1", [model.id, model.categories.slice(0, -1)]);

@@ -3,7 +3,7 @@
 // the changes logged since (migrations 0020, 0023, 0024), by a load of everything where the log cannot.
 import { loadPolicySnapshot, loadPolicyTerms, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
-import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange } from "@proviso/policy";
+import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange, type SnapshotTerms } from "@proviso/policy";
 import { asc, eq, gt, sql, type AnyColumn } from "drizzle-orm";
 import { LayeredMap } from "./layered-map";
 import pg from "pg";
@@ -43,6 +43,18 @@ export interface World {
   origin: "loaded" | "changes applied";
   /** With changes applied: the homes whose consents, links or devices they were (none for terms: every home). */
   changedHomes?: readonly string[];
+  /** The terms it was compiled from, as `termsKey` gives them (a change to a draft changes nothing). */
+  termsKey: string;
+}
+
+/**
+ * The approved versions and certifications in an order of their own (the queries give rows in no
+ * set order), as one text: equal when nothing the engine decides by moved.
+ */
+export function termsKey(terms: SnapshotTerms): string {
+  const versions = [...terms.versions].sort((a, b) => a.versionId.localeCompare(b.versionId));
+  const certifications = [...terms.certifications].sort((a, b) => a.modelKey.localeCompare(b.modelKey) || a.programmeKey.localeCompare(b.programmeKey));
+  return JSON.stringify([versions, certifications, terms.suspensions ?? []]);
 }
 
 export async function readPolicyVersion(db: Database): Promise<number> {
@@ -126,6 +138,7 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
     linkById: new Map(links.map((l) => [l.linkId, l])),
     loadedAt: Date.now(),
     origin: "loaded",
+    termsKey: termsKey(snapshot),
   };
 }
 
@@ -178,11 +191,14 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     () => (deviceHomes.size ? readDevices(db, [...deviceHomes]) : Promise.resolve([])),
     () => (models ? readModels(db) : Promise.resolve(null)),
   ]);
-  const policy = withChanges(world.policy, {
-    terms: newTerms,
-    links: linkHomes.size ? { homes: [...linkHomes], links: linkRows } : undefined,
-    consents,
-  });
+  // Terms read again that came back as they were (a draft edited, say: only approved versions
+  // count) change nothing, and send no partner a discovery check.
+  const newTermsKey = newTerms ? termsKey(newTerms) : world.termsKey;
+  const termsMoved = models || newTermsKey !== world.termsKey;
+  const policy =
+    termsMoved || linkHomes.size || consents.length
+      ? withChanges(world.policy, { terms: termsMoved ? newTerms : undefined, links: linkHomes.size ? { homes: [...linkHomes], links: linkRows } : undefined, consents })
+      : world.policy;
   if (!policy) return null;
 
   // The maps are layered over the old ones (layered-map.ts): copying them would cost tens of
@@ -216,7 +232,7 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
   }
   if (modelRows) ({ devices: deviceMap, devicesByHome } = withModels(deviceMap, devicesByHome, modelRows));
   // Terms and models reach every home; otherwise only the homes named changed.
-  const changedHomes = terms ? undefined : [...new Set([...consents.map((c) => c.homeId), ...linkHomes, ...deviceHomes])];
+  const changedHomes = termsMoved ? undefined : [...new Set([...consents.map((c) => c.homeId), ...linkHomes, ...deviceHomes])];
   return {
     policyVersion: rows.at(-1)!.version,
     policy,
@@ -227,6 +243,7 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     loadedAt: Date.now(),
     origin: "changes applied",
     changedHomes,
+    termsKey: newTermsKey,
   };
 }
 
