@@ -142,7 +142,7 @@ export async function loadWorld(db: Database, cipher?: TokenCipher | null): Prom
   };
 }
 
-/** Changes logged at a time (migrations 0020, 0023), so a catching-up worker reads a bounded page. */
+/** Changes logged at a time (migrations 0020, 0023, 0024), so a catching-up worker reads a bounded page. */
 const CHANGES_PAGE = 1_000;
 
 /**
@@ -204,32 +204,8 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
   // The maps are layered over the old ones (layered-map.ts): copying them would cost tens of
   // milliseconds of the deciding thread per change at 100,000 homes.
   let { linksByHome, linkById, devices: deviceMap, devicesByHome } = world;
-  if (linkHomes.size) {
-    const homes = new Map<string, LinkInfo[] | undefined>([...linkHomes].map((h) => [h, undefined]));
-    const ids = new Map<string, LinkInfo | undefined>();
-    for (const home of linkHomes) for (const l of linksByHome.get(home) ?? []) ids.set(l.linkId, undefined);
-    for (const l of activeLinks(linkRows, cipher)) {
-      ids.set(l.linkId, l);
-      const list = homes.get(l.homeId);
-      if (list) list.push(l);
-      else homes.set(l.homeId, [l]);
-    }
-    linksByHome = LayeredMap.with(linksByHome, homes);
-    linkById = LayeredMap.with(linkById, ids);
-  }
-  if (deviceHomes.size) {
-    const homes = new Map<string, DeviceInfo[] | undefined>([...deviceHomes].map((h) => [h, undefined]));
-    const ids = new Map<string, DeviceInfo | undefined>();
-    for (const home of deviceHomes) for (const d of devicesByHome.get(home) ?? []) ids.set(d.deviceId, undefined);
-    for (const d of deviceRows) {
-      ids.set(d.deviceId, d);
-      const list = homes.get(d.homeId);
-      if (list) list.push(d);
-      else homes.set(d.homeId, [d]);
-    }
-    devicesByHome = LayeredMap.with(devicesByHome, homes);
-    deviceMap = LayeredMap.with(deviceMap, ids);
-  }
+  if (linkHomes.size) [linksByHome, linkById] = withHomes(linksByHome, linkById, linkHomes, activeLinks(linkRows, cipher), (l) => l.linkId);
+  if (deviceHomes.size) [devicesByHome, deviceMap] = withHomes(devicesByHome, deviceMap, deviceHomes, deviceRows, (d) => d.deviceId);
   if (modelRows) ({ devices: deviceMap, devicesByHome } = withModels(deviceMap, devicesByHome, modelRows));
   // Terms and models reach every home; otherwise only the homes named changed.
   const changedHomes = termsMoved ? undefined : [...new Set([...consents.map((c) => c.homeId), ...linkHomes, ...deviceHomes])];
@@ -245,6 +221,29 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenCip
     changedHomes,
     termsKey: newTermsKey,
   };
+}
+
+/**
+ * A by-home map and its by-id twin with every entry of `homes` replaced by `rows` (those homes'
+ * entries as they now are: a home with none has none), layered over the maps given.
+ */
+function withHomes<T extends { homeId: string }>(
+  byHome: ReadonlyMap<string, readonly T[]>,
+  byId: ReadonlyMap<string, T>,
+  homes: ReadonlySet<string>,
+  rows: readonly T[],
+  idOf: (item: T) => string,
+): [ReadonlyMap<string, readonly T[]>, ReadonlyMap<string, T>] {
+  const lists = new Map<string, T[] | undefined>([...homes].map((h) => [h, undefined]));
+  const ids = new Map<string, T | undefined>();
+  for (const home of homes) for (const item of byHome.get(home) ?? []) ids.set(idOf(item), undefined);
+  for (const item of rows) {
+    ids.set(idOf(item), item);
+    const list = lists.get(item.homeId);
+    if (list) list.push(item);
+    else lists.set(item.homeId, [item]);
+  }
+  return [LayeredMap.with(byHome, lists), LayeredMap.with(byId, ids)];
 }
 
 /**
