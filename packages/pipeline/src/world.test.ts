@@ -188,6 +188,22 @@ describe("keeping the snapshot current", () => {
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
   });
 
+  it("brings itself up to date unasked: told by LISTEN where the server offers it (PostgreSQL; its poll an hour apart here), by its poll otherwise", async () => {
+    const listens = t.backend === "postgres";
+    const own = new WorldCache(t.db, listens ? 3_600_000 : 100);
+    await own.start({ listenUrl: listens ? t.url : undefined });
+    try {
+      const home = [...own.current().linksByHome.keys()].sort()[0]!;
+      await t.pool.query("update partner_links set status = 'unlinked', ended_at = now() where home_id = $1", [home]);
+      const deadline = Date.now() + 5_000;
+      while (own.current().linksByHome.has(home) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(own.current().linksByHome.has(home)).toBe(false);
+      expect(own.current().origin).toBe("changes applied");
+    } finally {
+      own.stop();
+    }
+  });
+
   it("loads whole when the changes name more homes than are worth reading again (a fleet imported)", async () => {
     const seen: World["origin"][] = [];
     const small = new WorldCache(t.db, 60_000, (w) => seen.push(w.origin), null, 2);
