@@ -313,6 +313,36 @@ describe("discovery kept current", () => {
     const [row] = (await t.pool.query("select status, last_error from outbox where link_id = $1 and kind = 'google.request_sync' order by id desc limit 1", [googleLink])).rows;
     expect(row).toMatchObject({ status: "cancelled", last_error: "link no longer active" });
   });
+
+  it("the timer's check hashes no link whose partner's state has not moved, yet queues again what a partner lost, and looks afresh once time moves a partner's state", async () => {
+    await cache.check();
+    await watch().check();
+    await deliver();
+    expect(await watch().check()).toBe(0);
+    const all = watch().lastCheck.links;
+    expect(all).toBeGreaterThan(2);
+
+    // Nothing moved: every link is compared with what it was told, none hashed or described.
+    expect(await watch().check(undefined, { timed: true })).toBe(0);
+    expect(watch().lastCheck).toEqual({ links: all, hashed: 0, described: 0 });
+
+    // What Alexa was told is lost (the record of it gone, as if the update never landed): queued again.
+    await t.pool.query("delete from link_discovery where link_id = $1", [alexaLink]);
+    expect(await watch().check(undefined, { timed: true })).toBe(1);
+    expect(watch().lastCheck.hashed).toBe(0);
+    expect((await queued()).map((r) => r.link_id)).toEqual([alexaLink]);
+    await deliver();
+    expect(await watch().check(undefined, { timed: true })).toBe(0);
+
+    // A year on with nothing written, every certification has run out: the partners' states moved,
+    // so their links are looked at afresh.
+    clock += 365 * DAY;
+    await watch().check(undefined, { timed: true });
+    expect(watch().lastCheck.hashed).toBeGreaterThan(0);
+    await deliver();
+    expect(await watch().check(undefined, { timed: true })).toBe(0);
+    expect(watch().lastCheck.hashed).toBe(0);
+  });
 });
 
 describe("where requestSync goes", () => {

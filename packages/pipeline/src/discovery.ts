@@ -271,14 +271,30 @@ export class DiscoveryWatch {
   }
 
   private round(): Promise<number> {
-    const scoped = !this.wholePending && this.dirtyHomes.size > 0 ? this.dirtyHomes : undefined;
+    const whole = this.wholePending;
+    const scoped = !whole && this.dirtyHomes.size > 0 ? this.dirtyHomes : undefined;
     this.dirtyHomes = new Set();
     this.wholePending = false;
-    return this.check(scoped);
+    // Nothing asked of it: the timer's round, for what time alone moves.
+    return this.check(scoped, { timed: !whole && !scoped });
   }
 
-  /** One pass over every link (or only the links of `homes`): how many updates it queued. */
-  async check(homes?: Iterable<string>): Promise<number> {
+  /** Per partner, its state (`partnerStateKey`) when the last whole or timed check ran. */
+  private partnerKeys = new Map<string, string>();
+
+  /** What the last check did: links it looked at, links whose inputs it hashed, links it described afresh. */
+  lastCheck = { links: 0, hashed: 0, described: 0 };
+
+  /**
+   * One pass over every link (or only the links of `homes`): how many updates it queued. `timed`
+   * (the timer's check, for what time alone moves: a certification running out, a version coming
+   * into force): a link whose partner's state is as at the last whole or timed check, and that was
+   * described since, is not hashed again (what a home may be told moves only with a change the
+   * snapshot applies, and each of those kicks a check of its homes); only what it was told is
+   * compared, so a refused or lost update is queued again. At 100,000 homes that is the told
+   * digests' read instead of every link's devices hashed a minute.
+   */
+  async check(homes?: Iterable<string>, opts: { timed?: boolean } = {}): Promise<number> {
     const world = this.opts.world();
     const now = (this.opts.now ?? Date.now)();
     const links = homes ? [...new Set(homes)].flatMap((h) => world.linksByHome.get(h) ?? []) : [...world.linkById.values()];
@@ -288,11 +304,20 @@ export class DiscoveryWatch {
     const describer = new Describer(world, now);
     const partnerKeys = new Map<string, string>();
     const behind: { link: LinkInfo; devices: Described[] }[] = [];
+    const stats = { links: 0, hashed: 0, described: 0 };
     let n = 0;
     for (const link of links) {
       if (link.adapter !== "alexa" && link.adapter !== "google") continue;
+      stats.links++;
       let partnerKey = partnerKeys.get(link.partnerId);
       if (partnerKey === undefined) partnerKeys.set(link.partnerId, (partnerKey = partnerStateKey(world.policy, link.partnerId, now)));
+      const still = opts.timed && partnerKey === this.partnerKeys.get(link.partnerId) ? this.described.get(link.linkId) : undefined;
+      if (still !== undefined) {
+        if (told.get(link.linkId) !== still.digest) behind.push({ link, devices: describer.discoverableDevices(link) });
+        if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      stats.hashed++;
       hashStart();
       hashAdd(partnerKey);
       hashAdd(homeInputsKey(world.policy, link.partnerId, link.homeId, CATEGORY_KEYS));
@@ -309,6 +334,7 @@ export class DiscoveryWatch {
       let known = this.described.get(link.linkId);
       let devices: Described[] | undefined;
       if (known?.inputs !== inputs) {
+        stats.described++;
         devices = describer.discoverableDevices(link);
         known = { inputs, digest: announcementDigest(announcementOf(devices)) };
         this.described.set(link.linkId, known);
@@ -317,7 +343,13 @@ export class DiscoveryWatch {
       // A large fleet's check is long: let ingest and delivery run between links.
       if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
     }
-    if (!homes) for (const id of this.described.keys()) if (!world.linkById.has(id)) this.described.delete(id);
+    if (!homes) {
+      for (const id of this.described.keys()) if (!world.linkById.has(id)) this.described.delete(id);
+      // Every link of these partners is now described as of these states (a scoped check covers
+      // only its homes, so it leaves them be).
+      for (const [partnerId, key] of partnerKeys) this.partnerKeys.set(partnerId, key);
+    }
+    this.lastCheck = stats;
     if (behind.length === 0) return 0;
     const recorded = await readAnnouncements(this.opts.db, behind.map((b) => b.link.linkId));
     const updates = behind.map((b) => ({ link: b.link, diff: diffAnnouncement(b.devices, recorded.get(b.link.linkId)) }));
