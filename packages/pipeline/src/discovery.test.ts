@@ -112,6 +112,14 @@ describe("discovery kept current", () => {
     await w.kick(["h3"]);
     await w.kick([]); // no home named: nothing to check
     expect(spy.mock.calls.map(([homes]) => (homes ? [...homes] : "every link"))).toEqual(["every link", ["h1", "h2"], "every link", ["h3"]]);
+    // A check that fails (the database away, say) leaves the next to look at every link afresh,
+    // not to trust what it had described.
+    spy.mockClear();
+    spy.mockRejectedValueOnce(new Error("database away"));
+    await w.kick(["h4"]);
+    await (w as unknown as { runner: { kick(): Promise<void> } }).runner.kick(); // the timer's kick
+    await (w as unknown as { runner: { kick(): Promise<void> } }).runner.kick();
+    expect(spy.mock.calls.map(([homes, opts]) => (homes ? [...homes] : opts?.timed ? "timed" : "every link"))).toEqual([["h4"], "every link", "timed"]);
     await w.stop();
     // The timer's checks: every link (a certification running out changes what may be told with no write).
     const timed = new DiscoveryWatch({ db: t.db, world: () => cache.current(), now: () => clock, intervalMs: 20 });

@@ -270,13 +270,20 @@ export class DiscoveryWatch {
     return this.runner.kick();
   }
 
-  private round(): Promise<number> {
+  private async round(): Promise<number> {
     const whole = this.wholePending;
     const scoped = !whole && this.dirtyHomes.size > 0 ? this.dirtyHomes : undefined;
     this.dirtyHomes = new Set();
     this.wholePending = false;
-    // Nothing asked of it: the timer's round, for what time alone moves.
-    return this.check(scoped, { timed: !whole && !scoped });
+    try {
+      // Nothing asked of it: the timer's round, for what time alone moves.
+      return await this.check(scoped, { timed: !whole && !scoped });
+    } catch (err) {
+      // What this round was asked to look at is not known to be in step: the next looks at every
+      // link afresh (a timed round would trust what it had described).
+      this.wholePending = true;
+      throw err;
+    }
   }
 
   /** Per partner, its state (`partnerStateKey`) when the last whole or timed check ran. */
