@@ -61,9 +61,10 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION proviso_terms_changed() RETURNS trigger AS $$
+-- A change the worker reads again whole (the kind, the trigger's argument, says what): no rows logged.
+CREATE OR REPLACE FUNCTION proviso_kind_changed() RETURNS trigger AS $$
 BEGIN
-  PERFORM proviso_log_policy_change('terms', '[]'::jsonb, '[]'::jsonb);
+  PERFORM proviso_log_policy_change(TG_ARGV[0], '[]'::jsonb, '[]'::jsonb);
   RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -101,14 +102,14 @@ CREATE TRIGGER devices_changed AFTER UPDATE OF home_id, model_id, name, room ON 
 DROP TRIGGER IF EXISTS agreement_versions_policy_changed ON agreement_versions;
 --> statement-breakpoint
 CREATE TRIGGER agreement_versions_policy_changed AFTER INSERT OR UPDATE OR DELETE ON agreement_versions
-  FOR EACH STATEMENT EXECUTE FUNCTION proviso_terms_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION proviso_kind_changed('terms');
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS agreement_clauses_policy_changed ON agreement_clauses;
 --> statement-breakpoint
 CREATE TRIGGER agreement_clauses_policy_changed AFTER INSERT OR UPDATE OR DELETE ON agreement_clauses
-  FOR EACH STATEMENT EXECUTE FUNCTION proviso_terms_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION proviso_kind_changed('terms');
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS certifications_policy_changed ON certifications;
 --> statement-breakpoint
 CREATE TRIGGER certifications_policy_changed AFTER INSERT OR UPDATE OR DELETE ON certifications
-  FOR EACH STATEMENT EXECUTE FUNCTION proviso_terms_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION proviso_kind_changed('terms');

@@ -4,17 +4,10 @@
 -- the models and the terms again (certifications are named by model key) and remakes what it holds
 -- of each device of a changed model, instead of loading everything: the last change that still did
 -- (≈ 6–8 s at 100,000 homes, during which ingest and delivery waited for it).
-CREATE OR REPLACE FUNCTION proviso_models_changed() RETURNS trigger AS $$
-BEGIN
-  PERFORM proviso_log_policy_change('models', '[]'::jsonb, '[]'::jsonb);
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
---> statement-breakpoint
 DROP TRIGGER IF EXISTS device_models_policy_changed ON device_models;
 --> statement-breakpoint
 CREATE TRIGGER device_models_policy_changed AFTER INSERT OR UPDATE OR DELETE ON device_models
-  FOR EACH STATEMENT EXECUTE FUNCTION proviso_models_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION proviso_kind_changed('models');
 --> statement-breakpoint
 -- No trigger calls the counter-only function any more (0023 and this replaced each one).
 DROP FUNCTION IF EXISTS proviso_policy_changed();
