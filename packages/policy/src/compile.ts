@@ -304,10 +304,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
       (homeIndex.get(c.homeId)! * partnerCount + partners.get(c.partnerId)!.index) * categoryCount +
       categoryIndex.get(c.category)!;
     // The snapshot holds current consents; should it hold several, the newest version wins.
-    if (c.version >= consentVersion[i]!) {
-      consentMode[i] = CONSENT[c.mode];
-      consentVersion[i] = c.version;
-    }
+    putConsent(consentMode, consentVersion, i, c);
   }
 
   let maxVersion = 0;
@@ -330,6 +327,14 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
     programmeIndex,
     certificationAt,
   };
+}
+
+/** Consent `c` in place `i` of the consent arrays, unless a newer version is there: the newest wins. */
+export function putConsent(consentMode: Uint8Array, consentVersion: Int32Array, i: number, c: { mode: keyof typeof CONSENT; version: number }) {
+  if (c.version >= consentVersion[i]!) {
+    consentMode[i] = CONSENT[c.mode];
+    consentVersion[i] = c.version;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // history: the consent and link a decision saw at that moment (indexes must exist: compile the
 // snapshot with every home, partner and category the history mentions; only for a policy no one
 // else uses).
-import { compileTerms, consentReasonsUpTo, CONSENT, LINK, type CompiledPolicy, type SnapshotTerms } from "./compile";
+import { compileTerms, consentReasonsUpTo, putConsent, CONSENT, LINK, type CompiledPartner, type CompiledPolicy, type SnapshotTerms } from "./compile";
 import type { SnapshotLink } from "./types";
 
 export function patchConsent(policy: CompiledPolicy, c: { homeId: string; partnerId: string; category: string; mode: keyof typeof CONSENT; version: number }): boolean {
@@ -60,55 +60,27 @@ export function withChanges(policy: CompiledPolicy, changes: PolicyChanges): Com
   }
   const links = changes.links;
 
-  let partners = policy.partners;
-  let categoryIndex = policy.categoryIndex;
-  let terms: Pick<CompiledPolicy, "certifications" | "modelIndex" | "programmeIndex" | "certificationAt"> = policy;
-  if (changes.terms) {
-    const t = compileTerms(changes.terms, { partners: policy.partners.keys(), categories: policy.categoryIndex.keys() });
-    partners = t.partners;
-    categoryIndex = t.categoryIndex;
-    terms = t;
-  }
-  // Homes, partners and categories met for the first time take the next indexes (maps copied once).
-  let homeIndex = policy.homeIndex;
-  const partnerOf = (id: string) => {
-    let p = partners.get(id);
-    if (p === undefined) {
-      if (partners === policy.partners) partners = new Map(partners);
-      partners.set(id, (p = { index: partners.size, versions: [], suspensions: [] }));
-    }
-    return p.index;
-  };
-  const categoryOf = (key: string) => {
-    let c = categoryIndex.get(key);
-    if (c === undefined) {
-      if (categoryIndex === policy.categoryIndex) categoryIndex = new Map(categoryIndex);
-      categoryIndex.set(key, (c = categoryIndex.size));
-    }
-    return c;
-  };
-  const homeOf = (id: string) => {
-    let h = homeIndex.get(id);
-    if (h === undefined) {
-      if (homeIndex === policy.homeIndex) homeIndex = new Map(homeIndex);
-      homeIndex.set(id, (h = homeIndex.size));
-    }
-    return h;
-  };
-  for (const home of links?.homes ?? []) homeOf(home);
+  let terms: Pick<CompiledPolicy, "partners" | "categoryIndex" | "certifications" | "modelIndex" | "programmeIndex" | "certificationAt"> = policy;
+  if (changes.terms) terms = compileTerms(changes.terms, { partners: policy.partners.keys(), categories: policy.categoryIndex.keys() });
+  // Homes, partners and categories met for the first time take the next indexes.
+  const partners = new Growing(terms.partners, (index): CompiledPartner => ({ index, versions: [], suspensions: [] }));
+  const categories = new Growing(terms.categoryIndex, (index) => index);
+  const homes = new Growing(policy.homeIndex, (index) => index);
+  const partnerOf = (id: string) => partners.of(id).index;
+  for (const home of links?.homes ?? []) homes.of(home);
   for (const l of links?.links ?? []) {
-    homeOf(l.homeId);
+    homes.of(l.homeId);
     partnerOf(l.partnerId);
   }
   for (const c of consents) {
-    homeOf(c.homeId);
+    homes.of(c.homeId);
     partnerOf(c.partnerId);
-    categoryOf(c.category);
+    categories.of(c.category);
   }
 
-  const partnerCount = partners.size;
-  const categoryCount = Math.max(1, categoryIndex.size);
-  const homeCount = homeIndex.size;
+  const partnerCount = partners.map.size;
+  const categoryCount = Math.max(1, categories.map.size);
+  const homeCount = homes.map.size;
   let { consentMode, consentVersion, linkStatus } = policy;
   if (partnerCount !== policy.partnerCount || categoryCount !== policy.categoryCount) {
     // Laid out afresh: every value moves to its home, partner and category's new place.
@@ -139,25 +111,22 @@ export function withChanges(policy: CompiledPolicy, changes: PolicyChanges): Com
   }
 
   if (links) {
-    for (const home of links.homes) linkStatus.fill(LINK.none, homeOf(home) * partnerCount, (homeOf(home) + 1) * partnerCount);
-    for (const l of links.links) linkStatus[homeOf(l.homeId) * partnerCount + partnerOf(l.partnerId)] = LINK[l.status];
+    for (const home of links.homes) linkStatus.fill(LINK.none, homes.of(home) * partnerCount, (homes.of(home) + 1) * partnerCount);
+    for (const l of links.links) linkStatus[homes.of(l.homeId) * partnerCount + partnerOf(l.partnerId)] = LINK[l.status];
   }
   let maxVersion = 0;
   for (const c of consents) {
-    const i = (homeOf(c.homeId) * partnerCount + partnerOf(c.partnerId)) * categoryCount + categoryOf(c.category);
+    const i = (homes.of(c.homeId) * partnerCount + partnerOf(c.partnerId)) * categoryCount + categories.of(c.category);
     if (c.version > maxVersion) maxVersion = c.version;
-    if (c.version >= consentVersion[i]!) {
-      consentMode[i] = CONSENT[c.mode];
-      consentVersion[i] = c.version;
-    }
+    putConsent(consentMode, consentVersion, i, c);
   }
 
   return {
     lastHome: { id: "", index: undefined },
-    partners,
+    partners: partners.map,
     consentReasons: consentReasonsUpTo(maxVersion, policy.consentReasons),
-    homeIndex,
-    categoryIndex,
+    homeIndex: homes.map,
+    categoryIndex: categories.map,
     partnerCount,
     categoryCount,
     consentMode,
@@ -168,4 +137,25 @@ export function withChanges(policy: CompiledPolicy, changes: PolicyChanges): Com
     programmeIndex: terms.programmeIndex,
     certificationAt: terms.certificationAt,
   };
+}
+
+/** A map grown copy-on-write: `of` gives a key's value, making one from the next index for a key it lacks (the map given is copied once, first). */
+class Growing<V> {
+  map: Map<string, V>;
+
+  constructor(
+    private readonly original: Map<string, V>,
+    private readonly make: (index: number) => V,
+  ) {
+    this.map = original;
+  }
+
+  of(key: string): V {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      if (this.map === this.original) this.map = new Map(this.original);
+      this.map.set(key, (v = this.make(this.map.size)));
+    }
+    return v;
+  }
 }
