@@ -18,7 +18,7 @@ export { createTokenCipher, generateTokenKey, type TokenCipher } from "./securit
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, getHomeShareChart, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
-export { loadApprovedVersions, loadPolicyTerms } from "./policy/load-policy-snapshot";
+export { loadApprovedVersions, loadCurrentConsents, loadPolicyTerms } from "./policy/load-policy-snapshot";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";

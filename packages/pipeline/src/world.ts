@@ -1,7 +1,7 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
 // per home. Brought up to date whenever the policy counter moves (see migration 0002): by applying
 // the changes logged since (migrations 0020, 0023, 0024), by a load of everything where the log cannot.
-import { loadPolicySnapshot, loadPolicyTerms, type TokenCipher } from "@proviso/core";
+import { loadCurrentConsents, loadPolicyTerms, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
 import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange, type SnapshotTerms } from "@proviso/policy";
 import { asc, eq, gt, sql, type AnyColumn } from "drizzle-orm";
@@ -126,8 +126,9 @@ function activeLinks(rows: Awaited<ReturnType<typeof readLinks>>, cipher: TokenC
 
 export async function loadWorld(db: Database, cipher?: TokenCipher | null): Promise<World> {
   const policyVersion = await readPolicyVersion(db);
-  const [snapshot, deviceRows, linkRows] = await Promise.all([loadPolicySnapshot(db), readDevices(db), readLinks(db)]);
-  // The snapshot reads links itself; these rows are the same links with what delivery needs.
+  const [terms, consents, deviceRows, linkRows] = await Promise.all([loadPolicyTerms(db), loadCurrentConsents(db), readDevices(db), readLinks(db)]);
+  // The links are read once: every state for the engine, the active ones with what delivery needs.
+  const snapshot = { ...terms, consents, links: linkRows };
   const links = activeLinks(linkRows, cipher);
   return {
     policyVersion,

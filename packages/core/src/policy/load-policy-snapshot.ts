@@ -63,29 +63,21 @@ export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersio
  * they are in force, current consents, links and certifications. Suspensions arrive with their issue.
  */
 export async function loadPolicySnapshot(db: Executor): Promise<PolicySnapshot> {
-  const [versions, consentRows, linkRows, certRows] = await readAll(db, [
-    () => loadApprovedVersions(db),
-    // The current consent per home × partner × category: the highest version.
-    () => db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
-      sql`select distinct on (home_id, partner_id, category_key) home_id, partner_id, category_key, mode, version
-            from consents order by home_id, partner_id, category_key, version desc`,
-    ),
+  const [terms, consents, links] = await readAll(db, [
+    () => loadPolicyTerms(db),
+    () => loadCurrentConsents(db),
     () => db.select({ homeId: partnerLinks.homeId, partnerId: partnerLinks.partnerId, status: partnerLinks.status }).from(partnerLinks),
-    () => loadCertifications(db),
   ]);
-  return {
-    versions,
-    consents: consentRows.rows.map((c) => ({
-      homeId: c.home_id,
-      partnerId: c.partner_id,
-      category: c.category_key,
-      mode: c.mode,
-      version: Number(c.version),
-    })),
-    links: linkRows,
-    certifications: certRows,
-    suspensions: [],
-  };
+  return { ...terms, consents, links };
+}
+
+/** The current consent per home × partner × category: the highest version. */
+export async function loadCurrentConsents(db: Executor): Promise<SnapshotConsent[]> {
+  const rows = await db.execute<{ home_id: string; partner_id: string; category_key: string; mode: SnapshotConsent["mode"]; version: number }>(
+    sql`select distinct on (home_id, partner_id, category_key) home_id, partner_id, category_key, mode, version
+          from consents order by home_id, partner_id, category_key, version desc`,
+  );
+  return rows.rows.map((c) => ({ homeId: c.home_id, partnerId: c.partner_id, category: c.category_key, mode: c.mode, version: Number(c.version) }));
 }
 
 /** Every certification of a model under a programme, as the engine reads it. */
