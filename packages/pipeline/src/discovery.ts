@@ -315,40 +315,25 @@ export class DiscoveryWatch {
     let n = 0;
     for (const link of links) {
       if (link.adapter !== "alexa" && link.adapter !== "google") continue;
+      // A large fleet's check is long: let ingest and delivery run between links.
+      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
       stats.links++;
       let partnerKey = partnerKeys.get(link.partnerId);
       if (partnerKey === undefined) partnerKeys.set(link.partnerId, (partnerKey = partnerStateKey(world.policy, link.partnerId, now)));
-      const still = opts.timed && partnerKey === this.partnerKeys.get(link.partnerId) ? this.described.get(link.linkId) : undefined;
-      if (still !== undefined) {
-        if (told.get(link.linkId) !== still.digest) behind.push({ link, devices: describer.discoverableDevices(link) });
-        if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      stats.hashed++;
-      hashStart();
-      hashAdd(partnerKey);
-      hashAdd(homeInputsKey(world.policy, link.partnerId, link.homeId, CATEGORY_KEYS));
-      for (const d of world.devicesByHome.get(link.homeId) ?? []) {
-        hashAdd(d.deviceId);
-        hashAdd(d.modelKey);
-        hashAdd(d.name);
-        hashAdd(d.room);
-        hashAdd(d.modelName);
-        hashAdd(d.kind);
-        for (const c of d.categories) hashAdd(c);
-      }
-      const inputs = hashEnd();
-      let known = this.described.get(link.linkId);
+      let known = opts.timed && partnerKey === this.partnerKeys.get(link.partnerId) ? this.described.get(link.linkId) : undefined;
       let devices: Described[] | undefined;
-      if (known?.inputs !== inputs) {
-        stats.described++;
-        devices = describer.discoverableDevices(link);
-        known = { inputs, digest: announcementDigest(announcementOf(devices)) };
-        this.described.set(link.linkId, known);
+      if (known === undefined) {
+        stats.hashed++;
+        const inputs = inputsOf(world, link, partnerKey);
+        known = this.described.get(link.linkId);
+        if (known?.inputs !== inputs) {
+          stats.described++;
+          devices = describer.discoverableDevices(link);
+          known = { inputs, digest: announcementDigest(announcementOf(devices)) };
+          this.described.set(link.linkId, known);
+        }
       }
       if (told.get(link.linkId) !== known.digest) behind.push({ link, devices: devices ?? describer.discoverableDevices(link) });
-      // A large fleet's check is long: let ingest and delivery run between links.
-      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
     }
     if (!homes) {
       for (const id of this.described.keys()) if (!world.linkById.has(id)) this.described.delete(id);
@@ -368,6 +353,23 @@ export class DiscoveryWatch {
   stop(): Promise<void> {
     return this.runner.stop();
   }
+}
+
+/** A hash of everything a link's description reads: the partner's state, the home's link and consents, its devices. */
+function inputsOf(world: World, link: LinkInfo, partnerKey: string): string {
+  hashStart();
+  hashAdd(partnerKey);
+  hashAdd(homeInputsKey(world.policy, link.partnerId, link.homeId, CATEGORY_KEYS));
+  for (const d of world.devicesByHome.get(link.homeId) ?? []) {
+    hashAdd(d.deviceId);
+    hashAdd(d.modelKey);
+    hashAdd(d.name);
+    hashAdd(d.room);
+    hashAdd(d.modelName);
+    hashAdd(d.kind);
+    for (const c of d.categories) hashAdd(c);
+  }
+  return hashEnd();
 }
 
 /** Queues one discovery update per link (none where one is already queued). Returns how many. */
