@@ -70,3 +70,15 @@ export async function readAll<T extends readonly unknown[]>(db: Executor, reads:
 
 /** Whether `db` is a transaction (Drizzle's transactions can roll back; the database cannot). */
 const isTransaction = (db: Executor): db is Transaction => typeof (db as { rollback?: unknown }).rollback === "function";
+
+/** The SQLSTATE of a database error, however deep the query builder wrapped it; null for none. */
+export function sqlStateOf(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
+/** SQLSTATE 40P01: the database ended this transaction to break a deadlock; done again, it may pass. */
+export const DEADLOCK_DETECTED = "40P01";

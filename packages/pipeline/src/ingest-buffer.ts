@@ -4,7 +4,7 @@
 // side; a device belongs to one lane, so its reports commit in the order they came, and two lanes
 // of one worker never wait on each other's row locks.
 import { deviceIdOfTopic } from "@proviso/domain";
-import type { Database } from "@proviso/db";
+import { sqlStateOf, type Database } from "@proviso/db";
 import { detectConnectivity } from "./connectivity";
 import { ingestReports, type IncomingReport, type IngestResult } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
@@ -186,11 +186,8 @@ export function laneOf(deviceId: string, lanes: number): number {
  * out of range for its column here. A lost connection, a restart, a deadlock or a bug may pass.
  */
 function isLastingError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;
-    if (e instanceof RangeError) return true;
-  }
+  if (/^(22|23|54)/.test(sqlStateOf(err) ?? "")) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof RangeError) return true;
   return false;
 }
 

@@ -5,7 +5,7 @@
 // change go straight into one decision set (no object per decision), the engine's request object
 // is reused, and every statement sends its columns as binary arrays.
 import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert, type KindInput } from "@proviso/audit";
-import { executeWrites, quarantine, reserveForBatch, textArray, type Database } from "@proviso/db";
+import { DEADLOCK_DETECTED, executeWrites, quarantine, reserveForBatch, sqlStateOf, textArray, type Database } from "@proviso/db";
 import { categoryGroups, categoryOfProperty, type CategoryGroups, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
@@ -133,11 +133,22 @@ export async function ingestReports(db: Database, world: World, items: IncomingR
       cache.hits += taken.rows.length;
       return r;
     } catch (err) {
-      if (!(err instanceof ShadowConflict)) throw err;
+      // Its write-back takes row locks as the plan finds the rows, so it can meet a locking batch
+      // of another replica head-on: the database ends one (a deadlock), and this one, like one
+      // that found a row written since, is done again the locking way.
+      if (!(err instanceof ShadowConflict) && sqlStateOf(err) !== DEADLOCK_DETECTED) throw err;
       cache.conflicts++;
     }
   }
-  return writeBatch(db, world, batch, cache, null);
+  try {
+    return await writeBatch(db, world, batch, cache, null);
+  } catch (err) {
+    // Locking batches lock their rows in one order and never deadlock each other; one ended by a
+    // deadlock with a batch writing back copies it held goes again at once (the first try left
+    // nothing: its transaction rolled back and its copies were taken out of the cache).
+    if (sqlStateOf(err) !== DEADLOCK_DETECTED) throw err;
+    return writeBatch(db, world, batch, cache, null);
+  }
 }
 
 /** A batch as read: its accepted reports (sorted by device, then seq), their devices, its rejects. */

@@ -373,6 +373,39 @@ describe("ingest → decide → deliver", () => {
     await deliver();
   });
 
+  it("a batch the database ends to break a deadlock goes again at once, whichever way it took its shadows, and counts once", async () => {
+    // The next state-event insert after each restart of the sequence is ended as a deadlock victim
+    // would be (a sequence, not a table, counts it: the victim's transaction rolls back).
+    await t.pool.query("create sequence deadlock_once");
+    await t.pool.query(`create function deadlock_once() returns trigger language plpgsql as $$
+      begin
+        if nextval('deadlock_once') = 1 then
+          raise exception 'deadlock detected (for the test)' using errcode = '40P01';
+        end if;
+        return null;
+      end $$`);
+    await t.pool.query("create trigger deadlock_once after insert on state_events for each statement execute function deadlock_once()");
+    const ended = async () => Number((await t.pool.query("select last_value from deadlock_once")).rows[0].last_value);
+    try {
+      for (const temperature of [26.5, 26.75]) {
+        // A copy of the shadow held (the earlier batch's), written back unlocked: done again the locking way.
+        await t.pool.query("alter sequence deadlock_once restart");
+        const before = shadows.conflicts;
+        expect(await ingest(report(thermostat, { temperature }))).toMatchObject({ accepted: 1, stale: 0, stateEvents: 1 });
+        expect(shadows.conflicts - before).toBe(1);
+        expect(await ended()).toBe(2); // ended once, then through
+      }
+      // Ended on the locking way too (no copy held): once more, at once.
+      shadows.take(thermostat, "");
+      await t.pool.query("alter sequence deadlock_once restart");
+      expect(await ingest(report(thermostat, { temperature: 27 }))).toMatchObject({ accepted: 1, stale: 0, stateEvents: 1 });
+      expect(await ended()).toBe(2);
+    } finally {
+      await t.pool.query("drop trigger deadlock_once on state_events; drop function deadlock_once(); drop sequence deadlock_once");
+    }
+    await deliver();
+  });
+
   it("handles Alexa's AcceptGrant: exchanges the code and keeps the tokens encrypted", async () => {
     const grant = (code: string) =>
       answerAlexaDirective(
