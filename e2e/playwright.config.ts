@@ -10,7 +10,8 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   workers: 2,
   retries: 0,
-  reporter: [["list"], ["json", { outputFile: "../.data/test-results/e2e.json" }]],
+  // `npm test` names the file per pass (real servers, embedded defaults) and adds them up.
+  reporter: [["list"], ["json", { outputFile: process.env.E2E_RESULTS_FILE || "../.data/test-results/e2e.json" }]],
   use: {
     // localhost, not 127.0.0.1: Auth.js builds its URLs (and CSRF checks) from it.
     baseURL,
