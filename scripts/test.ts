@@ -69,7 +69,7 @@ function summary() {
         `playwright ${e2e ? `${e2e.stats.expected} passed, ${e2e.stats.unexpected} failed` : "not run"}`,
     );
   }
-  console.log(`${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`all checks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 }
 
