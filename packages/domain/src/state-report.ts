@@ -11,6 +11,19 @@ import { REPORT_CAUSES } from "./ledger";
 
 export const STATE_REPORT_VERSION = 1;
 /** Reports larger than this are rejected before parsing. */
+export const MAX_REPORT_BYTES = 4_096;
+/** At most this many reports in one `POST /v1/state-reports`; a device or gateway sends more in several. */
+export const MAX_REPORTS_PER_REQUEST = 1_000;
+/** At most this many device ids in one `POST /v1/heartbeats`. */
+export const MAX_HEARTBEATS_PER_REQUEST = 10_000;
+/** Clocks drift; a report from further in the future than this is refused. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * A report observed before this was made by a device whose clock was never set (it counts from
+ * 1970, or from its firmware's build year): refused, as its time would order nothing.
+ */
+export const EARLIEST_OBSERVED_AT = "2000-01-01T00:00:00Z";
+
 /**
  * The `{deviceId}` of `proviso/v1/devices/{deviceId}/…`: a topic's fourth segment, as
  * `topic.split("/")[3]` gives it, without the array and strings a split makes for every message.
@@ -24,19 +37,6 @@ export function deviceIdOfTopic(topic: string): string | undefined {
   const end = topic.indexOf("/", at + 1);
   return end < 0 ? topic.slice(at + 1) : topic.slice(at + 1, end);
 }
-
-export const MAX_REPORT_BYTES = 4_096;
-/** At most this many reports in one `POST /v1/state-reports`; a device or gateway sends more in several. */
-export const MAX_REPORTS_PER_REQUEST = 1_000;
-/** At most this many device ids in one `POST /v1/heartbeats`. */
-export const MAX_HEARTBEATS_PER_REQUEST = 10_000;
-/** Clocks drift; a report from further in the future than this is refused. */
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
-/**
- * A report observed before this was made by a device whose clock was never set (it counts from
- * 1970, or from its firmware's build year): refused, as its time would order nothing.
- */
-export const EARLIEST_OBSERVED_AT = "2000-01-01T00:00:00Z";
 
 export const HVAC_MODES = ["heat", "cool", "auto", "eco", "off"] as const;
 export const LOCK_STATES = ["locked", "unlocked", "jammed"] as const;

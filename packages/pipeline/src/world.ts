@@ -82,30 +82,22 @@ function readLinks(db: Database, homes?: string[]) {
 /** `column = any($1::uuid[])`: one parameter however many ids (`in (…)` takes one each, 65,535 at most). */
 const anyOf = (column: AnyColumn, ids: string[]) => sql`${column} = any(${sql.param(ids)}::uuid[])`;
 
+/** What a device's entry takes from its model. */
+const modelColumns = { modelKey: deviceModels.key, kind: deviceModels.kind, categories: deviceModels.categories, modelName: deviceModels.name };
+type ModelInfo = Pick<DeviceInfo, keyof typeof modelColumns>;
+
 /** The device directory: every device, or those of some homes. */
 function readDevices(db: Database, homes?: string[]): Promise<DeviceInfo[]> {
   const q = db
-    .select({
-      deviceId: devices.id,
-      homeId: devices.homeId,
-      modelId: devices.modelId,
-      modelKey: deviceModels.key,
-      kind: deviceModels.kind,
-      categories: deviceModels.categories,
-      name: devices.name,
-      room: devices.room,
-      modelName: deviceModels.name,
-    })
+    .select({ deviceId: devices.id, homeId: devices.homeId, modelId: devices.modelId, name: devices.name, room: devices.room, ...modelColumns })
     .from(devices)
     .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
   return homes ? q.where(anyOf(devices.homeId, homes)) : q;
 }
 
-/** Every device model, by id: what a device's entry takes from its model. */
-async function readModels(db: Database): Promise<Map<string, Pick<DeviceInfo, "modelKey" | "kind" | "categories" | "modelName">>> {
-  const rows = await db
-    .select({ id: deviceModels.id, modelKey: deviceModels.key, kind: deviceModels.kind, categories: deviceModels.categories, modelName: deviceModels.name })
-    .from(deviceModels);
+/** Every device model, by id. */
+async function readModels(db: Database): Promise<Map<string, ModelInfo>> {
+  const rows = await db.select({ id: deviceModels.id, ...modelColumns }).from(deviceModels);
   return new Map(rows.map(({ id, ...m }) => [id, m]));
 }
 
@@ -255,7 +247,7 @@ function withHomes<T extends { homeId: string }>(
 function withModels(
   deviceMap: World["devices"],
   devicesByHome: World["devicesByHome"],
-  models: Map<string, Pick<DeviceInfo, "modelKey" | "kind" | "categories" | "modelName">>,
+  models: Map<string, ModelInfo>,
 ): Pick<World, "devices" | "devicesByHome"> {
   const changed = new Map<string, DeviceInfo>();
   for (const d of deviceMap.values()) {

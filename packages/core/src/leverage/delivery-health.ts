@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 export async function getDeliveryHealth(db: Executor, partnerId: string, now = new Date()) {
   const since = new Date(now.getTime() - 86_400_000);
   const r = (await db.execute(sql`
+    select o.*, h.until as held_until, h.reason as hold_reason from (
     select count(*)::int as messages,
            count(*) filter (where status = 'delivered')::int as delivered,
            count(*) filter (where status in ('pending', 'retrying'))::int as queued,
@@ -17,11 +18,10 @@ export async function getDeliveryHealth(db: Executor, partnerId: string, now = n
            count(*) filter (where last_status_code >= 500 or (last_error is not null and last_status_code is null and status <> 'cancelled'))::int as failures,
            percentile_cont(0.5) within group (order by extract(epoch from delivered_at - created_at)) filter (where status = 'delivered') as lag_p50,
            percentile_cont(0.95) within group (order by extract(epoch from delivered_at - created_at)) filter (where status = 'delivered') as lag_p95,
-           min(created_at) filter (where status in ('pending', 'retrying')) as oldest_queued,
-           -- The partner answered 429 and every worker is holding back from it (the pipeline's rate-limits.ts).
-           (select until from partner_holds h where h.partner_id = ${partnerId} and h.until > ${now}) as held_until,
-           (select reason from partner_holds h where h.partner_id = ${partnerId} and h.until > ${now}) as hold_reason
-      from outbox where partner_id = ${partnerId} and created_at >= ${since}`)) as unknown as {
+           min(created_at) filter (where status in ('pending', 'retrying')) as oldest_queued
+      from outbox where partner_id = ${partnerId} and created_at >= ${since}) o
+    -- The partner answered 429 and every worker is holding back from it (the pipeline's rate-limits.ts).
+    left join partner_holds h on h.partner_id = ${partnerId} and h.until > ${now}`)) as unknown as {
     rows: {
       messages: number;
       delivered: number;
