@@ -9,9 +9,9 @@
 //
 // Pure: time and chance come in as arguments, so a run is repeatable and the tests can run hours
 // of a fleet in milliseconds. main.ts only carries what this produces to the worker.
-import { STATE_REPORT_VERSION, type ReportCause } from "@proviso/domain";
+import { STATE_REPORT_VERSION, type ReportCause, type DeviceKind } from "@proviso/domain";
 
-export type Kind = "thermostat" | "sensor" | "lock";
+export type Kind = DeviceKind;
 export type State = Record<string, number | string | boolean>;
 
 export interface SimHome {

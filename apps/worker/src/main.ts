@@ -1,5 +1,6 @@
 // The worker process: wires MQTT and HTTP ingest, the delivery loop, the snapshot cache, the
 // scheduler and the HTTP port. The work itself lives in packages/pipeline and packages/core.
+import { OUTBOX_WAITING } from "@proviso/domain";
 import { signerFromSeed } from "@proviso/audit";
 import { redactUrl } from "@proviso/config";
 import { createTokenCipher } from "@proviso/core";
@@ -179,7 +180,7 @@ const depthTimer = setInterval(() => {
   void db.db
     .select({ n: count() })
     .from(outbox)
-    .where(inArray(outbox.status, ["pending", "retrying"]))
+    .where(inArray(outbox.status, [...OUTBOX_WAITING]))
     .then(([r]) => metrics.outboxDepth.set(r?.n ?? 0))
     .catch(() => {});
 }, 2_000);

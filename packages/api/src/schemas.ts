@@ -1,8 +1,8 @@
 // Output shapes shared by several procedures.
-import { clauseTermsSchema } from "@proviso/domain";
+import { clauseTermsSchema, VERSION_STATUSES } from "@proviso/domain";
 import { z } from "zod";
 
-export const versionStatus = z.enum(["draft", "in_review", "approved", "active", "superseded", "terminated", "expired", "rejected"]);
+export const versionStatus = z.enum(VERSION_STATUSES);
 
 export const clauseView = z.object({
   clauseKey: z.string(),

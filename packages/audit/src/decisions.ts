@@ -2,7 +2,7 @@
 // reserves ids and a batch number, writes the decisions as sets (see decision-sets.ts), adds them
 // to the running totals for reports, and appends one chain entry carrying the Merkle root of the
 // batch and the digests of the kinds it names.
-import type { DecisionReason } from "@proviso/domain";
+import type { DecisionReason, DecisionStage, DecisionOutcome } from "@proviso/domain";
 import { blocksFor, executeWrites, idsFromBlocks, plainArray, textArray, write, type Executor } from "@proviso/db";
 import { sql, type SQL } from "drizzle-orm";
 import { appendAudit, type AuditEntry } from "./chain";
@@ -21,8 +21,8 @@ export interface DecisionInsert {
   linkId?: string | null;
   categoryKey: string;
   mode: "proactive" | "on_request";
-  stage: "change" | "delivery" | "request";
-  outcome: "send" | "withhold" | "transform";
+  stage: DecisionStage;
+  outcome: DecisionOutcome;
   sentProperties?: Record<string, unknown> | null;
   reasons: readonly DecisionReason[];
   agreementVersionId?: string | null;

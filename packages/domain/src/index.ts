@@ -3,3 +3,4 @@ export * from "./taxonomy";
 export * from "./terms";
 export * from "./ledger";
 export * from "./state-report";
+export * from "./vocabularies";

@@ -21,5 +21,4 @@ export interface DecisionReason {
   detail?: string;
 }
 
-export type DecisionOutcome = "send" | "withhold" | "transform";
 export type { DeliveryMode };

@@ -1,6 +1,7 @@
 // Machine-readable clause terms, one schema per clause kind. The server validates with these;
 // the enforcement engine (packages/policy) reads them.
 import { z } from "zod";
+import type { ClauseKind } from "./vocabularies";
 import { CATEGORY_KEYS, PURPOSE_KEYS } from "./taxonomy";
 
 export const SHARE_MODES = ["off", "on_request", "proactive"] as const;
@@ -90,5 +91,8 @@ export const clauseTermsSchema = z.discriminatedUnion("kind", [
   terminationTerms,
 ]);
 export type ClauseTerms = z.infer<typeof clauseTermsSchema>;
-export type ClauseKind = ClauseTerms["kind"];
+/** The clause kinds the terms schema knows are exactly CLAUSE_KINDS (vocabularies.ts): a kind added to one fails here until added to the other. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _kindsAgree: Same<ClauseTerms["kind"], ClauseKind> = true;
+void _kindsAgree;
 export type DataShareTerms = z.infer<typeof dataShareTerms>;

@@ -1,5 +1,6 @@
 // How to read a partner's answer: delivered, try again later, refresh the token, stop (revoked),
 // or give up (dead letter). Pure: the caller passes the attempt number, the clock and randomness.
+import type { AdapterId } from "@proviso/domain";
 
 export type DeliveryOutcome =
   | { kind: "delivered" }
@@ -22,7 +23,7 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 500, ma
  * such figure for the event gateway, and a webhook's receiver sets its own in a rate_limit clause.
  * A maker granted more by the platform configures it (the worker's GOOGLE_REQUESTS_PER_MINUTE).
  */
-export const PLATFORM_REQUESTS_PER_MINUTE: Readonly<Record<"alexa" | "google" | "webhook", number | null>> = {
+export const PLATFORM_REQUESTS_PER_MINUTE: Readonly<Record<AdapterId, number | null>> = {
   alexa: null,
   google: 6_000,
   webhook: null,

@@ -1,4 +1,4 @@
-import type { DeliveryMode, ReportCause } from "@proviso/domain";
+import type { DeliveryMode, ReportCause, DeviceKind } from "@proviso/domain";
 
 /** A device's state as a partner may see it: property name → value (already minimised). */
 export type DeviceState = Record<string, unknown>;
@@ -10,7 +10,7 @@ export interface DeviceDescription {
   room: string;
   modelKey: string;
   modelName: string;
-  kind: "thermostat" | "sensor" | "lock";
+  kind: DeviceKind;
   /** The categories the model can report. */
   categories: string[];
   /** Per category, the modes actually allowed for this home (agreement ∧ consent). */

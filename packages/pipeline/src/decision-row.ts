@@ -1,7 +1,7 @@
 // A ledger row from an engine decision: the one place the three stages (change, delivery,
 // request) turn a ShareDecision into what is stored.
 import type { DecisionInsert } from "@proviso/audit";
-import type { DeliveryMode } from "@proviso/domain";
+import { type DeliveryMode, type DecisionStage } from "@proviso/domain";
 import type { ShareDecision } from "@proviso/policy";
 
 export type DecisionRow = DecisionInsert;
@@ -9,7 +9,7 @@ export type DecisionRow = DecisionInsert;
 export function decisionRow(
   d: ShareDecision,
   ctx: {
-    stage: "change" | "delivery" | "request";
+    stage: DecisionStage;
     mode: DeliveryMode;
     homeId: string;
     deviceId: string;

@@ -2,6 +2,7 @@
 // re-decide each with the current snapshot (a message queued before a revocation never goes out
 // after it), send in the partner's format, and read the answer: delivered, retry with backoff or
 // Retry-After, refresh the token once, stop on revocation, or dead-letter.
+import { FULFIL_REQUEST, OUTBOX_WAITING } from "@proviso/domain";
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { executePrepared, outbox, partnerLinks, type Database, type Executor } from "@proviso/db";
 import { classifyResponse, DEFAULT_RETRY, PLATFORM_REQUESTS_PER_MINUTE, type RetryPolicy } from "@proviso/partners";
@@ -211,7 +212,7 @@ async function deliverOne(deps: DeliveryDeps, row: OutboxRow, result: DeliveryRe
         modelKey: device?.modelKey ?? "",
         category,
         mode: "proactive",
-        purpose: "functional.service.fulfil_request",
+        purpose: FULFIL_REQUEST,
         at: now,
         properties,
       });
@@ -441,7 +442,7 @@ async function revokeLink(db: Database, linkId: string, messageRowId: number, no
     await tx
       .update(outbox)
       .set({ status: "cancelled", lastStatusCode: 403, lastError: "the partner says the customer revoked access (403)" })
-      .where(and(eq(outbox.linkId, linkId), inArray(outbox.status, ["pending", "retrying"])));
+      .where(and(eq(outbox.linkId, linkId), inArray(outbox.status, [...OUTBOX_WAITING])));
     await tx
       .update(outbox)
       .set({ status: "cancelled", lastStatusCode: 403, lastError: "the partner says the customer revoked access (403)" })

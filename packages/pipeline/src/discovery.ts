@@ -8,7 +8,7 @@
 // for endpoints gone (a model withdrawn by a lapsed certification, say); Google `requestSync`,
 // after which Google asks SYNC again. Without it Alexa would go on expecting ChangeReports for a
 // property the homeowner stopped sharing, and never hear of one newly allowed.
-import { CATEGORIES, type DeliveryMode } from "@proviso/domain";
+import { CATEGORIES, type DeliveryMode, FULFIL_REQUEST } from "@proviso/domain";
 import { linkDiscovery, type Database, type Executor } from "@proviso/db";
 import type { DeviceDescription } from "@proviso/partners";
 import { decideShare, homeInputsKey, isDiscoverable, partnerStateKey } from "@proviso/policy";
@@ -21,7 +21,6 @@ import type { DeviceInfo, LinkInfo, World } from "./world";
 export const DISCOVERY_KIND = { alexa: "alexa.discovery", google: "google.request_sync" } as const;
 export const isDiscoveryKind = (kind: string) => kind === DISCOVERY_KIND.alexa || kind === DISCOVERY_KIND.google;
 
-const PURPOSE = "functional.service.fulfil_request";
 const CATEGORY_KEYS = CATEGORIES.map((c) => c.key);
 /** A value of each category's properties, for asking the engine what a mode allows in general. */
 const SAMPLE = new Map<string, Record<string, unknown>>(
@@ -43,7 +42,7 @@ export function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, n
           modelKey: device.modelKey,
           category,
           mode,
-          purpose: PURPOSE,
+          purpose: FULFIL_REQUEST,
           at: now,
           properties: SAMPLE.get(category) ?? { value: 1 },
         }).outcome !== "withhold",

@@ -4,7 +4,7 @@
 // on the audit chain with report totals. For reports over tens of millions of decisions, the
 // what-if replay and the ledger's speed on a year of history. Nothing is sent to partners.
 import { sealDecisions } from "@proviso/audit";
-import { groupByCategory, type ReportCause } from "@proviso/domain";
+import { groupByCategory, type ReportCause, FULFIL_REQUEST } from "@proviso/domain";
 import { decideShare } from "@proviso/policy";
 import { reserveIds, type Database } from "@proviso/db";
 import { insertStateEvents } from "./bulk";
@@ -100,7 +100,7 @@ export async function generateHistory(db: Database, opts: HistoryOptions) {
               modelKey: e.device.modelKey,
               category,
               mode: "proactive",
-              purpose: "functional.service.fulfil_request",
+              purpose: FULFIL_REQUEST,
               at: e.at,
               properties,
               lastSentAt: null,

@@ -6,7 +6,7 @@
 // is reused, and every statement sends its columns as binary arrays.
 import { appendBatchEntry, batchTotalsWrite, canonicalJson, decisionSetWrites, kindOf, type DecisionKind, type DecisionSetInsert, type KindInput } from "@proviso/audit";
 import { DEADLOCK_DETECTED, executeWrites, quarantine, reserveForBatch, sqlStateOf, textArray, type Database } from "@proviso/db";
-import { categoryGroups, categoryOfProperty, type CategoryGroups, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
+import { categoryGroups, categoryOfProperty, type CategoryGroups, type ReportCause, type ShadowProperty, type StateReport, FULFIL_REQUEST } from "@proviso/domain";
 import { decideShare, type ShareRequest } from "@proviso/policy";
 import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
@@ -47,7 +47,6 @@ export interface OutboxPayload {
   context: Record<string, Record<string, unknown>>;
 }
 
-const PURPOSE = "functional.service.fulfil_request";
 /** Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting. */
 const GOOGLE_TRAIT_CATEGORIES = [
   "user.device.sensor.temperature",
@@ -253,7 +252,7 @@ async function writeBatch(db: Database, world: World, { good, quarantined, devic
     // Outbox rows, column by column; `decisionIds` holds each message's first decision's place in
     // the batch until the ids are reserved.
     const outbox = emptyOutbox();
-    const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: PURPOSE, at: 0, properties: {}, lastSentAt: null };
+    const req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: FULFIL_REQUEST, at: 0, properties: {}, lastSentAt: null };
     const all: Decided = { kinds: [], linkIds: [], sents: [] };
     // What the decisions below are about: one change, one of its home's links (set before each).
     let c!: Change, link!: LinkInfo, set!: PendingSet, shadow!: ShadowRow;

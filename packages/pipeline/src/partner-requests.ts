@@ -1,7 +1,7 @@
 // When partners ask: Alexa's ReportState and Discover directives, Google's QUERY and SYNC intents.
 // Answered only with what the on-request terms and the homeowner's consent allow, in the platform's
 // own format; every answer is decided by the engine and recorded in the ledger (stage `request`).
-import { groupByCategory, type ShadowProperty } from "@proviso/domain";
+import { groupByCategory, type ShadowProperty, FULFIL_REQUEST } from "@proviso/domain";
 import { appendAudit, sealDecisions } from "@proviso/audit";
 import { deviceShadow, type Database } from "@proviso/db";
 import { alexa, google } from "@proviso/partners";
@@ -14,7 +14,6 @@ import { bearerFor, linkIdOfAccountToken } from "./partner-endpoints";
 import { exchangeCode, storeTokens, type TokenService } from "./partner-tokens";
 import type { DeviceInfo, LinkInfo, World } from "./world";
 
-const PURPOSE = "functional.service.fulfil_request";
 
 export class PartnerRequestError extends Error {
   constructor(
@@ -64,7 +63,7 @@ async function onRequestState(db: Database, world: World, link: LinkInfo, device
         modelKey: device.modelKey,
         category,
         mode: "on_request",
-        purpose: PURPOSE,
+        purpose: FULFIL_REQUEST,
         at: now,
         properties,
       });

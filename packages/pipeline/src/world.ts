@@ -1,6 +1,7 @@
 // What the worker holds in memory: the compiled policy, the device directory and the active links
 // per home. Brought up to date whenever the policy counter moves (see migration 0002): by applying
 // the changes logged since (migrations 0020, 0023, 0024), by a load of everything where the log cannot.
+import type { DeviceKind, AdapterId } from "@proviso/domain";
 import { loadCurrentConsents, loadPolicyTerms, type TokenCipher } from "@proviso/core";
 import { appMeta, deviceModels, devices, partnerLinks, partners, policyChanges, readAll, type Database } from "@proviso/db";
 import { compileSnapshot, withChanges, type CompiledPolicy, type ConsentChange, type SnapshotTerms } from "@proviso/policy";
@@ -13,7 +14,7 @@ export interface DeviceInfo {
   homeId: string;
   modelId: string;
   modelKey: string;
-  kind: "thermostat" | "sensor" | "lock";
+  kind: DeviceKind;
   categories: string[];
   name: string;
   room: string;
@@ -24,7 +25,7 @@ export interface LinkInfo {
   linkId: string;
   homeId: string;
   partnerId: string;
-  adapter: "alexa" | "google" | "webhook";
+  adapter: AdapterId;
   externalAccountId: string;
   /** Decrypted in memory only; stored encrypted (packages/core token-cipher). */
   accessToken: string | null;

@@ -1,6 +1,6 @@
 // A realistic snapshot for the benchmark: 4 partners with ~10 clauses each, 100,000 homes with their
 // links and consents, and a stream of requests drawn like the worker's (state changes × links).
-import type { ClauseTerms } from "@proviso/domain";
+import { type ClauseTerms, FULFIL_REQUEST } from "@proviso/domain";
 import type { PolicySnapshot, ShareRequest, SnapshotConsent, SnapshotLink } from "../src/types";
 
 export const NOW = Date.UTC(2026, 10, 24, 12);
@@ -16,7 +16,6 @@ export const CATEGORIES = [
 ];
 export const PARTNERS = ["alexa", "google-home", "apple-home", "smartthings"];
 export const MODELS = ["proviso-t1", "proviso-s1", "proviso-l1"];
-const FULFIL = "functional.service.fulfil_request";
 const AUTOMATION = "functional.service.automation";
 
 function rng(seed: number) {
@@ -41,7 +40,7 @@ function clausesFor(p: number): { clauseKey: string; terms: ClauseTerms }[] {
         kind: "data_share",
         category,
         modes,
-        purposes: i % 2 ? [FULFIL, AUTOMATION] : [FULFIL],
+        purposes: i % 2 ? [FULFIL_REQUEST, AUTOMATION] : [FULFIL_REQUEST],
         retentionDays: 30,
         minimisation: i === 0 ? { roundTo: 0.5 } : i === 3 ? { roundTo: 5 } : i === 4 ? { minIntervalSeconds: 300 } : {},
         optInRequired: true,
@@ -125,7 +124,7 @@ export function buildScenario(homes = 100_000, requestCount = 1_000_000) {
           modelKey: MODELS[m]!,
           category: CATEGORIES[c]!,
           mode,
-          purpose: FULFIL,
+          purpose: FULFIL_REQUEST,
           at,
           properties: c === 0 ? { temperature: Math.round(random() * 300) / 10 } : { value: 1 },
           lastSentAt,

@@ -1,6 +1,6 @@
 // What the engine takes and gives. Times are epoch milliseconds, always passed in: the engine never
 // reads a clock.
-import type { ClauseTerms, DecisionReason, DeliveryMode, ShareMode } from "@proviso/domain";
+import type { ClauseTerms, DecisionReason, DeliveryMode, ShareMode, LinkStatus, CertificationStatus, DecisionOutcome } from "@proviso/domain";
 
 /** An agreement version that was approved at some point (drafts, reviews and rejections never count). */
 export interface SnapshotVersion {
@@ -26,13 +26,13 @@ export interface SnapshotConsent {
 export interface SnapshotLink {
   homeId: string;
   partnerId: string;
-  status: "active" | "revoked" | "unlinked";
+  status: LinkStatus;
 }
 
 export interface SnapshotCertification {
   modelKey: string;
   programmeKey: string;
-  status: "certified" | "pending" | "expired" | "revoked";
+  status: CertificationStatus;
   validUntil: number | null;
 }
 
@@ -69,7 +69,7 @@ export interface ShareRequest {
   lastSentAt?: number | null;
 }
 
-export type ShareOutcome = "send" | "withhold" | "transform";
+export type ShareOutcome = DecisionOutcome;
 
 export interface ShareDecision {
   outcome: ShareOutcome;

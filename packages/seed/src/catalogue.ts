@@ -1,6 +1,6 @@
 // The demo's reference data: partners, programmes, retail channels, models, SKUs, certifications,
 // listings, and each partner's agreement. Ids are stable so the seed can run again harmlessly.
-import type { ClauseTerms } from "@proviso/domain";
+import { type ClauseTerms, FULFIL_REQUEST, type DeviceKind, type ListingStatus } from "@proviso/domain";
 import { stableId } from "./random";
 
 const DAY = 86_400_000;
@@ -82,7 +82,7 @@ export const MODELS = [
   id: string;
   key: string;
   name: string;
-  kind: "thermostat" | "sensor" | "lock";
+  kind: DeviceKind;
   categories: string[];
 }[];
 
@@ -124,7 +124,7 @@ export function certifications(now: Date) {
 }
 
 export function retailListings() {
-  const rows: [string, string, "listed" | "at_risk" | "delisted", string[]][] = [
+  const rows: [string, string, ListingStatus, string[]][] = [
     ["T1-US", "amazon-store", "listed", ["2.1"]],
     ["T1-EU", "amazon-store", "listed", ["2.1"]],
     ["S1-US", "amazon-store", "listed", ["2.1"]],
@@ -150,7 +150,6 @@ export interface SeedClause {
   terms: ClauseTerms;
 }
 
-const FULFIL = "functional.service.fulfil_request";
 const AUTOMATION = "functional.service.automation";
 
 function share(
@@ -177,7 +176,7 @@ function share(
       kind: "data_share",
       category,
       modes,
-      purposes: opts.purposes ?? [FULFIL],
+      purposes: opts.purposes ?? [FULFIL_REQUEST],
       retentionDays: opts.retentionDays ?? 30,
       minimisation,
       optInRequired: true,
@@ -254,8 +253,8 @@ export const AGREEMENTS: SeedAgreement[] = [
           share("2.1", C.temperature, ["on_request", "proactive"], { roundTo: 1, minIntervalSeconds: 300 }),
           share("2.2", C.setpoint, ["on_request"]),
           share("2.3", C.hvac, ["on_request"]),
-          share("2.5", C.occupancy, ["proactive"], { purposes: [FULFIL, AUTOMATION], retentionDays: 7 }),
-          share("2.6", C.lock, ["on_request", "proactive"], { purposes: [FULFIL, AUTOMATION] }),
+          share("2.5", C.occupancy, ["proactive"], { purposes: [FULFIL_REQUEST, AUTOMATION], retentionDays: 7 }),
+          share("2.6", C.lock, ["on_request", "proactive"], { purposes: [FULFIL_REQUEST, AUTOMATION] }),
           {
             clauseKey: "3.1",
             title: "Works with Alexa certification",

@@ -1,4 +1,5 @@
 import { agreements, agreementVersions } from "@proviso/db";
+import { PARTNER_VISIBLE_VERSION_STATUSES } from "@proviso/domain";
 import { fileDemand, getPartnerOverview, getPartnerStats, getVersionDocument, listDemands } from "@proviso/core";
 import { and, eq, inArray } from "drizzle-orm";
 import { versionDocument } from "../schemas";
@@ -45,7 +46,7 @@ export const partnerPortalRouter = createTRPCRouter({
         input.versionId,
         and(
           eq(agreements.partnerId, ctx.partnerId),
-          inArray(agreementVersions.status, ["in_review", "approved", "active", "superseded", "terminated", "expired"]),
+          inArray(agreementVersions.status, [...PARTNER_VISIBLE_VERSION_STATUSES]),
         ),
       ),
     ),

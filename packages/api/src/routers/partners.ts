@@ -1,3 +1,4 @@
+import { ADAPTERS } from "@proviso/domain";
 import {
   answerDemand,
   certificationUpdateSchema,
@@ -21,7 +22,7 @@ export const partnersRouter = createTRPCRouter({
         z.object({
           id: z.string(),
           name: z.string(),
-          adapter: z.enum(["alexa", "google", "webhook"]),
+          adapter: z.enum(ADAPTERS),
           activeVersion: z.number().nullable(),
           pendingVersions: z.array(z.object({ version: z.number(), status: z.string() })),
           activeLinks: z.number(),

@@ -2,7 +2,7 @@
 // which categories and modes would start or stop flowing if the version were in force now. Exact:
 // every decision is made twice by the real engine, with the snapshot as it is and with the version
 // in place of the one in force.
-import { CATEGORIES } from "@proviso/domain";
+import { CATEGORIES, FULFIL_REQUEST } from "@proviso/domain";
 import { deviceModels, devices, partnerLinks, type Executor } from "@proviso/db";
 import { compileSnapshot, decideShare, REASON, type PolicySnapshot, type ShareDecision } from "@proviso/policy";
 import { and, eq } from "drizzle-orm";
@@ -35,7 +35,6 @@ export interface EnforcementImpact {
   rows: ImpactRow[];
 }
 
-const PURPOSE = "functional.service.fulfil_request";
 const SAMPLE_VALUE = 20;
 
 /** A representative reading of a category (every property set), so minimisation never empties it. */
@@ -87,7 +86,7 @@ export async function computeEnforcementImpact(
           modelKey: d.modelKey,
           category,
           mode,
-          purpose: PURPOSE,
+          purpose: FULFIL_REQUEST,
           at,
           properties: sampleProperties.get(category) ?? { value: SAMPLE_VALUE },
           lastSentAt: null,

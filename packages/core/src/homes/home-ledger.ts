@@ -1,6 +1,6 @@
 // "What was shared": every decision for a home, newest first, filterable, paginated by cursor
 // (decided_at, id), on the (home_id, decided_at, id) index.
-import { categoryName, type DecisionReason } from "@proviso/domain";
+import { categoryName, type DecisionReason, type DecisionOutcome } from "@proviso/domain";
 import { decisions, devices, partners, stateEvents, type Executor } from "@proviso/db";
 import { explainForHomeowner } from "@proviso/policy";
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
@@ -26,7 +26,7 @@ export const ledgerColumns = {
 export interface LedgerFilter {
   partnerId?: string;
   category?: string;
-  outcome?: "send" | "withhold" | "transform";
+  outcome?: DecisionOutcome;
   from?: Date;
   to?: Date;
 }

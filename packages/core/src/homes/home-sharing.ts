@@ -1,7 +1,7 @@
 // What each linked partner gets from a home, per data category: the mode in force (off, on
 // request, proactive), why, and what the homeowner may choose. And changing it.
 import { appendAudit } from "@proviso/audit";
-import { CATEGORIES, categoryName, type ShareMode } from "@proviso/domain";
+import { CATEGORIES, categoryName, type ShareMode, FULFIL_REQUEST } from "@proviso/domain";
 import {
   consents,
   deviceModels,
@@ -18,7 +18,6 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { loadApprovedVersions } from "../policy/load-policy-snapshot";
 
-const PURPOSE = "functional.service.fulfil_request";
 const SAMPLE = new Map<string, Record<string, unknown>>(CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, 20]))]));
 
 /** Throws NOT_FOUND unless the user belongs to the home: another home behaves like a missing one. */
@@ -69,7 +68,7 @@ export async function getHomeSharing(db: Executor, opts: { userId: string; homeI
       const agreed = agreedModes(policy, link.partnerId, c.key, at);
       const consent = snapshot.consents.find((x) => x.partnerId === link.partnerId && x.category === c.key);
       const decide = (mode: "on_request" | "proactive") =>
-        decideShare(policy, { partnerId: link.partnerId, homeId: opts.homeId, modelKey: "", category: c.key, mode, purpose: PURPOSE, at, properties: SAMPLE.get(c.key)! });
+        decideShare(policy, { partnerId: link.partnerId, homeId: opts.homeId, modelKey: "", category: c.key, mode, purpose: FULFIL_REQUEST, at, properties: SAMPLE.get(c.key)! });
       const proactive = decide("proactive");
       const onRequest = decide("on_request");
       const inForce: ShareMode = proactive.outcome !== "withhold" ? "proactive" : onRequest.outcome !== "withhold" ? "on_request" : "off";

@@ -1,6 +1,7 @@
 // Unlinking a platform: sharing stops at once (the link ends, queued messages are cancelled, every
 // consent for it turns off), and a deletion request is recorded with the deadline from the
 // agreement's deletion clause.
+import { OUTBOX_WAITING } from "@proviso/domain";
 import { appendAudit } from "@proviso/audit";
 import {
   agreementClauses,
@@ -53,7 +54,7 @@ export async function unlinkPartner(db: Database, opts: { userId: string; homeId
     await tx
       .update(outbox)
       .set({ status: "cancelled", lastError: "the homeowner unlinked this platform" })
-      .where(and(eq(outbox.linkId, link.id), inArray(outbox.status, ["pending", "retrying"])));
+      .where(and(eq(outbox.linkId, link.id), inArray(outbox.status, [...OUTBOX_WAITING])));
     // Every category that was on turns off, as a new consent version set by the homeowner.
     await tx.execute(sql`
       insert into consents (home_id, partner_id, category_key, mode, version, set_by, set_at)

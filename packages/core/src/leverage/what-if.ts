@@ -3,7 +3,7 @@
 // difference per category and mode. Exact for the engine's inputs: each decision sees the consents
 // and links as they stood at that moment (both are kept with their history), and the certification
 // records as they are now. Runs in the worker, in the background; progress is written as it goes.
-import { groupByCategory } from "@proviso/domain";
+import { groupByCategory, FULFIL_REQUEST } from "@proviso/domain";
 import { agreements, agreementVersions, consents, deviceModels, devices, partnerLinks, replayJobs, type Database, type Executor } from "@proviso/db";
 import { compileSnapshot, decideShare, patchConsent, patchLink, type CompiledPolicy, type PolicySnapshot } from "@proviso/policy";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
@@ -150,7 +150,7 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
                 modelKey: modelOf.get(e.device_id) ?? "",
                 category,
                 mode,
-                purpose: "functional.service.fulfil_request",
+                purpose: FULFIL_REQUEST,
                 at,
                 properties,
                 lastSentAt: mode === "proactive" ? (lastSent[i]!.get(key) ?? null) : null,

@@ -1,8 +1,7 @@
+import { PARTNER_VISIBLE_VERSION_STATUSES } from "@proviso/domain";
 import { agreements, agreementVersions, dataCategories, partnerDemands, partners, type Executor } from "@proviso/db";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { AppError } from "../errors";
-
-const VISIBLE_TO_PARTNER = ["in_review", "approved", "active", "superseded", "terminated", "expired"] as const;
 
 /**
  * What one partner's staff may see: their own agreements (proposed and in force) and demands.
@@ -23,7 +22,7 @@ export async function getPartnerOverview(db: Executor, partnerId: string) {
       })
       .from(agreementVersions)
       .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
-      .where(and(eq(agreements.partnerId, partnerId), inArray(agreementVersions.status, [...VISIBLE_TO_PARTNER])))
+      .where(and(eq(agreements.partnerId, partnerId), inArray(agreementVersions.status, [...PARTNER_VISIBLE_VERSION_STATUSES])))
       .orderBy(desc(agreementVersions.version)),
     db
       .select({

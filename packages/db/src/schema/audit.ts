@@ -1,4 +1,5 @@
 // The tamper-evident audit log, its signed checkpoints, and small key/value metadata.
+import type { JobStatus } from "@proviso/domain";
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./homes";
 
@@ -91,7 +92,7 @@ export const auditVerifications = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     fromSeq: bigint("from_seq", { mode: "number" }),
     toSeq: bigint("to_seq", { mode: "number" }),
-    status: text("status").$type<"pending" | "running" | "done" | "failed">().notNull().default("pending"),
+    status: text("status").$type<JobStatus>().notNull().default("pending"),
     processed: bigint("processed", { mode: "number" }).notNull().default(0),
     total: bigint("total", { mode: "number" }).notNull().default(0),
     result: jsonb("result").$type<Record<string, unknown>>(),

@@ -1,67 +1,66 @@
+// The database's enums, each made from its list in packages/domain (vocabularies.ts): a word added
+// there reaches the schema, and `npm run db:generate` writes the migration.
+import {
+  ADAPTERS,
+  ALERT_KINDS,
+  CERTIFICATION_STATUSES,
+  CLAUSE_KINDS,
+  DECISION_OUTCOMES,
+  DECISION_STAGES,
+  DELETION_STATUSES,
+  DEMAND_STATUSES,
+  DEVICE_KINDS,
+  JOB_STATUSES,
+  LEVERAGE_KINDS,
+  LINK_STATUSES,
+  LISTING_STATUSES,
+  OUTBOX_STATUSES,
+  REPORT_CAUSES,
+  ROLES,
+  SHARE_MODES,
+  SIGNOFF_DECISIONS,
+  VERSION_STATUSES,
+} from "@proviso/domain";
 import { pgEnum } from "drizzle-orm/pg-core";
 
-/** The four roles of PRODUCT.md. A `partner` user belongs to exactly one partner. */
-export const userRole = pgEnum("user_role", ["homeowner", "partner_manager", "legal", "partner"]);
+/** The roles of PRODUCT.md. A `partner` user belongs to exactly one partner. */
+export const userRole = pgEnum("user_role", ROLES);
 
 /** What a homeowner allows per partner × category, and the mode a decision was made for. */
-export const shareMode = pgEnum("share_mode", ["off", "on_request", "proactive"]);
+export const shareMode = pgEnum("share_mode", SHARE_MODES);
 
 /** Which adapter in packages/partners speaks to this platform. */
-export const partnerAdapter = pgEnum("partner_adapter", ["alexa", "google", "webhook"]);
+export const partnerAdapter = pgEnum("partner_adapter", ADAPTERS);
 
-export const deviceKind = pgEnum("device_kind", ["thermostat", "sensor", "lock"]);
+export const deviceKind = pgEnum("device_kind", DEVICE_KINDS);
 
-/** `revoked`: the partner told us the customer revoked access (HTTP 403); `unlinked`: the homeowner cut it. */
-export const linkStatus = pgEnum("link_status", ["active", "revoked", "unlinked"]);
+export const linkStatus = pgEnum("link_status", LINK_STATUSES);
 
-export const deletionStatus = pgEnum("deletion_status", ["pending", "confirmed", "overdue"]);
+export const deletionStatus = pgEnum("deletion_status", DELETION_STATUSES);
 
-export const agreementVersionStatus = pgEnum("agreement_version_status", [
-  "draft",
-  "in_review",
-  "approved",
-  "active",
-  "superseded",
-  "terminated",
-  "expired",
-  "rejected",
-]);
+export const agreementVersionStatus = pgEnum("agreement_version_status", VERSION_STATUSES);
 
-export const clauseKind = pgEnum("clause_kind", [
-  "data_share",
-  "certification_requirement",
-  "retail_listing_dependency",
-  "rate_limit",
-  "deletion_on_unlink",
-  "breach_notification",
-  "termination",
-]);
+export const clauseKind = pgEnum("clause_kind", CLAUSE_KINDS);
 
-export const signoffDecision = pgEnum("signoff_decision", ["approved", "rejected"]);
+export const signoffDecision = pgEnum("signoff_decision", SIGNOFF_DECISIONS);
 
-export const certificationStatus = pgEnum("certification_status", ["certified", "pending", "expired", "revoked"]);
+export const certificationStatus = pgEnum("certification_status", CERTIFICATION_STATUSES);
 
-export const listingStatus = pgEnum("listing_status", ["listed", "at_risk", "delisted"]);
+export const listingStatus = pgEnum("listing_status", LISTING_STATUSES);
 
-export const demandStatus = pgEnum("demand_status", ["open", "countered", "accepted", "rejected"]);
+export const demandStatus = pgEnum("demand_status", DEMAND_STATUSES);
 
-export const leverageKind = pgEnum("leverage_kind", ["retail_listing", "certification", "other"]);
+export const leverageKind = pgEnum("leverage_kind", LEVERAGE_KINDS);
 
-/** Why a device reported: maps onto Alexa's cause types and Google's notifications. */
-export const reportCause = pgEnum("report_cause", ["physical", "app", "voice", "schedule", "periodic"]);
+/** Why a device reported: maps onto each platform's cause types. */
+export const reportCause = pgEnum("report_cause", REPORT_CAUSES);
 
-export const decisionOutcome = pgEnum("decision_outcome", ["send", "withhold", "transform"]);
+export const decisionOutcome = pgEnum("decision_outcome", DECISION_OUTCOMES);
 
-/** `change`: decided when the state changed; `delivery`: re-decided before sending; `request`: a partner asked. */
-export const decisionStage = pgEnum("decision_stage", ["change", "delivery", "request"]);
+export const decisionStage = pgEnum("decision_stage", DECISION_STAGES);
 
-export const outboxStatus = pgEnum("outbox_status", ["pending", "retrying", "delivered", "dead", "cancelled"]);
+export const outboxStatus = pgEnum("outbox_status", OUTBOX_STATUSES);
 
-export const alertKind = pgEnum("alert_kind", [
-  "certification_expiry",
-  "demand_deadline",
-  "listing_at_risk",
-  "deletion_deadline",
-]);
+export const alertKind = pgEnum("alert_kind", ALERT_KINDS);
 
-export const replayStatus = pgEnum("replay_status", ["pending", "running", "done", "failed"]);
+export const replayStatus = pgEnum("replay_status", JOB_STATUSES);

@@ -5,7 +5,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, Card } from "~/components/ui";
-import { CATEGORIES } from "@proviso/domain";
+import { CATEGORIES, type DecisionOutcome } from "@proviso/domain";
 import { useTRPC } from "~/trpc/react";
 import { ShareChart } from "./share-chart";
 
@@ -25,7 +25,7 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
         homeId,
         limit: 25,
         ...(partnerId ? { partnerId } : {}),
-        ...(outcome ? { outcome: outcome as "send" | "withhold" | "transform" } : {}),
+        ...(outcome ? { outcome: outcome as DecisionOutcome } : {}),
         ...(category ? { category } : {}),
         ...(from ? { from: new Date(`${from}T00:00:00`) } : {}),
         // The whole of the last day chosen.
