@@ -105,6 +105,13 @@ export function categoryOfProperty(property: string): CategoryKey | undefined {
   return propertyToCategory.get(property);
 }
 
+const categoryProperties = new Map<string, readonly string[]>(CATEGORIES.map((c) => [c.key, c.properties]));
+
+/** The shadow properties of a category (none for a category we do not know). */
+export function propertiesOfCategory(key: string): readonly string[] {
+  return categoryProperties.get(key) ?? [];
+}
+
 export function categoryName(key: string): string {
   return CATEGORIES.find((c) => c.key === key)?.name ?? key;
 }

@@ -11,7 +11,7 @@
 import { CATEGORIES, type DeliveryMode, FULFIL_REQUEST } from "@proviso/domain";
 import { linkDiscovery, type Database, type Executor } from "@proviso/db";
 import type { DeviceDescription } from "@proviso/partners";
-import { decideShare, homeInputsKey, isDiscoverable, partnerStateKey } from "@proviso/policy";
+import { allowedModes, homeInputsKey, isDiscoverable, partnerStateKey } from "@proviso/policy";
 import { inArray, sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { RoundRunner } from "./round-runner";
@@ -22,31 +22,13 @@ export const DISCOVERY_KIND = { alexa: "alexa.discovery", google: "google.reques
 export const isDiscoveryKind = (kind: string) => kind === DISCOVERY_KIND.alexa || kind === DISCOVERY_KIND.google;
 
 const CATEGORY_KEYS = CATEGORIES.map((c) => c.key);
-/** A value of each category's properties, for asking the engine what a mode allows in general. */
-const SAMPLE = new Map<string, Record<string, unknown>>(
-  CATEGORIES.map((c) => [
-    c.key,
-    Object.fromEntries(c.properties.map((p) => [p, p === "hvacMode" ? "heat" : p === "lockState" ? "locked" : p === "contactState" ? "closed" : p === "occupancy" ? false : 20])),
-  ]),
-);
-
 /** Which modes the terms and consent allow now, per category: what discovery and SYNC declare. */
-export function allowedModes(world: World, link: LinkInfo, device: DeviceInfo, now: number): Record<string, DeliveryMode[]> {
+export function allowedModesOf(world: World, link: LinkInfo, device: DeviceInfo, now: number): Record<string, DeliveryMode[]> {
   const out: Record<string, DeliveryMode[]> = {};
+  const q = { partnerId: link.partnerId, homeId: device.homeId, modelKey: device.modelKey, category: "", purpose: FULFIL_REQUEST, at: now };
   for (const category of device.categories) {
-    out[category] = (["on_request", "proactive"] as const).filter(
-      (mode) =>
-        decideShare(world.policy, {
-          partnerId: link.partnerId,
-          homeId: device.homeId,
-          modelKey: device.modelKey,
-          category,
-          mode,
-          purpose: FULFIL_REQUEST,
-          at: now,
-          properties: SAMPLE.get(category) ?? { value: 1 },
-        }).outcome !== "withhold",
-    );
+    q.category = category;
+    out[category] = allowedModes(world.policy, q);
   }
   return out;
 }
@@ -84,7 +66,7 @@ export class Describer {
     const key = `${link.partnerId}|${d.modelKey}|${homeInputsKey(this.world.policy, link.partnerId, d.homeId, d.categories)}`;
     let m = this.modes.get(key);
     if (m === undefined) {
-      const modes = allowedModes(this.world, link, d, this.now);
+      const modes = allowedModesOf(this.world, link, d, this.now);
       this.modes.set(key, (m = { modes, text: modesText(modes) }));
     }
     const description: DeviceDescription = {

@@ -2,7 +2,8 @@
 import type { ClauseTerms } from "@proviso/domain";
 import { describe, expect, it } from "vitest";
 import { compileSnapshot } from "./compile";
-import { agreedModes, decideShare, isDiscoverable } from "./decide";
+import { decideShare, isDiscoverable } from "./decide";
+import { agreedModes } from "./modes";
 import { describeMode, explainForHomeowner, explainForLegal } from "./explain";
 import { REASON, WITHHOLDING_CODES } from "./reasons";
 import type { PolicySnapshot, ShareRequest } from "./types";

@@ -2,8 +2,8 @@
 // every reason. Nothing leaves without all of: a link that is active, a clause in force that allows
 // the category in this mode for this purpose, the homeowner's consent for it, and no certification
 // or suspension rule against it. The most restrictive rule wins.
-import type { DecisionReason } from "@proviso/domain";
-import { CONSENT, LINK, MODE_BIT, type CompiledPartner, type CompiledPolicy, type CompiledVersion } from "./compile";
+import type { DecisionReason, DeliveryMode } from "@proviso/domain";
+import { CONSENT, LINK, MODE_BIT, type CompiledPartner, type CompiledPolicy, type CompiledShare, type CompiledVersion } from "./compile";
 import { applyMinimisation } from "./minimise";
 import { REASON } from "./reasons";
 import type { ShareDecision, ShareRequest, SnapshotCertification } from "./types";
@@ -39,19 +39,38 @@ export function hasLapsed(cert: SnapshotCertification | undefined, at: number): 
   return cert.status === "certified" && cert.validUntil !== null && at >= cert.validUntil;
 }
 
-export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
-  const partner = policy.partners.get(req.partnerId);
+/**
+ * What steps 1–5 of a decision found: whether (and why) it is withheld before any value is looked
+ * at, and what an allowed one rests on. Filled in by `gate` into this one object, reused: deciding
+ * is the worker's hot path, and the caller reads it before the next call.
+ */
+export interface Gate {
+  withheld: DecisionReason[] | null;
+  version: CompiledVersion | null;
+  share: CompiledShare | undefined;
+  consentReason: DecisionReason | null;
+  consentVersion: number | null;
+}
+const gateResult: Gate = { withheld: null, version: null, share: undefined, consentReason: null, consentVersion: null };
+
+/**
+ * Everything a decision rests on but the values themselves (and the time since the last send): the
+ * link, the agreement in force and its clause for the category, mode and purpose, certifications,
+ * consent and suspensions. `decideShare` and `modeReasons` both start here, so what a homeowner is
+ * shown as allowed is what the worker decides.
+ */
+export function gate(policy: CompiledPolicy, partnerId: string, homeId: string, modelKey: string, categoryKey: string, mode: DeliveryMode, purpose: string, at: number): Gate {
+  const partner = policy.partners.get(partnerId);
   const memo = policy.lastHome;
   let home: number | undefined;
-  if (memo.id === req.homeId) home = memo.index;
+  if (memo.id === homeId) home = memo.index;
   else {
-    home = policy.homeIndex.get(req.homeId);
-    memo.id = req.homeId;
+    home = policy.homeIndex.get(homeId);
+    memo.id = homeId;
     memo.index = home;
   }
   const slot = partner !== undefined && home !== undefined ? home * policy.partnerCount + partner.index : -1;
-  const proactive = req.mode === "proactive";
-  const at = req.at;
+  const proactive = mode === "proactive";
   let withheld: DecisionReason[] | null = null;
 
   // 1. The link between this home and this partner.
@@ -62,15 +81,15 @@ export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDec
 
   // 2. The agreement in force and its clause for this category.
   const version = versionInForce(partner, at);
-  const category = policy.categoryIndex.get(req.category);
+  const category = policy.categoryIndex.get(categoryKey);
   const share = version !== null && category !== undefined ? version.shareAt[category] : undefined;
-  const model = policy.modelIndex.get(req.modelKey);
+  const model = policy.modelIndex.get(modelKey);
   const certs = model !== undefined ? policy.certificationAt[model] : undefined;
   if (version === null) (withheld ??= []).push(NO_AGREEMENT);
   else if (share === undefined) (withheld ??= []).push(version.categoryNotCovered);
   else {
     if ((share.modes & (proactive ? MODE_BIT.proactive : MODE_BIT.on_request)) === 0) (withheld ??= []).push(share.modeNotAgreed);
-    if (!share.purposes.has(req.purpose)) (withheld ??= []).push(share.purposeNotAgreed);
+    if (!share.purposes.has(purpose)) (withheld ??= []).push(share.purposeNotAgreed);
     const required = share.requiredProgrammes;
     if (required.length > 0) {
       for (let i = 0; i < required.length; i++) {
@@ -109,13 +128,25 @@ export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDec
   // 5. Suspensions.
   if (partner !== undefined && partner.suspensions.length > 0) {
     for (const s of partner.suspensions) {
-      if ((s.category === null || s.category === req.category) && s.from <= at && (s.until === null || at < s.until)) {
+      if ((s.category === null || s.category === categoryKey) && s.from <= at && (s.until === null || at < s.until)) {
         (withheld ??= []).push({ code: REASON.PARTNER_SUSPENDED, detail: s.reason });
         break;
       }
     }
   }
+  const g = gateResult;
+  g.withheld = withheld;
+  g.version = version;
+  g.share = share;
+  g.consentReason = consentReason;
+  g.consentVersion = consentVersion;
+  return g;
+}
 
+export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
+  const { withheld, version, share, consentReason, consentVersion } = gate(policy, req.partnerId, req.homeId, req.modelKey, req.category, req.mode, req.purpose, req.at);
+  const proactive = req.mode === "proactive";
+  const at = req.at;
   const agreementVersionId = version !== null ? version.versionId : null;
   const clauseKeys = share !== undefined ? share.clauseKeys : NO_CLAUSE_KEYS;
   if (withheld !== null) {
@@ -157,16 +188,6 @@ export function isDiscoverable(policy: CompiledPolicy, partnerId: string, modelK
   return !version.certRules.some(
     (r) => r.withdrawsFromDiscovery && r.models.has(modelKey) && hasLapsed(certs?.get(r.programme), at),
   );
-}
-
-/** The modes the agreement in force allows for a category (what a homeowner may choose from). */
-export function agreedModes(policy: CompiledPolicy, partnerId: string, category: string, at: number) {
-  const share = versionInForce(policy.partners.get(partnerId), at)?.shares.get(category);
-  if (!share) return { modes: [] as ("on_request" | "proactive")[], clauseKeys: [] as string[], versionId: null };
-  const modes: ("on_request" | "proactive")[] = [];
-  if (share.modes & MODE_BIT.on_request) modes.push("on_request");
-  if (share.modes & MODE_BIT.proactive) modes.push("proactive");
-  return { modes, clauseKeys: share.clauseKeys, versionId: versionInForce(policy.partners.get(partnerId), at)!.versionId };
 }
 
 /**

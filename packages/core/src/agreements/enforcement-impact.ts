@@ -1,10 +1,10 @@
 // What a version would change on today's data: for the partner's linked homes and their devices,
 // which categories and modes would start or stop flowing if the version were in force now. Exact:
-// every decision is made twice by the real engine, with the snapshot as it is and with the version
-// in place of the one in force.
+// every device, category and mode is asked of the real engine twice (`modeReasons`), with the
+// snapshot as it is and with the version in place of the one in force.
 import { CATEGORIES, FULFIL_REQUEST } from "@proviso/domain";
 import { deviceModels, devices, partnerLinks, type Executor } from "@proviso/db";
-import { compileSnapshot, decideShare, REASON, type PolicySnapshot, type ShareDecision } from "@proviso/policy";
+import { compileSnapshot, modeReasons, REASON, type PolicySnapshot } from "@proviso/policy";
 import { and, eq } from "drizzle-orm";
 import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
 import { readClauses } from "./read-versions";
@@ -24,8 +24,8 @@ export interface ImpactRow {
 }
 
 const CONSENT_CODES = new Set<string>([REASON.CONSENT_MISSING, REASON.CONSENT_OFF, REASON.CONSENT_ON_REQUEST_ONLY]);
-/** Allowed by the terms: sent, or withheld only for want of the homeowner's consent. */
-const termsAllow = (d: ShareDecision) => d.outcome !== "withhold" || d.reasons.every((r) => CONSENT_CODES.has(r.code));
+/** Allowed by the terms: allowed, or withheld only for want of the homeowner's consent. */
+const termsAllow = (m: { allowed: boolean; reasons: readonly { code: string }[] }) => m.allowed || m.reasons.every((r) => CONSENT_CODES.has(r.code));
 
 export interface EnforcementImpact {
   partnerId: string;
@@ -35,12 +35,6 @@ export interface EnforcementImpact {
   rows: ImpactRow[];
 }
 
-const SAMPLE_VALUE = 20;
-
-/** A representative reading of a category (every property set), so minimisation never empties it. */
-const sampleProperties = new Map<string, Record<string, number>>(
-  CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, SAMPLE_VALUE]))]),
-);
 
 export async function computeEnforcementImpact(
   db: Executor,
@@ -80,21 +74,11 @@ export async function computeEnforcementImpact(
   for (const d of fleet) {
     for (const category of d.categories) {
       for (const mode of ["on_request", "proactive"] as const) {
-        const req = {
-          partnerId: opts.partnerId,
-          homeId: d.homeId,
-          modelKey: d.modelKey,
-          category,
-          mode,
-          purpose: FULFIL_REQUEST,
-          at,
-          properties: sampleProperties.get(category) ?? { value: SAMPLE_VALUE },
-          lastSentAt: null,
-        };
-        const b = decideShare(before, req);
-        const a = decideShare(after, req);
-        const was = b.outcome !== "withhold";
-        const will = a.outcome !== "withhold";
+        const q = { partnerId: opts.partnerId, homeId: d.homeId, modelKey: d.modelKey, category, purpose: FULFIL_REQUEST, at };
+        const b = modeReasons(before, q, mode);
+        const a = modeReasons(after, q, mode);
+        const was = b.allowed;
+        const will = a.allowed;
         const key = `${category}|${mode}`;
         let row = rows.get(key);
         if (!row) {

@@ -13,12 +13,11 @@ import {
   type Executor,
   readAll,
 } from "@proviso/db";
-import { agreedModes, compileSnapshot, decideShare, describeMode, explainForHomeowner, type PolicySnapshot, plainAgreementSummary } from "@proviso/policy";
+import { agreedModes, compileSnapshot, describeMode, modeReasons, explainForHomeowner, type PolicySnapshot, plainAgreementSummary } from "@proviso/policy";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { loadApprovedVersions } from "../policy/load-policy-snapshot";
 
-const SAMPLE = new Map<string, Record<string, unknown>>(CATEGORIES.map((c) => [c.key, Object.fromEntries(c.properties.map((p) => [p, 20]))]));
 
 /** Throws NOT_FOUND unless the user belongs to the home: another home behaves like a missing one. */
 export async function assertMember(db: Executor, userId: string, homeId: string) {
@@ -67,14 +66,13 @@ export async function getHomeSharing(db: Executor, opts: { userId: string; homeI
     const categories = CATEGORIES.filter((c) => deviceCategories.has(c.key)).map((c) => {
       const agreed = agreedModes(policy, link.partnerId, c.key, at);
       const consent = snapshot.consents.find((x) => x.partnerId === link.partnerId && x.category === c.key);
-      const decide = (mode: "on_request" | "proactive") =>
-        decideShare(policy, { partnerId: link.partnerId, homeId: opts.homeId, modelKey: "", category: c.key, mode, purpose: FULFIL_REQUEST, at, properties: SAMPLE.get(c.key)! });
-      const proactive = decide("proactive");
-      const onRequest = decide("on_request");
-      const inForce: ShareMode = proactive.outcome !== "withhold" ? "proactive" : onRequest.outcome !== "withhold" ? "on_request" : "off";
+      const q = { partnerId: link.partnerId, homeId: opts.homeId, modelKey: "", category: c.key, purpose: FULFIL_REQUEST, at };
+      const proactive = modeReasons(policy, q, "proactive");
+      const onRequest = modeReasons(policy, q, "on_request");
+      const inForce: ShareMode = proactive.allowed ? "proactive" : onRequest.allowed ? "on_request" : "off";
       // Why: what allows the mode in force, and what keeps it from the next one up.
-      const explain = (d: typeof proactive, mode: "on_request" | "proactive") =>
-        d.reasons.map((r) => explainForHomeowner(r, { partnerName: link.partnerName, category: c.key, mode }));
+      const explain = (m: typeof proactive, mode: "on_request" | "proactive") =>
+        m.reasons.map((r) => explainForHomeowner(r, { partnerName: link.partnerName, category: c.key, mode }));
       const why =
         inForce === "proactive"
           ? explain(proactive, "proactive")
