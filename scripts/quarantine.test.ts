@@ -2,7 +2,8 @@
 // rejected, newest first with its reason, narrowed by reason, device and time, as text or JSON;
 // a bad argument gets one clear line and exit code 2.
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { countQuarantine, ingestReports, listQuarantine, loadWorld, parseStateReport, ShadowCache, type IncomingReport } from "@proviso/pipeline";
+import { countQuarantine, ingestReports, listQuarantine, parseStateReport, ShadowCache, type IncomingReport } from "@proviso/pipeline";
+import { loadWorld } from "@proviso/snapshot";
 import { seed, stableId } from "@proviso/seed";
 import { execFile } from "node:child_process";
 import path from "node:path";

@@ -10,6 +10,8 @@ const config: NextConfig = {
     "@proviso/core",
     "@proviso/db",
     "@proviso/domain",
+    "@proviso/policy",
+    "@proviso/snapshot",
   ],
   serverExternalPackages: ["@electric-sql/pglite", "pg", "pdfkit"],
   experimental: { authInterrupts: true },

@@ -3,7 +3,8 @@
 // client actually receives, not a reset connection).
 import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { IngestBuffer, WorldCache } from "@proviso/pipeline";
+import { IngestBuffer } from "@proviso/pipeline";
+import { WorldCache } from "@proviso/snapshot";
 import { seed } from "@proviso/seed";
 import type { AddressInfo } from "node:net";
 import type http from "node:http";

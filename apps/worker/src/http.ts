@@ -3,7 +3,8 @@
 import { isDeviceId } from "@proviso/core";
 import type { DbHandle } from "@proviso/db";
 import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORT_BYTES, MAX_REPORTS_PER_REQUEST, stateReportJsonSchema } from "@proviso/domain";
-import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService, type World } from "@proviso/pipeline";
+import { answerAlexaDirective, answerGoogleIntent, PartnerRequestError, type IngestBuffer, type TokenService } from "@proviso/pipeline";
+import type { World } from "@proviso/snapshot";
 import http from "node:http";
 import { writeHeartbeats } from "./heartbeats";
 import type { Metrics } from "./metrics";

@@ -4,7 +4,6 @@ export { listPartnerSummaries } from "./partners/list-partner-summaries";
 export { listReviewQueue } from "./agreements/list-review-queue";
 export { getPartnerOverview } from "./partner-portal/get-partner-overview";
 export { recordHeartbeats, isDeviceId } from "./devices/record-heartbeats";
-export { loadPolicySnapshot, APPROVED_STATUSES } from "./policy/load-policy-snapshot";
 export { clauseInputSchema, draftInputSchema, fieldErrorsOf, type ClauseInput, type DraftInput } from "./agreements/schemas";
 export { createDraftVersion, saveDraftVersion, submitVersionForReview } from "./agreements/draft-versions";
 export { decideVersionReview } from "./agreements/review-versions";
@@ -18,7 +17,6 @@ export { createTokenCipher, generateTokenKey, type TokenCipher } from "./securit
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, getHomeShareChart, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
-export { loadApprovedVersions, loadCurrentConsents, loadPolicyTerms } from "./policy/load-policy-snapshot";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";

@@ -24,7 +24,7 @@ import { ingestReports, type IncomingReport } from "../src/ingest";
 import { ShadowCache } from "../src/shadow-cache";
 import { sandboxEndpoints } from "../src/partner-endpoints";
 import { parseStateReport } from "../src/validate";
-import { loadWorld, type World } from "../src/world";
+import { loadWorld, type World } from "@proviso/snapshot";
 import { benchBackends, benchDatabase } from "./databases";
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);

@@ -11,7 +11,7 @@ import { seed, stableId } from "@proviso/seed";
 import { performance } from "node:perf_hooks";
 import { linkDiscovery } from "@proviso/db";
 import { announcementDigest, announcementOf, Describer, DiscoveryWatch } from "../src/discovery";
-import { loadWorld, readPolicyVersion, WorldCache, type World } from "../src/world";
+import { loadWorld, readPolicyVersion, WorldCache, type World } from "@proviso/snapshot";
 import { benchBackends, benchDatabase } from "./databases";
 
 const HOMES = Number(process.env.BENCH_SNAPSHOT_HOMES ?? 100_000);

@@ -6,7 +6,7 @@ import type { Database } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { ingestReports, type IngestResult } from "./ingest";
 import type { ShadowCache } from "./shadow-cache";
-import type { World } from "./world";
+import type { World } from "@proviso/snapshot";
 
 export async function detectConnectivity(db: Database, world: World, now: Date, silentMs: number, cache: ShadowCache): Promise<IngestResult | null> {
   const cutoff = new Date(now.getTime() - silentMs);

@@ -15,7 +15,7 @@ import { announcementOf, diffAnnouncement, discoverableDevices, isDiscoveryKind,
 import { buildDiscoveryRequests, buildWireRequest, type PartnerEndpoints, type WireRequest } from "./partner-endpoints";
 import { refreshTokens, storeTokens, type TokenService } from "./partner-tokens";
 import { forgetFullBuckets, holdPartner, limitsOf, reserveTokens, returnTokens, type Allowance, type Limit } from "./rate-limits";
-import type { LinkInfo, World } from "./world";
+import type { LinkInfo, World } from "@proviso/snapshot";
 
 export interface DeliveryDeps {
   db: Database;

@@ -12,7 +12,7 @@ import { ShadowCache } from "./shadow-cache";
 import { requestSyncBeside, sandboxEndpoints } from "./partner-endpoints";
 import { answerAlexaDirective, answerGoogleIntent } from "./partner-requests";
 import { addConsent, LoopbackSandbox, sandboxDelivery } from "./test-support";
-import { WorldCache } from "./world";
+import { WorldCache } from "@proviso/snapshot";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const DAY = 86_400_000;

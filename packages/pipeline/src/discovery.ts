@@ -15,7 +15,7 @@ import { allowedModes, homeInputsKey, isDiscoverable, partnerStateKey } from "@p
 import { inArray, sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { RoundRunner } from "./round-runner";
-import type { DeviceInfo, LinkInfo, World } from "./world";
+import type { DeviceInfo, LinkInfo, World } from "@proviso/snapshot";
 
 /** Outbox kinds of discovery updates (one queued per link at most: `outbox_discovery_queued_uq`). */
 export const DISCOVERY_KIND = { alexa: "alexa.discovery", google: "google.request_sync" } as const;

@@ -9,7 +9,7 @@ import { decideShare } from "@proviso/policy";
 import { reserveIds, type Database } from "@proviso/db";
 import { insertStateEvents } from "./bulk";
 import { decisionRow, type DecisionRow } from "./decision-row";
-import { loadWorld, type DeviceInfo } from "./world";
+import { loadWorld, type DeviceInfo } from "@proviso/snapshot";
 
 export interface HistoryOptions {
   /** Stop after about this many decisions. */

@@ -4,7 +4,6 @@ export { deliverDue, claimDue, type DeliveryDeps, type DeliveryResult } from "./
 export { DEFAULT_DELIVERY_BATCH, DEFAULT_DELIVERY_INTERVAL_MS, DeliveryLoop, type DeliveryLoopOptions } from "./delivery-loop";
 export { buildWireRequest, sandboxEndpoints, bearerFor, accountTokenFor, requestSyncBeside, type PartnerEndpoints } from "./partner-endpoints";
 export { exchangeCode, refreshTokens, storeTokens, type TokenService, type Tokens } from "./partner-tokens";
-export { loadWorld, WorldCache, readPolicyVersion, type World, type DeviceInfo, type LinkInfo } from "./world";
 export { DEFAULT_MAX_BATCH, IngestBuffer, messageOf, type IngestBufferOptions } from "./ingest-buffer";
 export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt-consumer";
 export { answerAlexaDirective, answerGoogleIntent, linkForToken, PartnerRequestError } from "./partner-requests";

@@ -9,7 +9,7 @@ import { detectConnectivity } from "./connectivity";
 import { ingestReports, type IncomingReport, type IngestResult } from "./ingest";
 import { ShadowCache } from "./shadow-cache";
 import { parseStateReport } from "./validate";
-import type { World } from "./world";
+import type { World } from "@proviso/snapshot";
 
 interface Pending {
   item: IncomingReport;

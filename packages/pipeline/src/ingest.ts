@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { emptyOutbox, lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, takeShadows, type ShadowRow } from "./bulk";
 import { sentJson, setSent, ShadowCache } from "./shadow-cache";
 import type { Rejection } from "./validate";
-import type { DeviceInfo, LinkInfo, World } from "./world";
+import type { DeviceInfo, LinkInfo, World } from "@proviso/snapshot";
 
 export { ShadowCache };
 

@@ -2,7 +2,7 @@
 import { alexa, google, webhook } from "@proviso/partners";
 import type { DiscoveryDiff } from "./discovery";
 import type { OutboxPayload } from "./ingest";
-import type { DeviceInfo, LinkInfo } from "./world";
+import type { DeviceInfo, LinkInfo } from "@proviso/snapshot";
 
 export interface PartnerEndpoints {
   /** Alexa event gateway, e.g. https://api.amazonalexa.com/v3/events */

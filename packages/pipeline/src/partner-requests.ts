@@ -12,7 +12,7 @@ import { decisionRow, type DecisionRow } from "./decision-row";
 import { announcementOf, discoverableDevices, recordAnnouncement } from "./discovery";
 import { bearerFor, linkIdOfAccountToken } from "./partner-endpoints";
 import { exchangeCode, storeTokens, type TokenService } from "./partner-tokens";
-import type { DeviceInfo, LinkInfo, World } from "./world";
+import type { DeviceInfo, LinkInfo, World } from "@proviso/snapshot";
 
 
 export class PartnerRequestError extends Error {

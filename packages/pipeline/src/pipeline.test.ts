@@ -18,7 +18,7 @@ import { ShadowCache } from "./shadow-cache";
 import { sandboxEndpoints } from "./partner-endpoints";
 import { parseStateReport } from "./validate";
 import { addConsent, LoopbackSandbox, sandboxDelivery, sandboxTokens } from "./test-support";
-import { readPolicyVersion, WorldCache } from "./world";
+import { readPolicyVersion, WorldCache } from "@proviso/snapshot";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const home0 = stableId("home:0");

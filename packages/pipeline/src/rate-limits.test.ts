@@ -13,7 +13,7 @@ import { addConsent, LoopbackSandbox, sandboxDelivery } from "./test-support";
 import { PLATFORM_REQUESTS_PER_MINUTE } from "@proviso/partners";
 import { Allowance, forgetFullBuckets, limitsOf, reserveTokens } from "./rate-limits";
 import { parseStateReport } from "./validate";
-import { WorldCache } from "./world";
+import { WorldCache } from "@proviso/snapshot";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 /** Google's TemperatureSetting is whole or nothing: the homes share all three of its categories. */

@@ -14,7 +14,7 @@
 import { executePrepared, type Database, type Executor } from "@proviso/db";
 import { rateLimits } from "@proviso/policy";
 import { sql } from "drizzle-orm";
-import type { World } from "./world";
+import type { World } from "@proviso/snapshot";
 
 /** One bucket a message draws on. */
 export interface Limit {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { DeliveryDeps } from "./delivery";
 import { sandboxEndpoints } from "./partner-endpoints";
 import type { TokenService } from "./partner-tokens";
-import type { World } from "./world";
+import type { World } from "@proviso/snapshot";
 
 export class LoopbackSandbox {
   private readonly sandbox: ReturnType<typeof createSandbox>;

@@ -6,7 +6,7 @@ import { CATEGORIES, FULFIL_REQUEST } from "@proviso/domain";
 import { deviceModels, devices, partnerLinks, type Executor } from "@proviso/db";
 import { compileSnapshot, modeReasons, REASON, type PolicySnapshot } from "@proviso/policy";
 import { and, eq } from "drizzle-orm";
-import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
+import { loadPolicySnapshot } from "@proviso/snapshot";
 import { readClauses } from "./read-versions";
 
 export interface ImpactRow {

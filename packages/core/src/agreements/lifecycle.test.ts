@@ -7,7 +7,7 @@ import { compileSnapshot, decideShare } from "@proviso/policy";
 import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
+import { loadPolicySnapshot } from "@proviso/snapshot";
 import { createDraftVersion, saveDraftVersion, submitVersionForReview } from "./draft-versions";
 import { getVersionDocument } from "./read-versions";
 import { getVersionReview } from "./get-version-review";

@@ -2,22 +2,11 @@
 // request, proactive), why, and what the homeowner may choose. And changing it.
 import { appendAudit } from "@proviso/audit";
 import { CATEGORIES, categoryName, type ShareMode, FULFIL_REQUEST } from "@proviso/domain";
-import {
-  consents,
-  deviceModels,
-  devices,
-  homeMemberships,
-  partnerLinks,
-  partners,
-  type Database,
-  type Executor,
-  readAll,
-} from "@proviso/db";
-import { agreedModes, compileSnapshot, describeMode, modeReasons, explainForHomeowner, type PolicySnapshot, plainAgreementSummary } from "@proviso/policy";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { consents, homeMemberships, type Database, type Executor } from "@proviso/db";
+import { agreedModes, compileSnapshot, describeMode, explainForHomeowner, modeReasons, plainAgreementSummary } from "@proviso/policy";
+import { loadHomeSnapshot } from "@proviso/snapshot";
+import { and, desc, eq } from "drizzle-orm";
 import { AppError } from "../errors";
-import { loadApprovedVersions } from "../policy/load-policy-snapshot";
-
 
 /** Throws NOT_FOUND unless the user belongs to the home: another home behaves like a missing one. */
 export async function assertMember(db: Executor, userId: string, homeId: string) {
@@ -28,38 +17,9 @@ export async function assertMember(db: Executor, userId: string, homeId: string)
   if (!m) throw new AppError("NOT_FOUND", "Home not found");
 }
 
-/** The engine's view of one home: its links, its consents, the partners' approved versions. */
-async function homeSnapshot(db: Executor, homeId: string) {
-  const [links, consentRows, versions, categoryRows] = await readAll(db, [
-    () => db
-      .select({ linkId: partnerLinks.id, partnerId: partnerLinks.partnerId, partnerName: partners.name, status: partnerLinks.status })
-      .from(partnerLinks)
-      .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
-      .where(eq(partnerLinks.homeId, homeId)),
-    () => db.execute<{ partner_id: string; category_key: string; mode: ShareMode; version: number }>(
-      sql`select distinct on (partner_id, category_key) partner_id, category_key, mode, version
-            from consents where home_id = ${homeId} order by partner_id, category_key, version desc`,
-    ),
-    () => loadApprovedVersions(db),
-    () => db
-      .selectDistinct({ categories: deviceModels.categories })
-      .from(devices)
-      .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
-      .where(eq(devices.homeId, homeId)),
-  ]);
-  const snapshot: PolicySnapshot = {
-    versions,
-    consents: consentRows.rows.map((c) => ({ homeId, partnerId: c.partner_id, category: c.category_key, mode: c.mode, version: Number(c.version) })),
-    links: links.map((l) => ({ homeId, partnerId: l.partnerId, status: l.status })),
-    certifications: [],
-  };
-  const deviceCategories = new Set(categoryRows.flatMap((r) => r.categories));
-  return { snapshot, links, deviceCategories };
-}
-
 export async function getHomeSharing(db: Executor, opts: { userId: string; homeId: string; now: Date }) {
   await assertMember(db, opts.userId, opts.homeId);
-  const { snapshot, links, deviceCategories } = await homeSnapshot(db, opts.homeId);
+  const { snapshot, links, deviceCategories } = await loadHomeSnapshot(db, opts.homeId);
   const policy = compileSnapshot(snapshot);
   const at = opts.now.getTime();
   return links.map((link) => {
@@ -107,7 +67,7 @@ export async function setHomeConsent(
 ) {
   return db.transaction(async (tx) => {
     await assertMember(tx, opts.userId, opts.homeId);
-    const { snapshot, links } = await homeSnapshot(tx, opts.homeId);
+    const { snapshot, links } = await loadHomeSnapshot(tx, opts.homeId);
     const link = links.find((l) => l.partnerId === opts.partnerId);
     if (!link) throw new AppError("NOT_FOUND", "This platform is not linked to your home");
     if (link.status !== "active") throw new AppError("CONFLICT", `${link.partnerName} is no longer linked to your home`);

@@ -13,7 +13,7 @@ import { AppError } from "../errors";
 import { saveDraftVersion, submitVersionForReview } from "../agreements/draft-versions";
 import { getVersionReview } from "../agreements/get-version-review";
 import { getVersionDocument } from "../agreements/read-versions";
-import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
+import { loadPolicySnapshot } from "@proviso/snapshot";
 import { answerDemand, fileDemand, listDemands } from "./demands";
 import { findConflicts, raiseDueAlerts, updateCertification } from "./leverage";
 import { getDeliveryHealth } from "./delivery-health";

@@ -19,7 +19,7 @@ import { agreedModes, compileSnapshot } from "@proviso/policy";
 import { and, asc, desc, eq, gte, inArray, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError } from "../errors";
-import { loadPolicySnapshot } from "../policy/load-policy-snapshot";
+import { loadPolicySnapshot } from "@proviso/snapshot";
 import { readClauses } from "../agreements/read-versions";
 
 export async function listCertifications(db: Executor, partnerId: string, now = new Date()) {

@@ -9,7 +9,7 @@ import { compileSnapshot, decideShare, patchConsent, patchLink, type CompiledPol
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { readClauses } from "../agreements/read-versions";
-import { loadApprovedVersions, loadPolicySnapshot } from "../policy/load-policy-snapshot";
+import { loadApprovedVersions, loadPolicySnapshot } from "@proviso/snapshot";
 
 export interface ReplayRow {
   category: string;

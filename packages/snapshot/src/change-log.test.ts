@@ -7,7 +7,9 @@ import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { decideShare } from "@proviso/policy";
 import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadWorld, WorldCache, type World } from "./world";
+import { WorldCache } from "./cache";
+import { loadWorld } from "./load-world";
+import type { World } from "./world";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 let t: TestDatabase;
@@ -185,6 +187,15 @@ describe("keeping the snapshot current", () => {
     const { w: after, origins } = await update();
     // The consent before the gap is applied; the gap itself takes a load.
     expect(origins).toEqual(["changes applied", "loaded"]);
+    expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
+  });
+
+  it("loads whole when a log row is not what the schema says (a row it cannot read is one the log cannot say)", async () => {
+    await t.pool.query(`
+      with v as (update app_meta set value = to_jsonb((value #>> '{}')::bigint + 1) where key = 'policy.version' returning (value #>> '{}')::bigint as n)
+      insert into policy_changes (version, kind, consents) select n, 'consents', '[{"homeId": 1}]'::jsonb from v`);
+    const { w: after, origins } = await update();
+    expect(origins).toEqual(["loaded"]);
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
   });
 

@@ -1,3 +1,5 @@
+// What the engine decides by, read from the database: the approved agreement versions with their
+// clauses and windows, certifications, current consents and links.
 import {
   agreementClauses,
   agreements,
@@ -9,11 +11,9 @@ import {
   type Executor,
   readAll,
 } from "@proviso/db";
+import { APPROVED_VERSION_STATUSES } from "@proviso/domain";
 import type { PolicySnapshot, SnapshotCertification, SnapshotConsent, SnapshotTerms, SnapshotVersion } from "@proviso/policy";
 import { asc, eq, inArray, sql } from "drizzle-orm";
-
-/** Statuses of versions that were approved at some point: the engine decides by their dates. */
-export const APPROVED_STATUSES = ["approved", "active", "superseded", "terminated", "expired"] as const;
 
 /** Approved versions with their clauses and the window each is in force (the engine decides by dates). */
 export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersion[]> {
@@ -29,12 +29,12 @@ export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersio
       })
       .from(agreementVersions)
       .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
-      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES])),
+      .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES])),
     () => db
       .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
       .from(agreementClauses)
       .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
-      .where(inArray(agreementVersions.status, [...APPROVED_STATUSES]))
+      .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES]))
       .orderBy(asc(agreementClauses.position)),
   ]);
   const clausesByVersion = new Map<string, SnapshotVersion["clauses"][number][]>();
@@ -99,4 +99,14 @@ export async function loadCertifications(db: Executor): Promise<SnapshotCertific
 export async function loadPolicyTerms(db: Executor): Promise<SnapshotTerms> {
   const [versions, certifications] = await readAll(db, [() => loadApprovedVersions(db), () => loadCertifications(db)]);
   return { versions, certifications, suspensions: [] };
+}
+
+/**
+ * The approved versions and certifications in an order of their own (the queries give rows in no
+ * set order), as one text: equal when nothing the engine decides by moved.
+ */
+export function termsKey(terms: SnapshotTerms): string {
+  const versions = [...terms.versions].sort((a, b) => a.versionId.localeCompare(b.versionId));
+  const certifications = [...terms.certifications].sort((a, b) => a.modelKey.localeCompare(b.modelKey) || a.programmeKey.localeCompare(b.programmeKey));
+  return JSON.stringify([versions, certifications, terms.suspensions ?? []]);
 }
