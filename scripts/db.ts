@@ -2,7 +2,7 @@
 // `npm run db:history -- [--decisions N] [--days D]` (recorded history for reports and replays). Uses DATABASE_URL when set; otherwise
 // the embedded database: the running one (`npm start`) if it answers, else it opens it here.
 import { migrate } from "@proviso/db";
-import { generateHistory } from "@proviso/pipeline";
+import { generateHistory } from "@proviso/worker";
 import { seed } from "@proviso/seed";
 import { parseArgs } from "node:util";
 import { failWith, openDatabase } from "./lib/open-database";

@@ -2,7 +2,8 @@
 // rejected, newest first with its reason, narrowed by reason, device and time, as text or JSON;
 // a bad argument gets one clear line and exit code 2.
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { countQuarantine, ingestReports, listQuarantine, parseStateReport, ShadowCache, type IncomingReport } from "@proviso/pipeline";
+import { countQuarantine, ingestReports, listQuarantine, parseStateReport, ShadowCache, type IncomingReport } from "@proviso/worker";
+import { createAdapters } from "@proviso/partners";
 import { loadWorld } from "@proviso/snapshot";
 import { seed, stableId } from "@proviso/seed";
 import { execFile } from "node:child_process";
@@ -36,18 +37,14 @@ beforeAll(async () => {
   const world = await loadWorld(t.db);
   const thermostat = stableId("device:0:0");
   const good = JSON.stringify({ v: 1, deviceId: thermostat, seq: 1, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 21 } });
-  await ingestReports(t.db, world, [item("{not json", `proviso/v1/devices/${thermostat}/state`), item(good)], NOW, new ShadowCache());
-  await ingestReports(
-    t.db,
-    world,
-    [
-      item(JSON.stringify({ v: 1, deviceId: "00000000-0000-4000-8000-0000000000aa", seq: 1, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 21 } })),
-      item(JSON.stringify({ v: 1, deviceId: thermostat, seq: 2, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 900 } })),
-      item(`{"v":1,"pad":"${"x".repeat(300)}"`),
-    ],
-    NOW,
-    new ShadowCache(),
-  );
+  const adapters = createAdapters({}, "http://127.0.0.1:9");
+  const ingest = (reports: IncomingReport[]) => ingestReports(t.db, { world, adapters, reports, now: NOW, shadows: new ShadowCache() });
+  await ingest([item("{not json", `proviso/v1/devices/${thermostat}/state`), item(good)]);
+  await ingest([
+    item(JSON.stringify({ v: 1, deviceId: "00000000-0000-4000-8000-0000000000aa", seq: 1, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 21 } })),
+    item(JSON.stringify({ v: 1, deviceId: thermostat, seq: 2, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 900 } })),
+    item(`{"v":1,"pad":"${"x".repeat(300)}"`),
+  ]);
 });
 afterAll(async () => {
   await t?.drop();

@@ -3,7 +3,7 @@
 //   npm run quarantine [-- --reason CODE] [--device ID] [--since 2h|ISO time] [--limit N] [--full] [--json]
 // --since takes a duration back from now (30m, 2h, 7d) or a time; --full prints each report whole
 // (otherwise its first 200 characters); --json prints one JSON object per report and no summary.
-import { countQuarantine, listQuarantine, REJECT_CODES, type QuarantineFilter, type RejectCode } from "@proviso/pipeline";
+import { countQuarantine, listQuarantine, REJECT_CODES, type QuarantineFilter, type RejectCode } from "@proviso/worker";
 import { parseArgs } from "node:util";
 import { failWith, openDatabase } from "./lib/open-database";
 

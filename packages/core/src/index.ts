@@ -16,7 +16,7 @@ export { renderVersionPdf } from "./agreements/version-pdf";
 export { createTokenCipher, generateTokenKey, type TokenCipher } from "./security/token-cipher";
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, getHomeShareChart, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
-export { unlinkPartner, listDeletionRequests } from "./homes/unlink-partner";
+export { unlinkPartner, unlinkByPlatform, listDeletionRequests } from "./homes/unlink-partner";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";

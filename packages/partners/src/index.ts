@@ -1,7 +1,11 @@
 export * from "./types";
+export { PartnerRequestError, type AnnouncedVia, type InboundRequest, type PartnerAdapter, type Platform, type StateSend } from "./adapter";
+export { createAdapters, platformSettingsErrors, PLATFORMS, type Adapters } from "./registry";
+export { accountTokenFor, bearerFor, linkIdOfAccountToken } from "./account-token";
 export * as alexa from "./alexa/messages";
 export { toAlexaProperties, alexaTime, type AlexaProperty } from "./alexa/properties";
 export * as google from "./google/messages";
+export { requestSyncBeside } from "./google";
 export * as webhook from "./webhook/messages";
-export { classifyResponse, backoffDelay, parseRetryAfter, DEFAULT_RETRY, PLATFORM_REQUESTS_PER_MINUTE, type DeliveryOutcome, type RetryPolicy } from "./delivery";
+export { classifyResponse, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type DeliveryOutcome, type RetryPolicy } from "./answers";
 export { createMessageChecker, requireVendorDir, VENDOR_DIR, type MessageCheck } from "./conformance";

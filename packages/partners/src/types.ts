@@ -1,4 +1,4 @@
-import type { DeliveryMode, ReportCause, DeviceKind } from "@proviso/domain";
+import type { AdapterId, DeliveryMode, DeviceKind, ReportCause } from "@proviso/domain";
 
 /** A device's state as a partner may see it: property name → value (already minimised). */
 export type DeviceState = Record<string, unknown>;
@@ -27,4 +27,57 @@ export interface StateChange {
   changed: DeviceState;
   /** The rest of the device's state that may be sent (for context / complete traits). */
   current: DeviceState;
+}
+
+/** Where the platform gave us its own endpoints for one link (SmartThings' callback URLs). */
+export interface CallbackUrls {
+  /** Where callback tokens are exchanged and refreshed. */
+  oauthToken: string;
+  /** Where state (and discovery) callbacks are POSTed. */
+  stateCallback: string;
+}
+
+/** A home's link to a platform, as an adapter needs it to speak for that home. */
+export interface PartnerLink {
+  linkId: string;
+  homeId: string;
+  partnerId: string;
+  adapter: AdapterId;
+  /** The home's account at the platform (Google's agent user id, …). */
+  externalAccountId: string;
+  /** The platform's region for this account (Alexa's event gateways are regional). */
+  region: string;
+  /** The platform's token for what we send (Alexa's from AcceptGrant, SmartThings' callback token), opened. */
+  accessToken: string | null;
+  refreshToken: string | null;
+  callbackUrls: CallbackUrls | null;
+}
+
+/** A device as an adapter needs it. */
+export interface PartnerDevice {
+  deviceId: string;
+  homeId: string;
+  kind: DeviceKind;
+}
+
+/** What changed in what a link's platform may be told of its home's devices. */
+export interface DiscoveryDiff {
+  /** Endpoints new or changed since the partner was last told. */
+  upserts: DeviceDescription[];
+  /** Endpoints the partner was told of and may no longer discover. */
+  deletes: string[];
+}
+
+/** An HTTP request to a platform, built and ready to POST. */
+export interface WireRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Tokens a platform granted for what we send on a link's behalf. */
+export interface GrantedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
 }

@@ -35,7 +35,7 @@ export interface ConsentChange {
   version: number;
 }
 
-/** What changed since a policy was compiled, as the worker learns it (packages/pipeline world.ts). */
+/** What changed since a policy was compiled, as the worker learns it (packages/snapshot change-log.ts). */
 export interface PolicyChanges {
   /** The agreements and certifications as they now are (all of them: they compile afresh). */
   terms?: SnapshotTerms;

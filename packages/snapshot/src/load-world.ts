@@ -17,6 +17,8 @@ const linkColumns = {
   status: partnerLinks.status,
   adapter: partners.adapter,
   externalAccountId: partnerLinks.externalAccountId,
+  region: partnerLinks.region,
+  callbackUrls: partnerLinks.callbackUrls,
   accessTokenEnc: partnerLinks.accessTokenEnc,
   refreshTokenEnc: partnerLinks.refreshTokenEnc,
 };

@@ -22,9 +22,13 @@ export interface LinkInfo {
   partnerId: string;
   adapter: AdapterId;
   externalAccountId: string;
+  /** The platform's region for this account. */
+  region: string;
   /** Decrypted in memory only; stored encrypted (packages/core token-cipher). */
   accessToken: string | null;
   refreshToken: string | null;
+  /** Where the platform asked to be called back (SmartThings), if it did. */
+  callbackUrls: { oauthToken: string; stateCallback: string } | null;
 }
 
 export interface World {

@@ -3,9 +3,12 @@
 // here one is built at migration 0009 with decisions sealed as they were then, then migrated.
 import { appendAudit, decisionLeaf, LEAF_FIELDS, merkleRoot, sealDecisions, verifyChain, type SealedDecision } from "@proviso/audit";
 import { MIGRATIONS_DIR, migrate } from "@proviso/db";
+import * as schema from "@proviso/db/schema";
 import { availableBackends, createTestDatabase } from "@proviso/db/testing";
 import { seed, stableId } from "@proviso/seed";
+import { is } from "drizzle-orm";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +25,31 @@ function migrationsUpTo(lastIdx: number): string {
   return dir;
 }
 
+/**
+ * Runs `fn` (the seed, which writes today's schema) on a database at an older migration: the
+ * columns today's tables have and it lacks (added to seeded tables by later migrations) exist
+ * for the while, then go, so the later migrations add them as they would.
+ */
+async function withTodaysColumns(pool: { query: (q: string) => Promise<{ rows: { column_name: string }[] }> }, fn: () => Promise<unknown>) {
+  const added: string[] = [];
+  for (const table of Object.values(schema)) {
+    if (!is(table, PgTable)) continue;
+    const { name, columns } = getTableConfig(table);
+    const have = new Set((await pool.query(`select column_name from information_schema.columns where table_name = '${name}'`)).rows.map((r) => r.column_name));
+    if (have.size === 0) continue;
+    for (const c of columns) {
+      if (have.has(c.name)) continue;
+      await pool.query(`alter table "${name}" add column "${c.name}" ${c.getSQLType()}`);
+      added.push(`alter table "${name}" drop column "${c.name}"`);
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    for (const drop of added) await pool.query(drop);
+  }
+}
+
 const snake = (f: string) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 for (const backend of availableBackends()) {
@@ -31,7 +59,7 @@ for (const backend of availableBackends()) {
       const dir = migrationsUpTo(9);
       try {
         await drizzleMigrate(t.db, { migrationsFolder: dir });
-        await seed(t.db, { homes: 1, now: new Date("2026-11-20T00:00:00Z") });
+        await withTodaysColumns(t.pool, () => seed(t.db, { homes: 1, now: new Date("2026-11-20T00:00:00Z") }));
         // Two batches as the worker sealed them then: wide rows, each batch's root in the chain.
         const home = stableId("home:0");
         const at = Date.parse("2026-11-20T10:00:00Z");

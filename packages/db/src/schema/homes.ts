@@ -98,6 +98,8 @@ export const partnerLinks = pgTable(
     accessTokenEnc: text("access_token_enc"),
     refreshTokenEnc: text("refresh_token_enc"),
     tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true }),
+    /** Where the platform asked to be called back for this link (SmartThings' `callbackUrls`: `oauthToken`, `stateCallback`). */
+    callbackUrls: jsonb("callback_urls").$type<{ oauthToken: string; stateCallback: string }>(),
     linkedAt: timestamp("linked_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },

@@ -285,7 +285,7 @@ export const outbox = pgTable(
     // change; the one queued is built from the snapshot at delivery, so it carries the latest.
     uniqueIndex("outbox_discovery_queued_uq")
       .on(t.linkId, t.kind)
-      .where(sql`${t.status} in ('pending', 'retrying') and ${t.kind} in ('alexa.discovery', 'google.request_sync')`),
+      .where(sql`${t.status} in ('pending', 'retrying') and ${t.kind} like '%.discovery'`),
   ],
 );
 

@@ -179,3 +179,8 @@ export function acceptGrantResponse(messageId: string, ok: true | { message: str
 }
 
 export { alexaTime };
+
+/** `Alexa.ErrorResponse`: a directive refused, in Amazon's shape (type, message, the correlation token echoed). */
+export function errorResponse(messageId: string, type: string, message: string, correlationToken?: string) {
+  return { event: { header: header("Alexa", "ErrorResponse", messageId, correlationToken), payload: { type, message } } };
+}

@@ -1,0 +1,67 @@
+// Amazon Alexa (Smart Home API v3): ChangeReport and discovery events to the event gateway, the
+// skill's directives answered, Login with Amazon tokens per link (from AcceptGrant).
+import { z } from "zod";
+import { bearerFor } from "../account-token";
+import type { Platform } from "../adapter";
+import { classifyResponse } from "../answers";
+import { tokenRequest, type OAuthClient } from "../oauth-client";
+import { directiveError, readDirective } from "./directives";
+import * as alexa from "./messages";
+
+export interface AlexaSettings extends OAuthClient {
+  /** The event gateway, e.g. https://api.amazonalexa.com/v3/events */
+  eventsUrl: string;
+}
+
+const settings = z.object({
+  ALEXA_EVENTS_URL: z.string().url().optional(),
+  /** Login with Amazon: where AcceptGrant codes are exchanged and tokens refreshed. */
+  ALEXA_TOKEN_URL: z.string().url().optional(),
+  ALEXA_CLIENT_ID: z.string().default("proviso-sandbox-client"),
+  ALEXA_CLIENT_SECRET: z.string().default("proviso-sandbox-secret"),
+});
+
+export const alexaPlatform: Platform<AlexaSettings> = {
+  id: "alexa",
+  settings,
+  resolve(env, sandbox) {
+    const e = settings.parse(env);
+    return {
+      eventsUrl: e.ALEXA_EVENTS_URL ?? `${sandbox}/alexa/v3/events`,
+      tokenUrl: e.ALEXA_TOKEN_URL ?? `${sandbox}/alexa/auth/o2/token`,
+      clientId: e.ALEXA_CLIENT_ID,
+      clientSecret: e.ALEXA_CLIENT_SECRET,
+    };
+  },
+  create: (s) => ({
+    id: "alexa",
+    discoveryUpdates: true,
+    // Amazon publishes no such figure for the event gateway.
+    requestsPerMinute: null,
+    completeWith: {},
+    stateRequest({ link, device, messageId, change }) {
+      const token = bearerFor(link);
+      const body = alexa.changeReport({ messageId, deviceId: device.deviceId, cause: change.cause, observedAt: change.observedAt, changed: change.changed, current: change.current }, token);
+      return { url: s.eventsUrl, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
+    },
+    // AddOrUpdateReport per 300 endpoints new or changed, then DeleteReport per 300 gone (ids derived
+    // from the outbox row's, so a retry repeats them).
+    discoveryRequests(link, messageId, diff) {
+      const token = bearerFor(link);
+      const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+      const bodies = [
+        ...(diff.upserts.length ? alexa.addOrUpdateReports(messageId, token, diff.upserts) : []),
+        ...(diff.deletes.length ? alexa.deleteReports(`${messageId}-d`, token, diff.deletes) : []),
+      ];
+      return bodies.map((body) => ({ url: s.eventsUrl, headers, body: JSON.stringify(body) }));
+    },
+    announcedVia: "add_or_update",
+    // 202 accepted; 401 the token expired (refresh once); 403 the customer disabled the skill.
+    classify: classifyResponse,
+    credentials: {
+      exchange: (code) => tokenRequest(s, { grant_type: "authorization_code", code }),
+      refresh: (refreshToken) => tokenRequest(s, { grant_type: "refresh_token", refresh_token: refreshToken }),
+    },
+    inbound: { path: "/v1/partners/alexa/directives", read: readDirective, error: directiveError },
+  }),
+};

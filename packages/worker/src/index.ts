@@ -1,0 +1,17 @@
+export { startWorker, STATE_TOPIC, type RunningWorker, type WorkerConfig } from "./start-worker";
+export { WorkerEvents, type WorkerEventMap } from "./events";
+export { parseStateReport, REJECT_CODES, type ParseResult, type Rejection, type RejectCode } from "./ingest/validate";
+export { ingestReports, type IngestOptions } from "./ingest/ingest";
+export type { IncomingReport, IngestResult } from "./ingest/types";
+export { DEFAULT_MAX_BATCH, IngestBuffer, messageOf, type IngestBufferOptions } from "./ingest/buffer";
+export { ShadowCache, type SentValue } from "./ingest/shadow-cache";
+export { detectConnectivity } from "./ingest/connectivity";
+export { listQuarantine, countQuarantine, type QuarantineFilter, type QuarantinedReport } from "./ingest/quarantine";
+export { deliverDue, claimDue, type DeliveryDeps, type DeliveryResult } from "./delivery/deliver";
+export { DEFAULT_DELIVERY_BATCH, DEFAULT_DELIVERY_INTERVAL_MS, DeliveryLoop, type DeliveryLoopOptions } from "./delivery/loop";
+export { DEFAULT_DISCOVERY_INTERVAL_MS, DiscoveryWatch, type DiscoveryWatchOptions } from "./discovery/watch";
+export { queueDiscoveryUpdates } from "./discovery/announcements";
+export { answerPartnerRequest, linkForToken, type PartnerRequestDeps } from "./partner-requests/answer";
+export { MqttConsumer, type ConsumedMessage, type ConsumerOptions } from "./mqtt/consumer";
+export { generateHistory, type HistoryOptions } from "./history/generate";
+export { decodeDiscovery, decodeState, encodeState, outboxKind, readOutboxKind, type StateMessage } from "./outbox/codec";

@@ -1,0 +1,249 @@
+// The worker as a function: `startWorker(config)` starts every subsystem — the snapshot, the
+// scheduler, ingest (MQTT and HTTP), delivery, discovery, connectivity — each pushing its release
+// onto a list, and returns `{ stop, promise, events, port }`. The stages talk through `events`
+// (events.ts), not through callbacks wired by the caller. `apps/worker` reads the environment,
+// calls this and wires signals.
+import type { Signer } from "@proviso/audit";
+import { redactUrl } from "@proviso/config";
+import type { TokenCipher } from "@proviso/core";
+import { createDb, deviceShadow, outbox } from "@proviso/db";
+import { OUTBOX_WAITING } from "@proviso/domain";
+import type { Adapters } from "@proviso/partners";
+import { WorldCache } from "@proviso/snapshot";
+import { count, eq, inArray } from "drizzle-orm";
+import type { AddressInfo } from "node:net";
+import { DeliveryLoop } from "./delivery/loop";
+import { DiscoveryWatch } from "./discovery/watch";
+import { WorkerEvents } from "./events";
+import { createWorkerHttp } from "./http/server";
+import { DEFAULT_MAX_BATCH, IngestBuffer, messageOf } from "./ingest/buffer";
+import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./ingest/heartbeats";
+import { ShadowCache } from "./ingest/shadow-cache";
+import { countEvents, createMetrics } from "./metrics";
+import { Subscriptions } from "./mqtt/subscriptions";
+import { startScheduler } from "./scheduler";
+
+export const STATE_TOPIC = "proviso/v1/devices/+/state";
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  /** The embedded database (PGlite): polled for policy changes, vacuumed by the worker. */
+  embeddedDatabase: boolean;
+  /** Connections the worker's pool may hold; with more than one, ingest writes two lanes at once. */
+  poolMax: number;
+  mqtt: {
+    url: string;
+    /** Distinguishes this replica's client ids (host and port, stable across restarts). */
+    clientIdBase: string;
+    /** Replicas in one group split the reports between them; empty for none. */
+    sharedGroup: string;
+    protocolVersion: 4 | 5;
+    sessionExpirySeconds: number;
+  };
+  http: { host: string; port: number };
+  adapters: Adapters;
+  /** Seals partner tokens at rest; null: grants are refused. */
+  cipher: TokenCipher | null;
+  /** Signs audit checkpoints; null: none are signed. */
+  signer: Signer | null;
+  schedulerIntervalMs: number;
+  checkpointIntervalMs: number;
+  deliveryIntervalMs: number;
+  /** A device silent this long becomes unreachable. */
+  unreachableMs: number;
+  shadowCacheDevices: number;
+  /** Where the worker says what happens; given, the caller can listen from the very start. */
+  events?: WorkerEvents;
+}
+
+export interface RunningWorker {
+  events: WorkerEvents;
+  /** The HTTP port it listens on (the one configured, or the one given for port 0). */
+  port: number;
+  /** Stops every subsystem in the reverse order of their start; resolves when all have stopped. */
+  stop(): Promise<void>;
+  /** Resolves once stopped. */
+  promise: Promise<void>;
+}
+
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const events = config.events ?? new WorkerEvents();
+  const releases: (() => Promise<void> | void)[] = [];
+  const started = <T>(value: T, release: () => Promise<void> | void): T => (releases.push(release), value);
+  let stopped!: () => void;
+  const promise = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = async () => {
+    while (releases.length) await releases.pop()!();
+    stopped();
+  };
+  let port: number;
+  try {
+    port = await startSubsystems(config, events, started);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  return { events, port, promise, stop: () => (stopping ??= stop()) };
+}
+
+type Started = <T>(value: T, release: () => Promise<void> | void) => T;
+
+/** Starts each subsystem in order, registering its release; resolves with the HTTP port. */
+async function startSubsystems(config: WorkerConfig, events: WorkerEvents, started: Started): Promise<number> {
+  const db = createDb(config.databaseUrl, { max: config.poolMax, applicationName: "proviso-worker" });
+  started(db, () => db.close());
+  events.emit("info", config.embeddedDatabase ? `database: embedded PGlite on ${redactUrl(config.databaseUrl)}` : `database: PostgreSQL on ${redactUrl(config.databaseUrl)}`);
+  const metrics = createMetrics();
+  const warn = (subsystem: string) => (err: Error) => events.emit("warning", subsystem, err);
+
+  // The snapshot: changes applied as they are logged, told by LISTEN on PostgreSQL, polled everywhere.
+  const worlds = new WorldCache(db.db, 500, (w, ms) => events.emit("snapshot.updated", w, ms), config.cipher);
+  await worlds.start({ listenUrl: config.embeddedDatabase ? undefined : config.databaseUrl });
+  started(worlds, () => worlds.stop());
+
+  const scheduler = startScheduler(db.db, {
+    intervalMs: config.schedulerIntervalMs,
+    signer: config.signer,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
+    vacuumIntervalMs: config.embeddedDatabase ? 5 * 60_000 : null,
+    info: (m) => events.emit("info", m),
+    warn: (s, e) => events.emit("warning", s, e),
+  });
+  started(scheduler, () => scheduler.stop());
+  const heartbeats = createHeartbeatSink(db.db, metrics, { onError: warn("heartbeats") });
+  started(heartbeats, () => heartbeats.stop());
+
+  // Ingest: batches committed in lanes; what each device last sent each partner lives in its shadow row.
+  const lanes = config.poolMax > 1 ? 2 : 1;
+  const shadows = new ShadowCache(config.shadowCacheDevices);
+  const ingest = new IngestBuffer({
+    db: db.db,
+    adapters: config.adapters,
+    shadows,
+    lanes,
+    world: () => worlds.current(),
+    freshWorld: () => worlds.fresh(),
+    onBatch: (r) => {
+      events.emit("ingest.committed", r);
+      if (r.outbox) events.emit("outbox.queued", r.outbox);
+    },
+    onError: (err) => events.emit("ingest.failed", err),
+  });
+  started(ingest, () => ingest.stop());
+  countEvents(metrics, events, shadows);
+
+  // Delivery: woken when messages are queued, and every deliveryIntervalMs for retries coming due.
+  const delivery = new DeliveryLoop({
+    db: db.db,
+    adapters: config.adapters,
+    world: () => worlds.current(),
+    freshWorld: () => worlds.fresh(),
+    cipher: config.cipher,
+    intervalMs: config.deliveryIntervalMs,
+    onDelivered: (ms, partner) => events.emit("delivery.delivered", partner, ms),
+    onPartnerError: (partner, status) => events.emit("delivery.partner_error", partner, status),
+    onRound: (r) => events.emit("delivery.round", r),
+    onError: warn("delivery"),
+  });
+  delivery.start();
+  started(delivery, () => delivery.stop());
+  events.on("outbox.queued", () => void delivery.kick());
+
+  // Discovery: partners told when what they may know of a home's devices changes (after every
+  // snapshot update, only those homes' links when only their consents, links or devices moved).
+  const discovery = new DiscoveryWatch({
+    db: db.db,
+    adapters: config.adapters,
+    world: () => worlds.current(),
+    onQueued: (n) => {
+      events.emit("discovery.queued", n);
+      events.emit("outbox.queued", n);
+    },
+    onError: warn("discovery"),
+  });
+  discovery.start();
+  started(discovery, () => discovery.stop());
+  events.on("snapshot.updated", (w) => void discovery.kick(w.origin === "loaded" ? undefined : w.changedHomes));
+
+  startGauges(db.db, metrics, ingest, config.unreachableMs, warn, started);
+
+  // MQTT: reports acknowledged after their commit, in a session kept across restarts (consumer.ts:
+  // what a crashed worker had not committed comes back to it); heartbeats need no session.
+  const subscriptions = new Subscriptions(events);
+  const share = (topic: string) => (config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${topic}` : topic);
+  const common = { url: config.mqtt.url, protocolVersion: config.mqtt.protocolVersion, receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH };
+  subscriptions.add({
+    ...common,
+    clientId: `${config.mqtt.clientIdBase}-state`,
+    topic: share(STATE_TOPIC),
+    sessionExpirySeconds: config.mqtt.sessionExpirySeconds,
+    onMessage: (m) => void ingest.submit(m.payload, "mqtt", m.topic).then(() => m.ack()),
+  });
+  subscriptions.add({
+    ...common,
+    clientId: `${config.mqtt.clientIdBase}-heartbeat`,
+    topic: share(HEARTBEAT_TOPIC),
+    sessionExpirySeconds: 0,
+    onMessage: (m) => {
+      heartbeats.accept(m.topic);
+      m.ack();
+    },
+  });
+  // Stopping: no more reports, commit and acknowledge those that came, then end the sessions.
+  started(subscriptions, async () => {
+    await subscriptions.unsubscribe();
+    await ingest.stop();
+    await subscriptions.close();
+  });
+  events.on("warning", (s) => s.startsWith("mqtt") && metrics.mqttConnected.set(subscriptions.connected ? 1 : 0));
+  events.on("info", (m) => m.startsWith("subscribed") && metrics.mqttConnected.set(1));
+
+  // HTTP: device batches and heartbeats, partners' requests, the schema, health and metrics.
+  const server = createWorkerHttp({
+    db,
+    mqttConnected: () => subscriptions.connected,
+    metrics,
+    ingest,
+    partners: { world: () => worlds.current(), adapters: config.adapters, cipher: config.cipher },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`the worker could not listen on port ${config.http.port}: ${err.message}`)));
+    server.listen(config.http.port, config.http.host, resolve);
+  });
+  started(server, () => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as AddressInfo).port;
+}
+
+/** The gauges read from the database: unreachable devices (after each connectivity check) and the outbox's depth. */
+function startGauges(
+  db: ReturnType<typeof createDb>["db"],
+  metrics: ReturnType<typeof createMetrics>,
+  ingest: IngestBuffer,
+  unreachableMs: number,
+  warn: (subsystem: string) => (err: Error) => void,
+  started: Started,
+) {
+  const connectivity = setInterval(() => {
+    void ingest
+      .checkConnectivity(unreachableMs)
+      .then(() => db.select({ n: count() }).from(deviceShadow).where(eq(deviceShadow.reachable, false)))
+      .then(([r]) => metrics.devicesUnreachable.set(r?.n ?? 0))
+      .catch(warn("connectivity"));
+  }, 10_000);
+  const depth = setInterval(() => {
+    void db
+      .select({ n: count() })
+      .from(outbox)
+      .where(inArray(outbox.status, [...OUTBOX_WAITING]))
+      .then(([r]) => metrics.outboxDepth.set(r?.n ?? 0))
+      .catch(() => {});
+  }, 2_000);
+  started(null, () => {
+    clearInterval(connectivity);
+    clearInterval(depth);
+  });
+}
+
+export { messageOf };
