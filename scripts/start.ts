@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { installDemoConnectors } from "./lib/demo-platforms";
 import { assertPortFree } from "./lib/ports";
 import { startChild, waitForHttp, type Child } from "./lib/processes";
 
@@ -126,6 +127,12 @@ async function main() {
     await Promise.all([waitForHttp(`${cfg.urls.worker}/healthz`, worker), waitForHttp(`${cfg.urls.web}/sign-in`, web)]);
   } catch (err) {
     await shutdown(1, (err as Error).message);
+  }
+  try {
+    const installed = await installDemoConnectors(cfg.databaseUrl, cfg.urls.sandbox);
+    if (installed) console.log(`[proviso] SmartThings installed its connector for ${installed} linked home(s) (the sandbox plays it)`);
+  } catch (err) {
+    console.error(`[proviso] ${(err as Error).message}`);
   }
   tsNode("simulator", "apps/simulator/src/main.ts");
   started = true;

@@ -1,6 +1,6 @@
 import { loadRuntimeConfig } from "@proviso/config";
 import { createMessageChecker, webhook } from "@proviso/partners";
-import { createSandbox, Recorder } from "@proviso/sandbox";
+import { createSandbox, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
 
 const env = loadRuntimeConfig(process.env);
 let checker: ReturnType<typeof createMessageChecker> | null = null;
@@ -13,6 +13,13 @@ try {
 // checks signatures with the secret the worker signs with.
 const { server } = createSandbox(new Recorder(), checker, {
   googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment`,
+  // Like SmartThings, it sends the connector its interactions (installing, state refresh), as the
+  // client the connector is registered as.
+  smartthingsConnectorUrl: `${env.urls.worker}/v1/partners/smartthings`,
+  smartthingsClient: {
+    clientId: process.env.SMARTTHINGS_CLIENT_ID || SANDBOX_SMARTTHINGS_CLIENT.clientId,
+    clientSecret: process.env.SMARTTHINGS_CLIENT_SECRET || SANDBOX_SMARTTHINGS_CLIENT.clientSecret,
+  },
   webhookSecret: process.env.WEBHOOK_SECRET || webhook.SANDBOX_WEBHOOK_SECRET,
 });
 server.on("error", (err) => {

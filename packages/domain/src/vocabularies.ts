@@ -3,7 +3,7 @@
 // from these arrays; nothing restates them.
 
 /** Which adapter in `packages/partners` speaks to a platform (one folder each). */
-export const ADAPTERS = ["alexa", "google", "webhook"] as const;
+export const ADAPTERS = ["alexa", "google", "smartthings", "webhook"] as const;
 export type AdapterId = (typeof ADAPTERS)[number];
 
 export const DEVICE_KINDS = ["thermostat", "sensor", "lock"] as const;

@@ -77,8 +77,8 @@ export interface PartnerAdapter {
    * overwritten whole): completed from what the partner already has, or decided like a change.
    */
   completeWith: Partial<Record<DeviceKind, readonly string[]>>;
-  /** The platform's format for a state change; null when it cannot carry what may be sent. */
-  stateRequest(send: StateSend): WireRequest | null;
+  /** The platform's format for a state change, or why it cannot carry what may be sent. */
+  stateRequest(send: StateSend): WireRequest | { unsendable: string };
   /** A discovery update as the requests to send in order (none: nothing to tell). */
   discoveryRequests(link: PartnerLink, messageId: string, diff: DiscoveryDiff): WireRequest[];
   /** What `link_discovery` records once a discovery update is taken. */

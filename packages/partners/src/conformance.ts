@@ -6,6 +6,7 @@ import AjvDraft04 from "ajv-draft-04";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { SMARTTHINGS_GLOBAL_ERROR, SMARTTHINGS_SCHEMAS } from "./smartthings/schema";
 import { WEBHOOK_MESSAGE_SCHEMA } from "./webhook/messages";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -25,6 +26,14 @@ const read = (rel: string) => JSON.parse(fs.readFileSync(path.join(requireVendor
 /** The generic webhook's message: Proviso's own published schema (webhook/messages.ts). */
 export function webhookValidator(): Validator {
   return new Ajv({ strict: true, allowUnionTypes: true, allErrors: true }).compile(WEBHOOK_MESSAGE_SCHEMA) as Validator;
+}
+
+/** SmartThings' published shapes (smartthings/schema.ts), one validator per interaction type, and its globalError. */
+export function smartthingsValidators(): { byType: Record<string, Validator>; globalError: Validator } {
+  // `anyOf: [{ required: [states] }, { required: [deviceError] }]` names properties the branch itself does not define.
+  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
+  const byType = Object.fromEntries(Object.entries(SMARTTHINGS_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema) as Validator]));
+  return { byType, globalError: ajv.compile(SMARTTHINGS_GLOBAL_ERROR) as Validator };
 }
 
 export interface Validator {
@@ -110,7 +119,16 @@ export function createMessageChecker() {
   const deleteReport = alexaDeleteReportValidator();
   const syncResponse = googleValidator("intents/sync/sync.response.schema.json");
   const webhookMessage = webhookValidator();
+  const st = smartthingsValidators();
   return {
+    /** A SmartThings Schema message, against the shape of its interaction type (or the globalError shape). */
+    smartthings(body: unknown): MessageCheck {
+      const b = body as { headers?: { interactionType?: unknown }; globalError?: unknown } | null;
+      if (b && typeof b === "object" && "globalError" in b) return checkWith(st.globalError, body);
+      const type = typeof b?.headers?.interactionType === "string" ? b.headers.interactionType : "";
+      const validate = st.byType[type];
+      return validate ? checkWith(validate, body) : { valid: false, errors: [`/headers/interactionType ${JSON.stringify(type)} is not a message a connector sends`] };
+    },
     /** Proviso's own webhook message, against the schema Proviso publishes for it. */
     webhook(body: unknown): MessageCheck {
       return checkWith(webhookMessage, body);

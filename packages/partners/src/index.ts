@@ -6,6 +6,7 @@ export * as alexa from "./alexa/messages";
 export { toAlexaProperties, alexaTime, type AlexaProperty } from "./alexa/properties";
 export * as google from "./google/messages";
 export { requestSyncBeside } from "./google";
+export * as smartthings from "./smartthings/messages";
 export * as webhook from "./webhook/messages";
 export { classifyResponse, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type DeliveryOutcome, type RetryPolicy } from "./answers";
 export { createMessageChecker, requireVendorDir, VENDOR_DIR, type MessageCheck } from "./conformance";

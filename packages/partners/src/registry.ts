@@ -4,11 +4,13 @@ import type { AdapterId } from "@proviso/domain";
 import type { PartnerAdapter, Platform } from "./adapter";
 import { alexaPlatform } from "./alexa";
 import { googlePlatform } from "./google";
+import { smartthingsPlatform } from "./smartthings";
 import { webhookPlatform } from "./webhook";
 
 export const PLATFORMS: { readonly [K in AdapterId]: Platform<unknown> } = {
   alexa: alexaPlatform,
   google: googlePlatform,
+  smartthings: smartthingsPlatform,
   webhook: webhookPlatform,
 };
 

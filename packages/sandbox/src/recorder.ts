@@ -33,6 +33,8 @@ export class Recorder {
   /** Tokens the sandbox's token endpoint issued: access token → expired? */
   readonly accessTokens = new Map<string, boolean>();
   readonly refreshTokens = new Set<string>();
+  /** Codes the sandbox granted (SmartThings' grantCallbackAccess), not yet exchanged. */
+  readonly grantCodes = new Set<string>();
 
   constructor(private readonly capacity = 100_000) {}
 
@@ -57,14 +59,17 @@ export class Recorder {
   }
 }
 
-/** Device ids in an Alexa event, a Google Home Graph report or a SYNC response. */
+/** Device ids in an Alexa event, a Google Home Graph report or SYNC response, a SmartThings message, a webhook. */
 export function deviceIdsOf(body: unknown): string[] {
   const b = body as {
     event?: { endpoint?: { endpointId?: string }; payload?: { endpoints?: { endpointId?: string }[] } };
     payload?: { devices?: { states?: Record<string, unknown> } | { id?: string }[] };
     deviceId?: string;
+    deviceState?: { externalDeviceId?: string }[];
+    devices?: { externalDeviceId?: string }[];
   };
   const ids = new Set<string>();
+  for (const d of [...(b?.deviceState ?? []), ...(Array.isArray(b?.devices) ? b.devices : [])]) if (typeof d?.externalDeviceId === "string") ids.add(d.externalDeviceId);
   if (b?.event?.endpoint?.endpointId) ids.add(b.event.endpoint.endpointId);
   for (const e of b?.event?.payload?.endpoints ?? []) if (e.endpointId) ids.add(e.endpointId);
   const devices = b?.payload?.devices;

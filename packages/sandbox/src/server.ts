@@ -1,222 +1,145 @@
-// The partner sandbox: plays the Alexa event gateway, Google Home Graph and a generic webhook on
-// loopback, records what it gets (each message checked against the platform's schema, a webhook
-// also for its signature), and injects faults on request. `/__sandbox/*` is its own API.
-import { randomUUID } from "node:crypto";
+// The partner sandbox: plays each platform Proviso speaks to on loopback (platforms/: Alexa's
+// event gateway and Login with Amazon, Google Home Graph, SmartThings' side of its Schema connector,
+// a generic webhook receiver), records what it gets (each message checked against the platform's
+// schema), and injects faults on request. `/__sandbox/*` is its own API.
 import http from "node:http";
-import { webhook as webhookFormat, type MessageCheck } from "@proviso/partners";
+import { type Answer, type Context, type PlayedPlatform, type Receiver, type SandboxOptions, type SchemaChecker, jsonOf } from "./platform";
+import { alexa } from "./platforms/alexa";
+import { google } from "./platforms/google";
+import { smartthings } from "./platforms/smartthings";
+import { webhook } from "./platforms/webhook";
 import { deviceIdsOf, Recorder, type Fault } from "./recorder";
+
+export type { SandboxOptions, SchemaChecker } from "./platform";
 
 const MAX_BODY = 1_000_000;
 
-interface Route {
-  partner: string;
-  check?: "alexa" | "google" | "googleRequestSync" | "webhook";
-  success: (body: unknown) => { status: number; body?: unknown };
-}
+/** Every platform the sandbox plays. */
+const PLATFORMS: PlayedPlatform[] = [alexa, google, smartthings, webhook];
 
-/** Checks a message against the platform's schema (see @proviso/partners createMessageChecker). */
-export interface SchemaChecker {
-  alexa(body: unknown): MessageCheck;
-  google(body: unknown): MessageCheck;
-  googleRequestSync(body: unknown): MessageCheck;
-  googleSync(body: unknown): MessageCheck;
-  webhook(body: unknown): MessageCheck;
-}
-
-export interface SandboxOptions {
-  /**
-   * The integration's Google fulfillment URL. Like Home Graph, the sandbox answers a requestSync
-   * and then asks SYNC there (with the bearer the requestSync came with) and records the answer,
-   * checked against Google's SYNC response schema. Without it, a requestSync is only recorded.
-   */
-  googleFulfillmentUrl?: string;
-  /**
-   * The webhook's shared secret. With it, the sandbox checks each webhook's signature and
-   * timestamp as a receiver would and refuses (401) one that fails; without it, they are not checked.
-   */
-  webhookSecret?: string;
-  /** The receiver's clock, ms (tests whose worker runs on a clock of its own pass it). */
-  now?: () => number;
-}
-
-function routeFor(method: string, path: string): Route | null {
+function receiverFor(method: string, path: string): { receiver: Receiver; match: RegExpExecArray | null } | null {
   if (method !== "POST") return null;
-  if (path === "/alexa/v3/events") return { partner: "alexa", check: "alexa", success: () => ({ status: 202 }) };
-  if (path === "/google/v1/devices:reportStateAndNotification") {
-    return {
-      partner: "google-home",
-      check: "google",
-      success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
-    };
+  for (const p of PLATFORMS) {
+    for (const receiver of p.receivers) {
+      if (typeof receiver.path === "string" ? receiver.path === path : receiver.path.test(path)) {
+        return { receiver, match: typeof receiver.path === "string" ? null : receiver.path.exec(path) };
+      }
+    }
   }
-  // Home Graph answers requestSync with an empty object, then asks the integration for SYNC
-  // (`SandboxOptions.googleFulfillmentUrl`; without it the sandbox records the request and stops).
-  if (path === "/google/v1/devices:requestSync") return { partner: "google-home", check: "googleRequestSync", success: () => ({ status: 200, body: {} }) };
-  const webhook = /^\/webhook\/([a-z0-9-]+)$/.exec(path);
-  if (webhook) return { partner: webhook[1]!, check: "webhook", success: () => ({ status: 200, body: { ok: true } }) };
   return null;
 }
 
 export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null, options: SandboxOptions = {}) {
-  /** What Google does after a requestSync: ask the integration for SYNC and look at the answer. */
-  const askSync = async (url: string, authorization: string | null) => {
-    const requestId = randomUUID();
-    let status = 0;
-    let body: unknown = null;
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify({ requestId, inputs: [{ intent: "action.devices.SYNC" }] }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      const text = await res.text();
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-    } catch (err) {
-      body = { error: (err as Error).message };
-    }
-    const check = checker && status === 200 ? checker.googleSync(body) : null;
-    recorder.record({
-      partner: "google-home",
-      endpoint: `${new URL(url).pathname} (SYNC response)`,
-      receivedAt: new Date().toISOString(),
-      deviceIds: deviceIdsOf(body),
-      messageId: requestId,
-      authorization,
-      status,
-      schemaValid: check ? check.valid : null,
-      schemaErrors: check?.errors ?? [],
-      body,
-    });
-  };
-
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { "content-type": "application/json", ...headers });
-      res.end(body === undefined ? "" : JSON.stringify(body));
+    const send = (a: Answer) => {
+      res.writeHead(a.status, { "content-type": "application/json", ...a.headers });
+      res.end(a.body === undefined ? "" : JSON.stringify(a.body));
     };
     try {
       const raw = await readBody(req);
-      if (url.pathname === "/healthz") return send(200, { ok: true });
-      if (url.pathname === "/__sandbox/messages") {
-        if (req.method === "DELETE") {
-          recorder.clear();
-          return send(204);
-        }
-        const since = url.searchParams.get("since");
-        return send(200, {
-          messages: recorder.list({
-            partner: url.searchParams.get("partner") ?? undefined,
-            device: url.searchParams.get("device") ?? undefined,
-            since: since ? Number(since) : undefined,
-          }),
-        });
+      const ctx: Context = { recorder, checker, options, base: `http://${req.headers.host ?? "localhost"}` };
+      const own = await sandboxApi(ctx, req.method ?? "GET", url, raw);
+      if (own) return send(own);
+      for (const p of PLATFORMS) {
+        const answer = await p.api?.(ctx, req.method ?? "GET", url.pathname, raw);
+        if (answer) return send(answer);
       }
-      const faultPath = /^\/__sandbox\/faults\/([a-z0-9-]+)$/.exec(url.pathname);
-      if (faultPath) {
-        const partner = faultPath[1]!;
-        if (req.method === "DELETE") {
-          recorder.faults.delete(partner);
-          return send(204);
-        }
-        const fault = parseFault(raw);
-        if (typeof fault === "string") return send(400, { error: fault });
-        recorder.faults.set(partner, fault);
-        return send(200, { partner, fault });
-      }
-
-      // Login with Amazon's token endpoint, played here: AcceptGrant codes and refreshes.
-      if (req.method === "POST" && url.pathname === "/alexa/auth/o2/token") {
-        const form = new URLSearchParams(raw);
-        const grant = form.get("grant_type");
-        const ok =
-          (grant === "authorization_code" && !!form.get("code") && form.get("code") !== "invalid") ||
-          (grant === "refresh_token" && recorder.refreshTokens.has(form.get("refresh_token") ?? ""));
-        if (!ok) return send(400, { error: "invalid_grant" });
-        const access = `Atza|${randomUUID()}`;
-        const refresh = `Atzr|${randomUUID()}`;
-        recorder.accessTokens.set(access, false);
-        recorder.refreshTokens.add(refresh);
-        return send(200, { access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: 3600 });
-      }
-      if (req.method === "POST" && url.pathname === "/__sandbox/tokens/expire") {
-        const token = (JSON.parse(raw || "{}") as { token?: string }).token ?? "";
-        if (!recorder.accessTokens.has(token)) return send(404, { error: "no such token" });
-        recorder.accessTokens.set(token, true);
-        return send(200, { expired: token });
-      }
-
-      const route = routeFor(req.method ?? "GET", url.pathname);
-      if (!route) return send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return send(400, { error: "body is not JSON" });
-      }
-      const fault = recorder.faults.get(route.partner);
-      if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-      const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
-      const check = route.check && checker ? checker[route.check](body) : null;
-      const bearer = req.headers.authorization?.replace(/^Bearer /, "");
-      /** What this endpoint received, with the status it was answered and what its check found. */
-      const recordAnswer = (status: number, found: MessageCheck | null) =>
-        recorder.record({
-          partner: route.partner,
-          endpoint: url.pathname,
-          receivedAt: new Date().toISOString(),
-          deviceIds: deviceIdsOf(body),
-          messageId: messageIdOf(body),
-          authorization: req.headers.authorization ?? null,
-          status,
-          schemaValid: found ? found.valid : null,
-          schemaErrors: found?.errors ?? [],
-          body,
-        });
-      if (route.check === "webhook") {
-        // A webhook is signed, not carried with a bearer: a receiver checks the signature first.
-        const problem = options.webhookSecret ? webhookFormat.checkWebhookSignature(options.webhookSecret, raw, req.headers, Math.floor((options.now ?? Date.now)() / 1000)) : null;
-        if (problem) {
-          recordAnswer(401, { valid: false, errors: [`signature: ${problem}`] });
-          return send(401, { error: "bad signature", message: problem });
-        }
-      } else if (route.check && !req.headers.authorization?.startsWith("Bearer ")) {
-        return send(401, { error: "missing bearer token" });
-      }
-      if (bearer && recorder.accessTokens.get(bearer) === true) {
-        recordAnswer(401, null);
-        return send(401, { error: "INVALID_ACCESS_TOKEN_EXCEPTION", message: "the access token has expired" });
-      }
-      // Like the platform: a message that breaks its schema is refused.
-      const answer = faulted
-        ? { status: fault.status!, body: { error: "injected fault" } }
-        : check && !check.valid
-          ? { status: 400, body: { error: "INVALID_REQUEST_EXCEPTION", details: check.errors } }
-          : route.success(body);
-      recordAnswer(answer.status, check);
-      const headers: Record<string, string> =
-        faulted && fault?.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {};
-      send(answer.status, answer.body, headers);
-      if (route.check === "googleRequestSync" && answer.status === 200 && options.googleFulfillmentUrl) {
-        void askSync(options.googleFulfillmentUrl, req.headers.authorization ?? null);
-      }
+      const found = receiverFor(req.method ?? "GET", url.pathname);
+      if (!found) return send({ status: 404, body: { error: `no such endpoint: ${req.method} ${url.pathname}` } });
+      const answer = await receive(ctx, found.receiver, found.match, req, url.pathname, raw);
+      send(answer);
+      if (answer.status < 300) found.receiver.after?.(ctx, req, answer);
       return;
     } catch (err) {
-      return send(413, { error: (err as Error).message });
+      return send({ status: 413, body: { error: (err as Error).message } });
     }
   });
   return { server, recorder };
 }
 
+/**
+ * What Proviso sent one platform: authenticated as the platform would, checked against its
+ * schema, recorded, answered (or faulted as a test asked).
+ */
+async function receive(ctx: Context, receiver: Receiver, match: RegExpExecArray | null, req: http.IncomingMessage, path: string, raw: string): Promise<Answer> {
+  const parsed = jsonOf(raw);
+  if ("status" in parsed) return parsed;
+  const body = parsed.body;
+  const partner = receiver.partner(match);
+  const fault = ctx.recorder.faults.get(partner);
+  if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  const record = (status: number, schemaValid: boolean | null, schemaErrors: string[]) =>
+    ctx.recorder.record({
+      partner,
+      endpoint: path,
+      receivedAt: new Date().toISOString(),
+      deviceIds: deviceIdsOf(body),
+      messageId: messageIdOf(body),
+      authorization: req.headers.authorization ?? null,
+      status,
+      schemaValid,
+      schemaErrors,
+      body,
+    });
+  const auth = receiver.authenticate(ctx, req, raw, body);
+  if ("status" in auth) {
+    if (auth.recordErrors) record(auth.status, false, auth.recordErrors);
+    return auth;
+  }
+  if (auth.bearer && ctx.recorder.accessTokens.get(auth.bearer) === true) {
+    record(401, null, []);
+    return { status: 401, body: { error: "INVALID_ACCESS_TOKEN_EXCEPTION", message: "the access token has expired" } };
+  }
+  const faulted = fault?.status && Math.random() < (fault.errorRate ?? 1);
+  const check = ctx.checker ? receiver.check(ctx.checker, body) : null;
+  // Like the platform: a message that breaks its schema is refused.
+  const answer: Answer = faulted
+    ? { status: fault.status!, body: { error: "injected fault" }, headers: fault.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {} }
+    : check && !check.valid
+      ? { status: 400, body: { error: "INVALID_REQUEST_EXCEPTION", details: check.errors } }
+      : receiver.success(body);
+  record(answer.status, check ? check.valid : null, check?.errors ?? []);
+  return answer;
+}
+
+/** The sandbox's own API: what it received, faults to inject, tokens to expire. */
+async function sandboxApi(ctx: Context, method: string, url: URL, raw: string): Promise<Answer | null> {
+  const { recorder } = ctx;
+  if (url.pathname === "/healthz") return { status: 200, body: { ok: true } };
+  if (url.pathname === "/__sandbox/messages") {
+    if (method === "DELETE") {
+      recorder.clear();
+      return { status: 204 };
+    }
+    const since = url.searchParams.get("since");
+    const messages = recorder.list({ partner: url.searchParams.get("partner") ?? undefined, device: url.searchParams.get("device") ?? undefined, since: since ? Number(since) : undefined });
+    return { status: 200, body: { messages } };
+  }
+  const faultPath = /^\/__sandbox\/faults\/([a-z0-9-]+)$/.exec(url.pathname);
+  if (faultPath) {
+    const partner = faultPath[1]!;
+    if (method === "DELETE") {
+      recorder.faults.delete(partner);
+      return { status: 204 };
+    }
+    const fault = parseFault(raw);
+    if (typeof fault === "string") return { status: 400, body: { error: fault } };
+    recorder.faults.set(partner, fault);
+    return { status: 200, body: { partner, fault } };
+  }
+  if (method === "POST" && url.pathname === "/__sandbox/tokens/expire") {
+    const token = (JSON.parse(raw || "{}") as { token?: string }).token ?? "";
+    if (!recorder.accessTokens.has(token)) return { status: 404, body: { error: "no such token" } };
+    recorder.accessTokens.set(token, true);
+    return { status: 200, body: { expired: token } };
+  }
+  return null;
+}
+
 function messageIdOf(body: unknown): string | null {
-  const b = body as { event?: { header?: { messageId?: string } }; requestId?: string; messageId?: string };
-  const id = b?.event?.header?.messageId ?? b?.requestId ?? b?.messageId;
+  const b = body as { event?: { header?: { messageId?: string } }; requestId?: string; messageId?: string; headers?: { requestId?: string } };
+  const id = b?.event?.header?.messageId ?? b?.requestId ?? b?.messageId ?? b?.headers?.requestId;
   return typeof id === "string" ? id : null;
 }
 

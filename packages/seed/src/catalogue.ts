@@ -9,7 +9,7 @@ export const PARTNERS = [
   { id: "alexa", name: "Amazon Alexa", adapter: "alexa" },
   { id: "google-home", name: "Google Home", adapter: "google" },
   { id: "apple-home", name: "Apple Home", adapter: "webhook" },
-  { id: "smartthings", name: "SmartThings", adapter: "webhook" },
+  { id: "smartthings", name: "SmartThings", adapter: "smartthings" },
 ] as const;
 export type PartnerId = (typeof PARTNERS)[number]["id"];
 

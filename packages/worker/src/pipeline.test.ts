@@ -18,7 +18,7 @@ import type { IncomingReport } from "./ingest/types";
 import { IngestBuffer, laneOf, messageOf } from "./ingest/buffer";
 import { ShadowCache } from "./ingest/shadow-cache";
 import { parseStateReport } from "./ingest/validate";
-import { addConsent, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./testing/support";
+import { addConsent, addPartner, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./testing/support";
 import { readPolicyVersion, WorldCache } from "@proviso/snapshot";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -690,19 +690,14 @@ describe("ingest → decide → deliver", () => {
   });
 
   it("delivers a webhook partner a signed message its receiver verifies and its schema accepts; one it cannot verify is refused, then dead-lettered", async () => {
-    // The Berg home links SmartThings, whose agreement follows temperature (rounded to 1 °C) as it changes.
-    const linkId = (
-      await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, 'smartthings', 'US', 'st-berg', $2) returning id", [
-        home0,
-        NOW,
-      ])
-    ).rows[0].id as string;
-    await setConsent("smartthings", "user.device.sensor.temperature", "proactive");
+    // The Berg home links a webhook partner whose agreement follows temperature as it changes.
+    const linkId = await addPartner(t, { id: "acme-hooks", adapter: "webhook", homeId: home0, categories: ["user.device.sensor.temperature"], since: new Date(NOW.getTime() - 86_400_000) });
+    await setConsent("acme-hooks", "user.device.sensor.temperature", "proactive");
     await ingest(report(thermostat, { temperature: 21.4 }));
     await deliver();
-    const [signed] = received("smartthings");
-    expect(signed).toMatchObject({ endpoint: "/webhook/smartthings", status: 200, schemaValid: true, schemaErrors: [] });
-    expect(signed!.body).toMatchObject({ partner: "smartthings", homeId: home0, deviceId: thermostat, cause: "physical", properties: { temperature: 21 } });
+    const [signed] = received("acme-hooks");
+    expect(signed).toMatchObject({ endpoint: "/webhook/acme-hooks", status: 200, schemaValid: true, schemaErrors: [] });
+    expect(signed!.body).toMatchObject({ partner: "acme-hooks", homeId: home0, deviceId: thermostat, cause: "physical", properties: { temperature: 21.4 } });
     const [row] = await t.db.select().from(outbox).where(eq(outbox.linkId, linkId));
     expect(row).toMatchObject({ status: "delivered", messageId: signed!.messageId });
 
@@ -710,7 +705,7 @@ describe("ingest → decide → deliver", () => {
     await ingest(report(thermostat, { temperature: 23.2 }));
     const r = await deliverDue({ ...deliveryDeps(), adapters: sandboxAdapters(base, { WEBHOOK_SECRET: "not-the-shared-secret-at-all" }) });
     expect(r.dead).toBe(1);
-    const refused = received("smartthings").slice(1);
+    const refused = received("acme-hooks").slice(1);
     expect(refused.map((m) => m.status)).toEqual([401, 401]);
     for (const m of refused) expect(m.schemaErrors).toEqual(["signature: x-proviso-signature does not match the body and timestamp"]);
     const [dead] = await t.db.select().from(outbox).where(and(eq(outbox.linkId, linkId), eq(outbox.status, "dead")));

@@ -8,7 +8,7 @@ import { availableBackends, createTestDatabase } from "@proviso/db/testing";
 import { seed, stableId } from "@proviso/seed";
 import { is } from "drizzle-orm";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
-import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
+import { getTableConfig, isPgEnum, PgTable } from "drizzle-orm/pg-core";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,9 +28,16 @@ function migrationsUpTo(lastIdx: number): string {
 /**
  * Runs `fn` (the seed, which writes today's schema) on a database at an older migration: the
  * columns today's tables have and it lacks (added to seeded tables by later migrations) exist
- * for the while, then go, so the later migrations add them as they would.
+ * for the while, then go, so the later migrations add them as they would; the words today's
+ * enums have are added (an enum value cannot be dropped: the migrations that add them say IF NOT
+ * EXISTS).
  */
 async function withTodaysColumns(pool: { query: (q: string) => Promise<{ rows: { column_name: string }[] }> }, fn: () => Promise<unknown>) {
+  for (const e of Object.values(schema)) {
+    if (!isPgEnum(e)) continue;
+    if ((await pool.query(`select typname as column_name from pg_type where typname = '${e.enumName}'`)).rows.length === 0) continue;
+    for (const value of e.enumValues) await pool.query(`alter type "${e.enumName}" add value if not exists '${value}'`);
+  }
   const added: string[] = [];
   for (const table of Object.values(schema)) {
     if (!is(table, PgTable)) continue;

@@ -37,14 +37,19 @@ export async function deliverState(round: Round, row: OutboxRow) {
   const build = (l: LinkInfo) =>
     adapter.stateRequest({ link: l, device, messageId: row.messageId, change: { cause: message.cause, observedAt: message.observedAt, changed: flatten(changed), current: flatten(context) }, now });
   const request = build(link);
-  if (!request) {
-    await cancel(round, row, "nothing the partner's format can carry (an incomplete trait)");
+  if ("unsendable" in request) {
+    await cancel(round, row, request.unsendable);
     return;
   }
 
   // 3. The partner's hold and the clauses' rate limits (a message that goes nowhere uses none of them), then send.
   if (await heldBack(round, row, now)) return;
-  const sent = await send(round, row, adapter, link, (l) => (l === link ? request : build(l)!));
+  const rebuilt = (l: LinkInfo) => {
+    const r = l === link ? request : build(l);
+    if ("unsendable" in r) throw new Error(r.unsendable);
+    return r;
+  };
+  const sent = await send(round, row, adapter, link, rebuilt);
   if (sent) delivered(round, row, sent.status);
 }
 

@@ -2,9 +2,10 @@
 // with the platforms' schema checks, and a consent written as the app writes one (a new version).
 import type { TokenCipher } from "@proviso/core";
 import { consents, type Database } from "@proviso/db";
+import { FULFIL_REQUEST, type AdapterId } from "@proviso/domain";
 import type { TestDatabase } from "@proviso/db/testing";
 import { createAdapters, createMessageChecker, webhook, type Adapters } from "@proviso/partners";
-import { createSandbox, Recorder } from "@proviso/sandbox";
+import { createSandbox, Recorder, type SandboxOptions } from "@proviso/sandbox";
 import type { AddressInfo } from "node:net";
 import type { World } from "@proviso/snapshot";
 import type { DeliveryDeps } from "../delivery/round";
@@ -12,10 +13,13 @@ import type { DeliveryDeps } from "../delivery/round";
 export class LoopbackSandbox {
   private readonly sandbox: ReturnType<typeof createSandbox>;
   readonly recorder: Recorder;
+  /** Read at every request: a test sets where the worker listens once it does. */
+  readonly options: SandboxOptions;
 
   /** Checks webhook signatures with the secret the worker signs with by default, on `now`'s clock. */
   constructor(now?: () => number) {
-    this.sandbox = createSandbox(new Recorder(), createMessageChecker(), { webhookSecret: webhook.SANDBOX_WEBHOOK_SECRET, now });
+    this.options = { webhookSecret: webhook.SANDBOX_WEBHOOK_SECRET, now };
+    this.sandbox = createSandbox(new Recorder(), createMessageChecker(), this.options);
     this.recorder = this.sandbox.recorder;
   }
 
@@ -55,3 +59,29 @@ export const sandboxDelivery = (o: { db: Database; world: () => World; base: str
   now: o.now,
   cipher: o.cipher ?? null,
 });
+
+/**
+ * A partner of its own for a test: `adapter`'s platform, an agreement in force since `since` that
+ * shares `categories` on request and proactively for the fulfil-request purpose, and an active
+ * link to `homeId`. Returns the link's id.
+ */
+export async function addPartner(t: TestDatabase, o: { id: string; adapter: AdapterId; homeId: string; categories: string[]; since: Date }): Promise<string> {
+  await t.pool.query("insert into partners (id, name, adapter) values ($1, $2, $3)", [o.id, `Test partner ${o.id}`, o.adapter]);
+  const [{ id: agreementId }] = (await t.pool.query("insert into agreements (partner_id, title) values ($1, 'Test terms') returning id", [o.id])).rows;
+  const [{ id: versionId }] = (
+    await t.pool.query("insert into agreement_versions (agreement_id, version, status, effective_from) values ($1, 1, 'active', $2) returning id", [agreementId, o.since])
+  ).rows;
+  for (const [i, category] of o.categories.entries()) {
+    const terms = { kind: "data_share", category, modes: ["on_request", "proactive"], purposes: [FULFIL_REQUEST], retentionDays: 30, minimisation: {}, optInRequired: true };
+    await t.pool.query("insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, $2, 'data_share', 'Sharing', 'Shared as agreed.', $3, $4)", [
+      versionId,
+      `2.${i + 1}`,
+      JSON.stringify(terms),
+      i,
+    ]);
+  }
+  const [{ id: linkId }] = (
+    await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, $2, 'US', $3, $4) returning id", [o.homeId, o.id, `${o.id}-acct`, o.since])
+  ).rows;
+  return linkId as string;
+}

@@ -1,0 +1,47 @@
+// Google Home Graph: Report State (each trait's state checked against Google's schemas) and
+// requestSync, after which, like Home Graph, the sandbox asks the integration for SYNC and records
+// the answer checked against Google's SYNC response schema.
+import { randomUUID } from "node:crypto";
+import { deviceIdsOf } from "../recorder";
+import { askWorker, bearerOf, type Context, type PlayedPlatform } from "../platform";
+
+async function askSync(ctx: Context, url: string, authorization: string | null) {
+  const requestId = randomUUID();
+  const answer = await askWorker(url, { requestId, inputs: [{ intent: "action.devices.SYNC" }] }, authorization);
+  const check = ctx.checker && answer.status === 200 ? ctx.checker.googleSync(answer.body) : null;
+  ctx.recorder.record({
+    partner: "google-home",
+    endpoint: `${new URL(url).pathname} (SYNC response)`,
+    receivedAt: new Date().toISOString(),
+    deviceIds: deviceIdsOf(answer.body),
+    messageId: requestId,
+    authorization,
+    status: answer.status,
+    schemaValid: check ? check.valid : null,
+    schemaErrors: check?.errors ?? [],
+    body: answer.body,
+  });
+}
+
+export const google: PlayedPlatform = {
+  receivers: [
+    {
+      path: "/google/v1/devices:reportStateAndNotification",
+      partner: () => "google-home",
+      check: (c, body) => c.google(body),
+      authenticate: (_ctx, req) => bearerOf(req),
+      success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
+    },
+    {
+      // Home Graph answers requestSync with an empty object, then asks the integration for SYNC.
+      path: "/google/v1/devices:requestSync",
+      partner: () => "google-home",
+      check: (c, body) => c.googleRequestSync(body),
+      authenticate: (_ctx, req) => bearerOf(req),
+      success: () => ({ status: 200, body: {} }),
+      after(ctx, req, answer) {
+        if (answer.status === 200 && ctx.options.googleFulfillmentUrl) void askSync(ctx, ctx.options.googleFulfillmentUrl, req.headers.authorization ?? null);
+      },
+    },
+  ],
+};
