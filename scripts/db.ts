@@ -49,7 +49,9 @@ try {
     const started = Date.now();
     const r = await generateHistory(handle.db, { decisions, days, onProgress: progressBar(started, "decisions") });
     const secs = (Date.now() - started) / 1000;
-    console.log(`db: recorded ${r.stateEvents.toLocaleString()} state changes and ${r.decisions.toLocaleString()} decisions over ${days} days in ${secs.toFixed(1)} s (${Math.round(r.decisions / secs).toLocaleString()} decisions/s)`);
+    console.log(
+      `db: recorded ${r.stateEvents.toLocaleString()} state changes and ${r.decisions.toLocaleString()} decisions over ${days} days in ${secs.toFixed(1)} s (${Math.round(r.decisions / secs).toLocaleString()} decisions/s)`,
+    );
   }
 } catch (err) {
   console.error(`db: ${(err as Error).message.split("\n")[0]}`);

@@ -41,7 +41,16 @@ beforeAll(async () => {
   const ingest = (reports: IncomingReport[]) => ingestReports(t.db, { world, adapters, reports, now: NOW, shadows: new ShadowCache() });
   await ingest([item("{not json", `proviso/v1/devices/${thermostat}/state`), item(good)]);
   await ingest([
-    item(JSON.stringify({ v: 1, deviceId: "00000000-0000-4000-8000-0000000000aa", seq: 1, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 21 } })),
+    item(
+      JSON.stringify({
+        v: 1,
+        deviceId: "00000000-0000-4000-8000-0000000000aa",
+        seq: 1,
+        observedAt: NOW.toISOString(),
+        cause: "physical",
+        properties: { temperature: 21 },
+      }),
+    ),
     item(JSON.stringify({ v: 1, deviceId: thermostat, seq: 2, observedAt: NOW.toISOString(), cause: "physical", properties: { temperature: 900 } })),
     item(`{"v":1,"pad":"${"x".repeat(300)}"`),
   ]);
@@ -76,7 +85,10 @@ describe("the quarantine, as an operator reads it", () => {
 
     const json = await run("--reason", "bad_json", "--limit", "1", "--json");
     expect(json.code).toBe(0);
-    const lines = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ reasonCode: "BAD_JSON", source: "mqtt" });
     expect(lines[0].raw).toHaveLength(`{"v":1,"pad":"${"x".repeat(300)}"`.length);

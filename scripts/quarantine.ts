@@ -13,7 +13,14 @@ let values: { reason?: string; device?: string; since?: string; limit?: string; 
 try {
   ({ values } = parseArgs({
     args: process.argv.slice(2),
-    options: { reason: { type: "string" }, device: { type: "string" }, since: { type: "string" }, limit: { type: "string" }, full: { type: "boolean" }, json: { type: "boolean" } },
+    options: {
+      reason: { type: "string" },
+      device: { type: "string" },
+      since: { type: "string" },
+      limit: { type: "string" },
+      full: { type: "boolean" },
+      json: { type: "boolean" },
+    },
   }));
 } catch (err) {
   fail(`${(err as Error).message} (usage: npm run quarantine -- [--reason CODE] [--device ID] [--since 2h|ISO time] [--limit N] [--full] [--json])`);
@@ -47,12 +54,22 @@ try {
   } else {
     const counts = await countQuarantine(db.handle.db, filter);
     const total = counts.reduce((n, c) => n + c.count, 0);
-    const scope = [filter.reason && `reason ${filter.reason}`, filter.device && `device ${filter.device}`, filter.since && `since ${filter.since.toISOString()}`].filter(Boolean).join(", ");
-    console.log(`${total.toLocaleString("en-US")} quarantined report${total === 1 ? "" : "s"}${scope ? ` (${scope})` : ""}${counts.length ? `: ${counts.map((c) => `${c.reasonCode} ${c.count.toLocaleString("en-US")}`).join(", ")}` : ""}`);
+    const scope = [
+      filter.reason && `reason ${filter.reason}`,
+      filter.device && `device ${filter.device}`,
+      filter.since && `since ${filter.since.toISOString()}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    console.log(
+      `${total.toLocaleString("en-US")} quarantined report${total === 1 ? "" : "s"}${scope ? ` (${scope})` : ""}${counts.length ? `: ${counts.map((c) => `${c.reasonCode} ${c.count.toLocaleString("en-US")}`).join(", ")}` : ""}`,
+    );
     if (rows.length < total) console.log(`the newest ${rows.length} (--limit for more):`);
     for (const r of rows) {
       const raw = values!.full || r.raw.length <= 200 ? r.raw : `${r.raw.slice(0, 200)}… (${r.raw.length.toLocaleString("en-US")} characters; --full for all)`;
-      console.log(`\n#${r.id}  ${r.receivedAt.toISOString()}  ${r.reasonCode}  via ${r.source}${r.topic ? ` ${r.topic}` : ""}${r.deviceRef ? `  device ${r.deviceRef}` : ""}`);
+      console.log(
+        `\n#${r.id}  ${r.receivedAt.toISOString()}  ${r.reasonCode}  via ${r.source}${r.topic ? ` ${r.topic}` : ""}${r.deviceRef ? `  device ${r.deviceRef}` : ""}`,
+      );
       console.log(`  reason: ${r.reason}`);
       console.log(`  raw:    ${raw}`);
     }

@@ -1,4 +1,4 @@
-// `npm test`: every check, in the order that fails fastest — typecheck, lint, build, unit and
+// `npm test`: every check, in the order that fails fastest — formatting, typecheck, lint, build, unit and
 // integration tests (Vitest), end-to-end tests (Playwright in Chromium). On the embedded database
 // and broker; where DATABASE_URL / MQTT_URL point at real servers (as in CI), Vitest and Playwright
 // each run twice, on those servers and then on the embedded defaults, so one run proves both.
@@ -19,10 +19,7 @@ const realServers = Boolean(process.env.DATABASE_URL || process.env.MQTT_URL);
 const embeddedEnv: NodeJS.ProcessEnv = { ...env };
 delete embeddedEnv.DATABASE_URL;
 delete embeddedEnv.MQTT_URL;
-const passes = [
-  ...(realServers ? [{ name: "real servers", key: "real", env }] : []),
-  { name: "embedded defaults", key: "embedded", env: embeddedEnv },
-];
+const passes = [...(realServers ? [{ name: "real servers", key: "real", env }] : []), { name: "embedded defaults", key: "embedded", env: embeddedEnv }];
 
 function step(name: string, cmd: string, args: string[], stepEnv = env) {
   console.log(`\n━━ ${name} ━━ ${[cmd, ...args].join(" ")}`);
@@ -80,6 +77,7 @@ console.log(
         "then again on the embedded defaults"
     : "database: embedded PGlite; broker: embedded",
 );
+step("format", "npx", ["prettier", "--check", "--log-level=warn", "."]);
 step("typecheck", "npx", ["turbo", "run", "typecheck", "--output-logs=errors-only"]);
 step("typecheck (scripts)", "npx", ["tsc", "-p", "scripts", "--noEmit"]);
 step("lint", "npx", ["turbo", "run", "lint", "--output-logs=errors-only"]);

@@ -57,13 +57,17 @@ test("Alexa's view of the home follows the homeowner's choice: told by AddOrUpda
   const owner = await ownerOfAnotherHome(3);
   await signInViaApi(page.request, "homeowner", owner.email);
   await page.goto("/home");
-  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [owner.home_id]);
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [
+    owner.home_id,
+  ]);
   const temperature = page.getByRole("region", { name: "What Amazon Alexa gets" }).locator('[data-category="user.device.sensor.temperature"]');
   type Endpoint = { endpointId: string; capabilities: { interface: string; properties?: Record<string, boolean> }[] };
   type Event = { event: { header: { name: string }; payload: { endpoints: Endpoint[] } } };
   /** The temperature capability in the last discovery update Alexa received for the thermostat (null: not declared). */
   const told = async () => {
-    const updates = (await sandboxMessages({ partner: "alexa", device: thermostat })).filter((m) => (m.body as Event).event.header.name === "AddOrUpdateReport");
+    const updates = (await sandboxMessages({ partner: "alexa", device: thermostat })).filter(
+      (m) => (m.body as Event).event.header.name === "AddOrUpdateReport",
+    );
     const last = updates.at(-1);
     if (!last) return undefined;
     expect(last).toMatchObject({ status: 202, schemaValid: true });
@@ -130,7 +134,9 @@ test("a homeowner exports the home's data as JSON and the ledger as CSV; another
   const csv = await page.request.get(`/api/homes/${home}/export?format=csv`);
   expect(csv.headers()["content-type"]).toContain("text/csv");
   const lines = (await csv.text()).trim().split("\n");
-  expect(lines[0]).toBe("decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version,partner_name,device,cause,why");
+  expect(lines[0]).toBe(
+    "decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version,partner_name,device,cause,why",
+  );
   expect(lines.length).toBeGreaterThanOrEqual(json.decisions.length + 1);
   // What the page says is in the export: each decision explained in plain words.
   for (const d of json.decisions as { why: string; partnerName: string }[]) {
@@ -145,7 +151,9 @@ test("after the homeowner switches a category off, the partner receives nothing 
   const owner = await ownerOfAnotherHome(2);
   await signInViaApi(page.request, "homeowner", owner.email);
   await page.goto("/home");
-  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [owner.home_id]);
+  const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [
+    owner.home_id,
+  ]);
   const google = page.getByRole("region", { name: "What Google Home gets" });
   // Google's thermostat trait needs mode, temperature and setpoint together: all three on.
   for (const [category, words] of [
@@ -161,7 +169,9 @@ test("after the homeowner switches a category off, the partner receives nothing 
   const dev = device();
   // Shared while on: Google receives the new setpoint.
   await dev.report(thermostat, { heatingSetpoint: 22.5, hvacMode: "heat", temperature: 20.5 });
-  await waitFor("Google to receive the setpoint 22.5", async () => (await sandboxMessages({ partner: "google-home", device: thermostat })).some((m) => JSON.stringify(m.body).includes("22.5")));
+  await waitFor("Google to receive the setpoint 22.5", async () =>
+    (await sandboxMessages({ partner: "google-home", device: thermostat })).some((m) => JSON.stringify(m.body).includes("22.5")),
+  );
   // Off, from the page: no setpoint reaches Google any more, whatever the device reports.
   await setpoints.getByRole("radio", { name: "Off" }).check();
   await expect(setpoints).toContainText("Google Home never learns your setpoints");
@@ -196,7 +206,13 @@ test("the homeowner's pages have no serious or critical accessibility violations
   const serious = async () =>
     (await new AxeBuilder({ page }).analyze()).violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`);
+      .map(
+        (v) =>
+          `${v.id}: ${v.nodes
+            .map((n) => n.target.join(" "))
+            .slice(0, 3)
+            .join(" | ")}`,
+      );
   await page.goto("/sign-in");
   expect(await serious()).toEqual([]);
   await signInViaApi(page.request, "homeowner");

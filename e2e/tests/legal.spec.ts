@@ -12,7 +12,11 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
   await signInViaApi(page.request, "legal");
   // Wait until the simulator's changes have produced sealed decisions.
   const target = await waitFor("a sealed decision", () =>
-    withDb(async (c) => (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as { id: string; outcome: string; audit_batch: string } | undefined),
+    withDb(
+      async (c) =>
+        (await c.query("select id, outcome::text, audit_batch from decisions order by id desc limit 1")).rows[0] as
+          { id: string; outcome: string; audit_batch: string } | undefined,
+    ),
   );
   await page.goto("/legal/audit");
   await page.getByRole("button", { name: "Verify the chain" }).click();
@@ -25,8 +29,12 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
   // decisions): the forger points it at a kind with the other outcome, and back afterwards.
   const stored = await withDb(
     async (c) =>
-      (await c.query("select id, ($1::bigint - id + 1)::int as slot, kind_ids[($1::bigint - id + 1)::int] as kind from decision_sets where id <= $1 order by id desc limit 1", [target.id]))
-        .rows[0] as { id: string; slot: number; kind: string },
+      (
+        await c.query(
+          "select id, ($1::bigint - id + 1)::int as slot, kind_ids[($1::bigint - id + 1)::int] as kind from decision_sets where id <= $1 order by id desc limit 1",
+          [target.id],
+        )
+      ).rows[0] as { id: string; slot: number; kind: string },
   );
   const setKind = async (c: pg.Client, kind: string) => {
     await c.query("alter table decision_sets disable trigger decision_sets_append_only");
@@ -72,7 +80,10 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
 test("was this shared? answers with proofs; the report shows the period and downloads as CSV and PDF", async ({ page }) => {
   await signInViaApi(page.request, "legal");
   const d = await waitFor("a decision for Alexa", () =>
-    withDb(async (c) => (await c.query("select home_id from decisions where partner_id = 'alexa' order by id desc limit 1")).rows[0] as { home_id: string } | undefined),
+    withDb(
+      async (c) =>
+        (await c.query("select home_id from decisions where partner_id = 'alexa' order by id desc limit 1")).rows[0] as { home_id: string } | undefined,
+    ),
   );
   await page.goto("/legal/was-shared");
   await page.getByLabel("Home id").fill(d.home_id);
@@ -96,7 +107,15 @@ test("was this shared? answers with proofs; the report shows the period and down
   expect(pdf.headers()["content-type"]).toBe("application/pdf");
   expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
   const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(" | ")}`,
+    ),
+  ).toEqual([]);
   // A bad period is a clear error, not a crash.
   await page.goto("/legal/reports?from=2026-12-01&to=2026-11-01");
   await expect(page.getByText("The period is not valid")).toBeVisible();

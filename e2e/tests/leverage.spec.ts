@@ -78,13 +78,14 @@ test("a lapsed certification makes the worker withhold as the clause says; the l
   // soon as it is chosen, before the server has recorded anything (a CI run reported the lock a
   // moment too early and the worker rightly decided with the certification still valid).
   const certStatus = () =>
-    withDb(async (c) =>
-      (
-        await c.query(
-          `select c.status::text from certifications c join device_models m on m.id = c.model_id join programmes p on p.id = c.programme_id
+    withDb(
+      async (c) =>
+        (
+          await c.query(
+            `select c.status::text from certifications c join device_models m on m.id = c.model_id join programmes p on p.id = c.programme_id
             where m.key = 'proviso-l1' and p.key = 'works-with-google-home'`,
-        )
-      ).rows[0]?.status as string | undefined,
+          )
+        ).rows[0]?.status as string | undefined,
     );
   await cert.getByLabel("Status").selectOption("expired");
   await cert.getByRole("button", { name: "Record" }).click();
@@ -92,14 +93,20 @@ test("a lapsed certification makes the worker withhold as the clause says; the l
   try {
     const dev = device();
     // A change, whatever the simulator last reported for this lock (an unchanged value decides nothing).
-    const now = await withDb(async (c) => (await c.query("select properties->'lockState'->>'value' as v from device_shadow where device_id = $1", [owner.lock_id])).rows[0]?.v as string | undefined);
+    const now = await withDb(
+      async (c) =>
+        (await c.query("select properties->'lockState'->>'value' as v from device_shadow where device_id = $1", [owner.lock_id])).rows[0]?.v as
+          string | undefined,
+    );
     await dev.report(owner.lock_id, { lockState: now === "unlocked" ? "locked" : "unlocked" });
     const page = await (await browser.newContext()).newPage();
     await signInViaApi(page.request, "homeowner", owner.email);
     await page.goto("/home");
     const ledger = page.getByRole("region", { name: "What was shared" });
     await ledger.getByLabel("Platform").selectOption("google-home");
-    await expect(ledger.getByText(/Your device's certification with Google Home has lapsed, so sharing is paused \(clause 3\.1\)/).first()).toBeVisible({ timeout: 15_000 });
+    await expect(ledger.getByText(/Your device's certification with Google Home has lapsed, so sharing is paused \(clause 3\.1\)/).first()).toBeVisible({
+      timeout: 15_000,
+    });
     await dev.close();
   } finally {
     await cert.getByLabel("Status").selectOption("certified");

@@ -21,12 +21,16 @@ test.describe.configure({ mode: "serial" });
  * once its first reports are in), of the homeowner's model, in another home linked to Google.
  */
 async function newThermostatBesideGoogle(name: string, serial: string): Promise<{ id: string; home_id: string }> {
-  await waitFor("the simulator to have started", async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount);
+  await waitFor(
+    "the simulator to have started",
+    async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount,
+  );
   const homeowner = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
-  return withDb(async (c) =>
-    (
-      await c.query(
-        `insert into devices (home_id, model_id, sku_id, name, room, serial)
+  return withDb(
+    async (c) =>
+      (
+        await c.query(
+          `insert into devices (home_id, model_id, sku_id, name, room, serial)
          select d.home_id, mine.model_id, mine.sku_id, $3, 'Hall', $2
            from devices d join device_models m on m.id = d.model_id
            join partner_links l on l.home_id = d.home_id and l.partner_id = 'google-home' and l.status = 'active'
@@ -34,15 +38,18 @@ async function newThermostatBesideGoogle(name: string, serial: string): Promise<
           where m.kind = 'thermostat' and d.home_id <> $1
           limit 1
          returning id, home_id`,
-        [homeowner, serial, name],
-      )
-    ).rows[0] as { id: string; home_id: string },
+          [homeowner, serial, name],
+        )
+      ).rows[0] as { id: string; home_id: string },
   );
 }
 
 test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async () => {
   test.setTimeout(90_000);
-  const home = await idOf("select h.id from homes h join users u on true join home_memberships m on m.home_id = h.id and m.user_id = u.id where u.email = 'homeowner@proviso.test'", []);
+  const home = await idOf(
+    "select h.id from homes h join users u on true join home_memberships m on m.home_id = h.id and m.user_id = u.id where u.email = 'homeowner@proviso.test'",
+    [],
+  );
   const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
   const lock = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'lock'", [home]);
   for (const c of [T, SETPOINT, HVAC]) await setConsent(home, "google-home", c, "proactive");
@@ -93,7 +100,9 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   expect(Date.parse(after.observedAt)).toBeGreaterThan(revokedAt);
   await sleep(6_000);
   await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE" });
-  const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map((m) => googleState(m, thermostat).thermostatTemperatureSetpoint);
+  const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map(
+    (m) => googleState(m, thermostat).thermostatTemperatureSetpoint,
+  );
   expect(setpoints).not.toContain(32);
   const ledger = await withDb((c) =>
     c.query(
@@ -146,7 +155,14 @@ test("two worker replicas split a device's reports and still hold the agreed min
       const res = await fetch(`${i % 2 === 0 ? WORKER : replica.url}/v1/state-reports`, {
         method: "POST",
         body: JSON.stringify([
-          { v: 1, deviceId: added.id, seq: ++seq, observedAt: new Date().toISOString(), cause: "physical", properties: i === 0 ? { temperature: 22, heatingSetpoint: 20, hvacMode: "heat" } : { temperature: 22 + i } },
+          {
+            v: 1,
+            deviceId: added.id,
+            seq: ++seq,
+            observedAt: new Date().toISOString(),
+            cause: "physical",
+            properties: i === 0 ? { temperature: 22, heatingSetpoint: 20, hvacMode: "heat" } : { temperature: 22 + i },
+          },
         ]),
       });
       expect(res.status).toBe(200);
@@ -165,7 +181,8 @@ test("two worker replicas split a device's reports and still hold the agreed min
     // And Google hears it once.
     // (Report State only: the new device also makes the worker send requestSync, and Google's SYNC
     // answer names it.)
-    const reported = async () => (await sandboxMessages({ partner: "google-home", device: added.id })).filter((m) => m.endpoint === "/google/v1/devices:reportStateAndNotification");
+    const reported = async () =>
+      (await sandboxMessages({ partner: "google-home", device: added.id })).filter((m) => m.endpoint === "/google/v1/devices:reportStateAndNotification");
     await waitFor("Google to receive the first temperature", async () => (await reported()).length > 0);
     await sleep(2_000);
     const got = await reported();
@@ -188,7 +205,11 @@ test("a device that falls silent becomes unreachable and Google hears it; heard 
     await dev.report(added.id, { temperature: 21, heatingSetpoint: 20, hvacMode: "heat" }, "physical");
     await waitFor("Google to hear the thermostat", async () => (await reportStates()).length > 0);
     // Silent past DEVICE_UNREACHABLE_SECONDS (15 s in these tests; the worker looks every 10 s).
-    const offline = await waitFor("Google to hear the thermostat is offline", async () => (await reportStates()).find((m) => googleState(m, added.id).online === false), 60_000);
+    const offline = await waitFor(
+      "Google to hear the thermostat is offline",
+      async () => (await reportStates()).find((m) => googleState(m, added.id).online === false),
+      60_000,
+    );
     expect(offline).toMatchObject({ status: 200, schemaValid: true });
     const metrics = await (await fetch(`${WORKER}/metrics`)).text();
     expect(Number(/^proviso_devices_unreachable (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
@@ -196,7 +217,11 @@ test("a device that falls silent becomes unreachable and Google hears it; heard 
     expect(shadow.rows[0].reachable).toBe(false);
     // Heard from again: reachable, and Google hears that too.
     await dev.report(added.id, { temperature: 21.5 }, "periodic");
-    const back = await waitFor("Google to hear the thermostat is back", async () => (await reportStates()).find((m) => m.seq > offline.seq && googleState(m, added.id).online === true), 30_000);
+    const back = await waitFor(
+      "Google to hear the thermostat is back",
+      async () => (await reportStates()).find((m) => m.seq > offline.seq && googleState(m, added.id).online === true),
+      30_000,
+    );
     expect(back.schemaValid).toBe(true);
   } finally {
     await dev.close();
@@ -238,7 +263,20 @@ test("the worker serves its health and Prometheus metrics", async () => {
   const health = await fetch(`${WORKER}/healthz`);
   expect(health.status).toBe(200);
   const metrics = await (await fetch(`${WORKER}/metrics`)).text();
-  for (const name of ["proviso_reports_total", "proviso_decisions_total", "proviso_outbox_depth", "proviso_delivery_latency_seconds", "proviso_partner_errors_total", "proviso_shadow_reads_total", "proviso_shadow_conflicts_total", "proviso_discovery_updates_queued_total", "proviso_heartbeats_total", "proviso_devices_unreachable", "proviso_deliveries_total", "proviso_deliveries_deferred_total"]) {
+  for (const name of [
+    "proviso_reports_total",
+    "proviso_decisions_total",
+    "proviso_outbox_depth",
+    "proviso_delivery_latency_seconds",
+    "proviso_partner_errors_total",
+    "proviso_shadow_reads_total",
+    "proviso_shadow_conflicts_total",
+    "proviso_discovery_updates_queued_total",
+    "proviso_heartbeats_total",
+    "proviso_devices_unreachable",
+    "proviso_deliveries_total",
+    "proviso_deliveries_deferred_total",
+  ]) {
     expect(metrics).toContain(name);
   }
 });

@@ -18,7 +18,10 @@ export function ensureChromium(): string {
   if (!canInstall) throw new Error(`Chromium is missing. Install it with: ${INSTALL}   (or set CHROMIUM_PATH)`);
   console.log("[test] Chromium is missing: installing Debian's chromium package…");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "chromium"]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "chromium"],
+  ]) {
     const r = spawnSync("apt-get", args, { stdio: "inherit", env });
     if (r.status !== 0) throw new Error(`installing Chromium failed. Install it with: ${INSTALL}`);
   }

@@ -14,7 +14,11 @@ export async function installDemoConnectors(databaseUrl: string, sandboxUrl: str
       .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
       .where(and(eq(partners.adapter, "smartthings"), eq(partnerLinks.status, "active"), isNull(partnerLinks.callbackUrls)));
     for (const link of links) {
-      const res = await fetch(`${sandboxUrl}/__sandbox/smartthings/install`, { method: "POST", body: JSON.stringify({ token: accountTokenFor(link.id) }), signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${sandboxUrl}/__sandbox/smartthings/install`, {
+        method: "POST",
+        body: JSON.stringify({ token: accountTokenFor(link.id) }),
+        signal: AbortSignal.timeout(15_000),
+      });
       if (!res.ok) throw new Error(`the sandbox could not install SmartThings for link ${link.id}: ${res.status}`);
     }
     return links.length;

@@ -26,9 +26,7 @@ server.on("error", (err) => {
   console.error(`the partner sandbox could not listen on port ${env.SANDBOX_PORT}: ${err.message}`);
   process.exit(2);
 });
-server.listen(env.SANDBOX_PORT, "127.0.0.1", () =>
-  console.log(`partner sandbox listening on http://localhost:${env.SANDBOX_PORT} (/__sandbox/messages)`),
-);
+server.listen(env.SANDBOX_PORT, "127.0.0.1", () => console.log(`partner sandbox listening on http://localhost:${env.SANDBOX_PORT} (/__sandbox/messages)`));
 const stop = () => server.close(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -81,7 +81,9 @@ describe("the simulated fleet", () => {
 
   it("opens the front door only unlocked, and locks it again once it is shut", () => {
     const sim = new Simulation(fleet(20), options({ rate: 100 }), START);
-    const locks = new Map(sim.devices.filter((d) => d.kind === "lock").map((d) => [d.id, { lockState: "locked", contactState: "closed" } as Record<string, unknown>]));
+    const locks = new Map(
+      sim.devices.filter((d) => d.kind === "lock").map((d) => [d.id, { lockState: "locked", contactState: "closed" } as Record<string, unknown>]),
+    );
     let jams = 0;
     let unlocks = 0;
     for (const r of run(sim, 3600).reports) {
@@ -184,7 +186,9 @@ describe("the simulated fleet", () => {
         if (last !== undefined && t - last > 15_000) {
           gaps.push(t - last);
           // Back: its whole state, in the same tick.
-          const whole = tick.reports.find((r) => r.deviceId === id && r.cause === "periodic" && Object.keys(r.properties).length === Object.keys(device.state).length);
+          const whole = tick.reports.find(
+            (r) => r.deviceId === id && r.cause === "periodic" && Object.keys(r.properties).length === Object.keys(device.state).length,
+          );
           expect(Object.keys(whole?.properties ?? {}).sort()).toEqual(Object.keys(device.state).sort());
         }
         lastHeard.set(id, t);

@@ -104,11 +104,29 @@ export class Simulation {
       if (!home) {
         const occupants = 1 + Math.floor(r() * 4);
         const comfort = 19 + Math.floor(r() * 4);
-        home = { id: row.homeId, occupants, present: Math.floor(r() * (occupants + 1)), trip: null, comfort, indoor: comfort - 1 + r() * 2, hasLock: false, devices: [] };
+        home = {
+          id: row.homeId,
+          occupants,
+          present: Math.floor(r() * (occupants + 1)),
+          trip: null,
+          comfort,
+          indoor: comfort - 1 + r() * 2,
+          hasLock: false,
+          devices: [],
+        };
         byHome.set(row.homeId, home);
         this.homes.push(home);
       }
-      const device: SimDevice = { id: row.id, kind: row.kind, home, seq: o.seqBase, state: {}, bias: round1((r() - 0.5) * 2), energyDay: dayOf(now), offlineUntil: null };
+      const device: SimDevice = {
+        id: row.id,
+        kind: row.kind,
+        home,
+        seq: o.seqBase,
+        state: {},
+        bias: round1((r() - 0.5) * 2),
+        energyDay: dayOf(now),
+        offlineUntil: null,
+      };
       device.state = initialState(device, r);
       if (row.kind === "lock") home.hasLock = true;
       home.devices.push(device);

@@ -28,7 +28,13 @@ await db.close();
 // Sequence numbers only grow, also across restarts of the simulator.
 const sim = new Simulation(
   rows,
-  { rate: env.SIMULATOR_RATE, heartbeatSeconds: env.SIMULATOR_HEARTBEAT_SECONDS, outagesPerDay: env.SIMULATOR_OUTAGES_PER_DAY, random: Math.random, seqBase: Date.now() * 1000 },
+  {
+    rate: env.SIMULATOR_RATE,
+    heartbeatSeconds: env.SIMULATOR_HEARTBEAT_SECONDS,
+    outagesPerDay: env.SIMULATOR_OUTAGES_PER_DAY,
+    random: Math.random,
+    seqBase: Date.now() * 1000,
+  },
   Date.now(),
 );
 

@@ -13,7 +13,14 @@ import { httpTransport, mqttTransport } from "./transport";
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 let seq = 0;
 const reports = (n: number, device = 1): Report[] =>
-  Array.from({ length: n }, () => ({ v: 1, deviceId: uuid(device), seq: ++seq, observedAt: new Date().toISOString(), cause: "periodic", properties: { temperature: 20 } }));
+  Array.from({ length: n }, () => ({
+    v: 1,
+    deviceId: uuid(device),
+    seq: ++seq,
+    observedAt: new Date().toISOString(),
+    cause: "periodic",
+    properties: { temperature: 20 },
+  }));
 
 /** A stand-in for the worker's HTTP port that records what it was sent and answers as told. */
 async function fakeWorker(answer: (path: string, body: unknown) => { status: number; body: unknown } = defaultAnswer) {
@@ -36,7 +43,9 @@ async function fakeWorker(answer: (path: string, body: unknown) => { status: num
 function defaultAnswer(path: string, body: unknown) {
   if (path === "/v1/heartbeats") return { status: 200, body: { recorded: (body as { deviceIds: string[] }).deviceIds.length, unknown: 0 } };
   const batch = body as Report[];
-  const results = batch.map((r, index) => (r.properties.temperature === 99 ? { index, status: "rejected", code: "OUT_OF_RANGE" } : { index, status: "accepted" }));
+  const results = batch.map((r, index) =>
+    r.properties.temperature === 99 ? { index, status: "rejected", code: "OUT_OF_RANGE" } : { index, status: "accepted" },
+  );
   return { status: 200, body: { results } };
 }
 const servers: http.Server[] = [];
@@ -71,7 +80,10 @@ describe("over HTTP", () => {
     t.send(second);
     down = false;
     await t.flush();
-    const delivered = worker.got.filter((g) => g.path === "/v1/state-reports").slice(1).flatMap((g) => (g.body as Report[]).map((r) => r.seq));
+    const delivered = worker.got
+      .filter((g) => g.path === "/v1/state-reports")
+      .slice(1)
+      .flatMap((g) => (g.body as Report[]).map((r) => r.seq));
     expect(delivered).toEqual([...first, ...second].map((r) => r.seq));
     expect(t.stats()).toMatchObject({ sent: 5, queued: 0, lastError: null });
   });
@@ -89,7 +101,9 @@ describe("over HTTP", () => {
 
   it("gives up a batch the worker refuses as bad, and goes on with the rest", async () => {
     let calls = 0;
-    const worker = await fakeWorker((path, body) => (path === "/v1/state-reports" && calls++ === 0 ? { status: 400, body: { error: "body is not JSON" } } : defaultAnswer(path, body)));
+    const worker = await fakeWorker((path, body) =>
+      path === "/v1/state-reports" && calls++ === 0 ? { status: 400, body: { error: "body is not JSON" } } : defaultAnswer(path, body),
+    );
     const t = httpTransport(worker.url);
     t.send(reports(MAX_REPORTS_PER_REQUEST + 2));
     await t.flush();

@@ -45,7 +45,9 @@ const worker = await startWorker({
   process.exit(2);
 });
 
-console.log(`worker listening on http://localhost:${worker.port} (POST /v1/state-reports, /v1/heartbeats, /v1/partners/…; GET /v1/schemas/state-report.json, /healthz, /metrics)`);
+console.log(
+  `worker listening on http://localhost:${worker.port} (POST /v1/state-reports, /v1/heartbeats, /v1/partners/…; GET /v1/schemas/state-report.json, /healthz, /metrics)`,
+);
 
 const stop = () => void worker.stop().then(() => process.exit(0));
 process.on("SIGINT", stop);

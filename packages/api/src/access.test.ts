@@ -14,10 +14,7 @@ let t: TestDatabase;
 const users = {} as Record<Role, SessionUser>;
 
 async function userByEmail(email: string): Promise<SessionUser> {
-  const { rows } = await t.pool.query(
-    "select id, email, name, role, partner_id as \"partnerId\" from users where email = $1",
-    [email],
-  );
+  const { rows } = await t.pool.query('select id, email, name, role, partner_id as "partnerId" from users where email = $1', [email]);
   if (!rows[0]) throw new Error(`no user ${email}`);
   return rows[0];
 }
@@ -49,19 +46,16 @@ describe("authorisation matrix", () => {
   });
 
   const callers: (Role | "signed out")[] = [...ROLES, "signed out"];
-  it.each(routerPaths.flatMap((path) => callers.map((who) => [path, who] as const)))(
-    "%s as %s",
-    async (path, who) => {
-      const user = who === "signed out" ? null : users[who];
-      const access = ACCESS[path as keyof typeof ACCESS];
-      const result = await call(path, user);
-      if (rolesAllowed(access, user?.role ?? null)) {
-        expect(["UNAUTHORIZED", "FORBIDDEN"]).not.toContain(result);
-      } else {
-        expect(result).toBe(user ? "FORBIDDEN" : "UNAUTHORIZED");
-      }
-    },
-  );
+  it.each(routerPaths.flatMap((path) => callers.map((who) => [path, who] as const)))("%s as %s", async (path, who) => {
+    const user = who === "signed out" ? null : users[who];
+    const access = ACCESS[path as keyof typeof ACCESS];
+    const result = await call(path, user);
+    if (rolesAllowed(access, user?.role ?? null)) {
+      expect(["UNAUTHORIZED", "FORBIDDEN"]).not.toContain(result);
+    } else {
+      expect(result).toBe(user ? "FORBIDDEN" : "UNAUTHORIZED");
+    }
+  });
 });
 
 describe("tenancy", () => {
@@ -83,12 +77,21 @@ describe("tenancy", () => {
     expect(alexaDemands.length).toBeGreaterThan(0);
     expect(demands.some((d) => alexaDemands.includes(d.id))).toBe(false);
     const stats = await caller.partnerPortal.stats();
-    const alexaListings = (await t.pool.query("select l.id from retail_listings l join retail_channels c on c.id = l.channel_id where c.partner_id = 'alexa'")).rows.map((r: { id: string }) => r.id);
+    const alexaListings = (
+      await t.pool.query("select l.id from retail_listings l join retail_channels c on c.id = l.channel_id where c.partner_id = 'alexa'")
+    ).rows.map((r: { id: string }) => r.id);
     expect(stats.listings.some((l) => alexaListings.includes(l.id))).toBe(false);
     // Filing against another partner's listing (a guessed id) is refused and writes nothing.
     const before = (await t.pool.query("select count(*)::int as n from partner_demands")).rows[0].n;
     await expect(
-      caller.partnerPortal.fileDemand({ category: "user.device.sensor.lock_state", mode: "proactive", purpose: "functional.service.fulfil_request", leverage: "retail_listing", listingId: alexaListings[0], description: "x" }),
+      caller.partnerPortal.fileDemand({
+        category: "user.device.sensor.lock_state",
+        mode: "proactive",
+        purpose: "functional.service.fulfil_request",
+        leverage: "retail_listing",
+        listingId: alexaListings[0],
+        description: "x",
+      }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect((await t.pool.query("select count(*)::int as n from partner_demands")).rows[0].n).toBe(before);
     // The managers' view of any partner is not theirs.
@@ -143,9 +146,9 @@ describe("tenancy", () => {
     await expect(me.home.shareChart({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.unlink({ homeId: other, partnerId: "alexa" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.deletionRequests({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(
-      me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" }),
-    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     const count = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
     const again = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
     expect(again.rows[0].count).toBe(count.rows[0].count);
@@ -159,9 +162,9 @@ describe("tenancy", () => {
     const temperature = alexa.categories.find((c) => c.category === "user.device.sensor.temperature")!;
     expect(temperature.options.map((o) => o.mode)).toEqual(["off", "on_request"]);
     expect(temperature.options[1]!.label).toBe("Amazon Alexa learns your temperature only when you ask");
-    await expect(
-      me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "proactive" }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "proactive" })).rejects.toMatchObject(
+      { code: "BAD_REQUEST" },
+    );
     const first = await me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "on_request" });
     const second = await me.home.setConsent({ homeId: home, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" });
     expect(second.version).toBe(first.version + 1);
@@ -194,8 +197,6 @@ describe("tenancy", () => {
 
   it("treats a partner session without a partner as forbidden, not as every partner", async () => {
     const broken = { ...users.partner, partnerId: null };
-    await expect(
-      createCaller(createContext({ db: t.db, user: broken })).partnerPortal.overview(),
-    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(createCaller(createContext({ db: t.db, user: broken })).partnerPortal.overview()).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

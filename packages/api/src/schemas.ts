@@ -32,9 +32,7 @@ export const versionDocument = z.object({
   createdAt: z.date(),
   clauses: z.array(clauseView),
   signoffs: z.array(z.object({ decision: z.enum(["approved", "rejected"]), comment: z.string(), at: z.date(), name: z.string() })),
-  events: z.array(
-    z.object({ from: versionStatus.nullable(), to: versionStatus, note: z.string(), at: z.date(), actorName: z.string().nullable() }),
-  ),
+  events: z.array(z.object({ from: versionStatus.nullable(), to: versionStatus, note: z.string(), at: z.date(), actorName: z.string().nullable() })),
 });
 
 export const versionSummary = z.object({

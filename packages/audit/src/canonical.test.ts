@@ -17,7 +17,7 @@ function reference(value: unknown): string {
 describe("canonical JSON", () => {
   it("sorts keys by code unit at every depth, drops undefined, writes dates as milliseconds", () => {
     const values: unknown[] = [
-      { b: 1, a: [3, { z: null, y: undefined, x: "é\"\\" }], "ключ": true, "Z": 2, "": 0, "a\u0000": 1, "😀": "🏠" },
+      { b: 1, a: [3, { z: null, y: undefined, x: 'é"\\' }], ключ: true, Z: 2, "": 0, "a\u0000": 1, "😀": "🏠" },
       [undefined, null, 0, -0.5, 1e21, 2.5e-7, "", new Date(Date.UTC(2026, 10, 30))],
       { nested: { deeper: { deepest: [[], {}, [{}]] } }, n: 12345678901234567890n },
       "plain",

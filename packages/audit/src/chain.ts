@@ -55,14 +55,26 @@ export async function appendAudit(tx: Executor, inputs: AuditInput | AuditInput[
   // Details go through JSON once so what is hashed is exactly what jsonb will give back.
   const normalised = list.map((e) => ({ ...e, details: JSON.parse(JSON.stringify(e.details)) as Record<string, unknown> }));
   // Prepared: every batch the worker seals appends here.
-  const head = await executePrepared<{ seq: string | number; hash: string }>(tx, sql`update audit_head set seq = seq + ${list.length} where id = 1 returning seq, hash`);
+  const head = await executePrepared<{ seq: string | number; hash: string }>(
+    tx,
+    sql`update audit_head set seq = seq + ${list.length} where id = 1 returning seq, hash`,
+  );
   const row = head.rows[0];
   if (!row) throw new Error("the audit chain has no head row (migration 0005 not applied?)");
   let seq = Number(row.seq) - list.length;
   let prev = row.hash;
   const entries: AuditEntry[] = normalised.map((e) => {
     seq++;
-    const base = { seq, at, actorId: e.actorId ?? null, action: e.action, entityType: e.entityType, entityId: e.entityId, details: e.details, merkleRoot: e.merkleRoot ?? null };
+    const base = {
+      seq,
+      at,
+      actorId: e.actorId ?? null,
+      action: e.action,
+      entityType: e.entityType,
+      entityId: e.entityId,
+      details: e.details,
+      merkleRoot: e.merkleRoot ?? null,
+    };
     const hash = entryHash(prev, base);
     const entry = { ...base, prevHash: prev, hash };
     prev = hash;

@@ -48,7 +48,10 @@ export function toExport(row: typeof auditCheckpoints.$inferSelect): CheckpointE
 }
 
 /** The signature, and (if given) that it was made by the key we trust. */
-export function checkSignature(cp: Pick<CheckpointExport, "uptoSeq" | "headHash" | "createdAt" | "keyId" | "publicKey" | "signature">, trustedPublicKey?: string): string | null {
+export function checkSignature(
+  cp: Pick<CheckpointExport, "uptoSeq" | "headHash" | "createdAt" | "keyId" | "publicKey" | "signature">,
+  trustedPublicKey?: string,
+): string | null {
   if (trustedPublicKey && cp.publicKey !== trustedPublicKey) return `checkpoint is signed by key ${cp.keyId}, not the trusted key ${keyIdOf(trustedPublicKey)}`;
   if (keyIdOf(cp.publicKey) !== cp.keyId) return "checkpoint's key id does not match its public key";
   if (!verifySignature(cp.publicKey, checkpointMessage(cp.uptoSeq, cp.headHash, cp.createdAt), cp.signature)) return "checkpoint signature is invalid";

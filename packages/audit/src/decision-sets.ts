@@ -51,7 +51,9 @@ export const SET_LEAVES = "sets";
  * the set being written or from the row read back (a test holds the two together).
  */
 export function setLeafText(s: StoredSet): string {
-  let kinds = "", links = "", sents = "";
+  let kinds = "",
+    links = "",
+    sents = "";
   for (let i = 0; i < s.kindIds.length; i++) {
     const sep = i ? "," : "";
     kinds += sep + s.kindIds[i];
@@ -106,25 +108,37 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
   if (sets.length === 0) return null;
   const n = sets.length;
   const leaves = new Array<string>(n);
-  const ids = new Array<number>(n), events = new Array<number | null>(n), homes = new Array<string>(n), devices = new Array<string>(n);
-  const observed = new Array<number>(n), decided = new Array<number>(n), firsts = new Array<number>(n), lasts = new Array<number>(n), sentDocs = new Array<string>(n);
-  const kindIds: number[] = [], linkIds: (string | null)[] = [];
+  const ids = new Array<number>(n),
+    events = new Array<number | null>(n),
+    homes = new Array<string>(n),
+    devices = new Array<string>(n);
+  const observed = new Array<number>(n),
+    decided = new Array<number>(n),
+    firsts = new Array<number>(n),
+    lasts = new Array<number>(n),
+    sentDocs = new Array<string>(n);
+  const kindIds: number[] = [],
+    linkIds: (string | null)[] = [];
   const batchKinds = new Map<number, DecisionKind>();
   /** day → kind id → decisions, for the report totals. */
   const perDay = new Map<string, Map<number, number>>();
-  let lastDecidedMs = NaN, dayCounts = new Map<number, number>();
+  let lastDecidedMs = NaN,
+    dayCounts = new Map<number, number>();
   let count = 0;
   for (let i = 0; i < n; i++) {
     const s = sets[i]!;
     const m = s.kinds.length;
-    if (m === 0 || s.linkIds.length !== m || s.sents.length !== m) throw new Error(`decision set ${s.id} has ${m} kinds, ${s.linkIds.length} links and ${s.sents.length} values`);
+    if (m === 0 || s.linkIds.length !== m || s.sents.length !== m)
+      throw new Error(`decision set ${s.id} has ${m} kinds, ${s.linkIds.length} links and ${s.sents.length} values`);
     if (i > 0 && s.id <= sets[i - 1]!.id + sets[i - 1]!.kinds.length - 1) throw new Error(`decision set ${s.id} overlaps or precedes the set before it`);
     if (s.decidedMs !== lastDecidedMs) {
       lastDecidedMs = s.decidedMs;
       const day = new Date(s.decidedMs).toISOString().slice(0, 10);
       dayCounts = perDay.get(day) ?? perDay.set(day, new Map()).get(day)!;
     }
-    let kinds = "", links = "", sents = "";
+    let kinds = "",
+      links = "",
+      sents = "";
     for (let j = 0; j < m; j++) {
       const k = s.kinds[j]!;
       const link = s.linkIds[j] ?? null;
@@ -222,7 +236,9 @@ export async function loadSets(db: Executor, batches: readonly number[]): Promis
   const out = new Map<number, StoredSet[]>(batches.map((b) => [b, []]));
   if (!batches.length) return out;
   const r = (await db.execute(sql`
-    select ${SET_COLUMNS} from decision_sets where audit_batch = any(${plainArray(batches)}::bigint[]) order by audit_batch, id`)) as unknown as { rows: SetRow[] };
+    select ${SET_COLUMNS} from decision_sets where audit_batch = any(${plainArray(batches)}::bigint[]) order by audit_batch, id`)) as unknown as {
+    rows: SetRow[];
+  };
   for (const row of r.rows) out.get(Number(row.audit_batch))?.push(storedSet(row));
   return out;
 }
@@ -260,7 +276,13 @@ interface SetRow {
 }
 
 /** `{1,2,NULL}` (a bigint[] or uuid[] as text: no quoting needed) → its elements. */
-const arrayElements = (text: string): (string | null)[] => (text.length <= 2 ? [] : text.slice(1, -1).split(",").map((x) => (x === "NULL" ? null : x)));
+const arrayElements = (text: string): (string | null)[] =>
+  text.length <= 2
+    ? []
+    : text
+        .slice(1, -1)
+        .split(",")
+        .map((x) => (x === "NULL" ? null : x));
 
 function storedSet(r: SetRow): StoredSet {
   return {

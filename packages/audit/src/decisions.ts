@@ -201,7 +201,11 @@ export function batchTotalsWrite(written: WrittenBatch): SQL | null {
 }
 
 /** The chain entry sealing a written batch (its totals written): the Merkle root and every kind's digest. */
-export async function appendBatchEntry(tx: Executor, written: WrittenBatch, opts: { stage: string; actorId?: string | null }): Promise<Omit<SealResult, "ids">> {
+export async function appendBatchEntry(
+  tx: Executor,
+  written: WrittenBatch,
+  opts: { stage: string; actorId?: string | null },
+): Promise<Omit<SealResult, "ids">> {
   const { batch, root, outcomes } = written;
   const [entry] = await appendAudit(tx, {
     actorId: opts.actorId ?? null,

@@ -1,8 +1,28 @@
 export { canonicalJson } from "./canonical";
 export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, type AuditInput } from "./chain";
 export { checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
-export { decisionSetWrites, loadSets, SET_LEAVES, setLeafText, writeDecisionSets, type DecisionSetInsert, type StoredSet, type WrittenBatch } from "./decision-sets";
-export { appendBatchEntry, batchTotalsWrite, decisionLeaf, LEAF_FIELDS, sealBatch, sealDecisions, writeDecisions, type DecisionInsert, type SealedDecision, type SealResult } from "./decisions";
+export {
+  decisionSetWrites,
+  loadSets,
+  SET_LEAVES,
+  setLeafText,
+  writeDecisionSets,
+  type DecisionSetInsert,
+  type StoredSet,
+  type WrittenBatch,
+} from "./decision-sets";
+export {
+  appendBatchEntry,
+  batchTotalsWrite,
+  decisionLeaf,
+  LEAF_FIELDS,
+  sealBatch,
+  sealDecisions,
+  writeDecisions,
+  type DecisionInsert,
+  type SealedDecision,
+  type SealResult,
+} from "./decisions";
 export { kindDigest, kindOf, kindText, reportReason, type DecisionKind, type DecisionKindContent, type KindInput } from "./kinds";
 export { keyIdOf, newSigningSeed, signerFromSeed, SigningKeyError, verifySignature, type Signer } from "./keys";
 export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";

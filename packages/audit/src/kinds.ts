@@ -91,7 +91,17 @@ export function kindOf(d: KindInput): DecisionKind {
   if (!k) {
     // As the database will give it back: JSON through JSON.
     const reasons = JSON.parse(JSON.stringify(d.reasons)) as unknown[];
-    const content: DecisionKindContent = { partnerId: d.partnerId, categoryKey: d.categoryKey, mode: d.mode, stage: d.stage, outcome: d.outcome, reasons, agreementVersionId: avid, clauseKeys: [...clauseKeys], consentVersion };
+    const content: DecisionKindContent = {
+      partnerId: d.partnerId,
+      categoryKey: d.categoryKey,
+      mode: d.mode,
+      stage: d.stage,
+      outcome: d.outcome,
+      reasons,
+      agreementVersionId: avid,
+      clauseKeys: [...clauseKeys],
+      consentVersion,
+    };
     const digest = kindDigest(content);
     k = {
       ...content,

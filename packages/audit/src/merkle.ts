@@ -14,7 +14,8 @@ export const EMPTY_ROOT: Hex = hash("sha256", "", "hex");
 const node = Buffer.alloc(65, 1);
 export function parentHash(left: Hex, right: Hex): Hex {
   // Something that is not a hash (a tampered proof step) gives a node no real tree has.
-  if (left.length !== 64 || right.length !== 64 || node.write(left, 1, 32, "hex") !== 32 || node.write(right, 33, 32, "hex") !== 32) return hash("sha256", `\u0001not a node: ${left} ${right}`, "hex");
+  if (left.length !== 64 || right.length !== 64 || node.write(left, 1, 32, "hex") !== 32 || node.write(right, 33, 32, "hex") !== 32)
+    return hash("sha256", `\u0001not a node: ${left} ${right}`, "hex");
   return hash("sha256", node, "hex");
 }
 

@@ -65,11 +65,24 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
   const batchIds = [...new Set(items.map((i) => i.auditBatch))];
   if (!batchIds.length) return out;
   const entries = await db
-    .select({ seq: auditLog.seq, hash: auditLog.hash, prevHash: auditLog.prevHash, entityId: auditLog.entityId, merkleRoot: auditLog.merkleRoot, details: auditLog.details })
+    .select({
+      seq: auditLog.seq,
+      hash: auditLog.hash,
+      prevHash: auditLog.prevHash,
+      entityId: auditLog.entityId,
+      merkleRoot: auditLog.merkleRoot,
+      details: auditLog.details,
+    })
     .from(auditLog)
     .where(and(eq(auditLog.entityType, "decision_batch"), inArray(auditLog.entityId, batchIds.map(String))));
   const entryOf = new Map(entries.map((e) => [Number(e.entityId), e]));
-  const checkpoints = (await db.select().from(auditCheckpoints).where(gte(auditCheckpoints.uptoSeq, Math.min(...entries.map((e) => e.seq), Number.MAX_SAFE_INTEGER))).orderBy(asc(auditCheckpoints.uptoSeq))).map(toExport);
+  const checkpoints = (
+    await db
+      .select()
+      .from(auditCheckpoints)
+      .where(gte(auditCheckpoints.uptoSeq, Math.min(...entries.map((e) => e.seq), Number.MAX_SAFE_INTEGER)))
+      .orderBy(asc(auditCheckpoints.uptoSeq))
+  ).map(toExport);
   // A batch without an entry is proven as decision sets if it has any (and then fails: no entry).
   const setBatches = new Set(batchIds.filter((b) => (entryOf.has(b) ? hasSetLeaves(entryOf.get(b)!.details) : true)));
 
@@ -88,7 +101,16 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
   for (const u of upper.values()) u.levels = merkleLevels(u.roots);
   const whole = new Map<number, Tree>();
   const readWhole = batchIds.filter((b) => !upper.has(b));
-  const [wholeRows, wholeSets] = await Promise.all([loadBatches(db, readWhole.filter((b) => !setBatches.has(b))), loadSets(db, readWhole.filter((b) => setBatches.has(b)))]);
+  const [wholeRows, wholeSets] = await Promise.all([
+    loadBatches(
+      db,
+      readWhole.filter((b) => !setBatches.has(b)),
+    ),
+    loadSets(
+      db,
+      readWhole.filter((b) => setBatches.has(b)),
+    ),
+  ]);
   for (const [b, rows] of wholeRows) whole.set(b, treeOf(rows));
   for (const [b, sets] of wholeSets) whole.set(b, setTreeOf(sets));
 
@@ -100,7 +122,9 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
   if (inSets.length) {
     const r = (await db.execute(sql`
       select t.id, s.id as set_id from unnest(${sql.param(inSets.map((i) => i.id))}::bigint[], ${sql.param(inSets.map((i) => i.auditBatch))}::bigint[]) as t(id, b)
-       cross join lateral (select id from decision_sets where audit_batch = t.b and id <= t.id order by id desc limit 1) s`)) as unknown as { rows: { id: string; set_id: string }[] };
+       cross join lateral (select id from decision_sets where audit_batch = t.b and id <= t.id order by id desc limit 1) s`)) as unknown as {
+      rows: { id: string; set_id: string }[];
+    };
     for (const row of r.rows) leafOf.set(Number(row.id), Number(row.set_id));
   }
   const chunked = items.filter((i) => upper.has(i.auditBatch));
@@ -124,8 +148,16 @@ export async function proveDecisions(db: Executor, items: { id: number; auditBat
   const chunks = new Map<string, Tree>();
   const want = [...wanted.values()];
   const [rowChunks, setChunks] = await Promise.all([
-    loadChunks(db, want.filter((w) => !w.sets), CHUNK_SIZE),
-    loadSetChunks(db, want.filter((w) => w.sets), CHUNK_SIZE),
+    loadChunks(
+      db,
+      want.filter((w) => !w.sets),
+      CHUNK_SIZE,
+    ),
+    loadSetChunks(
+      db,
+      want.filter((w) => w.sets),
+      CHUNK_SIZE,
+    ),
   ]);
   for (const [key, rows] of rowChunks) chunks.set(key, treeOf(rows));
   for (const [key, sets] of setChunks) chunks.set(key, setTreeOf(sets));

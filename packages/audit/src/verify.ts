@@ -53,7 +53,11 @@ export const hasSetLeaves = (details: Record<string, unknown>) => details.leaves
 export async function storedKindTexts(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!ids.length) return out;
-  for (const k of await db.select().from(decisionKinds).where(inArray(decisionKinds.id, [...new Set(ids)]))) out.set(k.id, kindText({ ...k, reasons: k.reasons as unknown[] }));
+  for (const k of await db
+    .select()
+    .from(decisionKinds)
+    .where(inArray(decisionKinds.id, [...new Set(ids)])))
+    out.set(k.id, kindText({ ...k, reasons: k.reasons as unknown[] }));
   return out;
 }
 
@@ -76,7 +80,13 @@ async function storedKindDigests(db: Executor, ids: readonly number[], cache: Ma
  * root and hold the count it sealed, and every kind they name must be listed in the entry with the
  * digest of the kind as stored now.
  */
-async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: Record<string, unknown>, merkle: string | null, cache: Map<number, string | null>): Promise<string | null> {
+async function checkSetBatch(
+  db: Executor,
+  sets: readonly StoredSet[],
+  details: Record<string, unknown>,
+  merkle: string | null,
+  cache: Map<number, string | null>,
+): Promise<string | null> {
   const expectedCount = Number(details.count);
   const count = sets.reduce((n, s) => n + s.kindIds.length, 0);
   if (count !== expectedCount) return `${expectedCount} decisions were sealed, ${count} are there now`;
@@ -88,7 +98,8 @@ async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: 
   const digests = await storedKindDigests(db, Object.keys(named).map(Number), cache);
   for (const [id, digest] of Object.entries(named)) {
     const now = digests.get(Number(id));
-    if (now !== digest) return now === null ? `decision kind ${id} is missing` : `decision kind ${id} was altered (what its decisions concluded no longer matches)`;
+    if (now !== digest)
+      return now === null ? `decision kind ${id} is missing` : `decision kind ${id} was altered (what its decisions concluded no longer matches)`;
   }
   return null;
 }
@@ -97,7 +108,11 @@ async function checkSetBatch(db: Executor, sets: readonly StoredSet[], details: 
 export async function loadBatches(db: Executor, batches: number[]): Promise<Map<number, SealedDecision[]>> {
   const out = new Map<number, SealedDecision[]>(batches.map((b) => [b, []]));
   if (!batches.length) return out;
-  const rows = await db.select(decisionColumns).from(decisions).where(inArray(decisions.auditBatch, batches)).orderBy(asc(decisions.auditBatch), asc(decisions.id));
+  const rows = await db
+    .select(decisionColumns)
+    .from(decisions)
+    .where(inArray(decisions.auditBatch, batches))
+    .orderBy(asc(decisions.auditBatch), asc(decisions.id));
   for (const r of rows) out.get(r.auditBatch)?.push(r as SealedDecision);
   return out;
 }
@@ -117,7 +132,10 @@ export async function loadChunks(db: Executor, wanted: { batch: number; chunk: n
       from unnest(${b}::bigint[], ${c}::int[]) as t(b, c)
       cross join lateral (select id as first from decision_rows where audit_batch = t.b order by id offset t.c * ${size} limit 1) f
       cross join lateral (
-        select ${sql.join(LEAF_FIELDS.map((k) => sql`${sql.identifier(decisionColumnNames[k])} as ${sql.identifier(k)}`), sql`, `)}
+        select ${sql.join(
+          LEAF_FIELDS.map((k) => sql`${sql.identifier(decisionColumnNames[k])} as ${sql.identifier(k)}`),
+          sql`, `,
+        )}
           from decisions where audit_batch = t.b and id >= f.first order by id limit ${size}) d
      order by t.b, t.c, d."id"`)) as unknown as { rows: (Record<string, unknown> & { chunk_batch: string; chunk: number })[] };
   for (const r of rows.rows) {
@@ -163,7 +181,10 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
   // Where the range starts: the genesis hash, or the stored hash of the entry before it.
   let prevHash = GENESIS_HASH;
   if (from > 1) {
-    const [before] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, from - 1));
+    const [before] = await db
+      .select({ hash: auditLog.hash })
+      .from(auditLog)
+      .where(eq(auditLog.seq, from - 1));
     if (!before) return fail({ seq: from - 1, kind: "missing_entry", message: `entry #${from - 1} is missing` });
     prevHash = before.hash;
   }
@@ -183,7 +204,8 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
     let batches = new Map<number, SealedDecision[]>();
     let setBatches = new Map<number, StoredSet[]>();
     const loadFrom = async (index: number) => {
-      const perDecision: number[] = [], perSet: number[] = [];
+      const perDecision: number[] = [],
+        perSet: number[] = [];
       let rows = 0;
       for (let j = index; j < page.length && (perDecision.length + perSet.length === 0 || rows < 50_000); j++) {
         const e = page[j]!;
@@ -200,11 +222,28 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
         return fail({ seq: expected, kind: "missing_entry", message: `entry #${expected} is missing (the next entry is #${e.seq})` });
       }
       if (e.prevHash !== prevHash) {
-        return fail({ seq: e.seq, kind: "chain_link", message: `entry #${e.seq} does not follow entry #${e.seq - 1}: its previous-hash is not that entry's hash (entries removed, inserted or reordered)` });
+        return fail({
+          seq: e.seq,
+          kind: "chain_link",
+          message: `entry #${e.seq} does not follow entry #${e.seq - 1}: its previous-hash is not that entry's hash (entries removed, inserted or reordered)`,
+        });
       }
-      const recomputed = entryHash(prevHash, { seq: e.seq, at: e.at, actorId: e.actorId, action: e.action, entityType: e.entityType, entityId: e.entityId, details: e.details, merkleRoot: e.merkleRoot });
+      const recomputed = entryHash(prevHash, {
+        seq: e.seq,
+        at: e.at,
+        actorId: e.actorId,
+        action: e.action,
+        entityType: e.entityType,
+        entityId: e.entityId,
+        details: e.details,
+        merkleRoot: e.merkleRoot,
+      });
       if (recomputed !== e.hash) {
-        return fail({ seq: e.seq, kind: "entry_hash", message: `entry #${e.seq} (${e.action} ${e.entityType} ${e.entityId}) was altered: its content no longer matches its hash` });
+        return fail({
+          seq: e.seq,
+          kind: "entry_hash",
+          message: `entry #${e.seq} (${e.action} ${e.entityType} ${e.entityId}) was altered: its content no longer matches its hash`,
+        });
       }
       if (e.entityType === "decision_batch") {
         let problem: string | null;
@@ -222,7 +261,11 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
                 : null;
         }
         if (problem) {
-          return fail({ seq: e.seq, kind: "batch_root", message: `entry #${e.seq} seals decision batch ${e.entityId} (decisions ${String(e.details.firstId)}–${String(e.details.lastId)}): ${problem}` });
+          return fail({
+            seq: e.seq,
+            kind: "batch_root",
+            message: `entry #${e.seq} seals decision batch ${e.entityId} (decisions ${String(e.details.firstId)}–${String(e.details.lastId)}): ${problem}`,
+          });
         }
         report.batches++;
         report.decisions += Number(e.details.count);
@@ -253,7 +296,11 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
     const bad = checkSignature({ ...cp, createdAt: cp.createdAt.toISOString() }, opts.trustedPublicKey);
     if (bad) return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id}: ${bad}` });
     if (cp.uptoSeq > to) {
-      return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq}, but the log now ends at #${to}: entries were removed` });
+      return fail({
+        seq: cp.uptoSeq,
+        kind: "checkpoint",
+        message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq}, but the log now ends at #${to}: entries were removed`,
+      });
     }
     if (hashes.get(cp.uptoSeq) !== cp.headHash) {
       return fail({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq} with a hash the log no longer has` });
@@ -268,7 +315,12 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
        where not exists (select 1 from audit_log a where a.entity_type = 'decision_batch' and a.entity_id = d.audit_batch::text)
        group by d.audit_batch order by d.audit_batch limit 1`)) as unknown as { rows: { batch: string; n: number; first: string }[] };
     const u = unsealed.rows[0];
-    if (u) return fail({ seq: null, kind: "unsealed_decisions", message: `${u.n} decision(s) in batch ${u.batch} (from id ${u.first}) are sealed by no entry of the log` });
+    if (u)
+      return fail({
+        seq: null,
+        kind: "unsealed_decisions",
+        message: `${u.n} decision(s) in batch ${u.batch} (from id ${u.first}) are sealed by no entry of the log`,
+      });
   }
   report.ms = Math.round(performance.now() - started);
   return report;

@@ -37,7 +37,9 @@ describe("sign-in rate limit", () => {
     for (let i = 0; i < SIGN_IN_LIMITS.perIp; i++) {
       await signInWithLimits(t.db, `nobody${i}@example.test`, "guess", "192.0.2.99", new Date(t0.getTime() + i * 100));
     }
-    await expect(signInWithLimits(t.db, DEMO_LOGINS.partner_manager, DEMO_PASSWORD, "192.0.2.99", new Date(t0.getTime() + 5_000))).rejects.toBeInstanceOf(SignInRateLimited);
+    await expect(signInWithLimits(t.db, DEMO_LOGINS.partner_manager, DEMO_PASSWORD, "192.0.2.99", new Date(t0.getTime() + 5_000))).rejects.toBeInstanceOf(
+      SignInRateLimited,
+    );
     expect(await signInWithLimits(t.db, DEMO_LOGINS.partner_manager, DEMO_PASSWORD, "192.0.2.100", new Date(t0.getTime() + 5_000))).not.toBeNull();
   });
 });

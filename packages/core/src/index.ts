@@ -21,9 +21,29 @@ export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";
 export { wasShared, type WasSharedAnswer, type WasSharedQuery } from "./evidence/was-shared";
-export { claimVerification, latestVerification, listAuditEntries, listCheckpoints, requestVerification, runVerification, signCheckpointNow } from "./evidence/audit-log";
+export {
+  claimVerification,
+  latestVerification,
+  listAuditEntries,
+  listCheckpoints,
+  requestVerification,
+  runVerification,
+  signCheckpointNow,
+} from "./evidence/audit-log";
 export { answerDemand, demandAnswerSchema, demandInputSchema, fileDemand, listDemands, type DemandInput } from "./leverage/demands";
-export { certificationUpdateSchema, findConflicts, listAlerts, listCertifications, listingsAtRisk, listingUpdateSchema, listListings, raiseDueAlerts, updateCertification, updateListing, type Conflict } from "./leverage/leverage";
+export {
+  certificationUpdateSchema,
+  findConflicts,
+  listAlerts,
+  listCertifications,
+  listingsAtRisk,
+  listingUpdateSchema,
+  listListings,
+  raiseDueAlerts,
+  updateCertification,
+  updateListing,
+  type Conflict,
+} from "./leverage/leverage";
 export { claimReplayJob, latestReplay, requestReplay, runReplayJob, type ReplayResult, type ReplayRow } from "./leverage/what-if";
 export { getDeliveryHealth } from "./leverage/delivery-health";
 export { draftForDemand, getPartnerLeverage, getPartnerStats } from "./leverage/partner-views";

@@ -7,7 +7,7 @@ for (const backend of availableBackends()) {
     it("read back exactly: quotes, backslashes, braces, commas, the word NULL, unicode, and SQL NULLs", async () => {
       const t = await createTestDatabase(backend);
       try {
-        const texts = ['a"b', "c\\d", "{x,y}", "NULL", "", "ключ é", null, ' lead and trail '];
+        const texts = ['a"b', "c\\d", "{x,y}", "NULL", "", "ключ é", null, " lead and trail "];
         const json = [{ a: 'q"\\', b: [1, 2.5, null] }, null, "just a string", 42];
         const r = await t.pool.query("select $1::text[] as t, $2::jsonb[] as j, $3::bigint[] as n, $4::uuid[] as u, $5::boolean[] as b", [
           textArray(texts),

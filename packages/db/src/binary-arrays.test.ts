@@ -11,10 +11,20 @@ for (const backend of availableBackends()) {
         const bigints = [0, -1, 1, 9_007_199_254_740_991, -9_007_199_254_740_991, null, 4_294_967_296, -4_294_967_297];
         const times = [Date.UTC(2026, 10, 30, 1, 2, 3, 456), Date.UTC(1999, 11, 31, 23, 59, 59, 999), null, 0];
         const texts = ['a"b', "c\\d", "{x,y}", "NULL", "", "ключ é 🏠", null];
-        const json = [JSON.stringify({ a: 'q"\\', b: [1, 2.5, null], "ключ": "é" }), null, '"just a string"', "42"];
+        const json = [JSON.stringify({ a: 'q"\\', b: [1, 2.5, null], ключ: "é" }), null, '"just a string"', "42"];
         const r = await t.pool.query(
           "select $1::uuid[] as u, $2::bigint[] as n, $3::int[] as i, $4::boolean[] as b, $5::timestamptz[] as ts, $6::text[] as t, $7::jsonb[] as j, $8::uuid[] as e, $9::jsonb[] as ej",
-          [binary.uuids(uuids), binary.bigints(bigints), binary.ints([1, -2_147_483_648, 2_147_483_647, null]), binary.bools([true, false, null]), binary.timestamps(times), binary.texts(texts), binary.jsonbs(json), binary.uuids([]), binary.jsonbs([])],
+          [
+            binary.uuids(uuids),
+            binary.bigints(bigints),
+            binary.ints([1, -2_147_483_648, 2_147_483_647, null]),
+            binary.bools([true, false, null]),
+            binary.timestamps(times),
+            binary.texts(texts),
+            binary.jsonbs(json),
+            binary.uuids([]),
+            binary.jsonbs([]),
+          ],
         );
         const row = r.rows[0];
         expect(row.u).toEqual(uuids.map((u) => u?.toLowerCase() ?? null));
@@ -39,7 +49,10 @@ for (const backend of availableBackends()) {
         expect(a.rows[0].j).toEqual(asciiJson.map((d) => (d === null ? null : JSON.parse(d))));
         // Unnested beside each other, as the hot path's statements use them.
         const z = await t.pool.query("select * from unnest($1::bigint[], $2::uuid[]) as t(n, u)", [binary.bigints([1, 2]), binary.uuids([uuids[0], null])]);
-        expect(z.rows).toEqual([{ n: "1", u: uuids[0] }, { n: "2", u: null }]);
+        expect(z.rows).toEqual([
+          { n: "1", u: uuids[0] },
+          { n: "2", u: null },
+        ]);
       } finally {
         await t.drop();
       }

@@ -57,8 +57,10 @@ function writeUuid(b: Buffer, o: number, u: string) {
   let bad = u.length !== 36 || u.charCodeAt(8) !== 45 || u.charCodeAt(13) !== 45 || u.charCodeAt(18) !== 45 || u.charCodeAt(23) !== 45;
   for (let k = 0; k < 16; k++) {
     const i = UUID_PAIRS[k]!;
-    const c1 = u.charCodeAt(i), c2 = u.charCodeAt(i + 1);
-    const hi = hexValue[c1 & 127]!, lo = hexValue[c2 & 127]!;
+    const c1 = u.charCodeAt(i),
+      c2 = u.charCodeAt(i + 1);
+    const hi = hexValue[c1 & 127]!,
+      lo = hexValue[c2 & 127]!;
     if ((hi | lo | ((c1 | c2) & ~127)) < 0 || (c1 | c2) > 127) bad = true; // not a hex digit
     b[o + k] = (hi << 4) | lo;
   }
@@ -123,7 +125,8 @@ function fixed(type: FixedType, xs: readonly Maybe<string | number | boolean>[])
  */
 function variable(oid: number, xs: readonly Maybe<string>[], prefix: number): Buffer {
   const pre = prefix < 0 ? 0 : 1;
-  let room = 0, nulls = 0;
+  let room = 0,
+    nulls = 0;
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];
     if (x == null) nulls++;

@@ -22,7 +22,9 @@ describe("ids reserved in blocks", () => {
         const all = got.flat();
         expect(new Set(all).size).toBe(all.length);
         // A row written with the column default takes a fresh block of its own.
-        const r = await t.pool.query("insert into state_events (device_id, home_id, seq, observed_at, cause, properties) values (gen_random_uuid(), gen_random_uuid(), 1, now(), 'physical', '{}') returning id");
+        const r = await t.pool.query(
+          "insert into state_events (device_id, home_id, seq, observed_at, cause, properties) values (gen_random_uuid(), gen_random_uuid(), 1, now(), 'physical', '{}') returning id",
+        );
         const events = await t.db.transaction((tx) => reserveIds(tx, "state_events_id_seq", 3));
         expect(events.every((id) => id > Number(r.rows[0].id))).toBe(true);
       } finally {

@@ -22,7 +22,10 @@ export function idsFromBlocks(starts: readonly (number | string)[], n: number): 
 /** Reserves `n` ids from one of the ledger's block sequences. */
 export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "state_events_id_seq", n: number): Promise<number[]> {
   if (n === 0) return [];
-  const r = await executePrepared<{ starts: string[] }>(tx, sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${blocksFor(n)})) as starts`);
+  const r = await executePrepared<{ starts: string[] }>(
+    tx,
+    sql`select array(select nextval(${sequence}::regclass) from generate_series(1, ${blocksFor(n)})) as starts`,
+  );
   return idsFromBlocks(r.rows[0]!.starts, n);
 }
 
@@ -30,7 +33,10 @@ export async function reserveIds(tx: Executor, sequence: "decisions_id_seq" | "s
  * One round trip for everything a batch of changes needs: state-event ids, decision ids and the
  * number of the sealed batch the decisions go into (`decision_batch_seq`).
  */
-export async function reserveForBatch(tx: Executor, n: { stateEvents: number; decisions: number }): Promise<{ stateEvents: number[]; decisions: number[]; batch: number }> {
+export async function reserveForBatch(
+  tx: Executor,
+  n: { stateEvents: number; decisions: number },
+): Promise<{ stateEvents: number[]; decisions: number[]; batch: number }> {
   const r = await executePrepared<{ batch: string; events: string[]; decisions: string[] }>(
     tx,
     sql`

@@ -6,7 +6,16 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "./client";
 
 /** Tables rewritten on the hot path: status updates, upserts, shadows, counters. */
-export const CHURNING_TABLES = ["outbox", "device_shadow", "decision_daily_stats", "audit_head", "app_meta", "replay_jobs", "audit_verifications", "sign_in_attempts"] as const;
+export const CHURNING_TABLES = [
+  "outbox",
+  "device_shadow",
+  "decision_daily_stats",
+  "audit_head",
+  "app_meta",
+  "replay_jobs",
+  "audit_verifications",
+  "sign_in_attempts",
+] as const;
 
 /** `VACUUM (ANALYZE)` of the churning tables (one statement; never inside a transaction). */
 export async function vacuumChurningTables(db: Executor): Promise<number> {

@@ -18,14 +18,17 @@ describe("named prepared statements", () => {
       const many = createDb(t.url, { max: 4, applicationName: "proviso-test" });
       try {
         await t.pool.query("create table pt (id int primary key, at timestamptz not null, tag text not null)");
-        const insert = (id: number) => sql`insert into pt (id, at, tag) select * from unnest(${sql.param([id])}::int[], ${sql.param(["2026-11-30T10:00:00Z"])}::timestamptz[], ${sql.param(["a"])}::text[]) returning id`;
+        const insert = (id: number) =>
+          sql`insert into pt (id, at, tag) select * from unnest(${sql.param([id])}::int[], ${sql.param(["2026-11-30T10:00:00Z"])}::timestamptz[], ${sql.param(["a"])}::text[]) returning id`;
         const name = statementName((many.db as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }).dialect.sqlToQuery(insert(0)).sql);
 
         // Forty at once over four connections, half of them in transactions: each first use of the
         // name on a connection finds the statement or prepares it, and none fails as a duplicate.
         const ids = await Promise.all(
           Array.from({ length: 40 }, (_, i) =>
-            i % 2 ? many.db.transaction(async (tx) => (await executePrepared<{ id: number }>(tx, insert(i))).rows[0]!.id) : executePrepared<{ id: number }>(many.db, insert(i)).then((r) => r.rows[0]!.id),
+            i % 2
+              ? many.db.transaction(async (tx) => (await executePrepared<{ id: number }>(tx, insert(i))).rows[0]!.id)
+              : executePrepared<{ id: number }>(many.db, insert(i)).then((r) => r.rows[0]!.id),
           ),
         );
         expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
@@ -34,7 +37,8 @@ describe("named prepared statements", () => {
         const c = await many.pool.connect();
         try {
           await c.query("select 1"); // a connection that may not have used it: on the embedded server it still sees it
-          if (backend === "embedded") expect((await c.query("select count(*)::int as n from pg_prepared_statements where name = $1", [name])).rows[0].n).toBe(1);
+          if (backend === "embedded")
+            expect((await c.query("select count(*)::int as n from pg_prepared_statements where name = $1", [name])).rows[0].n).toBe(1);
         } finally {
           c.release();
         }

@@ -34,11 +34,23 @@ const mutation = fc.oneof(
   fc.record({ key: fc.constantFrom("v", "deviceId", "seq", "observedAt", "cause", "properties", "extra"), value: fc.anything() }),
   fc.record({
     key: fc.constant("properties"),
-    value: fc.dictionary(fc.constantFrom("temperature", "humidity", "hvacMode", "occupancy", "lockState", "mood", "energyWh"), fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.integer({ min: -100, max: 2_000_000 }))),
+    value: fc.dictionary(
+      fc.constantFrom("temperature", "humidity", "hvacMode", "occupancy", "lockState", "mood", "energyWh"),
+      fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.integer({ min: -100, max: 2_000_000 })),
+    ),
   }),
   fc.record({
     key: fc.constantFrom("observedAt", "deviceId"),
-    value: fc.constantFrom("2026-02-29T00:00:00Z", "2024-02-29T00:00:00.5+05:30", "2026-11-24T24:00:00Z", "2026-11-24T12:00Z", "2026-11-24 12:00:00Z", "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01", "0B9C7F4E-2F0A-4F57-9C43-1C1F5A0E0A01", "0b9c7f4e-2f0a-0f57-9c43-1c1f5a0e0a01"),
+    value: fc.constantFrom(
+      "2026-02-29T00:00:00Z",
+      "2024-02-29T00:00:00.5+05:30",
+      "2026-11-24T24:00:00Z",
+      "2026-11-24T12:00Z",
+      "2026-11-24 12:00:00Z",
+      "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01",
+      "0B9C7F4E-2F0A-4F57-9C43-1C1F5A0E0A01",
+      "0b9c7f4e-2f0a-0f57-9c43-1c1f5a0e0a01",
+    ),
   }),
   fc.record({ key: fc.constant("seq"), value: fc.constantFrom(-1, 1.5, 2 ** 53, "7", null) }),
 );
@@ -66,7 +78,14 @@ describe("isValidStateReport", () => {
   });
 
   it("refuses what JSON can smuggle in: a __proto__ key, arrays, a missing field", () => {
-    const base = { v: 1, deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01", seq: 1, observedAt: "2026-11-24T12:00:00Z", cause: "app", properties: { temperature: 20 } };
+    const base = {
+      v: 1,
+      deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0a01",
+      seq: 1,
+      observedAt: "2026-11-24T12:00:00Z",
+      cause: "app",
+      properties: { temperature: 20 },
+    };
     expect(isValidStateReport(JSON.parse(JSON.stringify(base)))).toBe(true);
     expect(isValidStateReport(JSON.parse(JSON.stringify(base).replace('"v":1', '"__proto__":{},"v":1')))).toBe(false);
     expect(isValidStateReport(JSON.parse(JSON.stringify({ ...base, properties: [20] })))).toBe(false);
@@ -102,7 +121,17 @@ describe("the published JSON Schema", () => {
 
 describe("deviceIdOfTopic", () => {
   it("reads a topic's fourth segment as split would", () => {
-    for (const topic of ["proviso/v1/devices/d-1/state", "proviso/v1/devices/d-1/heartbeat", "proviso/v1/devices/d-1", "proviso/v1/devices/", "proviso/v1/devices", "a/b", "", "/////", "a/b/c/d/e/f"]) {
+    for (const topic of [
+      "proviso/v1/devices/d-1/state",
+      "proviso/v1/devices/d-1/heartbeat",
+      "proviso/v1/devices/d-1",
+      "proviso/v1/devices/",
+      "proviso/v1/devices",
+      "a/b",
+      "",
+      "/////",
+      "a/b/c/d/e/f",
+    ]) {
       expect(deviceIdOfTopic(topic)).toBe(topic.split("/")[3]);
     }
   });

@@ -96,9 +96,7 @@ export const PURPOSES = [
 export type PurposeKey = (typeof PURPOSES)[number]["key"];
 export const PURPOSE_KEYS = PURPOSES.map((p) => p.key) as PurposeKey[];
 
-const propertyToCategory = new Map<string, CategoryKey>(
-  CATEGORIES.flatMap((c) => c.properties.map((p) => [p, c.key] as const)),
-);
+const propertyToCategory = new Map<string, CategoryKey>(CATEGORIES.flatMap((c) => c.properties.map((p) => [p, c.key] as const)));
 
 /** The category a shadow property belongs to, or undefined for one we do not know. */
 export function categoryOfProperty(property: string): CategoryKey | undefined {

@@ -69,17 +69,11 @@ export const rateLimitTerms = z
   })
   .strict();
 
-export const deletionOnUnlinkTerms = z
-  .object({ kind: z.literal("deletion_on_unlink"), deadlineDays: z.number().int().min(0).max(365) })
-  .strict();
+export const deletionOnUnlinkTerms = z.object({ kind: z.literal("deletion_on_unlink"), deadlineDays: z.number().int().min(0).max(365) }).strict();
 
-export const breachNotificationTerms = z
-  .object({ kind: z.literal("breach_notification"), notifyWithinHours: z.number().int().min(1).max(720) })
-  .strict();
+export const breachNotificationTerms = z.object({ kind: z.literal("breach_notification"), notifyWithinHours: z.number().int().min(1).max(720) }).strict();
 
-export const terminationTerms = z
-  .object({ kind: z.literal("termination"), noticeDays: z.number().int().min(0).max(3650) })
-  .strict();
+export const terminationTerms = z.object({ kind: z.literal("termination"), noticeDays: z.number().int().min(0).max(3650) }).strict();
 
 export const clauseTermsSchema = z.discriminatedUnion("kind", [
   dataShareTerms,

@@ -212,9 +212,14 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
           session.persistent = persistent;
           session.expiryMs = expiry === null || expiry === 0xffffffff ? null : expiry * 1000;
           session.expiryTimer = null;
-          session.receiveMaximum = version === 5 ? props.receiveMaximum ?? 65_535 : 65_535;
+          session.receiveMaximum = version === 5 ? (props.receiveMaximum ?? 65_535) : 65_535;
           sessions.set(clientId, session);
-          send(session, version === 5 ? { cmd: "connack", reasonCode: 0, sessionPresent: Boolean(existing) } : { cmd: "connack", returnCode: 0, sessionPresent: Boolean(existing) });
+          send(
+            session,
+            version === 5
+              ? { cmd: "connack", reasonCode: 0, sessionPresent: Boolean(existing) }
+              : { cmd: "connack", returnCode: 0, sessionPresent: Boolean(existing) },
+          );
           const seconds = Number(packet.keepalive ?? 0);
           if (seconds > 0) {
             keepalive = setInterval(() => {
@@ -246,7 +251,10 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
         case "unsubscribe": {
           // MQTT 5 answers each topic: 0 (removed) or 0x11 (there was no such subscription).
           const codes = (packet.unsubscriptions as string[]).map((t) => (session!.subscriptions.delete(t) ? 0 : 0x11));
-          send(session!, session!.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: codes } : { cmd: "unsuback", messageId: packet.messageId });
+          send(
+            session!,
+            session!.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: codes } : { cmd: "unsuback", messageId: packet.messageId },
+          );
           break;
         }
         case "publish": {
@@ -282,9 +290,7 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) =>
-      reject(new EmbeddedStartError(`the embedded MQTT broker could not listen on port ${opts.port}: ${oneLine(err)}`)),
-    );
+    server.once("error", (err) => reject(new EmbeddedStartError(`the embedded MQTT broker could not listen on port ${opts.port}: ${oneLine(err)}`)));
     server.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;

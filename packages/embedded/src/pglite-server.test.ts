@@ -54,13 +54,8 @@ describe("the embedded server reads what a connection sends, however it arrives"
       if (waiting && received.filter((m) => m.name === "readyForQuery").length >= waiting.count) waiting.resolve();
     });
     const readyFor = (count: number) => new Promise<void>((resolve) => (waiting = { count, resolve }));
-    const query = (sql: string, values: string[]) => Buffer.concat([
-      serialize.parse({ text: sql }),
-      serialize.bind({ values }),
-      serialize.describe({ type: "P" }),
-      serialize.execute(),
-      serialize.sync(),
-    ]);
+    const query = (sql: string, values: string[]) =>
+      Buffer.concat([serialize.parse({ text: sql }), serialize.bind({ values }), serialize.describe({ type: "P" }), serialize.execute(), serialize.sync()]);
     socket.write(serialize.startup({ user: "postgres", database: "postgres" }));
     await readyFor(1);
 

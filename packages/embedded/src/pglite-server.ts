@@ -97,8 +97,7 @@ function takeLock(dataDir: string): () => void {
       const holder = Number(fs.readFileSync(lockPath, "utf8"));
       if (holder && isAlive(holder)) {
         throw new EmbeddedStartError(
-          `the database in ${dataDir} is already open in process ${holder}; stop that process first ` +
-            `(PGlite must never be opened by two processes)`,
+          `the database in ${dataDir} is already open in process ${holder}; stop that process first ` + `(PGlite must never be opened by two processes)`,
         );
       }
       fs.unlinkSync(lockPath);

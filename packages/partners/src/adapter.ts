@@ -5,17 +5,7 @@
 import type { AdapterId, DeviceKind } from "@proviso/domain";
 import type { z } from "zod";
 import type { DeliveryOutcome, classifyResponse } from "./answers";
-import type {
-  CallbackUrls,
-  DeviceDescription,
-  DeviceState,
-  DiscoveryDiff,
-  GrantedTokens,
-  PartnerDevice,
-  PartnerLink,
-  StateChange,
-  WireRequest,
-} from "./types";
+import type { CallbackUrls, DeviceDescription, DeviceState, DiscoveryDiff, GrantedTokens, PartnerDevice, PartnerLink, StateChange, WireRequest } from "./types";
 
 /** How a partner learnt what it knows of a link's devices (`link_discovery.via`). */
 export type AnnouncedVia = "discover" | "sync" | "discovery" | "add_or_update" | "request_sync" | "discovery_callback" | "nothing_to_tell";

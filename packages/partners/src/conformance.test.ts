@@ -4,7 +4,15 @@ import * as alexa from "./alexa/messages";
 import * as google from "./google/messages";
 import * as webhook from "./webhook/messages";
 import type { DeviceDescription, StateChange } from "./types";
-import { alexaDeleteReportValidator, alexaSample, alexaValidator, createMessageChecker, googleValidator, webhookValidator, type Validator } from "./conformance";
+import {
+  alexaDeleteReportValidator,
+  alexaSample,
+  alexaValidator,
+  createMessageChecker,
+  googleValidator,
+  webhookValidator,
+  type Validator,
+} from "./conformance";
 
 const T = "user.device.sensor.temperature";
 const thermostat: DeviceDescription = {
@@ -106,7 +114,11 @@ describe("Alexa conformance (Amazon's Smart Home message schema)", () => {
     const temp = caps.find((c) => c.interface === "Alexa.TemperatureSensor")!;
     expect(temp.properties).toMatchObject({ retrievable: true, proactivelyReported: true });
     const thermo = caps.find((c) => c.interface === "Alexa.ThermostatController")!;
-    expect(thermo.properties).toMatchObject({ retrievable: true, proactivelyReported: false, supported: [{ name: "targetSetpoint" }, { name: "thermostatMode" }] });
+    expect(thermo.properties).toMatchObject({
+      retrievable: true,
+      proactivelyReported: false,
+      supported: [{ name: "targetSetpoint" }, { name: "thermostatMode" }],
+    });
     // Only what may be told is supported: the mode without the setpoint declares the mode alone.
     const modeOnly = alexa.alexaEndpoint({ ...thermostat, allowedModes: { "user.device.sensor.hvac_mode": ["on_request"] } });
     expectValid(validate, alexa.discoveryResponse("m-2b", [{ ...thermostat, allowedModes: { "user.device.sensor.hvac_mode": ["on_request"] } }]));
@@ -124,7 +136,11 @@ describe("Alexa conformance (Amazon's Smart Home message schema)", () => {
 
   it("DeleteReport (which Amazon's published schema predates) checks against the shape derived from its AddOrUpdateReport", () => {
     const deleteReport = alexaDeleteReportValidator();
-    const reports = alexa.deleteReports("m-6", "t", Array.from({ length: 301 }, (_, i) => `d-${i}`));
+    const reports = alexa.deleteReports(
+      "m-6",
+      "t",
+      Array.from({ length: 301 }, (_, i) => `d-${i}`),
+    );
     expect(reports.map((r) => r.event.payload.endpoints.length)).toEqual([300, 1]);
     for (const r of reports) expectValid(deleteReport, r);
     // Not the published schema's own: Amazon's validator refuses it, which is why it is derived.
@@ -166,7 +182,11 @@ describe("Google conformance (Google's smart-home schemas)", () => {
       requestId: "r-1",
       agentUserId: "agent-1",
       devices: [
-        { deviceId: thermostat.deviceId, kind: "thermostat", state: { temperature: 21.5, heatingSetpoint: 20, hvacMode: "heat", humidity: 40, connectivity: "ok" } },
+        {
+          deviceId: thermostat.deviceId,
+          kind: "thermostat",
+          state: { temperature: 21.5, heatingSetpoint: 20, hvacMode: "heat", humidity: 40, connectivity: "ok" },
+        },
         { deviceId: lock.deviceId, kind: "lock", state: { lockState: "locked", contactState: "closed" } },
         { deviceId: sensor.deviceId, kind: "sensor", state: { temperature: 19 } },
       ],
@@ -254,7 +274,9 @@ describe("webhook conformance (Proviso's own published schema)", () => {
     const now = 1_800_000_000;
     const headers = webhook.signWebhook("s3cret-s3cret-s3cret", body, now - 10);
     expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now)).toBeNull();
-    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now + webhook.WEBHOOK_TOLERANCE_SECONDS + 11)).toMatch(/from now; at most 300 s/);
+    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now + webhook.WEBHOOK_TOLERANCE_SECONDS + 11)).toMatch(
+      /from now; at most 300 s/,
+    );
     expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now - webhook.WEBHOOK_TOLERANCE_SECONDS - 11)).toMatch(/from now/);
     expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, { ...headers, "x-proviso-timestamp": "soon" }, now)).toMatch(/not a Unix time/);
     expect(webhook.checkWebhookSignature("other-secret-other", body, headers, now)).toMatch(/does not match/);

@@ -14,9 +14,7 @@ export const VENDOR_DIR = path.resolve(process.env.VENDOR_SCHEMAS_DIR ?? path.jo
 
 export function requireVendorDir(): string {
   if (!fs.existsSync(path.join(VENDOR_DIR, "alexa/alexa_smart_home_message_schema.json"))) {
-    throw new Error(
-      `Partner schemas not found in ${VENDOR_DIR}: put shared/vendor-schemas beside the repository or set VENDOR_SCHEMAS_DIR`,
-    );
+    throw new Error(`Partner schemas not found in ${VENDOR_DIR}: put shared/vendor-schemas beside the repository or set VENDOR_SCHEMAS_DIR`);
   }
   return VENDOR_DIR;
 }
@@ -111,7 +109,15 @@ export function createMessageChecker() {
     "traits/openclose/openclose.states.schema.json",
   ].map((rel) => ({ rel, validate: googleValidator(rel) }));
   const TRAIT_KEYS: Record<string, string[]> = {
-    "traits/temperaturesetting/temperaturesetting.states.schema.json": ["thermostatMode", "thermostatTemperatureAmbient", "thermostatTemperatureSetpoint", "thermostatTemperatureSetpointLow", "thermostatTemperatureSetpointHigh", "thermostatHumidityAmbient", "activeThermostatMode"],
+    "traits/temperaturesetting/temperaturesetting.states.schema.json": [
+      "thermostatMode",
+      "thermostatTemperatureAmbient",
+      "thermostatTemperatureSetpoint",
+      "thermostatTemperatureSetpointLow",
+      "thermostatTemperatureSetpointHigh",
+      "thermostatHumidityAmbient",
+      "activeThermostatMode",
+    ],
     "traits/temperaturecontrol/temperaturecontrol.states.schema.json": ["temperatureAmbientCelsius", "temperatureSetpointCelsius"],
     "traits/lockunlock/lockunlock.states.schema.json": ["isLocked", "isJammed"],
     "traits/openclose/openclose.states.schema.json": ["openPercent", "openState"],
@@ -127,7 +133,9 @@ export function createMessageChecker() {
       if (b && typeof b === "object" && "globalError" in b) return checkWith(st.globalError, body);
       const type = typeof b?.headers?.interactionType === "string" ? b.headers.interactionType : "";
       const validate = st.byType[type];
-      return validate ? checkWith(validate, body) : { valid: false, errors: [`/headers/interactionType ${JSON.stringify(type)} is not a message a connector sends`] };
+      return validate
+        ? checkWith(validate, body)
+        : { valid: false, errors: [`/headers/interactionType ${JSON.stringify(type)} is not a message a connector sends`] };
     },
     /** Proviso's own webhook message, against the schema Proviso publishes for it. */
     webhook(body: unknown): MessageCheck {

@@ -17,9 +17,7 @@ export function cedarPolicies(snapshot: PolicySnapshot): string {
         const consent = `resource.home.consent has ${key}`;
         for (const mode of terms.modes) {
           const consented =
-            mode === "proactive"
-              ? `resource.home.consent[${key}] == "proactive"`
-              : `["on_request", "proactive"].contains(resource.home.consent[${key}])`;
+            mode === "proactive" ? `resource.home.consent[${key}] == "proactive"` : `["on_request", "proactive"].contains(resource.home.consent[${key}])`;
           out.push(
             `permit (principal == ${partner}, action == Proviso::Action::${q(mode)}, resource is Proviso::Device) when {\n` +
               `  context.category == ${q(terms.category)} && [${terms.purposes.map(q).join(", ")}].contains(context.purpose) &&\n` +

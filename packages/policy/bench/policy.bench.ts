@@ -77,7 +77,9 @@ const cedarMedian = median(cedarNs);
 console.log("");
 console.log(`engine   median ${engineNs.toFixed(0)} ns/decision  (p99 batch ${pct(perDecision, 0.99).toFixed(0)} ns)  →  ${fmt(1e9 / engineNs)} decisions/s`);
 console.log(`         outcomes over 1,000,000 requests: ${fmt(outcomes.send)} send, ${fmt(outcomes.transform)} transform, ${fmt(outcomes.withhold)} withhold`);
-console.log(`cedar    median ${fmt(cedarMedian)} ns/decision  (p99 ${fmt(pct(cedarNs, 0.99))} ns)  →  ${fmt(1e9 / cedarMedian)} decisions/s  [${fmt(SAMPLE)} decisions]`);
+console.log(
+  `cedar    median ${fmt(cedarMedian)} ns/decision  (p99 ${fmt(pct(cedarNs, 0.99))} ns)  →  ${fmt(1e9 / cedarMedian)} decisions/s  [${fmt(SAMPLE)} decisions]`,
+);
 console.log(`ratio    the engine is ${(cedarMedian / engineNs).toFixed(0)}× faster than Cedar on the same decisions`);
 console.log(`agree    engine and Cedar agree on allow/deny for ${((agree / SAMPLE) * 100).toFixed(2)}% of the sample`);
 console.log(`targets  median ≤ 300 ns: ${engineNs <= 300 ? "met" : "MISSED"}; ≥ 50× Cedar: ${cedarMedian / engineNs >= 50 ? "met" : "MISSED"}`);

@@ -105,7 +105,11 @@ export function buildScenario(homes = 100_000, requestCount = 1_000_000) {
 
   // Requests come as the worker makes them: one state change of one device, decided for every
   // partner linked to its home and every category the change touches.
-  const MODEL_CATEGORIES = [[0, 1, 2, 3], [0, 3, 4, 6], [5, 6]];
+  const MODEL_CATEGORIES = [
+    [0, 1, 2, 3],
+    [0, 3, 4, 6],
+    [5, 6],
+  ];
   const requests: ShareRequest[] = [];
   while (requests.length < requestCount) {
     let h = Math.floor(random() * homes);

@@ -202,9 +202,7 @@ export function compileTerms(source: SnapshotTerms, first: { partners?: Iterable
       const m = share.minimisation;
       share.hasMinimisation = Boolean(m.roundTo) || Boolean(m.dropProperties?.length);
       share.minIntervalMs = (m.minIntervalSeconds ?? 0) * 1000;
-      share.allowed = share.clauseKeys.map((clauseKey) =>
-        freeze({ code: REASON.ALLOWED_BY_CLAUSE, agreementVersionId: v.versionId, clauseKey }),
-      );
+      share.allowed = share.clauseKeys.map((clauseKey) => freeze({ code: REASON.ALLOWED_BY_CLAUSE, agreementVersionId: v.versionId, clauseKey }));
     }
     partner.versions.push({
       versionId: v.versionId,
@@ -222,7 +220,6 @@ export function compileTerms(source: SnapshotTerms, first: { partners?: Iterable
   }
   for (const p of partners.values()) p.versions.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);
   for (const s of source.suspensions ?? []) partnerOf(s.partnerId).suspensions.push(s);
-
 
   const certifications = new Map<string, Map<string, SnapshotCertification>>();
   for (const cert of source.certifications) {
@@ -300,9 +297,7 @@ export function compileSnapshot(snapshot: PolicySnapshot): CompiledPolicy {
   const consentMode = new Uint8Array(slots * categoryCount);
   const consentVersion = new Int32Array(slots * categoryCount);
   for (const c of snapshot.consents) {
-    const i =
-      (homeIndex.get(c.homeId)! * partnerCount + partners.get(c.partnerId)!.index) * categoryCount +
-      categoryIndex.get(c.category)!;
+    const i = (homeIndex.get(c.homeId)! * partnerCount + partners.get(c.partnerId)!.index) * categoryCount + categoryIndex.get(c.category)!;
     // The snapshot holds current consents; should it hold several, the newest version wins.
     putConsent(consentMode, consentVersion, i, c);
   }

@@ -124,7 +124,12 @@ describe("decideShare", () => {
     "applies a certification clause's consequence (%s) when the model's certification lapses",
     (consequence) => {
       const s = snapshot({
-        versions: [version("v1", [["2.1", share(T, ["proactive"])], ["3.1", certRule(consequence)]])],
+        versions: [
+          version("v1", [
+            ["2.1", share(T, ["proactive"])],
+            ["3.1", certRule(consequence)],
+          ]),
+        ],
         certifications: [{ modelKey: "proviso-t1", programmeKey: "works-with-alexa", status: "certified", validUntil: NOW + DAY }],
       });
       expect(decide(s, request()).outcome).toBe("send");
@@ -143,7 +148,12 @@ describe("decideShare", () => {
 
   it("ignores a certification clause whose consequence is none", () => {
     const s = snapshot({
-      versions: [version("v1", [["2.1", share(T, ["proactive"])], ["3.1", certRule("none")]])],
+      versions: [
+        version("v1", [
+          ["2.1", share(T, ["proactive"])],
+          ["3.1", certRule("none")],
+        ]),
+      ],
       certifications: [{ modelKey: "proviso-t1", programmeKey: "works-with-alexa", status: "revoked", validUntil: null }],
     });
     expect(decide(s, request()).outcome).toBe("send");

@@ -59,7 +59,16 @@ const gateResult: Gate = { withheld: null, version: null, share: undefined, cons
  * consent and suspensions. `decideShare` and `modeReasons` both start here, so what a homeowner is
  * shown as allowed is what the worker decides.
  */
-export function gate(policy: CompiledPolicy, partnerId: string, homeId: string, modelKey: string, categoryKey: string, mode: DeliveryMode, purpose: string, at: number): Gate {
+export function gate(
+  policy: CompiledPolicy,
+  partnerId: string,
+  homeId: string,
+  modelKey: string,
+  categoryKey: string,
+  mode: DeliveryMode,
+  purpose: string,
+  at: number,
+): Gate {
   const partner = policy.partners.get(partnerId);
   const memo = policy.lastHome;
   let home: number | undefined;
@@ -144,7 +153,16 @@ export function gate(policy: CompiledPolicy, partnerId: string, homeId: string, 
 }
 
 export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
-  const { withheld, version, share, consentReason, consentVersion } = gate(policy, req.partnerId, req.homeId, req.modelKey, req.category, req.mode, req.purpose, req.at);
+  const { withheld, version, share, consentReason, consentVersion } = gate(
+    policy,
+    req.partnerId,
+    req.homeId,
+    req.modelKey,
+    req.category,
+    req.mode,
+    req.purpose,
+    req.at,
+  );
   const proactive = req.mode === "proactive";
   const at = req.at;
   const agreementVersionId = version !== null ? version.versionId : null;
@@ -185,9 +203,7 @@ export function isDiscoverable(policy: CompiledPolicy, partnerId: string, modelK
   const version = versionInForce(policy.partners.get(partnerId), at);
   if (!version) return false;
   const certs = policy.certifications.get(modelKey);
-  return !version.certRules.some(
-    (r) => r.withdrawsFromDiscovery && r.models.has(modelKey) && hasLapsed(certs?.get(r.programme), at),
-  );
+  return !version.certRules.some((r) => r.withdrawsFromDiscovery && r.models.has(modelKey) && hasLapsed(certs?.get(r.programme), at));
 }
 
 /**

@@ -4,10 +4,45 @@ import { plainAgreementSummary } from "./explain";
 describe("an agreement in plain words", () => {
   it("says what may be learnt, when, why, for how long and with what limits; leaves out the maker's business", () => {
     const lines = plainAgreementSummary("Amazon Alexa", [
-      { clauseKey: "2.1", terms: { kind: "data_share", category: "user.device.sensor.temperature", modes: ["on_request"], purposes: ["functional.service.fulfil_request"], retentionDays: 30, minimisation: { roundTo: 0.5 }, optInRequired: true } },
-      { clauseKey: "2.2", terms: { kind: "data_share", category: "user.device.sensor.occupancy", modes: ["on_request", "proactive"], purposes: ["functional.service.automation", "analytics.product_improvement"], retentionDays: null, minimisation: {}, optInRequired: true, requiresCertification: "wwa" } },
-      { clauseKey: "3.1", terms: { kind: "certification_requirement", programme: "wwa", models: ["T1"], demands: { categories: ["user.device.sensor.lock_state"], mode: "proactive" }, consequence: "withdraw_from_discovery" } },
-      { clauseKey: "4.1", terms: { kind: "retail_listing_dependency", channel: "amazon-us", skus: ["S1"], dependsOnClauseKeys: ["2.2"], consequence: "delisting" } },
+      {
+        clauseKey: "2.1",
+        terms: {
+          kind: "data_share",
+          category: "user.device.sensor.temperature",
+          modes: ["on_request"],
+          purposes: ["functional.service.fulfil_request"],
+          retentionDays: 30,
+          minimisation: { roundTo: 0.5 },
+          optInRequired: true,
+        },
+      },
+      {
+        clauseKey: "2.2",
+        terms: {
+          kind: "data_share",
+          category: "user.device.sensor.occupancy",
+          modes: ["on_request", "proactive"],
+          purposes: ["functional.service.automation", "analytics.product_improvement"],
+          retentionDays: null,
+          minimisation: {},
+          optInRequired: true,
+          requiresCertification: "wwa",
+        },
+      },
+      {
+        clauseKey: "3.1",
+        terms: {
+          kind: "certification_requirement",
+          programme: "wwa",
+          models: ["T1"],
+          demands: { categories: ["user.device.sensor.lock_state"], mode: "proactive" },
+          consequence: "withdraw_from_discovery",
+        },
+      },
+      {
+        clauseKey: "4.1",
+        terms: { kind: "retail_listing_dependency", channel: "amazon-us", skus: ["S1"], dependsOnClauseKeys: ["2.2"], consequence: "delisting" },
+      },
       { clauseKey: "5.1", terms: { kind: "deletion_on_unlink", deadlineDays: 30 } },
       { clauseKey: "6.1", terms: { kind: "rate_limit", maxPerMinute: 60, scope: "home" } },
     ]);

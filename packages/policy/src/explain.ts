@@ -93,16 +93,29 @@ const list = (xs: string[]) => (xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, 
  * when, why, for how long, and what protects them. Clauses that only bind the maker's business
  * (retail listings) are left out.
  */
-export function plainAgreementSummary(partnerName: string, clauses: readonly { clauseKey: string; terms: ClauseTerms }[]): { clauseKey: string; text: string }[] {
+export function plainAgreementSummary(
+  partnerName: string,
+  clauses: readonly { clauseKey: string; terms: ClauseTerms }[],
+): { clauseKey: string; text: string }[] {
   const out: { clauseKey: string; text: string }[] = [];
   for (const { clauseKey, terms: t } of clauses) {
     let text: string | null = null;
     switch (t.kind) {
       case "data_share": {
         const what = lower(categoryName(t.category));
-        const when = t.modes.length === 2 ? "when you ask, or whenever it changes if you choose" : t.modes[0] === "proactive" ? "whenever it changes" : "only when you ask";
+        const when =
+          t.modes.length === 2
+            ? "when you ask, or whenever it changes if you choose"
+            : t.modes[0] === "proactive"
+              ? "whenever it changes"
+              : "only when you ask";
         const why = list(t.purposes.map((p) => purposeWords[p] ?? p));
-        const keep = t.retentionDays === null ? "The agreement does not limit how long it may keep it." : t.retentionDays === 0 ? "It may not keep it." : `It may keep it for ${t.retentionDays} days.`;
+        const keep =
+          t.retentionDays === null
+            ? "The agreement does not limit how long it may keep it."
+            : t.retentionDays === 0
+              ? "It may not keep it."
+              : `It may keep it for ${t.retentionDays} days.`;
         const min: string[] = [];
         if (t.minimisation.roundTo) min.push(`values are rounded to the nearest ${t.minimisation.roundTo}`);
         if (t.minimisation.minIntervalSeconds) min.push(`at most one update every ${t.minimisation.minIntervalSeconds} seconds`);

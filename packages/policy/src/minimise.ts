@@ -13,10 +13,7 @@ export interface Minimised {
 }
 
 /** Applies a clause's minimisation. Returns the input object itself when nothing changes. */
-export function applyMinimisation(
-  properties: Readonly<Record<string, unknown>>,
-  m: Minimisation,
-): Minimised | null {
+export function applyMinimisation(properties: Readonly<Record<string, unknown>>, m: Minimisation): Minimised | null {
   const drop = m.dropProperties;
   const step = m.roundTo;
   if ((!drop || drop.length === 0) && !step) return null;

@@ -7,7 +7,10 @@
 import { compileTerms, consentReasonsUpTo, putConsent, CONSENT, LINK, type CompiledPartner, type CompiledPolicy, type SnapshotTerms } from "./compile";
 import type { SnapshotLink } from "./types";
 
-export function patchConsent(policy: CompiledPolicy, c: { homeId: string; partnerId: string; category: string; mode: keyof typeof CONSENT; version: number }): boolean {
+export function patchConsent(
+  policy: CompiledPolicy,
+  c: { homeId: string; partnerId: string; category: string; mode: keyof typeof CONSENT; version: number },
+): boolean {
   const home = policy.homeIndex.get(c.homeId);
   const partner = policy.partners.get(c.partnerId);
   const category = policy.categoryIndex.get(c.category);

@@ -31,31 +31,28 @@ const minimisation = fc.record(
   { requiredKeys: [] },
 );
 
-const dataShare: fc.Arbitrary<ClauseTerms> = fc.record({
-  kind: fc.constant("data_share" as const),
-  category: fc.constantFrom(...CATEGORIES),
-  modes: subset(["on_request", "proactive"] as ("on_request" | "proactive")[]),
-  purposes: fc.tuple(subset(PURPOSES), fc.boolean()).map(([ps, fulfil]) => (fulfil && !ps.includes(FULFIL) ? [FULFIL, ...ps] : ps)),
-  retentionDays: fc.constant(30),
-  minimisation,
-  optInRequired: fc.boolean(),
-  requiresCertification: fc.oneof(
-    { weight: 5, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.constantFrom(...PROGRAMMES) },
-  ),
-}).map((t) => {
-  const { requiresCertification, ...rest } = t;
-  return (requiresCertification ? { ...rest, requiresCertification } : rest) as ClauseTerms;
-});
+const dataShare: fc.Arbitrary<ClauseTerms> = fc
+  .record({
+    kind: fc.constant("data_share" as const),
+    category: fc.constantFrom(...CATEGORIES),
+    modes: subset(["on_request", "proactive"] as ("on_request" | "proactive")[]),
+    purposes: fc.tuple(subset(PURPOSES), fc.boolean()).map(([ps, fulfil]) => (fulfil && !ps.includes(FULFIL) ? [FULFIL, ...ps] : ps)),
+    retentionDays: fc.constant(30),
+    minimisation,
+    optInRequired: fc.boolean(),
+    requiresCertification: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...PROGRAMMES) }),
+  })
+  .map((t) => {
+    const { requiresCertification, ...rest } = t;
+    return (requiresCertification ? { ...rest, requiresCertification } : rest) as ClauseTerms;
+  });
 
 const certRequirement: fc.Arbitrary<ClauseTerms> = fc.record({
   kind: fc.constant("certification_requirement" as const),
   programme: fc.constantFrom(...PROGRAMMES),
   models: subset(MODELS),
   demands: fc.constant({ categories: [T] as string[], mode: "proactive" as const }),
-  consequence: fc.constantFrom("withdraw_from_discovery", "suspend_sharing", "none") as fc.Arbitrary<
-    "withdraw_from_discovery" | "suspend_sharing" | "none"
-  >,
+  consequence: fc.constantFrom("withdraw_from_discovery", "suspend_sharing", "none") as fc.Arbitrary<"withdraw_from_discovery" | "suspend_sharing" | "none">,
 });
 
 const versionShape = fc.record({
@@ -70,9 +67,7 @@ const versionShape = fc.record({
 
 /** Each partner gets zero to three versions, most often one in force now. */
 const versions = fc
-  .tuple(...PARTNERS.map((partnerId) =>
-    fc.array(versionShape, { minLength: 0, maxLength: 3 }).map((vs) => vs.map((v) => ({ ...v, partnerId }))),
-  ))
+  .tuple(...PARTNERS.map((partnerId) => fc.array(versionShape, { minLength: 0, maxLength: 3 }).map((vs) => vs.map((v) => ({ ...v, partnerId })))))
   .map((perPartner) =>
     perPartner.flat().map((v, i) => ({
       versionId: `v${i}`,
@@ -88,9 +83,7 @@ const certifications = fc.uniqueArray(
   fc.record({
     modelKey: fc.constantFrom(...MODELS),
     programmeKey: fc.constantFrom(...PROGRAMMES),
-    status: fc.constantFrom("certified", "pending", "expired", "revoked") as fc.Arbitrary<
-      "certified" | "pending" | "expired" | "revoked"
-    >,
+    status: fc.constantFrom("certified", "pending", "expired", "revoked") as fc.Arbitrary<"certified" | "pending" | "expired" | "revoked">,
     validUntil: fc.option(time, { nil: null }),
   }),
   { selector: (c) => `${c.modelKey}|${c.programmeKey}`, maxLength: 4 },
@@ -116,9 +109,7 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc.record({
       homeId: fc.constantFrom(...HOMES),
       partnerId: fc.constantFrom(...PARTNERS),
       category: fc.constantFrom(...CATEGORIES),
-      mode: fc.constantFrom("off", "on_request", "proactive", "proactive", "proactive") as fc.Arbitrary<
-        "off" | "on_request" | "proactive"
-      >,
+      mode: fc.constantFrom("off", "on_request", "proactive", "proactive", "proactive") as fc.Arbitrary<"off" | "on_request" | "proactive">,
       version: fc.integer({ min: 1, max: 5 }),
     }),
     { selector: (c) => `${c.homeId}|${c.partnerId}|${c.category}`, minLength: 6, maxLength: 18 },
@@ -127,9 +118,7 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc.record({
     fc.record({
       homeId: fc.constantFrom(...HOMES),
       partnerId: fc.constantFrom(...PARTNERS),
-      status: fc.constantFrom("active", "active", "active", "active", "revoked", "unlinked") as fc.Arbitrary<
-        "active" | "revoked" | "unlinked"
-      >,
+      status: fc.constantFrom("active", "active", "active", "active", "revoked", "unlinked") as fc.Arbitrary<"active" | "revoked" | "unlinked">,
     }),
     { selector: (l) => `${l.homeId}|${l.partnerId}`, minLength: 5, maxLength: 6 },
   ),
@@ -144,14 +133,20 @@ const anyRequest: fc.Arbitrary<ShareRequest> = fc.record({
   category: fc.constantFrom(...CATEGORIES, "user.device.sensor.humidity"),
   mode: fc.constantFrom("on_request", "proactive") as fc.Arbitrary<"on_request" | "proactive">,
   purpose: fc.constantFrom(...PURPOSES),
-  at: fc.oneof(time, fc.integer({ min: -3 * 24, max: 3 * 24 }).map((h) => NOW + h * 3_600_000)),
+  at: fc.oneof(
+    time,
+    fc.integer({ min: -3 * 24, max: 3 * 24 }).map((h) => NOW + h * 3_600_000),
+  ),
   properties: fc.oneof(
     fc.integer({ min: -100, max: 400 }).map((x) => ({ temperature: x / 10 })),
     fc.integer({ min: -100, max: 400 }).map((x) => ({ temperature: x / 10, note: "n" })),
     fc.constant({ lockState: "LOCKED" }),
     fc.constant({}),
   ),
-  lastSentAt: fc.option(fc.integer({ min: 0, max: 600 }).map((s) => NOW - s * 1000), { nil: null }),
+  lastSentAt: fc.option(
+    fc.integer({ min: 0, max: 600 }).map((s) => NOW - s * 1000),
+    { nil: null },
+  ),
 });
 
 /** Mostly requests for what the snapshot has links and consents for, so every outcome is reached. */
@@ -264,27 +259,23 @@ describe("partnerStateKey", () => {
     let pairs = 0;
     let moved = 0;
     fc.assert(
-      fc.property(
-        scenarios,
-        fc.constantFrom(...TIMES),
-        ([snapshot, requests], later) => {
-          const policy = compileSnapshot(snapshot);
-          for (const asked of requests) {
-            // A minimum interval reads the time since the last send, not the partner: none here.
-            const req = { ...asked, lastSentAt: null };
-            const then = { ...req, at: later };
-            const a = decideShare(policy, req);
-            const b = decideShare(policy, then);
-            if (partnerStateKey(policy, req.partnerId, req.at) !== partnerStateKey(policy, req.partnerId, later)) {
-              if (a.outcome !== b.outcome) moved++;
-              continue;
-            }
-            expect({ outcome: b.outcome, properties: b.properties }).toEqual({ outcome: a.outcome, properties: a.properties });
-            expect(isDiscoverable(policy, req.partnerId, req.modelKey, later)).toBe(isDiscoverable(policy, req.partnerId, req.modelKey, req.at));
-            pairs++;
+      fc.property(scenarios, fc.constantFrom(...TIMES), ([snapshot, requests], later) => {
+        const policy = compileSnapshot(snapshot);
+        for (const asked of requests) {
+          // A minimum interval reads the time since the last send, not the partner: none here.
+          const req = { ...asked, lastSentAt: null };
+          const then = { ...req, at: later };
+          const a = decideShare(policy, req);
+          const b = decideShare(policy, then);
+          if (partnerStateKey(policy, req.partnerId, req.at) !== partnerStateKey(policy, req.partnerId, later)) {
+            if (a.outcome !== b.outcome) moved++;
+            continue;
           }
-        },
-      ),
+          expect({ outcome: b.outcome, properties: b.properties }).toEqual({ outcome: a.outcome, properties: a.properties });
+          expect(isDiscoverable(policy, req.partnerId, req.modelKey, later)).toBe(isDiscoverable(policy, req.partnerId, req.modelKey, req.at));
+          pairs++;
+        }
+      }),
       runs(300),
     );
     expect(pairs).toBeGreaterThan(5_000);
@@ -357,7 +348,10 @@ describe("withChanges", () => {
     const aimed = fc
       .tuple(anyRequest, fc.constantFrom(...known), fc.constantFrom(...NEW_HOMES, "h9"), fc.constantFrom(true, true, true, false))
       .map(([r, c, home, same]) => ({ ...r, homeId: same ? c.homeId : home, partnerId: c.partnerId, category: c.category, purpose: FULFIL }));
-    return fc.array(known.length ? fc.oneof({ weight: 4, arbitrary: aimed }, { weight: 1, arbitrary: anyRequest }) : anyRequest, { minLength: 60, maxLength: 60 });
+    return fc.array(known.length ? fc.oneof({ weight: 4, arbitrary: aimed }, { weight: 1, arbitrary: anyRequest }) : anyRequest, {
+      minLength: 60,
+      maxLength: 60,
+    });
   };
 
   it("decides as a policy compiled afresh with the changes (twice in a row), and leaves the original as it was", () => {

@@ -69,7 +69,8 @@ export function deviceIdsOf(body: unknown): string[] {
     devices?: { externalDeviceId?: string }[];
   };
   const ids = new Set<string>();
-  for (const d of [...(b?.deviceState ?? []), ...(Array.isArray(b?.devices) ? b.devices : [])]) if (typeof d?.externalDeviceId === "string") ids.add(d.externalDeviceId);
+  for (const d of [...(b?.deviceState ?? []), ...(Array.isArray(b?.devices) ? b.devices : [])])
+    if (typeof d?.externalDeviceId === "string") ids.add(d.externalDeviceId);
   if (b?.event?.endpoint?.endpointId) ids.add(b.event.endpoint.endpointId);
   for (const e of b?.event?.payload?.endpoints ?? []) if (e.endpointId) ids.add(e.endpointId);
   const devices = b?.payload?.devices;

@@ -13,8 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const post = (path: string, body: unknown) =>
-  fetch(base + path, { method: "POST", body: JSON.stringify(body), headers: { authorization: "Bearer t" } });
+const post = (path: string, body: unknown) => fetch(base + path, { method: "POST", body: JSON.stringify(body), headers: { authorization: "Bearer t" } });
 
 describe("partner sandbox", () => {
   it("answers a valid Alexa event with 202 and records it per device, schema-checked", async () => {
@@ -25,7 +24,9 @@ describe("partner sandbox", () => {
         payload: {
           change: {
             cause: { type: "PHYSICAL_INTERACTION" },
-            properties: [{ namespace: "Alexa.LockController", name: "lockState", value: "LOCKED", timeOfSample: "2026-11-24T12:00:00.000Z", uncertaintyInMilliseconds: 0 }],
+            properties: [
+              { namespace: "Alexa.LockController", name: "lockState", value: "LOCKED", timeOfSample: "2026-11-24T12:00:00.000Z", uncertaintyInMilliseconds: 0 },
+            ],
           },
         },
       },
@@ -59,9 +60,14 @@ describe("partner sandbox", () => {
     expect((await post("/alexa/v3/events", del([{ endpointId: "dev-9" }]))).status).toBe(202);
     expect((await post("/alexa/v3/events", del([]))).status).toBe(400);
     expect((await post("/alexa/v3/events", del([{ endpointId: "dev 9" }]))).status).toBe(400);
-    const google = (await (await fetch(`${base}/__sandbox/messages?partner=google-home`)).json()) as { messages: { endpoint: string; status: number; schemaValid: boolean; schemaErrors: string[] }[] };
+    const google = (await (await fetch(`${base}/__sandbox/messages?partner=google-home`)).json()) as {
+      messages: { endpoint: string; status: number; schemaValid: boolean; schemaErrors: string[] }[];
+    };
     const syncs = google.messages.filter((m) => m.endpoint === "/google/v1/devices:requestSync");
-    expect(syncs.map((m) => [m.status, m.schemaValid])).toEqual([[200, true], [400, false]]);
+    expect(syncs.map((m) => [m.status, m.schemaValid])).toEqual([
+      [200, true],
+      [400, false],
+    ]);
     expect(syncs[1]!.schemaErrors).toEqual(["/agentUserId must be a non-empty string", "/ must NOT have additional property extra"]);
     const deleted = (await (await fetch(`${base}/__sandbox/messages?partner=alexa&device=dev-9`)).json()) as { messages: { status: number }[] };
     expect(deleted.messages.map((m) => m.status)).toEqual([202]);
@@ -71,7 +77,18 @@ describe("partner sandbox", () => {
     const asked: { authorization?: string; body: unknown }[] = [];
     let answer: unknown = {
       requestId: "",
-      payload: { agentUserId: "user-1", devices: [{ id: "dev-7", type: "action.devices.types.LOCK", traits: ["action.devices.traits.LockUnlock"], name: { name: "Front door" }, willReportState: false }] },
+      payload: {
+        agentUserId: "user-1",
+        devices: [
+          {
+            id: "dev-7",
+            type: "action.devices.types.LOCK",
+            traits: ["action.devices.traits.LockUnlock"],
+            name: { name: "Front door" },
+            willReportState: false,
+          },
+        ],
+      },
     };
     const fulfillment = http.createServer((req, res) => {
       let raw = "";
@@ -85,16 +102,29 @@ describe("partner sandbox", () => {
     });
     await new Promise<void>((r) => fulfillment.listen(0, "127.0.0.1", r));
     const recorder = new Recorder();
-    const google = createSandbox(recorder, createMessageChecker(), { googleFulfillmentUrl: `http://127.0.0.1:${(fulfillment.address() as AddressInfo).port}/v1/partners/google/fulfillment` });
+    const google = createSandbox(recorder, createMessageChecker(), {
+      googleFulfillmentUrl: `http://127.0.0.1:${(fulfillment.address() as AddressInfo).port}/v1/partners/google/fulfillment`,
+    });
     await new Promise<void>((r) => google.server.listen(0, "127.0.0.1", r));
     const at = `http://127.0.0.1:${(google.server.address() as AddressInfo).port}`;
     try {
-      const sync = () => fetch(`${at}/google/v1/devices:requestSync`, { method: "POST", body: JSON.stringify({ agentUserId: "user-1", async: true }), headers: { authorization: "Bearer link-token" } });
+      const sync = () =>
+        fetch(`${at}/google/v1/devices:requestSync`, {
+          method: "POST",
+          body: JSON.stringify({ agentUserId: "user-1", async: true }),
+          headers: { authorization: "Bearer link-token" },
+        });
       expect((await sync()).status).toBe(200);
       const answered = () => recorder.list({}).filter((m) => m.endpoint.endsWith("(SYNC response)"));
       for (let i = 0; i < 100 && answered().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(asked).toEqual([{ authorization: "Bearer link-token", body: { requestId: expect.any(String), inputs: [{ intent: "action.devices.SYNC" }] } }]);
-      expect(answered()[0]).toMatchObject({ partner: "google-home", status: 200, schemaValid: true, deviceIds: ["dev-7"], endpoint: "/v1/partners/google/fulfillment (SYNC response)" });
+      expect(answered()[0]).toMatchObject({
+        partner: "google-home",
+        status: 200,
+        schemaValid: true,
+        deviceIds: ["dev-7"],
+        endpoint: "/v1/partners/google/fulfillment (SYNC response)",
+      });
       // An answer Google would refuse is recorded as such.
       answer = { requestId: "", payload: { devices: [{ id: "dev-7" }] } };
       await sync();

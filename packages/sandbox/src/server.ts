@@ -113,7 +113,11 @@ async function sandboxApi(ctx: Context, method: string, url: URL, raw: string): 
       return { status: 204 };
     }
     const since = url.searchParams.get("since");
-    const messages = recorder.list({ partner: url.searchParams.get("partner") ?? undefined, device: url.searchParams.get("device") ?? undefined, since: since ? Number(since) : undefined });
+    const messages = recorder.list({
+      partner: url.searchParams.get("partner") ?? undefined,
+      device: url.searchParams.get("device") ?? undefined,
+      since: since ? Number(since) : undefined,
+    });
     return { status: 200, body: { messages } };
   }
   const faultPath = /^\/__sandbox\/faults\/([a-z0-9-]+)$/.exec(url.pathname);

@@ -272,8 +272,7 @@ export const AGREEMENTS: SeedAgreement[] = [
           {
             clauseKey: "3.2",
             title: "Amazon store listing",
-            legalText:
-              "The listing of the Maker's thermostat and lock on the Amazon store depends on clauses 2.1 and 2.6.",
+            legalText: "The listing of the Maker's thermostat and lock on the Amazon store depends on clauses 2.1 and 2.6.",
             terms: {
               kind: "retail_listing_dependency",
               channel: "amazon-store",
@@ -367,9 +366,7 @@ export const AGREEMENTS: SeedAgreement[] = [
 export function activeShares(partnerId: string): { category: string; modes: ("on_request" | "proactive")[] }[] {
   const agreement = AGREEMENTS.find((a) => a.partnerId === partnerId);
   const active = agreement?.versions.find((v) => v.status === "active");
-  return (active?.clauses ?? []).flatMap((c) =>
-    c.terms.kind === "data_share" ? [{ category: c.terms.category, modes: c.terms.modes }] : [],
-  );
+  return (active?.clauses ?? []).flatMap((c) => (c.terms.kind === "data_share" ? [{ category: c.terms.category, modes: c.terms.modes }] : []));
 }
 
 export const DAY_MS = DAY;

@@ -4,8 +4,28 @@ import { activeShares, DAY_MS, MODELS, PARTNERS, SKUS } from "./catalogue";
 import { ownerOf } from "./people";
 import { createRng, stableId } from "./random";
 
-const SURNAMES = ["Berg", "Novak", "Okafor", "Garcia", "Kim", "Rossi", "Dubois", "Silva", "Nowak", "Jensen",
-  "Tanaka", "Murphy", "Fischer", "Haddad", "Costa", "Larsen", "Moreau", "Ivanova", "Schmidt", "Patel"];
+const SURNAMES = [
+  "Berg",
+  "Novak",
+  "Okafor",
+  "Garcia",
+  "Kim",
+  "Rossi",
+  "Dubois",
+  "Silva",
+  "Nowak",
+  "Jensen",
+  "Tanaka",
+  "Murphy",
+  "Fischer",
+  "Haddad",
+  "Costa",
+  "Larsen",
+  "Moreau",
+  "Ivanova",
+  "Schmidt",
+  "Patel",
+];
 const SENSOR_ROOMS = ["Bedroom", "Kitchen", "Hallway", "Nursery", "Office"];
 const LINK_ODDS: Record<string, number> = { alexa: 0.8, "google-home": 0.5, "apple-home": 0.2, smartthings: 0.15 };
 
@@ -35,7 +55,8 @@ export function buildHome(index: number, now: Date): HomeBundle {
     id: homeId,
     name: `${index === 0 ? "Berg" : rng.pick(SURNAMES)} home`,
     region,
-    timezone: region === "US" ? rng.pick(["America/New_York", "America/Chicago", "America/Los_Angeles"]) : rng.pick(["Europe/Berlin", "Europe/London", "Europe/Paris"]),
+    timezone:
+      region === "US" ? rng.pick(["America/New_York", "America/Chicago", "America/Los_Angeles"]) : rng.pick(["Europe/Berlin", "Europe/London", "Europe/Paris"]),
     createdAt: days(rng.int(60, 700)),
   };
 

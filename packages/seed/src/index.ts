@@ -75,16 +75,36 @@ export async function seed(db: Database, opts: SeedOptions = {}): Promise<SeedRe
   for (let start = 0; start < total; start += chunkSize) {
     const bundles = Array.from({ length: Math.min(chunkSize, total - start) }, (_, i) => buildHome(start + i, now));
     await db.transaction(async (tx) => {
-      await insertChunked(tx, homes, bundles.map((b) => b.home));
+      await insertChunked(
+        tx,
+        homes,
+        bundles.map((b) => b.home),
+      );
       await insertChunked(
         tx,
         users,
         bundles.map((b) => ({ ...b.owner, passwordHash: ownerHash })),
       );
-      await insertChunked(tx, homeMemberships, bundles.map((b) => ({ homeId: b.home.id, userId: b.owner.id })));
-      await insertChunked(tx, devices, bundles.flatMap((b) => b.devices));
-      await insertChunked(tx, partnerLinks, bundles.flatMap((b) => b.links));
-      await insertChunked(tx, consents, bundles.flatMap((b) => b.consents));
+      await insertChunked(
+        tx,
+        homeMemberships,
+        bundles.map((b) => ({ homeId: b.home.id, userId: b.owner.id })),
+      );
+      await insertChunked(
+        tx,
+        devices,
+        bundles.flatMap((b) => b.devices),
+      );
+      await insertChunked(
+        tx,
+        partnerLinks,
+        bundles.flatMap((b) => b.links),
+      );
+      await insertChunked(
+        tx,
+        consents,
+        bundles.flatMap((b) => b.consents),
+      );
       // The imported consents and links are on the record: counts and a digest of their content.
       const linkRows = bundles.flatMap((b) => b.links);
       const consentRows = bundles.flatMap((b) => b.consents);
@@ -114,11 +134,7 @@ export async function seed(db: Database, opts: SeedOptions = {}): Promise<SeedRe
 }
 
 /** Multi-row inserts under Postgres's 65,535-parameter limit; existing rows are left alone. */
-async function insertChunked<T extends Record<string, unknown>>(
-  tx: Executor,
-  table: Parameters<Executor["insert"]>[0],
-  rows: T[],
-): Promise<void> {
+async function insertChunked<T extends Record<string, unknown>>(tx: Executor, table: Parameters<Executor["insert"]>[0], rows: T[]): Promise<void> {
   if (rows.length === 0) return;
   const perRow = Object.keys(rows[0]!).length;
   const size = Math.max(1, Math.floor(30_000 / perRow));
@@ -131,9 +147,21 @@ async function insertChunked<T extends Record<string, unknown>>(
 }
 
 async function seedCatalogue(tx: Executor, now: Date) {
-  await insertChunked(tx, dataCategories, CATEGORIES.map((c) => ({ ...c, properties: [...c.properties] })));
-  await insertChunked(tx, purposes, PURPOSES.map((p) => ({ ...p })));
-  await insertChunked(tx, partners, cat.PARTNERS.map((p) => ({ ...p })));
+  await insertChunked(
+    tx,
+    dataCategories,
+    CATEGORIES.map((c) => ({ ...c, properties: [...c.properties] })),
+  );
+  await insertChunked(
+    tx,
+    purposes,
+    PURPOSES.map((p) => ({ ...p })),
+  );
+  await insertChunked(
+    tx,
+    partners,
+    cat.PARTNERS.map((p) => ({ ...p })),
+  );
   await insertChunked(tx, programmes, cat.PROGRAMMES);
   await insertChunked(tx, retailChannels, cat.CHANNELS);
   await insertChunked(tx, deviceModels, cat.MODELS);
@@ -146,7 +174,10 @@ async function seedStaff(tx: Executor) {
   const existing = new Set((await tx.select({ email: users.email }).from(users)).map((u) => u.email));
   for (const u of STAFF) {
     if (existing.has(u.email)) continue;
-    await tx.insert(users).values({ ...u, passwordHash: await hashPassword(DEMO_PASSWORD) }).onConflictDoNothing();
+    await tx
+      .insert(users)
+      .values({ ...u, passwordHash: await hashPassword(DEMO_PASSWORD) })
+      .onConflictDoNothing();
   }
 }
 
@@ -195,9 +226,7 @@ async function seedAgreements(tx: Executor, now: Date) {
           position,
         })),
       );
-      const history: { from: string | null; to: string; actor: string | null; at: Date }[] = [
-        { from: null, to: "draft", actor: manager, at: createdAt },
-      ];
+      const history: { from: string | null; to: string; actor: string | null; at: Date }[] = [{ from: null, to: "draft", actor: manager, at: createdAt }];
       if (v.status !== "draft") history.push({ from: "draft", to: "in_review", actor: manager, at: submittedAt });
       if (v.status === "active") {
         history.push({ from: "in_review", to: "approved", actor: legal, at: approvedAt });

@@ -37,15 +37,9 @@ describe.each(availableBackends())("migrations and seed on %s", (backend) => {
     const v2 = alexa.rows.filter((r) => r.version === 2);
     expect(v2[0].status).toBe("in_review");
     const proactive = v2.filter((r) => r.terms.modes.includes("proactive")).map((r) => r.terms.category);
-    expect(proactive.sort()).toEqual([
-      "user.device.sensor.lock_state",
-      "user.device.sensor.occupancy",
-      "user.device.sensor.temperature",
-    ]);
+    expect(proactive.sort()).toEqual(["user.device.sensor.lock_state", "user.device.sensor.occupancy", "user.device.sensor.temperature"]);
     // The leverage behind v2 is on the record.
-    const leverage = await t.pool.query(
-      `select leverage from partner_demands where partner_id = 'alexa' order by leverage::text`,
-    );
+    const leverage = await t.pool.query(`select leverage from partner_demands where partner_id = 'alexa' order by leverage::text`);
     expect(leverage.rows.map((r) => r.leverage)).toEqual(["certification", "certification", "retail_listing"]);
     for (const email of Object.values(DEMO_LOGINS)) {
       expect((await t.pool.query("select 1 from users where email = $1", [email])).rowCount).toBe(1);
@@ -65,13 +59,11 @@ describe.each(availableBackends())("migrations and seed on %s", (backend) => {
   });
 
   it("refuses a partner user without a partner, and a homeowner with one", async () => {
+    await expect(t.pool.query(`insert into users (email, name, password_hash, role) values ('p@x.test', 'P', 'x', 'partner')`)).rejects.toThrow(
+      /users_partner_role_ck/,
+    );
     await expect(
-      t.pool.query(`insert into users (email, name, password_hash, role) values ('p@x.test', 'P', 'x', 'partner')`),
-    ).rejects.toThrow(/users_partner_role_ck/);
-    await expect(
-      t.pool.query(
-        `insert into users (email, name, password_hash, role, partner_id) values ('h@x.test', 'H', 'x', 'homeowner', 'alexa')`,
-      ),
+      t.pool.query(`insert into users (email, name, password_hash, role, partner_id) values ('h@x.test', 'H', 'x', 'homeowner', 'alexa')`),
     ).rejects.toThrow(/users_partner_role_ck/);
   });
 });

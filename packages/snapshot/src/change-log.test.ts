@@ -25,7 +25,18 @@ function decisions(w: World) {
       for (const category of CATEGORY_KEYS) {
         for (const mode of ["on_request", "proactive"] as const) {
           for (const modelKey of modelKeys) {
-            out.push(decideShare(w.policy, { partnerId, homeId, modelKey, category, mode, purpose: "functional.service.fulfil_request", at: NOW.getTime(), properties: {} }));
+            out.push(
+              decideShare(w.policy, {
+                partnerId,
+                homeId,
+                modelKey,
+                category,
+                mode,
+                purpose: "functional.service.fulfil_request",
+                at: NOW.getTime(),
+                properties: {},
+              }),
+            );
           }
         }
       }
@@ -36,7 +47,8 @@ function decisions(w: World) {
 
 /** Everything a snapshot holds, in an order that does not depend on how it came to be. */
 function contents(w: World) {
-  const byId = <T extends { deviceId?: string; linkId?: string }>(list: readonly T[]) => [...list].sort((a, b) => String(a.deviceId ?? a.linkId).localeCompare(String(b.deviceId ?? b.linkId)));
+  const byId = <T extends { deviceId?: string; linkId?: string }>(list: readonly T[]) =>
+    [...list].sort((a, b) => String(a.deviceId ?? a.linkId).localeCompare(String(b.deviceId ?? b.linkId)));
   const sortedMap = <T>(m: ReadonlyMap<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
   return {
     policyVersion: w.policyVersion,
@@ -57,7 +69,10 @@ async function update() {
 
 /** The homeowner's next consent version for each (partner, category) given, in one statement. */
 async function consent(homeId: string, choices: [partnerId: string, category: string, mode: string][]) {
-  const values = choices.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4}::share_mode, (select coalesce(max(version), 0) + 1 from consents where home_id = $1 and partner_id = $${i * 3 + 2} and category_key = $${i * 3 + 3}))`);
+  const values = choices.map(
+    (_, i) =>
+      `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4}::share_mode, (select coalesce(max(version), 0) + 1 from consents where home_id = $1 and partner_id = $${i * 3 + 2} and category_key = $${i * 3 + 3}))`,
+  );
   await t.pool.query(`insert into consents (home_id, partner_id, category_key, mode, version) values ${values.join(", ")}`, [homeId, ...choices.flat()]);
 }
 
@@ -99,9 +114,17 @@ describe("keeping the snapshot current", () => {
     await consent(home1, [["alexa", "user.device.sensor.temperature", "proactive"]]);
     await t.pool.query("update partner_links set status = 'revoked', ended_at = now() where home_id = $1 and partner_id = 'alexa'", [home1]);
     await consent(home1, [["google-home", "user.device.sensor.temperature", "proactive"]]);
-    const [{ id: newHome }] = (await t.pool.query("insert into homes (name, region, timezone) select 'New home', region, timezone from homes limit 1 returning id")).rows;
-    await t.pool.query("insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Hall', 'Hall', 'new-serial-1' from devices limit 1", [newHome]);
-    await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, access_token_enc) values ($1, 'google-home', 'eu', 'agent-new', null)", [newHome]);
+    const [{ id: newHome }] = (
+      await t.pool.query("insert into homes (name, region, timezone) select 'New home', region, timezone from homes limit 1 returning id")
+    ).rows;
+    await t.pool.query(
+      "insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Hall', 'Hall', 'new-serial-1' from devices limit 1",
+      [newHome],
+    );
+    await t.pool.query(
+      "insert into partner_links (home_id, partner_id, region, external_account_id, access_token_enc) values ($1, 'google-home', 'eu', 'agent-new', null)",
+      [newHome],
+    );
     await consent(newHome, [["google-home", "user.device.sensor.temperature", "proactive"]]);
     const home2 = stableId("home:2");
     await t.pool.query("update partner_links set external_account_id = external_account_id || '-2' where home_id = $1", [home2]);
@@ -123,7 +146,10 @@ describe("keeping the snapshot current", () => {
     const before = (await update()).w.policyVersion;
     await t.pool.query("update devices set home_id = $2 where id = $1", [moved, home4]);
     await t.pool.query("update devices set name = 'Landing', room = 'Landing' where id = $1", [renamed]);
-    await t.pool.query("insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Attic', 'Attic', 'new-serial-2' from devices limit 1", [home4]);
+    await t.pool.query(
+      "insert into devices (home_id, model_id, sku_id, name, room, serial) select $1, model_id, sku_id, 'Attic', 'Attic', 'new-serial-2' from devices limit 1",
+      [home4],
+    );
     if (removed) await t.pool.query("delete from devices where id = $1", [removed]);
     // A heartbeat moves nothing.
     await t.pool.query("update devices set last_seen_at = now() where home_id = $1", [home4]);
@@ -153,7 +179,9 @@ describe("keeping the snapshot current", () => {
     const before = cache.current();
     const [{ id: agreementId }] = (await t.pool.query("select id from agreements where partner_id = 'alexa' limit 1")).rows;
     const [{ id: draft }] = (
-      await t.pool.query("insert into agreement_versions (agreement_id, version, status, summary) values ($1, 99, 'draft', 'Next terms') returning id", [agreementId])
+      await t.pool.query("insert into agreement_versions (agreement_id, version, status, summary) values ($1, 99, 'draft', 'Next terms') returning id", [
+        agreementId,
+      ])
     ).rows;
     await t.pool.query(
       "insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, '9.1', 'rate_limit', 'Rate', 'At most so many.', $2, 1)",
@@ -169,7 +197,11 @@ describe("keeping the snapshot current", () => {
   });
 
   it("applies a device model's change (renamed, other categories, another key) to every device of the model, naming no home", async () => {
-    const [model] = (await t.pool.query("select m.id, m.key, m.categories from device_models m where exists (select 1 from devices d where d.model_id = m.id) order by m.key limit 1")).rows;
+    const [model] = (
+      await t.pool.query(
+        "select m.id, m.key, m.categories from device_models m where exists (select 1 from devices d where d.model_id = m.id) order by m.key limit 1",
+      )
+    ).rows;
     await t.pool.query("update device_models set name = name || ' (2nd edition)', categories = $2 where id = $1", [model.id, model.categories.slice(0, -1)]);
     await t.pool.query("update device_models set key = key || '-v2' where id = $1", [model.id]);
     const { w: after, origins } = await update();
@@ -177,7 +209,9 @@ describe("keeping the snapshot current", () => {
     expect(after.changedHomes).toBeUndefined();
     const ofModel = [...after.devices.values()].filter((d) => d.modelId === model.id);
     expect(ofModel.length).toBeGreaterThan(0);
-    expect(ofModel.every((d) => d.modelKey === `${model.key}-v2` && d.modelName.endsWith("(2nd edition)") && d.categories.length === model.categories.length - 1)).toBe(true);
+    expect(
+      ofModel.every((d) => d.modelKey === `${model.key}-v2` && d.modelName.endsWith("(2nd edition)") && d.categories.length === model.categories.length - 1),
+    ).toBe(true);
     expect(contents(after)).toEqual(contents(await loadWorld(t.db)));
   });
 
@@ -239,7 +273,11 @@ describe("keeping the snapshot current", () => {
     const categories = [...CATEGORY_KEYS];
     for (let i = 0; i < 30; i++) {
       await consent(homes[i % homes.length]!, [["google-home", categories[i % categories.length]!, modes[i % 3]!]]);
-      if (i % 10 === 0) await t.pool.query("update partner_links set status = $2 where home_id = $1 and partner_id = 'alexa'", [homes[i % homes.length], i % 20 ? "active" : "unlinked"]);
+      if (i % 10 === 0)
+        await t.pool.query("update partner_links set status = $2 where home_id = $1 and partner_id = 'alexa'", [
+          homes[i % homes.length],
+          i % 20 ? "active" : "unlinked",
+        ]);
     }
     const { w: after, origins } = await update();
     expect(origins.length).toBeGreaterThan(0);

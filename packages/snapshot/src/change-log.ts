@@ -82,7 +82,11 @@ export async function applyChanges(db: Database, world: World, cipher?: TokenOpe
   const termsMoved = models || newTermsKey !== world.termsKey;
   const policy =
     termsMoved || linkHomes.size || consents.length
-      ? withChanges(world.policy, { terms: termsMoved ? newTerms : undefined, links: linkHomes.size ? { homes: [...linkHomes], links: linkRows } : undefined, consents })
+      ? withChanges(world.policy, {
+          terms: termsMoved ? newTerms : undefined,
+          links: linkHomes.size ? { homes: [...linkHomes], links: linkRows } : undefined,
+          consents,
+        })
       : world.policy;
   if (!policy) return null;
 
@@ -145,12 +149,21 @@ function withModels(
   for (const d of deviceMap.values()) {
     const m = models.get(d.modelId);
     if (!m) continue;
-    const same = m.modelKey === d.modelKey && m.kind === d.kind && m.modelName === d.modelName && m.categories.length === d.categories.length && m.categories.every((c, i) => c === d.categories[i]);
+    const same =
+      m.modelKey === d.modelKey &&
+      m.kind === d.kind &&
+      m.modelName === d.modelName &&
+      m.categories.length === d.categories.length &&
+      m.categories.every((c, i) => c === d.categories[i]);
     if (!same) changed.set(d.deviceId, { ...d, ...m });
   }
   if (changed.size === 0) return { devices: deviceMap, devicesByHome };
   const homes = new Map<string, DeviceInfo[]>();
-  for (const d of changed.values()) if (!homes.has(d.homeId)) homes.set(d.homeId, (devicesByHome.get(d.homeId) ?? []).map((x) => changed.get(x.deviceId) ?? x));
+  for (const d of changed.values())
+    if (!homes.has(d.homeId))
+      homes.set(
+        d.homeId,
+        (devicesByHome.get(d.homeId) ?? []).map((x) => changed.get(x.deviceId) ?? x),
+      );
   return { devices: LayeredMap.with(deviceMap, changed), devicesByHome: LayeredMap.with(devicesByHome, homes) };
 }
-

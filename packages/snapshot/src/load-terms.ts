@@ -1,16 +1,6 @@
 // What the engine decides by, read from the database: the approved agreement versions with their
 // clauses and windows, certifications, current consents and links.
-import {
-  agreementClauses,
-  agreements,
-  agreementVersions,
-  certifications,
-  deviceModels,
-  partnerLinks,
-  programmes,
-  type Executor,
-  readAll,
-} from "@proviso/db";
+import { agreementClauses, agreements, agreementVersions, certifications, deviceModels, partnerLinks, programmes, type Executor, readAll } from "@proviso/db";
 import { APPROVED_VERSION_STATUSES } from "@proviso/domain";
 import type { PolicySnapshot, SnapshotCertification, SnapshotConsent, SnapshotTerms, SnapshotVersion } from "@proviso/policy";
 import { asc, eq, inArray, sql } from "drizzle-orm";
@@ -18,24 +8,26 @@ import { asc, eq, inArray, sql } from "drizzle-orm";
 /** Approved versions with their clauses and the window each is in force (the engine decides by dates). */
 export async function loadApprovedVersions(db: Executor): Promise<SnapshotVersion[]> {
   const [versionRows, clauseRows] = await readAll(db, [
-    () => db
-      .select({
-        versionId: agreementVersions.id,
-        partnerId: agreements.partnerId,
-        version: agreementVersions.version,
-        effectiveFrom: agreementVersions.effectiveFrom,
-        expiresAt: agreementVersions.expiresAt,
-        endedAt: agreementVersions.endedAt,
-      })
-      .from(agreementVersions)
-      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
-      .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES])),
-    () => db
-      .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
-      .from(agreementClauses)
-      .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
-      .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES]))
-      .orderBy(asc(agreementClauses.position)),
+    () =>
+      db
+        .select({
+          versionId: agreementVersions.id,
+          partnerId: agreements.partnerId,
+          version: agreementVersions.version,
+          effectiveFrom: agreementVersions.effectiveFrom,
+          expiresAt: agreementVersions.expiresAt,
+          endedAt: agreementVersions.endedAt,
+        })
+        .from(agreementVersions)
+        .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
+        .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES])),
+    () =>
+      db
+        .select({ versionId: agreementClauses.versionId, clauseKey: agreementClauses.clauseKey, terms: agreementClauses.terms })
+        .from(agreementClauses)
+        .innerJoin(agreementVersions, eq(agreementVersions.id, agreementClauses.versionId))
+        .where(inArray(agreementVersions.status, [...APPROVED_VERSION_STATUSES]))
+        .orderBy(asc(agreementClauses.position)),
   ]);
   const clausesByVersion = new Map<string, SnapshotVersion["clauses"][number][]>();
   for (const c of clauseRows) {

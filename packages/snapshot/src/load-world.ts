@@ -94,4 +94,3 @@ export function byHome<T extends { homeId: string }>(items: T[]): Map<string, T[
   }
   return out;
 }
-

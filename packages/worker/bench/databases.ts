@@ -20,7 +20,11 @@ async function embeddedInChildProcess(): Promise<TestDatabase & { pid?: number }
     });
   });
   const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../embedded/src/bin/pglite-server.ts");
-  const child = fork(bin, [], { execArgv: ["--import", "tsx"], env: { ...process.env, PGLITE_DATA_DIR: "memory://", PGLITE_PORT: String(port) }, stdio: "inherit" });
+  const child = fork(bin, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, PGLITE_DATA_DIR: "memory://", PGLITE_PORT: String(port) },
+    stdio: "inherit",
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.on("message", (m: { type?: string; url?: string }) => m.type === "ready" && resolve(m.url!));
     child.on("exit", () => reject(new Error("the embedded database did not start")));

@@ -60,8 +60,15 @@ function makeReports(world: World, count: number, start: number, seqBase = 0): P
     t += 5;
     const v = (i % 200) / 10;
     const properties =
-      d.kind === "thermostat" ? { temperature: 15 + v, heatingSetpoint: 18 + (i % 5) } : d.kind === "sensor" ? { temperature: 14 + v, occupancy: i % 2 === 0 } : { lockState: i % 2 ? "locked" : "unlocked" };
-    out.push({ topic: `proviso/v1/devices/${d.deviceId}/state`, raw: JSON.stringify({ v: 1, deviceId: d.deviceId, seq, observedAt: new Date(t).toISOString(), cause: "physical", properties }) });
+      d.kind === "thermostat"
+        ? { temperature: 15 + v, heatingSetpoint: 18 + (i % 5) }
+        : d.kind === "sensor"
+          ? { temperature: 14 + v, occupancy: i % 2 === 0 }
+          : { lockState: i % 2 ? "locked" : "unlocked" };
+    out.push({
+      topic: `proviso/v1/devices/${d.deviceId}/state`,
+      raw: JSON.stringify({ v: 1, deviceId: d.deviceId, seq, observedAt: new Date(t).toISOString(), cause: "physical", properties }),
+    });
   }
   return out;
 }
@@ -95,7 +102,15 @@ const reportsFor = (world: World, count: number) => makeReports(world, count, Da
  */
 async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly Published[]): Promise<number> {
   let outbox = 0;
-  const buffer = new IngestBuffer({ db: t.db, adapters: INGEST_ADAPTERS, world: () => world, lanes: t.backend === "postgres" ? LANES : 1, maxBatch: BATCH, maxWaitMs: 5, onBatch: (r) => (outbox += r.outbox) });
+  const buffer = new IngestBuffer({
+    db: t.db,
+    adapters: INGEST_ADAPTERS,
+    world: () => world,
+    lanes: t.backend === "postgres" ? LANES : 1,
+    maxBatch: BATCH,
+    maxWaitMs: 5,
+    onBatch: (r) => (outbox += r.outbox),
+  });
   const window = WINDOW ?? BATCH * (t.backend === "postgres" ? LANES : 1) * 2;
   // Acknowledged as a broker client does (PUBACK, then nothing is kept): holding every report's
   // promise to the end kept 100,000 of them alive for the collector to mark, which the worker
@@ -144,7 +159,8 @@ async function throughput(t: TestDatabase) {
   await profile?.stop(`${t.backend}`);
   // For a profile of the whole machine (the database's side too): `perf record -k CLOCK_MONOTONIC
   // -a -g` around the bench, then `perf report --time <from>,<to>` with this window.
-  if (process.env.BENCH_PRINT_WINDOW) console.log(`  (throughput run on CLOCK_MONOTONIC: ${(Number(m0) / 1e9).toFixed(6)},${(Number(process.hrtime.bigint()) / 1e9).toFixed(6)})`);
+  if (process.env.BENCH_PRINT_WINDOW)
+    console.log(`  (throughput run on CLOCK_MONOTONIC: ${(Number(m0) / 1e9).toFixed(6)},${(Number(process.hrtime.bigint()) / 1e9).toFixed(6)})`);
   const workerUs = (used.workerMs * 1000) / CHANGES;
   const loopUs = used.loopMs === null ? null : (used.loopMs * 1000) / CHANGES;
   const databaseUs = used.databaseMs === null ? null : (used.databaseMs * 1000) / CHANGES;
@@ -152,7 +168,9 @@ async function throughput(t: TestDatabase) {
 
   // The floor: the same state-event rows with a plain multi-row INSERT, nothing else.
   await t.pool.query("create table bench_floor (like state_events including defaults)");
-  const rows = (await t.pool.query("select device_id, home_id, seq, observed_at, received_at, cause, properties from state_events order by id limit $1", [CHANGES])).rows;
+  const rows = (
+    await t.pool.query("select device_id, home_id, seq, observed_at, received_at, cause, properties from state_events order by id limit $1", [CHANGES])
+  ).rows;
   const f0 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const chunk = rows.slice(i, i + BATCH);
@@ -165,7 +183,17 @@ async function throughput(t: TestDatabase) {
     await t.pool.query(`insert into bench_floor (device_id, home_id, seq, observed_at, received_at, cause, properties) values ${values.join(",")}`, params);
   }
   const floorSeconds = (performance.now() - f0) / 1000;
-  return { rate: CHANGES / seconds, decisions, outbox, floorRate: rows.length / floorSeconds, floorRows: rows.length, workerUs, loopUs, databaseUs, gc: collected };
+  return {
+    rate: CHANGES / seconds,
+    decisions,
+    outbox,
+    floorRate: rows.length / floorSeconds,
+    floorRows: rows.length,
+    workerUs,
+    loopUs,
+    databaseUs,
+    gc: collected,
+  };
 }
 
 async function steadyLatency(t: TestDatabase) {
@@ -248,7 +276,11 @@ async function startProfile(): Promise<{ stop(name: string): Promise<void> } | n
   }
   if (heapDir) {
     await session.post("HeapProfiler.enable");
-    await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const save = (dir: string, file: string, data: unknown) => {
     fs.mkdirSync(dir, { recursive: true });
@@ -295,7 +327,11 @@ function cpuMeter(t: TestDatabase): () => { workerMs: number; loopMs: number | n
     const cpu = process.cpuUsage(cpu0);
     const loop1 = mainThreadCpuMs();
     const db1 = databaseCpuMs(t);
-    return { workerMs: (cpu.user + cpu.system) / 1000, loopMs: loop0 !== null && loop1 !== null ? loop1 - loop0 : null, databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null };
+    return {
+      workerMs: (cpu.user + cpu.system) / 1000,
+      loopMs: loop0 !== null && loop1 !== null ? loop1 - loop0 : null,
+      databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null,
+    };
   };
 }
 
@@ -326,7 +362,8 @@ function databaseCpuMs(t: TestDatabase & { pid?: number }): number | null {
   };
   try {
     if (t.pid) return (ticks(String(t.pid)).ticks * 1000) / CLOCK_TICKS;
-    let sum = 0, seen = false;
+    let sum = 0,
+      seen = false;
     for (const pid of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
       try {
@@ -356,7 +393,9 @@ const backends = benchBackends();
 if (process.env.DATABASE_URL) await (await import("@proviso/db/testing")).prepareTemplateDatabase();
 console.log(`pipeline benchmark: ${fmt(CHANGES)} changes over ${fmt(HOMES)} homes, batches of ${fmt(BATCH)} (rate-limit clauses and Google's quota lifted)`);
 if (WARMUP > 0 && backends.length) {
-  console.log(`warm-up: ${fmt(WARMUP)} changes through the same code on a database of their own, not measured (a worker runs for days; BENCH_WARMUP=0 for none)`);
+  console.log(
+    `warm-up: ${fmt(WARMUP)} changes through the same code on a database of their own, not measured (a worker runs for days; BENCH_WARMUP=0 for none)`,
+  );
   await warmUp(backends[0]!);
 }
 for (const backend of backends) {
@@ -370,17 +409,26 @@ for (const backend of backends) {
     const total = r.databaseUs === null ? null : r.workerUs + r.databaseUs;
     console.log(
       `  CPU per change             worker ${r.workerUs.toFixed(1)} µs, database ${r.databaseUs === null ? "not measured (not on this machine)" : `${r.databaseUs.toFixed(1)} µs`}` +
-        (total === null ? "" : `; ${total.toFixed(0)} µs in all, where ${os.availableParallelism()} cores allow ${fmt((os.availableParallelism() * 1e6) / total)} changes/s at most`),
+        (total === null
+          ? ""
+          : `; ${total.toFixed(0)} µs in all, where ${os.availableParallelism()} cores allow ${fmt((os.availableParallelism() * 1e6) / total)} changes/s at most`),
     );
     // The worker decides on one thread: its event loop's share is a ceiling of its own.
-    if (r.loopUs !== null) console.log(`  worker's event loop        ${r.loopUs.toFixed(1)} µs per change (one thread: ${fmt(1e6 / r.loopUs)} changes/s at most)`);
-    console.log(`  garbage collection         ${r.gc.minor} scavenges (${fmt(r.gc.minorMs)} ms), ${r.gc.major} mark-compacts (${fmt(r.gc.majorMs)} ms) paused the event loop`);
+    if (r.loopUs !== null)
+      console.log(`  worker's event loop        ${r.loopUs.toFixed(1)} µs per change (one thread: ${fmt(1e6 / r.loopUs)} changes/s at most)`);
+    console.log(
+      `  garbage collection         ${r.gc.minor} scavenges (${fmt(r.gc.minorMs)} ms), ${r.gc.major} mark-compacts (${fmt(r.gc.majorMs)} ms) paused the event loop`,
+    );
     const target = backend === "embedded" ? 5_000 : 30_000;
     console.log(`  target                     ≥ ${fmt(target)} changes/s: ${r.rate >= target ? "met" : "MISSED"}`);
     const s = await steadyLatency(t);
-    console.log(`  steady ${fmt(STEADY_RATE)}/s for ${STEADY_SECONDS} s  fed at ${fmt(s.fedRate)}/s; ${fmt(s.delivered)} delivered; latency p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms (target p99 ≤ 100 ms: ${s.p99 <= 100 ? "met" : "MISSED"})`);
+    console.log(
+      `  steady ${fmt(STEADY_RATE)}/s for ${STEADY_SECONDS} s  fed at ${fmt(s.fedRate)}/s; ${fmt(s.delivered)} delivered; latency p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms (target p99 ≤ 100 ms: ${s.p99 <= 100 ? "met" : "MISSED"})`,
+    );
     const share = (x: number) => `${Math.round(x * 100)} % of a core`;
-    console.log(`  CPU while steady           worker and sandbox ${share(s.workerShare)}, database ${s.databaseShare === null ? "not measured" : share(s.databaseShare)}`);
+    console.log(
+      `  CPU while steady           worker and sandbox ${share(s.workerShare)}, database ${s.databaseShare === null ? "not measured" : share(s.databaseShare)}`,
+    );
   } finally {
     await t.drop();
   }

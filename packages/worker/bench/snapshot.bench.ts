@@ -39,16 +39,35 @@ function changes(pool: Pool): [label: string, make: (i: number) => Promise<unkno
           [home(i)],
         ),
     ],
-    ["link revoked", (i) => pool.query("update partner_links set status = 'revoked', ended_at = now() where id = (select id from partner_links where home_id = $1 and status = 'active' limit 1)", [home(i + 100)])],
+    [
+      "link revoked",
+      (i) =>
+        pool.query(
+          "update partner_links set status = 'revoked', ended_at = now() where id = (select id from partner_links where home_id = $1 and status = 'active' limit 1)",
+          [home(i + 100)],
+        ),
+    ],
     [
       "new home linked",
       async (i) => {
         const { rows } = await pool.query("insert into homes (name, region, timezone) values ($1, 'eu', 'Europe/London') returning id", [`Bench home ${i}`]);
-        await pool.query("insert into partner_links (home_id, partner_id, region, external_account_id) values ($1, 'google-home', 'eu', $2)", [rows[0]!.id, `bench-agent-${i}`]);
+        await pool.query("insert into partner_links (home_id, partner_id, region, external_account_id) values ($1, 'google-home', 'eu', $2)", [
+          rows[0]!.id,
+          `bench-agent-${i}`,
+        ]);
       },
     ],
-    ["device moved to another home", (i) => pool.query("update devices set home_id = $2 where id = (select id from devices where home_id = $1 limit 1)", [home(i + 200), home(i + 300)])],
-    ["certification's validity changed", (i) => pool.query("update certifications set valid_until = $1 where id = (select id from certifications order by id limit 1)", [new Date(NOW.getTime() + (i + 30) * 86_400_000)])],
+    [
+      "device moved to another home",
+      (i) => pool.query("update devices set home_id = $2 where id = (select id from devices where home_id = $1 limit 1)", [home(i + 200), home(i + 300)]),
+    ],
+    [
+      "certification's validity changed",
+      (i) =>
+        pool.query("update certifications set valid_until = $1 where id = (select id from certifications order by id limit 1)", [
+          new Date(NOW.getTime() + (i + 30) * 86_400_000),
+        ]),
+    ],
     [
       "agreement version ended",
       (i) =>
@@ -58,7 +77,10 @@ function changes(pool: Pool): [label: string, make: (i: number) => Promise<unkno
           [new Date(NOW.getTime() + (i + 365) * 86_400_000)],
         ),
     ],
-    ["device model renamed", (i) => pool.query("update device_models set name = $1 where id = (select id from device_models order by id limit 1)", [`Model ${i}`])],
+    [
+      "device model renamed",
+      (i) => pool.query("update device_models set name = $1 where id = (select id from device_models order by id limit 1)", [`Model ${i}`]),
+    ],
   ];
 }
 
@@ -74,7 +96,9 @@ for (const backend of benchBackends()) {
       world = await loadWorld(t.db);
       loads.push(performance.now() - t0);
     }
-    console.log(`\n${backend === "embedded" ? "embedded (PGlite)" : "PostgreSQL"}: ${fmt(world!.devices.size)} devices, ${fmt(world!.linkById.size)} active links`);
+    console.log(
+      `\n${backend === "embedded" ? "embedded (PGlite)" : "PostgreSQL"}: ${fmt(world!.devices.size)} devices, ${fmt(world!.linkById.size)} active links`,
+    );
     console.log(`  whole load                          ${fmt(median(loads))} ms (median of 3)`);
     const updates: { origin: World["origin"]; ms: number }[] = [];
     const cache = new WorldCache(t.db, 500, (w, ms) => updates.push({ origin: w.origin, ms }));
@@ -119,7 +143,10 @@ for (const backend of benchBackends()) {
           return { linkId: l.linkId, devices, digest: announcementDigest(devices), via: "add_or_update" as const, announcedAt: new Date() };
         });
       for (let i = 0; i < rows.length; i += 1_000) {
-        await t.db.insert(linkDiscovery).values(rows.slice(i, i + 1_000)).onConflictDoNothing();
+        await t.db
+          .insert(linkDiscovery)
+          .values(rows.slice(i, i + 1_000))
+          .onConflictDoNothing();
       }
     };
     for (const [label, run] of [
@@ -129,7 +156,9 @@ for (const backend of benchBackends()) {
     ] as const) {
       const t0 = performance.now();
       await run();
-      console.log(`  ${label.padEnd(44)}${fmt(performance.now() - t0)} ms (${fmt(watch.lastCheck.links)} links, ${fmt(watch.lastCheck.hashed)} hashed, ${fmt(watch.lastCheck.described)} described)`);
+      console.log(
+        `  ${label.padEnd(44)}${fmt(performance.now() - t0)} ms (${fmt(watch.lastCheck.links)} links, ${fmt(watch.lastCheck.hashed)} hashed, ${fmt(watch.lastCheck.described)} described)`,
+      );
     }
     cache.stop();
   } finally {

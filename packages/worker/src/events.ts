@@ -24,9 +24,9 @@ export interface WorkerEventMap {
   /** Discovery updates were queued. */
   "discovery.queued": [count: number];
   /** A subsystem failed in a way it recovers from (named, with the error). */
-  "warning": [subsystem: string, error: Error];
+  warning: [subsystem: string, error: Error];
   /** Something an operator reads in the log. */
-  "info": [message: string];
+  info: [message: string];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

@@ -9,7 +9,12 @@ export function createMetrics() {
   const r = [registry];
   return {
     registry,
-    heartbeats: new Counter({ name: "proviso_heartbeats_total", help: "Device heartbeats received, by result (accepted; rejected: not a device id; unknown: no such device, over HTTP)", labelNames: ["result"] as const, registers: r }),
+    heartbeats: new Counter({
+      name: "proviso_heartbeats_total",
+      help: "Device heartbeats received, by result (accepted; rejected: not a device id; unknown: no such device, over HTTP)",
+      labelNames: ["result"] as const,
+      registers: r,
+    }),
     reports: new Counter({
       name: "proviso_reports_total",
       help: "State reports, by result (accepted, rejected, stale, unchanged)",
@@ -23,7 +28,12 @@ export function createMetrics() {
       help: "Sends held back, not failed: by a rate_limit clause's bucket or a partner's 429 hold (due again when it has room)",
       registers: r,
     }),
-    partnerErrors: new Counter({ name: "proviso_partner_errors_total", help: "Partner answers other than success, by partner and status", labelNames: ["partner", "status"] as const, registers: r }),
+    partnerErrors: new Counter({
+      name: "proviso_partner_errors_total",
+      help: "Partner answers other than success, by partner and status",
+      labelNames: ["partner", "status"] as const,
+      registers: r,
+    }),
     deliveryLatency: new Histogram({
       name: "proviso_delivery_latency_seconds",
       help: "From the outbox row's creation to the partner's acceptance",
@@ -32,7 +42,11 @@ export function createMetrics() {
       registers: r,
     }),
     outboxDepth: new Gauge({ name: "proviso_outbox_depth", help: "Outbox messages waiting (pending or retrying)", registers: r }),
-    devicesUnreachable: new Gauge({ name: "proviso_devices_unreachable", help: "Devices silent past DEVICE_UNREACHABLE_SECONDS (partners were told)", registers: r }),
+    devicesUnreachable: new Gauge({
+      name: "proviso_devices_unreachable",
+      help: "Devices silent past DEVICE_UNREACHABLE_SECONDS (partners were told)",
+      registers: r,
+    }),
     mqttConnected: new Gauge({ name: "proviso_mqtt_connected", help: "1 while the worker is connected to the MQTT broker", registers: r }),
     discoveryQueued: new Counter({
       name: "proviso_discovery_updates_queued_total",

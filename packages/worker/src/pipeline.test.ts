@@ -59,11 +59,17 @@ const parse = (raw: string | Buffer, topicDeviceId?: string) => {
   return parsed.ok ? { report: parsed.report } : { rejection: parsed.rejection };
 };
 const adapters = () => sandboxAdapters(base);
-const ingestWith = (items: IncomingReport[], cacheOf: ShadowCache) => ingestReports(t.db, { world: cache.current(), adapters: adapters(), reports: items, now: new Date(clock), shadows: cacheOf });
+const ingestWith = (items: IncomingReport[], cacheOf: ShadowCache) =>
+  ingestReports(t.db, { world: cache.current(), adapters: adapters(), reports: items, now: new Date(clock), shadows: cacheOf });
 const ingest = (...items: IncomingReport[]) => ingestWith(items, shadows);
 /** A platform's request, answered as the worker's HTTP port answers it: the status and body. */
 const ask = (adapter: (a: ReturnType<typeof adapters>) => PartnerAdapter, body: unknown, token?: string) =>
-  answerPartnerRequest({ db: t.db, world: () => cache.current(), adapters: adapters(), cipher, now: () => clock }, adapter(adapters()), body, token ? { authorization: `Bearer ${token}` } : {});
+  answerPartnerRequest(
+    { db: t.db, world: () => cache.current(), adapters: adapters(), cipher, now: () => clock },
+    adapter(adapters()),
+    body,
+    token ? { authorization: `Bearer ${token}` } : {},
+  );
 const askAlexa = async (body: unknown) => (await ask((a) => a.alexa, body)).body;
 const askGoogle = async (token: string, body: unknown) => (await ask((a) => a.google, body, token)).body;
 const deliveryDeps = () => ({
@@ -139,11 +145,7 @@ describe("ingest → decide → deliver", () => {
   });
 
   it("quarantines bad reports with their reason while good ones flow on", async () => {
-    const bad = [
-      rawItem("{nope"),
-      report(thermostat, { humidity: 140 }),
-      report("0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff", { temperature: 20 }),
-    ];
+    const bad = [rawItem("{nope"), report(thermostat, { humidity: 140 }), report("0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff", { temperature: 20 })];
     const r = await ingest(...bad, report(thermostat, { temperature: 19.5 }));
     expect(r).toMatchObject({ quarantined: 3, stateEvents: 1 });
     const q = await t.db.select().from(quarantine).orderBy(quarantine.id);
@@ -153,8 +155,20 @@ describe("ingest → decide → deliver", () => {
 
   it("quarantines reports the database could not keep as text (NUL bytes in the payload, the claimed id, the topic) without holding up the batch", async () => {
     const before = (await t.db.select().from(quarantine)).length;
-    const nulPayload: IncomingReport = { source: "mqtt", topic: `proviso/v1/devices/${thermostat}/state`, raw: Buffer.from('{"v":1,\u0000"seq":1}'), ...parse(Buffer.from('{"v":1,\u0000"seq":1}')) };
-    const nulId = JSON.stringify({ v: 1, deviceId: "ab\u0000cd", seq: 1, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { temperature: 20 } });
+    const nulPayload: IncomingReport = {
+      source: "mqtt",
+      topic: `proviso/v1/devices/${thermostat}/state`,
+      raw: Buffer.from('{"v":1,\u0000"seq":1}'),
+      ...parse(Buffer.from('{"v":1,\u0000"seq":1}')),
+    };
+    const nulId = JSON.stringify({
+      v: 1,
+      deviceId: "ab\u0000cd",
+      seq: 1,
+      observedAt: new Date(clock).toISOString(),
+      cause: "physical",
+      properties: { temperature: 20 },
+    });
     const nulTopic = `proviso/v1/devices/x\u0000y/state`;
     const items: IncomingReport[] = [
       nulPayload,
@@ -174,7 +188,10 @@ describe("ingest → decide → deliver", () => {
   });
 
   it("re-decides at delivery: a consent revoked after queueing stops the message", async () => {
-    await t.db.update(outbox).set({ status: "delivered" }).where(sql`status in ('pending','retrying')`);
+    await t.db
+      .update(outbox)
+      .set({ status: "delivered" })
+      .where(sql`status in ('pending','retrying')`);
     await ingest(report(thermostat, { temperature: 17 }));
     expect(Number((await t.pool.query("select count(*) from outbox where status = 'pending'")).rows[0].count)).toBe(1);
     await setConsent("google-home", "user.device.sensor.temperature", "off");
@@ -213,7 +230,9 @@ describe("ingest → decide → deliver", () => {
     const caps = discovery.event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities as { interface: string; properties?: object }[];
     expect(caps.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
     // A token that stands for no link: refused, in Alexa's own error shape.
-    const refused = await ask((a) => a.alexa, { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: "stolen" } } } });
+    const refused = await ask((a) => a.alexa, {
+      directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: "stolen" } } },
+    });
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ event: { header: { name: "ErrorResponse" }, payload: { type: "INVALID_AUTHORIZATION_CREDENTIAL" } } });
     expect(createMessageChecker().alexa(refused.body).valid).toBe(true);
@@ -221,7 +240,10 @@ describe("ingest → decide → deliver", () => {
 
   it("answers Google's QUERY and SYNC in Google's format", async () => {
     const token = `sandbox-${stableId("link:0:google-home")}`;
-    const query = (await askGoogle(token, { requestId: "q-1", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }] })) as {
+    const query = (await askGoogle(token, {
+      requestId: "q-1",
+      inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }],
+    })) as {
       payload: { devices: Record<string, unknown> };
     };
     expect(query.payload.devices[thermostat]).toMatchObject({ status: "SUCCESS", thermostatMode: "heat" });
@@ -250,7 +272,12 @@ describe("ingest → decide → deliver", () => {
           }
         ).payload.devices[thermostat]!;
       const lastDecision = async (partner: string) =>
-        (await t.pool.query("select outcome, reasons from decisions where stage = 'request' and partner_id = $1 and device_id = $2 and category_key = $3 order by id desc limit 1", [partner, thermostat, CONNECTIVITY])).rows[0];
+        (
+          await t.pool.query(
+            "select outcome, reasons from decisions where stage = 'request' and partner_id = $1 and device_id = $2 and category_key = $3 order by id desc limit 1",
+            [partner, thermostat, CONNECTIVITY],
+          )
+        ).rows[0];
       // Google's terms share connectivity on request; the homeowner has not (yet) said yes.
       await setConsent("google-home", CONNECTIVITY, "off");
       expect((await query()).online).toBe(true); // Google's schema wants `online`: always true, it tells nothing
@@ -260,9 +287,17 @@ describe("ingest → decide → deliver", () => {
       expect(await lastDecision("google-home")).toMatchObject({ outcome: "send" });
       // Alexa's agreement does not cover connectivity at all: no EndpointHealth in its answer.
       const alexaToken = `sandbox-${stableId("link:0:alexa")}`;
-      const report = (await askAlexa({ directive: { header: { namespace: "Alexa", name: "ReportState", correlationToken: "c" }, endpoint: { endpointId: thermostat, scope: { token: alexaToken } } } })) as { context: { properties: { namespace: string }[] } };
+      const report = (await askAlexa({
+        directive: {
+          header: { namespace: "Alexa", name: "ReportState", correlationToken: "c" },
+          endpoint: { endpointId: thermostat, scope: { token: alexaToken } },
+        },
+      })) as { context: { properties: { namespace: string }[] } };
       expect(report.context.properties.map((p) => p.namespace)).not.toContain("Alexa.EndpointHealth");
-      expect(await lastDecision("alexa")).toMatchObject({ outcome: "withhold", reasons: expect.arrayContaining([expect.objectContaining({ code: "CATEGORY_NOT_COVERED" })]) });
+      expect(await lastDecision("alexa")).toMatchObject({
+        outcome: "withhold",
+        reasons: expect.arrayContaining([expect.objectContaining({ code: "CATEGORY_NOT_COVERED" })]),
+      });
     } finally {
       await t.pool.query("update device_shadow set reachable = true where device_id = $1", [thermostat]);
       await setConsent("google-home", CONNECTIVITY, "off");
@@ -276,7 +311,10 @@ describe("ingest → decide → deliver", () => {
     expect(r?.stateEvents).toBeGreaterThanOrEqual(1);
     const shadow = async () => (await t.pool.query("select reachable, properties from device_shadow where device_id = $1", [lockDevice])).rows[0];
     expect(await shadow()).toMatchObject({ reachable: false, properties: { connectivity: { value: "unreachable" } } });
-    const decided = await t.pool.query("select partner_id, outcome from decisions where device_id = $1 and category_key = 'user.device.telemetry.connectivity'", [lockDevice]);
+    const decided = await t.pool.query(
+      "select partner_id, outcome from decisions where device_id = $1 and category_key = 'user.device.telemetry.connectivity'",
+      [lockDevice],
+    );
     expect(decided.rows.length).toBeGreaterThan(0);
     expect(await detectConnectivity(t.db, { world: cache.current(), adapters: adapters(), now: new Date(clock), silentMs: 120_000, shadows })).toBeNull(); // said once
     // A report observed before the device was marked unreachable, arriving late, does not bring it back.
@@ -300,7 +338,12 @@ describe("ingest → decide → deliver", () => {
     // A second replica, with nothing in memory, still withholds within Google's 60 s.
     const other = new ShadowCache();
     const lastDecision = async () =>
-      (await t.pool.query("select reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = 'user.device.sensor.temperature' order by id desc limit 1", [thermostat])).rows[0];
+      (
+        await t.pool.query(
+          "select reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = 'user.device.sensor.temperature' order by id desc limit 1",
+          [thermostat],
+        )
+      ).rows[0];
     const r = await ingestWith([report(thermostat, { temperature: 24.1 }, { at: sentAt + 30_000 })], other);
     expect(other.misses).toBe(1);
     expect(r.decisions.withhold).toBeGreaterThan(0);
@@ -332,12 +375,16 @@ describe("ingest → decide → deliver", () => {
     const batch = (round: number, replica: number) =>
       devices.map((deviceId) => {
         const s = first + round * 2 + replica;
-        return rawItem(JSON.stringify({ v: 1, deviceId, seq: s, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { humidity: humidity(s) } }));
+        return rawItem(
+          JSON.stringify({ v: 1, deviceId, seq: s, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { humidity: humidity(s) } }),
+        );
       });
     const version = async () =>
       Number((await t.pool.query("select coalesce(sum(version), 0) as v from device_shadow where device_id = any($1::uuid[])", [devices])).rows[0].v);
     const versionBefore = await version();
-    let accepted = 0, stale = 0, stateEvents = 0;
+    let accepted = 0,
+      stale = 0,
+      stateEvents = 0;
     const rounds = 6;
     for (let round = 0; round < rounds; round++) {
       clock += 1_000;
@@ -420,18 +467,26 @@ describe("ingest → decide → deliver", () => {
       });
     // Nothing secret reaches the logs or the audit chain: only that a grant was accepted.
     const logged: string[] = [];
-    const spies = (["log", "info", "warn", "error"] as const).map((level) => vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" "))));
+    const spies = (["log", "info", "warn", "error"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" "))),
+    );
     const ok = (await grant("code-123")) as { event: { header: { name: string } } };
     for (const spy of spies) spy.mockRestore();
     expect(ok.event.header.name).toBe("AcceptGrant.Response");
     expect(createMessageChecker().alexa(ok).valid).toBe(true);
-    const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, stableId("link:0:alexa")));
+    const [link] = await t.db
+      .select()
+      .from(partnerLinks)
+      .where(eq(partnerLinks.id, stableId("link:0:alexa")));
     expect(link!.accessTokenEnc).toMatch(/^v1:/);
     expect(link!.accessTokenEnc).not.toContain("Atza");
     const accessToken = cipher.decrypt(link!.accessTokenEnc!);
     expect(accessToken).toMatch(/^Atza\|/);
     const refreshToken = cipher.decrypt(link!.refreshTokenEnc!);
-    const entries = (await t.pool.query("select action, details::text as details from audit_log where entity_id = $1", [stableId("link:0:alexa")])).rows as { action: string; details: string }[];
+    const entries = (await t.pool.query("select action, details::text as details from audit_log where entity_id = $1", [stableId("link:0:alexa")])).rows as {
+      action: string;
+      details: string;
+    }[];
     expect(entries.map((e) => e.action)).toContain("link.grant_accepted");
     for (const secret of [accessToken, refreshToken, "code-123"]) {
       expect(entries.some((e) => e.details.includes(secret))).toBe(false);
@@ -453,7 +508,9 @@ describe("ingest → decide → deliver", () => {
     await fetch(`${base}/__sandbox/tokens/expire`, { method: "POST", body: JSON.stringify({ token: tokens.access_token }) });
     // A discovery update for a link never told anything: Alexa is to hear of every endpoint.
     await t.pool.query("delete from link_discovery where link_id = $1", [alexaLink]);
-    expect(await queueDiscoveryUpdates(t.db, [{ link: cache.current().linkById.get(alexaLink)!, diff: { upserts: [], deletes: [] } }], new Date(clock))).toBe(1);
+    expect(await queueDiscoveryUpdates(t.db, [{ link: cache.current().linkById.get(alexaLink)!, diff: { upserts: [], deletes: [] } }], new Date(clock))).toBe(
+      1,
+    );
     const r = await deliver();
     expect(r.delivered).toBe(1);
     const got = received("alexa");
@@ -472,7 +529,10 @@ describe("ingest → decide → deliver", () => {
     let version = 1_000;
     // A consent change, committed in one quick statement (its trigger moves the policy counter).
     const change = async () => {
-      await t.pool.query("insert into consents (home_id, partner_id, category_key, mode, version) values ($1, 'google-home', 'user.device.telemetry.energy_usage', 'off', $2)", [home0, ++version]);
+      await t.pool.query(
+        "insert into consents (home_id, partner_id, category_key, mode, version) values ($1, 'google-home', 'user.device.telemetry.energy_usage', 'off', $2)",
+        [home0, ++version],
+      );
       return readPolicyVersion(t.db);
     };
     try {
@@ -504,7 +564,8 @@ describe("ingest → decide → deliver", () => {
       const errors: string[] = [];
       const buffer = new IngestBuffer({ db: t.db, adapters: adapters(), world: () => cache.current(), maxWaitMs: 5, onError: (e) => errors.push(e.message) });
       const lastEvent = Number((await t.pool.query("select coalesce(max(id), 0) as id from state_events")).rows[0].id);
-      const raw = (deviceId: string, seq: number, properties: object) => JSON.stringify({ v: 1, deviceId, seq, observedAt: new Date().toISOString(), cause: "app", properties });
+      const raw = (deviceId: string, seq: number, properties: object) =>
+        JSON.stringify({ v: 1, deviceId, seq, observedAt: new Date().toISOString(), cause: "app", properties });
       const base = Date.now() * 1000;
       const raws = [
         raw(thermostat, base + 1, { humidity: 61.5 }),
@@ -549,7 +610,9 @@ describe("ingest → decide → deliver", () => {
       const before = Number((await t.pool.query("select count(*) from state_events")).rows[0].count);
       const quarantinedBefore = Number((await t.pool.query("select count(*) from quarantine")).rows[0].count);
       const base = Date.now() * 1000;
-      const raws = [1, 2, 3].map((n) => JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 50 + n } }));
+      const raws = [1, 2, 3].map((n) =>
+        JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 50 + n } }),
+      );
       const results = await Promise.all(raws.map((r) => buffer.submit(r, "http")));
       expect(results.map((r) => r.rejection?.code ?? "accepted")).toEqual(["accepted", "accepted", "accepted"]);
       expect(errors).toHaveLength(1);
@@ -563,12 +626,38 @@ describe("ingest → decide → deliver", () => {
 
   it("answers each submitted report once its batch is committed, accepted or quarantined", async () => {
     const batches: number[] = [];
-    const buffer = new IngestBuffer({ db: t.db, adapters: adapters(), world: () => cache.current(), lanes: 2, maxWaitMs: 5, onBatch: (_r, size) => batches.push(size) });
+    const buffer = new IngestBuffer({
+      db: t.db,
+      adapters: adapters(),
+      world: () => cache.current(),
+      lanes: 2,
+      maxWaitMs: 5,
+      onBatch: (_r, size) => batches.push(size),
+    });
     const before = Number((await t.pool.query("select count(*) from state_events")).rows[0].count);
     const good = (n: number) =>
-      JSON.stringify({ v: 1, deviceId: thermostat, seq: Date.now() * 1000 + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 30 + n } });
-    const unknown = JSON.stringify({ v: 1, deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff", seq: 1, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 30 } });
-    const results = await Promise.all([buffer.submit(good(1), "http"), buffer.submit("{oops", "http"), buffer.submit(good(2), "http"), buffer.submit(unknown, "http")]);
+      JSON.stringify({
+        v: 1,
+        deviceId: thermostat,
+        seq: Date.now() * 1000 + n,
+        observedAt: new Date().toISOString(),
+        cause: "app",
+        properties: { humidity: 30 + n },
+      });
+    const unknown = JSON.stringify({
+      v: 1,
+      deviceId: "0b9c7f4e-2f0a-4f57-9c43-1c1f5a0e0aff",
+      seq: 1,
+      observedAt: new Date().toISOString(),
+      cause: "app",
+      properties: { humidity: 30 },
+    });
+    const results = await Promise.all([
+      buffer.submit(good(1), "http"),
+      buffer.submit("{oops", "http"),
+      buffer.submit(good(2), "http"),
+      buffer.submit(unknown, "http"),
+    ]);
     expect(results.map((r) => (r.rejection ? r.rejection.code : "accepted"))).toEqual(["accepted", "BAD_JSON", "accepted", "UNKNOWN_DEVICE"]);
     // Resolved means committed: the rows are there.
     expect(Number((await t.pool.query("select count(*) from state_events")).rows[0].count)).toBe(before + 2);
@@ -578,10 +667,28 @@ describe("ingest → decide → deliver", () => {
 
   it("keeps each device in one lane: its reports commit in the order they came, none overtaken and counted stale", async () => {
     const results: { accepted: number; stale: number }[] = [];
-    const buffer = new IngestBuffer({ db: t.db, adapters: adapters(), world: () => cache.current(), lanes: 3, maxBatch: 4, maxWaitMs: 1, onBatch: (r) => results.push(r) });
+    const buffer = new IngestBuffer({
+      db: t.db,
+      adapters: adapters(),
+      world: () => cache.current(),
+      lanes: 3,
+      maxBatch: 4,
+      maxWaitMs: 1,
+      onBatch: (r) => results.push(r),
+    });
     const base = Date.now() * 1000;
     const sent = Array.from({ length: 40 }, (_, n) =>
-      buffer.submit(JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 20 + (n % 30) } }), "http"),
+      buffer.submit(
+        JSON.stringify({
+          v: 1,
+          deviceId: thermostat,
+          seq: base + n,
+          observedAt: new Date().toISOString(),
+          cause: "app",
+          properties: { humidity: 20 + (n % 30) },
+        }),
+        "http",
+      ),
     );
     await Promise.all(sent);
     await buffer.stop();
@@ -656,7 +763,10 @@ describe("ingest → decide → deliver", () => {
     release();
     await resting;
     expect(loop.rounds).toBe(2);
-    const rows = await t.db.select().from(outbox).where(inArray(outbox.id, [first.id, second.id]));
+    const rows = await t.db
+      .select()
+      .from(outbox)
+      .where(inArray(outbox.id, [first.id, second.id]));
     expect(rows.map((r) => [r.status, r.lastError])).toEqual([
       ["delivered", null],
       ["delivered", null],
@@ -691,7 +801,13 @@ describe("ingest → decide → deliver", () => {
 
   it("delivers a webhook partner a signed message its receiver verifies and its schema accepts; one it cannot verify is refused, then dead-lettered", async () => {
     // The Berg home links a webhook partner whose agreement follows temperature as it changes.
-    const linkId = await addPartner(t, { id: "acme-hooks", adapter: "webhook", homeId: home0, categories: ["user.device.sensor.temperature"], since: new Date(NOW.getTime() - 86_400_000) });
+    const linkId = await addPartner(t, {
+      id: "acme-hooks",
+      adapter: "webhook",
+      homeId: home0,
+      categories: ["user.device.sensor.temperature"],
+      since: new Date(NOW.getTime() - 86_400_000),
+    });
     await setConsent("acme-hooks", "user.device.sensor.temperature", "proactive");
     await ingest(report(thermostat, { temperature: 21.4 }));
     await deliver();
@@ -708,7 +824,10 @@ describe("ingest → decide → deliver", () => {
     const refused = received("acme-hooks").slice(1);
     expect(refused.map((m) => m.status)).toEqual([401, 401]);
     for (const m of refused) expect(m.schemaErrors).toEqual(["signature: x-proviso-signature does not match the body and timestamp"]);
-    const [dead] = await t.db.select().from(outbox).where(and(eq(outbox.linkId, linkId), eq(outbox.status, "dead")));
+    const [dead] = await t.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.linkId, linkId), eq(outbox.status, "dead")));
     expect(dead).toMatchObject({ lastStatusCode: 401, attempts: 1 });
     await t.pool.query("update partner_links set status = 'revoked', ended_at = $2 where id = $1", [linkId, NOW]);
     await cache.check();
@@ -721,11 +840,18 @@ describe("ingest → decide → deliver", () => {
     const r = await deliver();
     expect(r.revoked).toBeGreaterThanOrEqual(1);
     expect(r.revoked + r.cancelled).toBe(2);
-    const [link] = await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, stableId("link:0:google-home")));
+    const [link] = await t.db
+      .select()
+      .from(partnerLinks)
+      .where(eq(partnerLinks.id, stableId("link:0:google-home")));
     expect(link!.status).toBe("revoked");
     expect(Number((await t.pool.query("select count(*) from outbox where status in ('pending','retrying')")).rows[0].count)).toBe(0);
     await cache.check();
-    expect(cache.current().linksByHome.get(home0)!.map((l) => l.partnerId)).toEqual(["alexa"]);
+    expect(
+      cache
+        .current()
+        .linksByHome.get(home0)!
+        .map((l) => l.partnerId),
+    ).toEqual(["alexa"]);
   });
 });
-

@@ -42,7 +42,8 @@ const sandbox = new LoopbackSandbox(() => clock);
 const cipher = createTokenCipher(generateTokenKey());
 const shadows = new ShadowCache();
 
-const sandboxApi = async (path: string, body: unknown) => (await (await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+const sandboxApi = async (path: string, body: unknown) =>
+  (await (await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) })).json()) as Record<string, unknown>;
 const received = () => sandbox.recorder.list({ partner: "smartthings" });
 const callbacks = () => received().filter((m) => m.endpoint === "/smartthings/callback");
 const setConsent = async (category: string, mode: "off" | "on_request" | "proactive") => {
@@ -56,8 +57,13 @@ const report = (deviceId: string, properties: Record<string, unknown>) => {
   if (!parsed.ok) throw new Error(parsed.rejection.reason);
   return { source: "http" as const, raw, report: parsed.report };
 };
-const ingest = (...items: ReturnType<typeof report>[]) => ingestReports(t.db, { world: cache.current(), adapters: sandboxAdapters(base), reports: items, now: new Date(clock), shadows });
-const deliver = () => deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock, cipher }), retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 } });
+const ingest = (...items: ReturnType<typeof report>[]) =>
+  ingestReports(t.db, { world: cache.current(), adapters: sandboxAdapters(base), reports: items, now: new Date(clock), shadows });
+const deliver = () =>
+  deliverDue({
+    ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock, cipher }),
+    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+  });
 const storedLink = async () => (await t.db.select().from(partnerLinks).where(eq(partnerLinks.id, linkId)))[0]!;
 type StState = { capability: string; attribute: string; value: unknown; unit?: string };
 
@@ -66,13 +72,24 @@ beforeAll(async () => {
   await seed(t.db, { now: NOW, homes: 4 });
   // The Berg home links SmartThings (its terms: temperature rounded to 1 °C, humidity, contact state).
   await t.pool.query("delete from partner_links where home_id = $1 and partner_id = 'smartthings'", [home0]).catch(() => {});
-  linkId = (await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, 'smartthings', 'US', 'st-berg', $2) returning id", [home0, NOW])).rows[0].id;
+  linkId = (
+    await t.pool.query(
+      "insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, 'smartthings', 'US', 'st-berg', $2) returning id",
+      [home0, NOW],
+    )
+  ).rows[0].id;
   base = await sandbox.start();
   cache = new WorldCache(t.db, 60_000, undefined, cipher);
   await cache.start();
   const adapters = sandboxAdapters(base);
   ingestBuffer = new IngestBuffer({ db: t.db, adapters, world: () => cache.current(), maxWaitMs: 5 });
-  server = createWorkerHttp({ db: t, mqttConnected: () => true, metrics: createMetrics(), ingest: ingestBuffer, partners: { world: () => cache.current(), adapters, cipher, now: () => clock } });
+  server = createWorkerHttp({
+    db: t,
+    mqttConnected: () => true,
+    metrics: createMetrics(),
+    ingest: ingestBuffer,
+    partners: { world: () => cache.current(), adapters, cipher, now: () => clock },
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   sandbox.options.smartthingsConnectorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/partners/smartthings`;
 });
@@ -87,7 +104,10 @@ beforeEach(() => sandbox.reset());
 
 describe("SmartThings through its Schema connector", () => {
   it("installs as SmartThings does: discovery answered with the home's devices, then callback access granted and its tokens kept sealed", async () => {
-    const r = (await sandboxApi("/__sandbox/smartthings/install", { token: accountTokenFor(linkId) })) as { discovery: { status: number; body: { devices: { externalDeviceId: string }[] } }; grant: { status: number } };
+    const r = (await sandboxApi("/__sandbox/smartthings/install", { token: accountTokenFor(linkId) })) as {
+      discovery: { status: number; body: { devices: { externalDeviceId: string }[] } };
+      grant: { status: number };
+    };
     expect(r.discovery.status).toBe(200);
     expect(r.discovery.body.devices.map((d) => d.externalDeviceId)).toContain(thermostat);
     expect(r.grant.status).toBe(200);
@@ -110,18 +130,31 @@ describe("SmartThings through its Schema connector", () => {
     expect((await deliver()).delivered).toBe(1);
     const [m] = callbacks();
     expect(m).toMatchObject({ status: 200, schemaValid: true, schemaErrors: [] });
-    const body = m!.body as { headers: { interactionType: string }; authentication: { token: string }; deviceState: { externalDeviceId: string; states: StState[] }[] };
+    const body = m!.body as {
+      headers: { interactionType: string };
+      authentication: { token: string };
+      deviceState: { externalDeviceId: string; states: StState[] }[];
+    };
     expect(body.headers.interactionType).toBe("stateCallback");
     expect(body.authentication.token).toBe(cipher.decrypt((await storedLink()).accessTokenEnc!));
     // Rounded to 1 °C as clause 2.1 says; humidity is off by consent, setpoints not in the terms at all.
-    expect(body.deviceState).toEqual([{ externalDeviceId: thermostat, states: [{ component: "main", capability: "st.temperatureMeasurement", attribute: "temperature", value: 21, unit: "C" }] }]);
+    expect(body.deviceState).toEqual([
+      {
+        externalDeviceId: thermostat,
+        states: [{ component: "main", capability: "st.temperatureMeasurement", attribute: "temperature", value: 21, unit: "C" }],
+      },
+    ]);
   });
 
   it("answers a state refresh with only what on-request terms and consent allow, and records each decision", async () => {
     await setConsent(T, "on_request");
     await setConsent(CONTACT, "off");
     await ingest(report(lock, { contactState: "open", lockState: "locked" }));
-    const r = (await sandboxApi("/__sandbox/smartthings/ask", { token: accountTokenFor(linkId), interactionType: "stateRefreshRequest", deviceIds: [thermostat, lock, stableId("device:1:0")] })) as {
+    const r = (await sandboxApi("/__sandbox/smartthings/ask", {
+      token: accountTokenFor(linkId),
+      interactionType: "stateRefreshRequest",
+      deviceIds: [thermostat, lock, stableId("device:1:0")],
+    })) as {
       status: number;
       body: { deviceState: { externalDeviceId: string; states: StState[] }[] };
     };
@@ -131,7 +164,9 @@ describe("SmartThings through its Schema connector", () => {
     expect(r.body.deviceState.map((d) => d.externalDeviceId)).toEqual([thermostat, lock]);
     expect(r.body.deviceState[0]!.states.map((s) => s.attribute)).toEqual(["temperature"]);
     expect(r.body.deviceState[1]!.states).toEqual([]);
-    const decided = (await t.pool.query("select category_key, outcome from decisions where stage = 'request' and partner_id = 'smartthings' and device_id = $1", [lock])).rows;
+    const decided = (
+      await t.pool.query("select category_key, outcome from decisions where stage = 'request' and partner_id = 'smartthings' and device_id = $1", [lock])
+    ).rows;
     expect(decided).toContainEqual({ category_key: CONTACT, outcome: "withhold" });
   });
 
@@ -178,7 +213,9 @@ describe("SmartThings through its Schema connector", () => {
     expect(r.status).toBe(200);
     expect(await storedLink()).toMatchObject({ status: "unlinked" });
     expect((await t.pool.query("select count(*)::int as n from deletion_requests where link_id = $1", [linkId])).rows[0].n).toBe(1);
-    expect((await t.pool.query("select action from audit_log where entity_id = $1 order by seq desc limit 1", [linkId])).rows[0].action).toBe("link.unlinked_by_partner");
+    expect((await t.pool.query("select action from audit_log where entity_id = $1 order by seq desc limit 1", [linkId])).rows[0].action).toBe(
+      "link.unlinked_by_partner",
+    );
     await cache.check();
     expect((await deliver()).delivered).toBe(0);
     expect(callbacks()).toEqual([]);

@@ -93,7 +93,10 @@ type Started = <T>(value: T, release: () => Promise<void> | void) => T;
 async function startSubsystems(config: WorkerConfig, events: WorkerEvents, started: Started): Promise<number> {
   const db = createDb(config.databaseUrl, { max: config.poolMax, applicationName: "proviso-worker" });
   started(db, () => db.close());
-  events.emit("info", config.embeddedDatabase ? `database: embedded PGlite on ${redactUrl(config.databaseUrl)}` : `database: PostgreSQL on ${redactUrl(config.databaseUrl)}`);
+  events.emit(
+    "info",
+    config.embeddedDatabase ? `database: embedded PGlite on ${redactUrl(config.databaseUrl)}` : `database: PostgreSQL on ${redactUrl(config.databaseUrl)}`,
+  );
   const metrics = createMetrics();
   const warn = (subsystem: string) => (err: Error) => events.emit("warning", subsystem, err);
 

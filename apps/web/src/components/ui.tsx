@@ -39,9 +39,7 @@ const BADGE: Record<string, string> = {
 
 export function Badge({ value }: { value: string }) {
   return (
-    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${BADGE[value] ?? "bg-slate-100 text-slate-800"}`}>
-      {value.replace(/_/g, " ")}
-    </span>
+    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${BADGE[value] ?? "bg-slate-100 text-slate-800"}`}>{value.replace(/_/g, " ")}</span>
   );
 }
 

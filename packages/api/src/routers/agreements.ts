@@ -95,7 +95,15 @@ export const agreementsRouter = createTRPCRouter({
           ),
         }),
         listingsAtRisk: z.array(
-          z.object({ id: z.string(), sku: z.string(), skuName: z.string(), channel: z.string(), status: z.string(), dependsOnClauseKeys: z.array(z.string()), removedClauses: z.array(z.string()) }),
+          z.object({
+            id: z.string(),
+            sku: z.string(),
+            skuName: z.string(),
+            channel: z.string(),
+            status: z.string(),
+            dependsOnClauseKeys: z.array(z.string()),
+            removedClauses: z.array(z.string()),
+          }),
         ),
         answersDemands: z.array(z.object({ id: z.string(), summary: z.string(), leverageLabel: z.string(), status: z.string(), description: z.string() })),
       }),

@@ -59,7 +59,9 @@ export const homeRouter = createTRPCRouter({
             }),
           ),
           /** The version in force, in plain words, clause by clause. */
-          agreement: z.object({ version: z.number(), effectiveFrom: z.date(), summary: z.array(z.object({ clauseKey: z.string(), text: z.string() })) }).nullable(),
+          agreement: z
+            .object({ version: z.number(), effectiveFrom: z.date(), summary: z.array(z.object({ clauseKey: z.string(), text: z.string() })) })
+            .nullable(),
         }),
       ),
     )

@@ -1,4 +1,14 @@
-import { getDecisionReport, latestVerification, listAuditEntries, listCheckpoints, listReviewQueue, parsePeriod, requestVerification, signCheckpointNow, wasShared } from "@proviso/core";
+import {
+  getDecisionReport,
+  latestVerification,
+  listAuditEntries,
+  listCheckpoints,
+  listReviewQueue,
+  parsePeriod,
+  requestVerification,
+  signCheckpointNow,
+  wasShared,
+} from "@proviso/core";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
 

@@ -44,10 +44,7 @@ export const partnerPortalRouter = createTRPCRouter({
       getVersionDocument(
         ctx.db,
         input.versionId,
-        and(
-          eq(agreements.partnerId, ctx.partnerId),
-          inArray(agreementVersions.status, [...PARTNER_VISIBLE_VERSION_STATUSES]),
-        ),
+        and(eq(agreements.partnerId, ctx.partnerId), inArray(agreementVersions.status, [...PARTNER_VISIBLE_VERSION_STATUSES])),
       ),
     ),
 

@@ -36,9 +36,7 @@ export async function createDraftVersion(db: Database, opts: { agreementId: stri
     if (base) {
       const clauses = await tx.select().from(agreementClauses).where(eq(agreementClauses.versionId, base.id));
       if (clauses.length) {
-        await tx.insert(agreementClauses).values(
-          clauses.map(({ id: _id, versionId: _v, ...c }) => ({ ...c, versionId: draft!.id })),
-        );
+        await tx.insert(agreementClauses).values(clauses.map(({ id: _id, versionId: _v, ...c }) => ({ ...c, versionId: draft!.id })));
       }
     }
     await tx.insert(agreementVersionEvents).values({

@@ -35,7 +35,6 @@ export interface EnforcementImpact {
   rows: ImpactRow[];
 }
 
-
 export async function computeEnforcementImpact(
   db: Executor,
   opts: { versionId: string; partnerId: string; version: number; now: Date; snapshot?: PolicySnapshot },
@@ -65,10 +64,7 @@ export async function computeEnforcementImpact(
     .select({ deviceId: devices.id, homeId: devices.homeId, modelKey: deviceModels.key, categories: deviceModels.categories })
     .from(devices)
     .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
-    .innerJoin(
-      partnerLinks,
-      and(eq(partnerLinks.homeId, devices.homeId), eq(partnerLinks.partnerId, opts.partnerId), eq(partnerLinks.status, "active")),
-    );
+    .innerJoin(partnerLinks, and(eq(partnerLinks.homeId, devices.homeId), eq(partnerLinks.partnerId, opts.partnerId), eq(partnerLinks.status, "active")));
 
   const rows = new Map<string, ImpactRow & { starting: Set<string>; stopping: Set<string> }>();
   for (const d of fleet) {

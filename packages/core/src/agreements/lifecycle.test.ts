@@ -112,10 +112,7 @@ describe("agreement version lifecycle", () => {
     expect(submitted.status).toBe("in_review");
     // Submitted twice (a double click): the second is refused, not applied twice.
     await expectAppError(submitVersionForReview(t.db, { versionId: draftId, userId: manager }), "CONFLICT");
-    await expectAppError(
-      saveDraftVersion(t.db, { versionId: draftId, summary: "", effectiveFrom: NOW, expiresAt: null, clauses }),
-      "CONFLICT",
-    );
+    await expectAppError(saveDraftVersion(t.db, { versionId: draftId, summary: "", effectiveFrom: NOW, expiresAt: null, clauses }), "CONFLICT");
   });
 
   it("shows legal the redline and the enforcement impact", async () => {
@@ -167,9 +164,7 @@ describe("agreement version lifecycle", () => {
       properties: { lockState: "LOCKED" },
     });
     const beforeApproval = compileSnapshot(await loadPolicySnapshot(t.db));
-    expect(decideShare(beforeApproval, lockReport(new Date(NOW.getTime() + 6 * DAY))).reasons.map((r) => r.code)).toEqual([
-      "CATEGORY_NOT_COVERED",
-    ]);
+    expect(decideShare(beforeApproval, lockReport(new Date(NOW.getTime() + 6 * DAY))).reasons.map((r) => r.code)).toEqual(["CATEGORY_NOT_COVERED"]);
 
     const approved = await decideVersionReview(t.db, { versionId: draftId, reviewerId: legal, decision: "approved", comment: "Agreed." });
     expect(approved.status).toBe("approved");

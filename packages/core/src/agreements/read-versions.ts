@@ -35,10 +35,7 @@ export async function listAgreements(db: Executor, opts: { partnerId?: string } 
     .leftJoin(users, eq(users.id, agreementVersions.authorId))
     .where(opts.partnerId ? eq(agreements.partnerId, opts.partnerId) : undefined)
     .orderBy(asc(partners.name), desc(agreementVersions.version));
-  const byAgreement = new Map<
-    string,
-    { agreementId: string; title: string; partnerId: string; partnerName: string; versions: VersionSummary[] }
-  >();
+  const byAgreement = new Map<string, { agreementId: string; title: string; partnerId: string; partnerName: string; versions: VersionSummary[] }>();
   for (const r of rows) {
     let a = byAgreement.get(r.agreementId);
     if (!a) {
@@ -99,29 +96,31 @@ export async function getVersionDocument(db: Executor, versionId: string, scope?
   if (!v) throw new AppError("NOT_FOUND", "Agreement version not found");
   const [clauses, signoffs, events] = await readAll(db, [
     () => readClauses(db, versionId),
-    () => db
-      .select({
-        decision: agreementSignoffs.decision,
-        comment: agreementSignoffs.comment,
-        at: agreementSignoffs.createdAt,
-        name: users.name,
-      })
-      .from(agreementSignoffs)
-      .innerJoin(users, eq(users.id, agreementSignoffs.userId))
-      .where(eq(agreementSignoffs.versionId, versionId))
-      .orderBy(asc(agreementSignoffs.createdAt)),
-    () => db
-      .select({
-        from: agreementVersionEvents.fromStatus,
-        to: agreementVersionEvents.toStatus,
-        note: agreementVersionEvents.note,
-        at: agreementVersionEvents.at,
-        actorName: users.name,
-      })
-      .from(agreementVersionEvents)
-      .leftJoin(users, eq(users.id, agreementVersionEvents.actorId))
-      .where(eq(agreementVersionEvents.versionId, versionId))
-      .orderBy(asc(agreementVersionEvents.at), asc(agreementVersionEvents.id)),
+    () =>
+      db
+        .select({
+          decision: agreementSignoffs.decision,
+          comment: agreementSignoffs.comment,
+          at: agreementSignoffs.createdAt,
+          name: users.name,
+        })
+        .from(agreementSignoffs)
+        .innerJoin(users, eq(users.id, agreementSignoffs.userId))
+        .where(eq(agreementSignoffs.versionId, versionId))
+        .orderBy(asc(agreementSignoffs.createdAt)),
+    () =>
+      db
+        .select({
+          from: agreementVersionEvents.fromStatus,
+          to: agreementVersionEvents.toStatus,
+          note: agreementVersionEvents.note,
+          at: agreementVersionEvents.at,
+          actorName: users.name,
+        })
+        .from(agreementVersionEvents)
+        .leftJoin(users, eq(users.id, agreementVersionEvents.actorId))
+        .where(eq(agreementVersionEvents.versionId, versionId))
+        .orderBy(asc(agreementVersionEvents.at), asc(agreementVersionEvents.id)),
   ]);
   return { ...v, clauses, signoffs, events };
 }

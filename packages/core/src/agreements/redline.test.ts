@@ -44,10 +44,7 @@ describe("computeRedline", () => {
   });
 
   it("does not count a reordered list as a change", () => {
-    const [entry] = computeRedline(
-      [clause("2.1", { modes: ["on_request", "proactive"] })],
-      [clause("2.1", { modes: ["proactive", "on_request"] })],
-    );
+    const [entry] = computeRedline([clause("2.1", { modes: ["on_request", "proactive"] })], [clause("2.1", { modes: ["proactive", "on_request"] })]);
     expect(entry!.change).toBe("unchanged");
   });
 });

@@ -6,10 +6,7 @@ import { eq } from "drizzle-orm";
 import { AppError } from "../errors";
 import { transitionVersion } from "./version-events";
 
-export async function decideVersionReview(
-  db: Database,
-  opts: { versionId: string; reviewerId: string; decision: "approved" | "rejected"; comment: string },
-) {
+export async function decideVersionReview(db: Database, opts: { versionId: string; reviewerId: string; decision: "approved" | "rejected"; comment: string }) {
   const comment = opts.comment.trim();
   if (opts.decision === "rejected" && !comment) {
     throw new AppError("INVALID", "Say why it is rejected", { comment: ["A rejection needs a comment for the author"] });

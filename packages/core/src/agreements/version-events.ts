@@ -23,10 +23,7 @@ export async function transitionVersion(
     where?: SQL;
   },
 ) {
-  const [before] = await tx
-    .select({ status: agreementVersions.status })
-    .from(agreementVersions)
-    .where(eq(agreementVersions.id, opts.versionId));
+  const [before] = await tx.select({ status: agreementVersions.status }).from(agreementVersions).where(eq(agreementVersions.id, opts.versionId));
   if (!before) throw new AppError("NOT_FOUND", "Agreement version not found");
   const [moved] = await tx
     .update(agreementVersions)
@@ -51,7 +48,15 @@ export async function transitionVersion(
       action: `agreement_version.${opts.to}`,
       entityType: "agreement_version",
       entityId: opts.versionId,
-      details: { agreementId: moved.agreementId, version: moved.version, from: before.status, to: opts.to, note: opts.note ?? "", effectiveFrom: moved.effectiveFrom?.toISOString() ?? null, expiresAt: moved.expiresAt?.toISOString() ?? null },
+      details: {
+        agreementId: moved.agreementId,
+        version: moved.version,
+        from: before.status,
+        to: opts.to,
+        note: opts.note ?? "",
+        effectiveFrom: moved.effectiveFrom?.toISOString() ?? null,
+        expiresAt: moved.expiresAt?.toISOString() ?? null,
+      },
     },
     opts.at ?? new Date(),
   );

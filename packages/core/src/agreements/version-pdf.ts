@@ -17,7 +17,9 @@ function termsLines(t: ClauseTerms): string[] {
         `Minimisation: ${JSON.stringify(t.minimisation)}`,
       ];
     case "certification_requirement":
-      return [`Programme ${t.programme}; models ${t.models.join(", ")}; demands ${t.demands.categories.join(", ")} (${t.demands.mode}); if lapsed: ${t.consequence}`];
+      return [
+        `Programme ${t.programme}; models ${t.models.join(", ")}; demands ${t.demands.categories.join(", ")} (${t.demands.mode}); if lapsed: ${t.consequence}`,
+      ];
     case "retail_listing_dependency":
       return [`Channel ${t.channel}; SKUs ${t.skus.join(", ")}; depends on ${t.dependsOnClauseKeys.join(", ")}; ${t.consequence}`];
     case "rate_limit":
@@ -40,7 +42,11 @@ export function renderVersionPdf(doc: VersionDoc): Promise<Buffer> {
     pdf.on("error", reject);
 
     pdf.font("Helvetica-Bold").fontSize(18).text(doc.title);
-    pdf.font("Helvetica").fontSize(11).fillColor("#333").text(`${doc.partnerName} · version ${doc.version} · ${doc.status.replace("_", " ")}`);
+    pdf
+      .font("Helvetica")
+      .fontSize(11)
+      .fillColor("#333")
+      .text(`${doc.partnerName} · version ${doc.version} · ${doc.status.replace("_", " ")}`);
     pdf.text(`Effective ${day(doc.effectiveFrom)} · expires ${day(doc.expiresAt)} · drafted by ${doc.authorName ?? "—"}`);
     if (doc.summary) pdf.moveDown(0.5).text(doc.summary);
     pdf.moveDown();
@@ -61,7 +67,9 @@ export function renderVersionPdf(doc: VersionDoc): Promise<Buffer> {
     pdf.font("Helvetica-Bold").fontSize(12).text("History");
     pdf.font("Helvetica").fontSize(10);
     for (const e of doc.events) {
-      pdf.text(`${e.at.toISOString().slice(0, 16).replace("T", " ")}  ${e.from ?? "—"} → ${e.to} · ${e.actorName ?? "scheduler"}${e.note ? ` · ${e.note}` : ""}`);
+      pdf.text(
+        `${e.at.toISOString().slice(0, 16).replace("T", " ")}  ${e.from ?? "—"} → ${e.to} · ${e.actorName ?? "scheduler"}${e.note ? ` · ${e.note}` : ""}`,
+      );
     }
     pdf.end();
   });

@@ -24,13 +24,7 @@ export async function activateDueVersions(db: Database, now: Date): Promise<Sche
       const previous = await tx
         .select()
         .from(agreementVersions)
-        .where(
-          and(
-            eq(agreementVersions.agreementId, v.agreementId),
-            eq(agreementVersions.status, "active"),
-            ne(agreementVersions.id, v.id),
-          ),
-        );
+        .where(and(eq(agreementVersions.agreementId, v.agreementId), eq(agreementVersions.status, "active"), ne(agreementVersions.id, v.id)));
       for (const p of previous) {
         await transitionVersion(tx, {
           versionId: p.id,
@@ -58,9 +52,7 @@ export async function activateDueVersions(db: Database, now: Date): Promise<Sche
   const lapsed = await db
     .select()
     .from(agreementVersions)
-    .where(
-      and(inArray(agreementVersions.status, ["active", "approved"]), isNotNull(agreementVersions.expiresAt), lte(agreementVersions.expiresAt, now)),
-    );
+    .where(and(inArray(agreementVersions.status, ["active", "approved"]), isNotNull(agreementVersions.expiresAt), lte(agreementVersions.expiresAt, now)));
   for (const v of lapsed) {
     await db.transaction((tx) =>
       transitionVersion(tx, {

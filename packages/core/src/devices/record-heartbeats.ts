@@ -18,4 +18,3 @@ export async function recordHeartbeats(db: Executor, deviceIds: string[], at: Da
     .returning({ id: devices.id });
   return updated.length;
 }
-

@@ -56,7 +56,13 @@ const row = (i: number, outcome: "send" | "withhold"): DecisionInsert => ({
   stage: "change",
   outcome,
   sentProperties: outcome === "send" ? { temperature: 20.5 + i } : null,
-  reasons: outcome === "send" ? [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }, { code: "CONSENT_GRANTS", consentVersion: 1 }] : [{ code: "CONSENT_OFF", consentVersion: 2 }],
+  reasons:
+    outcome === "send"
+      ? [
+          { code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" },
+          { code: "CONSENT_GRANTS", consentVersion: 1 },
+        ]
+      : [{ code: "CONSENT_OFF", consentVersion: 2 }],
   clauseKeys: ["2.1"],
   consentVersion: outcome === "send" ? 1 : 2,
   observedAt: new Date(NOW.getTime() + Math.floor(i / 2) * 1000),
@@ -92,10 +98,22 @@ for (const backend of availableBackends()) {
       t = await createTestDatabase(backend);
       await seed(t.db, { homes: 3, now: NOW });
       for (let b = 0; b < 3; b++) {
-        const r = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 5 }, (_, i) => row(b * 5 + i, i % 2 ? "withhold" : "send")), { stage: "change" }));
+        const r = await t.db.transaction((tx) =>
+          sealDecisions(
+            tx,
+            Array.from({ length: 5 }, (_, i) => row(b * 5 + i, i % 2 ? "withhold" : "send")),
+            { stage: "change" },
+          ),
+        );
         batches.push({ batch: r!.batch, ids: r!.ids, seq: r!.entry.seq });
         const [e] = await t.db.transaction((tx) =>
-          appendAudit(tx, { actorId: null, action: "consent.changed", entityType: "consent", entityId: `c${b}`, details: { mode: "proactive", version: b + 1 } }),
+          appendAudit(tx, {
+            actorId: null,
+            action: "consent.changed",
+            entityType: "consent",
+            entityId: `c${b}`,
+            details: { mode: "proactive", version: b + 1 },
+          }),
         );
         consentSeq = e!.seq;
       }
@@ -205,10 +223,15 @@ for (const backend of availableBackends()) {
       // A careful forger recomputes the altered entry's hash: the next entry no longer follows it.
       const r2 = await tampered((tx) => tx.execute(sql`update audit_log set hash = repeat('a', 64) where seq = ${consentSeq}`));
       expect(r2.failure).toMatchObject({ kind: "entry_hash", seq: consentSeq });
-      const [entry] = await t.db.select().from(auditLog).where(sql`seq = ${consentSeq}`);
+      const [entry] = await t.db
+        .select()
+        .from(auditLog)
+        .where(sql`seq = ${consentSeq}`);
       const forgedDetails = { ...entry!.details, mode: "off" };
       const forgedHash = entryHash(entry!.prevHash, { ...entry!, details: forgedDetails });
-      const r3 = await tampered((tx) => tx.execute(sql`update audit_log set details = ${JSON.stringify(forgedDetails)}::jsonb, hash = ${forgedHash} where seq = ${consentSeq}`));
+      const r3 = await tampered((tx) =>
+        tx.execute(sql`update audit_log set details = ${JSON.stringify(forgedDetails)}::jsonb, hash = ${forgedHash} where seq = ${consentSeq}`),
+      );
       expect(r3.failure).toMatchObject({ kind: "chain_link", seq: consentSeq + 1 });
     });
 
@@ -325,8 +348,11 @@ for (const backend of availableBackends()) {
           linkId: i % 5 ? stableId("link:0:alexa") : null,
           partnerId: i % 2 ? "alexa" : "google-home",
           outcome: i % 3 === 2 ? "transform" : i % 3 ? "send" : "withhold",
-          sentProperties: i % 3 ? { b: [1, 2.5, { z: null, a: "é\"\\" }], a: i, ["ключ"]: true } : null,
-          reasons: [{ consentVersion: i % 7, code: "CONSENT_GRANTS" }, { clauseKey: "2.1", code: "ALLOWED_BY_CLAUSE", agreementVersionId: stableId("v") }],
+          sentProperties: i % 3 ? { b: [1, 2.5, { z: null, a: 'é"\\' }], a: i, ["ключ"]: true } : null,
+          reasons: [
+            { consentVersion: i % 7, code: "CONSENT_GRANTS" },
+            { clauseKey: "2.1", code: "ALLOWED_BY_CLAUSE", agreementVersionId: stableId("v") },
+          ],
           clauseKeys: i % 2 ? ["2.1", 'x"y'] : [],
           consentVersion: i % 6 ? i % 7 : null,
           agreementVersionId: i % 8 ? stableId("v") : null,
@@ -338,7 +364,13 @@ for (const backend of availableBackends()) {
         const kinds = async () => Number((await t.pool.query("select count(*) from decision_kinds")).rows[0].count);
         const before = await kinds();
         // The same decisions again: their kinds are stored once.
-        await t.db.transaction((tx) => sealDecisions(tx, rows.map((r) => ({ ...r, reasons: r.reasons.map((x) => ({ ...x })) })), { stage: "change" }));
+        await t.db.transaction((tx) =>
+          sealDecisions(
+            tx,
+            rows.map((r) => ({ ...r, reasons: r.reasons.map((x) => ({ ...x })) })),
+            { stage: "change" },
+          ),
+        );
         expect(await kinds()).toBe(before);
         const r = await verifyChain(t.db, {});
         expect(r.failure).toBeNull();
@@ -364,11 +396,25 @@ for (const backend of availableBackends()) {
       const t = await createTestDatabase(backend);
       try {
         await seed(t.db, { homes: 1, now: NOW });
-        const big = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 700 }, (_, i) => row(i, i % 3 ? "withhold" : "send")), { stage: "change" }));
-        const small = await t.db.transaction((tx) => sealDecisions(tx, Array.from({ length: 60 }, (_, i) => row(i, "send")), { stage: "change" }));
+        const big = await t.db.transaction((tx) =>
+          sealDecisions(
+            tx,
+            Array.from({ length: 700 }, (_, i) => row(i, i % 3 ? "withhold" : "send")),
+            { stage: "change" },
+          ),
+        );
+        const small = await t.db.transaction((tx) =>
+          sealDecisions(
+            tx,
+            Array.from({ length: 60 }, (_, i) => row(i, "send")),
+            { stage: "change" },
+          ),
+        );
         // 700 decisions in 350 sets (leaves): five chunks of 64 and one of 30; 60 decisions in 30
         // sets: no chunk roots, read whole.
-        expect((await t.pool.query("select audit_batch, count(*)::int as n from decision_batch_chunks group by 1")).rows).toEqual([{ audit_batch: String(big!.batch), n: 6 }]);
+        expect((await t.pool.query("select audit_batch, count(*)::int as n from decision_batch_chunks group by 1")).rows).toEqual([
+          { audit_batch: String(big!.batch), n: 6 },
+        ]);
         // Decisions in the first and last sets of chunks, and between.
         const positions = [0, 1, 127, 128, 300, 639, 640, 699];
         const asked = [...positions.map((p) => ({ id: big!.ids[p]!, auditBatch: big!.batch })), { id: small!.ids[42]!, auditBatch: small!.batch }];
@@ -384,7 +430,10 @@ for (const backend of availableBackends()) {
           expect(bigIds.indexOf(big!.ids[p]!)).toBe(p);
         }
         // The same path the whole tree gives (`inclusionProof` over all 700 leaves).
-        const every = await proveDecisions(t.db, bigIds.map((id) => ({ id, auditBatch: big!.batch })));
+        const every = await proveDecisions(
+          t.db,
+          bigIds.map((id) => ({ id, auditBatch: big!.batch })),
+        );
         // One leaf per set: decisions 2k and 2k + 1 share leaf k.
         const allLeaves = bigIds.filter((_, i) => i % 2 === 0).map((id) => every.get(id)!.leaf);
         for (const p of positions) {
@@ -400,7 +449,10 @@ for (const backend of availableBackends()) {
         await rolledBack(t, async (tx) => {
           await tx.execute(sql`alter table decision_batch_chunks disable trigger decision_batch_chunks_append_only`);
           await tx.execute(sql`update decision_batch_chunks set hash = repeat('b', 64) where audit_batch = ${big!.batch} and chunk = 5`);
-          const lied = await proveDecisions(tx, [{ id: big!.ids[0]!, auditBatch: big!.batch }, { id: big!.ids[699]!, auditBatch: big!.batch }]);
+          const lied = await proveDecisions(tx, [
+            { id: big!.ids[0]!, auditBatch: big!.batch },
+            { id: big!.ids[699]!, auditBatch: big!.batch },
+          ]);
           expect(lied.get(big!.ids[0]!)!.valid).toBe(false);
           expect(lied.get(big!.ids[699]!)!.valid).toBe(false);
         });
@@ -408,7 +460,11 @@ for (const backend of availableBackends()) {
         await rolledBack(t, async (tx) => {
           await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
           await tx.execute(sql`update decision_sets set sent_properties = '[{"temperature": 99}, null]' where id = ${big!.ids[300]!}`);
-          const altered = await proveDecisions(tx, [{ id: big!.ids[300]!, auditBatch: big!.batch }, { id: big!.ids[301]!, auditBatch: big!.batch }, { id: big!.ids[0]!, auditBatch: big!.batch }]);
+          const altered = await proveDecisions(tx, [
+            { id: big!.ids[300]!, auditBatch: big!.batch },
+            { id: big!.ids[301]!, auditBatch: big!.batch },
+            { id: big!.ids[0]!, auditBatch: big!.batch },
+          ]);
           expect(altered.get(big!.ids[300]!)!.valid).toBe(false);
           expect(altered.get(big!.ids[301]!)!.valid).toBe(false);
           // A decision in another chunk is still proven: the chunk roots it needs are intact.
@@ -419,7 +475,10 @@ for (const backend of availableBackends()) {
           await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
           const kind = (await tx.execute(sql`select kind_ids[1] as k from decision_sets where id = ${big!.ids[2]!}`)) as unknown as { rows: { k: string }[] };
           await tx.execute(sql`update decision_kinds set outcome = 'send' where id = ${kind.rows[0]!.k}`);
-          const lied = await proveDecisions(tx, [{ id: big!.ids[2]!, auditBatch: big!.batch }, { id: big!.ids[3]!, auditBatch: big!.batch }]);
+          const lied = await proveDecisions(tx, [
+            { id: big!.ids[2]!, auditBatch: big!.batch },
+            { id: big!.ids[3]!, auditBatch: big!.batch },
+          ]);
           expect(lied.get(big!.ids[2]!)!.valid).toBe(false);
           // Its neighbour in the set has another kind: its proof still holds.
           expect(lied.get(big!.ids[3]!)!.valid).toBe(true);
@@ -433,7 +492,8 @@ for (const backend of availableBackends()) {
 
 describe("Merkle nodes from what is not a hash", () => {
   it("give a node no real tree has, the same one each time, instead of throwing", () => {
-    const a = leafHash("a"), b = leafHash("b");
+    const a = leafHash("a"),
+      b = leafHash("b");
     const real = rootFromProof(a, [{ side: "right", hash: b }]);
     for (const bad of ["zz".repeat(32), b.slice(0, 62), `${b}00`, ""]) {
       const forged = rootFromProof(a, [{ side: "right", hash: bad }]);

@@ -32,7 +32,10 @@ export async function listAuditEntries(db: Executor, opts: { beforeSeq?: number 
 /** Asks the worker to verify the chain (or entries `from`–`to`); returns the request. */
 export async function requestVerification(db: Executor, opts: { from?: number | null; to?: number | null; userId: string }) {
   if (opts.from && opts.to && opts.from > opts.to) throw new AppError("INVALID", "The range is empty", { to: ["The last entry cannot be before the first"] });
-  const [row] = await db.insert(auditVerifications).values({ fromSeq: opts.from ?? null, toSeq: opts.to ?? null, requestedById: opts.userId }).returning();
+  const [row] = await db
+    .insert(auditVerifications)
+    .values({ fromSeq: opts.from ?? null, toSeq: opts.to ?? null, requestedById: opts.userId })
+    .returning();
   return row!;
 }
 
@@ -53,7 +56,11 @@ export async function claimVerification(db: Executor) {
 }
 
 /** Runs one verification, writing progress about once a second and the report at the end. */
-export async function runVerification(db: Executor, job: { id: string; fromSeq: number | null; toSeq: number | null }, signer: Signer | null): Promise<VerifyReport> {
+export async function runVerification(
+  db: Executor,
+  job: { id: string; fromSeq: number | null; toSeq: number | null },
+  signer: Signer | null,
+): Promise<VerifyReport> {
   let last = 0;
   let pending: Promise<unknown> = Promise.resolve();
   try {
@@ -70,12 +77,21 @@ export async function runVerification(db: Executor, job: { id: string; fromSeq: 
     await pending;
     await db
       .update(auditVerifications)
-      .set({ status: "done", processed: report.entries, total: report.to - report.from + 1, result: report as unknown as Record<string, unknown>, finishedAt: new Date() })
+      .set({
+        status: "done",
+        processed: report.entries,
+        total: report.to - report.from + 1,
+        result: report as unknown as Record<string, unknown>,
+        finishedAt: new Date(),
+      })
       .where(eq(auditVerifications.id, job.id));
     return report;
   } catch (err) {
     await pending.catch(() => {});
-    await db.update(auditVerifications).set({ status: "failed", error: (err as Error).message, finishedAt: new Date() }).where(eq(auditVerifications.id, job.id));
+    await db
+      .update(auditVerifications)
+      .set({ status: "failed", error: (err as Error).message, finishedAt: new Date() })
+      .where(eq(auditVerifications.id, job.id));
     throw err;
   }
 }

@@ -77,7 +77,14 @@ export async function getDecisionReport(db: Executor, period: ReportPeriod) {
   return {
     period,
     total,
-    matrix: matrix.map((r) => ({ partnerId: r.partner_id, category: r.category_key, categoryName: nameOf(r.category_key), mode: r.mode, outcome: r.outcome, count: Number(r.n) })),
+    matrix: matrix.map((r) => ({
+      partnerId: r.partner_id,
+      category: r.category_key,
+      categoryName: nameOf(r.category_key),
+      mode: r.mode,
+      outcome: r.outcome,
+      count: Number(r.n),
+    })),
     withheldReasons: reasons.map((r) => ({ partnerId: r.partner_id, reason: r.reason_code, count: Number(r.n) })),
     daily: daily.map((r) => ({ day: r.day, partnerId: r.partner_id, outcome: r.outcome, count: Number(r.n) })),
     consentRates: consentRates.map((r) => ({
@@ -108,7 +115,8 @@ export function reportCsv(r: DecisionReport): string {
   const lines = [["section", "partner", "category", "mode", "outcome_or_status", "reason", "count", "linked_homes", "on_request", "proactive"].join(",")];
   for (const m of r.matrix) lines.push(["messages", m.partnerId, m.category, m.mode, m.outcome, "", m.count, "", "", ""].map(csvCell).join(","));
   for (const w of r.withheldReasons) lines.push(["withheld_reasons", w.partnerId, "", "", "withhold", w.reason, w.count, "", "", ""].map(csvCell).join(","));
-  for (const c of r.consentRates) lines.push(["consent_rates", c.partnerId, c.category, "", "", "", "", c.linkedHomes, c.onRequest, c.proactive].map(csvCell).join(","));
+  for (const c of r.consentRates)
+    lines.push(["consent_rates", c.partnerId, c.category, "", "", "", "", c.linkedHomes, c.onRequest, c.proactive].map(csvCell).join(","));
   for (const d of r.deliveries) lines.push(["deliveries", d.partnerId, "", "", d.status, "", d.count, "", "", ""].map(csvCell).join(","));
   return `${lines.join("\n")}\n`;
 }

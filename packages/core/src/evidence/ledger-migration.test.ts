@@ -90,7 +90,14 @@ for (const backend of availableBackends()) {
                 i % 2 ? "user.device.sensor.temperature" : "user.device.sensor.setpoint",
                 send ? "send" : "withhold",
                 send ? JSON.stringify({ temperature: 20 + i / 2 }) : null,
-                JSON.stringify(send ? [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }, { code: "CONSENT_GRANTS", consentVersion: i }] : [{ code: "CONSENT_OFF", consentVersion: 2 }]),
+                JSON.stringify(
+                  send
+                    ? [
+                        { code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" },
+                        { code: "CONSENT_GRANTS", consentVersion: i },
+                      ]
+                    : [{ code: "CONSENT_OFF", consentVersion: 2 }],
+                ),
                 i % 2 ? stableId("version:alexa:1") : null,
                 i % 2 ? ["2.1"] : [],
                 send ? i : 2,
@@ -99,12 +106,23 @@ for (const backend of availableBackends()) {
               ],
             );
           }
-          const stored = (await t.pool.query(`select ${LEAF_FIELDS.map((f) => `${snake(f)} as "${f}"`).join(", ")} from decisions where audit_batch = $1 order by id`, [batch]))
-            .rows as (SealedDecision & { id: string; auditBatch: string; stateEventId: string | null })[];
-          const leaves = stored.map((d) => decisionLeaf({ ...d, id: Number(d.id), auditBatch: Number(d.auditBatch), stateEventId: d.stateEventId == null ? null : Number(d.stateEventId) }));
+          const stored = (
+            await t.pool.query(`select ${LEAF_FIELDS.map((f) => `${snake(f)} as "${f}"`).join(", ")} from decisions where audit_batch = $1 order by id`, [
+              batch,
+            ])
+          ).rows as (SealedDecision & { id: string; auditBatch: string; stateEventId: string | null })[];
+          const leaves = stored.map((d) =>
+            decisionLeaf({ ...d, id: Number(d.id), auditBatch: Number(d.auditBatch), stateEventId: d.stateEventId == null ? null : Number(d.stateEventId) }),
+          );
           await t.pool.query("commit");
           await t.db.transaction((tx) =>
-            appendAudit(tx, { action: "decisions.sealed", entityType: "decision_batch", entityId: String(batch), details: { stage: "change", count: 6 }, merkleRoot: merkleRoot(leaves) }),
+            appendAudit(tx, {
+              action: "decisions.sealed",
+              entityType: "decision_batch",
+              entityId: String(batch),
+              details: { stage: "change", count: 6 },
+              merkleRoot: merkleRoot(leaves),
+            }),
           );
         }
         expect((await verifyChain(t.db, {})).failure).toBeNull();

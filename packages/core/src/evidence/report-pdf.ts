@@ -11,7 +11,10 @@ export function renderReportPdf(r: DecisionReport): Promise<Buffer> {
     pdf.on("error", reject);
     const n = (x: number) => x.toLocaleString("en-GB");
     pdf.fontSize(18).text("Proviso — what was shared, and what was not");
-    pdf.fontSize(10).fillColor("#444").text(`Period ${r.period.from} to ${r.period.to} (UTC) · ${n(r.total)} decisions · generated ${new Date().toISOString()}`);
+    pdf
+      .fontSize(10)
+      .fillColor("#444")
+      .text(`Period ${r.period.from} to ${r.period.to} (UTC) · ${n(r.total)} decisions · generated ${new Date().toISOString()}`);
     pdf.moveDown().fillColor("black");
     const table = (title: string, head: string[], rows: (string | number)[][], widths: number[]) => {
       pdf.fontSize(13).text(title);
@@ -33,15 +36,36 @@ export function renderReportPdf(r: DecisionReport): Promise<Buffer> {
       if (rows.length === 0) line(["(none in this period)"]);
       pdf.moveDown();
     };
-    table("Messages by partner, category, mode and outcome", ["Partner", "Category", "Mode", "Outcome", "Decisions"], r.matrix.map((m) => [m.partnerId, m.categoryName, m.mode, m.outcome, m.count]), [70, 170, 80, 80, 90]);
-    table("Why things were withheld", ["Partner", "Reason", "Decisions"], r.withheldReasons.map((w) => [w.partnerId, w.reason, w.count]), [90, 250, 90]);
+    table(
+      "Messages by partner, category, mode and outcome",
+      ["Partner", "Category", "Mode", "Outcome", "Decisions"],
+      r.matrix.map((m) => [m.partnerId, m.categoryName, m.mode, m.outcome, m.count]),
+      [70, 170, 80, 80, 90],
+    );
+    table(
+      "Why things were withheld",
+      ["Partner", "Reason", "Decisions"],
+      r.withheldReasons.map((w) => [w.partnerId, w.reason, w.count]),
+      [90, 250, 90],
+    );
     table(
       "Consent rates at the end of the period",
       ["Partner", "Category", "Linked homes", "On request", "Proactive"],
-      r.consentRates.map((c) => [c.partnerId, c.categoryName, c.linkedHomes, `${c.onRequest} (${pct(c.onRequest, c.linkedHomes)})`, `${c.proactive} (${pct(c.proactive, c.linkedHomes)})`]),
+      r.consentRates.map((c) => [
+        c.partnerId,
+        c.categoryName,
+        c.linkedHomes,
+        `${c.onRequest} (${pct(c.onRequest, c.linkedHomes)})`,
+        `${c.proactive} (${pct(c.proactive, c.linkedHomes)})`,
+      ]),
       [70, 170, 80, 90, 90],
     );
-    table("Deliveries", ["Partner", "Status", "Messages", "Failed"], r.deliveries.map((d) => [d.partnerId, d.status, d.count, d.failed]), [90, 120, 90, 90]);
+    table(
+      "Deliveries",
+      ["Partner", "Status", "Messages", "Failed"],
+      r.deliveries.map((d) => [d.partnerId, d.status, d.count, d.failed]),
+      [90, 120, 90, 90],
+    );
     pdf.end();
   });
 }

@@ -17,24 +17,27 @@ beforeAll(async () => {
     "insert into state_events (device_id, home_id, seq, observed_at, cause, properties) values ($1, $2, 1, $3, 'physical', '{}') returning id",
     [stableId("device:0:0"), home, new Date(base)],
   );
-  await t.db.transaction((tx) => sealDecisions(tx,
-    Array.from({ length: 5 }, (_, i) => ({
-      stateEventId: Number(event.rows[0].id),
-      homeId: home,
-      deviceId: stableId("device:0:0"),
-      partnerId: "alexa",
-      linkId: stableId("link:0:alexa"),
-      categoryKey: "user.device.sensor.temperature",
-      mode: "proactive" as const,
-      stage: "change" as const,
-      outcome: i % 2 ? ("withhold" as const) : ("send" as const),
-      sentProperties: i % 2 ? null : { temperature: 20 + i },
-      reasons: i % 2 ? [{ code: "MODE_NOT_AGREED", clauseKey: "2.1" }] : [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }],
-      observedAt: new Date(base + i * 1000),
-      decidedAt: new Date(base + i * 1000),
-    })),
-    { stage: "change" },
-  ));
+  await t.db.transaction((tx) =>
+    sealDecisions(
+      tx,
+      Array.from({ length: 5 }, (_, i) => ({
+        stateEventId: Number(event.rows[0].id),
+        homeId: home,
+        deviceId: stableId("device:0:0"),
+        partnerId: "alexa",
+        linkId: stableId("link:0:alexa"),
+        categoryKey: "user.device.sensor.temperature",
+        mode: "proactive" as const,
+        stage: "change" as const,
+        outcome: i % 2 ? ("withhold" as const) : ("send" as const),
+        sentProperties: i % 2 ? null : { temperature: 20 + i },
+        reasons: i % 2 ? [{ code: "MODE_NOT_AGREED", clauseKey: "2.1" }] : [{ code: "ALLOWED_BY_CLAUSE", clauseKey: "2.1" }],
+        observedAt: new Date(base + i * 1000),
+        decidedAt: new Date(base + i * 1000),
+      })),
+      { stage: "change" },
+    ),
+  );
 });
 afterAll(async () => t?.drop());
 

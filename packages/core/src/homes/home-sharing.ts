@@ -61,10 +61,7 @@ export async function getHomeSharing(db: Executor, opts: { userId: string; homeI
  * A homeowner's choice for one partner × category, appended as the next consent version. Only
  * `off` and the modes the agreement in force allows are accepted; the link must be active.
  */
-export async function setHomeConsent(
-  db: Database,
-  opts: { userId: string; homeId: string; partnerId: string; category: string; mode: ShareMode; now: Date },
-) {
+export async function setHomeConsent(db: Database, opts: { userId: string; homeId: string; partnerId: string; category: string; mode: ShareMode; now: Date }) {
   return db.transaction(async (tx) => {
     await assertMember(tx, opts.userId, opts.homeId);
     const { snapshot, links } = await loadHomeSnapshot(tx, opts.homeId);
@@ -74,9 +71,13 @@ export async function setHomeConsent(
     if (opts.mode !== "off") {
       const allowed = agreedModes(compileSnapshot(snapshot), opts.partnerId, opts.category, opts.now.getTime()).modes;
       if (!allowed.includes(opts.mode)) {
-        throw new AppError("INVALID", `The agreement with ${link.partnerName} does not allow ${opts.mode.replace("_", " ")} for ${categoryName(opts.category)}`, {
-          mode: [`Choose one of: off${allowed.length ? `, ${allowed.join(", ").replace(/_/g, " ")}` : ""}`],
-        });
+        throw new AppError(
+          "INVALID",
+          `The agreement with ${link.partnerName} does not allow ${opts.mode.replace("_", " ")} for ${categoryName(opts.category)}`,
+          {
+            mode: [`Choose one of: off${allowed.length ? `, ${allowed.join(", ").replace(/_/g, " ")}` : ""}`],
+          },
+        );
       }
     }
     const [latest] = await tx

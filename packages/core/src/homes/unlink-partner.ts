@@ -3,17 +3,7 @@
 // agreement's deletion clause.
 import { APPROVED_VERSION_STATUSES, OUTBOX_WAITING } from "@proviso/domain";
 import { appendAudit } from "@proviso/audit";
-import {
-  agreementClauses,
-  agreements,
-  agreementVersions,
-  deletionRequests,
-  outbox,
-  partnerLinks,
-  partners,
-  type Database,
-  type Executor,
-} from "@proviso/db";
+import { agreementClauses, agreements, agreementVersions, deletionRequests, outbox, partnerLinks, partners, type Database, type Executor } from "@proviso/db";
 import { and, desc, eq, inArray, isNull, lte, or, gt, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { assertMember } from "./home-sharing";
@@ -45,7 +35,13 @@ async function deletionDeadlineDays(db: Executor, partnerId: string, now: Date):
 export async function unlinkPartner(db: Database, opts: { userId: string; homeId: string; partnerId: string; now: Date }) {
   return db.transaction(async (tx) => {
     await assertMember(tx, opts.userId, opts.homeId);
-    const ended = await endLink(tx, { homeId: opts.homeId, partnerId: opts.partnerId, userId: opts.userId, now: opts.now, why: "the homeowner unlinked this platform" });
+    const ended = await endLink(tx, {
+      homeId: opts.homeId,
+      partnerId: opts.partnerId,
+      userId: opts.userId,
+      now: opts.now,
+      why: "the homeowner unlinked this platform",
+    });
     if (!ended) throw new AppError("NOT_FOUND", "This platform is not linked to your home");
     return ended;
   });
@@ -96,7 +92,14 @@ async function endLink(tx: Executor, opts: { homeId: string; partnerId: string; 
       action: opts.userId ? "link.unlinked" : "link.unlinked_by_partner",
       entityType: "partner_link",
       entityId: link.id,
-      details: { homeId: opts.homeId, partnerId: opts.partnerId, consentsTurnedOff: true, deletionRequestId: request!.id, deadline: request!.deadline.toISOString(), clauseKey },
+      details: {
+        homeId: opts.homeId,
+        partnerId: opts.partnerId,
+        consentsTurnedOff: true,
+        deletionRequestId: request!.id,
+        deadline: request!.deadline.toISOString(),
+        clauseKey,
+      },
     },
     opts.now,
   );

@@ -32,8 +32,10 @@ export const demandInputSchema = z
     description: z.string().trim().min(1, "Say what you ask for and why").max(4000),
   })
   .superRefine((d, ctx) => {
-    if (d.leverage === "retail_listing" && !d.listingId) ctx.addIssue({ code: "custom", path: ["listingId"], message: "Choose the retail listing this depends on" });
-    if (d.leverage === "certification" && !d.programmeId) ctx.addIssue({ code: "custom", path: ["programmeId"], message: "Choose the certification programme" });
+    if (d.leverage === "retail_listing" && !d.listingId)
+      ctx.addIssue({ code: "custom", path: ["listingId"], message: "Choose the retail listing this depends on" });
+    if (d.leverage === "certification" && !d.programmeId)
+      ctx.addIssue({ code: "custom", path: ["programmeId"], message: "Choose the certification programme" });
   });
 
 export type DemandInput = z.infer<typeof demandInputSchema>;
@@ -56,7 +58,10 @@ export async function fileDemand(db: Database, opts: { partnerId: string; userId
       if (!own) throw new AppError("INVALID", "Some fields are not valid", { listingId: ["Choose one of your own channels' listings"] });
     }
     if (d.leverage === "certification") {
-      const [own] = await tx.select({ id: programmes.id }).from(programmes).where(and(eq(programmes.id, d.programmeId!), eq(programmes.partnerId, opts.partnerId)));
+      const [own] = await tx
+        .select({ id: programmes.id })
+        .from(programmes)
+        .where(and(eq(programmes.id, d.programmeId!), eq(programmes.partnerId, opts.partnerId)));
       if (!own) throw new AppError("INVALID", "Some fields are not valid", { programmeId: ["Choose one of your own programmes"] });
     }
     const [row] = await tx
@@ -79,7 +84,17 @@ export async function fileDemand(db: Database, opts: { partnerId: string; userId
       action: "demand.filed",
       entityType: "partner_demand",
       entityId: row!.id,
-      details: { partnerId: opts.partnerId, category: d.category, mode: d.mode, purpose: d.purpose, leverage: d.leverage, listingId: d.listingId ?? null, programmeId: d.programmeId ?? null, deadline: d.deadline?.toISOString() ?? null, description: d.description },
+      details: {
+        partnerId: opts.partnerId,
+        category: d.category,
+        mode: d.mode,
+        purpose: d.purpose,
+        leverage: d.leverage,
+        listingId: d.listingId ?? null,
+        programmeId: d.programmeId ?? null,
+        deadline: d.deadline?.toISOString() ?? null,
+        description: d.description,
+      },
     });
     return row!;
   });
@@ -105,14 +120,20 @@ export async function answerDemand(db: Database, opts: { userId: string; input: 
         .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
         .where(eq(agreementVersions.id, a.versionId));
       if (!v) throw new AppError("NOT_FOUND", "Agreement version not found");
-      if (v.partnerId !== demand.partnerId) throw new AppError("INVALID", "That version is another partner's", { versionId: ["Choose a version of this partner's agreement"] });
+      if (v.partnerId !== demand.partnerId)
+        throw new AppError("INVALID", "That version is another partner's", { versionId: ["Choose a version of this partner's agreement"] });
     }
     if ((a.status === "countered" || a.status === "rejected") && !a.note && !a.versionId) {
       throw new AppError("INVALID", "Say how you answer", { note: ["A counter or a rejection needs a note or a draft version"] });
     }
     const [row] = await tx
       .update(partnerDemands)
-      .set({ status: a.status, answeredByVersionId: a.versionId ?? demand.answeredByVersionId, responseNote: a.note || demand.responseNote, updatedAt: new Date() })
+      .set({
+        status: a.status,
+        answeredByVersionId: a.versionId ?? demand.answeredByVersionId,
+        responseNote: a.note || demand.responseNote,
+        updatedAt: new Date(),
+      })
       .where(eq(partnerDemands.id, a.demandId))
       .returning();
     await appendAudit(tx, {

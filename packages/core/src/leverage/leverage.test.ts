@@ -35,34 +35,83 @@ beforeAll(async () => {
 afterAll(async () => t?.drop());
 
 async function appError(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
 
 describe("demands", () => {
   it("are filed by a partner for its own listings only, with clear field errors, and recorded on the chain", async () => {
-    const missing = await appError(fileDemand(t.db, { partnerId: "alexa", userId: alexaStaff, now: NOW, input: { category: "user.device.sensor.occupancy", mode: "proactive", purpose: "functional.service.automation", leverage: "retail_listing", description: "" } }));
+    const missing = await appError(
+      fileDemand(t.db, {
+        partnerId: "alexa",
+        userId: alexaStaff,
+        now: NOW,
+        input: {
+          category: "user.device.sensor.occupancy",
+          mode: "proactive",
+          purpose: "functional.service.automation",
+          leverage: "retail_listing",
+          description: "",
+        },
+      }),
+    );
     expect(missing.fieldErrors).toMatchObject({ listingId: ["Choose the retail listing this depends on"], description: ["Say what you ask for and why"] });
-    const other = await appError(fileDemand(t.db, { partnerId: "alexa", userId: alexaStaff, now: NOW, input: { category: "user.device.sensor.occupancy", mode: "proactive", purpose: "functional.service.automation", leverage: "retail_listing", listingId: googleListing, description: "x" } }));
+    const other = await appError(
+      fileDemand(t.db, {
+        partnerId: "alexa",
+        userId: alexaStaff,
+        now: NOW,
+        input: {
+          category: "user.device.sensor.occupancy",
+          mode: "proactive",
+          purpose: "functional.service.automation",
+          leverage: "retail_listing",
+          listingId: googleListing,
+          description: "x",
+        },
+      }),
+    );
     expect(other.fieldErrors).toEqual({ listingId: ["Choose one of your own channels' listings"] });
     const d = await fileDemand(t.db, {
       partnerId: "alexa",
       userId: alexaStaff,
       now: NOW,
-      input: { category: "user.device.sensor.occupancy", mode: "proactive", purpose: "functional.service.automation", leverage: "retail_listing", listingId: amazonListing, deadline: new Date(NOW.getTime() + 5 * DAY), description: "Proactive occupancy for routines, or the S1 listing is reviewed." },
+      input: {
+        category: "user.device.sensor.occupancy",
+        mode: "proactive",
+        purpose: "functional.service.automation",
+        leverage: "retail_listing",
+        listingId: amazonListing,
+        deadline: new Date(NOW.getTime() + 5 * DAY),
+        description: "Proactive occupancy for routines, or the S1 listing is reviewed.",
+      },
     });
     const listed = await listDemands(t.db, "alexa");
-    expect(listed.find((x) => x.id === d.id)).toMatchObject({ status: "open", leverageLabel: "retail listing S1-US on Amazon store", summary: "Occupancy whenever it changes" });
+    expect(listed.find((x) => x.id === d.id)).toMatchObject({
+      status: "open",
+      leverageLabel: "retail listing S1-US on Amazon store",
+      summary: "Occupancy whenever it changes",
+    });
     expect(await listDemands(t.db, "google-home").then((l) => l.some((x) => x.id === d.id))).toBe(false);
-    const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.entityType, "partner_demand"), eq(auditLog.entityId, d.id)));
+    const [entry] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityType, "partner_demand"), eq(auditLog.entityId, d.id)));
     expect(entry).toMatchObject({ action: "demand.filed", actorId: alexaStaff });
   });
 
   it("are answered with a draft of the same partner's agreement, never another's", async () => {
     const [d] = await listDemands(t.db, "alexa");
-    const googleVersion = (await t.db.execute(sql`select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'google-home' limit 1`)) as unknown as { rows: { id: string }[] };
-    const wrong = await appError(answerDemand(t.db, { userId: manager, input: { demandId: d!.id, status: "countered", versionId: googleVersion.rows[0]!.id, note: "" } }));
+    const googleVersion = (await t.db.execute(
+      sql`select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'google-home' limit 1`,
+    )) as unknown as { rows: { id: string }[] };
+    const wrong = await appError(
+      answerDemand(t.db, { userId: manager, input: { demandId: d!.id, status: "countered", versionId: googleVersion.rows[0]!.id, note: "" } }),
+    );
     expect(wrong.fieldErrors).toEqual({ versionId: ["Choose a version of this partner's agreement"] });
     const draft = await draftForDemand(t.db, { demandId: d!.id, userId: manager });
     expect(await listDemands(t.db, "alexa").then((l) => l.find((x) => x.id === d!.id))).toMatchObject({ status: "countered", answeredByVersionId: draft.id });
@@ -76,8 +125,25 @@ describe("a draft that removes clause 2.1, under review", () => {
     const clauses = doc.clauses
       .filter((c) => c.clauseKey !== "2.1")
       .map((c) => ({ clauseKey: c.clauseKey, title: c.title, legalText: c.legalText, terms: c.terms }));
-    clauses.push({ clauseKey: "2.5", title: "Occupancy", legalText: "Occupancy as it changes.", terms: { kind: "data_share", category: "user.device.sensor.occupancy", modes: ["proactive"], purposes: ["functional.service.automation"], retentionDays: 7, minimisation: {}, optInRequired: true } });
-    await saveDraftVersion(t.db, { versionId: doc.versionId, summary: "Occupancy, no temperature", effectiveFrom: new Date(NOW.getTime() + 30 * DAY), expiresAt: null, clauses }, { userId: manager });
+    clauses.push({
+      clauseKey: "2.5",
+      title: "Occupancy",
+      legalText: "Occupancy as it changes.",
+      terms: {
+        kind: "data_share",
+        category: "user.device.sensor.occupancy",
+        modes: ["proactive"],
+        purposes: ["functional.service.automation"],
+        retentionDays: 7,
+        minimisation: {},
+        optInRequired: true,
+      },
+    });
+    await saveDraftVersion(
+      t.db,
+      { versionId: doc.versionId, summary: "Occupancy, no temperature", effectiveFrom: new Date(NOW.getTime() + 30 * DAY), expiresAt: null, clauses },
+      { userId: manager },
+    );
     await submitVersionForReview(t.db, { versionId: doc.versionId, userId: manager });
     const review = await getVersionReview(t.db, doc.versionId, NOW);
     expect(review.listingsAtRisk.map((l) => l.sku).sort()).toEqual(["L1-US", "S1-US", "T1-EU", "T1-US"]);
@@ -90,10 +156,18 @@ describe("conflicts and alerts", () => {
   it("counts the linked homes that have not opted in to what a programme or a demand requires", async () => {
     const conflicts = await findConflicts(t.db, "alexa", NOW);
     const lock = conflicts.find((c) => c.source === "Works with Alexa" && c.category === "user.device.sensor.lock_state")!;
-    const linked = Number(((await t.db.execute(sql`select count(*) as n from partner_links where partner_id = 'alexa' and status = 'active'`)) as unknown as { rows: { n: string }[] }).rows[0]!.n);
+    const linked = Number(
+      (
+        (await t.db.execute(sql`select count(*) as n from partner_links where partner_id = 'alexa' and status = 'active'`)) as unknown as {
+          rows: { n: string }[];
+        }
+      ).rows[0]!.n,
+    );
     expect(lock.linkedHomes).toBe(linked);
     expect(lock.agreementAllows).toBe(false);
-    expect(lock.text).toBe(`Works with Alexa requires proactive lock state; ${lock.homesNotOptedIn} of ${linked} linked homes have not opted in, and the agreement in force with Amazon Alexa does not allow it.`);
+    expect(lock.text).toBe(
+      `Works with Alexa requires proactive lock state; ${lock.homesNotOptedIn} of ${linked} linked homes have not opted in, and the agreement in force with Amazon Alexa does not allow it.`,
+    );
     expect(conflicts.some((c) => c.source === "Demand (retail listing)" && c.category === "user.device.sensor.occupancy")).toBe(true);
   });
 
@@ -101,18 +175,30 @@ describe("conflicts and alerts", () => {
     const first = await raiseDueAlerts(t.db, NOW);
     expect(first).toBeGreaterThan(0);
     expect(await raiseDueAlerts(t.db, NOW)).toBe(0);
-    const rows = (await t.db.execute(sql`select kind::text, threshold_days, message from alerts order by message`)) as unknown as { rows: { kind: string; threshold_days: number; message: string }[] };
+    const rows = (await t.db.execute(sql`select kind::text, threshold_days, message from alerts order by message`)) as unknown as {
+      rows: { kind: string; threshold_days: number; message: string }[];
+    };
     // Seeded: the sensor's Works with Alexa certification ends in 45 days, the lock's Google one in 25; the demand is due in 5.
     expect(rows.rows).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: "certification_expiry", threshold_days: 60, message: expect.stringMatching(/Works with Alexa certification expires in 45 days/) }),
-        expect.objectContaining({ kind: "certification_expiry", threshold_days: 30, message: expect.stringMatching(/Works with Google Home certification expires in 25 days/) }),
+        expect.objectContaining({
+          kind: "certification_expiry",
+          threshold_days: 60,
+          message: expect.stringMatching(/Works with Alexa certification expires in 45 days/),
+        }),
+        expect.objectContaining({
+          kind: "certification_expiry",
+          threshold_days: 30,
+          message: expect.stringMatching(/Works with Google Home certification expires in 25 days/),
+        }),
         expect.objectContaining({ kind: "demand_deadline", threshold_days: 7 }),
       ]),
     );
     // 20 days on: the lock's certification has 5 days left (the 7-day alert), the sensor's 25 (the 30-day one).
     expect(await raiseDueAlerts(t.db, new Date(NOW.getTime() + 20 * DAY))).toBeGreaterThanOrEqual(2);
-    const later = (await t.db.execute(sql`select threshold_days, message from alerts where kind = 'certification_expiry' order by threshold_days`)) as unknown as { rows: { threshold_days: number; message: string }[] };
+    const later = (await t.db.execute(
+      sql`select threshold_days, message from alerts where kind = 'certification_expiry' order by threshold_days`,
+    )) as unknown as { rows: { threshold_days: number; message: string }[] };
     expect(later.rows.map((r) => r.threshold_days)).toEqual([7, 30, 30, 60]);
     expect(await raiseDueAlerts(t.db, new Date(NOW.getTime() + 20 * DAY))).toBe(0);
   });
@@ -135,9 +221,20 @@ describe("a lapsed certification", () => {
     const cert = stableId("cert:proviso-l1:works-with-google-home");
     await updateCertification(t.db, { userId: manager, input: { certificationId: cert, status: "expired" } });
     const policy = compileSnapshot(await loadPolicySnapshot(t.db));
-    const link = (await t.db.execute(sql`select home_id from partner_links where partner_id = 'google-home' and status = 'active' limit 1`)) as unknown as { rows: { home_id: string }[] };
+    const link = (await t.db.execute(sql`select home_id from partner_links where partner_id = 'google-home' and status = 'active' limit 1`)) as unknown as {
+      rows: { home_id: string }[];
+    };
     const ask = (modelKey: string) =>
-      decideShare(policy, { partnerId: "google-home", homeId: link.rows[0]!.home_id, modelKey, category: "user.device.sensor.lock_state", mode: "on_request", purpose: "functional.service.fulfil_request", at: NOW.getTime(), properties: { lockState: "locked" } });
+      decideShare(policy, {
+        partnerId: "google-home",
+        homeId: link.rows[0]!.home_id,
+        modelKey,
+        category: "user.device.sensor.lock_state",
+        mode: "on_request",
+        purpose: "functional.service.fulfil_request",
+        at: NOW.getTime(),
+        properties: { lockState: "locked" },
+      });
     expect(ask("proviso-l1").reasons.map((r) => r.code)).toContain("CERTIFICATION_LAPSED");
     expect(ask("proviso-l1").outcome).toBe("withhold");
     expect(ask("proviso-t1").reasons.map((r) => r.code)).not.toContain("CERTIFICATION_LAPSED");
@@ -153,14 +250,39 @@ describe("what-if replay", () => {
     const versionId = d!.answeredByVersionId!;
     // Recorded history: a thermostat of an Alexa-linked home reports temperature over 10 days;
     // the homeowner turns Alexa's temperature off on day 5.
-    const [home] = ((await t.db.execute(sql`
+    const [home] = (
+      (await t.db.execute(sql`
       select l.home_id, d.id as device_id from partner_links l join devices d on d.home_id = l.home_id join device_models m on m.id = d.model_id
-       where l.partner_id = 'alexa' and l.status = 'active' and m.kind = 'thermostat' order by l.home_id limit 1`)) as unknown as { rows: { home_id: string; device_id: string }[] }).rows;
+       where l.partner_id = 'alexa' and l.status = 'active' and m.kind = 'thermostat' order by l.home_id limit 1`)) as unknown as {
+        rows: { home_id: string; device_id: string }[];
+      }
+    ).rows;
     const base = NOW.getTime() - 10 * DAY;
-    await t.db.insert(consents).values({ homeId: home!.home_id, partnerId: "alexa", categoryKey: "user.device.sensor.temperature", mode: "on_request", version: 100, setAt: new Date(base - DAY) });
-    await t.db.insert(consents).values({ homeId: home!.home_id, partnerId: "alexa", categoryKey: "user.device.sensor.temperature", mode: "off", version: 101, setAt: new Date(base + 5 * DAY) });
+    await t.db.insert(consents).values({
+      homeId: home!.home_id,
+      partnerId: "alexa",
+      categoryKey: "user.device.sensor.temperature",
+      mode: "on_request",
+      version: 100,
+      setAt: new Date(base - DAY),
+    });
+    await t.db.insert(consents).values({
+      homeId: home!.home_id,
+      partnerId: "alexa",
+      categoryKey: "user.device.sensor.temperature",
+      mode: "off",
+      version: 101,
+      setAt: new Date(base + 5 * DAY),
+    });
     await t.db.insert(stateEvents).values(
-      Array.from({ length: 10 }, (_, i) => ({ deviceId: home!.device_id, homeId: home!.home_id, seq: i + 1, observedAt: new Date(base + i * DAY + 3_600_000), cause: "periodic" as const, properties: { temperature: 20 + i } })),
+      Array.from({ length: 10 }, (_, i) => ({
+        deviceId: home!.device_id,
+        homeId: home!.home_id,
+        seq: i + 1,
+        observedAt: new Date(base + i * DAY + 3_600_000),
+        cause: "periodic" as const,
+        properties: { temperature: 20 + i },
+      })),
     );
     await requestReplay(t.db, { versionId, days: 30, userId: manager });
     const job = await claimReplayJob(t.db);
@@ -172,7 +294,9 @@ describe("what-if replay", () => {
     expect(onRequest).toMatchObject({ decisions: 10, sentBefore: 5, sentAfter: 0, startsFlowing: 0, stopsFlowing: 5 });
     const proactive = r.rows.find((x) => x.category === "user.device.sensor.temperature" && x.mode === "proactive")!;
     expect(proactive).toMatchObject({ sentBefore: 0, sentAfter: 0 });
-    const stored = (await t.db.execute(sql`select status::text, processed, total from replay_jobs where id = ${job!.id}`)) as unknown as { rows: { status: string; processed: string; total: string }[] };
+    const stored = (await t.db.execute(sql`select status::text, processed, total from replay_jobs where id = ${job!.id}`)) as unknown as {
+      rows: { status: string; processed: string; total: string }[];
+    };
     expect(stored.rows[0]).toMatchObject({ status: "done" });
     expect(Number(stored.rows[0]!.processed)).toBe(10);
     expect(Number(stored.rows[0]!.total)).toBe(10);

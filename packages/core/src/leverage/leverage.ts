@@ -42,8 +42,13 @@ export async function listCertifications(db: Executor, partnerId: string, now = 
     .where(eq(programmes.partnerId, partnerId))
     .orderBy(asc(programmes.name), asc(deviceModels.key));
   return rows.map((r) => {
-    const lapsed = r.status === "expired" || r.status === "revoked" || (r.status === "certified" && r.validUntil !== null && r.validUntil.getTime() <= now.getTime());
-    return { ...r, effectiveStatus: lapsed && r.status === "certified" ? ("expired" as const) : r.status, daysLeft: r.validUntil ? Math.ceil((r.validUntil.getTime() - now.getTime()) / 86_400_000) : null };
+    const lapsed =
+      r.status === "expired" || r.status === "revoked" || (r.status === "certified" && r.validUntil !== null && r.validUntil.getTime() <= now.getTime());
+    return {
+      ...r,
+      effectiveStatus: lapsed && r.status === "certified" ? ("expired" as const) : r.status,
+      daysLeft: r.validUntil ? Math.ceil((r.validUntil.getTime() - now.getTime()) / 86_400_000) : null,
+    };
   });
 }
 
@@ -69,7 +74,10 @@ export async function updateCertification(db: Database, opts: { userId: string; 
       action: "certification.updated",
       entityType: "certification",
       entityId: u.certificationId,
-      details: { from: { status: before.status, validUntil: before.validUntil?.toISOString() ?? null }, to: { status: row!.status, validUntil: row!.validUntil?.toISOString() ?? null } },
+      details: {
+        from: { status: before.status, validUntil: before.validUntil?.toISOString() ?? null },
+        to: { status: row!.status, validUntil: row!.validUntil?.toISOString() ?? null },
+      },
     });
     return row!;
   });
@@ -99,7 +107,11 @@ export async function updateListing(db: Database, opts: { userId: string; input:
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(retailListings).where(eq(retailListings.id, opts.input.listingId));
     if (!before) throw new AppError("NOT_FOUND", "Retail listing not found");
-    const [row] = await tx.update(retailListings).set({ status: opts.input.status, updatedAt: new Date() }).where(eq(retailListings.id, opts.input.listingId)).returning();
+    const [row] = await tx
+      .update(retailListings)
+      .set({ status: opts.input.status, updatedAt: new Date() })
+      .where(eq(retailListings.id, opts.input.listingId))
+      .returning();
     await appendAudit(tx, {
       actorId: opts.userId,
       action: "listing.updated",
@@ -146,12 +158,17 @@ export interface Conflict {
 export async function findConflicts(db: Executor, partnerId: string, now = new Date()): Promise<Conflict[]> {
   const [progRows, demandRows, snapshot] = await Promise.all([
     db.select().from(programmes).where(eq(programmes.partnerId, partnerId)),
-    db.select().from(partnerDemands).where(and(eq(partnerDemands.partnerId, partnerId), inArray(partnerDemands.status, ["open", "countered"]))),
+    db
+      .select()
+      .from(partnerDemands)
+      .where(and(eq(partnerDemands.partnerId, partnerId), inArray(partnerDemands.status, ["open", "countered"]))),
     loadPolicySnapshot(db),
   ]);
   const policy = compileSnapshot(snapshot);
   const wanted: { source: string; requirement: string; category: string; mode: "on_request" | "proactive" }[] = [];
-  for (const p of progRows) for (const r of p.requirements) for (const c of r.categories) wanted.push({ source: p.name, requirement: `${r.key}: ${r.text}`, category: c, mode: r.mode });
+  for (const p of progRows)
+    for (const r of p.requirements)
+      for (const c of r.categories) wanted.push({ source: p.name, requirement: `${r.key}: ${r.text}`, category: c, mode: r.mode });
   for (const d of demandRows) {
     if (d.mode === "off") continue;
     wanted.push({ source: `Demand (${d.leverage.replace("_", " ")})`, requirement: d.description, category: d.categoryKey, mode: d.mode });
@@ -195,15 +212,40 @@ const CERT_THRESHOLDS = [60, 30, 7, 0];
 export async function raiseDueAlerts(db: Executor, now = new Date()) {
   const horizon = new Date(now.getTime() + 60 * 86_400_000);
   const certs = await db
-    .select({ id: certifications.id, validUntil: certifications.validUntil, status: certifications.status, partnerId: programmes.partnerId, programme: programmes.name, model: deviceModels.name })
+    .select({
+      id: certifications.id,
+      validUntil: certifications.validUntil,
+      status: certifications.status,
+      partnerId: programmes.partnerId,
+      programme: programmes.name,
+      model: deviceModels.name,
+    })
     .from(certifications)
     .innerJoin(programmes, eq(programmes.id, certifications.programmeId))
     .innerJoin(deviceModels, eq(deviceModels.id, certifications.modelId))
-    .where(and(eq(certifications.status, "certified"), lte(certifications.validUntil, horizon), gte(certifications.validUntil, new Date(now.getTime() - 86_400_000))));
+    .where(
+      and(
+        eq(certifications.status, "certified"),
+        lte(certifications.validUntil, horizon),
+        gte(certifications.validUntil, new Date(now.getTime() - 86_400_000)),
+      ),
+    );
   const demands = await db
-    .select({ id: partnerDemands.id, deadline: partnerDemands.deadline, partnerId: partnerDemands.partnerId, category: partnerDemands.categoryKey, mode: partnerDemands.mode })
+    .select({
+      id: partnerDemands.id,
+      deadline: partnerDemands.deadline,
+      partnerId: partnerDemands.partnerId,
+      category: partnerDemands.categoryKey,
+      mode: partnerDemands.mode,
+    })
     .from(partnerDemands)
-    .where(and(inArray(partnerDemands.status, ["open", "countered"]), lte(partnerDemands.deadline, new Date(now.getTime() + 7 * 86_400_000)), gte(partnerDemands.deadline, new Date(now.getTime() - 86_400_000))));
+    .where(
+      and(
+        inArray(partnerDemands.status, ["open", "countered"]),
+        lte(partnerDemands.deadline, new Date(now.getTime() + 7 * 86_400_000)),
+        gte(partnerDemands.deadline, new Date(now.getTime() - 86_400_000)),
+      ),
+    );
   const rows: (typeof alerts.$inferInsert)[] = [];
   for (const c of certs) {
     const days = Math.ceil((c.validUntil!.getTime() - now.getTime()) / 86_400_000);
@@ -215,7 +257,10 @@ export async function raiseDueAlerts(db: Executor, now = new Date()) {
       subjectId: c.id,
       thresholdDays: threshold,
       dueAt: c.validUntil!,
-      message: days <= 0 ? `${c.model}'s ${c.programme} certification has expired.` : `${c.model}'s ${c.programme} certification expires in ${days} day${days === 1 ? "" : "s"} (${c.validUntil!.toISOString().slice(0, 10)}).`,
+      message:
+        days <= 0
+          ? `${c.model}'s ${c.programme} certification has expired.`
+          : `${c.model}'s ${c.programme} certification expires in ${days} day${days === 1 ? "" : "s"} (${c.validUntil!.toISOString().slice(0, 10)}).`,
     });
   }
   for (const d of demands) {
@@ -227,7 +272,10 @@ export async function raiseDueAlerts(db: Executor, now = new Date()) {
       subjectId: d.id,
       thresholdDays: threshold,
       dueAt: d.deadline!,
-      message: days <= 0 ? `The deadline of the demand for ${d.mode.replace("_", " ")} ${categoryName(d.category).toLowerCase()} has passed.` : `The demand for ${d.mode.replace("_", " ")} ${categoryName(d.category).toLowerCase()} is due in ${days} day${days === 1 ? "" : "s"}.`,
+      message:
+        days <= 0
+          ? `The deadline of the demand for ${d.mode.replace("_", " ")} ${categoryName(d.category).toLowerCase()} has passed.`
+          : `The demand for ${d.mode.replace("_", " ")} ${categoryName(d.category).toLowerCase()} is due in ${days} day${days === 1 ? "" : "s"}.`,
     });
   }
   if (!rows.length) return 0;
@@ -243,4 +291,3 @@ export async function listAlerts(db: Executor, partnerId: string | null, limit =
     .orderBy(desc(alerts.raisedAt))
     .limit(limit);
 }
-

@@ -12,7 +12,14 @@ export async function getPartnerLeverage(db: Executor, partnerId: string, now = 
   if (!partner) throw new AppError("NOT_FOUND", "Partner not found");
   const [versions, demands, certs, listings, health, alertRows, conflicts] = await Promise.all([
     db
-      .select({ id: agreementVersions.id, title: agreements.title, version: agreementVersions.version, status: agreementVersions.status, summary: agreementVersions.summary, effectiveFrom: agreementVersions.effectiveFrom })
+      .select({
+        id: agreementVersions.id,
+        title: agreements.title,
+        version: agreementVersions.version,
+        status: agreementVersions.status,
+        summary: agreementVersions.summary,
+        effectiveFrom: agreementVersions.effectiveFrom,
+      })
       .from(agreementVersions)
       .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
       .where(eq(agreements.partnerId, partnerId))
@@ -34,7 +41,10 @@ export async function draftForDemand(db: Database, opts: { demandId: string; use
   const [agreement] = await db.select({ id: agreements.id }).from(agreements).where(eq(agreements.partnerId, demand.partnerId)).limit(1);
   if (!agreement) throw new AppError("CONFLICT", "This partner has no agreement to draft from");
   const draft = await createDraftVersion(db, { agreementId: agreement.id, authorId: opts.userId });
-  await answerDemand(db, { userId: opts.userId, input: { demandId: opts.demandId, status: "countered", versionId: draft.id, note: `Answered with draft v${draft.version}` } });
+  await answerDemand(db, {
+    userId: opts.userId,
+    input: { demandId: opts.demandId, status: "countered", versionId: draft.id, note: `Answered with draft v${draft.version}` },
+  });
   return draft;
 }
 
@@ -43,7 +53,9 @@ export async function getPartnerStats(db: Executor, partnerId: string, now = new
   const since = new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
   const totals = (await db.execute(sql`
     select outcome::text, category_key, sum(count)::bigint as n from decision_daily_stats
-     where partner_id = ${partnerId} and day >= ${since}::date group by 1, 2 order by 2, 1`)) as unknown as { rows: { outcome: string; category_key: string; n: string }[] };
+     where partner_id = ${partnerId} and day >= ${since}::date group by 1, 2 order by 2, 1`)) as unknown as {
+    rows: { outcome: string; category_key: string; n: string }[];
+  };
   const [health, listings, progs] = await Promise.all([
     getDeliveryHealth(db, partnerId, now),
     listListings(db, partnerId),

@@ -35,7 +35,8 @@ export interface ReplayResult {
 }
 
 export async function requestReplay(db: Executor, opts: { versionId: string; days: number; userId: string }) {
-  if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366) throw new AppError("INVALID", "Choose 1 to 366 days", { days: ["Choose 1 to 366 days"] });
+  if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366)
+    throw new AppError("INVALID", "Choose 1 to 366 days", { days: ["Choose 1 to 366 days"] });
   const [v] = await db.select({ id: agreementVersions.id }).from(agreementVersions).where(eq(agreementVersions.id, opts.versionId));
   if (!v) throw new AppError("NOT_FOUND", "Agreement version not found");
   const [job] = await db.insert(replayJobs).values({ versionId: opts.versionId, days: opts.days, requestedById: opts.userId }).returning();
@@ -60,7 +61,12 @@ export async function claimReplayJob(db: Executor) {
 
 type Ts = { at: number; apply: (p: CompiledPolicy) => void };
 
-export async function runReplayJob(db: Database, job: { id: string; versionId: string; days: number }, now = new Date(), pageSize = 5_000): Promise<ReplayResult> {
+export async function runReplayJob(
+  db: Database,
+  job: { id: string; versionId: string; days: number },
+  now = new Date(),
+  pageSize = 5_000,
+): Promise<ReplayResult> {
   const started = performance.now();
   try {
     const [version] = await db
@@ -81,7 +87,10 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
       .from(consents)
       .where(eq(consents.partnerId, partnerId))
       .orderBy(asc(consents.setAt), asc(consents.version));
-    const deviceRows = await db.select({ id: devices.id, modelKey: deviceModels.key }).from(devices).innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
+    const deviceRows = await db
+      .select({ id: devices.id, modelKey: deviceModels.key })
+      .from(devices)
+      .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId));
     const modelOf = new Map(deviceRows.map((d) => [d.id, d.modelKey]));
 
     // Both snapshots know every home, category and link the history mentions; all start unlinked and
@@ -95,7 +104,10 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
     };
     const draft: PolicySnapshot = {
       ...base,
-      versions: [...approved.filter((v) => v.partnerId !== partnerId), { versionId: job.versionId, partnerId, version: version.version, effectiveFrom: 0, endsAt: null, clauses: draftClauses }],
+      versions: [
+        ...approved.filter((v) => v.partnerId !== partnerId),
+        { versionId: job.versionId, partnerId, version: version.version, effectiveFrom: 0, endsAt: null, clauses: draftClauses },
+      ],
     };
     const policies = [compileSnapshot(base), compileSnapshot(draft)] as const;
     for (const p of policies) {
@@ -105,9 +117,17 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
     const timeline: Ts[] = [];
     for (const l of linkRows) {
       timeline.push({ at: l.linkedAt.getTime(), apply: (p) => patchLink(p, { homeId: l.homeId, partnerId, status: "active" }) });
-      if (l.endedAt) timeline.push({ at: l.endedAt.getTime(), apply: (p) => patchLink(p, { homeId: l.homeId, partnerId, status: l.status === "active" ? "unlinked" : l.status }) });
+      if (l.endedAt)
+        timeline.push({
+          at: l.endedAt.getTime(),
+          apply: (p) => patchLink(p, { homeId: l.homeId, partnerId, status: l.status === "active" ? "unlinked" : l.status }),
+        });
     }
-    for (const c of consentRows) timeline.push({ at: c.setAt.getTime(), apply: (p) => patchConsent(p, { homeId: c.homeId, partnerId, category: c.category, mode: c.mode, version: c.version }) });
+    for (const c of consentRows)
+      timeline.push({
+        at: c.setAt.getTime(),
+        apply: (p) => patchConsent(p, { homeId: c.homeId, partnerId, category: c.category, mode: c.mode, version: c.version }),
+      });
     timeline.sort((a, b) => a.at - b.at);
     let next = 0;
 
@@ -130,7 +150,9 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
          where e.observed_at >= ${since} and e.observed_at < ${now}
            and exists (select 1 from partner_links l where l.home_id = e.home_id and l.partner_id = ${partnerId})
            ${cursor ? sql`and (e.observed_at, e.id) > (${cursor.at}::timestamptz, ${cursor.id}::bigint)` : sql``}
-         order by e.observed_at, e.id limit ${pageSize}`)) as unknown as { rows: { id: string; device_id: string; home_id: string; observed_at: string | Date; properties: Record<string, unknown> }[] };
+         order by e.observed_at, e.id limit ${pageSize}`)) as unknown as {
+        rows: { id: string; device_id: string; home_id: string; observed_at: string | Date; properties: Record<string, unknown> }[];
+      };
       if (page.rows.length === 0) break;
       for (const e of page.rows) {
         const at = new Date(e.observed_at).getTime();
@@ -183,10 +205,16 @@ export async function runReplayJob(db: Database, job: { id: string; versionId: s
       rows: [...tallies.values()].sort((a, b) => a.category.localeCompare(b.category) || a.mode.localeCompare(b.mode)),
       elapsedMs: Math.round(performance.now() - started),
     };
-    await db.update(replayJobs).set({ status: "done", processed, result: result as unknown as Record<string, unknown>, finishedAt: new Date() }).where(eq(replayJobs.id, job.id));
+    await db
+      .update(replayJobs)
+      .set({ status: "done", processed, result: result as unknown as Record<string, unknown>, finishedAt: new Date() })
+      .where(eq(replayJobs.id, job.id));
     return result;
   } catch (err) {
-    await db.update(replayJobs).set({ status: "failed", error: (err as Error).message, finishedAt: new Date() }).where(and(eq(replayJobs.id, job.id)));
+    await db
+      .update(replayJobs)
+      .set({ status: "failed", error: (err as Error).message, finishedAt: new Date() })
+      .where(and(eq(replayJobs.id, job.id)));
     throw err;
   }
 }

@@ -15,11 +15,7 @@ export async function listPartnerSummaries(db: Executor) {
       .from(agreementVersions)
       .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
       .where(inArray(agreementVersions.status, ["active", "in_review", "draft", "approved"])),
-    db
-      .select({ partnerId: partnerLinks.partnerId, n: count() })
-      .from(partnerLinks)
-      .where(eq(partnerLinks.status, "active"))
-      .groupBy(partnerLinks.partnerId),
+    db.select({ partnerId: partnerLinks.partnerId, n: count() }).from(partnerLinks).where(eq(partnerLinks.status, "active")).groupBy(partnerLinks.partnerId),
     db
       .select({ partnerId: partnerDemands.partnerId, n: count() })
       .from(partnerDemands)

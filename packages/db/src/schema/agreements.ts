@@ -1,29 +1,8 @@
 // Agreements, their versions and clauses, sign-offs, the version history, and partner demands.
 import type { ClauseTerms } from "@proviso/domain";
-import {
-  bigint,
-  bigserial,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-  type AnyPgColumn,
-} from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { dataCategories, partners, programmes, purposes, retailListings } from "./catalogue";
-import {
-  agreementVersionStatus,
-  alertKind,
-  clauseKind,
-  demandStatus,
-  leverageKind,
-  replayStatus,
-  shareMode,
-  signoffDecision,
-} from "./enums";
+import { agreementVersionStatus, alertKind, clauseKind, demandStatus, leverageKind, replayStatus, shareMode, signoffDecision } from "./enums";
 import { users } from "./homes";
 
 export const agreements = pgTable(
@@ -163,10 +142,7 @@ export const alerts = pgTable(
     raisedAt: timestamp("raised_at", { withTimezone: true }).notNull().defaultNow(),
     acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex("alerts_kind_subject_threshold_uq").on(t.kind, t.subjectId, t.thresholdDays),
-    index("alerts_partner_idx").on(t.partnerId, t.raisedAt),
-  ],
+  (t) => [uniqueIndex("alerts_kind_subject_threshold_uq").on(t.kind, t.subjectId, t.thresholdDays), index("alerts_partner_idx").on(t.partnerId, t.raisedAt)],
 );
 
 /**

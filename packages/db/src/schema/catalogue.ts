@@ -29,7 +29,10 @@ export const programmes = pgTable(
       .references(() => partners.id),
     key: text("key").notNull().unique(),
     name: text("name").notNull(),
-    requirements: jsonb("requirements").$type<ProgrammeRequirement[]>().notNull().default(sql`'[]'::jsonb`),
+    requirements: jsonb("requirements")
+      .$type<ProgrammeRequirement[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
   },
   (t) => [index("programmes_partner_idx").on(t.partnerId)],
 );
@@ -101,10 +104,7 @@ export const certifications = pgTable(
     validUntil: timestamp("valid_until", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("certifications_model_programme_uq").on(t.modelId, t.programmeId),
-    index("certifications_valid_until_idx").on(t.validUntil),
-  ],
+  (t) => [uniqueIndex("certifications_model_programme_uq").on(t.modelId, t.programmeId), index("certifications_valid_until_idx").on(t.validUntil)],
 );
 
 export const retailListings = pgTable(
@@ -119,7 +119,10 @@ export const retailListings = pgTable(
       .references(() => retailChannels.id),
     status: listingStatus("status").notNull(),
     /** Clause keys of the partner's agreement this listing hangs on. */
-    dependsOnClauseKeys: text("depends_on_clause_keys").array().notNull().default(sql`'{}'::text[]`),
+    dependsOnClauseKeys: text("depends_on_clause_keys")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("retail_listings_sku_channel_uq").on(t.skuId, t.channelId)],

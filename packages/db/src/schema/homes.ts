@@ -1,18 +1,6 @@
 // Homes, the people who sign in, devices, partner links and consents.
 import { sql } from "drizzle-orm";
-import {
-  bigserial,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigserial, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { dataCategories, deviceModels, partners, skus } from "./catalogue";
 import { deletionStatus, linkStatus, shareMode, userRole } from "./enums";
 
@@ -103,10 +91,7 @@ export const partnerLinks = pgTable(
     linkedAt: timestamp("linked_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex("partner_links_home_partner_uq").on(t.homeId, t.partnerId),
-    index("partner_links_partner_status_idx").on(t.partnerId, t.status),
-  ],
+  (t) => [uniqueIndex("partner_links_home_partner_uq").on(t.homeId, t.partnerId), index("partner_links_partner_status_idx").on(t.partnerId, t.status)],
 );
 
 /**

@@ -39,7 +39,10 @@ export const deviceShadow = pgTable("device_shadow", {
    * and they are read whole; PostgreSQL checks json text instead of building jsonb and merging it
    * (migration 0017).
    */
-  properties: json("properties").$type<Record<string, ShadowProperty>>().notNull().default(sql`'{}'::json`),
+  properties: json("properties")
+    .$type<Record<string, ShadowProperty>>()
+    .notNull()
+    .default(sql`'{}'::json`),
   lastReportAt: timestamp("last_report_at", { withTimezone: true }),
   staleReports: bigint("stale_reports", { mode: "number" }).notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -48,7 +51,10 @@ export const deviceShadow = pgTable("device_shadow", {
    * Google traits): `"<partner> <category>"` → `[observed-at epoch ms, properties sent]`. In the
    * row, under its lock, so every worker replica sees what the others sent.
    */
-  sent: json("sent").$type<Record<string, [number, Record<string, unknown>]>>().notNull().default(sql`'{}'::json`),
+  sent: json("sent")
+    .$type<Record<string, [number, Record<string, unknown>]>>()
+    .notNull()
+    .default(sql`'{}'::json`),
   /**
    * The id of the transaction that last wrote the row (`txid_current()`, never reused): a worker
    * whose cached copy carries the same revision knows no one else has written it since.
@@ -67,10 +73,8 @@ export const stateEvents = pgTable(
   "state_events",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    deviceId: uuid("device_id")
-      .notNull(),
-    homeId: uuid("home_id")
-      .notNull(),
+    deviceId: uuid("device_id").notNull(),
+    homeId: uuid("home_id").notNull(),
     seq: bigint("seq", { mode: "number" }).notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
@@ -102,7 +106,10 @@ export const decisionKinds = pgTable("decision_kinds", {
   outcome: decisionOutcome("outcome").notNull(),
   reasons: jsonb("reasons").$type<DecisionReason[]>().notNull(),
   agreementVersionId: uuid("agreement_version_id"),
-  clauseKeys: text("clause_keys").array().notNull().default(sql`'{}'::text[]`),
+  clauseKeys: text("clause_keys")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
   consentVersion: integer("consent_version"),
 });
 
@@ -249,12 +256,9 @@ export const outbox = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     /** Stable across retries, so the partner recognises a retry as the same message. */
     messageId: uuid("message_id").notNull().unique(),
-    partnerId: text("partner_id")
-      .notNull(),
-    linkId: uuid("link_id")
-      .notNull(),
-    homeId: uuid("home_id")
-      .notNull(),
+    partnerId: text("partner_id").notNull(),
+    linkId: uuid("link_id").notNull(),
+    homeId: uuid("home_id").notNull(),
     deviceId: uuid("device_id"),
     decisionId: bigint("decision_id", { mode: "number" }),
     /** e.g. `alexa.ChangeReport`, `google.reportStateAndNotification`, `webhook.state`. */
@@ -279,7 +283,9 @@ export const outbox = pgTable(
   },
   (t) => [
     // Only the messages still to deliver: a delivered one leaves the index.
-    index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.status} in ('pending', 'retrying')`),
+    index("outbox_due_idx")
+      .on(t.nextAttemptAt, t.id)
+      .where(sql`${t.status} in ('pending', 'retrying')`),
     index("outbox_partner_created_idx").on(t.partnerId, t.createdAt),
     // At most one discovery update queued per link: any number of workers may notice the same
     // change; the one queued is built from the snapshot at delivery, so it carries the latest.

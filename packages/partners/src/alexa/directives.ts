@@ -38,7 +38,14 @@ export function readDirective(body: unknown): InboundRequest {
       respond: (states) => {
         const s = states[0];
         if (!s) throw new PartnerRequestError(404, "NO_SUCH_ENDPOINT", "no such endpoint for this account");
-        return alexa.stateReport({ messageId, correlationToken: header.correlationToken ?? "", token: token ?? "", deviceId: s.deviceId, state: s.state, observedAt: s.observedAt });
+        return alexa.stateReport({
+          messageId,
+          correlationToken: header.correlationToken ?? "",
+          token: token ?? "",
+          deviceId: s.deviceId,
+          state: s.state,
+          observedAt: s.observedAt,
+        });
       },
     };
   }

@@ -41,7 +41,10 @@ export const alexaPlatform: Platform<AlexaSettings> = {
     completeWith: {},
     stateRequest({ link, device, messageId, change }) {
       const token = bearerFor(link);
-      const body = alexa.changeReport({ messageId, deviceId: device.deviceId, cause: change.cause, observedAt: change.observedAt, changed: change.changed, current: change.current }, token);
+      const body = alexa.changeReport(
+        { messageId, deviceId: device.deviceId, cause: change.cause, observedAt: change.observedAt, changed: change.changed, current: change.current },
+        token,
+      );
       return { url: s.eventsUrl, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
     },
     // AddOrUpdateReport per 300 endpoints new or changed, then DeleteReport per 300 gone (ids derived

@@ -25,10 +25,7 @@ const endpoint = (token: string, endpointId: string) => ({ scope: { type: "Beare
 /** `Alexa.ChangeReport`: what changed (in the payload) and the rest of the allowed state (in context). */
 export function changeReport(change: StateChange, token: string) {
   const changed = toAlexaProperties(change.changed, change.observedAt);
-  const context = toAlexaProperties(
-    Object.fromEntries(Object.entries(change.current).filter(([k]) => !(k in change.changed))),
-    change.observedAt,
-  );
+  const context = toAlexaProperties(Object.fromEntries(Object.entries(change.current).filter(([k]) => !(k in change.changed))), change.observedAt);
   return {
     ...(context.length ? { context: { properties: context } } : {}),
     event: {
@@ -162,7 +159,12 @@ export function addOrUpdateReports(messageId: string, token: string, devices: De
  * Amazon documents it beside AddOrUpdateReport; its published schema predates it (see conformance).
  */
 export function deleteReports(messageId: string, token: string, endpointIds: string[]) {
-  return discoveryEvents("DeleteReport", messageId, token, endpointIds.map((endpointId) => ({ endpointId })));
+  return discoveryEvents(
+    "DeleteReport",
+    messageId,
+    token,
+    endpointIds.map((endpointId) => ({ endpointId })),
+  );
 }
 
 /** The answer to `Alexa.Authorization.AcceptGrant` (tokens are exchanged and stored by the caller). */

@@ -79,13 +79,20 @@ export const googlePlatform: Platform<GoogleSettings> = {
         devices: [{ deviceId: device.deviceId, kind: device.kind, state: { ...change.current, ...change.changed } }],
       });
       // A trait that cannot be complete is left out; with nothing left there is nothing to report.
-      if (Object.keys(body.payload.devices.states[device.deviceId] ?? {}).length === 0) return { unsendable: "nothing Google's traits can carry whole (an incomplete trait)" };
+      if (Object.keys(body.payload.devices.states[device.deviceId] ?? {}).length === 0)
+        return { unsendable: "nothing Google's traits can carry whole (an incomplete trait)" };
       return { url: s.reportStateUrl, headers: { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` }, body: JSON.stringify(body) };
     },
     // requestSync, after which Google asks SYNC again.
     discoveryRequests(link, _messageId, diff) {
       if (diff.upserts.length === 0 && diff.deletes.length === 0) return [];
-      return [{ url: s.requestSyncUrl, headers: { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` }, body: JSON.stringify(google.requestSync(link.externalAccountId)) }];
+      return [
+        {
+          url: s.requestSyncUrl,
+          headers: { "content-type": "application/json", authorization: `Bearer ${bearerFor(link)}` },
+          body: JSON.stringify(google.requestSync(link.externalAccountId)),
+        },
+      ];
     },
     announcedVia: "request_sync",
     classify: classifyResponse,

@@ -24,7 +24,18 @@ const expectValid = (body: unknown) => expect(check(body), JSON.stringify(body))
 
 describe("SmartThings conformance (SmartThings Schema's published shapes)", () => {
   it("state callbacks carry each property as its capability's attribute, with SmartThings' values and units", () => {
-    const all = { temperature: 21.5, heatingSetpoint: 20, coolingSetpoint: 24, hvacMode: "eco", humidity: 40, occupancy: true, lockState: "jammed", contactState: "open", connectivity: "unreachable", energyWh: 1200 };
+    const all = {
+      temperature: 21.5,
+      heatingSetpoint: 20,
+      coolingSetpoint: 24,
+      hvacMode: "eco",
+      humidity: 40,
+      occupancy: true,
+      lockState: "jammed",
+      contactState: "open",
+      connectivity: "unreachable",
+      energyWh: 1200,
+    };
     const body = st.stateCallback("m-1", "cb-token", thermostat.deviceId, all);
     expectValid(body);
     const states = body.deviceState[0]!.states;
@@ -40,14 +51,24 @@ describe("SmartThings conformance (SmartThings Schema's published shapes)", () =
     expectValid(st.discoveryResponse("r-1", [thermostat, sensor, lock]));
     expectValid(st.discoveryCallback("r-2", "cb", [thermostat]));
     expectValid(st.devicesDeleted("r-3", "cb", [lock.deviceId]));
-    expectValid(st.stateRefreshResponse("r-4", [{ deviceId: thermostat.deviceId, state: { temperature: 19 } }, { deviceId: lock.deviceId, state: {} }]));
+    expectValid(
+      st.stateRefreshResponse("r-4", [
+        { deviceId: thermostat.deviceId, state: { temperature: 19 } },
+        { deviceId: lock.deviceId, state: {} },
+      ]),
+    );
     expectValid(st.commandResponse("r-5", [lock.deviceId]));
     expectValid(st.tokenRequest("r-6", { clientId: "c", clientSecret: "s" }, { code: "abc" }));
     expectValid(st.tokenRequest("r-7", { clientId: "c", clientSecret: "s" }, { refreshToken: "rt" }));
     expectValid(st.globalError("stateRefreshRequest", "r-8", "no", "INVALID-TOKEN"));
-    const discovered = st.discoveryResponse("r-1", [thermostat, sensor, lock]) as { devices: { deviceHandlerType: string; manufacturerInfo: object; deviceContext: object }[] };
+    const discovered = st.discoveryResponse("r-1", [thermostat, sensor, lock]) as {
+      devices: { deviceHandlerType: string; manufacturerInfo: object; deviceContext: object }[];
+    };
     expect(discovered.devices.map((d) => d.deviceHandlerType)).toEqual(["c2c-thermostat", "c2c-motion", "c2c-lock"]);
-    expect(discovered.devices[0]).toMatchObject({ manufacturerInfo: { manufacturerName: "Proviso", modelName: "Proviso Thermostat T1" }, deviceContext: { roomName: "Hall" } });
+    expect(discovered.devices[0]).toMatchObject({
+      manufacturerInfo: { manufacturerName: "Proviso", modelName: "Proviso Thermostat T1" },
+      deviceContext: { roomName: "Hall" },
+    });
   });
 
   it("refuses what SmartThings would not take", () => {
@@ -56,7 +77,12 @@ describe("SmartThings conformance (SmartThings Schema's published shapes)", () =
     for (const bad of [
       { ...good, deviceState: [{ externalDeviceId: thermostat.deviceId, states: [{ ...state, attribute: "temp" }] }] },
       { ...good, deviceState: [{ externalDeviceId: thermostat.deviceId, states: [{ ...state, unit: "K" }] }] },
-      { ...good, deviceState: [{ externalDeviceId: thermostat.deviceId, states: [{ ...state, capability: "st.lock", attribute: "lock", value: "jammed", unit: undefined }] }] },
+      {
+        ...good,
+        deviceState: [
+          { externalDeviceId: thermostat.deviceId, states: [{ ...state, capability: "st.lock", attribute: "lock", value: "jammed", unit: undefined }] },
+        ],
+      },
       { ...good, deviceState: [] },
       { ...good, authentication: { tokenType: "Bearer" } },
       { ...good, headers: { ...good.headers, schema: "other" } },
@@ -70,14 +96,24 @@ describe("SmartThings conformance (SmartThings Schema's published shapes)", () =
   it("reads each interaction SmartThings sends, and refuses a grant for another connector's client", () => {
     const h = (interactionType: string) => ({ schema: "st-schema", version: "1.0", interactionType, requestId: "q" });
     expect(readInteraction({ headers: h("discoveryRequest"), authentication: { token: "t" } }, "me").kind).toBe("discover");
-    expect(readInteraction({ headers: h("stateRefreshRequest"), authentication: { token: "t" }, devices: [{ externalDeviceId: "d" }] }, "me")).toMatchObject({ kind: "state", deviceIds: ["d"] });
+    expect(readInteraction({ headers: h("stateRefreshRequest"), authentication: { token: "t" }, devices: [{ externalDeviceId: "d" }] }, "me")).toMatchObject({
+      kind: "state",
+      deviceIds: ["d"],
+    });
     expect(readInteraction({ headers: h("integrationDeleted"), authentication: { token: "t" } }, "me").kind).toBe("unlink");
     const grant = readInteraction(
-      { headers: h("grantCallbackAccess"), authentication: { token: "t" }, callbackAuthentication: { grantType: "authorization_code", code: "c", clientId: "me" }, callbackUrls: { oauthToken: "https://x/token", stateCallback: "https://x/cb" } },
+      {
+        headers: h("grantCallbackAccess"),
+        authentication: { token: "t" },
+        callbackAuthentication: { grantType: "authorization_code", code: "c", clientId: "me" },
+        callbackUrls: { oauthToken: "https://x/token", stateCallback: "https://x/cb" },
+      },
       "me",
     );
     expect(grant).toMatchObject({ kind: "grant", code: "c", callbackUrls: { oauthToken: "https://x/token", stateCallback: "https://x/cb" } });
-    expect(() => readInteraction({ headers: h("grantCallbackAccess"), authentication: { token: "t" }, callbackAuthentication: { clientId: "someone-else" } }, "me")).toThrow(PartnerRequestError);
+    expect(() =>
+      readInteraction({ headers: h("grantCallbackAccess"), authentication: { token: "t" }, callbackAuthentication: { clientId: "someone-else" } }, "me"),
+    ).toThrow(PartnerRequestError);
     expect(() => readInteraction({ headers: h("fooRequest"), authentication: { token: "t" } }, "me")).toThrow(/Unsupported interactionType/);
   });
 });

@@ -29,9 +29,13 @@ async function callbackTokens(s: SmartThingsSettings, url: string, grant: { code
     body: JSON.stringify(st.tokenRequest(randomUUID(), s, grant)),
     signal: AbortSignal.timeout(10_000),
   });
-  const body = (await res.json().catch(() => ({}))) as { callbackAuthentication?: { accessToken?: string; refreshToken?: string; expiresIn?: number }; globalError?: { errorEnum?: string } };
+  const body = (await res.json().catch(() => ({}))) as {
+    callbackAuthentication?: { accessToken?: string; refreshToken?: string; expiresIn?: number };
+    globalError?: { errorEnum?: string };
+  };
   const auth = body.callbackAuthentication;
-  if (!res.ok || !auth?.accessToken || !auth.refreshToken) throw new Error(`SmartThings' token endpoint answered ${res.status}${body.globalError?.errorEnum ? ` (${body.globalError.errorEnum})` : ""}`);
+  if (!res.ok || !auth?.accessToken || !auth.refreshToken)
+    throw new Error(`SmartThings' token endpoint answered ${res.status}${body.globalError?.errorEnum ? ` (${body.globalError.errorEnum})` : ""}`);
   return { accessToken: auth.accessToken, refreshToken: auth.refreshToken, expiresAt: new Date(Date.now() + (auth.expiresIn ?? 86_400) * 1000) };
 }
 

@@ -19,7 +19,12 @@ export function readInteraction(body: unknown, clientId: string): InboundRequest
   const i = body as Interaction | null;
   const type = i?.headers?.interactionType;
   const requestId = i?.headers?.requestId;
-  if (!type || !requestId) throw new PartnerRequestError(400, GlobalErrorTypes.BAD_REQUEST, "not a SmartThings Schema interaction: headers.interactionType and headers.requestId are required");
+  if (!type || !requestId)
+    throw new PartnerRequestError(
+      400,
+      GlobalErrorTypes.BAD_REQUEST,
+      "not a SmartThings Schema interaction: headers.interactionType and headers.requestId are required",
+    );
   const token = i!.authentication?.token;
   const deviceIds = (i!.devices ?? []).map((d) => d.externalDeviceId ?? "");
   switch (type) {
@@ -32,7 +37,8 @@ export function readInteraction(body: unknown, clientId: string): InboundRequest
     case "grantCallbackAccess": {
       const auth = i!.callbackAuthentication;
       // SmartThings names the connector's client: a grant for another connector is not ours to take.
-      if (auth?.clientId !== clientId) throw new PartnerRequestError(400, GlobalErrorTypes.INVALID_CLIENT, `Client ID ${auth?.clientId ?? "(none)"} is invalid`);
+      if (auth?.clientId !== clientId)
+        throw new PartnerRequestError(400, GlobalErrorTypes.INVALID_CLIENT, `Client ID ${auth?.clientId ?? "(none)"} is invalid`);
       const urls = i!.callbackUrls;
       return {
         kind: "grant",

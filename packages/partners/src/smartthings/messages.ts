@@ -63,7 +63,10 @@ export function discoveryCallback(requestId: string, token: string, devices: Dev
 export function devicesDeleted(requestId: string, token: string, deviceIds: string[]) {
   return {
     ...callback("stateCallback", requestId, token),
-    deviceState: deviceIds.map((externalDeviceId) => ({ externalDeviceId, deviceError: [{ errorEnum: DeviceErrorTypes.DEVICE_DELETED, detail: "no longer shared with SmartThings" }] })),
+    deviceState: deviceIds.map((externalDeviceId) => ({
+      externalDeviceId,
+      deviceError: [{ errorEnum: DeviceErrorTypes.DEVICE_DELETED, detail: "no longer shared with SmartThings" }],
+    })),
   };
 }
 

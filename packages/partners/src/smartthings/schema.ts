@@ -8,7 +8,12 @@ const headers = (interactionType: string) => ({
   type: "object",
   required: ["schema", "version", "interactionType", "requestId"],
   additionalProperties: false,
-  properties: { schema: { const: "st-schema" }, version: { const: "1.0" }, interactionType: { const: interactionType }, requestId: { type: "string", minLength: 1 } },
+  properties: {
+    schema: { const: "st-schema" },
+    version: { const: "1.0" },
+    interactionType: { const: interactionType },
+    requestId: { type: "string", minLength: 1 },
+  },
 });
 
 const authentication = {
@@ -24,7 +29,12 @@ const CAPABILITY_STATES = [
   ["st.temperatureMeasurement", "temperature", { type: "number", minimum: -460, maximum: 10000 }, temperatureUnit],
   ["st.thermostatHeatingSetpoint", "heatingSetpoint", { type: "number", minimum: -460, maximum: 10000 }, temperatureUnit],
   ["st.thermostatCoolingSetpoint", "coolingSetpoint", { type: "number", minimum: -460, maximum: 10000 }, temperatureUnit],
-  ["st.thermostatMode", "thermostatMode", { enum: ["auto", "cool", "eco", "rush hour", "emergency heat", "heat", "off", "away", "home", "manual", "schedule", "custom", "fanonly"] }, null],
+  [
+    "st.thermostatMode",
+    "thermostatMode",
+    { enum: ["auto", "cool", "eco", "rush hour", "emergency heat", "heat", "off", "away", "home", "manual", "schedule", "custom", "fanonly"] },
+    null,
+  ],
   ["st.relativeHumidityMeasurement", "humidity", { type: "number", minimum: 0, maximum: 100 }, { enum: ["%"] }],
   ["st.motionSensor", "motion", { enum: ["active", "inactive"] }, null],
   ["st.lock", "lock", { enum: ["locked", "unknown", "unlocked", "unlocked with timeout"] }, null],
@@ -38,7 +48,13 @@ const stateEntry = {
     type: "object",
     required: ["component", "capability", "attribute", "value", ...(unit ? ["unit"] : [])],
     additionalProperties: false,
-    properties: { component: { type: "string", minLength: 1 }, capability: { const: capability }, attribute: { const: attribute }, value, ...(unit ? { unit } : {}) },
+    properties: {
+      component: { type: "string", minLength: 1 },
+      capability: { const: capability },
+      attribute: { const: attribute },
+      value,
+      ...(unit ? { unit } : {}),
+    },
   })),
 };
 
@@ -49,7 +65,10 @@ const deviceError = {
     type: "object",
     required: ["errorEnum", "detail"],
     additionalProperties: false,
-    properties: { errorEnum: { enum: ["DEVICE-DELETED", "RESOURCE-CONSTRAINT-VIOLATION", "DEVICE-UNAVAILABLE", "CAPABILITY-NOT-SUPPORTED"] }, detail: { type: "string" } },
+    properties: {
+      errorEnum: { enum: ["DEVICE-DELETED", "RESOURCE-CONSTRAINT-VIOLATION", "DEVICE-UNAVAILABLE", "CAPABILITY-NOT-SUPPORTED"] },
+      detail: { type: "string" },
+    },
   },
 };
 
@@ -60,7 +79,12 @@ const deviceState = {
     required: ["externalDeviceId"],
     additionalProperties: false,
     anyOf: [{ required: ["states"] }, { required: ["deviceError"] }],
-    properties: { externalDeviceId: { type: "string", pattern: UUID_ISH }, states: { type: "array", items: stateEntry }, deviceError, cookie: { type: "object" } },
+    properties: {
+      externalDeviceId: { type: "string", pattern: UUID_ISH },
+      states: { type: "array", items: stateEntry },
+      deviceError,
+      cookie: { type: "object" },
+    },
   },
 };
 
@@ -81,7 +105,11 @@ const discoveredDevice = {
     deviceContext: {
       type: "object",
       additionalProperties: false,
-      properties: { roomName: { type: "string" }, groups: { type: "array", items: { type: "string" } }, categories: { type: "array", items: { type: "string" } } },
+      properties: {
+        roomName: { type: "string" },
+        groups: { type: "array", items: { type: "string" } },
+        categories: { type: "array", items: { type: "string" } },
+      },
     },
     deviceUniqueId: { type: "string" },
   },
@@ -99,7 +127,10 @@ const message = (interactionType: string, properties: Record<string, unknown>, r
 /** What SmartThings receives from a connector, by interaction type. */
 export const SMARTTHINGS_SCHEMAS: Record<string, object> = {
   stateCallback: message("stateCallback", { authentication, deviceState: { ...deviceState, minItems: 1 } }, ["authentication", "deviceState"]),
-  discoveryCallback: message("discoveryCallback", { authentication, devices: { type: "array", minItems: 1, items: discoveredDevice } }, ["authentication", "devices"]),
+  discoveryCallback: message("discoveryCallback", { authentication, devices: { type: "array", minItems: 1, items: discoveredDevice } }, [
+    "authentication",
+    "devices",
+  ]),
   discoveryResponse: message("discoveryResponse", { devices: { type: "array", items: discoveredDevice } }, []),
   stateRefreshResponse: message("stateRefreshResponse", { deviceState }, []),
   commandResponse: message("commandResponse", { deviceState }, []),
@@ -114,7 +145,12 @@ export const SMARTTHINGS_SCHEMAS: Record<string, object> = {
         type: "object",
         required: ["grantType", "code", "clientId", "clientSecret"],
         additionalProperties: false,
-        properties: { grantType: { const: "authorization_code" }, code: { type: "string", minLength: 1 }, clientId: { type: "string" }, clientSecret: { type: "string" } },
+        properties: {
+          grantType: { const: "authorization_code" },
+          code: { type: "string", minLength: 1 },
+          clientId: { type: "string" },
+          clientSecret: { type: "string" },
+        },
       },
     },
     ["callbackAuthentication"],
@@ -126,7 +162,12 @@ export const SMARTTHINGS_SCHEMAS: Record<string, object> = {
         type: "object",
         required: ["grantType", "refreshToken", "clientId", "clientSecret"],
         additionalProperties: false,
-        properties: { grantType: { const: "refresh_token" }, refreshToken: { type: "string", minLength: 1 }, clientId: { type: "string" }, clientSecret: { type: "string" } },
+        properties: {
+          grantType: { const: "refresh_token" },
+          refreshToken: { type: "string", minLength: 1 },
+          clientId: { type: "string" },
+          clientSecret: { type: "string" },
+        },
       },
     },
     ["callbackAuthentication"],
@@ -145,7 +186,19 @@ export const SMARTTHINGS_GLOBAL_ERROR = {
       required: ["errorEnum", "detail"],
       additionalProperties: false,
       properties: {
-        errorEnum: { enum: ["TOKEN-EXPIRED", "INTEGRATION-DELETED", "BAD-REQUEST", "INVALID-TOKEN", "INVALID-INTERACTION-TYPE", "UNSUPPORTED-GRANT-TYPE", "INVALID-CODE", "INVALID-CLIENT-SECRET", "INVALID-CLIENT"] },
+        errorEnum: {
+          enum: [
+            "TOKEN-EXPIRED",
+            "INTEGRATION-DELETED",
+            "BAD-REQUEST",
+            "INVALID-TOKEN",
+            "INVALID-INTERACTION-TYPE",
+            "UNSUPPORTED-GRANT-TYPE",
+            "INVALID-CODE",
+            "INVALID-CLIENT-SECRET",
+            "INVALID-CLIENT",
+          ],
+        },
         detail: { type: "string" },
       },
     },

@@ -57,7 +57,17 @@ interface StSchemaModule {
   DiscoveryResponse: new (requestId: string) => DiscoveryResponse;
   StateRefreshResponse: new (requestId: string) => StateResponse;
   CommandResponse: new (requestId: string) => StateResponse;
-  GlobalErrorTypes: ErrorEnum<"TOKEN_EXPIRED" | "INTEGRATION_DELETED" | "BAD_REQUEST" | "INVALID_TOKEN" | "INVALID_INTERACTION_TYPE" | "UNSUPPORTED_GRANT_TYPE" | "INVALID_CODE" | "INVALID_CLIENT_SECRET" | "INVALID_CLIENT">;
+  GlobalErrorTypes: ErrorEnum<
+    | "TOKEN_EXPIRED"
+    | "INTEGRATION_DELETED"
+    | "BAD_REQUEST"
+    | "INVALID_TOKEN"
+    | "INVALID_INTERACTION_TYPE"
+    | "UNSUPPORTED_GRANT_TYPE"
+    | "INVALID_CODE"
+    | "INVALID_CLIENT_SECRET"
+    | "INVALID_CLIENT"
+  >;
   DeviceErrorTypes: ErrorEnum<"DEVICE_DELETED" | "RESOURCE_CONSTRAINT_VIOLATION" | "DEVICE_UNAVAILABLE" | "CAPABILITY_NOT_SUPPORTED">;
 }
 

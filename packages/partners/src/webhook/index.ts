@@ -31,9 +31,20 @@ export const webhookPlatform: Platform<WebhookSettings> = {
     completeWith: {},
     stateRequest({ link, device, messageId, change, now }) {
       const body = JSON.stringify(
-        webhookStateMessage(link.partnerId, link.homeId, { messageId, deviceId: device.deviceId, cause: change.cause, observedAt: change.observedAt, changed: change.changed, current: {} }),
+        webhookStateMessage(link.partnerId, link.homeId, {
+          messageId,
+          deviceId: device.deviceId,
+          cause: change.cause,
+          observedAt: change.observedAt,
+          changed: change.changed,
+          current: {},
+        }),
       );
-      return { url: `${s.baseUrl}/${link.partnerId}`, headers: { "content-type": "application/json", ...signWebhook(s.secret, body, Math.floor(now / 1000)) }, body };
+      return {
+        url: `${s.baseUrl}/${link.partnerId}`,
+        headers: { "content-type": "application/json", ...signWebhook(s.secret, body, Math.floor(now / 1000)) },
+        body,
+      };
     },
     discoveryRequests: () => [],
     announcedVia: "nothing_to_tell",

@@ -62,7 +62,12 @@ export function verifyWebhook(secret: string, body: string, headers: Record<stri
  * `nowSeconds` is null) that the timestamp is within WEBHOOK_TOLERANCE_SECONDS of now. Returns
  * what is wrong, or null.
  */
-export function checkWebhookSignature(secret: string, body: string, headers: Record<string, string | string[] | undefined>, nowSeconds: number | null): string | null {
+export function checkWebhookSignature(
+  secret: string,
+  body: string,
+  headers: Record<string, string | string[] | undefined>,
+  nowSeconds: number | null,
+): string | null {
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const stamp = one(headers["x-proviso-timestamp"]);
   const given = one(headers["x-proviso-signature"]);
@@ -70,7 +75,8 @@ export function checkWebhookSignature(secret: string, body: string, headers: Rec
   const ts = Number(stamp);
   if (!Number.isInteger(ts)) return `x-proviso-timestamp is not a Unix time in seconds: ${stamp.slice(0, 40)}`;
   const expected = signWebhook(secret, body, ts)["x-proviso-signature"]!;
-  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return "x-proviso-signature does not match the body and timestamp";
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
+    return "x-proviso-signature does not match the body and timestamp";
   if (nowSeconds !== null && Math.abs(nowSeconds - ts) > WEBHOOK_TOLERANCE_SECONDS) {
     return `x-proviso-timestamp is ${nowSeconds - ts} s from now; at most ${WEBHOOK_TOLERANCE_SECONDS} s is accepted`;
   }

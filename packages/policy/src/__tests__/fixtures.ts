@@ -23,11 +23,7 @@ export function share(category: string, modes: ("on_request" | "proactive")[], e
   } as ClauseTerms;
 }
 
-export function version(
-  versionId: string,
-  clauses: [string, ClauseTerms][],
-  opts: Partial<SnapshotVersion> = {},
-): SnapshotVersion {
+export function version(versionId: string, clauses: [string, ClauseTerms][], opts: Partial<SnapshotVersion> = {}): SnapshotVersion {
   return {
     versionId,
     partnerId: "alexa",

@@ -18,9 +18,7 @@ export function naiveDecide(s: PolicySnapshot, req: ShareRequest): ShareDecision
     .filter((v) => v.partnerId === req.partnerId && v.effectiveFrom <= req.at && (v.endsAt === null || req.at < v.endsAt))
     .sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version)[0];
 
-  const shareClauses = inForce
-    ? inForce.clauses.filter((c) => c.terms.kind === "data_share" && c.terms.category === req.category)
-    : [];
+  const shareClauses = inForce ? inForce.clauses.filter((c) => c.terms.kind === "data_share" && c.terms.category === req.category) : [];
   const terms = shareClauses.map((c) => c.terms as DataShareTerms);
   const firstKey = shareClauses[0]?.clauseKey;
   const ref = inForce && firstKey ? { agreementVersionId: inForce.versionId, clauseKey: firstKey } : {};
@@ -44,9 +42,7 @@ export function naiveDecide(s: PolicySnapshot, req: ShareRequest): ShareDecision
       const cert = s.certifications.find((x) => x.modelKey === req.modelKey && x.programmeKey === t.programme);
       const lapsed =
         !!cert &&
-        (cert.status === "expired" ||
-          cert.status === "revoked" ||
-          (cert.status === "certified" && cert.validUntil !== null && req.at >= cert.validUntil));
+        (cert.status === "expired" || cert.status === "revoked" || (cert.status === "certified" && cert.validUntil !== null && req.at >= cert.validUntil));
       if (lapsed) {
         out.push({
           code: REASON.CERTIFICATION_LAPSED,
@@ -73,11 +69,7 @@ export function naiveDecide(s: PolicySnapshot, req: ShareRequest): ShareDecision
   } else consentReason = { code: REASON.CONSENT_GRANTS, consentVersion: consent.version };
 
   const suspension = (s.suspensions ?? []).find(
-    (x) =>
-      x.partnerId === req.partnerId &&
-      (x.category === null || x.category === req.category) &&
-      x.from <= req.at &&
-      (x.until === null || req.at < x.until),
+    (x) => x.partnerId === req.partnerId && (x.category === null || x.category === req.category) && x.from <= req.at && (x.until === null || req.at < x.until),
   );
   if (suspension) out.push({ code: REASON.PARTNER_SUSPENDED, detail: suspension.reason });
 

@@ -38,20 +38,31 @@ async function interact(ctx: Context, body: { headers: { interactionType: string
 function tokenEndpoint(ctx: Context, raw: string): Answer {
   const parsed = jsonOf(raw);
   if ("status" in parsed) return parsed;
-  const b = parsed.body as { headers?: { interactionType?: string }; callbackAuthentication?: { grantType?: string; code?: string; refreshToken?: string; clientId?: string; clientSecret?: string } };
+  const b = parsed.body as {
+    headers?: { interactionType?: string };
+    callbackAuthentication?: { grantType?: string; code?: string; refreshToken?: string; clientId?: string; clientSecret?: string };
+  };
   const type = b?.headers?.interactionType ?? "accessTokenRequest";
   const check = ctx.checker?.smartthings(parsed.body);
   if (check && !check.valid) return { status: 400, body: globalError(type, check.errors.join("; "), "BAD-REQUEST") };
   const auth = b.callbackAuthentication!;
   const client = ctx.options.smartthingsClient ?? SANDBOX_SMARTTHINGS_CLIENT;
-  if (auth.clientId !== client.clientId || auth.clientSecret !== client.clientSecret) return { status: 401, body: globalError(type, "unknown client", "INVALID-CLIENT") };
+  if (auth.clientId !== client.clientId || auth.clientSecret !== client.clientSecret)
+    return { status: 401, body: globalError(type, "unknown client", "INVALID-CLIENT") };
   const ok = type === "accessTokenRequest" ? ctx.recorder.grantCodes.delete(auth.code ?? "") : ctx.recorder.refreshTokens.has(auth.refreshToken ?? "");
-  if (!ok) return { status: 400, body: globalError(type, "the code or refresh token is not one SmartThings issued", type === "accessTokenRequest" ? "INVALID-CODE" : "INVALID-TOKEN") };
+  if (!ok)
+    return {
+      status: 400,
+      body: globalError(type, "the code or refresh token is not one SmartThings issued", type === "accessTokenRequest" ? "INVALID-CODE" : "INVALID-TOKEN"),
+    };
   const accessToken = `st-access-${randomUUID()}`;
   const refreshToken = `st-refresh-${randomUUID()}`;
   ctx.recorder.accessTokens.set(accessToken, false);
   ctx.recorder.refreshTokens.add(refreshToken);
-  return { status: 200, body: { headers: headers("accessTokenResponse"), callbackAuthentication: { tokenType: "Bearer", accessToken, refreshToken, expiresIn: 86_400 } } };
+  return {
+    status: 200,
+    body: { headers: headers("accessTokenResponse"), callbackAuthentication: { tokenType: "Bearer", accessToken, refreshToken, expiresIn: 86_400 } },
+  };
 }
 
 export const smartthings: PlayedPlatform = {
@@ -65,7 +76,8 @@ export const smartthings: PlayedPlatform = {
         const b = body as { headers?: { interactionType?: string }; authentication?: { token?: string } } | null;
         const token = b?.authentication?.token ?? "";
         const type = b?.headers?.interactionType ?? "stateCallback";
-        if (!ctx.recorder.accessTokens.has(token)) return { status: 401, body: globalError(type, "unknown callback token", "INVALID-TOKEN"), recordErrors: ["authentication: unknown callback token"] };
+        if (!ctx.recorder.accessTokens.has(token))
+          return { status: 401, body: globalError(type, "unknown callback token", "INVALID-TOKEN"), recordErrors: ["authentication: unknown callback token"] };
         return { bearer: token };
       },
       success: () => ({ status: 200, body: {} }),

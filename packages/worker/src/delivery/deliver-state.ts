@@ -35,7 +35,13 @@ export async function deliverState(round: Round, row: OutboxRow) {
   // 2. The platform's own format, with the stable message id.
   const adapter = deps.adapters[link.adapter];
   const build = (l: LinkInfo) =>
-    adapter.stateRequest({ link: l, device, messageId: row.messageId, change: { cause: message.cause, observedAt: message.observedAt, changed: flatten(changed), current: flatten(context) }, now });
+    adapter.stateRequest({
+      link: l,
+      device,
+      messageId: row.messageId,
+      change: { cause: message.cause, observedAt: message.observedAt, changed: flatten(changed), current: flatten(context) },
+      now,
+    });
   const request = build(link);
   if ("unsendable" in request) {
     await cancel(round, row, request.unsendable);

@@ -32,7 +32,11 @@ export const httpPost: HttpPost = (url, headers, body, timeoutMs) =>
       res.on("end", () => {
         clearTimeout(timer);
         const retryAfter = res.headers["retry-after"];
-        resolve({ status, retryAfter: Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), text: Buffer.concat(chunks).toString("utf8") });
+        resolve({
+          status,
+          retryAfter: Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null),
+          text: Buffer.concat(chunks).toString("utf8"),
+        });
       });
       res.on("error", fail);
     });

@@ -45,14 +45,19 @@ function change(deviceId: string) {
   return { source: "http" as const, raw, report: parsed.report };
 }
 
-const ingest = (reports: IncomingReport[], at = clock) => ingestReports(t.db, { world: cache.current(), adapters: sandboxAdapters(base), reports, now: new Date(at), shadows });
+const ingest = (reports: IncomingReport[], at = clock) =>
+  ingestReports(t.db, { world: cache.current(), adapters: sandboxAdapters(base), reports, now: new Date(at), shadows });
 const deliver = (at: number, batchSize?: number, concurrency?: number) =>
   deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => at, cipher }), batchSize, concurrency });
 const receivedFor = (deviceId: string) => sandbox.recorder.list({ partner: "google-home" }).filter((m) => JSON.stringify(m.body).includes(deviceId));
 
 /** Google's version in force gets these rate_limit clauses in place of its own (4.1, across the integration). */
 async function setGoogleRateLimits(limits: { integration?: number; perHome?: number }) {
-  const [{ id }] = (await t.pool.query("select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'google-home' and v.status = 'active'")).rows;
+  const [{ id }] = (
+    await t.pool.query(
+      "select v.id from agreement_versions v join agreements a on a.id = v.agreement_id where a.partner_id = 'google-home' and v.status = 'active'",
+    )
+  ).rows;
   await t.pool.query("delete from agreement_clauses where version_id = $1 and kind = 'rate_limit'", [id]);
   let position = 100;
   for (const [key, scope, n] of [
@@ -111,7 +116,9 @@ describe("rate_limit clauses at delivery", () => {
     expect(receivedFor(b.thermostat)).toHaveLength(1);
     expect(receivedFor(a.thermostat).every((m) => m.schemaValid)).toBe(true);
     // Deferred, not failed: due again when the bucket has a token (2 a minute: one every 30 s).
-    const [held] = (await t.pool.query("select status, attempts, extract(epoch from next_attempt_at) * 1000 as due from outbox where status in ('pending', 'retrying')")).rows;
+    const [held] = (
+      await t.pool.query("select status, attempts, extract(epoch from next_attempt_at) * 1000 as due from outbox where status in ('pending', 'retrying')")
+    ).rows;
     expect(held).toMatchObject({ status: "pending", attempts: 0 });
     expect(Number(held.due) - clock).toBeGreaterThan(29_000);
     expect(Number(held.due) - clock).toBeLessThanOrEqual(30_000);
@@ -134,10 +141,15 @@ describe("rate_limit clauses at delivery", () => {
     // No rate_limit clause: the quota alone (6,000 a minute as Google publishes it; 2 here).
     await setGoogleRateLimits({});
     const home = a.homeId;
-    expect(limitsOf(cache.current(), "google-home", home, clock, sandboxAdapters(base).google.requestsPerMinute)).toEqual([{ key: "google-home", perMinute: 6_000 }]);
+    expect(limitsOf(cache.current(), "google-home", home, clock, sandboxAdapters(base).google.requestsPerMinute)).toEqual([
+      { key: "google-home", perMinute: 6_000 },
+    ]);
     expect(limitsOf(cache.current(), "google-home", home, clock)).toEqual([]);
     const withQuota = (at: number, quota: number) =>
-      deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => at, cipher }), adapters: sandboxAdapters(base, { GOOGLE_REQUESTS_PER_MINUTE: String(quota) }) });
+      deliverDue({
+        ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => at, cipher }),
+        adapters: sandboxAdapters(base, { GOOGLE_REQUESTS_PER_MINUTE: String(quota) }),
+      });
     await ingest([change(a.thermostat), change(b.thermostat), change(b.thermostat)]);
     expect(await withQuota(clock, 2)).toMatchObject({ delivered: 2, deferred: 1 });
     expect(await withQuota(clock + 30_000, 2)).toMatchObject({ delivered: 1 });
@@ -151,7 +163,11 @@ describe("rate_limit clauses at delivery", () => {
     expect(await withQuota(clock, 2)).toMatchObject({ delivered: 2, deferred: 1 });
     // The worker's default: Google's published quota, and none of its own for a webhook.
     const adapters = sandboxAdapters(base);
-    expect({ google: adapters.google.requestsPerMinute, alexa: adapters.alexa.requestsPerMinute, webhook: adapters.webhook.requestsPerMinute }).toEqual({ google: 6_000, alexa: null, webhook: null });
+    expect({ google: adapters.google.requestsPerMinute, alexa: adapters.alexa.requestsPerMinute, webhook: adapters.webhook.requestsPerMinute }).toEqual({
+      google: 6_000,
+      alexa: null,
+      webhook: null,
+    });
   });
 
   it("holds two workers delivering at once to the one limit between them", async () => {
@@ -193,7 +209,9 @@ describe("rate_limit clauses at delivery", () => {
     // One at a time: the first meets the 429, the two behind it wait without asking.
     expect(await deliver(start, undefined, 1)).toMatchObject({ retried: 1, deferred: 2, delivered: 0 });
     expect(sandbox.recorder.list({ partner: "google-home" })).toHaveLength(1);
-    const due = (await t.pool.query("select extract(epoch from next_attempt_at) * 1000 as due, attempts from outbox where status in ('pending', 'retrying') order by id")).rows;
+    const due = (
+      await t.pool.query("select extract(epoch from next_attempt_at) * 1000 as due, attempts from outbox where status in ('pending', 'retrying') order by id")
+    ).rows;
     expect(due.map((r) => Number(r.due) >= start + 30_000)).toEqual([true, true, true]);
     // Another worker, later, with a message queued since: it holds back too (the hold is the database's).
     await ingest([change(a.thermostat)], start + 1_000);
@@ -250,7 +268,11 @@ describe("rate_limit clauses at delivery", () => {
   });
 
   it("forgets the buckets that have refilled, so a fleet's homes do not pile up", async () => {
-    await reserveTokens(t.db, Array.from({ length: 50 }, (_, i) => ({ key: `p h${i}`, perMinute: 60 })), clock);
+    await reserveTokens(
+      t.db,
+      Array.from({ length: 50 }, (_, i) => ({ key: `p h${i}`, perMinute: 60 })),
+      clock,
+    );
     expect(await forgetFullBuckets(t.db, clock + 500)).toBe(0);
     // A second on, each has its one token back: all of them go.
     expect(await forgetFullBuckets(t.db, clock + 1_000)).toBe(50);

@@ -102,10 +102,13 @@ export async function reserveTokens(db: Database, wanted: readonly Limit[], now:
   const list = [...counts.values()];
   const at = new Date(now).toISOString();
   const refill = sql`least(w.per_minute, b.tokens + greatest(0, extract(epoch from (${at}::timestamptz - b.at))) * w.per_minute / 60)`;
-  const r = await withBucketLocks(db, list.map((l) => l.key), (tx) =>
-    executePrepared<{ key: string; granted: number; tokens: number }>(
-      tx,
-      sql`
+  const r = await withBucketLocks(
+    db,
+    list.map((l) => l.key),
+    (tx) =>
+      executePrepared<{ key: string; granted: number; tokens: number }>(
+        tx,
+        sql`
       with w as (select * from unnest(${sql.param(list.map((l) => l.key))}::text[], ${sql.param(list.map((l) => l.perMinute))}::float8[], ${sql.param(list.map((l) => l.n))}::int[]) as w(key, per_minute, n)),
       fresh as (
         insert into rate_buckets (key, per_minute, tokens, granted, at)
@@ -119,7 +122,7 @@ export async function reserveTokens(db: Database, wanted: readonly Limit[], now:
           from w where b.key = w.key
         returning b.key, b.granted, b.tokens)
       select key, granted, tokens from fresh union all select key, granted, tokens from drawn`,
-    ),
+      ),
   );
   for (const row of r.rows) {
     buckets.set(row.key, { perMinute: counts.get(row.key)!.perMinute, left: Number(row.granted), tokens: Number(row.tokens), held: 0 });
@@ -131,13 +134,16 @@ export async function reserveTokens(db: Database, wanted: readonly Limit[], now:
 export async function returnTokens(db: Database, allowance: Allowance): Promise<void> {
   const unused = allowance.unused();
   if (unused.length === 0) return;
-  await withBucketLocks(db, unused.map((u) => u.key), (tx) =>
-    executePrepared(
-      tx,
-      sql`update rate_buckets b set tokens = least(b.per_minute, b.tokens + u.n)
+  await withBucketLocks(
+    db,
+    unused.map((u) => u.key),
+    (tx) =>
+      executePrepared(
+        tx,
+        sql`update rate_buckets b set tokens = least(b.per_minute, b.tokens + u.n)
             from unnest(${sql.param(unused.map((u) => u.key))}::text[], ${sql.param(unused.map((u) => u.n))}::int[]) as u(key, n)
            where b.key = u.key`,
-    ),
+      ),
   );
 }
 

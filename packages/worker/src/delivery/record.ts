@@ -10,7 +10,10 @@ import type { Round } from "./round";
 
 /** Ends this attempt: the lease is given up (a retry is due at its own time). */
 export function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInsert>) {
-  return db.update(outbox).set({ ...set, leasedUntil: null }).where(eq(outbox.id, id));
+  return db
+    .update(outbox)
+    .set({ ...set, leasedUntil: null })
+    .where(eq(outbox.id, id));
 }
 
 export async function cancel(round: Round, row: OutboxRow, lastError: string) {
@@ -27,7 +30,13 @@ export function delivered(round: Round, row: OutboxRow, status: number | null) {
 }
 
 /** A failed attempt's end: retried after the outcome's delay, or dead-lettered. */
-export async function failed(round: Round, id: number, outcome: { kind: "retry"; delayMs: number } | { kind: "dead" }, status: number | null, lastError: string) {
+export async function failed(
+  round: Round,
+  id: number,
+  outcome: { kind: "retry"; delayMs: number } | { kind: "dead" },
+  status: number | null,
+  lastError: string,
+) {
   if (outcome.kind === "retry") {
     await finish(round.deps.db, id, { status: "retrying", nextAttemptAt: new Date(round.now() + outcome.delayMs), lastStatusCode: status, lastError });
     round.result.retried++;
@@ -39,9 +48,22 @@ export async function failed(round: Round, id: number, outcome: { kind: "retry";
 
 /** An attempt that failed here, not at the partner: retried as a timeout would be, and in the end dead. */
 export async function failAttempt(round: Round, row: OutboxRow, err: unknown) {
-  const outcome = classifyResponse({ status: null, retryAfter: null, attempt: row.attempts, tokenRefreshed: false, now: round.now(), policy: round.deps.retry ?? DEFAULT_RETRY });
+  const outcome = classifyResponse({
+    status: null,
+    retryAfter: null,
+    attempt: row.attempts,
+    tokenRefreshed: false,
+    now: round.now(),
+    policy: round.deps.retry ?? DEFAULT_RETRY,
+  });
   // No answer is never delivered, a token to refresh or a revocation: it is retried or dead.
-  await failed(round, row.id, outcome.kind === "retry" ? outcome : { kind: "dead" }, null, `could not be sent: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000));
+  await failed(
+    round,
+    row.id,
+    outcome.kind === "retry" ? outcome : { kind: "dead" },
+    null,
+    `could not be sent: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000),
+  );
 }
 
 const REVOKED = "the partner says the customer revoked access (403)";
@@ -57,11 +79,19 @@ export async function revokeLink(db: Database, linkId: string, messageRowId: num
     if (revoked[0]) {
       await appendAudit(
         tx,
-        { action: "link.revoked_by_partner", entityType: "partner_link", entityId: linkId, details: { homeId: revoked[0].homeId, partnerId: revoked[0].partnerId, statusCode: 403, outboxRow: messageRowId } },
+        {
+          action: "link.revoked_by_partner",
+          entityType: "partner_link",
+          entityId: linkId,
+          details: { homeId: revoked[0].homeId, partnerId: revoked[0].partnerId, statusCode: 403, outboxRow: messageRowId },
+        },
         new Date(now),
       );
     }
-    await tx.update(outbox).set({ status: "cancelled", lastStatusCode: 403, lastError: REVOKED }).where(and(eq(outbox.linkId, linkId), inArray(outbox.status, [...OUTBOX_WAITING])));
+    await tx
+      .update(outbox)
+      .set({ status: "cancelled", lastStatusCode: 403, lastError: REVOKED })
+      .where(and(eq(outbox.linkId, linkId), inArray(outbox.status, [...OUTBOX_WAITING])));
     await tx.update(outbox).set({ status: "cancelled", lastStatusCode: 403, lastError: REVOKED }).where(eq(outbox.id, messageRowId));
   });
 }

@@ -100,8 +100,8 @@ const modesText = (modes: Record<string, DeliveryMode[]>) =>
     .map((c) => `${c}=${modes[c]!.join("+")}`)
     .join(",");
 
-const digestText = (d: DeviceDescription, modes: string) => fastHash(d.name, d.room, d.modelKey, d.modelName, d.kind, [...d.categories].sort().join(","), modes);
-
+const digestText = (d: DeviceDescription, modes: string) =>
+  fastHash(d.name, d.room, d.modelKey, d.modelName, d.kind, [...d.categories].sort().join(","), modes);
 
 /** deviceId → digest: what an announcement of these devices tells. */
 export function announcementOf(devices: Described[]): Record<string, string> {

@@ -42,4 +42,3 @@ export const announcementDigest = (a: Record<string, string>) =>
       .map((k) => `${k}=${a[k]}`)
       .join(";"),
   );
-

@@ -32,7 +32,12 @@ const newWatch = () => new DiscoveryWatch({ db: t.db, adapters: sandboxAdapters(
 /** A platform's request, answered as the worker's HTTP port answers it. */
 const ask = async (adapter: "alexa" | "google", body: unknown, token?: string) => {
   const adapters = sandboxAdapters(base);
-  const r = await answerPartnerRequest({ db: t.db, world: () => cache.current(), adapters, cipher: null, now: () => clock }, adapters[adapter], body, token ? { authorization: `Bearer ${token}` } : {});
+  const r = await answerPartnerRequest(
+    { db: t.db, world: () => cache.current(), adapters, cipher: null, now: () => clock },
+    adapters[adapter],
+    body,
+    token ? { authorization: `Bearer ${token}` } : {},
+  );
   expect(r.status).toBe(200);
   return r.body;
 };
@@ -40,7 +45,10 @@ const ask = async (adapter: "alexa" | "google", body: unknown, token?: string) =
 let shared: DiscoveryWatch;
 const watch = () => (shared ??= newWatch());
 const deliver = () =>
-  deliverDue({ ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock }), retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 } });
+  deliverDue({
+    ...sandboxDelivery({ db: t.db, world: () => cache.current(), base, now: () => clock }),
+    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+  });
 const setConsent = async (partnerId: string, category: string, mode: "off" | "on_request" | "proactive") => {
   await addConsent(t, home0, partnerId, category, mode);
   await cache.check();
@@ -157,7 +165,10 @@ describe("discovery kept current", () => {
     expect(await watch().check()).toBe(1);
     await deliver();
     const again = bodyOf(alexaReceived(alexaLink).at(-1)!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!;
-    expect(again.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({ retrievable: true, proactivelyReported: false });
+    expect(again.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!.properties).toMatchObject({
+      retrievable: true,
+      proactivelyReported: false,
+    });
   });
 
   it("any number of workers noticing one change queue one update, and it tells what holds when it goes", async () => {
@@ -170,7 +181,9 @@ describe("discovery kept current", () => {
     expect(await a.check()).toBe(0);
     expect((await deliver()).cancelled).toBe(1);
     expect(alexaReceived(alexaLink)).toEqual([]);
-    const [cancelled] = (await t.pool.query("select last_error from outbox where link_id = $1 and kind = 'alexa.discovery' order by id desc limit 1", [alexaLink])).rows;
+    const [cancelled] = (
+      await t.pool.query("select last_error from outbox where link_id = $1 and kind = 'alexa.discovery' order by id desc limit 1", [alexaLink])
+    ).rows;
     expect(cancelled.last_error).toBe("nothing to announce: the partner was already told this");
 
     // Changed again before it went: the one update carries both changes.
@@ -181,7 +194,9 @@ describe("discovery kept current", () => {
     await deliver();
     const sent = alexaReceived(alexaLink);
     expect(sent).toHaveLength(1);
-    const caps = bodyOf(sent[0]!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities.map((c) => c.interface);
+    const caps = bodyOf(sent[0]!)
+      .event.payload.endpoints.find((e) => e.endpointId === thermostat)!
+      .capabilities.map((c) => c.interface);
     expect(caps).toEqual(["Alexa"]);
     // Put back as it began.
     for (const c of [T, "user.device.sensor.setpoint", "user.device.sensor.hvac_mode"]) await setConsent("alexa", c, "on_request");
@@ -231,13 +246,18 @@ describe("discovery kept current", () => {
     // The thermostat's temperature is now proactively reported.
     expect(mine.map((m) => bodyOf(m).event.header.name)).toEqual(["AddOrUpdateReport"]);
     expect(mine[0]).toMatchObject({ status: 202, schemaValid: true });
-    const temp = bodyOf(mine[0]!).event.payload.endpoints.find((e) => e.endpointId === thermostat)!.capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!;
+    const temp = bodyOf(mine[0]!)
+      .event.payload.endpoints.find((e) => e.endpointId === thermostat)!
+      .capabilities.find((c) => c.interface === "Alexa.TemperatureSensor")!;
     expect(temp.properties).toMatchObject({ retrievable: true, proactivelyReported: true });
     expect(await watch().check()).toBe(0);
 
     // The lock's Works with Alexa certification is revoked: v2 withdraws the model from discovery.
     sandbox.recorder.clear();
-    await t.pool.query("update certifications set status = 'revoked', updated_at = $2 where id = $1", [stableId("cert:proviso-l1:works-with-alexa"), new Date(clock)]);
+    await t.pool.query("update certifications set status = 'revoked', updated_at = $2 where id = $1", [
+      stableId("cert:proviso-l1:works-with-alexa"),
+      new Date(clock),
+    ]);
     await cache.check();
     expect(await watch().check()).toBeGreaterThan(0);
     await deliver();
@@ -257,7 +277,9 @@ describe("discovery kept current", () => {
     expect(later.map((m) => bodyOf(m).event.header.name)).toEqual(["DeleteReport"]);
     expect(bodyOf(later[0]!).event.payload.endpoints).toEqual([{ endpointId: sensor }]);
     // Alexa's own Discover agrees.
-    const discovered = (await ask("alexa", { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } } })) as unknown as {
+    const discovered = (await ask("alexa", {
+      directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } },
+    })) as unknown as {
       event: { payload: { endpoints: Endpoint[] } };
     };
     expect(discovered.event.payload.endpoints.map((e) => e.endpointId)).toEqual([thermostat]);
@@ -269,7 +291,8 @@ describe("discovery kept current", () => {
     expect(await watch().check()).toBeGreaterThan(0);
     await deliver();
     const [m] = alexaReceived(alexaLink);
-    const endpoints = (m!.body as { event: { payload: { endpoints: { endpointId: string; friendlyName: string; description: string }[] } } }).event.payload.endpoints;
+    const endpoints = (m!.body as { event: { payload: { endpoints: { endpointId: string; friendlyName: string; description: string }[] } } }).event.payload
+      .endpoints;
     expect(endpoints).toHaveLength(1);
     expect(endpoints[0]).toMatchObject({ endpointId: thermostat, friendlyName: "Hall thermostat", description: expect.stringContaining("(Hall)") });
     expect(await watch().check()).toBe(0);
@@ -277,7 +300,10 @@ describe("discovery kept current", () => {
 
   it("a device moved to another home: the old home's partner is told it is gone, the new one's of it, and it is decided by the new home's links", async () => {
     const home1 = stableId("home:1");
-    const links1 = (await t.pool.query("select id, partner_id from partner_links where home_id = $1 and status = 'active'", [home1])).rows as { id: string; partner_id: string }[];
+    const links1 = (await t.pool.query("select id, partner_id from partner_links where home_id = $1 and status = 'active'", [home1])).rows as {
+      id: string;
+      partner_id: string;
+    }[];
     const alexa1 = links1.find((l) => l.partner_id === "alexa");
     expect(alexa1).toBeDefined();
     await t.pool.query("update devices set home_id = $2 where id = $1", [thermostat, home1]);
@@ -293,7 +319,13 @@ describe("discovery kept current", () => {
     const r = await ingestReports(t.db, {
       world: cache.current(),
       adapters: sandboxAdapters(base),
-      reports: [{ source: "http", raw: "{}", report: { v: 1, deviceId: thermostat, seq: 10_000, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { temperature: 20 } } }],
+      reports: [
+        {
+          source: "http",
+          raw: "{}",
+          report: { v: 1, deviceId: thermostat, seq: 10_000, observedAt: new Date(clock).toISOString(), cause: "physical", properties: { temperature: 20 } },
+        },
+      ],
       now: new Date(clock),
       shadows: new ShadowCache(),
     });
@@ -306,7 +338,10 @@ describe("discovery kept current", () => {
   it("a link with nothing it may discover is not told, and not queued again and again", async () => {
     const [{ id: home }] = (await t.pool.query("insert into homes (name, region, timezone) values ('Empty home', 'US', 'America/New_York') returning id")).rows;
     const [{ id: link }] = (
-      await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id) values ($1, 'alexa', 'US', 'alexa-empty') returning id", [home])
+      await t.pool.query(
+        "insert into partner_links (home_id, partner_id, region, external_account_id) values ($1, 'alexa', 'US', 'alexa-empty') returning id",
+        [home],
+      )
     ).rows;
     await cache.check();
     expect(await watch().check()).toBe(1);
@@ -317,14 +352,21 @@ describe("discovery kept current", () => {
   });
 
   it("a link that ends before its update goes: the update is cancelled, not sent", async () => {
-    const [latest] = (await t.pool.query("select mode from consents where home_id = $1 and partner_id = 'google-home' and category_key = $2 order by version desc limit 1", [home0, T])).rows;
+    const [latest] = (
+      await t.pool.query("select mode from consents where home_id = $1 and partner_id = 'google-home' and category_key = $2 order by version desc limit 1", [
+        home0,
+        T,
+      ])
+    ).rows;
     await setConsent("google-home", T, latest?.mode === "proactive" ? "off" : "proactive");
     expect(await watch().check()).toBe(1);
     await t.pool.query("update partner_links set status = 'revoked', ended_at = $2 where id = $1", [googleLink, new Date(clock)]);
     await cache.check();
     expect((await deliver()).cancelled).toBe(1);
     expect(sandbox.recorder.list({ partner: "google-home" })).toEqual([]);
-    const [row] = (await t.pool.query("select status, last_error from outbox where link_id = $1 and kind = 'google.discovery' order by id desc limit 1", [googleLink])).rows;
+    const [row] = (
+      await t.pool.query("select status, last_error from outbox where link_id = $1 and kind = 'google.discovery' order by id desc limit 1", [googleLink])
+    ).rows;
     expect(row).toMatchObject({ status: "cancelled", last_error: "link no longer active" });
   });
 

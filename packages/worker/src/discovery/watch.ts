@@ -110,7 +110,16 @@ export class DiscoveryWatch {
     const now = (this.opts.now ?? Date.now)();
     const links = homes ? [...new Set(homes)].flatMap((h) => world.linksByHome.get(h) ?? []) : [...world.linkById.values()];
     const toldQuery = this.opts.db.select({ linkId: linkDiscovery.linkId, digest: linkDiscovery.digest }).from(linkDiscovery);
-    const toldRows = !homes ? await toldQuery : links.length ? await toldQuery.where(inArray(linkDiscovery.linkId, links.map((l) => l.linkId))) : [];
+    const toldRows = !homes
+      ? await toldQuery
+      : links.length
+        ? await toldQuery.where(
+            inArray(
+              linkDiscovery.linkId,
+              links.map((l) => l.linkId),
+            ),
+          )
+        : [];
     const told = new Map(toldRows.map((r) => [r.linkId, r.digest]));
     const describer = new Describer(world, now);
     const partnerKeys = new Map<string, string>();
@@ -147,7 +156,10 @@ export class DiscoveryWatch {
     }
     this.lastCheck = stats;
     if (behind.length === 0) return 0;
-    const recorded = await readAnnouncements(this.opts.db, behind.map((b) => b.link.linkId));
+    const recorded = await readAnnouncements(
+      this.opts.db,
+      behind.map((b) => b.link.linkId),
+    );
     const updates = behind.map((b) => ({ link: b.link, diff: diffAnnouncement(b.devices, recorded.get(b.link.linkId)) }));
     const queued = await queueDiscoveryUpdates(this.opts.db, updates, new Date(now));
     if (queued) this.opts.onQueued?.(queued);
@@ -175,4 +187,3 @@ function inputsOf(world: World, link: LinkInfo, partnerKey: string): string {
   }
   return hashEnd();
 }
-

@@ -34,7 +34,14 @@ interface Answer {
 const json = async (res: Response) => (await res.json()) as Answer;
 const post = (path: string, body: unknown) =>
   fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
-const report = (deviceId: string, properties: Record<string, unknown>) => ({ v: 1, deviceId, seq: ++seq, observedAt: new Date().toISOString(), cause: "app", properties });
+const report = (deviceId: string, properties: Record<string, unknown>) => ({
+  v: 1,
+  deviceId,
+  seq: ++seq,
+  observedAt: new Date().toISOString(),
+  cause: "app",
+  properties,
+});
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -96,7 +103,10 @@ describe("POST /v1/state-reports", () => {
     expect(notArray.status).toBe(400);
     expect((await json(notArray)).error).toMatch(/array of reports/);
 
-    const tooMany = await post("/v1/state-reports", Array.from({ length: MAX_REPORTS_PER_REQUEST + 1 }, () => report(deviceIds[0]!, { temperature: 20 })));
+    const tooMany = await post(
+      "/v1/state-reports",
+      Array.from({ length: MAX_REPORTS_PER_REQUEST + 1 }, () => report(deviceIds[0]!, { temperature: 20 })),
+    );
     expect(tooMany.status).toBe(413);
     expect((await json(tooMany)).error).toBe(`at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${MAX_REPORTS_PER_REQUEST + 1})`);
 
@@ -150,6 +160,9 @@ describe("the rest of the port", () => {
     expect((await fetch(`${base}/v1/nothing`)).status).toBe(404);
     const schema = await fetch(`${base}/v1/schemas/state-report.json`);
     expect(schema.headers.get("content-type")).toBe("application/schema+json");
-    expect(await schema.json()).toMatchObject({ title: "Proviso device state report, version 1", required: expect.arrayContaining(["deviceId", "seq", "observedAt", "cause", "properties"]) });
+    expect(await schema.json()).toMatchObject({
+      title: "Proviso device state report, version 1",
+      required: expect.arrayContaining(["deviceId", "seq", "observedAt", "cause", "properties"]),
+    });
   });
 });

@@ -26,7 +26,10 @@ export function createWorkerHttp(deps: WorkerHttpDeps) {
     };
     try {
       if (req.method === "GET" && req.url === "/healthz") {
-        const database = await deps.db.pool.query("select 1").then(() => true, () => false);
+        const database = await deps.db.pool.query("select 1").then(
+          () => true,
+          () => false,
+        );
         const mqtt = deps.mqttConnected();
         return send(database && mqtt ? 200 : 503, { ok: database && mqtt, database, mqtt });
       }
@@ -40,21 +43,25 @@ export function createWorkerHttp(deps: WorkerHttpDeps) {
       if (req.method === "POST" && req.url === "/v1/state-reports") {
         const reports = await readJsonList(req, "reports", "expected a JSON array of reports, or { reports: [...] }");
         if (!Array.isArray(reports)) return send(reports.status, { error: reports.error });
-        if (reports.length > MAX_REPORTS_PER_REQUEST) return send(413, { error: `at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${reports.length})` });
+        if (reports.length > MAX_REPORTS_PER_REQUEST)
+          return send(413, { error: `at most ${MAX_REPORTS_PER_REQUEST} reports per request (this one has ${reports.length})` });
         // Answered only once every report is committed (accepted, or quarantined with its reason).
         const items = await Promise.all(reports.map((r) => deps.ingest.submit(JSON.stringify(r), "http")));
         const results = items.map((item, index) =>
-          item.rejection
-            ? { index, status: "rejected", code: item.rejection.code, reason: item.rejection.reason }
-            : { index, status: "accepted" },
+          item.rejection ? { index, status: "rejected", code: item.rejection.code, reason: item.rejection.reason } : { index, status: "accepted" },
         );
-        return send(200, { accepted: results.filter((r) => r.status === "accepted").length, rejected: results.filter((r) => r.status === "rejected").length, results });
+        return send(200, {
+          accepted: results.filter((r) => r.status === "accepted").length,
+          rejected: results.filter((r) => r.status === "rejected").length,
+          results,
+        });
       }
       // Heartbeats from devices that speak HTTP: { "deviceIds": [...] }, written before the answer.
       if (req.method === "POST" && req.url === "/v1/heartbeats") {
         const ids = await readJsonList(req, "deviceIds", 'expected { "deviceIds": ["<uuid>", ...] }');
         if (!Array.isArray(ids)) return send(ids.status, { error: ids.error });
-        if (ids.length > MAX_HEARTBEATS_PER_REQUEST) return send(413, { error: `at most ${MAX_HEARTBEATS_PER_REQUEST} device ids per request (this one has ${ids.length})` });
+        if (ids.length > MAX_HEARTBEATS_PER_REQUEST)
+          return send(413, { error: `at most ${MAX_HEARTBEATS_PER_REQUEST} device ids per request (this one has ${ids.length})` });
         const bad = ids.findIndex((id) => typeof id !== "string" || !isDeviceId(id));
         if (bad >= 0) return send(400, { error: `deviceIds[${bad}] is not a device id (a UUID): ${JSON.stringify(ids[bad])?.slice(0, 80)}` });
         const unique = [...new Set(ids as string[])];
@@ -81,4 +88,3 @@ export function createWorkerHttp(deps: WorkerHttpDeps) {
     }
   });
 }
-

@@ -139,7 +139,13 @@ export class IngestBuffer {
   private async commit(batch: Pending[], world: World): Promise<void> {
     const t0 = Date.now();
     try {
-      const result = await ingestReports(this.opts.db, { world, adapters: this.opts.adapters, reports: batch.map((p) => p.item), now: new Date(), shadows: this.shadows });
+      const result = await ingestReports(this.opts.db, {
+        world,
+        adapters: this.opts.adapters,
+        reports: batch.map((p) => p.item),
+        now: new Date(),
+        shadows: this.shadows,
+      });
       this.opts.onBatch?.(result, batch.length, Date.now() - t0);
       for (const p of batch) {
         p.committed = true;
@@ -164,7 +170,13 @@ export class IngestBuffer {
 
   /** Marks devices silent for `silentMs` unreachable (and heard-from ones reachable again). */
   async checkConnectivity(silentMs: number): Promise<IngestResult | null> {
-    const r = await detectConnectivity(this.opts.db, { world: this.opts.world(), adapters: this.opts.adapters, now: new Date(), silentMs, shadows: this.shadows });
+    const r = await detectConnectivity(this.opts.db, {
+      world: this.opts.world(),
+      adapters: this.opts.adapters,
+      now: new Date(),
+      silentMs,
+      shadows: this.shadows,
+    });
     if (r) this.opts.onBatch?.(r, r.accepted, 0);
     return r;
   }

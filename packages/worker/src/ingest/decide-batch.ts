@@ -46,7 +46,13 @@ const STATE_KIND = Object.fromEntries(ADAPTERS.map((a) => [a, outboxKind(a, "sta
 const memberPrefixes = new Map<string, string>();
 const memberPrefix = (category: string) => memberPrefixes.get(category) ?? memberPrefixes.set(category, `${JSON.stringify(category)}:`).get(category)!;
 
-export function decideBatch(world: World, adapters: Adapters, changes: readonly Change[], shadows: ReadonlyMap<string, ShadowRow>, result: IngestResult): DecidedBatch {
+export function decideBatch(
+  world: World,
+  adapters: Adapters,
+  changes: readonly Change[],
+  shadows: ReadonlyMap<string, ShadowRow>,
+  result: IngestResult,
+): DecidedBatch {
   const decider = new BatchDecider(world, adapters, result);
   for (const c of changes) decider.decideChange(c, shadows.get(c.device.deviceId)!);
   return { pending: decider.pending, decided: decider.decided, outbox: decider.outbox };
@@ -60,8 +66,28 @@ class BatchDecider {
   readonly pending: PendingSet[] = [];
   readonly decided: Decided = { kinds: [], linkIds: [], sents: [] };
   readonly outbox = emptyOutbox();
-  private readonly req: ShareRequest = { partnerId: "", homeId: "", modelKey: "", category: "", mode: "proactive", purpose: FULFIL_REQUEST, at: 0, properties: {}, lastSentAt: null };
-  private readonly kind: KindInput = { partnerId: "", categoryKey: "", mode: "proactive", stage: "change", outcome: "", reasons: [], agreementVersionId: null, clauseKeys: [], consentVersion: null };
+  private readonly req: ShareRequest = {
+    partnerId: "",
+    homeId: "",
+    modelKey: "",
+    category: "",
+    mode: "proactive",
+    purpose: FULFIL_REQUEST,
+    at: 0,
+    properties: {},
+    lastSentAt: null,
+  };
+  private readonly kind: KindInput = {
+    partnerId: "",
+    categoryKey: "",
+    mode: "proactive",
+    stage: "change",
+    outcome: "",
+    reasons: [],
+    agreementVersionId: null,
+    clauseKeys: [],
+    consentVersion: null,
+  };
   /** The message being made for one link: its categories, and its payload's members as JSON text. */
   private readonly draft = { changed: [] as string[], changedJson: "", context: [] as string[], contextJson: "" };
   private c!: Change;

@@ -29,7 +29,8 @@ export interface EventColumns {
 }
 
 /** Equal as stored: primitives by value, anything else by its JSON. */
-const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" && typeof b === "object" && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (typeof a === "object" && typeof b === "object" && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 
 /** Merges each report (sorted by device, then seq) into its shadow; returns the changes and their state events. */
 export function mergeIntoShadows(

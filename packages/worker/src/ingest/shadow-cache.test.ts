@@ -50,7 +50,11 @@ describe("ShadowCache", () => {
     expect(storedSentJson(sent)).toBe("{}");
     setSent(sent, "alexa", "user.device.sensor.temperature", { at: 1_700_000_000_000, properties: { temperature: 21.5 } });
     // The text the batch wrote to the ledger (canonical JSON) is the text stored, not made again.
-    setSent(sent, "google-home", "user.device.sensor.setpoint", { at: 1_700_000_000_001, properties: { heatingSetpoint: 20, mode: "heat" }, json: '{"heatingSetpoint":20,"mode":"heat"}' });
+    setSent(sent, "google-home", "user.device.sensor.setpoint", {
+      at: 1_700_000_000_001,
+      properties: { heatingSetpoint: 20, mode: "heat" },
+      json: '{"heatingSetpoint":20,"mode":"heat"}',
+    });
     setSent(sent, "google-home", 'odd "key"', { at: 1, properties: {} });
     const text = storedSentJson(sent);
     expect(text).toContain('[1700000000001,{"heatingSetpoint":20,"mode":"heat"}]');

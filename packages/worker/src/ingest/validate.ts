@@ -69,9 +69,11 @@ function parseWithSchema(data: unknown, topicDeviceId: string | undefined): Stat
       issue.code === "too_big" || issue.code === "too_small"
         ? "OUT_OF_RANGE"
         : issue.code === "invalid_type" || issue.code === "invalid_value"
-          ? issue.path[0] === "properties" ? "WRONG_TYPE" : "BAD_SHAPE"
+          ? issue.path[0] === "properties"
+            ? "WRONG_TYPE"
+            : "BAD_SHAPE"
           : "BAD_SHAPE";
-    return reject(code, `${where}: ${issue.message}`, deviceRef && UUID.test(deviceRef) ? deviceRef : deviceRef?.slice(0, 64) ?? null);
+    return reject(code, `${where}: ${issue.message}`, deviceRef && UUID.test(deviceRef) ? deviceRef : (deviceRef?.slice(0, 64) ?? null));
   }
   return parsed.data;
 }

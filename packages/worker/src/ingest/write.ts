@@ -52,7 +52,9 @@ export async function writeBatch(db: Database, { world, adapters, batch, cache, 
     const { pending, decided, outbox } = decideBatch(world, adapters, changes, shadows, result);
 
     // Every id and the sealed batch's number in one round trip, then the rows.
-    const reserved = changes.length ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided.kinds.length }) : { batch: 0, stateEvents: [], decisions: [] };
+    const reserved = changes.length
+      ? await reserveForBatch(tx, { stateEvents: changes.length, decisions: decided.kinds.length })
+      : { batch: 0, stateEvents: [], decisions: [] };
     result.stateEvents = changes.length;
     const sets: DecisionSetInsert[] = [];
     for (const p of pending) pushSets(sets, p, decided, reserved.decisions, reserved.stateEvents[p.change.index]!, nowMs);

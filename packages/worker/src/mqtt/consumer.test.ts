@@ -76,7 +76,7 @@ describe.each(brokers)("the worker's MQTT consumer on the $name", ({ url }) => {
     expect(only.got).toHaveLength(10);
     // (Past the first window Mosquitto 2.0.11 sends more than Receive Maximum at once; the
     // embedded broker does not. The worker takes either: its buffer holds what arrives.)
-    for (let acked = 0; acked < 30; ) {
+    for (let acked = 0; acked < 30;) {
       await until("more", () => only.got.length > acked);
       for (const m of only.got.slice(acked)) m.ack();
       acked = only.got.length;
@@ -137,7 +137,9 @@ describe.each(brokers)("the worker's MQTT consumer on the $name", ({ url }) => {
   });
 
   it("says what is wrong with a broker it cannot use", async () => {
-    await expect(new MqttConsumer({ url: "ws://127.0.0.1:1/mqtt", clientId: "x", topic: "t" }).connect()).rejects.toThrow("MQTT URL must start mqtt:// or mqtts://, not ws://");
+    await expect(new MqttConsumer({ url: "ws://127.0.0.1:1/mqtt", clientId: "x", topic: "t" }).connect()).rejects.toThrow(
+      "MQTT URL must start mqtt:// or mqtts://, not ws://",
+    );
     // A server that accepts the connection and never answers.
     const silent = net.createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));

@@ -99,7 +99,10 @@ export class MqttConsumer extends EventEmitter {
         ? tls.connect({ host: address.host, port: address.port, servername: net.isIP(address.host) ? undefined : address.host })
         : net.connect(address.port, address.host);
       this.socket = socket;
-      const timeout = setTimeout(() => fail(new Error(`no answer from the MQTT broker at ${address.host}:${address.port} in ${this.opts.connectTimeoutMs ?? 10_000} ms`)), this.opts.connectTimeoutMs ?? 10_000);
+      const timeout = setTimeout(
+        () => fail(new Error(`no answer from the MQTT broker at ${address.host}:${address.port} in ${this.opts.connectTimeoutMs ?? 10_000} ms`)),
+        this.opts.connectTimeoutMs ?? 10_000,
+      );
       const write = (packet: Record<string, unknown>) => {
         if (!socket.destroyed) socket.write(mqttPacket.generate(packet as never, { protocolVersion: version }));
       };
@@ -114,7 +117,9 @@ export class MqttConsumer extends EventEmitter {
           clean: this.expiry === 0,
           keepalive: keepaliveMs / 1000,
           ...(url.username ? { username: decodeURIComponent(url.username), password: Buffer.from(decodeURIComponent(url.password)) } : {}),
-          ...(version === 5 ? { properties: { receiveMaximum: this.opts.receiveMaximum ?? 1000, ...(this.expiry ? { sessionExpiryInterval: this.expiry } : {}) } } : {}),
+          ...(version === 5
+            ? { properties: { receiveMaximum: this.opts.receiveMaximum ?? 1000, ...(this.expiry ? { sessionExpiryInterval: this.expiry } : {}) } }
+            : {}),
         }),
       );
       socket.on("data", (d) => {

@@ -40,7 +40,12 @@ export function adapterForPath(adapters: Adapters, path: string): PartnerAdapter
 }
 
 /** One request from a platform, answered in its format: the HTTP status and body. */
-export async function answerPartnerRequest(deps: PartnerRequestDeps, adapter: PartnerAdapter, body: unknown, headers: Record<string, string | undefined>): Promise<{ status: number; body: unknown }> {
+export async function answerPartnerRequest(
+  deps: PartnerRequestDeps,
+  adapter: PartnerAdapter,
+  body: unknown,
+  headers: Record<string, string | undefined>,
+): Promise<{ status: number; body: unknown }> {
   const inbound = adapter.inbound;
   if (!inbound) return { status: 404, body: { error: "not found" } };
   try {
@@ -104,7 +109,12 @@ async function acceptGrant(
       // The record says a grant was accepted; the tokens themselves never reach the log.
       await appendAudit(
         tx,
-        { action: "link.grant_accepted", entityType: "partner_link", entityId: link.linkId, details: { homeId: link.homeId, partnerId: link.partnerId, tokenExpiresAt: granted.expiresAt.toISOString() } },
+        {
+          action: "link.grant_accepted",
+          entityType: "partner_link",
+          entityId: link.linkId,
+          details: { homeId: link.homeId, partnerId: link.partnerId, tokenExpiresAt: granted.expiresAt.toISOString() },
+        },
         new Date(now),
       );
     });

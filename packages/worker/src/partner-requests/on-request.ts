@@ -12,7 +12,15 @@ import { decisionRow, type DecisionRow } from "../lib/decision-row";
 /** The on-request answer for one device: allowed properties, and the decisions behind them. */
 export async function onRequestState(db: Database, world: World, link: LinkInfo, devices: DeviceInfo[], now: number) {
   const shadows = devices.length
-    ? await db.select().from(deviceShadow).where(inArray(deviceShadow.deviceId, devices.map((d) => d.deviceId)))
+    ? await db
+        .select()
+        .from(deviceShadow)
+        .where(
+          inArray(
+            deviceShadow.deviceId,
+            devices.map((d) => d.deviceId),
+          ),
+        )
     : [];
   const rows: DecisionRow[] = [];
   const states = new Map<string, { state: Record<string, unknown>; observedAt: string }>();

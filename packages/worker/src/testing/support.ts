@@ -43,7 +43,11 @@ export class LoopbackSandbox {
 /** The homeowner's next consent version for a partner and category. */
 export async function addConsent(t: TestDatabase, homeId: string, partnerId: string, category: string, mode: "off" | "on_request" | "proactive") {
   const [{ v }] = (
-    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [homeId, partnerId, category])
+    await t.pool.query("select coalesce(max(version), 0) + 1 as v from consents where home_id = $1 and partner_id = $2 and category_key = $3", [
+      homeId,
+      partnerId,
+      category,
+    ])
   ).rows;
   await t.db.insert(consents).values({ homeId, partnerId, categoryKey: category, mode, version: Number(v) });
 }
@@ -69,19 +73,33 @@ export async function addPartner(t: TestDatabase, o: { id: string; adapter: Adap
   await t.pool.query("insert into partners (id, name, adapter) values ($1, $2, $3)", [o.id, `Test partner ${o.id}`, o.adapter]);
   const [{ id: agreementId }] = (await t.pool.query("insert into agreements (partner_id, title) values ($1, 'Test terms') returning id", [o.id])).rows;
   const [{ id: versionId }] = (
-    await t.pool.query("insert into agreement_versions (agreement_id, version, status, effective_from) values ($1, 1, 'active', $2) returning id", [agreementId, o.since])
+    await t.pool.query("insert into agreement_versions (agreement_id, version, status, effective_from) values ($1, 1, 'active', $2) returning id", [
+      agreementId,
+      o.since,
+    ])
   ).rows;
   for (const [i, category] of o.categories.entries()) {
-    const terms = { kind: "data_share", category, modes: ["on_request", "proactive"], purposes: [FULFIL_REQUEST], retentionDays: 30, minimisation: {}, optInRequired: true };
-    await t.pool.query("insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, $2, 'data_share', 'Sharing', 'Shared as agreed.', $3, $4)", [
-      versionId,
-      `2.${i + 1}`,
-      JSON.stringify(terms),
-      i,
-    ]);
+    const terms = {
+      kind: "data_share",
+      category,
+      modes: ["on_request", "proactive"],
+      purposes: [FULFIL_REQUEST],
+      retentionDays: 30,
+      minimisation: {},
+      optInRequired: true,
+    };
+    await t.pool.query(
+      "insert into agreement_clauses (version_id, clause_key, kind, title, legal_text, terms, position) values ($1, $2, 'data_share', 'Sharing', 'Shared as agreed.', $3, $4)",
+      [versionId, `2.${i + 1}`, JSON.stringify(terms), i],
+    );
   }
   const [{ id: linkId }] = (
-    await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, $2, 'US', $3, $4) returning id", [o.homeId, o.id, `${o.id}-acct`, o.since])
+    await t.pool.query("insert into partner_links (home_id, partner_id, region, external_account_id, linked_at) values ($1, $2, 'US', $3, $4) returning id", [
+      o.homeId,
+      o.id,
+      `${o.id}-acct`,
+      o.since,
+    ])
   ).rows;
   return linkId as string;
 }

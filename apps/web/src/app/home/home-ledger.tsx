@@ -10,7 +10,13 @@ import { useTRPC } from "~/trpc/react";
 import { ShareChart } from "./share-chart";
 
 const OUTCOME = { send: "sent", transform: "sent (minimised)", withhold: "withheld" } as const;
-const CAUSE = { physical: "changed at the device", app: "changed in the app", voice: "changed by voice", schedule: "changed by a schedule", periodic: "periodic report" } as const;
+const CAUSE = {
+  physical: "changed at the device",
+  app: "changed in the app",
+  voice: "changed by voice",
+  schedule: "changed by a schedule",
+  periodic: "periodic report",
+} as const;
 
 export function HomeLedger({ homeId, partners }: { homeId: string; partners: { id: string; name: string }[] }) {
   const trpc = useTRPC();
@@ -79,7 +85,11 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
         </label>
       </div>
       <ShareChart homeId={homeId} />
-      {ledger.isPending ? <p>Loading…</p> : entries.length === 0 ? <p>{partnerId || outcome || category || from || to ? "No decisions match these filters." : "Nothing has been decided for this home yet."}</p> : null}
+      {ledger.isPending ? (
+        <p>Loading…</p>
+      ) : entries.length === 0 ? (
+        <p>{partnerId || outcome || category || from || to ? "No decisions match these filters." : "Nothing has been decided for this home yet."}</p>
+      ) : null}
       <ol className="divide-y divide-slate-100" aria-label="Decisions, newest first">
         {entries.map((e) => (
           <li key={e.id} className="py-2 text-sm" data-ledger-entry={e.id}>
@@ -95,7 +105,10 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
             </div>
             {e.sent ? (
               <p className="text-slate-800">
-                Sent: {Object.entries(e.sent).map(([k, v]) => `${k} ${String(v)}`).join(", ")}
+                Sent:{" "}
+                {Object.entries(e.sent)
+                  .map(([k, v]) => `${k} ${String(v)}`)
+                  .join(", ")}
               </p>
             ) : null}
             <p className="text-slate-700">{e.explanation}</p>

@@ -61,7 +61,9 @@ export function HomeSharing({ homeId }: { homeId: string }) {
             <p className="mb-2 text-sm">This platform is {p.status}: nothing is shared.</p>
           ) : confirming === p.partnerId ? (
             <div className="mb-3 rounded border border-red-300 bg-red-50 p-3 text-sm">
-              <p>Unlink {p.partnerName}? Sharing stops at once and {p.partnerName} must delete what it received about your home.</p>
+              <p>
+                Unlink {p.partnerName}? Sharing stops at once and {p.partnerName} must delete what it received about your home.
+              </p>
               <div className="mt-2 flex gap-3">
                 <button type="button" className="rounded bg-red-700 px-3 py-1 text-white" onClick={() => unlink.mutate({ homeId, partnerId: p.partnerId })}>
                   Unlink {p.partnerName}
@@ -79,7 +81,8 @@ export function HomeSharing({ homeId }: { homeId: string }) {
           {p.agreement ? (
             <details className="mb-3 rounded border border-slate-200 bg-slate-50 p-2 text-sm" data-agreement-summary={p.partnerId}>
               <summary className="cursor-pointer font-medium">
-                What the agreement with {p.partnerName} says (version {p.agreement.version}, in force since {p.agreement.effectiveFrom.toISOString().slice(0, 10)})
+                What the agreement with {p.partnerName} says (version {p.agreement.version}, in force since{" "}
+                {p.agreement.effectiveFrom.toISOString().slice(0, 10)})
               </summary>
               <ul className="ml-5 mt-2 list-disc space-y-1">
                 {p.agreement.summary.map((s) => (

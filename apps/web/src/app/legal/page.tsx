@@ -38,8 +38,7 @@ export default async function LegalPage() {
                 </Link>
                 <p className="text-sm text-slate-700">{v.summary}</p>
                 <p className="text-sm text-slate-600">
-                  Drafted by {v.authorName ?? "unknown"} · submitted {formatDate(v.submittedAt)} · effective{" "}
-                  {formatDate(v.effectiveFrom)}
+                  Drafted by {v.authorName ?? "unknown"} · submitted {formatDate(v.submittedAt)} · effective {formatDate(v.effectiveFrom)}
                 </p>
               </li>
             ))}

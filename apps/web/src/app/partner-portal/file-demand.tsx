@@ -11,7 +11,16 @@ import { useTRPC } from "~/trpc/react";
 export function FileDemand({ listings, programmes }: { listings: { id: string; label: string }[]; programmes: { id: string; name: string }[] }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [form, setForm] = useState({ category: CATEGORIES[0]!.key as string, mode: "proactive", purpose: PURPOSES[0]!.key as string, leverage: "retail_listing", listingId: "", programmeId: "", deadline: "", description: "" });
+  const [form, setForm] = useState({
+    category: CATEGORIES[0]!.key as string,
+    mode: "proactive",
+    purpose: PURPOSES[0]!.key as string,
+    leverage: "retail_listing",
+    listingId: "",
+    programmeId: "",
+    deadline: "",
+    description: "",
+  });
   const hydrated = useHydrated();
   const file = useMutation(
     trpc.partnerPortal.fileDemand.mutationOptions({
@@ -54,67 +63,101 @@ export function FileDemand({ listings, programmes }: { listings: { id: string; l
         });
       }}
     >
-      {field("category", "Data category", (
+      {field(
+        "category",
+        "Data category",
         <select className="rounded border border-slate-300 px-2 py-1" id="demand-category" value={form.category} onChange={set("category")}>
           {CATEGORIES.map((c) => (
             <option key={c.key} value={c.key}>
               {c.name}
             </option>
           ))}
-        </select>
-      ))}
-      {field("mode", "Mode", (
+        </select>,
+      )}
+      {field(
+        "mode",
+        "Mode",
         <select className="rounded border border-slate-300 px-2 py-1" id="demand-mode" value={form.mode} onChange={set("mode")}>
           <option value="proactive">Proactive (whenever it changes)</option>
           <option value="on_request">On request</option>
-        </select>
-      ))}
-      {field("purpose", "Purpose", (
+        </select>,
+      )}
+      {field(
+        "purpose",
+        "Purpose",
         <select className="rounded border border-slate-300 px-2 py-1" id="demand-purpose" value={form.purpose} onChange={set("purpose")}>
           {PURPOSES.map((p) => (
             <option key={p.key} value={p.key}>
               {p.name}
             </option>
           ))}
-        </select>
-      ))}
-      {field("leverage", "Leverage", (
+        </select>,
+      )}
+      {field(
+        "leverage",
+        "Leverage",
         <select className="rounded border border-slate-300 px-2 py-1" id="demand-leverage" value={form.leverage} onChange={set("leverage")}>
           <option value="retail_listing">A retail listing</option>
           <option value="certification">A certification</option>
           <option value="other">Other</option>
-        </select>
-      ))}
+        </select>,
+      )}
       {form.leverage === "retail_listing"
-        ? field("listingId", "Retail listing", (
-            <select className="rounded border border-slate-300 px-2 py-1" id="demand-listingId" value={form.listingId} onChange={set("listingId")} aria-describedby="demand-listingId-error">
+        ? field(
+            "listingId",
+            "Retail listing",
+            <select
+              className="rounded border border-slate-300 px-2 py-1"
+              id="demand-listingId"
+              value={form.listingId}
+              onChange={set("listingId")}
+              aria-describedby="demand-listingId-error"
+            >
               <option value="">Choose…</option>
               {listings.map((l) => (
                 <option key={l.id} value={l.id}>
                   {l.label}
                 </option>
               ))}
-            </select>
-          ))
+            </select>,
+          )
         : null}
       {form.leverage === "certification"
-        ? field("programmeId", "Certification programme", (
-            <select className="rounded border border-slate-300 px-2 py-1" id="demand-programmeId" value={form.programmeId} onChange={set("programmeId")} aria-describedby="demand-programmeId-error">
+        ? field(
+            "programmeId",
+            "Certification programme",
+            <select
+              className="rounded border border-slate-300 px-2 py-1"
+              id="demand-programmeId"
+              value={form.programmeId}
+              onChange={set("programmeId")}
+              aria-describedby="demand-programmeId-error"
+            >
               <option value="">Choose…</option>
               {programmes.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
                 </option>
               ))}
-            </select>
-          ))
+            </select>,
+          )
         : null}
-      {field("deadline", "Deadline", (
-        <input type="date" className="rounded border border-slate-300 px-2 py-1" id="demand-deadline" value={form.deadline} onChange={set("deadline")} />
-      ))}
-      {field("description", "What you ask for, and why", (
-        <textarea className="rounded border border-slate-300 px-2 py-1" rows={3} id="demand-description" value={form.description} onChange={set("description")} />
-      ))}
+      {field(
+        "deadline",
+        "Deadline",
+        <input type="date" className="rounded border border-slate-300 px-2 py-1" id="demand-deadline" value={form.deadline} onChange={set("deadline")} />,
+      )}
+      {field(
+        "description",
+        "What you ask for, and why",
+        <textarea
+          className="rounded border border-slate-300 px-2 py-1"
+          rows={3}
+          id="demand-description"
+          value={form.description}
+          onChange={set("description")}
+        />,
+      )}
       <div className="flex items-center gap-3">
         <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white" disabled={!hydrated || file.isPending}>
           File the demand

@@ -10,7 +10,11 @@ export const metadata: Metadata = { title: "Partner portal" };
 export default async function PartnerPortalPage() {
   await requireRole("partner", "/partner-portal");
   const caller = await serverCaller();
-  const [{ partner, versions }, demands, stats] = await Promise.all([caller.partnerPortal.overview(), caller.partnerPortal.demands(), caller.partnerPortal.stats()]);
+  const [{ partner, versions }, demands, stats] = await Promise.all([
+    caller.partnerPortal.overview(),
+    caller.partnerPortal.demands(),
+    caller.partnerPortal.stats(),
+  ]);
   const byCategory = new Map<string, Record<string, number>>();
   for (const d of stats.decisions) byCategory.set(d.category, { ...(byCategory.get(d.category) ?? {}), [d.outcome]: d.count });
   return (
@@ -52,15 +56,22 @@ export default async function PartnerPortalPage() {
         </Card>
         <Card title="Your statistics (30 days)">
           <p className="mb-2 text-sm">
-            Deliveries in 24 hours: {stats.health.delivered} delivered, {stats.health.queued} queued, {stats.health.deadLettered} dead-lettered, {stats.health.rateLimited} rate-limited.
+            Deliveries in 24 hours: {stats.health.delivered} delivered, {stats.health.queued} queued, {stats.health.deadLettered} dead-lettered,{" "}
+            {stats.health.rateLimited} rate-limited.
           </p>
           <table className="w-full text-left text-sm">
             <thead className="text-slate-600">
               <tr>
                 <th scope="col">Category</th>
-                <th scope="col" className="text-right">Sent</th>
-                <th scope="col" className="text-right">Minimised</th>
-                <th scope="col" className="text-right">Withheld</th>
+                <th scope="col" className="text-right">
+                  Sent
+                </th>
+                <th scope="col" className="text-right">
+                  Minimised
+                </th>
+                <th scope="col" className="text-right">
+                  Withheld
+                </th>
               </tr>
             </thead>
             <tbody>

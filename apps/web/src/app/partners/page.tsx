@@ -22,11 +22,21 @@ export default async function PartnersPage() {
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-200 text-slate-700">
               <tr>
-                <th scope="col" className="py-2 pr-4">Partner</th>
-                <th scope="col" className="py-2 pr-4">Active version</th>
-                <th scope="col" className="py-2 pr-4">In progress</th>
-                <th scope="col" className="py-2 pr-4">Linked homes</th>
-                <th scope="col" className="py-2 pr-4">Open demands</th>
+                <th scope="col" className="py-2 pr-4">
+                  Partner
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Active version
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  In progress
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Linked homes
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Open demands
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -9,11 +9,7 @@ function safePath(value: unknown): string {
   return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : "/";
 }
 
-export default async function SignInPage({
-  searchParams,
-}: {
-  searchParams: Promise<{ error?: string; callbackUrl?: string }>;
-}) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
   const { error, callbackUrl } = await searchParams;
   const next = safePath(callbackUrl);
 
@@ -41,9 +37,7 @@ export default async function SignInPage({
       <h1 className="text-2xl font-semibold">Sign in to Proviso</h1>
       {error ? (
         <p role="alert" className="mt-3 rounded bg-red-50 p-2 text-sm text-red-800">
-          {error === "rate_limited"
-            ? "Too many failed attempts. Wait 15 minutes, then try again."
-            : "That email and password do not match an account."}
+          {error === "rate_limited" ? "Too many failed attempts. Wait 15 minutes, then try again." : "That email and password do not match an account."}
         </p>
       ) : null}
       <form action={signInAction} className="mt-4 space-y-4">
@@ -51,15 +45,20 @@ export default async function SignInPage({
           <label htmlFor="email" className="block text-sm font-medium">
             Email
           </label>
-          <input id="email" name="email" type="email" required autoComplete="username"
-            className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
+          <input id="email" name="email" type="email" required autoComplete="username" className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
         </div>
         <div>
           <label htmlFor="password" className="block text-sm font-medium">
             Password
           </label>
-          <input id="password" name="password" type="password" required autoComplete="current-password"
-            className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            required
+            autoComplete="current-password"
+            className="mt-1 w-full rounded border border-slate-300 px-3 py-2"
+          />
         </div>
         <button type="submit" className="w-full rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Sign in

@@ -10,9 +10,7 @@ const button = "rounded px-4 py-2 font-medium disabled:opacity-50";
 export function NewDraftButton({ agreementId, basePath }: { agreementId: string; basePath: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const create = useMutation(
-    trpc.agreements.createDraft.mutationOptions({ onSuccess: (v) => router.push(`${basePath}/versions/${v.id}/edit`) }),
-  );
+  const create = useMutation(trpc.agreements.createDraft.mutationOptions({ onSuccess: (v) => router.push(`${basePath}/versions/${v.id}/edit`) }));
   return (
     <div>
       <button
@@ -23,7 +21,11 @@ export function NewDraftButton({ agreementId, basePath }: { agreementId: string;
       >
         New draft from the version in force
       </button>
-      {create.error ? <p role="alert" className="mt-2 text-sm text-red-800">{create.error.message}</p> : null}
+      {create.error ? (
+        <p role="alert" className="mt-2 text-sm text-red-800">
+          {create.error.message}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -42,7 +44,11 @@ export function SubmitForReviewButton({ versionId }: { versionId: string }) {
       >
         Submit for legal review
       </button>
-      {submit.error ? <p role="alert" className="mt-2 text-sm text-red-800">{submit.error.message}</p> : null}
+      {submit.error ? (
+        <p role="alert" className="mt-2 text-sm text-red-800">
+          {submit.error.message}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -73,7 +79,11 @@ export function TerminateForm({ versionId }: { versionId: string }) {
       <button type="submit" disabled={terminate.isPending} className={`${button} border border-red-700 text-red-800 hover:bg-red-50`}>
         Terminate this version
       </button>
-      {terminate.error ? <p role="alert" className="text-sm text-red-800">{terminate.error.message}</p> : null}
+      {terminate.error ? (
+        <p role="alert" className="text-sm text-red-800">
+          {terminate.error.message}
+        </p>
+      ) : null}
     </form>
   );
 }
@@ -98,7 +108,11 @@ export function ReviewDecisionForm({ versionId }: { versionId: string }) {
         aria-invalid={fieldError ? true : undefined}
         aria-describedby={fieldError ? "review-comment-error" : undefined}
       />
-      {fieldError ? <p id="review-comment-error" className="text-sm text-red-800">{fieldError}</p> : null}
+      {fieldError ? (
+        <p id="review-comment-error" className="text-sm text-red-800">
+          {fieldError}
+        </p>
+      ) : null}
       <div className="flex flex-wrap gap-3">
         <button
           type="button"
@@ -117,7 +131,11 @@ export function ReviewDecisionForm({ versionId }: { versionId: string }) {
           Reject
         </button>
       </div>
-      {decide.error && !fieldError ? <p role="alert" className="text-sm text-red-800">{decide.error.message}</p> : null}
+      {decide.error && !fieldError ? (
+        <p role="alert" className="text-sm text-red-800">
+          {decide.error.message}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -32,7 +32,15 @@ const KINDS: { kind: Kind; label: string }[] = [
 function defaultTerms(kind: Kind): Terms {
   switch (kind) {
     case "data_share":
-      return { kind, category: CATEGORIES[0].key, modes: ["on_request"], purposes: [PURPOSES[0].key], retentionDays: 30, minimisation: {}, optInRequired: true };
+      return {
+        kind,
+        category: CATEGORIES[0].key,
+        modes: ["on_request"],
+        purposes: [PURPOSES[0].key],
+        retentionDays: 30,
+        minimisation: {},
+        optInRequired: true,
+      };
     case "certification_requirement":
       return { kind, programme: "", models: [], demands: { categories: [], mode: "proactive" }, consequence: "withdraw_from_discovery" };
     case "retail_listing_dependency":
@@ -49,7 +57,11 @@ function defaultTerms(kind: Kind): Terms {
 }
 
 const dateInput = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
-const splitList = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const splitList = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 const numberOrUndefined = (s: string) => (s.trim() === "" ? undefined : Number(s));
 const input = "mt-1 w-full rounded border border-slate-300 px-2 py-1";
 
@@ -67,8 +79,7 @@ export function DraftEditor({ doc, basePath }: { doc: VersionDocumentData; baseP
 
   const save = useMutation(trpc.agreements.saveDraft.mutationOptions({ onSuccess: () => setSaved("Draft saved.") }));
   const submit = useMutation(trpc.agreements.submit.mutationOptions({ onSuccess: () => router.push(`${basePath}/versions/${doc.versionId}`) }));
-  const errors: Record<string, string[]> =
-    ((save.error ?? submit.error)?.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {};
+  const errors: Record<string, string[]> = ((save.error ?? submit.error)?.data as { fieldErrors?: Record<string, string[]> } | undefined)?.fieldErrors ?? {};
   const errorCount = Object.keys(errors).length;
 
   const payload = () => ({
@@ -78,8 +89,7 @@ export function DraftEditor({ doc, basePath }: { doc: VersionDocumentData; baseP
     expiresAt: expiresAt ? new Date(`${expiresAt}T00:00:00Z`) : null,
     clauses: clauses.map(({ clauseKey, title, legalText, terms }) => ({ clauseKey, title, legalText, terms })) as never,
   });
-  const update = (uid: number, patch: Partial<ClauseState>) =>
-    setClauses((cs) => cs.map((c) => (c.uid === uid ? { ...c, ...patch } : c)));
+  const update = (uid: number, patch: Partial<ClauseState>) => setClauses((cs) => cs.map((c) => (c.uid === uid ? { ...c, ...patch } : c)));
   const setTerm = (uid: number, key: string, value: unknown) =>
     setClauses((cs) => cs.map((c) => (c.uid === uid ? { ...c, terms: { ...c.terms, [key]: value } } : c)));
 
@@ -137,11 +147,7 @@ export function DraftEditor({ doc, basePath }: { doc: VersionDocumentData; baseP
                 <TermsFields terms={t} id={id} err={err} set={(k, v) => setTerm(c.uid, k, v)} />
               </div>
             </div>
-            <button
-              type="button"
-              className="mt-3 text-sm text-red-800 underline"
-              onClick={() => setClauses((cs) => cs.filter((x) => x.uid !== c.uid))}
-            >
+            <button type="button" className="mt-3 text-sm text-red-800 underline" onClick={() => setClauses((cs) => cs.filter((x) => x.uid !== c.uid))}>
               Remove clause {c.clauseKey}
             </button>
           </fieldset>
@@ -209,7 +215,13 @@ function Field({ id, label, errors, children, className }: { id: string; label: 
   );
 }
 
-function Checkboxes({ legend, options, value, onChange, errors }: {
+function Checkboxes({
+  legend,
+  options,
+  value,
+  onChange,
+  errors,
+}: {
   legend: string;
   options: { value: string; label: string }[];
   value: string[];
@@ -231,7 +243,11 @@ function Checkboxes({ legend, options, value, onChange, errors }: {
           </label>
         ))}
       </div>
-      {errors?.length ? <p className="mt-1 text-sm text-red-800" data-field-error>{errors.join(" ")}</p> : null}
+      {errors?.length ? (
+        <p className="mt-1 text-sm text-red-800" data-field-error>
+          {errors.join(" ")}
+        </p>
+      ) : null}
     </fieldset>
   );
 }
@@ -242,7 +258,12 @@ const MODES = [
 ];
 const CATEGORY_OPTIONS = CATEGORIES.map((c) => ({ value: c.key, label: c.name }));
 
-function TermsFields({ terms: t, id, err, set }: {
+function TermsFields({
+  terms: t,
+  id,
+  err,
+  set,
+}: {
   terms: Terms;
   id: (n: string) => string;
   err: (path: string) => string[] | undefined;
@@ -302,10 +323,23 @@ function TermsFields({ terms: t, id, err, set }: {
               />
             </Field>
             <Field id={id("round")} label="Round to" errors={err("terms.minimisation.roundTo")}>
-              <input id={id("round")} type="number" step="any" className={input} value={String(m.roundTo ?? "")} onChange={(e) => setMin("roundTo", numberOrUndefined(e.target.value))} />
+              <input
+                id={id("round")}
+                type="number"
+                step="any"
+                className={input}
+                value={String(m.roundTo ?? "")}
+                onChange={(e) => setMin("roundTo", numberOrUndefined(e.target.value))}
+              />
             </Field>
             <Field id={id("interval")} label="Min interval (s)" errors={err("terms.minimisation.minIntervalSeconds")}>
-              <input id={id("interval")} type="number" className={input} value={String(m.minIntervalSeconds ?? "")} onChange={(e) => setMin("minIntervalSeconds", numberOrUndefined(e.target.value))} />
+              <input
+                id={id("interval")}
+                type="number"
+                className={input}
+                value={String(m.minIntervalSeconds ?? "")}
+                onChange={(e) => setMin("minIntervalSeconds", numberOrUndefined(e.target.value))}
+              />
             </Field>
           </div>
           <label className="flex items-center gap-2 text-sm">

@@ -41,7 +41,14 @@ export function WhatIf({ versionId }: { versionId: string }) {
       >
         <label className="flex flex-col">
           Days of recorded history
-          <input type="number" min={1} max={366} value={days} onChange={(e) => setDays(Number(e.target.value))} className="w-28 rounded border border-slate-300 px-2 py-1" />
+          <input
+            type="number"
+            min={1}
+            max={366}
+            value={days}
+            onChange={(e) => setDays(Number(e.target.value))}
+            className="w-28 rounded border border-slate-300 px-2 py-1"
+          />
         </label>
         <button className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60" disabled={!hydrated || !!running || start.isPending}>
           Replay with this version
@@ -65,17 +72,26 @@ export function WhatIf({ versionId }: { versionId: string }) {
         {result ? (
           <div data-testid="replay-result">
             <p className="mb-2">
-              {result.events.toLocaleString("en-GB")} recorded state changes of the last {result.days} days, decided twice by the engine in {result.elapsedMs} ms.
+              {result.events.toLocaleString("en-GB")} recorded state changes of the last {result.days} days, decided twice by the engine in {result.elapsedMs}{" "}
+              ms.
             </p>
             <table className="w-full text-left">
               <thead className="text-slate-600">
                 <tr>
                   <th scope="col">Category</th>
                   <th scope="col">Mode</th>
-                  <th scope="col" className="text-right">Sent now</th>
-                  <th scope="col" className="text-right">With this version</th>
-                  <th scope="col" className="text-right">Would start</th>
-                  <th scope="col" className="text-right">Would stop</th>
+                  <th scope="col" className="text-right">
+                    Sent now
+                  </th>
+                  <th scope="col" className="text-right">
+                    With this version
+                  </th>
+                  <th scope="col" className="text-right">
+                    Would start
+                  </th>
+                  <th scope="col" className="text-right">
+                    Would stop
+                  </th>
                 </tr>
               </thead>
               <tbody>

@@ -31,11 +31,21 @@ export function VerifyAudit() {
       >
         <label className="flex flex-col">
           From entry (optional)
-          <input inputMode="numeric" value={from} onChange={(e) => setFrom(e.target.value.replace(/\D/g, ""))} className="w-32 rounded border border-slate-300 px-2 py-1" />
+          <input
+            inputMode="numeric"
+            value={from}
+            onChange={(e) => setFrom(e.target.value.replace(/\D/g, ""))}
+            className="w-32 rounded border border-slate-300 px-2 py-1"
+          />
         </label>
         <label className="flex flex-col">
           To entry (optional)
-          <input inputMode="numeric" value={to} onChange={(e) => setTo(e.target.value.replace(/\D/g, ""))} className="w-32 rounded border border-slate-300 px-2 py-1" />
+          <input
+            inputMode="numeric"
+            value={to}
+            onChange={(e) => setTo(e.target.value.replace(/\D/g, ""))}
+            className="w-32 rounded border border-slate-300 px-2 py-1"
+          />
         </label>
         <button disabled={!hydrated || verify.isPending || !!running} className="rounded bg-brand-700 px-3 py-1.5 font-medium text-white disabled:opacity-60">
           {running ? "Verifying…" : "Verify the chain"}
@@ -93,11 +103,23 @@ export function SignCheckpoint({ enabled }: { enabled: boolean }) {
   );
   return (
     <div className="flex items-center gap-3 text-sm">
-      <button disabled={!hydrated || !enabled || sign.isPending} onClick={() => sign.mutate()} className="rounded border border-brand-700 px-3 py-1.5 font-medium text-brand-700 disabled:opacity-60">
+      <button
+        disabled={!hydrated || !enabled || sign.isPending}
+        onClick={() => sign.mutate()}
+        className="rounded border border-brand-700 px-3 py-1.5 font-medium text-brand-700 disabled:opacity-60"
+      >
         Sign a checkpoint now
       </button>
-      {sign.error ? <span role="alert" className="text-red-800">{sign.error.message}</span> : null}
-      {sign.data ? <span aria-live="polite">Checkpoint {sign.data.id} covers entry #{sign.data.uptoSeq}.</span> : null}
+      {sign.error ? (
+        <span role="alert" className="text-red-800">
+          {sign.error.message}
+        </span>
+      ) : null}
+      {sign.data ? (
+        <span aria-live="polite">
+          Checkpoint {sign.data.id} covers entry #{sign.data.uptoSeq}.
+        </span>
+      ) : null}
     </div>
   );
 }

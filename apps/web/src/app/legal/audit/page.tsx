@@ -28,7 +28,11 @@ export default async function AuditPage() {
           <p className="mb-2 text-sm text-slate-700">
             {cps.keyId ? (
               <>
-                Signed with Ed25519 key <code>{cps.keyId}</code> (public key <code data-testid="public-key" className="break-all text-xs">{cps.publicKey}</code>).
+                Signed with Ed25519 key <code>{cps.keyId}</code> (public key{" "}
+                <code data-testid="public-key" className="break-all text-xs">
+                  {cps.publicKey}
+                </code>
+                ).
               </>
             ) : (
               "No signing key is configured (AUDIT_SIGNING_KEY)."
@@ -76,7 +80,11 @@ export default async function AuditPage() {
                     <td>{e.actorName ?? "system"}</td>
                     <td>
                       {e.action}
-                      {e.merkleRoot ? <span className="block text-xs text-slate-600">{String((e.details as { count?: number }).count ?? "")} decisions, root {e.merkleRoot.slice(0, 12)}…</span> : null}
+                      {e.merkleRoot ? (
+                        <span className="block text-xs text-slate-600">
+                          {String((e.details as { count?: number }).count ?? "")} decisions, root {e.merkleRoot.slice(0, 12)}…
+                        </span>
+                      ) : null}
                     </td>
                     <td className="break-all text-xs">
                       {e.entityType} {e.entityId}

@@ -27,7 +27,10 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
   const qs = report ? `from=${report.period.from}&to=${report.period.to}` : "";
   return (
     <>
-      <PageHeader title="What was shared, and what was not" lead="Decisions per partner, category, mode and outcome for a period; why things were withheld; consent rates; deliveries. Counts come from totals kept as decisions are written." />
+      <PageHeader
+        title="What was shared, and what was not"
+        lead="Decisions per partner, category, mode and outcome for a period; why things were withheld; consent rates; deliveries. Counts come from totals kept as decisions are written."
+      />
       <form className="mb-4 flex flex-wrap items-end gap-3 text-sm" method="get">
         <label className="flex flex-col">
           First day
@@ -100,13 +103,23 @@ function Report({ report }: { report: ReportData }) {
           <p>No decisions in this period.</p>
         ) : (
           <figure>
-            <svg role="img" aria-label={`Decisions per day, ${days.length} days, at most ${n(maxDay)} a day`} viewBox={`0 0 ${Math.max(days.length * 6, 300)} 120`} className="h-40 w-full" preserveAspectRatio="none">
+            <svg
+              role="img"
+              aria-label={`Decisions per day, ${days.length} days, at most ${n(maxDay)} a day`}
+              viewBox={`0 0 ${Math.max(days.length * 6, 300)} 120`}
+              className="h-40 w-full"
+              preserveAspectRatio="none"
+            >
               {days.map((d, i) => {
                 let y = 120;
                 return OUTCOMES.map((o) => {
                   const h = ((byDay.get(d)![o.key] ?? 0) / maxDay) * 115;
                   y -= h;
-                  return <rect key={`${d}-${o.key}`} x={i * 6} y={y} width={5} height={h} fill={o.color}><title>{`${d}: ${n(byDay.get(d)![o.key] ?? 0)} ${o.label.toLowerCase()}`}</title></rect>;
+                  return (
+                    <rect key={`${d}-${o.key}`} x={i * 6} y={y} width={5} height={h} fill={o.color}>
+                      <title>{`${d}: ${n(byDay.get(d)![o.key] ?? 0)} ${o.label.toLowerCase()}`}</title>
+                    </rect>
+                  );
                 });
               })}
             </svg>
@@ -120,12 +133,18 @@ function Report({ report }: { report: ReportData }) {
         <table className="w-full text-sm">
           <thead>
             <tr className="text-left text-slate-600">
-              <th scope="col" className="py-1">Partner</th>
+              <th scope="col" className="py-1">
+                Partner
+              </th>
               <th scope="col">Category</th>
               <th scope="col">Mode</th>
-              <th scope="col" className="w-2/5">Outcome</th>
+              <th scope="col" className="w-2/5">
+                Outcome
+              </th>
               {OUTCOMES.map((o) => (
-                <th key={o.key} scope="col" className="text-right">{o.label}</th>
+                <th key={o.key} scope="col" className="text-right">
+                  {o.label}
+                </th>
               ))}
             </tr>
           </thead>
@@ -146,7 +165,9 @@ function Report({ report }: { report: ReportData }) {
                     </div>
                   </td>
                   {OUTCOMES.map((o) => (
-                    <td key={o.key} className="text-right tabular-nums">{n(c[o.key] ?? 0)}</td>
+                    <td key={o.key} className="text-right tabular-nums">
+                      {n(c[o.key] ?? 0)}
+                    </td>
                   ))}
                 </tr>
               );
@@ -175,9 +196,15 @@ function Report({ report }: { report: ReportData }) {
               <tr className="text-left text-slate-600">
                 <th scope="col">Partner</th>
                 <th scope="col">Category</th>
-                <th scope="col" className="text-right">Linked homes</th>
-                <th scope="col" className="text-right">On request</th>
-                <th scope="col" className="text-right">Proactive</th>
+                <th scope="col" className="text-right">
+                  Linked homes
+                </th>
+                <th scope="col" className="text-right">
+                  On request
+                </th>
+                <th scope="col" className="text-right">
+                  Proactive
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -200,8 +227,12 @@ function Report({ report }: { report: ReportData }) {
             <tr className="text-left text-slate-600">
               <th scope="col">Partner</th>
               <th scope="col">Status</th>
-              <th scope="col" className="text-right">Messages</th>
-              <th scope="col" className="text-right">With a failed attempt</th>
+              <th scope="col" className="text-right">
+                Messages
+              </th>
+              <th scope="col" className="text-right">
+                With a failed attempt
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -33,10 +33,19 @@ export default async function WasSharedPage({ searchParams }: { searchParams: Pr
       problem = (err as Error).message;
     }
   }
-  const qs = new URLSearchParams({ homeId: sp.homeId ?? "", deviceId: sp.deviceId ?? "", partnerId: sp.partnerId ?? "", from: `${from}T00:00:00Z`, to: new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString() });
+  const qs = new URLSearchParams({
+    homeId: sp.homeId ?? "",
+    deviceId: sp.deviceId ?? "",
+    partnerId: sp.partnerId ?? "",
+    from: `${from}T00:00:00Z`,
+    to: new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString(),
+  });
   return (
     <>
-      <PageHeader title="Was this shared?" lead="For a home or a device, a partner and a time range: every decision the ledger holds, each with its inclusion proof against the audit chain and a signed checkpoint." />
+      <PageHeader
+        title="Was this shared?"
+        lead="For a home or a device, a partner and a time range: every decision the ledger holds, each with its inclusion proof against the audit chain and a signed checkpoint."
+      />
       <form method="get" className="mb-4 grid max-w-3xl gap-3 text-sm sm:grid-cols-2">
         <label className="flex flex-col">
           Home id
@@ -110,7 +119,9 @@ export default async function WasSharedPage({ searchParams }: { searchParams: Pr
                     <td className="font-mono text-xs">{i.sentProperties ? JSON.stringify(i.sentProperties) : "—"}</td>
                     <td className="text-xs">{(i.reasons as { code: string }[]).map((r) => r.code).join(", ")}</td>
                     <td className="text-xs">
-                      {i.proof?.valid ? `✓ entry #${i.proof.entry?.seq}${i.proof.checkpoint ? `, checkpoint ${i.proof.checkpoint.id}` : ", no checkpoint yet"}` : "✗ not provable"}
+                      {i.proof?.valid
+                        ? `✓ entry #${i.proof.entry?.seq}${i.proof.checkpoint ? `, checkpoint ${i.proof.checkpoint.id}` : ", no checkpoint yet"}`
+                        : "✗ not provable"}
                     </td>
                   </tr>
                 ))}

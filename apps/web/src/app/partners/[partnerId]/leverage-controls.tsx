@@ -18,7 +18,12 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
   const error = (draft.error ?? answer.error)?.message;
   return (
     <div className="mt-2 flex flex-wrap items-end gap-2 text-sm">
-      <button type="button" className="rounded bg-brand-700 px-3 py-1 font-medium text-white" disabled={!hydrated || draft.isPending} onClick={() => draft.mutate({ demandId })}>
+      <button
+        type="button"
+        className="rounded bg-brand-700 px-3 py-1 font-medium text-white"
+        disabled={!hydrated || draft.isPending}
+        onClick={() => draft.mutate({ demandId })}
+      >
         Answer with a new draft
       </button>
       <StatusSelect options={["open", "countered", "accepted", "rejected"]} value={next} onChange={setNext} />
@@ -26,7 +31,12 @@ export function AnswerDemand({ demandId, status }: { demandId: string; status: s
         Note
         <input className="rounded border border-slate-300 px-2 py-1" value={note} onChange={(e) => setNote(e.target.value)} />
       </label>
-      <button type="button" className="rounded border border-slate-300 px-3 py-1" disabled={!hydrated || answer.isPending} onClick={() => answer.mutate({ demandId, status: next as "open", note })}>
+      <button
+        type="button"
+        className="rounded border border-slate-300 px-3 py-1"
+        disabled={!hydrated || answer.isPending}
+        onClick={() => answer.mutate({ demandId, status: next as "open", note })}
+      >
         Save answer
       </button>
       {error ? (

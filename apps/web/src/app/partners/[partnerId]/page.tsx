@@ -19,7 +19,10 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
   const { partner, versions, demands, certifications, listings, health, alerts, conflicts } = data;
   return (
     <>
-      <PageHeader title={partner.name} lead="Agreement leverage at a glance: demands, certifications, retail listings, conflicts, alerts and delivery health." />
+      <PageHeader
+        title={partner.name}
+        lead="Agreement leverage at a glance: demands, certifications, retail listings, conflicts, alerts and delivery health."
+      />
       <p className="mb-4 text-sm">
         <Link href="/partners/agreements" className="text-brand-700 underline">
           Agreement versions and drafts
@@ -132,7 +135,12 @@ export default async function PartnerOverviewPage({ params }: { params: Promise<
                     ))}
                   </ul>
                 ) : null}
-                <UpdateCertification id={c.id} label={`${c.modelName} ${c.programme}`} status={c.status} validUntil={c.validUntil ? c.validUntil.toISOString().slice(0, 10) : null} />
+                <UpdateCertification
+                  id={c.id}
+                  label={`${c.modelName} ${c.programme}`}
+                  status={c.status}
+                  validUntil={c.validUntil ? c.validUntil.toISOString().slice(0, 10) : null}
+                />
               </li>
             ))}
           </ul>

@@ -5,7 +5,9 @@ import { errorResponse } from "~/server/http-errors";
 export async function GET(req: Request) {
   const p = new URL(req.url).searchParams;
   try {
-    const answer = await (await serverCaller()).legal.wasShared({
+    const answer = await (
+      await serverCaller()
+    ).legal.wasShared({
       homeId: p.get("homeId") || null,
       deviceId: p.get("deviceId") || null,
       partnerId: p.get("partnerId") ?? "",

@@ -71,17 +71,27 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
                         <caption className="sr-only">Changed terms of clause {r.clauseKey}</caption>
                         <thead>
                           <tr>
-                            <th scope="col" className="pr-3">Term</th>
-                            <th scope="col" className="pr-3">Before</th>
+                            <th scope="col" className="pr-3">
+                              Term
+                            </th>
+                            <th scope="col" className="pr-3">
+                              Before
+                            </th>
                             <th scope="col">After</th>
                           </tr>
                         </thead>
                         <tbody>
                           {r.termChanges.map((c) => (
                             <tr key={c.path} className="bg-amber-100/60">
-                              <th scope="row" className="pr-3 font-medium">{c.path}</th>
-                              <td className="pr-3"><del>{show(c.before)}</del></td>
-                              <td><ins className="font-medium no-underline">{show(c.after)}</ins></td>
+                              <th scope="row" className="pr-3 font-medium">
+                                {c.path}
+                              </th>
+                              <td className="pr-3">
+                                <del>{show(c.before)}</del>
+                              </td>
+                              <td>
+                                <ins className="font-medium no-underline">{show(c.after)}</ins>
+                              </td>
                             </tr>
                           ))}
                         </tbody>
@@ -112,7 +122,8 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
             <ul className="list-disc pl-5 text-sm">
               {listingsAtRisk.map((l) => (
                 <li key={l.id} data-listing-at-risk={l.sku}>
-                  {l.sku} ({l.skuName}) on {l.channel}: depends on clause{l.removedClauses.length === 1 ? "" : "s"} {l.removedClauses.join(", ")}, which this version removes
+                  {l.sku} ({l.skuName}) on {l.channel}: depends on clause{l.removedClauses.length === 1 ? "" : "s"} {l.removedClauses.join(", ")}, which this
+                  version removes
                 </li>
               ))}
             </ul>
@@ -123,18 +134,28 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
         </Card>
         <Card title="Enforcement impact on today's data" id="impact">
           <p className="mb-2 text-sm text-slate-700">
-            If this version were in force now: {impact.linkedHomes} linked homes, {impact.devices} devices. Every row is the
-            engine's own decisions, made with and without this version.
+            If this version were in force now: {impact.linkedHomes} linked homes, {impact.devices} devices. Every row is the engine's own decisions, made with
+            and without this version.
           </p>
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="border-b border-slate-200">
                 <tr>
-                  <th scope="col" className="py-1 pr-3">Category</th>
-                  <th scope="col" className="pr-3">Mode</th>
-                  <th scope="col" className="pr-3">Would start (homes / devices)</th>
-                  <th scope="col" className="pr-3">Would stop (homes / devices)</th>
-                  <th scope="col" className="pr-3">Flowing now → after</th>
+                  <th scope="col" className="py-1 pr-3">
+                    Category
+                  </th>
+                  <th scope="col" className="pr-3">
+                    Mode
+                  </th>
+                  <th scope="col" className="pr-3">
+                    Would start (homes / devices)
+                  </th>
+                  <th scope="col" className="pr-3">
+                    Would stop (homes / devices)
+                  </th>
+                  <th scope="col" className="pr-3">
+                    Flowing now → after
+                  </th>
                   <th scope="col">Terms open / close (before consent)</th>
                 </tr>
               </thead>
@@ -142,13 +163,27 @@ export default async function ReviewPage({ params }: { params: Promise<{ version
                 {impact.rows.map((r) => {
                   const moved = r.devicesStarting || r.devicesStopping || r.devicesOpenedByTerms || r.devicesClosedByTerms;
                   return (
-                    <tr key={`${r.category}-${r.mode}`} className={`border-b border-slate-100 ${moved ? "bg-amber-50" : ""}`} data-impact={`${r.category}|${r.mode}`}>
-                      <th scope="row" className="py-1 pr-3 font-medium">{categoryName(r.category)}</th>
+                    <tr
+                      key={`${r.category}-${r.mode}`}
+                      className={`border-b border-slate-100 ${moved ? "bg-amber-50" : ""}`}
+                      data-impact={`${r.category}|${r.mode}`}
+                    >
+                      <th scope="row" className="py-1 pr-3 font-medium">
+                        {categoryName(r.category)}
+                      </th>
                       <td className="pr-3">{r.mode.replace("_", " ")}</td>
-                      <td className="pr-3">{r.homesStarting} / {r.devicesStarting}</td>
-                      <td className="pr-3">{r.homesStopping} / {r.devicesStopping}</td>
-                      <td className="pr-3">{r.devicesFlowingBefore} → {r.devicesFlowingAfter}</td>
-                      <td>+{r.devicesOpenedByTerms} / −{r.devicesClosedByTerms}</td>
+                      <td className="pr-3">
+                        {r.homesStarting} / {r.devicesStarting}
+                      </td>
+                      <td className="pr-3">
+                        {r.homesStopping} / {r.devicesStopping}
+                      </td>
+                      <td className="pr-3">
+                        {r.devicesFlowingBefore} → {r.devicesFlowingAfter}
+                      </td>
+                      <td>
+                        +{r.devicesOpenedByTerms} / −{r.devicesClosedByTerms}
+                      </td>
                     </tr>
                   );
                 })}
