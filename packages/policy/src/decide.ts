@@ -3,7 +3,7 @@
 // the category in this mode for this purpose, the homeowner's consent for it, and no certification
 // or suspension rule against it. The most restrictive rule wins.
 import type { DecisionReason, DeliveryMode } from "@proviso/domain";
-import { CONSENT, LINK, MODE_BIT, type CompiledPartner, type CompiledPolicy, type CompiledShare, type CompiledVersion } from "./compile";
+import { CONSENT, LINK, MODE_BIT, type CompiledPartner, type CompiledPolicy, type CompiledShare, type CompiledVersion } from "./compiled";
 import { applyMinimisation } from "./minimise";
 import { REASON } from "./reasons";
 import type { ShareDecision, ShareRequest, SnapshotCertification } from "./types";
@@ -136,12 +136,8 @@ export function gate(
 
   // 5. Suspensions.
   if (partner !== undefined && partner.suspensions.length > 0) {
-    for (const s of partner.suspensions) {
-      if ((s.category === null || s.category === categoryKey) && s.from <= at && (s.until === null || at < s.until)) {
-        (withheld ??= []).push({ code: REASON.PARTNER_SUSPENDED, detail: s.reason });
-        break;
-      }
-    }
+    const s = suspension(partner, categoryKey, at);
+    if (s !== null) (withheld ??= []).push(s);
   }
   const g = gateResult;
   g.withheld = withheld;
@@ -150,6 +146,15 @@ export function gate(
   g.consentReason = consentReason;
   g.consentVersion = consentVersion;
   return g;
+}
+
+/** The partner's suspension of this category in effect at `at`, as a reason; null for none. */
+function suspension(partner: CompiledPartner, categoryKey: string, at: number): DecisionReason | null {
+  for (const s of partner.suspensions) {
+    if ((s.category === null || s.category === categoryKey) && s.from <= at && (s.until === null || at < s.until))
+      return { code: REASON.PARTNER_SUSPENDED, detail: s.reason };
+  }
+  return null;
 }
 
 export function decideShare(policy: CompiledPolicy, req: ShareRequest): ShareDecision {
