@@ -106,25 +106,74 @@ export async function writeDecisionSets(tx: Executor, batch: number, sets: reado
  */
 export function decisionSetWrites(batch: number, sets: readonly DecisionSetInsert[]): { written: WrittenBatch; writes: SQL[] } | null {
   if (sets.length === 0) return null;
-  const n = sets.length;
-  const leaves = new Array<string>(n);
-  const ids = new Array<number>(n),
-    events = new Array<number | null>(n),
-    homes = new Array<string>(n),
-    devices = new Array<string>(n);
-  const observed = new Array<number>(n),
-    decided = new Array<number>(n),
-    firsts = new Array<number>(n),
-    lasts = new Array<number>(n),
-    sentDocs = new Array<string>(n);
-  const kindIds: number[] = [],
-    linkIds: (string | null)[] = [];
-  const batchKinds = new Map<number, DecisionKind>();
+  const c = encodeSets(batch, sets);
+  const { totals, outcomes } = reportTotals(c.perDay, c.batchKinds);
+  const levels = merkleLevels(c.leaves);
+  // Batches of more than one chunk keep their chunk roots, so a proof reads one chunk (proofs.ts).
+  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]! : [];
+  // New kinds first (in id order, so concurrent writers never wait on each other in a cycle).
+  const ks = [...c.batchKinds.values()].sort((a, b) => a.id - b.id);
+  const last = sets[sets.length - 1]!;
+  const written: WrittenBatch = {
+    batch,
+    root: levels.at(-1)![0]!,
+    count: c.count,
+    firstId: sets[0]!.id,
+    lastId: last.id + last.kinds.length - 1,
+    sets: sets.length,
+    kinds: Object.fromEntries(ks.map((k) => [String(k.id), k.digest])),
+    totals,
+    outcomes,
+  };
+  return { written, writes: setWrites(batch, ks, chunkRoots, c) };
+}
+
+/** A batch's sets as column arrays for the one statement that writes them, with their leaves and what the report totals need. */
+interface EncodedSets {
+  leaves: string[];
+  ids: number[];
+  events: (number | null)[];
+  homes: string[];
+  devices: string[];
+  observed: number[];
+  decided: number[];
+  /** Each set's slice of the flat kind and link arrays (1-based, inclusive). */
+  firsts: number[];
+  lasts: number[];
+  sentDocs: string[];
+  kindIds: number[];
+  linkIds: (string | null)[];
+  batchKinds: Map<number, DecisionKind>;
   /** day → kind id → decisions, for the report totals. */
-  const perDay = new Map<string, Map<number, number>>();
+  perDay: Map<string, Map<number, number>>;
+  count: number;
+}
+
+/**
+ * The batch's sets, checked and laid out column by column, and each set's leaf. The hot path: one
+ * pass, the joined arrays of each set made once for both the row and its leaf.
+ */
+function encodeSets(batch: number, sets: readonly DecisionSetInsert[]): EncodedSets {
+  const n = sets.length;
+  const e: EncodedSets = {
+    leaves: new Array<string>(n),
+    ids: new Array<number>(n),
+    events: new Array<number | null>(n),
+    homes: new Array<string>(n),
+    devices: new Array<string>(n),
+    observed: new Array<number>(n),
+    decided: new Array<number>(n),
+    firsts: new Array<number>(n),
+    lasts: new Array<number>(n),
+    sentDocs: new Array<string>(n),
+    kindIds: [],
+    linkIds: [],
+    batchKinds: new Map(),
+    perDay: new Map(),
+    count: 0,
+  };
   let lastDecidedMs = NaN,
     dayCounts = new Map<number, number>();
-  let count = 0;
   for (let i = 0; i < n; i++) {
     const s = sets[i]!;
     const m = s.kinds.length;
@@ -134,7 +183,7 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
     if (s.decidedMs !== lastDecidedMs) {
       lastDecidedMs = s.decidedMs;
       const day = new Date(s.decidedMs).toISOString().slice(0, 10);
-      dayCounts = perDay.get(day) ?? perDay.set(day, new Map()).get(day)!;
+      dayCounts = e.perDay.get(day) ?? e.perDay.set(day, new Map()).get(day)!;
     }
     let kinds = "",
       links = "",
@@ -143,28 +192,32 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
       const k = s.kinds[j]!;
       const link = s.linkIds[j] ?? null;
       const sep = j ? "," : "";
-      if (!batchKinds.has(k.id)) batchKinds.set(k.id, k);
+      if (!e.batchKinds.has(k.id)) e.batchKinds.set(k.id, k);
       dayCounts.set(k.id, (dayCounts.get(k.id) ?? 0) + 1);
-      kindIds.push(k.id);
-      linkIds.push(link);
+      e.kindIds.push(k.id);
+      e.linkIds.push(link);
       kinds += sep + k.id;
       links += sep + linkText(link);
       sents += sep + (s.sents[j] ?? "null");
     }
-    ids[i] = s.id;
-    events[i] = s.stateEventId;
-    homes[i] = s.homeId;
-    devices[i] = s.deviceId;
-    observed[i] = s.observedMs;
-    decided[i] = s.decidedMs;
-    firsts[i] = count + 1;
-    lasts[i] = count + m;
-    sentDocs[i] = `[${sents}]`;
-    count += m;
+    e.ids[i] = s.id;
+    e.events[i] = s.stateEventId;
+    e.homes[i] = s.homeId;
+    e.devices[i] = s.deviceId;
+    e.observed[i] = s.observedMs;
+    e.decided[i] = s.decidedMs;
+    e.firsts[i] = e.count + 1;
+    e.lasts[i] = e.count + m;
+    e.sentDocs[i] = `[${sents}]`;
+    e.count += m;
     // The joined arrays serve both the row and the leaf (`setLeafText` builds the same text).
-    leaves[i] = leafHash(leafText(s, batch, kinds, links, sents));
+    e.leaves[i] = leafHash(leafText(s, batch, kinds, links, sents));
   }
+  return e;
+}
 
+/** The report totals of a batch: per day, partner, category, mode, outcome and reason, and per outcome. */
+function reportTotals(perDay: Map<string, Map<number, number>>, batchKinds: Map<number, DecisionKind>) {
   const totals = new Map<string, number>();
   const outcomes: Record<string, number> = {};
   for (const [day, counts] of perDay) {
@@ -175,15 +228,12 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
       outcomes[k.outcome] = (outcomes[k.outcome] ?? 0) + c;
     }
   }
-  const levels = merkleLevels(leaves);
-  const root = levels.at(-1)![0]!;
-  // Batches of more than one chunk keep their chunk roots, so a proof reads one chunk (proofs.ts).
-  const chunkRoots = levels.length > CHUNK_LEVEL + 1 ? levels[CHUNK_LEVEL]! : [];
+  return { totals, outcomes };
+}
 
-  // New kinds first (in id order, so concurrent writers never wait on each other in a cycle), then
-  // the sets, in one statement; each set's kinds and links are a slice of one flat array.
-  const ks = [...batchKinds.values()].sort((a, b) => a.id - b.id);
-  const writes = [
+/** New kinds, chunk roots, then the sets, for one statement; each set's kinds and links are a slice of one flat array. */
+function setWrites(batch: number, ks: DecisionKind[], chunkRoots: string[], c: EncodedSets): SQL[] {
+  return [
     write(
       "new_kinds",
       sql`insert into decision_kinds (id, partner_id, category_key, mode, stage, outcome, reasons, agreement_version_id, clause_keys, consent_version)
@@ -203,32 +253,18 @@ export function decisionSetWrites(batch: number, sets: readonly DecisionSetInser
       sql`insert into decision_batch_chunks (audit_batch, chunk, hash)
           select ${batch}::bigint, (n - 1)::int, h from unnest(${textArray(chunkRoots)}::text[]) with ordinality as c(h, n)`,
     ),
-    sql`set_kinds as materialized (select ${binary.bigints(kindIds)}::bigint[] as kinds, ${binary.uuids(linkIds)}::uuid[] as links)`,
+    sql`set_kinds as materialized (select ${binary.bigints(c.kindIds)}::bigint[] as kinds, ${binary.uuids(c.linkIds)}::uuid[] as links)`,
     write(
       "set_rows",
       sql`insert into decision_sets (id, audit_batch, state_event_id, home_id, device_id, observed_at, decided_at, kind_ids, link_ids, sent_properties)
           select t.id, ${batch}::bigint, t.ev, t.home, t.dev, t.observed, t.decided, f.kinds[t.first:t.last], f.links[t.first:t.last], t.sent
             from set_kinds f, unnest(
-              ${binary.bigints(ids)}::bigint[], ${binary.bigints(events)}::bigint[], ${binary.uuids(homes)}::uuid[], ${binary.uuids(devices)}::uuid[],
-              ${binary.timestamps(observed)}::timestamptz[], ${binary.timestamps(decided)}::timestamptz[], ${binary.ints(firsts)}::int[], ${binary.ints(lasts)}::int[],
-              ${binary.jsons(sentDocs)}::json[]
+              ${binary.bigints(c.ids)}::bigint[], ${binary.bigints(c.events)}::bigint[], ${binary.uuids(c.homes)}::uuid[], ${binary.uuids(c.devices)}::uuid[],
+              ${binary.timestamps(c.observed)}::timestamptz[], ${binary.timestamps(c.decided)}::timestamptz[], ${binary.ints(c.firsts)}::int[], ${binary.ints(c.lasts)}::int[],
+              ${binary.jsons(c.sentDocs)}::json[]
             ) as t(id, ev, home, dev, observed, decided, first, last, sent)`,
     ),
   ];
-
-  const last = sets[n - 1]!;
-  const written: WrittenBatch = {
-    batch,
-    root,
-    count,
-    firstId: sets[0]!.id,
-    lastId: last.id + last.kinds.length - 1,
-    sets: n,
-    kinds: Object.fromEntries(ks.map((k) => [String(k.id), k.digest])),
-    totals,
-    outcomes,
-  };
-  return { written, writes };
 }
 
 /** The sets of some batches, as stored, in leaf order. */
