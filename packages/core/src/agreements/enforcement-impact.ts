@@ -66,48 +66,12 @@ export async function computeEnforcementImpact(
     .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
     .innerJoin(partnerLinks, and(eq(partnerLinks.homeId, devices.homeId), eq(partnerLinks.partnerId, opts.partnerId), eq(partnerLinks.status, "active")));
 
-  const rows = new Map<string, ImpactRow & { starting: Set<string>; stopping: Set<string> }>();
+  const rows = new Map<string, TallyRow>();
   for (const d of fleet) {
     for (const category of d.categories) {
       for (const mode of ["on_request", "proactive"] as const) {
         const q = { partnerId: opts.partnerId, homeId: d.homeId, modelKey: d.modelKey, category, purpose: FULFIL_REQUEST, at };
-        const b = modeReasons(before, q, mode);
-        const a = modeReasons(after, q, mode);
-        const was = b.allowed;
-        const will = a.allowed;
-        const key = `${category}|${mode}`;
-        let row = rows.get(key);
-        if (!row) {
-          row = {
-            category,
-            mode,
-            homesStarting: 0,
-            homesStopping: 0,
-            devicesStarting: 0,
-            devicesStopping: 0,
-            devicesFlowingBefore: 0,
-            devicesFlowingAfter: 0,
-            devicesOpenedByTerms: 0,
-            devicesClosedByTerms: 0,
-            starting: new Set(),
-            stopping: new Set(),
-          };
-          rows.set(key, row);
-        }
-        const termsBefore = termsAllow(b);
-        const termsAfter = termsAllow(a);
-        if (!termsBefore && termsAfter) row.devicesOpenedByTerms++;
-        if (termsBefore && !termsAfter) row.devicesClosedByTerms++;
-        if (was) row.devicesFlowingBefore++;
-        if (will) row.devicesFlowingAfter++;
-        if (!was && will) {
-          row.devicesStarting++;
-          row.starting.add(d.homeId);
-        }
-        if (was && !will) {
-          row.devicesStopping++;
-          row.stopping.add(d.homeId);
-        }
+        tallyDevice(rows, category, mode, d.homeId, modeReasons(before, q, mode), modeReasons(after, q, mode));
       }
     }
   }
@@ -121,4 +85,46 @@ export async function computeEnforcementImpact(
       .map(({ starting, stopping, ...r }) => ({ ...r, homesStarting: starting.size, homesStopping: stopping.size }))
       .sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || a.mode.localeCompare(b.mode)),
   };
+}
+
+type TallyRow = ImpactRow & { starting: Set<string>; stopping: Set<string> };
+type ModeAnswer = ReturnType<typeof modeReasons>;
+
+/** Counts one device's category and mode in its row: flowing before (`b`) and after (`a`), and opened or closed by the terms. */
+function tallyDevice(rows: Map<string, TallyRow>, category: string, mode: ImpactRow["mode"], homeId: string, b: ModeAnswer, a: ModeAnswer) {
+  const was = b.allowed;
+  const will = a.allowed;
+  const key = `${category}|${mode}`;
+  let row = rows.get(key);
+  if (!row) {
+    row = {
+      category,
+      mode,
+      homesStarting: 0,
+      homesStopping: 0,
+      devicesStarting: 0,
+      devicesStopping: 0,
+      devicesFlowingBefore: 0,
+      devicesFlowingAfter: 0,
+      devicesOpenedByTerms: 0,
+      devicesClosedByTerms: 0,
+      starting: new Set(),
+      stopping: new Set(),
+    };
+    rows.set(key, row);
+  }
+  const termsBefore = termsAllow(b);
+  const termsAfter = termsAllow(a);
+  if (!termsBefore && termsAfter) row.devicesOpenedByTerms++;
+  if (termsBefore && !termsAfter) row.devicesClosedByTerms++;
+  if (was) row.devicesFlowingBefore++;
+  if (will) row.devicesFlowingAfter++;
+  if (!was && will) {
+    row.devicesStarting++;
+    row.starting.add(homeId);
+  }
+  if (was && !will) {
+    row.devicesStopping++;
+    row.stopping.add(homeId);
+  }
 }

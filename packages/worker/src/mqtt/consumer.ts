@@ -75,6 +75,9 @@ export class MqttConsumer extends EventEmitter {
     return this.version === 5 ? (this.opts.sessionExpirySeconds ?? 0) : 0;
   }
 
+  /** When the broker was last heard from (a half-open connection never errors by itself). */
+  private lastHeard = 0;
+
   connect(): Promise<void> {
     let address: ReturnType<typeof brokerAddress>;
     try {
@@ -82,52 +85,28 @@ export class MqttConsumer extends EventEmitter {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const url = new URL(this.opts.url);
     const version = this.version;
     const parser = mqttPacket.parser({ protocolVersion: version });
     const keepaliveMs = (this.opts.keepaliveSeconds ?? 30) * 1000;
+    const where = `${address.host}:${address.port}`;
     return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timeout);
-        reject(err);
-        socket.destroy();
-      };
       const socket = address.tls
         ? tls.connect({ host: address.host, port: address.port, servername: net.isIP(address.host) ? undefined : address.host })
         : net.connect(address.port, address.host);
       this.socket = socket;
-      const timeout = setTimeout(
-        () => fail(new Error(`no answer from the MQTT broker at ${address.host}:${address.port} in ${this.opts.connectTimeoutMs ?? 10_000} ms`)),
-        this.opts.connectTimeoutMs ?? 10_000,
-      );
-      const write = (packet: Record<string, unknown>) => {
+      const connectTimeoutMs = this.opts.connectTimeoutMs ?? 10_000;
+      const hs = handshake(socket, resolve, reject, connectTimeoutMs, `no answer from the MQTT broker at ${where} in ${connectTimeoutMs} ms`);
+      this.write = (packet) => {
         if (!socket.destroyed) socket.write(mqttPacket.generate(packet as never, { protocolVersion: version }));
       };
-      this.write = write;
-      let lastHeard = Date.now();
-      socket.on(address.tls ? "secureConnect" : "connect", () =>
-        write({
-          cmd: "connect",
-          protocolId: "MQTT",
-          protocolVersion: version,
-          clientId: this.opts.clientId,
-          clean: this.expiry === 0,
-          keepalive: keepaliveMs / 1000,
-          ...(url.username ? { username: decodeURIComponent(url.username), password: Buffer.from(decodeURIComponent(url.password)) } : {}),
-          ...(version === 5
-            ? { properties: { receiveMaximum: this.opts.receiveMaximum ?? 1000, ...(this.expiry ? { sessionExpiryInterval: this.expiry } : {}) } }
-            : {}),
-        }),
-      );
+      this.lastHeard = Date.now();
+      socket.on(address.tls ? "secureConnect" : "connect", () => this.write(this.connectPacket(keepaliveMs)));
       socket.on("data", (d) => {
-        lastHeard = Date.now();
+        this.lastHeard = Date.now();
         parser.parse(d);
       });
       socket.on("error", (err) => {
-        if (!settled) fail(err);
+        if (!hs.settled) hs.fail(err);
         else this.emit("error", err);
       });
       socket.on("close", () => {
@@ -135,58 +114,78 @@ export class MqttConsumer extends EventEmitter {
         this.connected = false;
         if (this.pinger) clearInterval(this.pinger);
         this.unsubscribed?.();
-        if (!settled) fail(new Error(`the MQTT broker at ${address.host}:${address.port} closed the connection before the subscription was in place`));
+        if (!hs.settled) hs.fail(new Error(`the MQTT broker at ${where} closed the connection before the subscription was in place`));
         if (was) this.emit("close");
       });
       parser.on("error", (err) => this.emit("error", err));
-      parser.on("packet", (p) => {
-        const packet = p as unknown as Record<string, unknown>;
-        switch (packet.cmd) {
-          case "connack": {
-            const code = (packet.reasonCode ?? packet.returnCode) as number;
-            if (code !== 0) return fail(new Error(`the broker refused the connection (code ${code})`));
-            write({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: this.opts.topic, qos: 1 }] });
-            break;
-          }
-          case "suback": {
-            const granted = (packet.granted as number[])[0]!;
-            if (granted >= 0x80) return fail(new Error(`the broker refused the subscription to ${this.opts.topic} (code ${granted})`));
-            this.connected = true;
-            settled = true;
-            clearTimeout(timeout);
-            // A ping every half keep-alive; a broker silent for one and a half is gone (a half-open
-            // connection never errors by itself), so the socket is closed and the caller reconnects.
-            this.pinger = setInterval(() => {
-              if (Date.now() - lastHeard > keepaliveMs * 1.5) socket.destroy();
-              else write({ cmd: "pingreq" });
-            }, keepaliveMs / 2);
-            resolve();
-            break;
-          }
-          case "unsuback":
-            this.unsubscribed?.();
-            break;
-          case "publish": {
-            const messageId = packet.messageId as number | undefined;
-            const qos = packet.qos as number;
-            let acked = false;
-            this.emit("message", {
-              topic: packet.topic as string,
-              payload: packet.payload as Buffer,
-              ack: () => {
-                if (acked || qos === 0) return;
-                acked = true;
-                write({ cmd: "puback", messageId });
-              },
-            } satisfies ConsumedMessage);
-            break;
-          }
-          case "disconnect":
-            socket.destroy();
-            break;
-        }
-      });
+      parser.on("packet", (p) => this.onPacket(p as unknown as Record<string, unknown>, hs, socket, keepaliveMs));
     });
+  }
+
+  private connectPacket(keepaliveMs: number): Record<string, unknown> {
+    const url = new URL(this.opts.url);
+    const version = this.version;
+    return {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: version,
+      clientId: this.opts.clientId,
+      clean: this.expiry === 0,
+      keepalive: keepaliveMs / 1000,
+      ...(url.username ? { username: decodeURIComponent(url.username), password: Buffer.from(decodeURIComponent(url.password)) } : {}),
+      ...(version === 5
+        ? { properties: { receiveMaximum: this.opts.receiveMaximum ?? 1000, ...(this.expiry ? { sessionExpiryInterval: this.expiry } : {}) } }
+        : {}),
+    };
+  }
+
+  private onPacket(packet: Record<string, unknown>, hs: Handshake, socket: net.Socket, keepaliveMs: number) {
+    switch (packet.cmd) {
+      case "connack": {
+        const code = (packet.reasonCode ?? packet.returnCode) as number;
+        if (code !== 0) return hs.fail(new Error(`the broker refused the connection (code ${code})`));
+        this.write({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: this.opts.topic, qos: 1 }] });
+        break;
+      }
+      case "suback": {
+        const granted = (packet.granted as number[])[0]!;
+        if (granted >= 0x80) return hs.fail(new Error(`the broker refused the subscription to ${this.opts.topic} (code ${granted})`));
+        this.connected = true;
+        // A ping every half keep-alive; a broker silent for one and a half is gone, so the socket
+        // is closed and the caller reconnects.
+        this.pinger = setInterval(() => {
+          if (Date.now() - this.lastHeard > keepaliveMs * 1.5) socket.destroy();
+          else this.write({ cmd: "pingreq" });
+        }, keepaliveMs / 2);
+        hs.succeed();
+        break;
+      }
+      case "unsuback":
+        this.unsubscribed?.();
+        break;
+      case "publish":
+        this.emit("message", this.message(packet));
+        break;
+      case "disconnect":
+        socket.destroy();
+        break;
+    }
+  }
+
+  /** A received PUBLISH, with its acknowledgement (once, and only for QoS 1). */
+  private message(packet: Record<string, unknown>): ConsumedMessage {
+    const messageId = packet.messageId as number | undefined;
+    const qos = packet.qos as number;
+    let acked = false;
+    return {
+      topic: packet.topic as string,
+      payload: packet.payload as Buffer,
+      ack: () => {
+        if (acked || qos === 0) return;
+        acked = true;
+        this.write({ cmd: "puback", messageId });
+      },
+    };
   }
 
   /**
@@ -230,4 +229,32 @@ export class MqttConsumer extends EventEmitter {
       }, 1_000).unref();
     });
   }
+}
+
+/** The connect's outcome, settled once: the subscription in place, or a failure (the socket then closed). */
+interface Handshake {
+  settled: boolean;
+  succeed(): void;
+  fail(err: Error): void;
+}
+
+function handshake(socket: net.Socket, resolve: () => void, reject: (err: Error) => void, timeoutMs: number, timeoutMessage: string): Handshake {
+  const timeout = setTimeout(() => hs.fail(new Error(timeoutMessage)), timeoutMs);
+  const hs: Handshake = {
+    settled: false,
+    succeed() {
+      if (hs.settled) return;
+      hs.settled = true;
+      clearTimeout(timeout);
+      resolve();
+    },
+    fail(err) {
+      if (hs.settled) return;
+      hs.settled = true;
+      clearTimeout(timeout);
+      reject(err);
+      socket.destroy();
+    },
+  };
+  return hs;
 }
