@@ -16,7 +16,7 @@ import { DeliveryLoop } from "./delivery/loop";
 import { DiscoveryWatch } from "./discovery/watch";
 import { WorkerEvents } from "./events";
 import { createWorkerHttp } from "./http/server";
-import { DEFAULT_MAX_BATCH, IngestBuffer, messageOf } from "./ingest/buffer";
+import { DEFAULT_MAX_BATCH, IngestBuffer } from "./ingest/buffer";
 import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./ingest/heartbeats";
 import { ShadowCache } from "./ingest/shadow-cache";
 import { countEvents, createMetrics } from "./metrics";
@@ -89,22 +89,37 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 
 type Started = <T>(value: T, release: () => Promise<void> | void) => T;
 
+/** What the subsystems share as they start: the configuration, the events, the database, the metrics. */
+interface Shared {
+  config: WorkerConfig;
+  events: WorkerEvents;
+  started: Started;
+  db: ReturnType<typeof createDb>;
+  metrics: ReturnType<typeof createMetrics>;
+  worlds: WorldCache;
+  warn: (subsystem: string) => (err: Error) => void;
+}
+
 /** Starts each subsystem in order, registering its release; resolves with the HTTP port. */
 async function startSubsystems(config: WorkerConfig, events: WorkerEvents, started: Started): Promise<number> {
   const db = createDb(config.databaseUrl, { max: config.poolMax, applicationName: "proviso-worker" });
   started(db, () => db.close());
-  events.emit(
-    "info",
-    config.embeddedDatabase ? `database: embedded PGlite on ${redactUrl(config.databaseUrl)}` : `database: PostgreSQL on ${redactUrl(config.databaseUrl)}`,
-  );
-  const metrics = createMetrics();
-  const warn = (subsystem: string) => (err: Error) => events.emit("warning", subsystem, err);
-
+  events.emit("info", `database: ${config.embeddedDatabase ? "embedded PGlite" : "PostgreSQL"} on ${redactUrl(config.databaseUrl)}`);
   // The snapshot: changes applied as they are logged, told by LISTEN on PostgreSQL, polled everywhere.
   const worlds = new WorldCache(db.db, 500, (w, ms) => events.emit("snapshot.updated", w, ms), config.cipher);
   await worlds.start({ listenUrl: config.embeddedDatabase ? undefined : config.databaseUrl });
   started(worlds, () => worlds.stop());
+  const s: Shared = { config, events, started, db, metrics: createMetrics(), worlds, warn: (subsystem) => (err) => events.emit("warning", subsystem, err) };
+  startBackground(s);
+  const { ingest, heartbeats, lanes } = startIngest(s);
+  startDelivery(s);
+  startGauges(s, ingest);
+  const subscriptions = startMqtt(s, ingest, heartbeats, lanes);
+  return startHttp(s, ingest, subscriptions);
+}
 
+/** The scheduler (activations, alerts, checkpoints, background jobs). */
+function startBackground({ config, db, events, started }: Shared) {
   const scheduler = startScheduler(db.db, {
     intervalMs: config.schedulerIntervalMs,
     signer: config.signer,
@@ -112,13 +127,15 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
     vacuumIntervalMs: config.embeddedDatabase ? 5 * 60_000 : null,
     info: (m) => events.emit("info", m),
-    warn: (s, e) => events.emit("warning", s, e),
+    warn: (sub, e) => events.emit("warning", sub, e),
   });
   started(scheduler, () => scheduler.stop());
+}
+
+/** Ingest: batches committed in lanes; what each device last sent each partner lives in its shadow row. */
+function startIngest({ config, db, events, metrics, worlds, warn, started }: Shared) {
   const heartbeats = createHeartbeatSink(db.db, metrics, { onError: warn("heartbeats") });
   started(heartbeats, () => heartbeats.stop());
-
-  // Ingest: batches committed in lanes; what each device last sent each partner lives in its shadow row.
   const lanes = config.poolMax > 1 ? 2 : 1;
   const shadows = new ShadowCache(config.shadowCacheDevices);
   const ingest = new IngestBuffer({
@@ -136,8 +153,15 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
   });
   started(ingest, () => ingest.stop());
   countEvents(metrics, events, shadows);
+  return { ingest, heartbeats, lanes };
+}
 
-  // Delivery: woken when messages are queued, and every deliveryIntervalMs for retries coming due.
+/**
+ * Delivery, woken when messages are queued (and every deliveryIntervalMs for retries coming due);
+ * discovery, told when the snapshot moves (only those homes' links when only their consents,
+ * links or devices did).
+ */
+function startDelivery({ config, db, events, worlds, warn, started }: Shared) {
   const delivery = new DeliveryLoop({
     db: db.db,
     adapters: config.adapters,
@@ -153,9 +177,6 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
   delivery.start();
   started(delivery, () => delivery.stop());
   events.on("outbox.queued", () => void delivery.kick());
-
-  // Discovery: partners told when what they may know of a home's devices changes (after every
-  // snapshot update, only those homes' links when only their consents, links or devices moved).
   const discovery = new DiscoveryWatch({
     db: db.db,
     adapters: config.adapters,
@@ -169,11 +190,13 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
   discovery.start();
   started(discovery, () => discovery.stop());
   events.on("snapshot.updated", (w) => void discovery.kick(w.origin === "loaded" ? undefined : w.changedHomes));
+}
 
-  startGauges(db.db, metrics, ingest, config.unreachableMs, warn, started);
-
-  // MQTT: reports acknowledged after their commit, in a session kept across restarts (consumer.ts:
-  // what a crashed worker had not committed comes back to it); heartbeats need no session.
+/**
+ * MQTT: reports acknowledged after their commit, in a session kept across restarts (consumer.ts:
+ * what a crashed worker had not committed comes back to it); heartbeats need no session.
+ */
+function startMqtt({ config, events, metrics, started }: Shared, ingest: IngestBuffer, heartbeats: ReturnType<typeof createHeartbeatSink>, lanes: number) {
   const subscriptions = new Subscriptions(events);
   const share = (topic: string) => (config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${topic}` : topic);
   const common = { url: config.mqtt.url, protocolVersion: config.mqtt.protocolVersion, receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH };
@@ -200,10 +223,13 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
     await ingest.stop();
     await subscriptions.close();
   });
-  events.on("warning", (s) => s.startsWith("mqtt") && metrics.mqttConnected.set(subscriptions.connected ? 1 : 0));
+  events.on("warning", (sub) => sub.startsWith("mqtt") && metrics.mqttConnected.set(subscriptions.connected ? 1 : 0));
   events.on("info", (m) => m.startsWith("subscribed") && metrics.mqttConnected.set(1));
+  return subscriptions;
+}
 
-  // HTTP: device batches and heartbeats, partners' requests, the schema, health and metrics.
+/** HTTP: device batches and heartbeats, partners' requests, the schema, health and metrics. */
+async function startHttp({ config, db, metrics, worlds, started }: Shared, ingest: IngestBuffer, subscriptions: Subscriptions): Promise<number> {
   const server = createWorkerHttp({
     db,
     mqttConnected: () => subscriptions.connected,
@@ -220,14 +246,9 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
 }
 
 /** The gauges read from the database: unreachable devices (after each connectivity check) and the outbox's depth. */
-function startGauges(
-  db: ReturnType<typeof createDb>["db"],
-  metrics: ReturnType<typeof createMetrics>,
-  ingest: IngestBuffer,
-  unreachableMs: number,
-  warn: (subsystem: string) => (err: Error) => void,
-  started: Started,
-) {
+function startGauges({ config, db: handle, metrics, warn, started }: Shared, ingest: IngestBuffer) {
+  const db = handle.db;
+  const unreachableMs = config.unreachableMs;
   const connectivity = setInterval(() => {
     void ingest
       .checkConnectivity(unreachableMs)
@@ -249,4 +270,3 @@ function startGauges(
   });
 }
 
-export { messageOf };

@@ -2,12 +2,16 @@
 // "What was shared": every decision for the home, newest first, with the value as it was sent and
 // the reason in plain words. Filters by platform and outcome; more loads by cursor; new entries
 // arrive while the page is open.
+import type { AppRouter } from "@proviso/api";
 import { useInfiniteQuery } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { Badge, Card } from "~/components/ui";
 import { CATEGORIES, type DecisionOutcome } from "@proviso/domain";
 import { useTRPC } from "~/trpc/react";
 import { ShareChart } from "./share-chart";
+
+type LedgerEntry = inferRouterOutputs<AppRouter>["home"]["ledger"]["entries"][number];
 
 const OUTCOME = { send: "sent", transform: "sent (minimised)", withhold: "withheld" } as const;
 const CAUSE = {
@@ -18,13 +22,13 @@ const CAUSE = {
   periodic: "periodic report",
 } as const;
 
+type LedgerFilters = { partnerId: string; outcome: string; category: string; from: string; to: string };
+const NO_FILTERS: LedgerFilters = { partnerId: "", outcome: "", category: "", from: "", to: "" };
+
 export function HomeLedger({ homeId, partners }: { homeId: string; partners: { id: string; name: string }[] }) {
   const trpc = useTRPC();
-  const [partnerId, setPartnerId] = useState("");
-  const [outcome, setOutcome] = useState("");
-  const [category, setCategory] = useState("");
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  const [filters, setFilters] = useState<LedgerFilters>(NO_FILTERS);
+  const { partnerId, outcome, category, from, to } = filters;
   const ledger = useInfiniteQuery(
     trpc.home.ledger.infiniteQueryOptions(
       {
@@ -43,47 +47,7 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
   const entries = ledger.data?.pages.flatMap((p) => p.entries) ?? [];
   return (
     <Card title="What was shared" id={`ledger-${homeId}`}>
-      <div className="mb-3 flex flex-wrap gap-4 text-sm">
-        <label className="flex items-center gap-2">
-          Platform
-          <select className="rounded border border-slate-300 px-2 py-1" value={partnerId} onChange={(e) => setPartnerId(e.target.value)}>
-            <option value="">All</option>
-            {partners.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex items-center gap-2">
-          Outcome
-          <select className="rounded border border-slate-300 px-2 py-1" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
-            <option value="">All</option>
-            <option value="send">Sent</option>
-            <option value="transform">Sent (minimised)</option>
-            <option value="withhold">Withheld</option>
-          </select>
-        </label>
-        <label className="flex items-center gap-2">
-          Category
-          <select className="rounded border border-slate-300 px-2 py-1" value={category} onChange={(e) => setCategory(e.target.value)}>
-            <option value="">All</option>
-            {CATEGORIES.map((c) => (
-              <option key={c.key} value={c.key}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex items-center gap-2">
-          From
-          <input type="date" className="rounded border border-slate-300 px-2 py-1" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label className="flex items-center gap-2">
-          To
-          <input type="date" className="rounded border border-slate-300 px-2 py-1" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
-      </div>
+      <LedgerFilterBar partners={partners} filters={filters} onChange={(key, value) => setFilters((f) => ({ ...f, [key]: value }))} />
       <ShareChart homeId={homeId} />
       {ledger.isPending ? (
         <p>Loading…</p>
@@ -92,27 +56,7 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
       ) : null}
       <ol className="divide-y divide-slate-100" aria-label="Decisions, newest first">
         {entries.map((e) => (
-          <li key={e.id} className="py-2 text-sm" data-ledger-entry={e.id}>
-            <div className="flex flex-wrap items-center gap-2">
-              <Badge value={OUTCOME[e.outcome]} />
-              <span className="font-medium">
-                {e.partnerName} · {e.categoryName}
-              </span>
-              <span className="text-slate-600">
-                {e.deviceName} ({e.room}) · {e.mode === "proactive" ? "as it changed" : "when asked"}
-                {e.cause ? ` · ${CAUSE[e.cause]}` : ""} · {e.decidedAt.toLocaleString()}
-              </span>
-            </div>
-            {e.sent ? (
-              <p className="text-slate-800">
-                Sent:{" "}
-                {Object.entries(e.sent)
-                  .map(([k, v]) => `${k} ${String(v)}`)
-                  .join(", ")}
-              </p>
-            ) : null}
-            <p className="text-slate-700">{e.explanation}</p>
-          </li>
+          <LedgerEntryItem key={e.id} entry={e} />
         ))}
       </ol>
       {ledger.hasNextPage ? (
@@ -126,5 +70,85 @@ export function HomeLedger({ homeId, partners }: { homeId: string; partners: { i
         </button>
       ) : null}
     </Card>
+  );
+}
+
+function LedgerFilterBar({
+  partners,
+  filters,
+  onChange,
+}: {
+  partners: { id: string; name: string }[];
+  filters: LedgerFilters;
+  onChange: (key: keyof LedgerFilters, value: string) => void;
+}) {
+  return (
+    <div className="mb-3 flex flex-wrap gap-4 text-sm">
+      <label className="flex items-center gap-2">
+        Platform
+        <select className="rounded border border-slate-300 px-2 py-1" value={filters.partnerId} onChange={(e) => onChange("partnerId", e.target.value)}>
+          <option value="">All</option>
+          {partners.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex items-center gap-2">
+        Outcome
+        <select className="rounded border border-slate-300 px-2 py-1" value={filters.outcome} onChange={(e) => onChange("outcome", e.target.value)}>
+          <option value="">All</option>
+          <option value="send">Sent</option>
+          <option value="transform">Sent (minimised)</option>
+          <option value="withhold">Withheld</option>
+        </select>
+      </label>
+      <label className="flex items-center gap-2">
+        Category
+        <select className="rounded border border-slate-300 px-2 py-1" value={filters.category} onChange={(e) => onChange("category", e.target.value)}>
+          <option value="">All</option>
+          {CATEGORIES.map((c) => (
+            <option key={c.key} value={c.key}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex items-center gap-2">
+        From
+        <input type="date" className="rounded border border-slate-300 px-2 py-1" value={filters.from} onChange={(e) => onChange("from", e.target.value)} />
+      </label>
+      <label className="flex items-center gap-2">
+        To
+        <input type="date" className="rounded border border-slate-300 px-2 py-1" value={filters.to} onChange={(e) => onChange("to", e.target.value)} />
+      </label>
+    </div>
+  );
+}
+
+function LedgerEntryItem({ entry: e }: { entry: LedgerEntry }) {
+  return (
+    <li className="py-2 text-sm" data-ledger-entry={e.id}>
+      <div className="flex flex-wrap items-center gap-2">
+        <Badge value={OUTCOME[e.outcome]} />
+        <span className="font-medium">
+          {e.partnerName} · {e.categoryName}
+        </span>
+        <span className="text-slate-600">
+          {e.deviceName} ({e.room}) · {e.mode === "proactive" ? "as it changed" : "when asked"}
+          {e.cause ? ` · ${CAUSE[e.cause]}` : ""} · {e.decidedAt.toLocaleString()}
+        </span>
+      </div>
+      {e.sent ? (
+        <p className="text-slate-800">
+          Sent:{" "}
+          {Object.entries(e.sent)
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(", ")}
+        </p>
+      ) : null}
+      <p className="text-slate-700">{e.explanation}</p>
+    </li>
   );
 }

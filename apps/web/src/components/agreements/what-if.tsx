@@ -17,6 +17,8 @@ interface Row {
   startsFlowing: number;
   stopsFlowing: number;
 }
+// A type alias, not an interface: the job's result (a record) converts to it.
+type ReplayResultData = { rows: Row[]; events: number; days: number; elapsedMs: number; from: string; to: string };
 
 export function WhatIf({ versionId }: { versionId: string }) {
   const trpc = useTRPC();
@@ -28,7 +30,7 @@ export function WhatIf({ versionId }: { versionId: string }) {
   const start = useMutation(trpc.partners.requestReplay.mutationOptions({ onSuccess: () => refetchJob(qc, jobQuery.queryKey) }));
   const j = job.data;
   const running = isRunning(j);
-  const result = j?.status === "done" ? (j.result as { rows: Row[]; events: number; days: number; elapsedMs: number; from: string; to: string }) : null;
+  const result = j?.status === "done" ? (j.result as ReplayResultData) : null;
   const pct = percentDone(j);
   return (
     <div>
@@ -69,47 +71,50 @@ export function WhatIf({ versionId }: { versionId: string }) {
           </div>
         ) : null}
         {j?.status === "failed" ? <p role="alert">The replay failed: {j.error}</p> : null}
-        {result ? (
-          <div data-testid="replay-result">
-            <p className="mb-2">
-              {result.events.toLocaleString("en-GB")} recorded state changes of the last {result.days} days, decided twice by the engine in {result.elapsedMs}{" "}
-              ms.
-            </p>
-            <table className="w-full text-left">
-              <thead className="text-slate-600">
-                <tr>
-                  <th scope="col">Category</th>
-                  <th scope="col">Mode</th>
-                  <th scope="col" className="text-right">
-                    Sent now
-                  </th>
-                  <th scope="col" className="text-right">
-                    With this version
-                  </th>
-                  <th scope="col" className="text-right">
-                    Would start
-                  </th>
-                  <th scope="col" className="text-right">
-                    Would stop
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((r) => (
-                  <tr key={`${r.category}|${r.mode}`} className="border-t border-slate-100" data-whatif={`${r.category}|${r.mode}`}>
-                    <td className="py-1">{categoryName(r.category)}</td>
-                    <td>{r.mode.replace("_", " ")}</td>
-                    <td className="text-right tabular-nums">{r.sentBefore.toLocaleString("en-GB")}</td>
-                    <td className="text-right tabular-nums">{r.sentAfter.toLocaleString("en-GB")}</td>
-                    <td className="text-right tabular-nums">{r.startsFlowing.toLocaleString("en-GB")}</td>
-                    <td className="text-right tabular-nums">{r.stopsFlowing.toLocaleString("en-GB")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+        {result ? <ReplayResult result={result} /> : null}
       </div>
+    </div>
+  );
+}
+
+function ReplayResult({ result }: { result: ReplayResultData }) {
+  return (
+    <div data-testid="replay-result">
+      <p className="mb-2">
+        {result.events.toLocaleString("en-GB")} recorded state changes of the last {result.days} days, decided twice by the engine in {result.elapsedMs} ms.
+      </p>
+      <table className="w-full text-left">
+        <thead className="text-slate-600">
+          <tr>
+            <th scope="col">Category</th>
+            <th scope="col">Mode</th>
+            <th scope="col" className="text-right">
+              Sent now
+            </th>
+            <th scope="col" className="text-right">
+              With this version
+            </th>
+            <th scope="col" className="text-right">
+              Would start
+            </th>
+            <th scope="col" className="text-right">
+              Would stop
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.rows.map((r) => (
+            <tr key={`${r.category}|${r.mode}`} className="border-t border-slate-100" data-whatif={`${r.category}|${r.mode}`}>
+              <td className="py-1">{categoryName(r.category)}</td>
+              <td>{r.mode.replace("_", " ")}</td>
+              <td className="text-right tabular-nums">{r.sentBefore.toLocaleString("en-GB")}</td>
+              <td className="text-right tabular-nums">{r.sentAfter.toLocaleString("en-GB")}</td>
+              <td className="text-right tabular-nums">{r.startsFlowing.toLocaleString("en-GB")}</td>
+              <td className="text-right tabular-nums">{r.stopsFlowing.toLocaleString("en-GB")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

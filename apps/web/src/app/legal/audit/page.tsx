@@ -7,6 +7,10 @@ import { SignCheckpoint, VerifyAudit } from "./audit-controls";
 
 export const metadata: Metadata = { title: "Audit log" };
 
+type Legal = Awaited<ReturnType<typeof serverCaller>>["legal"];
+type Checkpoints = Awaited<ReturnType<Legal["checkpoints"]>>;
+type AuditEntry = Awaited<ReturnType<Legal["auditEntries"]>>["entries"][number];
+
 export default async function AuditPage() {
   await requireRole("legal", "/legal/audit");
   const caller = await serverCaller();
@@ -24,79 +28,91 @@ export default async function AuditPage() {
           </p>
           <VerifyAudit />
         </Card>
-        <Card title="Signed checkpoints">
-          <p className="mb-2 text-sm text-slate-700">
-            {cps.keyId ? (
-              <>
-                Signed with Ed25519 key <code>{cps.keyId}</code> (public key{" "}
-                <code data-testid="public-key" className="break-all text-xs">
-                  {cps.publicKey}
-                </code>
-                ).
-              </>
-            ) : (
-              "No signing key is configured (AUDIT_SIGNING_KEY)."
-            )}{" "}
-            Check an exported checkpoint with <code>npm run audit:verify -- --checkpoint FILE</code>.
-          </p>
-          <SignCheckpoint enabled={!!cps.keyId} />
-          <ul className="mt-3 divide-y divide-slate-100 text-sm">
-            {cps.checkpoints.map((c) => (
-              <li key={c.id} className="flex flex-wrap items-center gap-3 py-2">
-                <span>
-                  Checkpoint {c.id}: entry #{c.uptoSeq} · {c.createdAt.replace("T", " ").slice(0, 19)} UTC · key {c.keyId}
-                </span>
-                <a className="text-brand-700 underline" href={`/api/audit/checkpoints/${c.id}`}>
-                  Download (JSON)
-                </a>
-              </li>
-            ))}
-            {cps.checkpoints.length === 0 ? <li className="py-2">No checkpoint has been signed yet.</li> : null}
-          </ul>
-        </Card>
-        <Card title="Latest entries">
-          <p className="mb-2 text-sm">
-            <Link href="/legal/was-shared" className="text-brand-700 underline">
-              Was this shared? — decisions for a home or device with their proofs
-            </Link>
-          </p>
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm">
-              <thead>
-                <tr className="text-left text-slate-600">
-                  <th scope="col">#</th>
-                  <th scope="col">When (UTC)</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Entity</th>
-                  <th scope="col">Hash</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.seq} className="border-t border-slate-100 align-top">
-                    <td className="py-1 tabular-nums">{e.seq}</td>
-                    <td className="whitespace-nowrap">{e.at.toISOString().replace("T", " ").slice(0, 19)}</td>
-                    <td>{e.actorName ?? "system"}</td>
-                    <td>
-                      {e.action}
-                      {e.merkleRoot ? (
-                        <span className="block text-xs text-slate-600">
-                          {String((e.details as { count?: number }).count ?? "")} decisions, root {e.merkleRoot.slice(0, 12)}…
-                        </span>
-                      ) : null}
-                    </td>
-                    <td className="break-all text-xs">
-                      {e.entityType} {e.entityId}
-                    </td>
-                    <td className="font-mono text-xs">{e.hash.slice(0, 12)}…</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+        <CheckpointsCard cps={cps} />
+        <LatestEntriesCard entries={entries} />
       </div>
     </>
+  );
+}
+
+function CheckpointsCard({ cps }: { cps: Checkpoints }) {
+  return (
+    <Card title="Signed checkpoints">
+      <p className="mb-2 text-sm text-slate-700">
+        {cps.keyId ? (
+          <>
+            Signed with Ed25519 key <code>{cps.keyId}</code> (public key{" "}
+            <code data-testid="public-key" className="break-all text-xs">
+              {cps.publicKey}
+            </code>
+            ).
+          </>
+        ) : (
+          "No signing key is configured (AUDIT_SIGNING_KEY)."
+        )}{" "}
+        Check an exported checkpoint with <code>npm run audit:verify -- --checkpoint FILE</code>.
+      </p>
+      <SignCheckpoint enabled={!!cps.keyId} />
+      <ul className="mt-3 divide-y divide-slate-100 text-sm">
+        {cps.checkpoints.map((c) => (
+          <li key={c.id} className="flex flex-wrap items-center gap-3 py-2">
+            <span>
+              Checkpoint {c.id}: entry #{c.uptoSeq} · {c.createdAt.replace("T", " ").slice(0, 19)} UTC · key {c.keyId}
+            </span>
+            <a className="text-brand-700 underline" href={`/api/audit/checkpoints/${c.id}`}>
+              Download (JSON)
+            </a>
+          </li>
+        ))}
+        {cps.checkpoints.length === 0 ? <li className="py-2">No checkpoint has been signed yet.</li> : null}
+      </ul>
+    </Card>
+  );
+}
+
+function LatestEntriesCard({ entries }: { entries: AuditEntry[] }) {
+  return (
+    <Card title="Latest entries">
+      <p className="mb-2 text-sm">
+        <Link href="/legal/was-shared" className="text-brand-700 underline">
+          Was this shared? — decisions for a home or device with their proofs
+        </Link>
+      </p>
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm">
+          <thead>
+            <tr className="text-left text-slate-600">
+              <th scope="col">#</th>
+              <th scope="col">When (UTC)</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Entity</th>
+              <th scope="col">Hash</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.seq} className="border-t border-slate-100 align-top">
+                <td className="py-1 tabular-nums">{e.seq}</td>
+                <td className="whitespace-nowrap">{e.at.toISOString().replace("T", " ").slice(0, 19)}</td>
+                <td>{e.actorName ?? "system"}</td>
+                <td>
+                  {e.action}
+                  {e.merkleRoot ? (
+                    <span className="block text-xs text-slate-600">
+                      {String((e.details as { count?: number }).count ?? "")} decisions, root {e.merkleRoot.slice(0, 12)}…
+                    </span>
+                  ) : null}
+                </td>
+                <td className="break-all text-xs">
+                  {e.entityType} {e.entityId}
+                </td>
+                <td className="font-mono text-xs">{e.hash.slice(0, 12)}…</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
   );
 }

@@ -74,185 +74,215 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
 type ReportData = Awaited<ReturnType<Awaited<ReturnType<typeof serverCaller>>["legal"]["report"]>>;
 
 function Report({ report }: { report: ReportData }) {
-  const partners = [...new Set(report.matrix.map((m) => m.partnerId))];
-  const byDay = new Map<string, Record<string, number>>();
-  for (const d of report.daily) {
-    const row = byDay.get(d.day) ?? {};
-    row[d.outcome] = (row[d.outcome] ?? 0) + d.count;
-    byDay.set(d.day, row);
-  }
-  const days = [...byDay.keys()].sort();
-  const maxDay = Math.max(1, ...days.map((d) => Object.values(byDay.get(d)!).reduce((a, b) => a + b, 0)));
-  const cells = new Map<string, Record<string, number>>();
-  for (const m of report.matrix) {
-    const key = `${m.partnerId}|${m.categoryName}|${m.mode}`;
-    const c = cells.get(key) ?? {};
-    c[m.outcome] = (c[m.outcome] ?? 0) + m.count;
-    cells.set(key, c);
-  }
-  const maxCell = Math.max(1, ...[...cells.values()].map((c) => Object.values(c).reduce((a, b) => a + b, 0)));
-  const maxReason = Math.max(1, ...report.withheldReasons.map((w) => w.count));
   return (
     <div className="grid gap-4">
       <p className="text-sm text-slate-700" data-testid="report-total">
         {n(report.total)} decisions from {report.period.from} to {report.period.to} · computed in {report.ms} ms
       </p>
       <Legend />
-      <Card title="Decisions per day">
-        {days.length === 0 ? (
-          <p>No decisions in this period.</p>
-        ) : (
-          <figure>
-            <svg
-              role="img"
-              aria-label={`Decisions per day, ${days.length} days, at most ${n(maxDay)} a day`}
-              viewBox={`0 0 ${Math.max(days.length * 6, 300)} 120`}
-              className="h-40 w-full"
-              preserveAspectRatio="none"
-            >
-              {days.map((d, i) => {
-                let y = 120;
-                return OUTCOMES.map((o) => {
-                  const h = ((byDay.get(d)![o.key] ?? 0) / maxDay) * 115;
-                  y -= h;
-                  return (
-                    <rect key={`${d}-${o.key}`} x={i * 6} y={y} width={5} height={h} fill={o.color}>
-                      <title>{`${d}: ${n(byDay.get(d)![o.key] ?? 0)} ${o.label.toLowerCase()}`}</title>
-                    </rect>
-                  );
-                });
-              })}
-            </svg>
-            <figcaption className="text-xs text-slate-600">
-              {days[0]} to {days.at(-1)}; the tallest day has {n(maxDay)} decisions.
-            </figcaption>
-          </figure>
-        )}
-      </Card>
-      <Card title="Messages by partner, category and mode">
-        <table className="w-full text-sm">
-          <thead>
-            <tr className="text-left text-slate-600">
-              <th scope="col" className="py-1">
-                Partner
-              </th>
-              <th scope="col">Category</th>
-              <th scope="col">Mode</th>
-              <th scope="col" className="w-2/5">
-                Outcome
-              </th>
-              {OUTCOMES.map((o) => (
-                <th key={o.key} scope="col" className="text-right">
-                  {o.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {[...cells.entries()].map(([key, c]) => {
-              const [partner, category, mode] = key.split("|");
-              const total = Object.values(c).reduce((a, b) => a + b, 0);
-              return (
-                <tr key={key} className="border-t border-slate-100">
-                  <td className="py-1">{partner}</td>
-                  <td>{category}</td>
-                  <td>{mode!.replace("_", " ")}</td>
-                  <td>
-                    <div className="flex h-3" style={{ width: `${Math.max(2, (total / maxCell) * 100)}%` }} aria-hidden="true">
-                      {OUTCOMES.map((o) => (
-                        <div key={o.key} style={{ width: `${((c[o.key] ?? 0) / total) * 100}%`, background: o.color }} />
-                      ))}
-                    </div>
-                  </td>
-                  {OUTCOMES.map((o) => (
-                    <td key={o.key} className="text-right tabular-nums">
-                      {n(c[o.key] ?? 0)}
-                    </td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {partners.length === 0 ? <p>No decisions in this period.</p> : null}
-      </Card>
+      <DailyCard daily={report.daily} />
+      <MatrixCard matrix={report.matrix} />
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title="Why things were withheld">
-          <ul className="grid gap-1 text-sm">
-            {report.withheldReasons.map((w) => (
-              <li key={`${w.partnerId}-${w.reason}`} className="grid grid-cols-[7rem_12rem_1fr_auto] items-center gap-2">
-                <span>{w.partnerId}</span>
-                <span className="font-mono text-xs">{w.reason}</span>
-                <span className="h-3 bg-slate-500" style={{ width: `${Math.max(1, (w.count / maxReason) * 100)}%` }} aria-hidden="true" />
-                <span className="tabular-nums">{n(w.count)}</span>
-              </li>
-            ))}
-            {report.withheldReasons.length === 0 ? <li>Nothing was withheld in this period.</li> : null}
-          </ul>
-        </Card>
-        <Card title="Consent rates at the period's end">
-          <table className="w-full text-sm">
-            <thead>
-              <tr className="text-left text-slate-600">
-                <th scope="col">Partner</th>
-                <th scope="col">Category</th>
-                <th scope="col" className="text-right">
-                  Linked homes
-                </th>
-                <th scope="col" className="text-right">
-                  On request
-                </th>
-                <th scope="col" className="text-right">
-                  Proactive
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.consentRates.map((c) => (
-                <tr key={`${c.partnerId}-${c.category}`} className="border-t border-slate-100">
-                  <td className="py-1">{c.partnerId}</td>
-                  <td>{c.categoryName}</td>
-                  <td className="text-right tabular-nums">{n(c.linkedHomes)}</td>
-                  <td className="text-right tabular-nums">{pct(c.onRequest, c.linkedHomes)}</td>
-                  <td className="text-right tabular-nums">{pct(c.proactive, c.linkedHomes)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Card>
+        <WithheldReasonsCard withheldReasons={report.withheldReasons} />
+        <ConsentRatesCard consentRates={report.consentRates} />
       </div>
-      <Card title="Deliveries">
-        <table className="w-full text-sm">
-          <thead>
-            <tr className="text-left text-slate-600">
-              <th scope="col">Partner</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="text-right">
-                Messages
-              </th>
-              <th scope="col" className="text-right">
-                With a failed attempt
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.deliveries.map((d) => (
-              <tr key={`${d.partnerId}-${d.status}`} className="border-t border-slate-100">
-                <td className="py-1">{d.partnerId}</td>
-                <td>{d.status === "dead" ? "dead-lettered" : d.status}</td>
-                <td className="text-right tabular-nums">{n(d.count)}</td>
-                <td className="text-right tabular-nums">{n(d.failed)}</td>
-              </tr>
-            ))}
-            {report.deliveries.length === 0 ? (
-              <tr>
-                <td colSpan={4}>No messages were queued in this period.</td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </Card>
+      <DeliveriesCard deliveries={report.deliveries} />
     </div>
+  );
+}
+
+function DailyCard({ daily }: { daily: ReportData["daily"] }) {
+  const byDay = new Map<string, Record<string, number>>();
+  for (const d of daily) {
+    const row = byDay.get(d.day) ?? {};
+    row[d.outcome] = (row[d.outcome] ?? 0) + d.count;
+    byDay.set(d.day, row);
+  }
+  const days = [...byDay.keys()].sort();
+  const maxDay = Math.max(1, ...days.map((d) => Object.values(byDay.get(d)!).reduce((a, b) => a + b, 0)));
+  return (
+    <Card title="Decisions per day">
+      {days.length === 0 ? (
+        <p>No decisions in this period.</p>
+      ) : (
+        <figure>
+          <svg
+            role="img"
+            aria-label={`Decisions per day, ${days.length} days, at most ${n(maxDay)} a day`}
+            viewBox={`0 0 ${Math.max(days.length * 6, 300)} 120`}
+            className="h-40 w-full"
+            preserveAspectRatio="none"
+          >
+            {days.map((d, i) => {
+              let y = 120;
+              return OUTCOMES.map((o) => {
+                const h = ((byDay.get(d)![o.key] ?? 0) / maxDay) * 115;
+                y -= h;
+                return (
+                  <rect key={`${d}-${o.key}`} x={i * 6} y={y} width={5} height={h} fill={o.color}>
+                    <title>{`${d}: ${n(byDay.get(d)![o.key] ?? 0)} ${o.label.toLowerCase()}`}</title>
+                  </rect>
+                );
+              });
+            })}
+          </svg>
+          <figcaption className="text-xs text-slate-600">
+            {days[0]} to {days.at(-1)}; the tallest day has {n(maxDay)} decisions.
+          </figcaption>
+        </figure>
+      )}
+    </Card>
+  );
+}
+
+function MatrixCard({ matrix }: { matrix: ReportData["matrix"] }) {
+  const partners = [...new Set(matrix.map((m) => m.partnerId))];
+  const cells = new Map<string, Record<string, number>>();
+  for (const m of matrix) {
+    const key = `${m.partnerId}|${m.categoryName}|${m.mode}`;
+    const c = cells.get(key) ?? {};
+    c[m.outcome] = (c[m.outcome] ?? 0) + m.count;
+    cells.set(key, c);
+  }
+  const maxCell = Math.max(1, ...[...cells.values()].map((c) => Object.values(c).reduce((a, b) => a + b, 0)));
+  return (
+    <Card title="Messages by partner, category and mode">
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th scope="col" className="py-1">
+              Partner
+            </th>
+            <th scope="col">Category</th>
+            <th scope="col">Mode</th>
+            <th scope="col" className="w-2/5">
+              Outcome
+            </th>
+            {OUTCOMES.map((o) => (
+              <th key={o.key} scope="col" className="text-right">
+                {o.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {[...cells.entries()].map(([key, c]) => {
+            const [partner, category, mode] = key.split("|");
+            const total = Object.values(c).reduce((a, b) => a + b, 0);
+            return (
+              <tr key={key} className="border-t border-slate-100">
+                <td className="py-1">{partner}</td>
+                <td>{category}</td>
+                <td>{mode!.replace("_", " ")}</td>
+                <td>
+                  <div className="flex h-3" style={{ width: `${Math.max(2, (total / maxCell) * 100)}%` }} aria-hidden="true">
+                    {OUTCOMES.map((o) => (
+                      <div key={o.key} style={{ width: `${((c[o.key] ?? 0) / total) * 100}%`, background: o.color }} />
+                    ))}
+                  </div>
+                </td>
+                {OUTCOMES.map((o) => (
+                  <td key={o.key} className="text-right tabular-nums">
+                    {n(c[o.key] ?? 0)}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {partners.length === 0 ? <p>No decisions in this period.</p> : null}
+    </Card>
+  );
+}
+
+function WithheldReasonsCard({ withheldReasons }: { withheldReasons: ReportData["withheldReasons"] }) {
+  const maxReason = Math.max(1, ...withheldReasons.map((w) => w.count));
+  return (
+    <Card title="Why things were withheld">
+      <ul className="grid gap-1 text-sm">
+        {withheldReasons.map((w) => (
+          <li key={`${w.partnerId}-${w.reason}`} className="grid grid-cols-[7rem_12rem_1fr_auto] items-center gap-2">
+            <span>{w.partnerId}</span>
+            <span className="font-mono text-xs">{w.reason}</span>
+            <span className="h-3 bg-slate-500" style={{ width: `${Math.max(1, (w.count / maxReason) * 100)}%` }} aria-hidden="true" />
+            <span className="tabular-nums">{n(w.count)}</span>
+          </li>
+        ))}
+        {withheldReasons.length === 0 ? <li>Nothing was withheld in this period.</li> : null}
+      </ul>
+    </Card>
+  );
+}
+
+function ConsentRatesCard({ consentRates }: { consentRates: ReportData["consentRates"] }) {
+  return (
+    <Card title="Consent rates at the period's end">
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th scope="col">Partner</th>
+            <th scope="col">Category</th>
+            <th scope="col" className="text-right">
+              Linked homes
+            </th>
+            <th scope="col" className="text-right">
+              On request
+            </th>
+            <th scope="col" className="text-right">
+              Proactive
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {consentRates.map((c) => (
+            <tr key={`${c.partnerId}-${c.category}`} className="border-t border-slate-100">
+              <td className="py-1">{c.partnerId}</td>
+              <td>{c.categoryName}</td>
+              <td className="text-right tabular-nums">{n(c.linkedHomes)}</td>
+              <td className="text-right tabular-nums">{pct(c.onRequest, c.linkedHomes)}</td>
+              <td className="text-right tabular-nums">{pct(c.proactive, c.linkedHomes)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+function DeliveriesCard({ deliveries }: { deliveries: ReportData["deliveries"] }) {
+  return (
+    <Card title="Deliveries">
+      <table className="w-full text-sm">
+        <thead>
+          <tr className="text-left text-slate-600">
+            <th scope="col">Partner</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="text-right">
+              Messages
+            </th>
+            <th scope="col" className="text-right">
+              With a failed attempt
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((d) => (
+            <tr key={`${d.partnerId}-${d.status}`} className="border-t border-slate-100">
+              <td className="py-1">{d.partnerId}</td>
+              <td>{d.status === "dead" ? "dead-lettered" : d.status}</td>
+              <td className="text-right tabular-nums">{n(d.count)}</td>
+              <td className="text-right tabular-nums">{n(d.failed)}</td>
+            </tr>
+          ))}
+          {deliveries.length === 0 ? (
+            <tr>
+              <td colSpan={4}>No messages were queued in this period.</td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </Card>
   );
 }
 
