@@ -23,8 +23,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+type Config = ReturnType<typeof loadRuntimeConfig>;
+type Spawn = (name: string, file: string, env?: NodeJS.ProcessEnv, flags?: readonly string[]) => Child;
+
 async function main() {
-  let cfg;
+  let cfg: Config;
   try {
     cfg = loadRuntimeConfig(process.env);
   } catch (err) {
@@ -32,7 +35,26 @@ async function main() {
   }
   const dataDir = path.resolve(root, cfg.PROVISO_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
+  await checkReady(cfg);
+  const childEnv = childEnvironment(cfg, dataDir);
+  const tsNode: Spawn = (name, file, env = childEnv, flags = []) =>
+    spawnTracked(name, process.execPath, [...flags, "--import", "tsx", path.join(root, file)], { env, cwd: root });
 
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  await prepareDatabase(cfg, dataDir, childEnv, tsNode);
+  // 3. The broker.
+  if (cfg.embeddedBroker) {
+    const broker = tsNode("mqtt", "packages/embedded/src/bin/mqtt-broker.ts", { ...childEnv, MQTT_PORT: String(cfg.MQTT_PORT) });
+    await broker.ready.catch(() => shutdown(2));
+  }
+  await startServices(cfg, childEnv, tsNode);
+  started = true;
+  printBanner(cfg, dataDir);
+}
+
+/** The web app is built and every port is free, or one line says what to do. */
+async function checkReady(cfg: Config) {
   if (!fs.existsSync(path.join(root, "apps/web/.next/BUILD_ID"))) {
     fail("the web app is not built: run `npm run build` (or use `npm start`, which builds first)");
   }
@@ -46,11 +68,14 @@ async function main() {
   for (const [port, what, envVar, host] of ports) {
     await assertPortFree(port, what, envVar, host).catch((err: Error) => fail(err.message));
   }
+}
 
+/** What every child process runs with: the servers, the generated secrets, the ports. */
+function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
   const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
   const tokenKey = process.env.TOKEN_ENCRYPTION_KEY || loadOrCreateSecret(path.join(dataDir, "token-key"), () => randomBytes(32).toString("base64"));
   const auditKey = process.env.AUDIT_SIGNING_KEY || loadOrCreateSecret(path.join(dataDir, "audit-key"), () => randomBytes(32).toString("base64"));
-  const childEnv: NodeJS.ProcessEnv = {
+  return {
     ...process.env,
     // Embedded parts by their port, not their URL: a process given a URL takes the server for a
     // real one (the worker would not vacuum the embedded database, which runs no autovacuum).
@@ -66,13 +91,10 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     ...(cfg.embeddedDatabase && !process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: "1" } : {}),
   };
-  const tsNode = (name: string, file: string, env = childEnv, flags: readonly string[] = []) =>
-    spawnTracked(name, process.execPath, [...flags, "--import", "tsx", path.join(root, file)], { env, cwd: root });
+}
 
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
-
-  // 1. The database.
+/** 1. The database (the embedded server, or a real one reachable); 2. migrations and the demo data (once). */
+async function prepareDatabase(cfg: Config, dataDir: string, childEnv: NodeJS.ProcessEnv, tsNode: Spawn) {
   if (cfg.embeddedDatabase) {
     const db = tsNode("db", "packages/embedded/src/bin/pglite-server.ts", {
       ...childEnv,
@@ -83,8 +105,6 @@ async function main() {
   } else {
     await waitForDatabase(cfg.databaseUrl).catch((err: Error) => fail(err.message));
   }
-
-  // 2. Migrations and the demo data (once).
   const handle = createDb(cfg.databaseUrl, { max: 1, applicationName: "proviso-launcher" });
   try {
     await migrate(handle.db);
@@ -99,19 +119,14 @@ async function main() {
     await shutdown(2, `database setup failed: ${(err as Error).message.split("\n")[0]}`);
   }
   await handle.close();
+}
 
-  // 3. The broker.
-  if (cfg.embeddedBroker) {
-    const broker = tsNode("mqtt", "packages/embedded/src/bin/mqtt-broker.ts", {
-      ...childEnv,
-      MQTT_PORT: String(cfg.MQTT_PORT),
-    });
-    await broker.ready.catch(() => shutdown(2));
-  }
-
-  // 4. The services. The partner sandbox first: the worker delivers as soon as it starts (it tells
-  // every linked partner what it may know of a home's devices), and a partner not yet listening
-  // would only cost retries.
+/**
+ * 4. The services. The partner sandbox first: the worker delivers as soon as it starts (it tells
+ * every linked partner what it may know of a home's devices), and a partner not yet listening
+ * would only cost retries. Then the demo platforms do what their users would, and the simulator starts.
+ */
+async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: Spawn) {
   const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts");
   try {
     await waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox);
@@ -135,8 +150,9 @@ async function main() {
     console.error(`[proviso] ${(err as Error).message}`);
   }
   tsNode("simulator", "apps/simulator/src/main.ts");
-  started = true;
+}
 
+function printBanner(cfg: Config, dataDir: string) {
   const line = "─".repeat(64);
   console.log(
     [

@@ -66,6 +66,20 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
 }
 
+type Answer = { ok: true; body: unknown } | { ok: false; retry: boolean; error: string };
+
+/** POSTs JSON to the worker: its answer, or whether to try again (5xx, 429, no answer) and why not. */
+async function postTo(doFetch: typeof fetch, url: string, path: string, body: unknown): Promise<Answer> {
+  try {
+    const res = await doFetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const text = await res.text();
+    if (res.ok) return { ok: true, body: JSON.parse(text) };
+    return { ok: false, retry: res.status >= 500 || res.status === 429, error: `${path}: ${res.status} ${text.slice(0, 200)}` };
+  } catch (err) {
+    return { ok: false, retry: true, error: `${path}: ${(err as Error).message}` };
+  }
+}
+
 export function httpTransport(workerUrl: string, opts: HttpTransportOptions = {}): Transport {
   const stats = emptyStats();
   const maxQueued = opts.maxQueued ?? 50_000;
@@ -81,18 +95,10 @@ export function httpTransport(workerUrl: string, opts: HttpTransportOptions = {}
     reports = reports.slice(over);
   };
 
-  const post = async (path: string, body: unknown): Promise<{ ok: true; body: unknown } | { ok: false; retry: boolean; error: string }> => {
-    try {
-      const res = await doFetch(`${workerUrl}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-      const text = await res.text();
-      if (res.ok) {
-        stats.lastError = null;
-        return { ok: true, body: JSON.parse(text) };
-      }
-      return { ok: false, retry: res.status >= 500 || res.status === 429, error: `${path}: ${res.status} ${text.slice(0, 200)}` };
-    } catch (err) {
-      return { ok: false, retry: true, error: `${path}: ${(err as Error).message}` };
-    }
+  const post = async (path: string, body: unknown): Promise<Answer> => {
+    const answer = await postTo(doFetch, workerUrl, path, body);
+    if (answer.ok) stats.lastError = null;
+    return answer;
   };
 
   const sendReports = async (): Promise<boolean> => {
