@@ -56,10 +56,11 @@ export class PartnerRequestError extends Error {
 export interface PartnerAdapter {
   id: AdapterId;
   /**
-   * Whether the platform is told unasked when what it may know of a home's devices changes (a
-   * discovery update: outbox kind `<id>.discovery`, beside every platform's `<id>.state`).
+   * Whether this link's platform can be told unasked when what it may know of the home's devices
+   * changes (a discovery update: outbox kind `<id>.discovery`, beside every platform's `<id>.state`):
+   * never for some platforms, only once it has granted us a way to call it for others.
    */
-  discoveryUpdates: boolean;
+  tellsDiscovery(link: PartnerLink): boolean;
   /** Requests a minute the platform takes from one integration (null: no limit of its own). */
   requestsPerMinute: number | null;
   /**

@@ -8,16 +8,13 @@
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
 import { deviceIdOfTopic } from "@proviso/domain";
+import { createTokenCipher, generateTokenKey } from "@proviso/core";
 import { consents, type Database } from "@proviso/db";
 import type { Backend, TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
 import { seed } from "@proviso/seed";
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import path from "node:path";
-import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createAdapters } from "@proviso/partners";
 import { DeliveryLoop } from "../src/delivery/loop";
 import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest/buffer";
@@ -27,6 +24,7 @@ import { ShadowCache } from "../src/ingest/shadow-cache";
 import { parseStateReport } from "../src/ingest/validate";
 import { loadWorld, type World } from "@proviso/snapshot";
 import { benchBackends, benchDatabase } from "./databases";
+import { cpuMeter, gcMeter, startProfile } from "./meters";
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100_000);
 const HOMES = Number(process.env.BENCH_HOMES ?? 2_000);
@@ -196,6 +194,28 @@ async function throughput(t: TestDatabase) {
   };
 }
 
+/**
+ * SmartThings granted callback access to every link (as installing its connector does): its
+ * callback URLs and a token the sandbox knows, sealed as the worker seals them.
+ */
+async function grantCallbackAccess(t: TestDatabase, sandbox: ReturnType<typeof createSandbox>, base: string) {
+  const cipher = createTokenCipher(generateTokenKey());
+  const links = (await t.pool.query("select l.id from partner_links l join partners p on p.id = l.partner_id where p.adapter = 'smartthings'")).rows as {
+    id: string;
+  }[];
+  const callbackUrls = JSON.stringify({ oauthToken: `${base}/smartthings/oauth/token`, stateCallback: `${base}/smartthings/callback` });
+  for (const { id } of links) {
+    const token = `bench-${id}`;
+    sandbox.recorder.accessTokens.set(token, false);
+    await t.pool.query("update partner_links set callback_urls = $2, access_token_enc = $3, refresh_token_enc = $3 where id = $1", [
+      id,
+      callbackUrls,
+      cipher.encrypt(token),
+    ]);
+  }
+  return cipher;
+}
+
 async function steadyLatency(t: TestDatabase) {
   const sandbox = createSandbox();
   await new Promise<void>((r) => sandbox.server.listen(0, "127.0.0.1", r));
@@ -204,7 +224,8 @@ async function steadyLatency(t: TestDatabase) {
   // this measures the steady state, not every device being seen for the first time at once. The
   // throughput run's messages were never meant to be sent: they go.
   await t.pool.query("truncate outbox");
-  const world = await loadWorld(t.db);
+  const cipher = await grantCallbackAccess(t, sandbox, base);
+  const world = await loadWorld(t.db, cipher);
   const total = STEADY_RATE * STEADY_SECONDS;
   const raws = makeReports(world, total, Date.now() - 60_000, 1_000_000);
   const since = new Date();
@@ -256,138 +277,6 @@ async function steadyLatency(t: TestDatabase) {
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
   return { fedRate: total / fedSeconds, delivered: lat.length, p50: pct(0.5), p99: pct(0.99), workerShare, databaseShare };
 }
-
-/**
- * With BENCH_CPU_PROFILE=dir, the throughput run's worker side (only it: not seeding, not the
- * floor) as a V8 CPU profile, `dir/<backend>.cpuprofile`; with BENCH_HEAP_PROFILE=dir, what it
- * allocated (sampled, garbage included), `dir/<backend>.heapprofile`. Both open in Chrome's
- * DevTools or speedscope.
- */
-async function startProfile(): Promise<{ stop(name: string): Promise<void> } | null> {
-  const cpuDir = process.env.BENCH_CPU_PROFILE;
-  const heapDir = process.env.BENCH_HEAP_PROFILE;
-  if (!cpuDir && !heapDir) return null;
-  const { Session } = await import("node:inspector/promises");
-  const session = new Session();
-  session.connect();
-  if (cpuDir) {
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
-  }
-  if (heapDir) {
-    await session.post("HeapProfiler.enable");
-    await session.post("HeapProfiler.startSampling", {
-      samplingInterval: 4096,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-  }
-  const save = (dir: string, file: string, data: unknown) => {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, file), JSON.stringify(data));
-    console.log(`  (profile of the throughput run: ${path.join(dir, file)})`);
-  };
-  return {
-    async stop(name) {
-      if (cpuDir) save(cpuDir, `${name}.cpuprofile`, (await session.post("Profiler.stop")).profile);
-      if (heapDir) save(heapDir, `${name}.heapprofile`, (await session.post("HeapProfiler.stopSampling")).profile);
-      session.disconnect();
-    },
-  };
-}
-
-/** The garbage collector's pauses of the event loop from now on: how many and how long, minor (scavenges) and major. */
-function gcMeter(): () => { minor: number; minorMs: number; major: number; majorMs: number } {
-  const totals = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
-        totals.minor++;
-        totals.minorMs += e.duration;
-      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-        totals.major++;
-        totals.majorMs += e.duration;
-      }
-    }
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  return () => {
-    observer.disconnect();
-    return totals;
-  };
-}
-
-/** CPU used from now on, in ms, by this process and by the database (null where not measured). */
-function cpuMeter(t: TestDatabase): () => { workerMs: number; loopMs: number | null; databaseMs: number | null } {
-  const cpu0 = process.cpuUsage();
-  const loop0 = mainThreadCpuMs();
-  const db0 = databaseCpuMs(t);
-  return () => {
-    const cpu = process.cpuUsage(cpu0);
-    const loop1 = mainThreadCpuMs();
-    const db1 = databaseCpuMs(t);
-    return {
-      workerMs: (cpu.user + cpu.system) / 1000,
-      loopMs: loop0 !== null && loop1 !== null ? loop1 - loop0 : null,
-      databaseMs: db0 !== null && db1 !== null ? db1 - db0 : null,
-    };
-  };
-}
-
-/**
- * CPU this process's main thread has used (ms): its event loop, where every report is parsed,
- * decided and turned into rows, one at a time (the garbage collector's helpers and the thread
- * pool are the rest of the process's CPU). Null where /proc is not there.
- */
-function mainThreadCpuMs(): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU the database has used (ms): the embedded server's process, or every `postgres` process on
- * this machine (the server under test; null when it runs elsewhere or /proc is not there).
- */
-function databaseCpuMs(t: TestDatabase & { pid?: number }): number | null {
-  const ticks = (pid: string) => {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ticks: Number(f[11]) + Number(f[12]) };
-  };
-  try {
-    if (t.pid) return (ticks(String(t.pid)).ticks * 1000) / CLOCK_TICKS;
-    let sum = 0,
-      seen = false;
-    for (const pid of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const p = ticks(pid);
-        if (p.comm === "postgres") {
-          sum += p.ticks;
-          seen = true;
-        }
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return seen ? (sum * 1000) / CLOCK_TICKS : null;
-  } catch {
-    return null;
-  }
-}
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 const backends = benchBackends();
 if (process.env.DATABASE_URL) await (await import("@proviso/db/testing")).prepareTemplateDatabase();

@@ -137,7 +137,7 @@ for (const backend of benchBackends()) {
       const w = cache.current();
       const describer = new Describer(w, Date.now());
       const rows = [...w.linkById.values()]
-        .filter((l) => adapters[l.adapter].discoveryUpdates)
+        .filter((l) => adapters[l.adapter].tellsDiscovery(l))
         .map((l) => {
           const devices = announcementOf(describer.discoverableDevices(l));
           return { linkId: l.linkId, devices, digest: announcementDigest(devices), via: "add_or_update" as const, announcedAt: new Date() };

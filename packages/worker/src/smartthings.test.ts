@@ -103,6 +103,15 @@ afterAll(async () => {
 beforeEach(() => sandbox.reset());
 
 describe("SmartThings through its Schema connector", () => {
+  it("is not told of discovery before it grants callback access: there is nowhere to call, and nothing is queued again and again", async () => {
+    const watch = new DiscoveryWatch({ db: t.db, adapters: sandboxAdapters(base), world: () => cache.current(), now: () => clock });
+    await watch.check();
+    const queued = async () => (await t.pool.query("select count(*)::int as n from outbox where link_id = $1", [linkId])).rows[0].n;
+    expect(await queued()).toBe(0);
+    await watch.check([home0]);
+    expect(await queued()).toBe(0);
+  });
+
   it("installs as SmartThings does: discovery answered with the home's devices, then callback access granted and its tokens kept sealed", async () => {
     const r = (await sandboxApi("/__sandbox/smartthings/install", { token: accountTokenFor(linkId) })) as {
       discovery: { status: number; body: { devices: { externalDeviceId: string }[] } };
@@ -127,7 +136,8 @@ describe("SmartThings through its Schema connector", () => {
     await setConsent(T, "proactive");
     await setConsent(HUMIDITY, "off");
     await ingest(report(thermostat, { temperature: 21.4, humidity: 41, heatingSetpoint: 19 }));
-    expect((await deliver()).delivered).toBe(1);
+    await deliver();
+    expect(callbacks()).toHaveLength(1);
     const [m] = callbacks();
     expect(m).toMatchObject({ status: 200, schemaValid: true, schemaErrors: [] });
     const body = m!.body as {

@@ -269,4 +269,3 @@ function startGauges({ config, db: handle, metrics, warn, started }: Shared, ing
     clearInterval(depth);
   });
 }
-

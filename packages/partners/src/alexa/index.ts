@@ -35,7 +35,7 @@ export const alexaPlatform: Platform<AlexaSettings> = {
   },
   create: (s) => ({
     id: "alexa",
-    discoveryUpdates: true,
+    tellsDiscovery: () => true,
     // Amazon publishes no such figure for the event gateway.
     requestsPerMinute: null,
     completeWith: {},

@@ -68,7 +68,7 @@ export const googlePlatform: Platform<GoogleSettings> = {
   },
   create: (s) => ({
     id: "google",
-    discoveryUpdates: true,
+    tellsDiscovery: () => true,
     requestsPerMinute: s.requestsPerMinute,
     // Google overwrites whole traits: a thermostat change carries the rest of TemperatureSetting.
     completeWith: { thermostat: TEMPERATURE_SETTING_CATEGORIES },

@@ -56,7 +56,8 @@ export const smartthingsPlatform: Platform<SmartThingsSettings> = {
   },
   create: (s) => ({
     id: "smartthings",
-    discoveryUpdates: true,
+    // Only once SmartThings has granted callback access: before it there is nowhere to call.
+    tellsDiscovery: (link) => !("unsendable" in callbackOf(link)),
     requestsPerMinute: null,
     completeWith: {},
     stateRequest({ link, device, messageId, change }) {

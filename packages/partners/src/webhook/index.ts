@@ -25,7 +25,7 @@ export const webhookPlatform: Platform<WebhookSettings> = {
   },
   create: (s) => ({
     id: "webhook",
-    discoveryUpdates: false,
+    tellsDiscovery: () => false,
     // A receiver sets its own limit in a rate_limit clause.
     requestsPerMinute: null,
     completeWith: {},

@@ -27,7 +27,7 @@ export interface DiscoveryWatchOptions {
 export const DEFAULT_DISCOVERY_INTERVAL_MS = 60_000;
 
 /**
- * Compares what each link of a platform told of discovery (`discoveryUpdates`) may be told now with what it was told, and queues a
+ * Compares what each link whose platform can be told of discovery (`tellsDiscovery`) may be told now with what it was told, and queues a
  * discovery update where they differ. Run after every snapshot reload (`kick`) and on a timer. Any
  * number of workers may run it: the outbox takes one queued update per link, and what was told is
  * read afresh every time (another worker may have told it since).
@@ -127,7 +127,7 @@ export class DiscoveryWatch {
     const stats = { links: 0, hashed: 0, described: 0 };
     let n = 0;
     for (const link of links) {
-      if (!this.opts.adapters[link.adapter].discoveryUpdates) continue;
+      if (!this.opts.adapters[link.adapter].tellsDiscovery(link)) continue;
       // A large fleet's check is long: let ingest and delivery run between links.
       if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
       stats.links++;
