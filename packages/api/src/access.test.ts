@@ -141,6 +141,12 @@ describe("tenancy", () => {
   it("never lets a homeowner read or change another home's sharing, whatever ids they send", async () => {
     const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
     const other = stableId("home:3");
+    const consentsOf = async () => (await t.pool.query("select count(*)::int as n from consents where home_id = $1", [other])).rows[0].n as number;
+    const activeLinksOf = async () =>
+      (await t.pool.query("select count(*)::int as n from partner_links where home_id = $1 and status = 'active'", [other])).rows[0].n as number;
+    const consentsBefore = await consentsOf();
+    const linksBefore = await activeLinksOf();
+    expect(linksBefore).toBeGreaterThan(0);
     await expect(me.home.sharing({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.ledger({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.shareChart({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -149,9 +155,9 @@ describe("tenancy", () => {
     await expect(me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
-    const count = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
-    const again = await t.pool.query("select count(*) from consents where home_id = $1", [other]);
-    expect(again.rows[0].count).toBe(count.rows[0].count);
+    // Nothing of the other home changed: no consent appended, no link ended.
+    expect(await consentsOf()).toBe(consentsBefore);
+    expect(await activeLinksOf()).toBe(linksBefore);
   });
 
   it("offers and accepts only the modes the agreement allows, appending each choice", async () => {
