@@ -1,5 +1,6 @@
-// Issue: a partner manager drafts an Alexa version with proactive lock state; the same user cannot
-// approve it; legal sees the redline and the impact, and approves.
+// Issue: a partner manager drafts an Alexa version with proactive lock state; a manager cannot
+// approve at all; legal sees the redline and the impact, and approves. A legal reviewer who
+// drafted a version cannot approve it (two-person rule); another one can.
 import { expect, signInViaApi, test } from "./fixtures";
 
 test("draft with proactive lock state → submitted → legal reviews redline and impact → approved", async ({ browser }) => {
@@ -32,7 +33,7 @@ test("draft with proactive lock state → submitted → legal reviews redline an
   await expect(manager).toHaveURL(new RegExp(`/partners/versions/${versionId}$`));
   await expect(manager.getByText("in review").first()).toBeVisible();
 
-  // The manager who drafted it cannot approve it: the server refuses.
+  // A partner manager cannot approve at all (the role table): the server refuses.
   const attempt = await manager.request.post("/api/trpc/agreements.decide", {
     data: { json: { versionId, decision: "approved", comment: "mine" } },
   });
@@ -61,4 +62,43 @@ test("draft with proactive lock state → submitted → legal reviews redline an
   expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
   await managerContext.close();
   await legalContext.close();
+});
+
+test("a legal reviewer who drafted a version cannot approve it; another legal reviewer can", async ({ browser, as }) => {
+  const author = await (await browser.newContext()).newPage();
+  await signInViaApi(author.request, "legal");
+  await author.goto("/legal/agreements");
+  const smartthings = author.getByRole("region", { name: /SmartThings: SmartThings data-sharing terms/ });
+  await smartthings.getByRole("button", { name: "New draft from the version in force" }).click();
+  await expect(author).toHaveURL(/\/legal\/versions\/[0-9a-f-]+\/edit$/);
+  const versionId = author.url().split("/").at(-2)!;
+  await author.getByLabel("Summary").fill("Same terms, renewed for 2027.");
+  await author.getByLabel("Effective from").fill("2027-06-01");
+  await author.getByRole("button", { name: "Save and submit for review" }).click();
+  await expect(author).toHaveURL(new RegExp(`/legal/versions/${versionId}$`));
+
+  // The author, though legal, is refused by the two-person rule: on the page and by the server.
+  await author.goto(`/legal/review/${versionId}`);
+  await expect(author.getByRole("note")).toContainText("another legal reviewer must approve it (two-person rule)");
+  await author.getByLabel("Comment for the author").fill("Approving my own draft.");
+  await author.getByRole("button", { name: "Approve" }).click();
+  await expect(author.getByText("You drafted this version: another legal reviewer must approve it (two-person rule).").last()).toBeVisible();
+  const direct = await (await as("legal")).post("/api/trpc/agreements.decide", { data: { json: { versionId, decision: "approved", comment: "mine" } } });
+  expect(direct.status()).toBe(403);
+  expect(await direct.text()).toContain("two-person rule");
+  await author.reload();
+  await expect(author.getByRole("region", { name: "Decision" })).toBeVisible(); // still in review
+
+  // A second legal reviewer approves it.
+  const second = await (await browser.newContext()).newPage();
+  await signInViaApi(second.request, "legal", "legal2@proviso.test");
+  await second.goto(`/legal/review/${versionId}`);
+  await expect(second.getByRole("note")).toHaveCount(0);
+  await second.getByLabel("Comment for the author").fill("Checked against the signed renewal.");
+  await second.getByRole("button", { name: "Approve" }).click();
+  await expect(second.getByText("This version is approved.")).toBeVisible();
+  await second.goto(`/legal/versions/${versionId}`);
+  await expect(second.getByRole("region", { name: "Sign-offs" })).toContainText("approved Sam Lindqvist");
+  await author.context().close();
+  await second.context().close();
 });

@@ -1,7 +1,7 @@
 // The homeowner sees devices with their live state, refreshed without reloading the page.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, idOf, sandboxMessages, sleep, waitFor, withDb } from "./product";
+import { device, idOf, quiet, sandboxMessages, settled, waitFor, withDb, workersCaughtUp } from "./product";
 
 /**
  * Tests that change a home's sharing use a home of their own (every seeded owner has the demo
@@ -115,8 +115,12 @@ test("unlinking stops sharing at once and shows the deletion deadline; the partn
   await expect(page.getByRole("region", { name: "Deletion requests" })).toContainText("Google Home must delete your home's data by");
   const before = (await sandboxMessages({ partner: "google-home", device: thermostat })).length;
   const dev = device();
-  await dev.report(thermostat, { heatingSetpoint: 21, temperature: 20.5, hvacMode: "heat" });
-  await sleep(3_000);
+  const report = await dev.report(thermostat, { heatingSetpoint: 21.5, temperature: 20.75, hvacMode: "heat" });
+  // Evidence that the report went as far as it will: decided, and its messages (if any) ended.
+  // (Whether or not the worker had heard of the unlink when it decided, delivery checks again.)
+  const { outbox } = await settled(thermostat, report);
+  await quiet(thermostat);
+  expect(outbox.filter((o) => o.partner_id === "google-home" && o.status === "delivered")).toEqual([]);
   expect((await sandboxMessages({ partner: "google-home", device: thermostat })).length).toBe(before);
   await dev.close();
 });
@@ -176,8 +180,14 @@ test("after the homeowner switches a category off, the partner receives nothing 
   await setpoints.getByRole("radio", { name: "Off" }).check();
   await expect(setpoints).toContainText("Google Home never learns your setpoints");
   const before = (await sandboxMessages({ partner: "google-home", device: thermostat })).length;
-  for (const sp of [17, 18, 19]) await dev.report(thermostat, { heatingSetpoint: sp, temperature: 15 + sp / 10 });
-  await sleep(3_000);
+  await workersCaughtUp();
+  const reports = [];
+  for (const sp of [17, 18, 19]) reports.push(await dev.report(thermostat, { heatingSetpoint: sp, temperature: 15 + sp / 10 }));
+  for (const r of reports) {
+    const { decisions } = await settled(thermostat, r);
+    expect(decisions.find((d) => d.partner_id === "google-home" && d.category_key === "user.device.sensor.setpoint")).toMatchObject({ outcome: "withhold" });
+  }
+  await quiet(thermostat);
   const after = (await sandboxMessages({ partner: "google-home", device: thermostat })).slice(before);
   for (const m of after) expect(JSON.stringify(m.body)).not.toMatch(/Setpoint/);
   // The ledger says why.

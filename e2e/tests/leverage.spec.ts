@@ -2,8 +2,10 @@
 // partner manager answers it with a draft that drops clause 2.1; legal's review shows the listings
 // at risk and the what-if difference on recorded history; a lapsed certification makes the worker
 // withhold as the clause says, and the homeowner's ledger shows why.
-import { expect, LOGINS, signInViaApi, test } from "./fixtures";
-import { device, idOf, waitFor, withDb } from "./product";
+import { expect, signInViaApi, test } from "./fixtures";
+import { device, idOf, waitFor, withDb, workersCaughtUp, WORKER } from "./product";
+
+const LOCK = "user.device.sensor.lock_state";
 
 test("demand → draft → review with listings at risk and what-if", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -59,7 +61,29 @@ test("demand → draft → review with listings at risk and what-if", async ({ b
   expect(cells[5]).toBe(cells[2]);
 });
 
-test("a lapsed certification makes the worker withhold as the clause says; the ledger shows why", async ({ browser }) => {
+/** Google asks for the lock's state (a QUERY on the home's link), as its fulfillment would. */
+async function googleAsksForLock(homeId: string, lockId: string) {
+  const link = await idOf("select id from partner_links where home_id = $1 and partner_id = 'google-home'", [homeId]);
+  const res = await fetch(`${WORKER}/v1/partners/google/fulfillment`, {
+    method: "POST",
+    headers: { authorization: `Bearer sandbox-${link}` },
+    body: JSON.stringify({ requestId: `lapse-${Date.now()}`, inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: lockId }] } }] }),
+  });
+  expect(res.status).toBe(200);
+  const answer = ((await res.json()) as { payload: { devices: Record<string, { isLocked?: boolean }> } }).payload.devices[lockId];
+  const decided = await withDb(
+    async (c) =>
+      (
+        await c.query(
+          "select outcome, reasons from decisions where stage = 'request' and partner_id = 'google-home' and device_id = $1 and category_key = $2 order by id desc limit 1",
+          [lockId, LOCK],
+        )
+      ).rows[0] as { outcome: string; reasons: { code: string; clauseKey?: string }[] },
+  );
+  return { answer, decided };
+}
+
+test("a lapsed certification makes the worker withhold as the clause says; the ledger shows why", async ({ browser, setConsent }) => {
   const owner = await withDb(async (c) => {
     const { rows } = await c.query(
       `select u.email, h.id as home_id, d.id as lock_id from homes h
@@ -70,13 +94,19 @@ test("a lapsed certification makes the worker withhold as the clause says; the l
     );
     return rows[0] as { email: string; home_id: string; lock_id: string };
   });
+  // Google's terms share lock state on request (clause 2.4); the homeowner says yes to that.
+  await setConsent(owner.email, owner.home_id, "google-home", LOCK, "on_request");
+  await workersCaughtUp();
+  const certified = await googleAsksForLock(owner.home_id, owner.lock_id);
+  expect(typeof certified.answer?.isLocked).toBe("boolean");
+  expect(certified.decided.outcome).not.toBe("withhold");
+
   const manager = await (await browser.newContext()).newPage();
   await signInViaApi(manager.request, "partner_manager");
   await manager.goto("/partners/google-home");
   const cert = manager.locator('[data-certification="proviso-l1|works-with-google-home"]');
   // What the database holds, not what the form shows: the select's own option says "expired" as
-  // soon as it is chosen, before the server has recorded anything (a CI run reported the lock a
-  // moment too early and the worker rightly decided with the certification still valid).
+  // soon as it is chosen, before the server has recorded anything.
   const certStatus = () =>
     withDb(
       async (c) =>
@@ -91,8 +121,16 @@ test("a lapsed certification makes the worker withhold as the clause says; the l
   await cert.getByRole("button", { name: "Record" }).click();
   await waitFor("the certification to be recorded as expired", async () => (await certStatus()) === "expired");
   try {
+    await workersCaughtUp();
+    // Clause 3.1 suspends sharing of the model's data: asked again, Google gets no lock state.
+    const lapsed = await googleAsksForLock(owner.home_id, owner.lock_id);
+    expect(lapsed.answer?.isLocked).toBeUndefined();
+    expect(lapsed.decided).toMatchObject({
+      outcome: "withhold",
+      reasons: expect.arrayContaining([expect.objectContaining({ code: "CERTIFICATION_LAPSED", clauseKey: "3.1" })]),
+    });
+    // A change the lock reports is recorded as withheld for the same reason, and the ledger says so.
     const dev = device();
-    // A change, whatever the simulator last reported for this lock (an unchanged value decides nothing).
     const now = await withDb(
       async (c) =>
         (await c.query("select properties->'lockState'->>'value' as v from device_shadow where device_id = $1", [owner.lock_id])).rows[0]?.v as
@@ -113,7 +151,4 @@ test("a lapsed certification makes the worker withhold as the clause says; the l
     await cert.getByRole("button", { name: "Record" }).click();
     await waitFor("the certification to be recorded as certified again", async () => (await certStatus()) === "certified");
   }
-  const lock = await idOf("select id from devices where id = $1", [owner.lock_id]);
-  expect(lock).toBe(owner.lock_id);
-  expect(LOGINS.partner).toBe("alexa@partners.proviso.test");
 });

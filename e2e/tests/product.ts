@@ -1,5 +1,6 @@
-// Direct access to the running product for end-to-end tests: its database (to seed what a user
-// would have set), its broker (to be a device), its worker and the partner sandbox.
+// Direct access to the running product for end-to-end tests: its database (to read evidence, and
+// to add what no product API creates yet: devices), its broker (to be a device), its worker and
+// the partner sandbox. What users do goes through the product's own API (fixtures.ts).
 import { WORKER_NODE_FLAGS } from "@proviso/config";
 import mqtt from "mqtt";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -24,16 +25,6 @@ export async function withDb<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
-}
-
-export async function setConsent(homeId: string, partnerId: string, category: string, mode: "off" | "on_request" | "proactive") {
-  await withDb((c) =>
-    c.query(
-      `insert into consents (home_id, partner_id, category_key, mode, version)
-       select $1, $2, $3, $4, coalesce(max(version), 0) + 1 from consents where home_id = $1 and partner_id = $2 and category_key = $3`,
-      [homeId, partnerId, category, mode],
-    ),
-  );
 }
 
 export async function idOf(sql: string, params: unknown[]): Promise<string> {
@@ -89,6 +80,71 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Evidence that every worker given has applied every policy change committed so far (consents,
+ * links, terms): its /healthz says which policy version its snapshot is at.
+ */
+export async function workersCaughtUp(workers: string[] = [WORKER]) {
+  const committed = await withDb(async (c) => Number((await c.query("select value #>> '{}' as v from app_meta where key = 'policy.version'")).rows[0].v));
+  for (const url of workers) {
+    await waitFor(`the worker at ${url} to apply policy change ${committed}`, async () => {
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { policyVersion?: number };
+      return (health.policyVersion ?? 0) >= committed;
+    });
+  }
+}
+
+/** Evidence that a device's messages have all ended (none pending or being retried). */
+export async function quiet(deviceId: string) {
+  await waitFor(`the messages about ${deviceId} to end`, () =>
+    withDb(async (c) => (await c.query("select 1 from outbox where device_id = $1 and status in ('pending', 'retrying')", [deviceId])).rowCount === 0),
+  );
+}
+
+/** The seeded homeowner of a home (every seeded user shares the demo password). */
+export async function ownerEmailOf(homeId: string): Promise<string> {
+  return withDb(
+    async (c) =>
+      (await c.query("select u.email from home_memberships m join users u on u.id = m.user_id where m.home_id = $1 limit 1", [homeId])).rows[0].email,
+  );
+}
+
+export interface Settled {
+  /** The decisions made about the report's change, per partner and category. */
+  decisions: { partner_id: string; category_key: string; outcome: string; reasons: { code: string }[] }[];
+  /** The messages it queued, each as it ended. */
+  outbox: { partner_id: string; status: string; last_error: string | null }[];
+}
+
+/**
+ * Evidence, not a pause, that a report went as far as it will: the worker committed it (its state
+ * event and decisions are there) and every message it queued has ended (delivered, cancelled or
+ * dead). A report that changed nothing has no state event: use one that changes something.
+ */
+export async function settled(deviceId: string, report: { seq: number; observedAt: string }, timeoutMs = 20_000): Promise<Settled> {
+  return waitFor(
+    `report ${report.seq} of ${deviceId} to be committed and its messages to end`,
+    () =>
+      withDb(async (c) => {
+        const event = (await c.query("select id from state_events where device_id = $1 and seq = $2", [deviceId, report.seq])).rows[0];
+        if (!event) return null;
+        const decisions = (
+          await c.query("select partner_id, category_key, outcome, reasons from decisions where state_event_id = $1 and stage = 'change' order by id", [
+            event.id,
+          ])
+        ).rows;
+        const outbox = (
+          await c.query("select partner_id, status, last_error from outbox where device_id = $1 and observed_at = $2 order by id", [
+            deviceId,
+            report.observedAt,
+          ])
+        ).rows;
+        return outbox.every((o) => o.status !== "pending" && o.status !== "retrying") ? ({ decisions, outbox } as Settled) : null;
+      }),
+    timeoutMs,
+  );
+}
 
 /**
  * Another worker process beside the product's own, as a second replica would run: the same

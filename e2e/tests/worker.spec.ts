@@ -1,8 +1,35 @@
 // The worker end to end: devices over MQTT, the real worker, the partner sandbox checking every
 // message against the platform's schema. With DATABASE_URL / MQTT_URL set (CI) this runs on
 // PostgreSQL and Mosquitto; otherwise on the embedded defaults.
-import { expect, test } from "@playwright/test";
-import { device, idOf, sandboxMessages, SANDBOX, setConsent, sleep, startWorkerReplica, waitFor, withDb, WORKER } from "./product";
+import { expect, test } from "./fixtures";
+import {
+  device,
+  idOf,
+  ownerEmailOf,
+  quiet,
+  sandboxMessages,
+  SANDBOX,
+  settled,
+  sleep,
+  startWorkerReplica,
+  waitFor,
+  withDb,
+  workersCaughtUp,
+  WORKER,
+} from "./product";
+
+const HOMEOWNER = "homeowner@proviso.test";
+/** The state of an outbox message about a device, found by a value it carries. */
+const messageCarrying = (deviceId: string, fragment: string) =>
+  withDb(
+    async (c) =>
+      (
+        await c.query("select status, leased_until, last_error from outbox where device_id = $1 and payload::text like $2 order by id desc limit 1", [
+          deviceId,
+          `%${fragment}%`,
+        ])
+      ).rows[0],
+  );
 
 const T = "user.device.sensor.temperature";
 const SETPOINT = "user.device.sensor.setpoint";
@@ -44,7 +71,7 @@ async function newThermostatBesideGoogle(name: string, serial: string): Promise<
   );
 }
 
-test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async () => {
+test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async ({ setConsent }) => {
   test.setTimeout(90_000);
   const home = await idOf(
     "select h.id from homes h join users u on true join home_memberships m on m.home_id = h.id and m.user_id = u.id where u.email = 'homeowner@proviso.test'",
@@ -52,9 +79,9 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   );
   const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
   const lock = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'lock'", [home]);
-  for (const c of [T, SETPOINT, HVAC]) await setConsent(home, "google-home", c, "proactive");
-  await setConsent(home, "google-home", LOCK, "on_request");
-  await sleep(1_500); // the worker reloads its snapshot within a second
+  for (const c of [T, SETPOINT, HVAC]) await setConsent(HOMEOWNER, home, "google-home", c, "proactive");
+  await setConsent(HOMEOWNER, home, "google-home", LOCK, "on_request");
+  await workersCaughtUp();
   const dev = device();
 
   // 0. Google is told the devices' reporting changed (requestSync) and asks SYNC again, as Home
@@ -82,41 +109,22 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   // 60-second minimum interval, the value Google already had.
   expect(googleState(delivered, thermostat)).toMatchObject({ thermostatMode: "heat", thermostatTemperatureAmbient: expect.any(Number) });
 
-  // 2. A category without proactive consent never does (lock state: on request only).
-  const before = (await sandboxMessages()).length;
-  await dev.report(lock, { lockState: "unlocked" }, "voice");
-  await sleep(3_000);
-  expect((await sandboxMessages({ device: lock })).filter((m) => m.seq > before)).toEqual([]);
+  // 2. A category without proactive consent never does (lock state: on request only): the report
+  //    is committed and decided, and nothing is queued for Google.
+  // The opposite of what the lock last said, so that the report is a change.
+  const was = await withDb(
+    async (c) => (await c.query("select properties->'lockState'->>'value' as v from device_shadow where device_id = $1", [lock])).rows[0]?.v,
+  );
+  const unlocked = await dev.report(lock, { lockState: was === "unlocked" ? "locked" : "unlocked" }, "voice");
+  const lockDecided = await settled(lock, unlocked);
+  expect(lockDecided.decisions.filter((d) => d.partner_id === "google-home").map((d) => d.outcome)).toEqual(["withhold"]);
+  expect(lockDecided.outbox.filter((o) => o.partner_id === "google-home")).toEqual([]);
 
-  // 3. The partner is slow and messages queue; the homeowner revokes mid-stream. Nothing observed
-  //    after the revocation goes out.
-  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ latencyMs: 2_500 }) });
-  await dev.report(thermostat, { heatingSetpoint: 31 });
-  await sleep(400);
-  await setConsent(home, "google-home", SETPOINT, "off");
-  const revokedAt = Date.now();
-  await sleep(1_200);
-  const after = await dev.report(thermostat, { heatingSetpoint: 32 });
-  expect(Date.parse(after.observedAt)).toBeGreaterThan(revokedAt);
-  await sleep(6_000);
-  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE" });
-  const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map(
-    (m) => googleState(m, thermostat).thermostatTemperatureSetpoint,
-  );
-  expect(setpoints).not.toContain(32);
-  const ledger = await withDb((c) =>
-    c.query(
-      `select d.outcome, d.reasons from decisions d join state_events e on e.id = d.state_event_id
-        where d.device_id = $1 and d.partner_id = 'google-home' and d.category_key = $2 and (e.properties->>'heatingSetpoint')::numeric = 32`,
-      [thermostat, SETPOINT],
-    ),
-  );
-  expect(ledger.rows[0]).toMatchObject({ outcome: "withhold" });
-  expect(ledger.rows[0].reasons.map((r: { code: string }) => r.code)).toContain("CONSENT_OFF");
+  await revokedMidStream(dev, setConsent, home, thermostat);
 
   // 4. Bad reports land in quarantine with their reason while good ones flow on.
-  await setConsent(home, "google-home", SETPOINT, "proactive");
-  await sleep(1_500);
+  await setConsent(HOMEOWNER, home, "google-home", SETPOINT, "proactive");
+  await workersCaughtUp();
   const marker = `bad-${Date.now()}`;
   await dev.raw(thermostat, `{"${marker}": `);
   await dev.report(thermostat, { humidity: 140 });
@@ -138,15 +146,75 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   await dev.close();
 });
 
-test("two worker replicas split a device's reports and still hold the agreed minimum interval between them", async () => {
+/**
+ * 3. The partner is slow and messages queue; the homeowner revokes mid-stream. A message in flight
+ *    when the revocation commits is not recalled; one queued behind it is stopped at delivery, its
+ *    row says why; nothing observed after the revocation goes out, and the ledger says why.
+ */
+async function revokedMidStream(
+  dev: ReturnType<typeof device>,
+  setConsent: (o: string, h: string, p: string, c: string, m: "off") => Promise<void>,
+  home: string,
+  thermostat: string,
+) {
+  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ latencyMs: 4_000 }) });
+  try {
+    // In flight: claimed and leased, its answer four seconds away.
+    await dev.report(thermostat, { heatingSetpoint: 31 });
+    await waitFor("setpoint 31 to be in flight", async () => (await messageCarrying(thermostat, '"heatingSetpoint":31'))?.leased_until);
+    // Queued behind it: the next round waits for this one's end.
+    const queued = await dev.report(thermostat, { heatingSetpoint: 32 });
+    await waitFor("setpoint 32 to be queued", async () => (await messageCarrying(thermostat, '"heatingSetpoint":32'))?.status === "pending");
+    await setConsent(HOMEOWNER, home, "google-home", SETPOINT, "off");
+    await workersCaughtUp();
+    const after = await dev.report(thermostat, { heatingSetpoint: 33 });
+    await settled(thermostat, queued);
+    const afterDecided = await settled(thermostat, after);
+    expect(afterDecided.decisions.find((d) => d.partner_id === "google-home" && d.category_key === SETPOINT)).toMatchObject({ outcome: "withhold" });
+    expect(await messageCarrying(thermostat, '"heatingSetpoint":31')).toMatchObject({ status: "delivered" });
+    expect(await messageCarrying(thermostat, '"heatingSetpoint":32')).toMatchObject({ status: "cancelled", last_error: "withheld at delivery: CONSENT_OFF" });
+  } finally {
+    await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE" });
+  }
+  await quiet(thermostat);
+  const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map(
+    (m) => googleState(m, thermostat).thermostatTemperatureSetpoint,
+  );
+  expect(setpoints).toContain(31);
+  expect(setpoints).not.toContain(32);
+  expect(setpoints).not.toContain(33);
+  const ledger = await withDb((c) =>
+    c.query(
+      `select d.stage, d.outcome, d.reasons, (e.properties->>'heatingSetpoint')::numeric as sp from decisions d join state_events e on e.id = d.state_event_id
+        where d.device_id = $1 and d.partner_id = 'google-home' and d.category_key = $2 and (e.properties->>'heatingSetpoint')::numeric in (32, 33) order by d.id`,
+      [thermostat, SETPOINT],
+    ),
+  );
+  // 32 was decided "send" at its change and withheld at delivery; 33 withheld at its change.
+  expect(ledger.rows.map((r) => [Number(r.sp), r.stage, r.outcome])).toEqual([
+    [32, "change", "send"],
+    [33, "change", "withhold"],
+  ]);
+  const redecided = await withDb((c) =>
+    c.query(
+      "select outcome, reasons from decisions where device_id = $1 and partner_id = 'google-home' and category_key = $2 and stage = 'delivery' order by id desc limit 1",
+      [thermostat, SETPOINT],
+    ),
+  );
+  expect(redecided.rows[0]).toMatchObject({ outcome: "withhold" });
+  expect(redecided.rows[0].reasons.map((r: { code: string }) => r.code)).toContain("CONSENT_OFF");
+}
+
+test("two worker replicas split a device's reports and still hold the agreed minimum interval between them", async ({ setConsent }) => {
   test.setTimeout(120_000);
   // A new thermostat in another home linked to Google, which follows its temperature as it changes.
   const added = await newThermostatBesideGoogle("Replica test thermostat", `E2E-REPLICA-${Date.now()}`);
   // Google takes whole traits: the thermostat's first report carries all of TemperatureSetting.
-  for (const c of [T, SETPOINT, HVAC]) await setConsent(added.home_id, "google-home", c, "proactive");
+  const owner = await ownerEmailOf(added.home_id);
+  for (const c of [T, SETPOINT, HVAC]) await setConsent(owner, added.home_id, "google-home", c, "proactive");
   const replica = await startWorkerReplica(3111);
   try {
-    await sleep(1_500); // both workers have the new device and the consent
+    await workersCaughtUp([WORKER, replica.url]); // both workers have the new device and the consent
     // Eight temperatures a quarter of a second apart, handed to the two workers in turn (as a shared
     // subscription hands them out). Google's clause 2.1 allows a temperature at most every 60 s.
     const firstSeq = Date.now() * 1000;
@@ -184,7 +252,7 @@ test("two worker replicas split a device's reports and still hold the agreed min
     const reported = async () =>
       (await sandboxMessages({ partner: "google-home", device: added.id })).filter((m) => m.endpoint === "/google/v1/devices:reportStateAndNotification");
     await waitFor("Google to receive the first temperature", async () => (await reported()).length > 0);
-    await sleep(2_000);
+    await quiet(added.id); // every message about the thermostat has ended: nothing more is coming
     const got = await reported();
     expect(got.map((m) => googleState(m, added.id).thermostatTemperatureAmbient)).toEqual([22]);
   } finally {
@@ -192,12 +260,13 @@ test("two worker replicas split a device's reports and still hold the agreed min
   }
 });
 
-test("a device that falls silent becomes unreachable and Google hears it; heard from again, it is back", async () => {
+test("a device that falls silent becomes unreachable and Google hears it; heard from again, it is back", async ({ setConsent }) => {
   test.setTimeout(120_000);
   const added = await newThermostatBesideGoogle("Connectivity test thermostat", `E2E-SILENT-${Date.now()}`);
   // Google's agreement in force shares connectivity as it changes; this homeowner says yes to it.
-  for (const c of [T, SETPOINT, HVAC, CONNECTIVITY]) await setConsent(added.home_id, "google-home", c, "proactive");
-  await sleep(1_500);
+  const owner = await ownerEmailOf(added.home_id);
+  for (const c of [T, SETPOINT, HVAC, CONNECTIVITY]) await setConsent(owner, added.home_id, "google-home", c, "proactive");
+  await workersCaughtUp();
   const dev = device();
   const reportStates = async () =>
     (await sandboxMessages({ partner: "google-home", device: added.id })).filter((m) => m.endpoint === "/google/v1/devices:reportStateAndNotification");
@@ -228,13 +297,13 @@ test("a device that falls silent becomes unreachable and Google hears it; heard 
   }
 });
 
-test("partners asking get only what on-request terms and consent allow", async () => {
+test("partners asking get only what on-request terms and consent allow", async ({ setConsent }) => {
   const home = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
   const link = await idOf("select id from partner_links where home_id = $1 and partner_id = 'alexa'", [home]);
   const thermostat = await idOf("select d.id from devices d join device_models m on m.id = d.model_id where d.home_id = $1 and m.kind = 'thermostat'", [home]);
-  await setConsent(home, "alexa", T, "on_request");
-  await setConsent(home, "alexa", SETPOINT, "off");
-  await sleep(1_500);
+  await setConsent(HOMEOWNER, home, "alexa", T, "on_request");
+  await setConsent(HOMEOWNER, home, "alexa", SETPOINT, "off");
+  await workersCaughtUp();
   const res = await fetch(`${WORKER}/v1/partners/alexa/directives`, {
     method: "POST",
     body: JSON.stringify({

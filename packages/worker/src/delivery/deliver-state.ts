@@ -6,7 +6,7 @@ import type { DeviceInfo, LinkInfo, World } from "@proviso/snapshot";
 import { decisionRow, type DecisionRow } from "../lib/decision-row";
 import { decodeState, type StateMessage } from "../outbox/codec";
 import type { OutboxRow } from "./claim";
-import { cancel, delivered } from "./record";
+import { cancel, cancelWithheld, delivered } from "./record";
 import type { Round } from "./round";
 import { heldBack, send } from "./send";
 
@@ -24,13 +24,14 @@ export async function deliverState(round: Round, row: OutboxRow) {
   const withheld: DecisionRow[] = [];
   const changed = redecide(world, row, device, message, message.changed, now, withheld);
   const context = redecide(world, row, device, message, message.context, now, withheld);
-  round.withheld.push(...withheld);
   const link = world.linkById.get(row.linkId);
   if (!device || !link || Object.keys(changed).length === 0) {
     const codes = [...new Set(withheld.flatMap((w) => (w.reasons ?? []).map((r) => r.code).filter((c) => WITHHOLDING_CODES.has(c))))];
-    await cancel(round, row, `withheld at delivery: ${codes.join(", ") || "link no longer active"}`);
+    await cancelWithheld(round, row, `withheld at delivery: ${codes.join(", ") || "link no longer active"}`, withheld);
     return;
   }
+  // Sent with fewer categories: what was withheld is sealed with the round's deliveries.
+  round.withheld.push(...withheld);
 
   // 2. The platform's own format, with the stable message id.
   const adapter = deps.adapters[link.adapter];

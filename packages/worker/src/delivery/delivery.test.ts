@@ -45,6 +45,55 @@ describe("delivery", () => {
     await h.cache.check();
   });
 
+  it("records a message stopped at delivery and its reason together, even if the round then fails", async () => {
+    const T = "user.device.sensor.temperature";
+    const stopped = await addPartner(h.t, {
+      id: "stopped-hooks",
+      adapter: "webhook",
+      homeId: home0,
+      categories: [T],
+      since: new Date(NOW.getTime() - 86_400_000),
+    });
+    const steady = await addPartner(h.t, {
+      id: "steady-hooks",
+      adapter: "webhook",
+      homeId: home0,
+      categories: [T],
+      since: new Date(NOW.getTime() - 86_400_000),
+    });
+    for (const p of ["stopped-hooks", "steady-hooks"]) await h.setConsent(p, T, "proactive");
+    await h.ingest(h.report(thermostat, { temperature: 16.5 }));
+    await h.setConsent("stopped-hooks", T, "off");
+    try {
+      // The round's end cannot be written (as if the worker died after sending): its deliveries are
+      // not marked, so the steady partner's message goes again later (at least once).
+      await h.t.pool.query(`create function refuse_delivered() returns trigger language plpgsql as $$ begin raise exception 'the round never ends'; end $$;
+        create trigger refuse_delivered before update on outbox for each row when (new.status = 'delivered') execute function refuse_delivered()`);
+      try {
+        const failure = await h.deliver().then(
+          () => null,
+          (err: Error) => err,
+        );
+        expect(String((failure?.cause as Error | undefined)?.message)).toContain("the round never ends");
+      } finally {
+        await h.t.pool.query("drop trigger refuse_delivered on outbox; drop function refuse_delivered()");
+      }
+      // The stopped message says why, and so does the ledger: both or neither.
+      const [row] = (await h.t.pool.query("select status, last_error from outbox where link_id = $1", [stopped])).rows;
+      expect(row).toEqual({ status: "cancelled", last_error: "withheld at delivery: CONSENT_OFF" });
+      const ledger = (await h.t.pool.query("select outcome, reasons from decisions where stage = 'delivery' and link_id = $1", [stopped])).rows;
+      expect(ledger).toEqual([{ outcome: "withhold", reasons: [expect.objectContaining({ code: "CONSENT_OFF" })] }]);
+      // The steady partner's message was sent; unmarked, it goes again (same message id) and is then marked.
+      await h.t.pool.query("update outbox set leased_until = null where link_id = $1", [steady]);
+      await h.deliver();
+      expect(h.received("steady-hooks")).toHaveLength(2);
+      expect((await h.t.pool.query("select status from outbox where link_id = $1", [steady])).rows).toEqual([{ status: "delivered" }]);
+    } finally {
+      await h.t.pool.query("update partner_links set status = 'unlinked', ended_at = $2 where id = any($1)", [[stopped, steady], NOW]);
+      await h.cache.check();
+    }
+  });
+
   it("refreshes an expired token once on 401 (Login with Amazon) and delivers with the new one", async () => {
     const alexaLink = stableId("link:0:alexa");
     const issued = await fetch(`${h.base}/alexa/auth/o2/token`, { method: "POST", body: "grant_type=authorization_code&code=c" });

@@ -5,11 +5,12 @@ import { executePrepared, outbox, partnerLinks, type Database, type Executor } f
 import { OUTBOX_WAITING } from "@proviso/domain";
 import { classifyResponse, DEFAULT_RETRY } from "@proviso/partners";
 import { and, eq, inArray, sql } from "drizzle-orm";
+import type { DecisionRow } from "../lib/decision-row";
 import type { OutboxRow } from "./claim";
 import type { Round } from "./round";
 
 /** Ends this attempt: the lease is given up (a retry is due at its own time). */
-export function finish(db: Database, id: number, set: Partial<typeof outbox.$inferInsert>) {
+export function finish(db: Executor, id: number, set: Partial<typeof outbox.$inferInsert>) {
   return db
     .update(outbox)
     .set({ ...set, leasedUntil: null })
@@ -18,6 +19,20 @@ export function finish(db: Database, id: number, set: Partial<typeof outbox.$inf
 
 export async function cancel(round: Round, row: OutboxRow, lastError: string) {
   await finish(round.deps.db, row.id, { status: "cancelled", lastError });
+  round.result.cancelled++;
+}
+
+/**
+ * Stopped at delivery by re-decision: the message cancelled and the decisions that stopped it
+ * sealed in one transaction, so the ledger never lacks the reason a cancelled row gives (not left
+ * to the round's end, which a crash or a slow partner elsewhere in the round may never reach).
+ */
+export async function cancelWithheld(round: Round, row: OutboxRow, lastError: string, withheld: DecisionRow[]) {
+  if (withheld.length === 0) return cancel(round, row, lastError);
+  await round.deps.db.transaction(async (tx) => {
+    await finish(tx, row.id, { status: "cancelled", lastError });
+    await sealDecisions(tx, withheld, { stage: "delivery" });
+  });
   round.result.cancelled++;
 }
 

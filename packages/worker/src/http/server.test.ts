@@ -154,7 +154,7 @@ describe("the rest of the port", () => {
   it("serves /healthz, /metrics, and 404 for anything else", async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await json(health)).toEqual({ ok: true, database: true, mqtt: true });
+    expect(await json(health)).toEqual({ ok: true, database: true, mqtt: true, policyVersion: worlds.current().policyVersion });
     const m = await fetch(`${base}/metrics`);
     expect(await m.text()).toContain("proviso_reports_total");
     expect((await fetch(`${base}/v1/nothing`)).status).toBe(404);

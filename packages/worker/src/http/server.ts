@@ -31,7 +31,9 @@ export function createWorkerHttp(deps: WorkerHttpDeps) {
           () => false,
         );
         const mqtt = deps.mqttConnected();
-        return send(database && mqtt ? 200 : 503, { ok: database && mqtt, database, mqtt });
+        // How current the snapshot the worker decides by is (the policy counter it has applied).
+        const policyVersion = deps.partners.world().policyVersion;
+        return send(database && mqtt ? 200 : 503, { ok: database && mqtt, database, mqtt, policyVersion });
       }
       // The device payload, published: what a device maker validates against before sending.
       if (req.method === "GET" && req.url === "/v1/schemas/state-report.json") {
