@@ -1,4 +1,4 @@
-// `npm test`: every check, in the order that fails fastest — formatting, typecheck, lint, build, unit and
+// `npm test`: every check, in the order that fails fastest — formatting, typecheck, lint, the dependency rule, build, unit and
 // integration tests (Vitest), end-to-end tests (Playwright in Chromium). On the embedded database
 // and broker; where DATABASE_URL / MQTT_URL point at real servers (as in CI), Vitest and Playwright
 // each run twice, on those servers and then on the embedded defaults, so one run proves both.
@@ -82,6 +82,7 @@ step("typecheck", "npx", ["turbo", "run", "typecheck", "--output-logs=errors-onl
 step("typecheck (scripts)", "npx", ["tsc", "-p", "scripts", "--noEmit"]);
 step("lint", "npx", ["turbo", "run", "lint", "--output-logs=errors-only"]);
 step("lint (scripts)", "npx", ["eslint", "scripts", "tooling/vitest", "vitest.config.ts"]);
+step("dependency rule", "npm", ["run", "-s", "lint:deps"]);
 step("build", "npx", ["turbo", "run", "build", "--output-logs=errors-only"]);
 for (const pass of passes) {
   step(

@@ -1,13 +1,11 @@
 // One way to reach the database, embedded or PostgreSQL: the `pg` driver and Drizzle.
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { SessionAwareClient } from "./prepared";
 import * as schema from "./schema";
+import type { Database, Executor, Transaction } from "./types";
 
-export type Database = NodePgDatabase<typeof schema>;
-export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
-/** Either the database or a transaction on it: domain functions accept both. */
-export type Executor = Database | Transaction;
+export type { Database, Executor, Transaction } from "./types";
 
 export interface DbHandle {
   db: Database;

@@ -4,10 +4,11 @@
 // refer to each other before they are written. Ids stay unique and ascending per reservation;
 // between reservations they leave gaps.
 import { sql } from "drizzle-orm";
-import type { Executor } from "./client";
 import { executePrepared } from "./prepared";
+import { ID_BLOCK } from "./schema/ledger";
+import type { Executor } from "./types";
 
-export const ID_BLOCK = 1024;
+export { ID_BLOCK };
 
 /** The sequence calls `n` ids need. */
 export const blocksFor = (n: number) => Math.ceil(n / ID_BLOCK);

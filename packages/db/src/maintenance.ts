@@ -3,7 +3,7 @@
 // dead rows were still there after 75 s. The tables the worker rewrites all day are vacuumed (and
 // analysed) by the worker's scheduler instead; on PostgreSQL autovacuum does this and this is not run.
 import { sql } from "drizzle-orm";
-import type { Executor } from "./client";
+import type { Executor } from "./types";
 
 /** Tables rewritten on the hot path: status updates, upserts, shadows, counters. */
 export const CHURNING_TABLES = [

@@ -1,7 +1,7 @@
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Database } from "./client";
+import type { Database } from "./types";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../drizzle");
 

@@ -18,7 +18,7 @@
 import { type SQL } from "drizzle-orm";
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
-import type { Executor } from "./client";
+import type { Executor } from "./types";
 
 const PROCESS_TAG = randomBytes(4).toString("hex");
 

@@ -4,7 +4,7 @@
 // deciding another lane's batch) before the next could go, and the database sat idle meanwhile.
 // Such writes cannot see each other's rows, so only independent ones go together.
 import { sql, type SQL } from "drizzle-orm";
-import type { Executor } from "./client";
+import type { Executor } from "./types";
 import { executePrepared } from "./prepared";
 
 /** One write: `name as (statement)`; the name must be unique among the writes it goes with. */

@@ -6,7 +6,6 @@ import { CATEGORY as C } from "./categories";
 import { stableId } from "./random";
 
 export { CATEGORY } from "./categories";
-export { AGREEMENTS, activeShares, type SeedAgreement, type SeedClause, type SeedVersion } from "./agreements";
 
 const DAY = 86_400_000;
 

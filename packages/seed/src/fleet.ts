@@ -1,6 +1,7 @@
 // Homes, their owners, devices, partner links and consents, generated home by home from the seed
 // so that any slice of a large data set can be rebuilt on its own.
-import { activeShares, DAY_MS, MODELS, PARTNERS, SKUS } from "./catalogue";
+import { activeShares } from "./agreements";
+import { DAY_MS, MODELS, PARTNERS, SKUS } from "./catalogue";
 import { ownerOf } from "./people";
 import { createRng, stableId } from "./random";
 

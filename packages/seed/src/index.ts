@@ -12,7 +12,8 @@ import { insertChunked, seedAgreements, seedCatalogue, seedDemands, seedStaff } 
 export { DEMO_LOGINS, DEMO_PASSWORD, DEMO_HOMEOWNER_EMAIL, STAFF } from "./people";
 export { buildHome } from "./fleet";
 export { createRng, stableId, type Rng } from "./random";
-export { AGREEMENTS, PARTNERS } from "./catalogue";
+export { PARTNERS } from "./catalogue";
+export { AGREEMENTS } from "./agreements";
 
 export interface SeedOptions {
   homes?: number;

@@ -22,6 +22,7 @@ import {
   type Executor,
 } from "@proviso/db";
 import { eq } from "drizzle-orm";
+import { AGREEMENTS } from "./agreements";
 import * as cat from "./catalogue";
 import { DEMO_PASSWORD, STAFF } from "./people";
 import { stableId } from "./random";
@@ -79,7 +80,7 @@ const staffId = (email: string) => STAFF.find((s) => s.email === email)!.id;
 export async function seedAgreements(tx: Executor, now: Date) {
   const manager = staffId("manager@proviso.test");
   const legal = staffId("legal@proviso.test");
-  for (const a of cat.AGREEMENTS) {
+  for (const a of AGREEMENTS) {
     const agreementId = stableId(`agreement:${a.partnerId}`);
     await tx.insert(agreements).values({ id: agreementId, partnerId: a.partnerId, title: a.title }).onConflictDoNothing();
     let previous: string | null = null;

@@ -8,7 +8,7 @@ import { seed, stableId } from "@proviso/seed";
 import { desc, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimVerification, latestVerification, requestVerification, runVerification } from "./audit-log";
-import { NOW, rolledBack, row } from "./ledger-fixtures";
+import { NOW, rolledBack, row } from "./testing/ledger-fixtures";
 import {
   appendAudit,
   checkSignature,

@@ -6,7 +6,7 @@ import { seed, stableId } from "@proviso/seed";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { inclusionProof, leafHash, merkleRoot, proveDecisions, rootFromProof, sealDecisions, verifyChain, type DecisionInsert } from "@proviso/audit";
-import { NOW, rolledBack, row } from "./ledger-fixtures";
+import { NOW, rolledBack, row } from "./testing/ledger-fixtures";
 
 describe("Merkle proofs", () => {
   it("prove every leaf of trees of 1 to 33 leaves, and fail for a changed leaf", () => {

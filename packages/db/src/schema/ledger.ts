@@ -24,7 +24,6 @@ import {
 import { partners } from "./catalogue";
 import { decisionOutcome, decisionStage, outboxStatus, reportCause, shareMode } from "./enums";
 import { devices } from "./homes";
-import { ID_BLOCK } from "../ids";
 
 export const deviceShadow = pgTable("device_shadow", {
   deviceId: uuid("device_id")
@@ -112,6 +111,9 @@ export const decisionKinds = pgTable("decision_kinds", {
     .default(sql`'{}'::text[]`),
   consentVersion: integer("consent_version"),
 });
+
+/** How many ids each value of the ledger's sequences owns (migration 0011; `reserveIds` in ids.ts). */
+export const ID_BLOCK = 1024;
 
 /**
  * Numbers decisions (in `decision_sets`, and `decision_rows` before them). Writers reserve ids up front in blocks: each
