@@ -92,6 +92,12 @@ export interface PartnerAdapter {
 /** A platform: its settings (read from the environment, defaulting to the sandbox) and its adapter. */
 export interface Platform<S = unknown> {
   id: AdapterId;
+  /**
+   * Whether the platform's user installs the integration per home, giving us where to send
+   * (callback URLs and a grant) — until then nothing proactive can go. The sandbox plays that
+   * install at `POST /__sandbox/<id>/install`, which the launcher calls for the demo's links.
+   */
+  installedPerHome: boolean;
   /** Environment variables it reads, as a zod object (every key optional or defaulted). */
   settings: z.ZodType<Record<string, unknown>>;
   /** Its settings from the parsed environment, with the sandbox at `sandboxBase` for what is unset. */

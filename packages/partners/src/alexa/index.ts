@@ -23,6 +23,7 @@ const settings = z.object({
 
 export const alexaPlatform: Platform<AlexaSettings> = {
   id: "alexa",
+  installedPerHome: false,
   settings,
   resolve(env, sandbox) {
     const e = settings.parse(env);

@@ -56,6 +56,7 @@ const settings = z
 
 export const googlePlatform: Platform<GoogleSettings> = {
   id: "google",
+  installedPerHome: false,
   settings,
   resolve(env, sandbox) {
     const e = settings.parse(env);

@@ -49,6 +49,7 @@ const json = (url: string, body: unknown) => ({ url, headers: { "content-type": 
 
 export const smartthingsPlatform: Platform<SmartThingsSettings> = {
   id: "smartthings",
+  installedPerHome: true,
   settings,
   resolve(env) {
     const e = settings.parse(env);

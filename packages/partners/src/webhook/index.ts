@@ -18,6 +18,7 @@ const settings = z.object({
 
 export const webhookPlatform: Platform<WebhookSettings> = {
   id: "webhook",
+  installedPerHome: false,
   settings,
   resolve(env, sandbox) {
     const e = settings.parse(env);
