@@ -4,3 +4,4 @@ export * from "./terms";
 export * from "./ledger";
 export * from "./state-report";
 export * from "./vocabularies";
+export * from "./links";

@@ -1,4 +1,4 @@
-import type { AdapterId, DeliveryMode, DeviceKind, ReportCause } from "@proviso/domain";
+import type { CallbackUrls, DeliveryMode, DeviceKind, LinkInfo, ReportCause } from "@proviso/domain";
 
 /** A device's state as a partner may see it: property name → value (already minimised). */
 export type DeviceState = Record<string, unknown>;
@@ -29,29 +29,9 @@ export interface StateChange {
   current: DeviceState;
 }
 
-/** Where the platform gave us its own endpoints for one link (SmartThings' callback URLs). */
-export interface CallbackUrls {
-  /** Where callback tokens are exchanged and refreshed. */
-  oauthToken: string;
-  /** Where state (and discovery) callbacks are POSTed. */
-  stateCallback: string;
-}
-
-/** A home's link to a platform, as an adapter needs it to speak for that home. */
-export interface PartnerLink {
-  linkId: string;
-  homeId: string;
-  partnerId: string;
-  adapter: AdapterId;
-  /** The home's account at the platform (Google's agent user id, …). */
-  externalAccountId: string;
-  /** The platform's region for this account (Alexa's event gateways are regional). */
-  region: string;
-  /** The platform's token for what we send (Alexa's from AcceptGrant, SmartThings' callback token), opened. */
-  accessToken: string | null;
-  refreshToken: string | null;
-  callbackUrls: CallbackUrls | null;
-}
+/** A home's link to a platform, as an adapter needs it to speak for that home (the snapshot's own). */
+export type PartnerLink = LinkInfo;
+export type { CallbackUrls };
 
 /** A device as an adapter needs it. */
 export interface PartnerDevice {

@@ -1,7 +1,7 @@
 // What the worker holds in memory to decide by: the compiled policy, the device directory and the
 // active links per home, as one immutable snapshot (`World`). Loaded whole by `loadWorld`
 // (load-world.ts), brought up to date by the change log (change-log.ts), kept by `WorldCache`.
-import type { AdapterId, DeviceKind } from "@proviso/domain";
+import type { DeviceKind, LinkInfo } from "@proviso/domain";
 import type { CompiledPolicy } from "@proviso/policy";
 
 export interface DeviceInfo {
@@ -16,20 +16,7 @@ export interface DeviceInfo {
   modelName: string;
 }
 
-export interface LinkInfo {
-  linkId: string;
-  homeId: string;
-  partnerId: string;
-  adapter: AdapterId;
-  externalAccountId: string;
-  /** The platform's region for this account. */
-  region: string;
-  /** Decrypted in memory only; stored encrypted (packages/core token-cipher). */
-  accessToken: string | null;
-  refreshToken: string | null;
-  /** Where the platform asked to be called back (SmartThings), if it did. */
-  callbackUrls: { oauthToken: string; stateCallback: string } | null;
-}
+export type { LinkInfo };
 
 export interface World {
   policyVersion: number;

@@ -85,6 +85,8 @@ function changes(pool: Pool): [label: string, make: (i: number) => Promise<unkno
 }
 
 console.log(`snapshot benchmark: ${fmt(HOMES)} homes, ${REPEAT} changes of each kind`);
+// This checkout's migrations, not whatever template another checkout or an older run left behind.
+if (process.env.DATABASE_URL) await (await import("@proviso/db/testing")).prepareTemplateDatabase();
 for (const backend of benchBackends()) {
   const t = await benchDatabase(backend);
   try {

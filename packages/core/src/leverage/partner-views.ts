@@ -1,29 +1,17 @@
 // The partner overview for managers, and the partner's own view of its statistics.
-import { agreements, agreementVersions, partnerDemands, partners, programmes, type Database, type Executor } from "@proviso/db";
-import { desc, eq, sql } from "drizzle-orm";
+import { agreements, partnerDemands, programmes, type Database, type Executor } from "@proviso/db";
+import { eq, sql } from "drizzle-orm";
 import { createDraftVersion } from "../agreements/draft-versions";
 import { AppError } from "../errors";
+import { partnerVersions, requirePartner } from "../partners/partner-versions";
 import { getDeliveryHealth } from "./delivery-health";
 import { answerDemand, listDemands } from "./demands";
 import { findConflicts, listAlerts, listCertifications, listListings } from "./leverage";
 
 export async function getPartnerLeverage(db: Executor, partnerId: string, now = new Date()) {
-  const [partner] = await db.select().from(partners).where(eq(partners.id, partnerId));
-  if (!partner) throw new AppError("NOT_FOUND", "Partner not found");
+  const partner = await requirePartner(db, partnerId);
   const [versions, demands, certs, listings, health, alertRows, conflicts] = await Promise.all([
-    db
-      .select({
-        id: agreementVersions.id,
-        title: agreements.title,
-        version: agreementVersions.version,
-        status: agreementVersions.status,
-        summary: agreementVersions.summary,
-        effectiveFrom: agreementVersions.effectiveFrom,
-      })
-      .from(agreementVersions)
-      .innerJoin(agreements, eq(agreements.id, agreementVersions.agreementId))
-      .where(eq(agreements.partnerId, partnerId))
-      .orderBy(desc(agreementVersions.version)),
+    partnerVersions(db, partnerId),
     listDemands(db, partnerId),
     listCertifications(db, partnerId, now),
     listListings(db, partnerId),

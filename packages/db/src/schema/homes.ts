@@ -1,4 +1,5 @@
 // Homes, the people who sign in, devices, partner links and consents.
+import type { CallbackUrls } from "@proviso/domain";
 import { sql } from "drizzle-orm";
 import { bigserial, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { dataCategories, deviceModels, partners, skus } from "./catalogue";
@@ -87,7 +88,7 @@ export const partnerLinks = pgTable(
     refreshTokenEnc: text("refresh_token_enc"),
     tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true }),
     /** Where the platform asked to be called back for this link (SmartThings' `callbackUrls`: `oauthToken`, `stateCallback`). */
-    callbackUrls: jsonb("callback_urls").$type<{ oauthToken: string; stateCallback: string }>(),
+    callbackUrls: jsonb("callback_urls").$type<CallbackUrls>(),
     linkedAt: timestamp("linked_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
