@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { installDemoConnectors } from "./lib/demo-platforms";
+import { ensureFleetCredentials, provisionBroker } from "./lib/fleet-credentials";
 import { assertPortFree } from "./lib/ports";
 import { startChild, waitForHttp, type Child } from "./lib/processes";
 
@@ -43,10 +44,22 @@ async function main() {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   await prepareDatabase(cfg, dataDir, childEnv, tsNode);
-  // 3. The broker.
+  // 3. The broker, and on it the worker's client and the fleet's credentials.
   if (cfg.embeddedBroker) {
-    const broker = tsNode("mqtt", "packages/embedded/src/bin/mqtt-broker.ts", { ...childEnv, MQTT_PORT: String(cfg.MQTT_PORT) });
+    const broker = tsNode("mqtt", "packages/embedded/src/bin/mqtt-broker.ts", {
+      ...childEnv,
+      MQTT_PORT: String(cfg.MQTT_PORT),
+      MQTT_ACCESS_FILE: path.join(dataDir, "mqtt-access.json"),
+    });
     await broker.ready.catch(() => shutdown(2));
+  }
+  try {
+    const admin = { username: childEnv.MQTT_ADMIN_USERNAME!, password: childEnv.MQTT_ADMIN_PASSWORD! };
+    const worker = { username: childEnv.MQTT_USERNAME!, password: childEnv.MQTT_PASSWORD! };
+    const granted = await provisionBroker(cfg.mqttUrl, admin, worker, path.join(dataDir, "device-credentials.json"));
+    if (granted) console.log(`[setup] the broker holds ${granted} more device credential(s)`);
+  } catch (err) {
+    await shutdown(2, `the broker's access control could not be set up: ${(err as Error).message}`);
   }
   await startServices(cfg, childEnv, tsNode);
   started = true;
@@ -75,6 +88,12 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
   const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
   const tokenKey = process.env.TOKEN_ENCRYPTION_KEY || loadOrCreateSecret(path.join(dataDir, "token-key"), () => randomBytes(32).toString("base64"));
   const auditKey = process.env.AUDIT_SIGNING_KEY || loadOrCreateSecret(path.join(dataDir, "audit-key"), () => randomBytes(32).toString("base64"));
+  // The broker's admin and the worker's client: generated for the embedded broker; a real one's admin is given.
+  if (!cfg.embeddedBroker && !cfg.MQTT_ADMIN_PASSWORD) {
+    fail("MQTT_URL is set but MQTT_ADMIN_PASSWORD is not: Proviso creates device clients through the broker's dynamic-security API as its admin");
+  }
+  const mqttAdmin = cfg.MQTT_ADMIN_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-admin-password"));
+  const mqttWorker = cfg.MQTT_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-worker-password"));
   return {
     ...process.env,
     // Embedded parts by their port, not their URL: a process given a URL takes the server for a
@@ -84,6 +103,10 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     AUTH_SECRET: authSecret,
     TOKEN_ENCRYPTION_KEY: tokenKey,
     AUDIT_SIGNING_KEY: auditKey,
+    MQTT_ADMIN_USERNAME: cfg.MQTT_ADMIN_USERNAME,
+    MQTT_ADMIN_PASSWORD: mqttAdmin,
+    MQTT_USERNAME: cfg.MQTT_USERNAME,
+    MQTT_PASSWORD: mqttWorker,
     PROVISO_DATA_DIR: dataDir,
     WEB_PORT: String(cfg.WEB_PORT),
     WORKER_PORT: String(cfg.WORKER_PORT),
@@ -114,6 +137,8 @@ async function prepareDatabase(cfg: Config, dataDir: string, childEnv: NodeJS.Pr
         ? `[setup] demo data already present (${result.homes} homes, ${result.devices} devices)`
         : `[setup] seeded demo data: ${result.homes} homes, ${result.devices} devices`,
     );
+    const issued = await ensureFleetCredentials(cfg.databaseUrl, path.join(dataDir, "device-credentials.json"));
+    if (issued) console.log(`[setup] issued credentials for ${issued} device(s) (kept for the simulator in device-credentials.json)`);
   } catch (err) {
     await handle.close();
     await shutdown(2, `database setup failed: ${(err as Error).message.split("\n")[0]}`);

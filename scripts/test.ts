@@ -19,6 +19,8 @@ const realServers = Boolean(process.env.DATABASE_URL || process.env.MQTT_URL);
 const embeddedEnv: NodeJS.ProcessEnv = { ...env };
 delete embeddedEnv.DATABASE_URL;
 delete embeddedEnv.MQTT_URL;
+delete embeddedEnv.MQTT_ADMIN_USERNAME;
+delete embeddedEnv.MQTT_ADMIN_PASSWORD;
 const passes = [...(realServers ? [{ name: "real servers", key: "real", env }] : []), { name: "embedded defaults", key: "embedded", env: embeddedEnv }];
 
 function step(name: string, cmd: string, args: string[], stepEnv = env) {

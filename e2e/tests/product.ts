@@ -3,7 +3,7 @@
 // the partner sandbox. What users do goes through the product's own API (fixtures.ts).
 import { WORKER_NODE_FLAGS } from "@proviso/config";
 import mqtt from "mqtt";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,23 +31,100 @@ export async function idOf(sql: string, params: unknown[]): Promise<string> {
   return withDb(async (c) => (await c.query(sql, params)).rows[0].id as string);
 }
 
+const DATA_DIR = path.join(ROOT, ".data/e2e");
+
+/** The environment the product's own commands need to reach the e2e product (as the launcher gave it). */
+function productEnv(): NodeJS.ProcessEnv {
+  const adminFile = path.join(DATA_DIR, "mqtt-admin-password");
+  return {
+    ...process.env,
+    ...(process.env.DATABASE_URL ? { DATABASE_URL } : { DATABASE_URL: "", PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT) }),
+    ...(process.env.MQTT_URL ? { MQTT_URL } : { MQTT_URL: "", MQTT_PORT: String(E2E_PORTS.MQTT_PORT) }),
+    PROVISO_DATA_DIR: DATA_DIR,
+    MQTT_ADMIN_PASSWORD: process.env.MQTT_ADMIN_PASSWORD || fs.readFileSync(adminFile, "utf8").trim(),
+  };
+}
+
+export interface DeviceCredential {
+  deviceId: string;
+  keyId: string;
+  secret: string;
+  token: string;
+}
+const issued = new Map<string, DeviceCredential>();
+
+/**
+ * A credential of the tests' own for a device, issued with `npm run devices -- issue` as a maker
+ * provisions one (the simulator holds the fleet's; its connection and the tests' have a client id each).
+ */
+export function credentialOf(deviceId: string): DeviceCredential {
+  const known = issued.get(deviceId);
+  if (known) return known;
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/devices.ts"), "issue", deviceId, "--json"], {
+    cwd: ROOT,
+    env: productEnv(),
+  });
+  const credential = JSON.parse(out.toString()) as DeviceCredential;
+  issued.set(deviceId, credential);
+  return credential;
+}
+
+/** The boot a device starts again with: one past the last the worker holds (as the simulator's devices do on start). */
+async function nextBoot(deviceId: string): Promise<number> {
+  return withDb(
+    async (c) =>
+      Number(
+        (
+          await c.query(
+            "select coalesce(max((p.value->>'boot')::int), 0) as boot from device_shadow s cross join lateral json_each(s.properties) p where s.device_id = $1",
+            [deviceId],
+          )
+        ).rows[0]?.boot ?? 0,
+      ) + 1,
+  );
+}
+
+/**
+ * Being devices, as the real ones are: each on its own MQTT connection with its own credential and
+ * client id, restarted (a boot past the simulator's) so that its reports are the newest.
+ */
 export function device() {
-  const client = mqtt.connect(MQTT_URL, { clientId: `e2e-device-${process.pid}-${Math.random().toString(36).slice(2)}` });
-  // Above anything the simulator has sent: its sequence numbers start at its start time × 1000.
-  let seq = (Date.now() + 3_600_000) * 1000;
-  const ready = new Promise<void>((r) => client.once("connect", () => r()));
+  const clients = new Map<string, Promise<mqtt.MqttClient>>();
+  const counters = new Map<string, Promise<{ boot: number; seq: number }>>();
+  const clientOf = (deviceId: string) => {
+    let c = clients.get(deviceId);
+    if (!c) {
+      const login = credentialOf(deviceId);
+      c = mqtt.connectAsync(MQTT_URL, { protocolVersion: 5, clientId: login.keyId, username: login.keyId, password: login.secret, reconnectPeriod: 0 });
+      clients.set(deviceId, c);
+    }
+    return c;
+  };
+  const counterOf = (deviceId: string) => {
+    let c = counters.get(deviceId);
+    if (!c) counters.set(deviceId, (c = nextBoot(deviceId).then((boot) => ({ boot, seq: 0 }))));
+    return c;
+  };
   return {
     async report(deviceId: string, properties: Record<string, unknown>, cause = "app") {
-      await ready;
-      const body = { v: 1, deviceId, seq: ++seq, observedAt: new Date().toISOString(), cause, properties };
+      const [client, counter] = await Promise.all([clientOf(deviceId), counterOf(deviceId)]);
+      const body = { v: 1, deviceId, seq: ++counter.seq, boot: counter.boot, observedAt: new Date().toISOString(), cause, properties };
       await client.publishAsync(`proviso/v1/devices/${deviceId}/state`, JSON.stringify(body), { qos: 1 });
       return body;
     },
     async raw(deviceId: string, payload: string) {
-      await ready;
-      await client.publishAsync(`proviso/v1/devices/${deviceId}/state`, payload, { qos: 1 });
+      await (await clientOf(deviceId)).publishAsync(`proviso/v1/devices/${deviceId}/state`, payload, { qos: 1 });
     },
-    close: () => client.endAsync(),
+    /** Publishes as this device to another topic (what a forger with one device's credential would try). */
+    async publishTo(deviceId: string, topic: string, payload: string) {
+      return (await clientOf(deviceId)).publishAsync(topic, payload, { qos: 1 }).then(
+        () => "taken",
+        (err: Error & { code?: number }) => err.code ?? err.message,
+      );
+    },
+    close: async () => {
+      await Promise.all([...clients.values()].map(async (c) => (await c).endAsync()));
+    },
   };
 }
 
@@ -127,7 +204,10 @@ export async function settled(deviceId: string, report: { seq: number; observedA
     `report ${report.seq} of ${deviceId} to be committed and its messages to end`,
     () =>
       withDb(async (c) => {
-        const event = (await c.query("select id from state_events where device_id = $1 and seq = $2", [deviceId, report.seq])).rows[0];
+        // seq counts again from 1 in each boot: the report is the one with its seq and its time.
+        const event = (
+          await c.query("select id from state_events where device_id = $1 and seq = $2 and observed_at = $3", [deviceId, report.seq, report.observedAt])
+        ).rows[0];
         if (!event) return null;
         const decisions = (
           await c.query("select partner_id, category_key, outcome, reasons from decisions where state_event_id = $1 and stage = 'change' order by id", [
@@ -163,6 +243,8 @@ export async function startWorkerReplica(port: number): Promise<{ url: string; s
       PROVISO_DATA_DIR: dataDir,
       TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, "token-key"), "utf8").trim(),
       AUDIT_SIGNING_KEY: fs.readFileSync(path.join(dataDir, "audit-key"), "utf8").trim(),
+      MQTT_PASSWORD: fs.readFileSync(path.join(dataDir, "mqtt-worker-password"), "utf8").trim(),
+      MQTT_ADMIN_PASSWORD: productEnv().MQTT_ADMIN_PASSWORD,
       WORKER_PORT: String(port),
       WEB_PORT: String(E2E_PORTS.WEB_PORT),
       SANDBOX_PORT: String(E2E_PORTS.SANDBOX_PORT),

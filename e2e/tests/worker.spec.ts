@@ -2,7 +2,9 @@
 // message against the platform's schema. With DATABASE_URL / MQTT_URL set (CI) this runs on
 // PostgreSQL and Mosquitto; otherwise on the embedded defaults.
 import { expect, test } from "./fixtures";
+import { newThermostatBesideGoogle } from "./fleet";
 import {
+  credentialOf,
   device,
   idOf,
   ownerEmailOf,
@@ -42,34 +44,6 @@ type GoogleBody = { payload: { devices: { states: Record<string, Record<string, 
 const googleState = (m: { body: unknown }, deviceId: string) => (m.body as Partial<GoogleBody>).payload?.devices?.states?.[deviceId] ?? {};
 
 test.describe.configure({ mode: "serial" });
-
-/**
- * A new thermostat (the simulator drives only the fleet it found when it started, which it has
- * once its first reports are in), of the homeowner's model, in another home linked to Google.
- */
-async function newThermostatBesideGoogle(name: string, serial: string): Promise<{ id: string; home_id: string }> {
-  await waitFor(
-    "the simulator to have started",
-    async () => (await withDb((c) => c.query("select 1 from state_events where cause = 'periodic' limit 1"))).rowCount,
-  );
-  const homeowner = await idOf("select m.home_id as id from home_memberships m join users u on u.id = m.user_id where u.email = 'homeowner@proviso.test'", []);
-  return withDb(
-    async (c) =>
-      (
-        await c.query(
-          `insert into devices (home_id, model_id, sku_id, name, room, serial)
-         select d.home_id, mine.model_id, mine.sku_id, $3, 'Hall', $2
-           from devices d join device_models m on m.id = d.model_id
-           join partner_links l on l.home_id = d.home_id and l.partner_id = 'google-home' and l.status = 'active'
-           join lateral (select x.model_id, x.sku_id from devices x join device_models xm on xm.id = x.model_id where x.home_id = $1 and xm.kind = 'thermostat' limit 1) mine on mine.model_id = d.model_id
-          where m.kind = 'thermostat' and d.home_id <> $1
-          limit 1
-         returning id, home_id`,
-          [homeowner, serial, name],
-        )
-      ).rows[0] as { id: string; home_id: string },
-  );
-}
 
 test("state changes flow by consent, revocation stops them mid-stream, and bad reports are quarantined", async ({ setConsent }) => {
   test.setTimeout(90_000);
@@ -130,6 +104,7 @@ test("state changes flow by consent, revocation stops them mid-stream, and bad r
   await dev.report(thermostat, { humidity: 140 });
   const http = await fetch(`${WORKER}/v1/state-reports`, {
     method: "POST",
+    headers: { authorization: `Bearer ${credentialOf(thermostat).token}` },
     body: JSON.stringify([{ v: 1, deviceId: thermostat, seq: 1, observedAt: "2099-01-01T00:00:00Z", cause: "app", properties: { temperature: 20 } }]),
   });
   expect(((await http.json()) as { results: { code?: string }[] }).results[0]!.code).toBe("FUTURE_TIMESTAMP");
@@ -217,11 +192,14 @@ test("two worker replicas split a device's reports and still hold the agreed min
     await workersCaughtUp([WORKER, replica.url]); // both workers have the new device and the consent
     // Eight temperatures a quarter of a second apart, handed to the two workers in turn (as a shared
     // subscription hands them out). Google's clause 2.1 allows a temperature at most every 60 s.
-    const firstSeq = Date.now() * 1000;
+    // The thermostat posts them itself, with its own credential (issued as it would be when provisioned).
+    const token = credentialOf(added.id).token;
+    const firstSeq = 0;
     let seq = firstSeq;
     for (let i = 0; i < 8; i++) {
       const res = await fetch(`${i % 2 === 0 ? WORKER : replica.url}/v1/state-reports`, {
         method: "POST",
+        headers: { authorization: `Bearer ${token}` },
         body: JSON.stringify([
           {
             v: 1,

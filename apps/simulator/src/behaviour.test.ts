@@ -27,7 +27,7 @@ const options = (o: Partial<SimulationOptions> = {}): SimulationOptions => ({
   heartbeatSeconds: 30,
   outagesPerDay: 0,
   random: seeded(7),
-  seqBase: START * 1000,
+  boots: new Map(),
   ...o,
 });
 

@@ -33,6 +33,8 @@ export interface SimDevice {
   id: string;
   kind: Kind;
   home: SimHome;
+  /** This run's boot of the device, and its sequence number within it. */
+  boot: number;
   seq: number;
   state: State;
   /** A sensor's room is a little warmer or cooler than the thermostat's. */
@@ -47,6 +49,7 @@ export interface Report {
   v: typeof STATE_REPORT_VERSION;
   deviceId: string;
   seq: number;
+  boot: number;
   observedAt: string;
   cause: ReportCause;
   properties: State;
@@ -60,8 +63,11 @@ export interface SimulationOptions {
   /** How often, per device and day, a device drops off the network (0: never). */
   outagesPerDay: number;
   random: () => number;
-  /** The first sequence number; each device counts up from it (start time × 1000, so a restart counts on). */
-  seqBase: number;
+  /**
+   * Each device's boot for this run (a restart of the simulator is a restart of its devices): one
+   * past the last the worker holds, so their counters start again at 1 and are heard. Absent: 1.
+   */
+  boots: ReadonlyMap<string, number>;
 }
 
 export interface Tick {
@@ -121,7 +127,8 @@ export class Simulation {
         id: row.id,
         kind: row.kind,
         home,
-        seq: o.seqBase,
+        boot: o.boots.get(row.id) ?? 1,
+        seq: 0,
         state: {},
         bias: round1((r() - 0.5) * 2),
         energyDay: dayOf(now),
@@ -189,7 +196,7 @@ export class Simulation {
   }
 
   private report(d: SimDevice, now: number, cause: ReportCause, properties: State): Report {
-    return { v: STATE_REPORT_VERSION, deviceId: d.id, seq: ++d.seq, observedAt: new Date(now).toISOString(), cause, properties };
+    return { v: STATE_REPORT_VERSION, deviceId: d.id, seq: ++d.seq, boot: d.boot, observedAt: new Date(now).toISOString(), cause, properties };
   }
 }
 

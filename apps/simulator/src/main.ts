@@ -3,9 +3,13 @@
 // SIMULATOR_RATE state changes per second, every device heartbeats every
 // SIMULATOR_HEARTBEAT_SECONDS, and devices drop off now and then (SIMULATOR_OUTAGES_PER_DAY).
 // Over MQTT by default, or HTTP batches with SIMULATOR_TRANSPORT=http (which needs no broker).
+// It speaks with the credentials the launcher issued the fleet (device-credentials.json in the
+// data directory): each device its own over MQTT, the maker's cloud's ingest client over HTTP.
 import { ConfigError, loadRuntimeConfig, redactUrl } from "@proviso/config";
 import { createDb, deviceModels, devices } from "@proviso/db";
 import { eq } from "drizzle-orm";
+import fs from "node:fs";
+import path from "node:path";
 import { Simulation } from "./behaviour";
 import { httpTransport, mqttTransport, type Transport, type TransportStats } from "./transport";
 
@@ -23,9 +27,27 @@ const rows = await db.db
   .from(devices)
   .innerJoin(deviceModels, eq(deviceModels.id, devices.modelId))
   .orderBy(devices.id);
+// Each device boots again: one past the boot the worker last heard from it (its counter starts over).
+const heard = await db.pool.query<{ device_id: string; boot: number }>(
+  `select s.device_id, coalesce(max((p.value->>'boot')::int), 0) as boot from device_shadow s cross join lateral json_each(s.properties) p group by s.device_id`,
+);
+const boots = new Map(heard.rows.map((r) => [r.device_id, Number(r.boot) + 1]));
 await db.close();
 
-// Sequence numbers only grow, also across restarts of the simulator.
+interface Manifest {
+  devices: { deviceId: string; keyId: string; secret: string }[];
+  ingestClient: { token: string } | null;
+}
+const manifestFile = path.resolve(env.PROVISO_DATA_DIR, "device-credentials.json");
+if (!fs.existsSync(manifestFile)) {
+  console.error(`simulator: no device credentials at ${manifestFile} (npm start issues them): nothing can be sent`);
+  process.exit(2);
+}
+const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+const logins = new Map(manifest.devices.map((c) => [c.deviceId, { keyId: c.keyId, secret: c.secret }]));
+const without = rows.filter((r) => !logins.has(r.id)).length;
+if (without) console.warn(`simulator: ${without} device(s) have no credential in ${manifestFile}: their reports are dropped`);
+
 const sim = new Simulation(
   rows,
   {
@@ -33,7 +55,7 @@ const sim = new Simulation(
     heartbeatSeconds: env.SIMULATOR_HEARTBEAT_SECONDS,
     outagesPerDay: env.SIMULATOR_OUTAGES_PER_DAY,
     random: Math.random,
-    seqBase: Date.now() * 1000,
+    boots,
   },
   Date.now(),
 );
@@ -49,7 +71,7 @@ const greet = () => {
   transport.send(sim.hello(Date.now()));
 };
 const transport: Transport =
-  env.SIMULATOR_TRANSPORT === "http" ? httpTransport(env.urls.worker) : mqttTransport(env.mqttUrl, `proviso-simulator-${process.pid}`, greet);
+  env.SIMULATOR_TRANSPORT === "http" ? httpTransport(env.urls.worker, { token: manifest.ingestClient?.token }) : mqttTransport(env.mqttUrl, logins, greet);
 if (transport.name === "http") greet();
 
 // What happened, every few minutes, and a worker that cannot be reached as soon as it happens.

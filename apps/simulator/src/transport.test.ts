@@ -17,6 +17,7 @@ const reports = (n: number, device = 1): Report[] =>
     v: 1,
     deviceId: uuid(device),
     seq: ++seq,
+    boot: 1,
     observedAt: new Date().toISOString(),
     cause: "periodic",
     properties: { temperature: 20 },
@@ -24,13 +25,13 @@ const reports = (n: number, device = 1): Report[] =>
 
 /** A stand-in for the worker's HTTP port that records what it was sent and answers as told. */
 async function fakeWorker(answer: (path: string, body: unknown) => { status: number; body: unknown } = defaultAnswer) {
-  const got: { path: string; body: unknown }[] = [];
+  const got: { path: string; body: unknown; authorization?: string }[] = [];
   const server = http.createServer((req, res) => {
     let raw = "";
     req.on("data", (c) => (raw += c));
     req.on("end", () => {
       const body = JSON.parse(raw);
-      got.push({ path: req.url!, body });
+      got.push({ path: req.url!, body, authorization: req.headers.authorization });
       const a = answer(req.url!, body);
       res.writeHead(a.status, { "content-type": "application/json" });
       res.end(JSON.stringify(a.body));
@@ -56,7 +57,7 @@ afterEach(async () => {
 describe("over HTTP", () => {
   it("sends batches the worker takes, and counts what it accepted and rejected", async () => {
     const worker = await fakeWorker();
-    const t = httpTransport(worker.url);
+    const t = httpTransport(worker.url, { token: "ic_0123456789abcdefghij.secret" });
     const many = reports(2 * MAX_REPORTS_PER_REQUEST + 500);
     many[7]!.properties = { temperature: 99 };
     t.send(many);
@@ -65,6 +66,8 @@ describe("over HTTP", () => {
     const batches = worker.got.filter((g) => g.path === "/v1/state-reports").map((g) => (g.body as Report[]).length);
     expect(batches).toEqual([MAX_REPORTS_PER_REQUEST, MAX_REPORTS_PER_REQUEST, 500]);
     expect(worker.got.filter((g) => g.path === "/v1/heartbeats").map((g) => g.body)).toEqual([{ deviceIds: [uuid(1), uuid(2)] }]);
+    // Every request speaks with the maker's cloud's token.
+    expect(new Set(worker.got.map((g) => g.authorization))).toEqual(new Set(["Bearer ic_0123456789abcdefghij.secret"]));
     expect(t.stats()).toMatchObject({ sent: many.length - 1, rejected: { OUT_OF_RANGE: 1 }, heartbeats: 2, dropped: 0, queued: 0, lastError: null });
   });
 
@@ -123,17 +126,20 @@ describe("over MQTT", () => {
 
       let connected!: () => void;
       const ready = new Promise<void>((r) => (connected = r));
-      const t = mqttTransport(broker.url, "simulator-test", () => connected());
+      // Each device on its own connection, with its own credential (this broker checks none: access is tested with the broker).
+      const t = mqttTransport(broker.url, new Map([[uuid(5), { keyId: "dk_0123456789abcdefghij", secret: "s" }]]), () => connected());
       await ready;
       expect(t.ready()).toBe(true);
       const sent = reports(3, 5);
       t.send(sent);
       t.heartbeat([uuid(5)]);
+      // A device with no credential publishes nothing: its reports are dropped and counted.
+      t.send(reports(2, 6));
       const deadline = Date.now() + 5_000;
       while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(got.filter((g) => g.topic === `proviso/v1/devices/${uuid(5)}/state`).map((g) => g.body.seq)).toEqual(sent.map((r) => r.seq));
       expect(got.filter((g) => g.topic === `proviso/v1/devices/${uuid(5)}/heartbeat`)).toHaveLength(1);
-      expect(t.stats()).toMatchObject({ sent: 3, heartbeats: 1 });
+      expect(t.stats()).toMatchObject({ sent: 3, heartbeats: 1, dropped: 2 });
       await t.close();
       await listener.endAsync();
     } finally {

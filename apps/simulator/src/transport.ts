@@ -1,6 +1,7 @@
 // Carries the simulated fleet's reports and heartbeats to the worker: over MQTT (QoS 1, one message
-// per report, as a device publishes) or over HTTP (`POST /v1/state-reports` in batches the worker
-// takes, `POST /v1/heartbeats`). Over HTTP, what the worker could not take (it is down, restarting,
+// per report, each device on its own connection with its own credential, as a device publishes) or
+// over HTTP (`POST /v1/state-reports` in batches the worker takes, `POST /v1/heartbeats`, with the
+// maker's cloud's ingest-client token). Over HTTP, what the worker could not take (it is down, restarting,
 // or answered 5xx) is kept and sent again, up to a bound past which the oldest reports are dropped,
 // as a device's own buffer would; a batch the worker refuses as bad (4xx) is dropped and counted.
 import { MAX_HEARTBEATS_PER_REQUEST, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
@@ -34,33 +35,56 @@ export interface Transport {
 
 const emptyStats = (): TransportStats => ({ sent: 0, rejected: {}, heartbeats: 0, dropped: 0, queued: 0, lastError: null });
 
-export function mqttTransport(url: string, clientId: string, onConnect: () => void): Transport {
+/** A device's MQTT credential: username `keyId`, password `secret`, client id its own id. */
+export interface DeviceLogin {
+  keyId: string;
+  secret: string;
+}
+
+/** One connection per device, each with the device's own credential; `onConnect` once the first is up. */
+export function mqttTransport(url: string, logins: ReadonlyMap<string, DeviceLogin>, onConnect: () => void): Transport {
   const stats = emptyStats();
-  const client = mqtt.connect(url, { clientId, reconnectPeriod: 1_000 });
-  client.on("error", (err) => (stats.lastError = err.message));
-  client.on("connect", () => {
-    stats.lastError = null;
-    onConnect();
-  });
+  const clients = new Map<string, mqtt.MqttClient>();
+  for (const [deviceId, login] of logins) {
+    const client = mqtt.connect(url, { clientId: login.keyId, username: login.keyId, password: login.secret, reconnectPeriod: 1_000 });
+    client.on("error", (err) => (stats.lastError = `${deviceId}: ${err.message}`));
+    client.on("connect", () => {
+      stats.lastError = null;
+      onConnect();
+    });
+    clients.set(deviceId, client);
+  }
+  // A device with no credential cannot publish: its reports are dropped and counted.
+  const publish = (deviceId: string, kind: "state" | "heartbeat", body: string) => {
+    const client = clients.get(deviceId);
+    if (!client) return false;
+    client.publish(`proviso/v1/devices/${deviceId}/${kind}`, body, { qos: 1 });
+    return true;
+  };
   return {
     name: "mqtt",
-    ready: () => client.connected,
+    ready: () => [...clients.values()].some((c) => c.connected),
     send(reports) {
-      for (const r of reports) client.publish(`proviso/v1/devices/${r.deviceId}/state`, JSON.stringify(r), { qos: 1 });
-      stats.sent += reports.length;
+      for (const r of reports) {
+        if (publish(r.deviceId, "state", JSON.stringify(r))) stats.sent++;
+        else stats.dropped++;
+      }
     },
     heartbeat(ids) {
-      const at = new Date().toISOString();
-      for (const id of ids) client.publish(`proviso/v1/devices/${id}/heartbeat`, JSON.stringify({ at }), { qos: 1 });
-      stats.heartbeats += ids.length;
+      const body = JSON.stringify({ at: new Date().toISOString() });
+      for (const id of ids) if (publish(id, "heartbeat", body)) stats.heartbeats++;
     },
     flush: async () => {},
-    stats: () => ({ ...stats, queued: client.queue.length }),
-    close: () => client.endAsync(),
+    stats: () => ({ ...stats, queued: [...clients.values()].reduce((n, c) => n + c.queue.length, 0) }),
+    close: async () => {
+      await Promise.all([...clients.values()].map((c) => c.endAsync()));
+    },
   };
 }
 
 export interface HttpTransportOptions {
+  /** The bearer token it speaks with (the maker's cloud's ingest client). */
+  token?: string;
   /** Reports kept for sending again while the worker cannot take them. */
   maxQueued?: number;
   fetch?: typeof fetch;
@@ -69,9 +93,10 @@ export interface HttpTransportOptions {
 type Answer = { ok: true; body: unknown } | { ok: false; retry: boolean; error: string };
 
 /** POSTs JSON to the worker: its answer, or whether to try again (5xx, 429, no answer) and why not. */
-async function postTo(doFetch: typeof fetch, url: string, path: string, body: unknown): Promise<Answer> {
+async function postTo(doFetch: typeof fetch, url: string, path: string, body: unknown, token: string | undefined): Promise<Answer> {
   try {
-    const res = await doFetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const headers = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const res = await doFetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body), headers });
     const text = await res.text();
     if (res.ok) return { ok: true, body: JSON.parse(text) };
     return { ok: false, retry: res.status >= 500 || res.status === 429, error: `${path}: ${res.status} ${text.slice(0, 200)}` };
@@ -96,7 +121,7 @@ export function httpTransport(workerUrl: string, opts: HttpTransportOptions = {}
   };
 
   const post = async (path: string, body: unknown): Promise<Answer> => {
-    const answer = await postTo(doFetch, workerUrl, path, body);
+    const answer = await postTo(doFetch, workerUrl, path, body, opts.token);
     if (answer.ok) stats.lastError = null;
     return answer;
   };

@@ -8,6 +8,7 @@ import { loadWorkerEnv } from "./env";
 const env = loadWorkerEnv();
 if (!env.AUDIT_SIGNING_KEY) console.warn("AUDIT_SIGNING_KEY is not set: audit checkpoints will not be signed");
 if (!env.TOKEN_ENCRYPTION_KEY) console.warn("TOKEN_ENCRYPTION_KEY is not set: partner grants will be refused");
+if (!env.MQTT_PASSWORD) console.warn("MQTT_PASSWORD is not set: the worker connects to the broker without credentials");
 
 // Listened to from the start: what the worker says while it starts is logged too.
 const events = new WorkerEvents();
@@ -30,6 +31,8 @@ const worker = await startWorker({
     sharedGroup: env.MQTT_SHARED_GROUP,
     protocolVersion: Number(env.MQTT_PROTOCOL_VERSION) as 4 | 5,
     sessionExpirySeconds: env.MQTT_SESSION_EXPIRY_SECONDS,
+    credentials: env.MQTT_PASSWORD ? { username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD } : null,
+    admin: env.MQTT_ADMIN_PASSWORD ? { username: env.MQTT_ADMIN_USERNAME, password: env.MQTT_ADMIN_PASSWORD } : null,
   },
   http: { host: "127.0.0.1", port: env.WORKER_PORT },
   adapters: env.adapters,

@@ -38,6 +38,12 @@ export const runtimeEnvSchema = z.object({
   /** Seconds between signed audit checkpoints (the worker's scheduler signs the chain's head). */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** The worker's MQTT client: it alone may read the devices' reports (npm start generates its password under .data/). */
+  MQTT_USERNAME: z.string().min(1).default("proviso-worker"),
+  MQTT_PASSWORD: z.string().min(1).optional(),
+  /** The broker's dynamic-security admin: Proviso creates and deletes device clients as it (generated under .data/ for the embedded broker). */
+  MQTT_ADMIN_USERNAME: z.string().min(1).default("proviso-admin"),
+  MQTT_ADMIN_PASSWORD: z.string().min(1).optional(),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeEnvSchema> & {
@@ -78,6 +84,15 @@ function stripEmpty(env: Record<string, string | undefined>): Record<string, str
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") out[k] = v;
   return out;
+}
+
+/** A broker URL with a client's credentials in it (how the worker's MQTT consumer takes them). */
+export function withCredentials(url: string, credentials: { username: string; password: string } | null): string {
+  if (!credentials) return url;
+  const u = new URL(url);
+  u.username = encodeURIComponent(credentials.username);
+  u.password = encodeURIComponent(credentials.password);
+  return u.toString();
 }
 
 /** Hides the password in a connection URL, for logs. */

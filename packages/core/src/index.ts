@@ -47,3 +47,18 @@ export {
 export { claimReplayJob, latestReplay, requestReplay, runReplayJob, type ReplayResult, type ReplayRow } from "./leverage/what-if";
 export { getDeliveryHealth } from "./leverage/delivery-health";
 export { draftForDemand, getPartnerLeverage, getPartnerStats } from "./leverage/partner-views";
+export {
+  activeDeviceKeyIds,
+  authenticateBearer,
+  DEFAULT_GRACE_SECONDS,
+  issueDeviceCredential,
+  issueFleetCredentials,
+  issueIngestClient,
+  revokeDeviceCredentials,
+  revokeIngestClient,
+  rotateDeviceCredential,
+  type BrokerGrants,
+  type DeviceCredential,
+  type IssuedCredential,
+  type Speaker,
+} from "./devices/credentials";

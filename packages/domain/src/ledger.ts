@@ -7,6 +7,8 @@ export type ReportCause = (typeof REPORT_CAUSES)[number];
 /** One property of a device shadow. */
 export interface ShadowProperty {
   seq: number;
+  /** The device's boot (counter epoch) the seq counts in; absent: 0. */
+  boot?: number;
   value: unknown;
   observedAt: string;
   cause: ReportCause;

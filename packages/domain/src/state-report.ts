@@ -4,7 +4,10 @@
 //   { "v": 1, "deviceId": "<uuid>", "seq": 42, "observedAt": "2026-11-24T12:00:00.000Z",
 //     "cause": "physical", "properties": { "temperature": 21.4, "heatingSetpoint": 20 } }
 //
-// `seq` increases per device; a report whose seq is not above a property's last one changes nothing.
+// `seq` increases per device within a `boot` (its boot or counter epoch, 0 when absent): a report
+// whose (boot, seq) is not above a property's last one changes nothing. A device that loses its
+// counter (factory reset, firmware update) sends a higher boot and counts seq again from anywhere
+// low. Neither may leap: see SEQ_BOUNDS.
 import { z } from "zod";
 import { regexes } from "zod/v4/core";
 import { REPORT_CAUSES } from "./ledger";
@@ -23,6 +26,18 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
  * 1970, or from its firmware's build year): refused, as its time would order nothing.
  */
 export const EARLIEST_OBSERVED_AT = "2000-01-01T00:00:00Z";
+
+/**
+ * How far a report may move a device's (boot, seq) past its last accepted one, so that no report —
+ * forged or from a broken device — can freeze a device's properties by claiming a sequence number
+ * no genuine report will ever pass. Within a boot, seq may grow by `seqSlack` plus `seqPerSecond`
+ * for each second since the device's last report (a device sends at most that many reports a
+ * second); boot may grow by `bootSlack` plus one for every `secondsPerBoot` since then; in a new
+ * boot seq counts from 0 under the same bound. A device's first report sets where it starts.
+ * Reports past the bound are quarantined (SEQ_OUT_OF_BOUNDS).
+ */
+export const SEQ_BOUNDS = { seqSlack: 10_000, seqPerSecond: 1_000, bootSlack: 10, secondsPerBoot: 10 } as const;
+export const MAX_BOOT = 2_147_483_647;
 
 /**
  * The `{deviceId}` of `proviso/v1/devices/{deviceId}/…`: a topic's fourth segment, as
@@ -67,6 +82,7 @@ export const stateReportSchema = z
     v: z.literal(STATE_REPORT_VERSION),
     deviceId: z.uuid(),
     seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    boot: z.number().int().min(0).max(MAX_BOOT).optional(),
     observedAt: z.iso.datetime({ offset: true }),
     cause: z.enum(REPORT_CAUSES),
     properties: reportedPropertiesSchema,
@@ -92,7 +108,10 @@ export function stateReportJsonSchema(): Record<string, unknown> {
       `One report, sent as an MQTT 5 message (QoS 1) on proviso/v1/devices/{deviceId}/state, or as an element of the JSON array ` +
       `POSTed to /v1/state-reports (at most ${MAX_REPORTS_PER_REQUEST} a request). Also checked: at most ${MAX_REPORT_BYTES} bytes; ` +
       `observedAt no more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes ahead of the worker's clock and not before ${EARLIEST_OBSERVED_AT}; ` +
-      `seq grows with each report of the device (a report not newer than a property's last one changes nothing); ` +
+      `seq grows with each report of the device within its boot, and boot (0 when absent) with each restart that loses the counter: ` +
+      `a report whose (boot, seq) is not above a property's last one changes nothing; seq may pass the device's last by at most ` +
+      `${SEQ_BOUNDS.seqSlack} plus ${SEQ_BOUNDS.seqPerSecond} a second since its last report, boot by at most ${SEQ_BOUNDS.bootSlack} plus one ` +
+      `every ${SEQ_BOUNDS.secondsPerBoot} s (a new boot counts seq from 0), else the report is quarantined as SEQ_OUT_OF_BOUNDS; ` +
       `the device must be one Proviso knows, and the MQTT topic's id must be the report's.`,
     properties: {
       ...fields,
@@ -115,8 +134,9 @@ export function isValidStateReport(data: unknown): data is StateReport {
     if (!Object.prototype.hasOwnProperty.call(r, k)) return false;
     keys++;
   }
-  if (keys !== 6 || Object.getPrototypeOf(r) !== Object.prototype) return false;
-  const { v, deviceId, seq, observedAt, cause, properties } = r;
+  const { v, deviceId, seq, observedAt, cause, properties, boot } = r;
+  if (keys !== (boot === undefined ? 6 : 7) || Object.getPrototypeOf(r) !== Object.prototype) return false;
+  if (boot !== undefined && !(typeof boot === "number" && Number.isInteger(boot) && boot >= 0 && boot <= MAX_BOOT)) return false;
   return (
     v === STATE_REPORT_VERSION &&
     typeof deviceId === "string" &&

@@ -4,12 +4,34 @@
 // the group, round robin), Receive Maximum, keep-alive, and persistent sessions (MQTT 5 Session
 // Expiry, ended early by a DISCONNECT that says 0). A shared member that disconnects with messages
 // unacknowledged hands them to the rest of its group, so a worker that dies mid-batch loses nothing. No retained messages and no wills (Proviso uses neither).
+// With `access`, no one connects without a client of its dynamic-security stand-in (mqtt-access.ts),
+// and each may publish, subscribe and receive only as its roles allow. One client can make it hold
+// only so much: packets up to `maxPacketBytes`, `maxQueuedPerSession` messages waiting per session,
+// and a kept session for `maxSessionExpirySeconds` at most.
 // Mosquitto replaces it in CI and in production. This file holds the connections and the packets
 // they exchange; the sessions and the routing of messages to them are in mqtt-sessions.ts.
 import mqttPacket from "mqtt-packet";
 import net from "node:net";
+import { BrokerAccess, CONTROL_RESPONSE_TOPIC, CONTROL_TOPIC, type Principal } from "./mqtt-access";
 import { EmbeddedStartError, oneLine } from "./pglite-server";
 import { parseFilter, SessionStore, type Session } from "./mqtt-sessions";
+
+export interface BrokerOptions {
+  port: number;
+  host?: string;
+  /** Authentication and authorisation (none: anyone may do anything, as in the broker's unit tests). */
+  access?: { admin: { username: string; password: string }; file?: string | null } | null;
+  maxPacketBytes?: number;
+  maxQueuedPerSession?: number;
+  maxSessionExpirySeconds?: number;
+}
+
+interface Limits {
+  maxPacketBytes: number;
+  maxSessionExpirySeconds: number;
+}
+
+const NOT_AUTHORISED = 0x87;
 
 export { topicMatches } from "./mqtt-sessions";
 
@@ -30,8 +52,15 @@ class Connection {
   private session: Session | null = null;
   private keepalive: NodeJS.Timeout | null = null;
   private lastSeen = Date.now();
+  principal: Principal | null = null;
 
-  constructor(store: SessionStore, socket: net.Socket, sockets: Set<net.Socket>) {
+  constructor(
+    store: SessionStore,
+    socket: net.Socket,
+    sockets: Set<net.Socket>,
+    private readonly access: BrokerAccess | null,
+    private readonly limits: Limits,
+  ) {
     this.store = store;
     this.socket = socket;
     this.sockets = sockets;
@@ -40,11 +69,21 @@ class Connection {
     socket.on("data", (d) => {
       this.lastSeen = Date.now();
       this.parser.parse(d);
+      // A packet larger than the limit is not waited for (its declared length, or what is buffered): the connection ends.
+      const partial = this.parser as unknown as { packet: { length: number }; _list: { length: number } };
+      if (partial.packet.length > this.limits.maxPacketBytes || partial._list.length > this.limits.maxPacketBytes) socket.destroy();
     });
     socket.on("close", () => this.close());
     socket.on("error", () => socket.destroy());
     this.parser.on("error", () => socket.destroy());
-    this.parser.on("packet", (p) => this.onPacket(p as unknown as Fields));
+    this.parser.on("packet", (p) => ((p.length ?? 0) > this.limits.maxPacketBytes ? socket.destroy() : this.onPacket(p as unknown as Fields)));
+  }
+
+  /** Ends the connection as an administrator would (its client deleted or disabled). */
+  kick() {
+    if (this.session?.version === 5)
+      this.socket.write(mqttPacket.generate({ cmd: "disconnect", reasonCode: 0x98 } as mqttPacket.Packet, { protocolVersion: 5 }));
+    this.socket.destroy();
   }
 
   private close() {
@@ -82,9 +121,24 @@ class Connection {
     (this.parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = version;
     const clientId = String(packet.clientId || `anonymous-${Math.random().toString(36).slice(2)}`);
     const props = (packet.properties ?? {}) as { receiveMaximum?: number; sessionExpiryInterval?: number };
+    if (this.access) {
+      this.principal = this.access.authenticate(packet.username as string | undefined, packet.password as Buffer | undefined, clientId);
+      // Not authorised: no credentials, wrong ones, a client id its client is not bound to, or a
+      // session another client holds (only a client bound to that id may take it over: a device's
+      // new credential, its old one's session).
+      const owner = this.store.ownerOf(clientId);
+      const taken = owner !== undefined && owner !== this.principal?.username && this.principal?.clientId !== clientId;
+      if (!this.principal || taken) {
+        const refused =
+          version === 5 ? { cmd: "connack", reasonCode: NOT_AUTHORISED, sessionPresent: false } : { cmd: "connack", returnCode: 5, sessionPresent: false };
+        this.socket.end(mqttPacket.generate(refused as unknown as mqttPacket.Packet, { protocolVersion: version }));
+        return;
+      }
+    }
     // MQTT 5 keeps a session as long as its Session Expiry says (0: not past the connection;
-    // 0xFFFFFFFF: for ever); 3.1.1 keeps it while clean session is off.
-    const expiry = version === 5 ? (props.sessionExpiryInterval ?? 0) : packet.clean ? 0 : null;
+    // 0xFFFFFFFF: for ever); 3.1.1 keeps it while clean session is off. Never past the limit.
+    const asked = version === 5 ? (props.sessionExpiryInterval ?? 0) : packet.clean ? 0 : null;
+    const expiry = asked === 0 ? 0 : Math.min(asked === null || asked === 0xffffffff ? Infinity : asked, this.limits.maxSessionExpirySeconds);
     const { session, present } = this.store.attach(this.socket, {
       clientId,
       version,
@@ -92,11 +146,14 @@ class Connection {
       persistent: expiry !== 0,
       expiry,
       receiveMaximum: version === 5 ? (props.receiveMaximum ?? 65_535) : 65_535,
+      owner: this.principal?.username ?? null,
     });
     this.session = session;
     this.store.send(
       session,
-      version === 5 ? { cmd: "connack", reasonCode: 0, sessionPresent: present } : { cmd: "connack", returnCode: 0, sessionPresent: present },
+      version === 5
+        ? { cmd: "connack", reasonCode: 0, sessionPresent: present, properties: { maximumPacketSize: this.limits.maxPacketBytes } }
+        : { cmd: "connack", returnCode: 0, sessionPresent: present },
     );
     const seconds = Number(packet.keepalive ?? 0);
     if (seconds > 0) {
@@ -113,6 +170,10 @@ class Connection {
       const { filter, group } = parseFilter(s.topic);
       if (!filter || group === "") {
         granted.push(session.version === 5 ? 0x8f : 0x80);
+        continue;
+      }
+      if (this.access && !this.access.maySubscribe(this.principal!, s.topic)) {
+        granted.push(session.version === 5 ? NOT_AUTHORISED : 0x80);
         continue;
       }
       const qos = Math.min(1, s.qos) as 0 | 1;
@@ -133,7 +194,16 @@ class Connection {
 
   private onPublish(session: Session, packet: Fields) {
     const qos = Math.min(1, Number(packet.qos)) as 0 | 1;
-    this.store.route({ topic: String(packet.topic), payload: packet.payload as Buffer, qos });
+    const topic = String(packet.topic);
+    if (this.access && !this.access.mayPublish(this.principal!, topic)) {
+      // Not this client's to publish: dropped (MQTT 5 says why in the PUBACK, as Mosquitto does).
+      if (packet.qos === 1)
+        this.store.send(session, { cmd: "puback", messageId: packet.messageId, ...(session.version === 5 ? { reasonCode: NOT_AUTHORISED } : {}) });
+      return;
+    }
+    if (this.access && topic === CONTROL_TOPIC) {
+      this.store.route({ topic: CONTROL_RESPONSE_TOPIC, payload: Buffer.from(this.access.control(packet.payload as Buffer)), qos: 1 });
+    } else this.store.route({ topic, payload: packet.payload as Buffer, qos });
     if (packet.qos === 1) this.store.send(session, { cmd: "puback", messageId: packet.messageId });
     if (packet.qos === 2) this.store.send(session, { cmd: "pubrec", messageId: packet.messageId });
   }
@@ -149,10 +219,21 @@ class Connection {
   }
 }
 
-export async function startEmbeddedBroker(opts: { port: number; host?: string }): Promise<EmbeddedBroker> {
-  const store = new SessionStore();
+export async function startEmbeddedBroker(opts: BrokerOptions): Promise<EmbeddedBroker> {
+  const access = opts.access ? new BrokerAccess(opts.access.file ?? null, opts.access.admin) : null;
+  const limits: Limits = { maxPacketBytes: opts.maxPacketBytes ?? 1024 * 1024, maxSessionExpirySeconds: opts.maxSessionExpirySeconds ?? 24 * 3600 };
+  const connections = new Set<Connection>();
+  const store = new SessionStore({
+    maxQueued: opts.maxQueuedPerSession ?? 100_000,
+    mayReceive: access ? (s, topic) => s.owner !== null && access.mayReceive({ username: s.owner }, topic) : null,
+  });
+  if (access) access.onRevoked = (username) => [...connections].filter((c) => c.principal?.username === username).forEach((c) => c.kick());
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => new Connection(store, socket, sockets));
+  const server = net.createServer((socket) => {
+    const c = new Connection(store, socket, sockets, access, limits);
+    connections.add(c);
+    socket.on("close", () => connections.delete(c));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new EmbeddedStartError(`the embedded MQTT broker could not listen on port ${opts.port}: ${oneLine(err)}`)));

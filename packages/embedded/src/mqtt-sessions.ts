@@ -19,6 +19,8 @@ export interface Subscription {
 
 export interface Session {
   clientId: string;
+  /** The access-control client it authenticated as (null: the broker runs without access control). */
+  owner: string | null;
   /** Kept after its connection drops (MQTT 5: Session Expiry > 0; 3.1.1: clean session off). */
   persistent: boolean;
   /** How long it is kept after the connection drops, ms (null: until the client comes back). */
@@ -43,6 +45,14 @@ export interface SessionRequest {
   /** Session Expiry, seconds (null: until the client comes back; 0xFFFFFFFF: for ever). */
   expiry: number | null;
   receiveMaximum: number;
+  owner: string | null;
+}
+
+export interface StoreOptions {
+  /** Messages a session may have waiting; past it, new ones for it are dropped (as Mosquitto's max_queued_messages). */
+  maxQueued: number;
+  /** Whether a session may receive a topic (its client's publishClientReceive ACLs); null: all may. */
+  mayReceive: ((s: Session, topic: string) => boolean) | null;
 }
 
 export function topicMatches(filter: string, topic: string): boolean {
@@ -70,6 +80,15 @@ export function parseFilter(raw: string): { filter: string; group: string | null
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly roundRobin = new Map<string, number>();
+  /** Messages dropped because a session's queue was full. */
+  dropped = 0;
+
+  constructor(private readonly opts: StoreOptions = { maxQueued: 100_000, mayReceive: null }) {}
+
+  /** Who holds a client id's session (undefined: no session). */
+  ownerOf(clientId: string): string | null | undefined {
+    return this.sessions.get(clientId)?.owner;
+  }
 
   send(s: Session, packet: Record<string, unknown>) {
     if (s.socket && !s.socket.destroyed) s.socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: s.version }));
@@ -82,7 +101,8 @@ export class SessionStore {
       return;
     }
     if (!s.socket || s.inflight.size >= s.receiveMaximum) {
-      s.queue.push({ message, group });
+      if (s.queue.length >= this.opts.maxQueued) this.dropped++;
+      else s.queue.push({ message, group });
       return;
     }
     const messageId = s.nextId;
@@ -110,7 +130,9 @@ export class SessionStore {
 
   route(message: Message) {
     const groups = new Map<string, { s: Session; sub: Subscription }[]>();
+    const mayReceive = this.opts.mayReceive;
     for (const s of this.sessions.values()) {
+      if (mayReceive && !mayReceive(s, message.topic)) continue;
       let best: Subscription | null = null;
       for (const sub of s.subscriptions.values()) {
         if (!topicMatches(sub.filter, message.topic)) continue;
@@ -136,6 +158,7 @@ export class SessionStore {
     }
     const session: Session = existing ?? {
       clientId,
+      owner: req.owner,
       persistent: req.persistent,
       expiryMs: null,
       expiryTimer: null,

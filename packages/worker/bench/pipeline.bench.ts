@@ -7,8 +7,8 @@
 // steady rate of changes per second through the worker's delivery loop to the partner sandbox. First, once,
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
-import { deviceIdOfTopic } from "@proviso/domain";
-import { createTokenCipher, generateTokenKey } from "@proviso/core";
+import { deviceIdOfTopic, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
+import { authenticateBearer, createTokenCipher, generateTokenKey, issueIngestClient } from "@proviso/core";
 import { consents, type Database } from "@proviso/db";
 import type { Backend, TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
@@ -17,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { createAdapters } from "@proviso/partners";
 import { DeliveryLoop } from "../src/delivery/loop";
+import { scopeOf } from "../src/http/server";
 import { DEFAULT_MAX_BATCH, IngestBuffer } from "../src/ingest/buffer";
 import { ingestReports } from "../src/ingest/ingest";
 import type { IncomingReport } from "../src/ingest/types";
@@ -98,7 +99,7 @@ const reportsFor = (world: World, count: number) => makeReports(world, count, Da
  * most WINDOW reports are unacknowledged at once, as a broker's receive maximum would allow.
  * Returns the messages queued.
  */
-async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly Published[]): Promise<number> {
+async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly Published[], bearer: string | null = null): Promise<number> {
   let outbox = 0;
   const buffer = new IngestBuffer({
     db: t.db,
@@ -115,9 +116,17 @@ async function ingestThroughBuffer(t: TestDatabase, world: World, raws: readonly
   // never does.
   let acked = 0;
   const ack = () => void acked++;
+  // With a bearer, as HTTP batches from an ingest client: its token checked for every request of
+  // MAX_REPORTS_PER_REQUEST reports, and each report held to the devices it may speak for.
+  let may: ((deviceId: string) => boolean) | undefined;
   for (let i = 0; i < raws.length; i += 100) {
     while (buffer.pending >= window) await new Promise((r) => setTimeout(r, 1));
-    for (const { raw, topic } of raws.slice(i, i + 100)) void buffer.submit(raw, "mqtt", topic).then(ack);
+    if (bearer && i % MAX_REPORTS_PER_REQUEST === 0) {
+      const speaker = await authenticateBearer(t.db, bearer);
+      if ("refused" in speaker) throw new Error(speaker.refused);
+      may = scopeOf(speaker, () => world);
+    }
+    for (const { raw, topic } of raws.slice(i, i + 100)) void buffer.submit(raw, bearer ? "http" : "mqtt", bearer ? undefined : topic, may).then(ack);
     await new Promise((r) => setImmediate(r));
   }
   await buffer.stop();
@@ -137,6 +146,22 @@ async function warmUp(backend: Backend) {
   try {
     const world = await loadWorld(t.db);
     await ingestThroughBuffer(t, world, reportsFor(world, WARMUP));
+  } finally {
+    await t.drop();
+  }
+}
+
+/** The same run as an ingest client scoped to every home would send it over HTTP: what authentication costs. */
+async function authenticatedRate(backend: Backend): Promise<number> {
+  const t = await prepare(backend);
+  try {
+    const world = await loadWorld(t.db);
+    const homes = (await t.pool.query("select id from homes")).rows.map((r) => r.id as string);
+    const { token } = await issueIngestClient(t.db, { name: "bench gateway", homeIds: homes });
+    const raws = reportsFor(world, CHANGES);
+    const t0 = performance.now();
+    await ingestThroughBuffer(t, world, raws, `Bearer ${token}`);
+    return CHANGES / ((performance.now() - t0) / 1000);
   } finally {
     await t.drop();
   }
@@ -227,7 +252,7 @@ async function steadyLatency(t: TestDatabase) {
   const cipher = await grantCallbackAccess(t, sandbox, base);
   const world = await loadWorld(t.db, cipher);
   const total = STEADY_RATE * STEADY_SECONDS;
-  const raws = makeReports(world, total, Date.now() - 60_000, 1_000_000);
+  const raws = makeReports(world, total, Date.now() - 60_000, 5_000);
   const since = new Date();
   const shadows = new ShadowCache();
   const db: Database = t.db;
@@ -295,6 +320,12 @@ for (const backend of backends) {
     console.log(`  ingest → committed outbox  ${fmt(r.rate)} changes/s  (${fmt(r.decisions)} decisions, ${fmt(r.outbox)} outbox messages)`);
     console.log(`  plain multi-row INSERT     ${fmt(r.floorRate)} rows/s  (${fmt(r.floorRows)} state-event rows)`);
     console.log(`  ratio                      the pipeline runs at ${((r.rate / r.floorRate) * 100).toFixed(0)}% of the floor`);
+    const authed = await authenticatedRate(backend);
+    const cost = (1 - authed / r.rate) * 100;
+    console.log(
+      `  with authentication        ${fmt(authed)} changes/s as an ingest client's HTTP batches (its bearer checked per ${fmt(MAX_REPORTS_PER_REQUEST)} reports, ` +
+        `each report held to its homes): ${cost >= 0 ? `${cost.toFixed(1)} % less` : `${(-cost).toFixed(1)} % more (noise)`} (target: under 10 % less)`,
+    );
     const total = r.databaseUs === null ? null : r.workerUs + r.databaseUs;
     console.log(
       `  CPU per change             worker ${r.workerUs.toFixed(1)} µs, database ${r.databaseUs === null ? "not measured (not on this machine)" : `${r.databaseUs.toFixed(1)} µs`}` +

@@ -21,6 +21,12 @@ export function createMetrics() {
       labelNames: ["result"] as const,
       registers: r,
     }),
+    refused: new Counter({
+      name: "proviso_ingest_refused_total",
+      help: "Reports and heartbeats refused over HTTP: no or a bad credential (the whole request), or a device the credential may not speak for",
+      labelNames: ["reason"] as const,
+      registers: r,
+    }),
     decisions: new Counter({ name: "proviso_decisions_total", help: "Decisions at state change, by outcome", labelNames: ["outcome"] as const, registers: r }),
     delivered: new Counter({ name: "proviso_deliveries_total", help: "Outbox messages finished, by result", labelNames: ["result"] as const, registers: r }),
     deferred: new Counter({

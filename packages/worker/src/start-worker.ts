@@ -4,7 +4,7 @@
 // (events.ts), not through callbacks wired by the caller. `apps/worker` reads the environment,
 // calls this and wires signals.
 import type { Signer } from "@proviso/audit";
-import { redactUrl } from "@proviso/config";
+import { redactUrl, withCredentials } from "@proviso/config";
 import type { TokenCipher } from "@proviso/core";
 import { createDb, deviceShadow, outbox } from "@proviso/db";
 import { OUTBOX_WAITING } from "@proviso/domain";
@@ -20,6 +20,7 @@ import { DEFAULT_MAX_BATCH, IngestBuffer } from "./ingest/buffer";
 import { createHeartbeatSink, HEARTBEAT_TOPIC } from "./ingest/heartbeats";
 import { ShadowCache } from "./ingest/shadow-cache";
 import { countEvents, createMetrics } from "./metrics";
+import { BrokerAccessKeeper } from "./mqtt/broker-access";
 import { Subscriptions } from "./mqtt/subscriptions";
 import { startScheduler } from "./scheduler";
 
@@ -39,6 +40,10 @@ export interface WorkerConfig {
     sharedGroup: string;
     protocolVersion: 4 | 5;
     sessionExpirySeconds: number;
+    /** The worker's own client on the broker (null: a broker without authentication). */
+    credentials: { username: string; password: string } | null;
+    /** The broker's dynamic-security admin: the worker's client made, revoked device clients taken away (null: not this worker's job). */
+    admin: { username: string; password: string } | null;
   };
   http: { host: string; port: number };
   adapters: Adapters;
@@ -114,6 +119,7 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
   const { ingest, heartbeats, lanes } = startIngest(s);
   startDelivery(s);
   startGauges(s, ingest);
+  startBrokerAccess(s);
   const subscriptions = startMqtt(s, ingest, heartbeats, lanes);
   return startHttp(s, ingest, subscriptions);
 }
@@ -199,7 +205,11 @@ function startDelivery({ config, db, events, worlds, warn, started }: Shared) {
 function startMqtt({ config, events, metrics, started }: Shared, ingest: IngestBuffer, heartbeats: ReturnType<typeof createHeartbeatSink>, lanes: number) {
   const subscriptions = new Subscriptions(events);
   const share = (topic: string) => (config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${topic}` : topic);
-  const common = { url: config.mqtt.url, protocolVersion: config.mqtt.protocolVersion, receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH };
+  const common = {
+    url: withCredentials(config.mqtt.url, config.mqtt.credentials),
+    protocolVersion: config.mqtt.protocolVersion,
+    receiveMaximum: 2 * lanes * DEFAULT_MAX_BATCH,
+  };
   subscriptions.add({
     ...common,
     clientId: `${config.mqtt.clientIdBase}-state`,
@@ -226,6 +236,21 @@ function startMqtt({ config, events, metrics, started }: Shared, ingest: IngestB
   events.on("warning", (sub) => sub.startsWith("mqtt") && metrics.mqttConnected.set(subscriptions.connected ? 1 : 0));
   events.on("info", (m) => m.startsWith("subscribed") && metrics.mqttConnected.set(1));
   return subscriptions;
+}
+
+/** The broker's access kept in step with the database (the worker's client first: its subscriptions retry until it exists). */
+function startBrokerAccess({ config, db, events, warn, started }: Shared) {
+  if (!config.mqtt.admin) return;
+  const keeper = new BrokerAccessKeeper({
+    db: db.db,
+    url: config.mqtt.url,
+    admin: config.mqtt.admin,
+    worker: config.mqtt.credentials,
+    onError: warn("mqtt access"),
+    info: (m) => events.emit("info", m),
+  });
+  keeper.start();
+  started(keeper, () => keeper.stop());
 }
 
 /** HTTP: device batches and heartbeats, partners' requests, the schema, health and metrics. */

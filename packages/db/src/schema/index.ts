@@ -4,3 +4,4 @@ export * from "./homes";
 export * from "./agreements";
 export * from "./ledger";
 export * from "./audit";
+export * from "./credentials";

@@ -13,6 +13,7 @@ import { createMetrics } from "../metrics";
 import { sandboxAdapters } from "../testing/support";
 import { MAX_BODY } from "./body";
 import { createWorkerHttp } from "./server";
+import { issueDeviceCredential, issueIngestClient, revokeDeviceCredentials, rotateDeviceCredential } from "@proviso/core";
 
 const NOW = new Date();
 let t: TestDatabase;
@@ -21,6 +22,8 @@ let ingest: IngestBuffer;
 let server: http.Server;
 let base: string;
 let deviceIds: string[];
+/** The maker's cloud: may speak for every device. */
+let cloud: string;
 const metrics = createMetrics();
 let seq = Date.now() * 1000;
 
@@ -32,8 +35,12 @@ interface Answer {
   results: Record<string, unknown>[];
 }
 const json = async (res: Response) => (await res.json()) as Answer;
-const post = (path: string, body: unknown) =>
-  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const post = (path: string, body: unknown, token: string | null = cloud) =>
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 const report = (deviceId: string, properties: Record<string, unknown>) => ({
   v: 1,
   deviceId,
@@ -47,6 +54,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   await seed(t.db, { now: NOW, homes: 3 });
   deviceIds = (await t.pool.query("select id from devices order by serial")).rows.map((r) => r.id as string);
+  cloud = (await issueIngestClient(t.db, { name: "Maker cloud", homeIds: null })).token;
   worlds = new WorldCache(t.db, 60_000);
   await worlds.start();
   const adapters = sandboxAdapters("http://127.0.0.1:9");
@@ -128,7 +136,7 @@ describe("POST /v1/heartbeats", () => {
     const stranger = "00000000-0000-4000-8000-000000000001";
     const res = await post("/v1/heartbeats", { deviceIds: [deviceIds[0], deviceIds[1], deviceIds[0], stranger] });
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ recorded: 2, unknown: 1 });
+    expect(await json(res)).toEqual({ recorded: 2, unknown: 1, unauthorized: 0 });
     const seen = await t.pool.query("select id from devices where id = any($1) and last_seen_at > now() - interval '1 minute'", [deviceIds.slice(0, 2)]);
     expect(seen.rowCount).toBe(2);
     const text = await metrics.registry.getSingleMetricAsString("proviso_heartbeats_total");
@@ -164,5 +172,72 @@ describe("the rest of the port", () => {
       title: "Proviso device state report, version 1",
       required: expect.arrayContaining(["deviceId", "seq", "observedAt", "cause", "properties"]),
     });
+  });
+});
+
+describe("who may report", () => {
+  const stored = async (deviceId: string, seqNo: number) =>
+    (await t.pool.query("select 1 from state_events where device_id = $1 and seq = $2", [deviceId, seqNo])).rowCount;
+
+  it("refuses a request with no credential, a made-up one or a wrong secret, and stores nothing of it", async () => {
+    const r = report(deviceIds[0]!, { temperature: 24.5 });
+    const device = await issueDeviceCredential(t.db, deviceIds[0]!);
+    for (const token of [null, "not-a-token", `${device.keyId}.wrong-secret`, `dk_${"0".repeat(20)}.${device.secret}`]) {
+      const res = await post("/v1/state-reports", [r], token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="proviso"');
+      expect((await json(res)).error).toMatch(/bearer token|credential/);
+    }
+    expect(await stored(r.deviceId, r.seq)).toBe(0);
+    expect((await post("/v1/heartbeats", { deviceIds: [deviceIds[0]] }, null)).status).toBe(401);
+    const text = await metrics.registry.getSingleMetricAsString("proviso_ingest_refused_total");
+    expect(text).toMatch(/reason="no_credential"} 2/);
+    expect(text).toMatch(/reason="bad_credential"} 3/);
+  });
+
+  it("lets a device speak only for itself: another device's report is quarantined and never reaches its shadow", async () => {
+    const [mine, theirs] = [deviceIds[3]!, deviceIds[4]!];
+    const { token } = await issueDeviceCredential(t.db, mine);
+    const before = await t.pool.query("select properties::text as p from device_shadow where device_id = $1", [theirs]);
+    const forged = report(theirs, { heatingSetpoint: 35 });
+    const res = await post("/v1/state-reports", [report(mine, { temperature: 19.5 }), forged], token);
+    expect(await json(res)).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      results: [{ status: "accepted" }, { status: "rejected", code: "UNAUTHORIZED_DEVICE", reason: `this credential may not speak for device ${theirs}` }],
+    });
+    expect(await stored(theirs, forged.seq)).toBe(0);
+    expect((await t.pool.query("select properties::text as p from device_shadow where device_id = $1", [theirs])).rows).toEqual(before.rows);
+    expect((await t.pool.query("select reason_code from quarantine where device_ref = $1 order by id desc limit 1", [theirs])).rows[0].reason_code).toBe(
+      "UNAUTHORIZED_DEVICE",
+    );
+    // Nor keep it looking reachable.
+    expect(await json(await post("/v1/heartbeats", { deviceIds: [mine, theirs] }, token))).toEqual({ recorded: 1, unknown: 0, unauthorized: 1 });
+    expect(await metrics.registry.getSingleMetricAsString("proviso_ingest_refused_total")).toMatch(/reason="unauthorized_device"} 2/);
+  });
+
+  it("holds an ingest client to its homes' devices", async () => {
+    const homes = (await t.pool.query("select id, home_id from devices order by serial")).rows as { id: string; home_id: string }[];
+    const home = homes[0]!.home_id;
+    const inside = homes.find((d) => d.home_id === home)!.id;
+    const outside = homes.find((d) => d.home_id !== home)!.id;
+    const gateway = await issueIngestClient(t.db, { name: "Berg gateway", homeIds: [home] });
+    const answer = await json(await post("/v1/state-reports", [report(inside, { temperature: 18.5 }), report(outside, { temperature: 18.5 })], gateway.token));
+    expect(answer.results.map((r) => r.code ?? r.status)).toEqual(["accepted", "UNAUTHORIZED_DEVICE"]);
+  });
+
+  it("keeps a rotated credential for its grace period only, and ends a revoked one at once", async () => {
+    const device = deviceIds[5]!;
+    const first = await issueDeviceCredential(t.db, device);
+    const rotated = await rotateDeviceCredential(t.db, device, { graceSeconds: 3600 });
+    expect(rotated.previousUntil.getTime()).toBeGreaterThan(Date.now());
+    for (const token of [first.token, rotated.token]) expect((await post("/v1/state-reports", [report(device, { temperature: 17 })], token)).status).toBe(200);
+    // The grace period over: the old one no longer works, the new one does.
+    await t.pool.query("update device_credentials set expires_at = now() - interval '1 second' where key_id = $1", [first.keyId]);
+    expect((await post("/v1/state-reports", [report(device, { temperature: 17.5 })], first.token)).status).toBe(401);
+    expect((await post("/v1/state-reports", [report(device, { temperature: 17.5 })], rotated.token)).status).toBe(200);
+    // Revoked: refused from the next request on.
+    expect(await revokeDeviceCredentials(t.db, device)).toEqual([rotated.keyId]);
+    expect((await post("/v1/state-reports", [report(device, { temperature: 18 })], rotated.token)).status).toBe(401);
   });
 });

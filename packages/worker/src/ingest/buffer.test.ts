@@ -25,7 +25,7 @@ describe("the ingest buffer", () => {
       const lastEvent = Number((await h.t.pool.query("select coalesce(max(id), 0) as id from state_events")).rows[0].id);
       const raw = (deviceId: string, seq: number, properties: object) =>
         JSON.stringify({ v: 1, deviceId, seq, observedAt: new Date().toISOString(), cause: "app", properties });
-      const base = Date.now() * 1000;
+      const base = (h.seq += 100); // above every seq the harness has sent
       const raws = [
         raw(thermostat, base + 1, { humidity: 61.5 }),
         raw(thermostat, base + 2, { humidity: 62.5 }),
@@ -68,7 +68,7 @@ describe("the ingest buffer", () => {
       });
       const before = Number((await h.t.pool.query("select count(*) from state_events")).rows[0].count);
       const quarantinedBefore = Number((await h.t.pool.query("select count(*) from quarantine")).rows[0].count);
-      const base = Date.now() * 1000;
+      const base = (h.seq += 100); // above every seq the harness has sent
       const raws = [1, 2, 3].map((n) =>
         JSON.stringify({ v: 1, deviceId: thermostat, seq: base + n, observedAt: new Date().toISOString(), cause: "app", properties: { humidity: 50 + n } }),
       );
@@ -94,11 +94,12 @@ describe("the ingest buffer", () => {
       onBatch: (_r, size) => batches.push(size),
     });
     const before = Number((await h.t.pool.query("select count(*) from state_events")).rows[0].count);
+    const from = (h.seq += 100); // above every seq the harness has sent
     const good = (n: number) =>
       JSON.stringify({
         v: 1,
         deviceId: thermostat,
-        seq: Date.now() * 1000 + n,
+        seq: from + n,
         observedAt: new Date().toISOString(),
         cause: "app",
         properties: { humidity: 30 + n },
@@ -135,7 +136,7 @@ describe("the ingest buffer", () => {
       maxWaitMs: 1,
       onBatch: (r) => results.push(r),
     });
-    const base = Date.now() * 1000;
+    const base = (h.seq += 100); // above every seq the harness has sent
     const sent = Array.from({ length: 40 }, (_, n) =>
       buffer.submit(
         JSON.stringify({

@@ -71,11 +71,19 @@ export class IngestBuffer {
     return n + this.inBatches;
   }
 
-  /** Parses and queues one raw report; resolves once it is committed (accepted or quarantined). */
-  submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string): Promise<IncomingReport> {
+  /**
+   * Parses and queues one raw report; resolves once it is committed (accepted or quarantined).
+   * `mayReport` says which devices the sender may speak for (HTTP: its credential's scope; over
+   * MQTT the broker has already held each device to its own topic).
+   */
+  submit(raw: string | Buffer, source: "mqtt" | "http", topic?: string, mayReport?: (deviceId: string) => boolean): Promise<IncomingReport> {
     const now = Date.now();
     const topicDevice = topic ? deviceIdOfTopic(topic) : undefined;
-    const parsed = parseStateReport(raw, now, topicDevice);
+    let parsed = parseStateReport(raw, now, topicDevice);
+    if (parsed.ok && mayReport && !mayReport(parsed.report.deviceId)) {
+      const deviceRef = parsed.report.deviceId;
+      parsed = { ok: false, rejection: { code: "UNAUTHORIZED_DEVICE", reason: `this credential may not speak for device ${deviceRef}`, deviceRef } };
+    }
     const item: IncomingReport = parsed.ok ? { source, topic, raw, report: parsed.report } : { source, topic, raw, rejection: parsed.rejection };
     const lane = laneOf(parsed.ok ? parsed.report.deviceId : (parsed.rejection.deviceRef ?? ""), this.queues.length);
     return new Promise((resolve) => {

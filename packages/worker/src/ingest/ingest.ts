@@ -54,7 +54,7 @@ export async function ingestReports(db: Database, { world, adapters, reports, no
 /** The batch's reports checked against the device directory (an unknown device is quarantined), sorted by device and seq. */
 function readBatch(world: World, items: IncomingReport[], nowMs: number): Batch {
   const quarantined: Batch["quarantined"] = [];
-  const good: { report: StateReport; device: DeviceInfo }[] = [];
+  const good: { report: StateReport; device: DeviceInfo; item: IncomingReport }[] = [];
   for (const item of items) {
     if (item.rejection) {
       quarantined.push(quarantineRow(item, item.rejection));
@@ -68,10 +68,10 @@ function readBatch(world: World, items: IncomingReport[], nowMs: number): Batch 
       }
       // The directory's own string from here on: every later lookup by it hashes nothing new.
       item.report.deviceId = device.deviceId;
-      good.push({ report: item.report, device });
+      good.push({ report: item.report, device, item });
     }
   }
-  good.sort(({ report: a }, { report: b }) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.seq - b.seq));
+  good.sort(({ report: a }, { report: b }) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.boot ?? 0) - (b.boot ?? 0) || a.seq - b.seq));
   const deviceIds: string[] = [];
   for (let i = 0; i < good.length; i++) if (i === 0 || good[i]!.device !== good[i - 1]!.device) deviceIds.push(good[i]!.device.deviceId);
   return { good, quarantined, deviceIds, nowMs };

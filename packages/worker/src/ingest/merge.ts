@@ -2,7 +2,7 @@
 // cause; stale and duplicate reports change nothing (and are counted); what changed becomes a
 // state event. In place: the batch owns its shadows (copies taken out of the cache, or rows it
 // read), and the cached copies live long, so every new object here is one the collector would move.
-import type { ReportCause, ShadowProperty, StateReport } from "@proviso/domain";
+import { SEQ_BOUNDS, type ReportCause, type ShadowProperty, type StateReport } from "@proviso/domain";
 import type { DeviceInfo } from "@proviso/snapshot";
 import type { ShadowRow } from "./bulk";
 import type { IngestResult } from "./types";
@@ -32,17 +32,24 @@ export interface EventColumns {
 const sameValue = (a: unknown, b: unknown) =>
   a === b || (typeof a === "object" && typeof b === "object" && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 
-/** Merges each report (sorted by device, then seq) into its shadow; returns the changes and their state events. */
-export function mergeIntoShadows(
-  good: readonly { report: StateReport; device: DeviceInfo }[],
+/** Merges each report (sorted by device, then seq) into its shadow; returns the changes, their state events, and the reports out of bounds. */
+export function mergeIntoShadows<G extends { report: StateReport; device: DeviceInfo }>(
+  good: readonly G[],
   shadows: ReadonlyMap<string, ShadowRow>,
   result: IngestResult,
   nowMs: number,
-): { changes: Change[]; events: EventColumns } {
+): { changes: Change[]; events: EventColumns; outOfBounds: { entry: G; reason: string }[] } {
   const changes: Change[] = [];
   const events: EventColumns = { deviceIds: [], homeIds: [], seqs: [], observedMs: [], receivedMs: [], causes: [], properties: [] };
-  for (const { report, device } of good) {
+  const outOfBounds: { entry: G; reason: string }[] = [];
+  for (const entry of good) {
+    const { report, device } = entry;
     const shadow = shadows.get(device.deviceId)!;
+    const leap = outOfBoundsReason(shadow, report, nowMs);
+    if (leap !== null) {
+      outOfBounds.push({ entry, reason: leap });
+      continue;
+    }
     const observedMs = Date.parse(report.observedAt);
     const changed = mergeReport(shadow, report, observedMs);
     if (changed === STALE) {
@@ -65,7 +72,41 @@ export function mergeIntoShadows(
     events.causes.push(report.cause);
     events.properties.push(JSON.stringify(changed));
   }
-  return { changes, events };
+  return { changes, events, outOfBounds };
+}
+
+/**
+ * Why a report's (boot, seq) cannot follow the device's last accepted one (SEQ_BOUNDS), or null.
+ * Nearly every report is within the slack of the last, and is let through without reading a clock.
+ */
+function outOfBoundsReason(shadow: ShadowRow, report: StateReport, nowMs: number): string | null {
+  // The worker's own connectivity observation (no device may report connectivity): ordered by time.
+  if ("connectivity" in report.properties) return null;
+  const boot = report.boot ?? 0;
+  let lastBoot = -1;
+  let lastSeq = 0;
+  for (const name in shadow.properties) {
+    if (name === "connectivity") continue; // the worker's own observation
+    const p = shadow.properties[name]!;
+    const b = p.boot ?? 0;
+    if (b > lastBoot || (b === lastBoot && p.seq > lastSeq)) {
+      lastBoot = b;
+      lastSeq = p.seq;
+    }
+  }
+  if (lastBoot < 0 || boot < lastBoot) return null; // its first report; or an older boot, stale
+  const from = boot === lastBoot ? lastSeq : 0;
+  if (boot - lastBoot <= SEQ_BOUNDS.bootSlack && report.seq - from <= SEQ_BOUNDS.seqSlack) return null;
+  let lastMs = 0;
+  for (const name in shadow.properties) if (name !== "connectivity") lastMs = Math.max(lastMs, Date.parse(shadow.properties[name]!.observedAt));
+  const seconds = Math.max(0, (nowMs - lastMs) / 1000);
+  if (boot - lastBoot > SEQ_BOUNDS.bootSlack + Math.floor(seconds / SEQ_BOUNDS.secondsPerBoot)) {
+    return `boot ${boot} leaps past the device's last (${lastBoot}) more than ${Math.round(seconds)} s since allow`;
+  }
+  if (report.seq - from > SEQ_BOUNDS.seqSlack + SEQ_BOUNDS.seqPerSecond * seconds) {
+    return `seq ${report.seq} leaps past the device's last (${from}${boot === lastBoot ? "" : ", a new boot"}) more than ${Math.round(seconds)} s since allow`;
+  }
+  return null;
 }
 
 const STALE = 0;
@@ -74,6 +115,7 @@ const UNCHANGED = 1;
 /** One report into its shadow: what changed, or that nothing was fresh (STALE) or nothing moved (UNCHANGED). */
 function mergeReport(shadow: ShadowRow, report: StateReport, observedMs: number): Record<string, unknown> | typeof STALE | typeof UNCHANGED {
   const reported = report.properties as Record<string, unknown>;
+  const boot = report.boot ?? 0;
   const changed: Record<string, unknown> = {};
   let fresh = false,
     any = false;
@@ -84,17 +126,21 @@ function mergeReport(shadow: ShadowRow, report: StateReport, observedMs: number)
   for (const name in properties) {
     const value = properties[name];
     const prev = shadow.properties[name] as ShadowProperty | undefined;
-    // Connectivity is the worker's observation, ordered by time; everything else by the device's seq.
-    const stale = prev !== undefined && (name === "connectivity" ? observedMs <= Date.parse(prev.observedAt) : report.seq <= prev.seq);
+    // Connectivity is the worker's observation, ordered by time; everything else by the device's (boot, seq).
+    const stale =
+      prev !== undefined &&
+      (name === "connectivity" ? observedMs <= Date.parse(prev.observedAt) : boot < (prev.boot ?? 0) || (boot === (prev.boot ?? 0) && report.seq <= prev.seq));
     if (stale) continue;
     fresh = true;
     if (prev === undefined || !sameValue(prev.value, value)) {
       changed[name] = value;
       any = true;
     }
-    if (prev === undefined) shadow.properties[name] = { seq: report.seq, value, observedAt: report.observedAt, cause: report.cause };
+    if (prev === undefined) shadow.properties[name] = { seq: report.seq, ...(boot ? { boot } : {}), value, observedAt: report.observedAt, cause: report.cause };
     else {
       prev.seq = report.seq;
+      if (boot) prev.boot = boot;
+      else delete prev.boot;
       prev.value = value;
       prev.observedAt = report.observedAt;
       prev.cause = report.cause;

@@ -13,6 +13,8 @@ export const REJECT_CODES = [
   "UNKNOWN_DEVICE",
   "TOPIC_MISMATCH",
   "UNSTORABLE",
+  "UNAUTHORIZED_DEVICE",
+  "SEQ_OUT_OF_BOUNDS",
 ] as const;
 
 export type RejectCode = (typeof REJECT_CODES)[number];

@@ -10,13 +10,13 @@ import { sql } from "drizzle-orm";
 import { lockShadows, outboxWrite, shadowsWrite, stateEventsWrite, type ShadowRow } from "./bulk";
 import { decideBatch } from "./decide-batch";
 import { mergeIntoShadows } from "./merge";
-import { pushSets } from "./rows";
+import { pushSets, quarantineRow } from "./rows";
 import type { ShadowCache } from "./shadow-cache";
-import { emptyResult, type IngestResult } from "./types";
+import { emptyResult, type IncomingReport, type IngestResult } from "./types";
 
-/** A batch as read: its accepted reports (sorted by device, then seq), their devices, its rejects. */
+/** A batch as read: its accepted reports (sorted by device, then boot and seq), their devices, its rejects. */
 export interface Batch {
-  good: readonly { report: StateReport; device: DeviceInfo }[];
+  good: readonly { report: StateReport; device: DeviceInfo; item: IncomingReport }[];
   quarantined: (typeof quarantine.$inferInsert)[];
   /** The batch's devices, once each, in order. */
   deviceIds: readonly string[];
@@ -48,7 +48,16 @@ export async function writeBatch(db: Database, { world, adapters, batch, cache, 
     locked = taken ? taken.rows : await lockShadows(tx, deviceIds, cache);
     const shadows = new Map<string, ShadowRow>();
     for (const s of locked) shadows.set(s.deviceId, s);
-    const { changes, events } = mergeIntoShadows(good, shadows, result, nowMs);
+    const { changes, events, outOfBounds } = mergeIntoShadows(good, shadows, result, nowMs);
+    // A report whose (boot, seq) leaps past what the device could have sent: quarantined, and the shadow kept as it was.
+    if (outOfBounds.length) {
+      const rows = outOfBounds.map(({ entry, reason }) => {
+        entry.item.rejection = { code: "SEQ_OUT_OF_BOUNDS", reason, deviceRef: entry.report.deviceId };
+        return quarantineRow(entry.item, entry.item.rejection);
+      });
+      await tx.insert(quarantine).values(rows);
+      result.quarantined += rows.length;
+    }
     const { pending, decided, outbox } = decideBatch(world, adapters, changes, shadows, result);
 
     // Every id and the sealed batch's number in one round trip, then the rows.

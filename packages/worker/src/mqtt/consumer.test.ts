@@ -3,20 +3,41 @@
 // the broker sends no more than Receive Maximum before the first acknowledgements; what a replica
 // took but never acknowledged (it crashed before its batch committed) is not lost; a replica that
 // stops on purpose leaves nothing behind.
+import { BrokerAdmin } from "@proviso/broker";
+import { withCredentials } from "@proviso/config";
 import { startEmbeddedBroker, type EmbeddedBroker } from "@proviso/embedded";
+import { randomBytes } from "node:crypto";
 import mqtt from "mqtt";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MqttConsumer, type ConsumedMessage } from "./consumer";
 
 let embedded: EmbeddedBroker;
+/** On a broker with access control (Mosquitto with dynamic security, in CI), a client of its own for these tests' topics. */
+let realUrl = process.env.MQTT_URL ?? "";
 beforeAll(async () => {
   embedded = await startEmbeddedBroker({ port: 0 });
+  if (process.env.MQTT_URL && process.env.MQTT_ADMIN_PASSWORD) {
+    const admin = await BrokerAdmin.connect(process.env.MQTT_URL, {
+      username: process.env.MQTT_ADMIN_USERNAME || "proviso-admin",
+      password: process.env.MQTT_ADMIN_PASSWORD,
+    });
+    const client = { username: `proviso-test-${process.pid}`, password: randomBytes(12).toString("hex") };
+    const acls = ["publishClientSend", "subscribePattern"].flatMap((acltype) =>
+      ["proviso-test/#", "$share/+/proviso-test/#"].map((topic) => ({ acltype, topic, priority: 0, allow: true })),
+    );
+    await admin.run([
+      { command: "createRole", rolename: client.username, acls },
+      { command: "createClient", username: client.username, password: client.password, roles: [{ rolename: client.username }] },
+    ]);
+    await admin.close();
+    realUrl = withCredentials(process.env.MQTT_URL, client);
+  }
 });
 afterAll(() => embedded?.stop());
 
 const brokers: { name: string; url: () => string }[] = [{ name: "embedded broker", url: () => embedded.url }];
-if (process.env.MQTT_URL) brokers.push({ name: `MQTT_URL (${new URL(process.env.MQTT_URL).host})`, url: () => process.env.MQTT_URL! });
+if (process.env.MQTT_URL) brokers.push({ name: `MQTT_URL (${new URL(process.env.MQTT_URL).host})`, url: () => realUrl });
 
 const until = async (what: string, cond: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;

@@ -35,7 +35,7 @@ export interface Harness {
   clock: number;
   seq: number;
   /** A report as a device sends it, a minute after the last (Google's clause 2.1 allows a temperature at most every 60 s). */
-  report(deviceId: string, properties: Record<string, unknown>, opts?: { seq?: number; at?: number }): IncomingReport;
+  report(deviceId: string, properties: Record<string, unknown>, opts?: { seq?: number; at?: number; boot?: number }): IncomingReport;
   /** What reading `raw` concludes, as an IncomingReport. */
   rawItem(raw: string): IncomingReport;
   parse(raw: string | Buffer, topicDeviceId?: string): Pick<IncomingReport, "report" | "rejection">;
@@ -64,7 +64,15 @@ export function useHarness(opts: { homes?: number } = {}): Harness {
     seq: 100,
     report(deviceId, properties, o = {}) {
       h.clock += 61_000;
-      const raw = JSON.stringify({ v: 1, deviceId, seq: o.seq ?? ++h.seq, observedAt: new Date(o.at ?? h.clock).toISOString(), cause: "physical", properties });
+      const raw = JSON.stringify({
+        v: 1,
+        deviceId,
+        seq: o.seq ?? ++h.seq,
+        ...(o.boot === undefined ? {} : { boot: o.boot }),
+        observedAt: new Date(o.at ?? h.clock).toISOString(),
+        cause: "physical",
+        properties,
+      });
       return h.rawItem(raw);
     },
     rawItem: (raw) => ({ source: "http", raw, ...h.parse(raw) }),
