@@ -9,7 +9,7 @@
 //                                                   a token for a cloud or gateway (every device, or its homes')
 //   revoke-client <keyId>                           ends an ingest client's token at once
 import { BrokerAdmin } from "@proviso/broker";
-import { ConfigError, loadRuntimeConfig } from "@proviso/config";
+import { ConfigError, type RuntimeConfig } from "@proviso/config";
 import {
   issueDeviceCredential,
   issueIngestClient,
@@ -20,9 +20,8 @@ import {
 } from "@proviso/core";
 import { createDb, deviceCredentials } from "@proviso/db";
 import { desc, eq } from "drizzle-orm";
-import fs from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
+import { scriptConfig } from "./lib/runtime-config";
 
 const USAGE = "usage: npm run devices -- issue|rotate|revoke|list <deviceId> | ingest-client --name <name> [--home <homeId>]... | revoke-client <keyId>";
 
@@ -31,9 +30,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let cfg: ReturnType<typeof loadRuntimeConfig>;
+let cfg: RuntimeConfig;
 try {
-  cfg = loadRuntimeConfig(process.env);
+  cfg = scriptConfig();
 } catch (err) {
   fail(err instanceof ConfigError ? err.message : String(err));
 }
@@ -52,9 +51,8 @@ if (!command) fail(USAGE);
 
 /** The broker, as its admin (the embedded broker's password is in the data directory, as `npm start` made it). */
 async function broker(): Promise<{ grants: BrokerGrants; close: () => Promise<void> }> {
-  const file = path.resolve(cfg.PROVISO_DATA_DIR, "mqtt-admin-password");
-  const password = cfg.MQTT_ADMIN_PASSWORD ?? (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null);
-  if (!password) fail(`no broker admin password: set MQTT_ADMIN_PASSWORD (or run npm start once, which makes ${file})`);
+  const password = cfg.MQTT_ADMIN_PASSWORD;
+  if (!password) fail("no broker admin password: set MQTT_ADMIN_PASSWORD (or run npm start once, which generates one into the data directory)");
   const admin = await BrokerAdmin.connect(cfg.mqttUrl, { username: cfg.MQTT_ADMIN_USERNAME, password }).catch((err: Error) =>
     fail(`the broker at ${cfg.mqttUrl} cannot be told, so nothing is issued: ${err.message}`),
   );

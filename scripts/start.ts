@@ -36,6 +36,11 @@ async function main() {
   }
   const dataDir = path.resolve(root, cfg.PROVISO_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
+  // The embedded database asks every connection for a password, generated once into the data directory.
+  if (cfg.embeddedDatabase && !cfg.PGLITE_PASSWORD) {
+    process.env.PGLITE_PASSWORD = loadOrCreateSecret(path.join(dataDir, "pglite-password"));
+    cfg = loadRuntimeConfig(process.env);
+  }
   await checkReady(cfg);
   const childEnv = childEnvironment(cfg, dataDir);
   const tsNode: Spawn = (name, file, env = childEnv, flags = []) =>
@@ -92,13 +97,17 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
   if (!cfg.embeddedBroker && !cfg.MQTT_ADMIN_PASSWORD) {
     fail("MQTT_URL is set but MQTT_ADMIN_PASSWORD is not: Proviso creates device clients through the broker's dynamic-security API as its admin");
   }
+  // The partner sandbox's own API (what partners received, faults) answers only with this token.
+  const sandboxToken = process.env.SANDBOX_TOKEN || loadOrCreateSecret(path.join(dataDir, "sandbox-token"));
   const mqttAdmin = cfg.MQTT_ADMIN_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-admin-password"));
   const mqttWorker = cfg.MQTT_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-worker-password"));
   return {
     ...process.env,
     // Embedded parts by their port, not their URL: a process given a URL takes the server for a
     // real one (the worker would not vacuum the embedded database, which runs no autovacuum).
-    ...(cfg.embeddedDatabase ? { DATABASE_URL: "", PGLITE_PORT: String(cfg.PGLITE_PORT) } : { DATABASE_URL: cfg.databaseUrl }),
+    ...(cfg.embeddedDatabase
+      ? { DATABASE_URL: "", PGLITE_PORT: String(cfg.PGLITE_PORT), PGLITE_PASSWORD: cfg.PGLITE_PASSWORD }
+      : { DATABASE_URL: cfg.databaseUrl }),
     ...(cfg.embeddedBroker ? { MQTT_URL: "", MQTT_PORT: String(cfg.MQTT_PORT) } : { MQTT_URL: cfg.mqttUrl }),
     AUTH_SECRET: authSecret,
     TOKEN_ENCRYPTION_KEY: tokenKey,
@@ -107,6 +116,7 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     MQTT_ADMIN_PASSWORD: mqttAdmin,
     MQTT_USERNAME: cfg.MQTT_USERNAME,
     MQTT_PASSWORD: mqttWorker,
+    SANDBOX_TOKEN: sandboxToken,
     PROVISO_DATA_DIR: dataDir,
     WEB_PORT: String(cfg.WEB_PORT),
     WORKER_PORT: String(cfg.WORKER_PORT),
@@ -169,7 +179,7 @@ async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: S
     await shutdown(1, (err as Error).message);
   }
   try {
-    const installed = await installDemoConnectors(cfg.databaseUrl, cfg.urls.sandbox);
+    const installed = await installDemoConnectors(cfg.databaseUrl, cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!);
     if (installed) console.log(`[proviso] SmartThings installed its connector for ${installed} linked home(s) (the sandbox plays it)`);
   } catch (err) {
     console.error(`[proviso] ${(err as Error).message}`);
@@ -186,7 +196,7 @@ function printBanner(cfg: Config, dataDir: string) {
       ` Proviso is running`,
       `   web              ${cfg.urls.web}`,
       `   worker           ${cfg.urls.worker}/healthz  ·  /metrics`,
-      `   partner sandbox  ${cfg.urls.sandbox}/__sandbox/messages`,
+      `   partner sandbox  ${cfg.urls.sandbox}/__sandbox/messages  (Authorization: Bearer <${path.join(dataDir, "sandbox-token")}>)`,
       `   database         ${cfg.embeddedDatabase ? `embedded PGlite (${path.join(dataDir, "pglite")})` : redactUrl(cfg.databaseUrl)}`,
       `   MQTT             ${cfg.embeddedBroker ? `embedded broker (${cfg.mqttUrl})` : redactUrl(cfg.mqttUrl)}`,
       "",

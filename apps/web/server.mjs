@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { clientAddressSetter } from "./client-address.mjs";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.WEB_PORT ?? 3000);
@@ -17,7 +18,11 @@ if (!fs.existsSync(path.join(dir, ".next", "BUILD_ID"))) {
 const app = next({ dev: false, dir, hostname: "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
-const server = createServer((req, res) => handle(req, res));
+const setClientAddress = clientAddressSetter(process.env.TRUSTED_PROXIES);
+const server = createServer((req, res) => {
+  setClientAddress(req);
+  return handle(req, res);
+});
 // Keep idle connections longer than clients do (Node's 5 s is shorter than many clients' keep-alive,
 // which then reuse a socket the server is just closing and read ECONNRESET; a CI run met one).
 server.keepAliveTimeout = 65_000;

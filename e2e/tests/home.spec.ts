@@ -137,6 +137,8 @@ test("a homeowner exports the home's data as JSON and the ledger as CSV; another
   const home = json.home.id as string;
   const csv = await page.request.get(`/api/homes/${home}/export?format=csv`);
   expect(csv.headers()["content-type"]).toContain("text/csv");
+  // Personal data: never kept by a browser or a proxy cache.
+  expect(csv.headers()["cache-control"]).toBe("no-store");
   const lines = (await csv.text()).trim().split("\n");
   expect(lines[0]).toBe(
     "decided_at,observed_at,partner,device_id,category,mode,stage,outcome,sent,reasons,clauses,consent_version,partner_name,device,cause,why",

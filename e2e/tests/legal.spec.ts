@@ -6,7 +6,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { checkSignature, type CheckpointExport } from "@proviso/audit";
 import type pg from "pg";
 import { expect, LOGINS, PASSWORD, signInViaApi, test } from "./fixtures";
-import { waitFor, withDb } from "./product";
+import { unlockAccount, waitFor, withDb } from "./product";
 
 test("legal verifies the chain, sees a tampered decision named, signs and exports a checkpoint", async ({ page }) => {
   await signInViaApi(page.request, "legal");
@@ -102,9 +102,11 @@ test("was this shared? answers with proofs; the report shows the period and down
   await expect(page.getByRole("region", { name: "Messages by partner, category and mode" })).toContainText("alexa");
   const csv = await page.request.get((await page.getByRole("link", { name: "Download CSV" }).getAttribute("href"))!);
   expect(csv.headers()["content-type"]).toContain("text/csv");
+  expect(csv.headers()["cache-control"]).toBe("no-store");
   expect((await csv.text()).split("\n")[0]).toBe("section,partner,category,mode,outcome_or_status,reason,count,linked_homes,on_request,proactive");
   const pdf = await page.request.get((await page.getByRole("link", { name: "Download PDF" }).getAttribute("href"))!);
   expect(pdf.headers()["content-type"]).toBe("application/pdf");
+  expect(pdf.headers()["cache-control"]).toBe("no-store");
   expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
   const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(
@@ -155,7 +157,7 @@ test("every page carries the security headers and runs under its CSP without vio
   expect(violations).toEqual([]);
 });
 
-test("sign-in is rate-limited: after five wrong passwords even the right one is refused for a while", async ({ page }) => {
+test("sign-in is rate-limited: after five wrong passwords even the right one is refused, until an administrator unlocks", async ({ page }) => {
   const email = "owner47@homes.proviso.test";
   for (let i = 0; i < 5; i++) {
     // A fresh form each time: after a failed attempt the page re-renders itself (the action's
@@ -166,7 +168,9 @@ test("sign-in is rate-limited: after five wrong passwords even the right one is 
     await page.getByLabel("Password").fill(`wrong-${i}`);
     await page.getByRole("button", { name: "Sign in" }).click();
     await waitFor(`failed attempt ${i + 1} recorded`, () =>
-      withDb(async (c) => Number((await c.query("select count(*) from sign_in_attempts where email = $1 and not ok", [email])).rows[0].count) === i + 1),
+      withDb(
+        async (c) => Number((await c.query("select count(*) from sign_in_attempts where email = $1 and outcome = 'failed'", [email])).rows[0].count) === i + 1,
+      ),
     );
     await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
   }
@@ -176,4 +180,16 @@ test("sign-in is rate-limited: after five wrong passwords even the right one is 
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText("Too many failed attempts. Wait 15 minutes, then try again.")).toBeVisible();
   await expect(page).toHaveURL(/\/sign-in/);
+  // The refusal is recorded as one, and does not count as a failure (it would extend the lock).
+  const outcomes = await withDb(async (c) =>
+    (await c.query("select outcome from sign_in_attempts where email = $1 order by at", [email])).rows.map((r) => r.outcome),
+  );
+  expect(outcomes).toEqual(["failed", "failed", "failed", "failed", "failed", "refused"]);
+
+  expect(unlockAccount(email)).toContain("may sign in again");
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/home$/);
 });

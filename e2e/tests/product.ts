@@ -12,13 +12,18 @@ import { E2E_PORTS } from "../playwright.config";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export const DATABASE_URL = process.env.DATABASE_URL || `postgres://postgres:postgres@127.0.0.1:${E2E_PORTS.PGLITE_PORT}/postgres`;
+/** The product's database: DATABASE_URL, or the embedded one with the password the launcher generated. */
+export function databaseUrl(): string {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const password = fs.readFileSync(path.join(ROOT, ".data/e2e/pglite-password"), "utf8").trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${E2E_PORTS.PGLITE_PORT}/postgres`;
+}
 export const MQTT_URL = process.env.MQTT_URL || `mqtt://127.0.0.1:${E2E_PORTS.MQTT_PORT}`;
 export const WORKER = `http://localhost:${E2E_PORTS.WORKER_PORT}`;
 export const SANDBOX = `http://localhost:${E2E_PORTS.SANDBOX_PORT}`;
 
 export async function withDb<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
+  const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
     return await fn(client);
@@ -38,7 +43,13 @@ function productEnv(): NodeJS.ProcessEnv {
   const adminFile = path.join(DATA_DIR, "mqtt-admin-password");
   return {
     ...process.env,
-    ...(process.env.DATABASE_URL ? { DATABASE_URL } : { DATABASE_URL: "", PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT) }),
+    ...(process.env.DATABASE_URL
+      ? { DATABASE_URL: process.env.DATABASE_URL }
+      : {
+          DATABASE_URL: "",
+          PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT),
+          PGLITE_PASSWORD: fs.readFileSync(path.join(DATA_DIR, "pglite-password"), "utf8").trim(),
+        }),
     ...(process.env.MQTT_URL ? { MQTT_URL } : { MQTT_URL: "", MQTT_PORT: String(E2E_PORTS.MQTT_PORT) }),
     PROVISO_DATA_DIR: DATA_DIR,
     MQTT_ADMIN_PASSWORD: process.env.MQTT_ADMIN_PASSWORD || fs.readFileSync(adminFile, "utf8").trim(),
@@ -67,6 +78,11 @@ export function credentialOf(deviceId: string): DeviceCredential {
   const credential = JSON.parse(out.toString()) as DeviceCredential;
   issued.set(deviceId, credential);
   return credential;
+}
+
+/** `npm run users -- unlock <email>`, as an administrator clears an account's failed sign-ins. */
+export function unlockAccount(email: string): string {
+  return execFileSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/users.ts"), "unlock", email], { cwd: ROOT, env: productEnv() }).toString();
 }
 
 /** The boot a device starts again with: one past the last the worker holds (as the simulator's devices do on start). */
@@ -128,6 +144,11 @@ export function device() {
   };
 }
 
+/** The partner sandbox's own API answers only with the token the launcher generated. */
+export function sandboxAuth(): Record<string, string> {
+  return { authorization: `Bearer ${fs.readFileSync(path.join(DATA_DIR, "sandbox-token"), "utf8").trim()}` };
+}
+
 export interface SandboxMessage {
   seq: number;
   partner: string;
@@ -142,7 +163,7 @@ export interface SandboxMessage {
 
 export async function sandboxMessages(filter: { partner?: string; device?: string } = {}): Promise<SandboxMessage[]> {
   const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
-  const res = await fetch(`${SANDBOX}/__sandbox/messages?${q}`);
+  const res = await fetch(`${SANDBOX}/__sandbox/messages?${q}`, { headers: sandboxAuth() });
   return ((await res.json()) as { messages: SandboxMessage[] }).messages;
 }
 
@@ -238,7 +259,13 @@ export async function startWorkerReplica(port: number): Promise<{ url: string; s
     env: {
       ...process.env,
       // As the launcher gives them: the embedded parts by port, real servers by URL.
-      ...(process.env.DATABASE_URL ? { DATABASE_URL } : { DATABASE_URL: "", PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT) }),
+      ...(process.env.DATABASE_URL
+        ? { DATABASE_URL: process.env.DATABASE_URL }
+        : {
+            DATABASE_URL: "",
+            PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT),
+            PGLITE_PASSWORD: fs.readFileSync(path.join(DATA_DIR, "pglite-password"), "utf8").trim(),
+          }),
       ...(process.env.MQTT_URL ? { MQTT_URL } : { MQTT_URL: "", MQTT_PORT: String(E2E_PORTS.MQTT_PORT) }),
       PROVISO_DATA_DIR: dataDir,
       TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, "token-key"), "utf8").trim(),

@@ -3,7 +3,7 @@
 // SmartThings' state callback within the terms and the homeowner's consent; SmartThings refreshing
 // state gets only what on-request terms and consent allow; deleting the integration unlinks the home.
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, sandboxMessages, SANDBOX, settled, withDb, workersCaughtUp, waitFor } from "./product";
+import { device, sandboxAuth, sandboxMessages, SANDBOX, settled, withDb, workersCaughtUp, waitFor } from "./product";
 
 const T = "user.device.sensor.temperature";
 const HUMIDITY = "user.device.sensor.humidity";
@@ -33,6 +33,7 @@ async function smartthingsHome() {
 async function askSmartThings(linkId: string, interactionType: string, deviceIds: string[] = []) {
   const res = await fetch(`${SANDBOX}/__sandbox/smartthings/ask`, {
     method: "POST",
+    headers: sandboxAuth(),
     body: JSON.stringify({ token: `sandbox-${linkId}`, interactionType, deviceIds }),
   });
   expect(res.status).toBe(200);

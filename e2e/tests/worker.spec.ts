@@ -9,6 +9,7 @@ import {
   idOf,
   ownerEmailOf,
   quiet,
+  sandboxAuth,
   sandboxMessages,
   SANDBOX,
   settled,
@@ -132,7 +133,7 @@ async function revokedMidStream(
   home: string,
   thermostat: string,
 ) {
-  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "POST", body: JSON.stringify({ latencyMs: 4_000 }) });
+  await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "POST", headers: sandboxAuth(), body: JSON.stringify({ latencyMs: 4_000 }) });
   try {
     // In flight: claimed and leased, its answer four seconds away.
     await dev.report(thermostat, { heatingSetpoint: 31 });
@@ -149,7 +150,7 @@ async function revokedMidStream(
     expect(await messageCarrying(thermostat, '"heatingSetpoint":31')).toMatchObject({ status: "delivered" });
     expect(await messageCarrying(thermostat, '"heatingSetpoint":32')).toMatchObject({ status: "cancelled", last_error: "withheld at delivery: CONSENT_OFF" });
   } finally {
-    await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE" });
+    await fetch(`${SANDBOX}/__sandbox/faults/google-home`, { method: "DELETE", headers: sandboxAuth() });
   }
   await quiet(thermostat);
   const setpoints = (await sandboxMessages({ partner: "google-home", device: thermostat })).map(

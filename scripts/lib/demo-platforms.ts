@@ -6,7 +6,7 @@ import { createDb, partnerLinks, partners } from "@proviso/db";
 import { accountTokenFor, PLATFORMS } from "@proviso/partners";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 
-export async function installDemoConnectors(databaseUrl: string, sandboxUrl: string): Promise<number> {
+export async function installDemoConnectors(databaseUrl: string, sandboxUrl: string, sandboxToken: string): Promise<number> {
   const installed = Object.values(PLATFORMS)
     .filter((p) => p.installedPerHome)
     .map((p) => p.id);
@@ -21,6 +21,7 @@ export async function installDemoConnectors(databaseUrl: string, sandboxUrl: str
     for (const link of links) {
       const res = await fetch(`${sandboxUrl}/__sandbox/${link.adapter}/install`, {
         method: "POST",
+        headers: { authorization: `Bearer ${sandboxToken}` },
         body: JSON.stringify({ token: accountTokenFor(link.id) }),
         signal: AbortSignal.timeout(15_000),
       });

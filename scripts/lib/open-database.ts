@@ -1,11 +1,12 @@
 // How the command-line scripts reach the database: DATABASE_URL when set; otherwise the embedded
 // database — the running one (`npm start`) if it answers, else opened here (never both: PGlite
 // must not be opened by two processes, and the embedded server's pid lock enforces that).
-import { ConfigError, loadRuntimeConfig, redactUrl, type RuntimeConfig } from "@proviso/config";
+import { ConfigError, redactUrl, type RuntimeConfig } from "@proviso/config";
 import { createDb, waitForDatabase, type DbHandle } from "@proviso/db";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "@proviso/embedded";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { scriptConfig } from "./runtime-config";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -20,7 +21,7 @@ export async function openDatabase(prefix: string): Promise<{ cfg: RuntimeConfig
   const fail = failWith(prefix);
   let cfg: RuntimeConfig;
   try {
-    cfg = loadRuntimeConfig(process.env);
+    cfg = scriptConfig();
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : String(err));
   }

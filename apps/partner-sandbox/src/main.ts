@@ -2,6 +2,17 @@ import { loadRuntimeConfig } from "@proviso/config";
 import { createMessageChecker, webhook } from "@proviso/partners";
 import { createSandbox, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
 
+// The sandbox plays partners for development and tests: it answers as Alexa, Google and
+// SmartThings would, so it must never stand where real partners are expected.
+if (process.env.NODE_ENV === "production") {
+  console.error("the partner sandbox does not run with NODE_ENV=production: it plays partners for development and tests only");
+  process.exit(2);
+}
+const apiToken = process.env.SANDBOX_TOKEN;
+if (!apiToken) {
+  console.error("SANDBOX_TOKEN is not set: the sandbox's own API (/__sandbox/*) needs a token (npm start generates one)");
+  process.exit(2);
+}
 const env = loadRuntimeConfig(process.env);
 let checker: ReturnType<typeof createMessageChecker> | null = null;
 try {
@@ -21,6 +32,7 @@ const { server } = createSandbox(new Recorder(), checker, {
     clientSecret: process.env.SMARTTHINGS_CLIENT_SECRET || SANDBOX_SMARTTHINGS_CLIENT.clientSecret,
   },
   webhookSecret: process.env.WEBHOOK_SECRET || webhook.SANDBOX_WEBHOOK_SECRET,
+  apiToken,
 });
 server.on("error", (err) => {
   console.error(`the partner sandbox could not listen on port ${env.SANDBOX_PORT}: ${err.message}`);

@@ -4,7 +4,7 @@ import { users } from "@proviso/db";
 import type { Role } from "@proviso/domain";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { verifyPassword } from "./password";
+import { hashPassword, needsRehash, verifyPassword } from "./password";
 
 /** What every server-side caller knows about the signed-in user. */
 export interface SessionUser {
@@ -31,7 +31,15 @@ export async function authenticate(db: Database, email: unknown, password: unkno
     return null;
   }
   if (!(await verifyPassword(parsed.data.password, user.passwordHash))) return null;
+  // Made with weaker parameters than today's: made again now, while the password is in hand.
+  if (needsRehash(user.passwordHash)) {
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(parsed.data.password) })
+      .where(eq(users.id, user.id));
+  }
   return { id: user.id, email: user.email, name: user.name, role: user.role, partnerId: user.partnerId };
 }
 
-const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+/** With today's parameters, so an unknown email costs what a known one does. */
+const DUMMY_HASH = "scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";

@@ -9,8 +9,8 @@ import type { SessionUser } from "./authenticate";
 import { clientIp, signInWithLimits } from "./rate-limit";
 
 export { authenticate, type SessionUser } from "./authenticate";
-export { hashPassword, verifyPassword } from "./password";
-export { clientIp, recordSignInAttempt, SIGN_IN_LIMITS, signInGate, SignInRateLimited, signInWithLimits } from "./rate-limit";
+export { hashPassword, needsRehash, SCRYPT_PARAMS, verifyPassword } from "./password";
+export { CLIENT_IP_HEADER, clientIp, recordSignInAttempt, SIGN_IN_LIMITS, signInGate, SignInRateLimited, signInWithLimits, unlockSignIn } from "./rate-limit";
 
 declare module "next-auth" {
   interface User {

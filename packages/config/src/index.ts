@@ -12,6 +12,8 @@ export const runtimeEnvSchema = z.object({
   MQTT_URL: z.string().url().optional(),
   PROVISO_DATA_DIR: z.string().default(".data"),
   PGLITE_PORT: port(5433),
+  /** The embedded database's password (npm start generates one under .data/). */
+  PGLITE_PASSWORD: z.string().min(1).optional(),
   MQTT_PORT: port(1883),
   WEB_PORT: port(3000),
   WORKER_PORT: port(3001),
@@ -68,7 +70,7 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
   const c = parsed.data;
   return {
     ...c,
-    databaseUrl: c.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${c.PGLITE_PORT}/postgres`,
+    databaseUrl: c.DATABASE_URL ?? `postgres://postgres:${encodeURIComponent(c.PGLITE_PASSWORD ?? "postgres")}@127.0.0.1:${c.PGLITE_PORT}/postgres`,
     mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,
     embeddedDatabase: !c.DATABASE_URL,
     embeddedBroker: !c.MQTT_URL,

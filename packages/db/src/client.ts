@@ -13,9 +13,12 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}): DbHandle {
+export function createDb(url: string, opts: { max?: number; applicationName?: string; role?: string | null } = {}): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
+    // Every session as this role (the product's processes on PostgreSQL: APP_ROLE, which may not
+    // change or remove history); the login user must be a member of it.
+    ...(opts.role ? { options: `-c role=${opts.role}` } : {}),
     max: opts.max ?? 5,
     application_name: opts.applicationName ?? "proviso",
     // Fail fast with a clear error rather than hang when the server is not there.

@@ -5,6 +5,6 @@ export { blocksFor, ID_BLOCK, idsFromBlocks, reserveForBatch, reserveIds } from 
 export { CHURNING_TABLES, vacuumChurningTables } from "./maintenance";
 export { executePrepared, statementName } from "./prepared";
 export { executeWrites, write } from "./writes";
-export { migrate, MIGRATIONS_DIR } from "./migrate";
+export { APP_ROLE, APPEND_ONLY_TABLES, grantAppRole, migrate, MIGRATIONS_DIR } from "./migrate";
 export * as schema from "./schema";
 export * from "./schema";

@@ -3,7 +3,7 @@
 // no lock of its own and corrupts a data directory opened twice, so this module takes one.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { coalesceMessages, serialiseExtendedProtocol } from "./protocol-queue";
+import { coalesceMessages, requirePassword, serialiseExtendedProtocol } from "./protocol-queue";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -14,6 +14,8 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** Connections multiplexed onto PGlite (it still runs one transaction at a time). */
   maxConnections?: number;
+  /** Required of every connection (the launcher generates one); none: trust, as in the tests' throwaway servers. */
+  password?: string | null;
 }
 
 export interface EmbeddedPostgres {
@@ -48,6 +50,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   });
   serialiseExtendedProtocol(server);
   coalesceMessages();
+  if (opts.password) requirePassword(server, opts.password);
   try {
     await server.start();
   } catch (err) {
@@ -58,7 +61,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const port = resolvePort(server, opts.port);
   let stopped = false;
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres:${encodeURIComponent(opts.password ?? "postgres")}@127.0.0.1:${port}/postgres`,
     port,
     async stop() {
       if (stopped) return;

@@ -34,6 +34,12 @@ export interface SandboxOptions {
   webhookSecret?: string;
   /** The receiver's clock, ms (tests whose worker runs on a clock of its own pass it). */
   now?: () => number;
+  /**
+   * Required (`Authorization: Bearer …`) of every call to the sandbox's own API, `/__sandbox/*`:
+   * what partners received, faults, token expiry, SmartThings' interactions. The app always sets
+   * one (npm start generates it); a test's in-process sandbox may go without.
+   */
+  apiToken?: string | null;
 }
 
 export interface Context {

@@ -2,6 +2,7 @@
 // event gateway and Login with Amazon, Google Home Graph, SmartThings' side of its Schema connector,
 // a generic webhook receiver), records what it gets (each message checked against the platform's
 // schema), and injects faults on request. `/__sandbox/*` is its own API.
+import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { type Answer, type Context, type PlayedPlatform, type Receiver, type SandboxOptions, type SchemaChecker, jsonOf } from "./platform";
 import { alexa } from "./platforms/alexa";
@@ -38,6 +39,9 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
     };
     try {
       const raw = await readBody(req);
+      if (url.pathname.startsWith("/__sandbox/") && options.apiToken && !sameToken(req.headers.authorization, options.apiToken)) {
+        return send({ status: 401, body: { error: "the sandbox's own API needs its token: Authorization: Bearer <SANDBOX_TOKEN>" } });
+      }
       const ctx: Context = { recorder, checker, options, base: `http://${req.headers.host ?? "localhost"}` };
       const own = await sandboxApi(ctx, req.method ?? "GET", url, raw);
       if (own) return send(own);
@@ -186,4 +190,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+function sameToken(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -2,11 +2,10 @@
 // deterministic for a given `now`. `homes` scales the fleet for benchmarks. This file writes the
 // generated fleet; seed-reference.ts writes the fixed reference data around it.
 import { appendAudit, canonicalJson, leafHash, merkleRoot } from "@proviso/audit";
-import { hashPassword } from "@proviso/auth/password";
 import { appMeta, consents, devices, homeMemberships, homes, partnerLinks, users, type Database } from "@proviso/db";
 import { eq } from "drizzle-orm";
 import { buildHome } from "./fleet";
-import { DEMO_PASSWORD } from "./people";
+import { demoPasswordHash } from "./people";
 import { insertChunked, seedAgreements, seedCatalogue, seedDemands, seedStaff } from "./seed-reference";
 
 export { DEMO_LOGINS, DEMO_PASSWORD, DEMO_HOMEOWNER_EMAIL, STAFF } from "./people";
@@ -45,7 +44,7 @@ export async function seed(db: Database, opts: SeedOptions = {}): Promise<SeedRe
 
   const chunkSize = opts.chunkSize ?? 500;
   // Owners of generated homes share one hash of the demo password: hashing is deliberately slow.
-  const ownerHash = await hashPassword(DEMO_PASSWORD);
+  const ownerHash = await demoPasswordHash();
   let deviceCount = 0;
   for (let start = 0; start < total; start += chunkSize) {
     const bundles = Array.from({ length: Math.min(chunkSize, total - start) }, (_, i) => buildHome(start + i, now));

@@ -1,8 +1,16 @@
 // The demo's sign-in accounts: one per role is printed at start-up; all share one password.
+import { hashPassword } from "@proviso/auth/password";
 import type { Role } from "@proviso/domain";
 import { stableId } from "./random";
 
 export const DEMO_PASSWORD = "proviso-demo";
+
+let demoHash: Promise<string> | null = null;
+/** One hash of the demo password per process, shared by every demo user (hashing is slow on purpose: ≈ 0.3 s). */
+export function demoPasswordHash(): Promise<string> {
+  demoHash ??= hashPassword(DEMO_PASSWORD);
+  return demoHash;
+}
 
 export interface SeedUser {
   id: string;

@@ -1,6 +1,5 @@
 // The demo's fixed reference data, written by `seed` around the generated fleet: the catalogue,
 // the staff, each partner's agreement with its history and sign-offs, and the partners' demands.
-import { hashPassword } from "@proviso/auth/password";
 import { CATEGORIES, PURPOSES } from "@proviso/domain";
 import {
   agreementClauses,
@@ -24,7 +23,7 @@ import {
 import { eq } from "drizzle-orm";
 import { AGREEMENTS } from "./agreements";
 import * as cat from "./catalogue";
-import { DEMO_PASSWORD, STAFF } from "./people";
+import { demoPasswordHash, STAFF } from "./people";
 import { stableId } from "./random";
 
 /** Multi-row inserts under Postgres's 65,535-parameter limit; existing rows are left alone. */
@@ -70,7 +69,7 @@ export async function seedStaff(tx: Executor) {
     if (existing.has(u.email)) continue;
     await tx
       .insert(users)
-      .values({ ...u, passwordHash: await hashPassword(DEMO_PASSWORD) })
+      .values({ ...u, passwordHash: await demoPasswordHash() })
       .onConflictDoNothing();
   }
 }

@@ -6,7 +6,7 @@
 import type { Signer } from "@proviso/audit";
 import { redactUrl, withCredentials } from "@proviso/config";
 import type { TokenCipher } from "@proviso/core";
-import { createDb, deviceShadow, outbox } from "@proviso/db";
+import { APP_ROLE, createDb, deviceShadow, outbox } from "@proviso/db";
 import { OUTBOX_WAITING } from "@proviso/domain";
 import type { Adapters } from "@proviso/partners";
 import { WorldCache } from "@proviso/snapshot";
@@ -28,7 +28,7 @@ export const STATE_TOPIC = "proviso/v1/devices/+/state";
 
 export interface WorkerConfig {
   databaseUrl: string;
-  /** The embedded database (PGlite): polled for policy changes, vacuumed by the worker. */
+  /** The embedded database (PGlite): polled for policy changes, vacuumed by the worker. On PostgreSQL every session runs as APP_ROLE. */
   embeddedDatabase: boolean;
   /** Connections the worker's pool may hold; with more than one, ingest writes two lanes at once. */
   poolMax: number;
@@ -107,7 +107,8 @@ interface Shared {
 
 /** Starts each subsystem in order, registering its release; resolves with the HTTP port. */
 async function startSubsystems(config: WorkerConfig, events: WorkerEvents, started: Started): Promise<number> {
-  const db = createDb(config.databaseUrl, { max: config.poolMax, applicationName: "proviso-worker" });
+  // On PostgreSQL as the app role: history (consents, the audit log, decisions) can be added to, never changed.
+  const db = createDb(config.databaseUrl, { max: config.poolMax, applicationName: "proviso-worker", role: config.embeddedDatabase ? null : APP_ROLE });
   started(db, () => db.close());
   events.emit("info", `database: ${config.embeddedDatabase ? "embedded PGlite" : "PostgreSQL"} on ${redactUrl(config.databaseUrl)}`);
   // The snapshot: changes applied as they are logged, told by LISTEN on PostgreSQL, polled everywhere.

@@ -2,6 +2,7 @@
 // withheld, consent rates per partner and category (as they stood at the period's end), and
 // deliveries failed and dead-lettered. Decision counts come from `decision_daily_stats`, the totals
 // kept as each sealed batch is written, so the report does not scan the ledger.
+import { toCsv } from "../csv";
 import { categoryName, CATEGORIES } from "@proviso/domain";
 import type { Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
@@ -105,18 +106,15 @@ const nameOf = (key: string) => (known.has(key) ? categoryName(key) : key);
 
 export type DecisionReport = Awaited<ReturnType<typeof getDecisionReport>>;
 
-const csvCell = (v: unknown) => {
-  const s = String(v ?? "");
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 /** One CSV with a `section` column, so every table of the report fits in one file. */
 export function reportCsv(r: DecisionReport): string {
-  const lines = [["section", "partner", "category", "mode", "outcome_or_status", "reason", "count", "linked_homes", "on_request", "proactive"].join(",")];
-  for (const m of r.matrix) lines.push(["messages", m.partnerId, m.category, m.mode, m.outcome, "", m.count, "", "", ""].map(csvCell).join(","));
-  for (const w of r.withheldReasons) lines.push(["withheld_reasons", w.partnerId, "", "", "withhold", w.reason, w.count, "", "", ""].map(csvCell).join(","));
-  for (const c of r.consentRates)
-    lines.push(["consent_rates", c.partnerId, c.category, "", "", "", "", c.linkedHomes, c.onRequest, c.proactive].map(csvCell).join(","));
-  for (const d of r.deliveries) lines.push(["deliveries", d.partnerId, "", "", d.status, "", d.count, "", "", ""].map(csvCell).join(","));
-  return `${lines.join("\n")}\n`;
+  return toCsv(
+    ["section", "partner", "category", "mode", "outcome_or_status", "reason", "count", "linked_homes", "on_request", "proactive"],
+    [
+      ...r.matrix.map((m) => ["messages", m.partnerId, m.category, m.mode, m.outcome, "", m.count, "", "", ""]),
+      ...r.withheldReasons.map((w) => ["withheld_reasons", w.partnerId, "", "", "withhold", w.reason, w.count, "", "", ""]),
+      ...r.consentRates.map((c) => ["consent_rates", c.partnerId, c.category, "", "", "", "", c.linkedHomes, c.onRequest, c.proactive]),
+      ...r.deliveries.map((d) => ["deliveries", d.partnerId, "", "", d.status, "", d.count, "", "", ""]),
+    ],
+  );
 }

@@ -1,5 +1,6 @@
 // A home's data and its full sharing history, for the homeowner to take away: JSON (everything)
 // or CSV (the ledger). Scoped by membership like every other home read.
+import { toCsv } from "../csv";
 import { consents, decisions, devices, homes, partnerLinks, partners, stateEvents, type Executor } from "@proviso/db";
 import { asc, eq } from "drizzle-orm";
 import { explain, ledgerColumns } from "./home-ledger";
@@ -64,38 +65,28 @@ const CSV_COLUMNS = [
   "why",
 ] as const;
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? "" : typeof v === "string" ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The ledger as CSV: one line per decision. */
 export function ledgerCsv(data: Awaited<ReturnType<typeof exportHomeData>>): string {
-  const lines = [CSV_COLUMNS.join(",")];
-  for (const d of data.decisions) {
-    lines.push(
-      [
-        d.decidedAt,
-        d.observedAt,
-        d.partnerId,
-        d.deviceId,
-        d.category,
-        d.mode,
-        d.stage,
-        d.outcome,
-        d.sent,
-        d.reasons.map((r) => r.code).join(" "),
-        d.clauseKeys.join(" "),
-        d.consentVersion,
-        d.partnerName,
-        d.deviceName,
-        // A partner's request has no state event: the cause is theirs.
-        d.cause ?? (d.stage === "request" ? "partner request" : ""),
-        d.why,
-      ]
-        .map(csvCell)
-        .join(","),
-    );
-  }
-  return `${lines.join("\n")}\n`;
+  return toCsv(
+    CSV_COLUMNS,
+    data.decisions.map((d) => [
+      d.decidedAt,
+      d.observedAt,
+      d.partnerId,
+      d.deviceId,
+      d.category,
+      d.mode,
+      d.stage,
+      d.outcome,
+      d.sent,
+      d.reasons.map((r) => r.code).join(" "),
+      d.clauseKeys.join(" "),
+      d.consentVersion,
+      d.partnerName,
+      d.deviceName,
+      // A partner's request has no state event: the cause is theirs.
+      d.cause ?? (d.stage === "request" ? "partner request" : ""),
+      d.why,
+    ]),
+  );
 }

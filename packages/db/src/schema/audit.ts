@@ -1,6 +1,7 @@
 // The tamper-evident audit log, its signed checkpoints, and small key/value metadata.
 import type { JobStatus } from "@proviso/domain";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./homes";
 
 /**
@@ -73,16 +74,25 @@ export const policyChanges = pgTable("policy_changes", {
 });
 
 /** Sign-in attempts, for rate limiting by e-mail address and by client address. */
+/**
+ * Sign-in attempts and what became of them: `ok`, `failed` (a wrong password: the only kind that
+ * counts towards a limit), `refused` (over a limit: recorded, never counted), and `unlocked` (an
+ * administrator cleared the account's failures: only those after it count).
+ */
 export const signInAttempts = pgTable(
   "sign_in_attempts",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     email: text("email").notNull(),
     ip: text("ip"),
-    ok: boolean("ok").notNull(),
+    outcome: text("outcome", { enum: ["ok", "failed", "refused", "unlocked"] }).notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("sign_in_attempts_email_at_idx").on(t.email, t.at), index("sign_in_attempts_ip_at_idx").on(t.ip, t.at)],
+  (t) => [
+    index("sign_in_attempts_email_at_idx").on(t.email, t.at),
+    index("sign_in_attempts_ip_at_idx").on(t.ip, t.at),
+    check("sign_in_attempts_outcome_check", sql`${t.outcome} in ('ok', 'failed', 'refused', 'unlocked')`),
+  ],
 );
 
 /** Verifications of the chain requested in the legal area, run by the worker with progress. */

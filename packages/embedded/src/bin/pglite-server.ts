@@ -9,7 +9,8 @@ if (!dataDir) {
   process.exit(2);
 }
 
-const pg = await startEmbeddedPostgres({ dataDir, port, maxConnections: 32 }).catch((err: Error) => {
+// A password whenever the launcher gives one (it generates it into the data directory).
+const pg = await startEmbeddedPostgres({ dataDir, port, maxConnections: 32, password: process.env.PGLITE_PASSWORD || null }).catch((err: Error) => {
   console.error(err.message);
   process.exit(2);
 });

@@ -1,3 +1,4 @@
+import { downloadHeaders } from "~/server/download";
 import { serverCaller } from "~/server/caller";
 import { errorResponse } from "~/server/http-errors";
 
@@ -16,7 +17,7 @@ export async function GET(req: Request) {
       limit: 2000,
     });
     return new Response(JSON.stringify(answer, null, 2), {
-      headers: { "content-type": "application/json", "content-disposition": `attachment; filename="proviso-was-shared-${p.get("partnerId")}.json"` },
+      headers: downloadHeaders("application/json", `proviso-was-shared-${p.get("partnerId")}.json`),
     });
   } catch (err) {
     return errorResponse(err);

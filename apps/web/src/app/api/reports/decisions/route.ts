@@ -1,3 +1,4 @@
+import { downloadHeaders } from "~/server/download";
 import { renderReportPdf, reportCsv } from "@proviso/core";
 import { serverCaller } from "~/server/caller";
 import { errorResponse } from "~/server/http-errors";
@@ -11,10 +12,7 @@ export async function GET(req: Request) {
     const name = `proviso-sharing-report-${report.period.from}-to-${report.period.to}.${format}`;
     const body = format === "pdf" ? new Uint8Array(await renderReportPdf(report)) : reportCsv(report);
     return new Response(body, {
-      headers: {
-        "content-type": format === "pdf" ? "application/pdf" : "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="${name}"`,
-      },
+      headers: downloadHeaders(format === "pdf" ? "application/pdf" : "text/csv; charset=utf-8", `${name}`),
     });
   } catch (err) {
     return errorResponse(err);

@@ -1,3 +1,4 @@
+import { downloadHeaders } from "~/server/download";
 import { renderVersionPdf } from "@proviso/core";
 import { serverCaller } from "~/server/caller";
 import { currentUser } from "~/server/auth";
@@ -19,7 +20,7 @@ export async function GET(_req: Request, { params }: { params: Promise<{ version
     const pdf = await renderVersionPdf(doc as Parameters<typeof renderVersionPdf>[0]);
     const name = `${doc.partnerId}-agreement-v${doc.version}.pdf`;
     return new Response(new Uint8Array(pdf), {
-      headers: { "content-type": "application/pdf", "content-disposition": `attachment; filename="${name}"` },
+      headers: downloadHeaders("application/pdf", `${name}`),
     });
   } catch {
     return new Response("Not found.", { status: 404 });

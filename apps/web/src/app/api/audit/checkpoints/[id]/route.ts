@@ -1,3 +1,4 @@
+import { downloadHeaders } from "~/server/download";
 import { serverCaller } from "~/server/caller";
 import { errorResponse } from "~/server/http-errors";
 
@@ -9,7 +10,7 @@ export async function GET(_req: Request, { params }: { params: Promise<{ id: str
     const cp = checkpoints.find((c) => String(c.id) === id);
     if (!cp) return new Response("Not found.", { status: 404 });
     return new Response(JSON.stringify(cp, null, 2), {
-      headers: { "content-type": "application/json", "content-disposition": `attachment; filename="proviso-audit-checkpoint-${cp.id}.json"` },
+      headers: downloadHeaders("application/json", `proviso-audit-checkpoint-${cp.id}.json`),
     });
   } catch (err) {
     return errorResponse(err);

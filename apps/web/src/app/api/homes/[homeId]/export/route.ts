@@ -1,3 +1,4 @@
+import { downloadHeaders } from "~/server/download";
 import { AppError, exportHomeData, ledgerCsv } from "@proviso/core";
 import { currentUser } from "~/server/auth";
 import { getDb } from "~/server/db";
@@ -13,10 +14,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ homeId: 
     const data = await exportHomeData(getDb(), { userId: user.id, homeId });
     const stamp = new Date().toISOString().slice(0, 10);
     return new Response(format === "csv" ? ledgerCsv(data) : JSON.stringify(data, null, 2), {
-      headers: {
-        "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/json",
-        "content-disposition": `attachment; filename="proviso-home-${stamp}.${format}"`,
-      },
+      headers: downloadHeaders(format === "csv" ? "text/csv; charset=utf-8" : "application/json", `proviso-home-${stamp}.${format}`),
     });
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") return new Response("Not found.", { status: 404 });
