@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { installDemoConnectors } from "./lib/demo-platforms";
+import { linkDemoAccounts, registerSandboxClients } from "./lib/demo-platforms";
 import { ensureFleetCredentials, provisionBroker } from "./lib/fleet-credentials";
 import { assertPortFree } from "./lib/ports";
 import { startChild, waitForHttp, type Child } from "./lib/processes";
@@ -162,7 +162,8 @@ async function prepareDatabase(cfg: Config, dataDir: string, childEnv: NodeJS.Pr
  * would only cost retries. Then the demo platforms do what their users would, and the simulator starts.
  */
 async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: Spawn) {
-  const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts");
+  const clients = await registerSandboxClients(cfg.databaseUrl, cfg.urls.sandbox).catch((err: Error) => shutdown(2, `account linking: ${err.message}`));
+  const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts", { ...childEnv, SANDBOX_OAUTH_CLIENTS: JSON.stringify(clients) });
   try {
     await waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox);
   } catch (err) {
@@ -179,8 +180,8 @@ async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: S
     await shutdown(1, (err as Error).message);
   }
   try {
-    const installed = await installDemoConnectors(cfg.databaseUrl, cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!);
-    if (installed) console.log(`[proviso] SmartThings installed its connector for ${installed} linked home(s) (the sandbox plays it)`);
+    const { linked, installed } = await linkDemoAccounts(cfg.databaseUrl, cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!, clients);
+    console.log(`[proviso] the sandbox's platforms hold tokens for ${linked} linked home(s); SmartThings installed its connector for ${installed}`);
   } catch (err) {
     console.error(`[proviso] ${(err as Error).message}`);
   }

@@ -1,4 +1,8 @@
 import type { NextConfig } from "next";
+import createNextIntlPlugin from "next-intl/plugin";
+
+// Messages per language: src/i18n/request.ts.
+const withNextIntl = createNextIntlPlugin("./src/i18n/request.ts");
 
 const config: NextConfig = {
   // Internal packages are raw TypeScript.
@@ -19,4 +23,4 @@ const config: NextConfig = {
   poweredByHeader: false,
 };
 
-export default config;
+export default withNextIntl(config);

@@ -3,7 +3,7 @@
 // at risk and the what-if difference on recorded history; a lapsed certification makes the worker
 // withhold as the clause says, and the homeowner's ledger shows why.
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, idOf, waitFor, withDb, workersCaughtUp, WORKER } from "./product";
+import { device, idOf, platformToken, waitFor, withDb, workersCaughtUp, WORKER } from "./product";
 
 const LOCK = "user.device.sensor.lock_state";
 
@@ -66,7 +66,7 @@ async function googleAsksForLock(homeId: string, lockId: string) {
   const link = await idOf("select id from partner_links where home_id = $1 and partner_id = 'google-home'", [homeId]);
   const res = await fetch(`${WORKER}/v1/partners/google/fulfillment`, {
     method: "POST",
-    headers: { authorization: `Bearer sandbox-${link}` },
+    headers: { authorization: `Bearer ${await platformToken("google-home", link)}` },
     body: JSON.stringify({ requestId: `lapse-${Date.now()}`, inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: lockId }] } }] }),
   });
   expect(res.status).toBe(200);

@@ -167,6 +167,20 @@ export async function sandboxMessages(filter: { partner?: string; device?: strin
   return ((await res.json()) as { messages: SandboxMessage[] }).messages;
 }
 
+/**
+ * The access token a platform holds for a link, as the sandbox (playing it) got it from account
+ * linking: the launcher links the seeded homes for it; a test's own linking adds to them.
+ */
+export async function platformToken(partner: string, linkId: string): Promise<string> {
+  const accountId = await withDb(
+    async (c) => (await c.query("select external_account_id from partner_links where id = $1", [linkId])).rows[0]?.external_account_id,
+  );
+  const res = await fetch(`${SANDBOX}/__sandbox/accounts?partner=${encodeURIComponent(partner)}`, { headers: sandboxAuth() });
+  const account = ((await res.json()) as { accounts: { accountId: string; accessToken: string }[] }).accounts.find((a) => a.accountId === accountId);
+  if (!account) throw new Error(`the sandbox holds no ${partner} token for link ${linkId}`);
+  return account.accessToken;
+}
+
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -3,7 +3,7 @@
 // SmartThings' state callback within the terms and the homeowner's consent; SmartThings refreshing
 // state gets only what on-request terms and consent allow; deleting the integration unlinks the home.
 import { expect, signInViaApi, test } from "./fixtures";
-import { device, sandboxAuth, sandboxMessages, SANDBOX, settled, withDb, workersCaughtUp, waitFor } from "./product";
+import { device, platformToken, sandboxAuth, sandboxMessages, SANDBOX, settled, withDb, workersCaughtUp, waitFor } from "./product";
 
 const T = "user.device.sensor.temperature";
 const HUMIDITY = "user.device.sensor.humidity";
@@ -34,7 +34,7 @@ async function askSmartThings(linkId: string, interactionType: string, deviceIds
   const res = await fetch(`${SANDBOX}/__sandbox/smartthings/ask`, {
     method: "POST",
     headers: sandboxAuth(),
-    body: JSON.stringify({ token: `sandbox-${linkId}`, interactionType, deviceIds }),
+    body: JSON.stringify({ token: await platformToken("smartthings", linkId), interactionType, deviceIds }),
   });
   expect(res.status).toBe(200);
   // The sandbox answers with the connector's answer to SmartThings: its status and body.

@@ -19,6 +19,7 @@ import {
   withDb,
   workersCaughtUp,
   WORKER,
+  platformToken,
 } from "./product";
 
 const HOMEOWNER = "homeowner@proviso.test";
@@ -288,7 +289,7 @@ test("partners asking get only what on-request terms and consent allow", async (
     body: JSON.stringify({
       directive: {
         header: { namespace: "Alexa", name: "ReportState", messageId: "e2e-1", correlationToken: "c-1", payloadVersion: "3" },
-        endpoint: { scope: { type: "BearerToken", token: `sandbox-${link}` }, endpointId: thermostat },
+        endpoint: { scope: { type: "BearerToken", token: await platformToken("alexa", link) }, endpointId: thermostat },
         payload: {},
       },
     }),

@@ -1,33 +1,83 @@
 // What the demo's platforms do once the product is up, as their users would in the platforms'
-// apps: a platform installed per home (SmartThings' connector: a discovery, then callback access
-// granted) is installed for each home linked to it, so proactive state has somewhere to go. The
-// sandbox plays the platform's side at `POST /__sandbox/<adapter>/install`.
-import { createDb, partnerLinks, partners } from "@proviso/db";
-import { accountTokenFor, PLATFORMS } from "@proviso/partners";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+// apps. Proviso registers an OAuth client for each platform the sandbox plays (new secrets at each
+// start, handed to the sandbox); the seeded homes' links are then linked as if each platform had
+// linked them (tokens issued to its client, handed to the sandbox, which uses them for all it
+// asks); and a platform installed per home (SmartThings' connector: a discovery, then callback
+// access granted) is installed for each home linked to it.
+import { issueLinkTokens, registerOAuthClient } from "@proviso/core";
+import { createDb, oauthTokens, partnerLinks, partners } from "@proviso/db";
+import { PLATFORMS } from "@proviso/partners";
+import { and, eq, inArray } from "drizzle-orm";
 
-export async function installDemoConnectors(databaseUrl: string, sandboxUrl: string, sandboxToken: string): Promise<number> {
-  const installed = Object.values(PLATFORMS)
-    .filter((p) => p.installedPerHome)
-    .map((p) => p.id);
-  if (installed.length === 0) return 0;
+/** The platforms the sandbox plays account linking for, by partner. */
+const PLAYED = ["alexa", "google-home", "smartthings"];
+
+export type SandboxClients = Record<string, { clientId: string; clientSecret: string }>;
+
+/** Registers (or gives new secrets to) the sandbox's clients; their redirect URIs are the sandbox apps' callbacks. */
+export async function registerSandboxClients(databaseUrl: string, sandboxUrl: string): Promise<SandboxClients> {
   const handle = createDb(databaseUrl, { max: 1, applicationName: "proviso-launcher" });
   try {
+    const known = await handle.db.select({ id: partners.id }).from(partners).where(inArray(partners.id, PLAYED));
+    const clients: SandboxClients = {};
+    for (const { id } of known) {
+      const c = await registerOAuthClient(handle.db, { partnerId: id, clientId: `sandbox-${id}`, redirectUris: [`${sandboxUrl}/app/${id}/callback`] });
+      clients[id] = { clientId: c.clientId, clientSecret: c.clientSecret };
+    }
+    return clients;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The seeded links, linked by their platforms: tokens issued to the sandbox's clients (those of an
+ * earlier start deleted), handed to the sandbox; SmartThings installs its connector with its.
+ * Returns how many links, and how many SmartThings installs.
+ */
+export async function linkDemoAccounts(databaseUrl: string, sandboxUrl: string, sandboxToken: string, clients: SandboxClients) {
+  const handle = createDb(databaseUrl, { max: 1, applicationName: "proviso-launcher" });
+  const api = (p: string, body: unknown) =>
+    fetch(`${sandboxUrl}${p}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sandboxToken}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  try {
+    const ids = Object.values(clients).map((c) => c.clientId);
+    if (ids.length === 0) return { linked: 0, installed: 0 };
+    await handle.db.delete(oauthTokens).where(inArray(oauthTokens.clientId, ids));
     const links = await handle.db
-      .select({ id: partnerLinks.id, adapter: partners.adapter })
+      .select({
+        id: partnerLinks.id,
+        partnerId: partnerLinks.partnerId,
+        accountId: partnerLinks.externalAccountId,
+        callbackUrls: partnerLinks.callbackUrls,
+        adapter: partners.adapter,
+      })
       .from(partnerLinks)
       .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
-      .where(and(inArray(partners.adapter, installed), eq(partnerLinks.status, "active"), isNull(partnerLinks.callbackUrls)));
+      .where(and(inArray(partnerLinks.partnerId, Object.keys(clients)), eq(partnerLinks.status, "active")));
+    const accounts = [];
     for (const link of links) {
-      const res = await fetch(`${sandboxUrl}/__sandbox/${link.adapter}/install`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${sandboxToken}` },
-        body: JSON.stringify({ token: accountTokenFor(link.id) }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (!res.ok) throw new Error(`the sandbox could not install ${link.adapter} for link ${link.id}: ${res.status}`);
+      const t = await issueLinkTokens(handle.db, { linkId: link.id, clientId: clients[link.partnerId]!.clientId });
+      accounts.push({ ...link, accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.accessTokenExpiresAt.getTime() });
     }
-    return links.length;
+    for (let i = 0; i < accounts.length; i += 1000) {
+      const chunk = accounts
+        .slice(i, i + 1000)
+        .map((a) => ({ partner: a.partnerId, accountId: a.accountId, accessToken: a.accessToken, refreshToken: a.refreshToken, expiresAt: a.expiresAt }));
+      const res = await api("/__sandbox/accounts", chunk);
+      if (!res.ok) throw new Error(`the sandbox refused the demo's accounts: ${res.status}`);
+    }
+    let installed = 0;
+    for (const a of accounts.filter((x) => PLATFORMS[x.adapter]?.installedPerHome && !x.callbackUrls)) {
+      const res = await api(`/__sandbox/${a.adapter}/install`, { token: a.accessToken });
+      if (!res.ok) throw new Error(`the sandbox could not install ${a.adapter} for link ${a.id}: ${res.status}`);
+      installed++;
+    }
+    return { linked: accounts.length, installed };
   } finally {
     await handle.close();
   }

@@ -14,6 +14,14 @@ if (!apiToken) {
   process.exit(2);
 }
 const env = loadRuntimeConfig(process.env);
+// Each platform's OAuth client with Proviso's account linking (npm start registers them): with
+// them, the sandbox plays each platform's app linking a home (/app/<partner>/link).
+let clients: Record<string, { clientId: string; clientSecret: string }> = {};
+try {
+  clients = JSON.parse(process.env.SANDBOX_OAUTH_CLIENTS || "{}");
+} catch {
+  console.error("SANDBOX_OAUTH_CLIENTS is not JSON: account linking is off in the sandbox");
+}
 let checker: ReturnType<typeof createMessageChecker> | null = null;
 try {
   checker = createMessageChecker();
@@ -24,6 +32,8 @@ try {
 // checks signatures with the secret the worker signs with.
 const { server } = createSandbox(new Recorder(), checker, {
   googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment`,
+  alexaDirectivesUrl: `${env.urls.worker}/v1/partners/alexa/directives`,
+  linking: { authorizeUrl: `${env.urls.web}/link/authorize`, tokenUrl: `${env.urls.web}/api/oauth/token`, clients },
   // Like SmartThings, it sends the connector its interactions (installing, state refresh), as the
   // client the connector is registered as.
   smartthingsConnectorUrl: `${env.urls.worker}/v1/partners/smartthings`,

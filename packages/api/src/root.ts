@@ -2,6 +2,7 @@ import { agreementsRouter } from "./routers/agreements";
 import { healthRouter } from "./routers/health";
 import { homeRouter } from "./routers/home";
 import { legalRouter } from "./routers/legal";
+import { linkingRouter } from "./routers/linking";
 import { partnerPortalRouter } from "./routers/partner-portal";
 import { partnersRouter } from "./routers/partners";
 import { sessionRouter } from "./routers/session";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   health: healthRouter,
   session: sessionRouter,
   home: homeRouter,
+  linking: linkingRouter,
   partners: partnersRouter,
   legal: legalRouter,
   partnerPortal: partnerPortalRouter,

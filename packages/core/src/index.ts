@@ -62,3 +62,4 @@ export {
   type IssuedCredential,
   type Speaker,
 } from "./devices/credentials";
+export * from "./linking";

@@ -1,18 +1,11 @@
-// The token a platform presents when it calls us for a link, and the bearer we present to it where
-// it has granted us none of its own. Until account linking issues real tokens, it is the link's id
-// behind a prefix: an identifier, not a secret.
-const ACCOUNT_TOKEN_PREFIX = "sandbox-";
+// The bearer Proviso presents to a platform for a link: the token the platform granted us
+// (Alexa's AcceptGrant, SmartThings' callback access). Where a platform has granted none, a
+// placeholder naming the link is sent, which only the sandbox accepts: Google's calls are to
+// carry a service-account token instead, and Alexa's events need its grant (not yet built).
+// Platforms calling Proviso present tokens from account linking (@proviso/core linking), never this.
+const PLACEHOLDER_PREFIX = "sandbox-";
 
-export function accountTokenFor(linkId: string): string {
-  return `${ACCOUNT_TOKEN_PREFIX}${linkId}`;
-}
-
-/** The link id an account token was issued for (null for a token not of that form). */
-export function linkIdOfAccountToken(token: string): string | null {
-  return token.startsWith(ACCOUNT_TOKEN_PREFIX) ? token.slice(ACCOUNT_TOKEN_PREFIX.length) : null;
-}
-
-/** The bearer we present to a platform for a link: the token it granted us, else the account's. */
+/** The bearer we present to a platform for a link: the token it granted us, else the placeholder. */
 export function bearerFor(link: { linkId: string; accessToken: string | null }): string {
-  return link.accessToken ?? accountTokenFor(link.linkId);
+  return link.accessToken ?? `${PLACEHOLDER_PREFIX}${link.linkId}`;
 }

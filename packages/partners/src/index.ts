@@ -1,7 +1,7 @@
 export * from "./types";
 export { PartnerRequestError, type AnnouncedVia, type InboundRequest, type PartnerAdapter, type Platform, type StateSend } from "./adapter";
 export { createAdapters, platformSettingsErrors, PLATFORMS, type Adapters } from "./registry";
-export { accountTokenFor, bearerFor, linkIdOfAccountToken } from "./account-token";
+export { bearerFor } from "./account-token";
 export * as alexa from "./alexa/messages";
 export { toAlexaProperties, alexaTime, type AlexaProperty } from "./alexa/properties";
 export * as google from "./google/messages";

@@ -4,6 +4,7 @@
 // a conversation (asking the worker, as the platform would). One module per platform (platforms/).
 import type http from "node:http";
 import type { MessageCheck } from "@proviso/partners";
+import type { Accounts, LinkingOptions } from "./accounts";
 import type { Recorder } from "./recorder";
 
 /** Checks a message against the platform's schema (see @proviso/partners createMessageChecker). */
@@ -23,6 +24,8 @@ export interface SandboxOptions {
    * checked against Google's SYNC response schema. Without it, a requestSync is only recorded.
    */
   googleFulfillmentUrl?: string;
+  /** The Alexa skill's directive URL (the worker's), where the sandbox sends Alexa's directives (AcceptGrant, Discover). */
+  alexaDirectivesUrl?: string;
   /** The SmartThings connector's URL (the worker's), where the sandbox sends SmartThings' interactions. */
   smartthingsConnectorUrl?: string;
   /** The connector's client as registered with SmartThings (the worker's SMARTTHINGS_CLIENT_ID / _SECRET). */
@@ -40,10 +43,18 @@ export interface SandboxOptions {
    * one (npm start generates it); a test's in-process sandbox may go without.
    */
   apiToken?: string | null;
+  /**
+   * Proviso's authorization server and each platform's client with it: with them the sandbox
+   * plays each platform's side of account linking (its app at `/app/<partner>/link`) and refreshes
+   * the tokens it holds.
+   */
+  linking?: LinkingOptions;
 }
 
 export interface Context {
   recorder: Recorder;
+  /** The accounts each platform linked, with the tokens Proviso issued it. */
+  accounts: Accounts;
   checker: SchemaChecker | null;
   options: SandboxOptions;
   /** The sandbox's own base URL, as the request reached it (for URLs it hands out). */
@@ -54,6 +65,8 @@ export interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A page to show instead of JSON (the platforms' apps during account linking). */
+  html?: string;
   /** A refusal the platform's receiver records, with why (a webhook's bad signature). */
   recordErrors?: string[];
 }
@@ -71,7 +84,7 @@ export interface Receiver {
   authenticate(ctx: Context, req: http.IncomingMessage, raw: string, body: unknown): { bearer: string | null } | Answer;
   success(body: unknown): Answer;
   /** What the platform does next (Home Graph asks SYNC after a requestSync). */
-  after?(ctx: Context, req: http.IncomingMessage, answer: Answer): void;
+  after?(ctx: Context, req: http.IncomingMessage, answer: Answer, body: unknown): void;
 }
 
 /** The sandbox's own API endpoint for one platform (under `/__sandbox/`): null if not this one's. */

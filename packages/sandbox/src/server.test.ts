@@ -73,7 +73,7 @@ describe("partner sandbox", () => {
     expect(deleted.messages.map((m) => m.status)).toEqual([202]);
   });
 
-  it("like Home Graph, asks the integration for SYNC after a requestSync and checks its answer against Google's schema", async () => {
+  it("like Home Graph, asks the integration for SYNC after a requestSync, with the token linking gave it for that user, and checks the answer", async () => {
     const asked: { authorization?: string; body: unknown }[] = [];
     let answer: unknown = {
       requestId: "",
@@ -108,12 +108,17 @@ describe("partner sandbox", () => {
     await new Promise<void>((r) => google.server.listen(0, "127.0.0.1", r));
     const at = `http://127.0.0.1:${(google.server.address() as AddressInfo).port}`;
     try {
-      const sync = () =>
+      // Google linked user-1's account: account linking gave it "link-token".
+      const linked = [{ partner: "google-home", accountId: "user-1", accessToken: "link-token", refreshToken: "r", expiresAt: Date.now() + 3_600_000 }];
+      expect((await fetch(`${at}/__sandbox/accounts`, { method: "POST", body: JSON.stringify(linked) })).status).toBe(200);
+      const sync = (agentUserId = "user-1") =>
         fetch(`${at}/google/v1/devices:requestSync`, {
           method: "POST",
-          body: JSON.stringify({ agentUserId: "user-1", async: true }),
-          headers: { authorization: "Bearer link-token" },
+          body: JSON.stringify({ agentUserId, async: true }),
+          headers: { authorization: "Bearer proviso-to-google" },
         });
+      // A user Google never linked: it has no token to ask with, and asks nothing.
+      expect((await sync("user-unknown")).status).toBe(200);
       expect((await sync()).status).toBe(200);
       const answered = () => recorder.list({}).filter((m) => m.endpoint.endsWith("(SYNC response)"));
       for (let i = 0; i < 100 && answered().length === 0; i++) await new Promise((r) => setTimeout(r, 20));

@@ -5,6 +5,8 @@
 import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { type Answer, type Context, type PlayedPlatform, type Receiver, type SandboxOptions, type SchemaChecker, jsonOf } from "./platform";
+import { Accounts } from "./accounts";
+import { accountsApi, linkingApp } from "./linking-app";
 import { alexa } from "./platforms/alexa";
 import { google } from "./platforms/google";
 import { smartthings } from "./platforms/smartthings";
@@ -30,10 +32,14 @@ function receiverFor(method: string, path: string): { receiver: Receiver; match:
   return null;
 }
 
-export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null, options: SandboxOptions = {}) {
+export function createSandbox(recorder = new Recorder(), checker: SchemaChecker | null = null, options: SandboxOptions = {}, accounts = new Accounts()) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const send = (a: Answer) => {
+      if (a.html !== undefined) {
+        res.writeHead(a.status, { "content-type": "text/html; charset=utf-8", ...a.headers });
+        return void res.end(a.html);
+      }
       res.writeHead(a.status, { "content-type": "application/json", ...a.headers });
       res.end(a.body === undefined ? "" : JSON.stringify(a.body));
     };
@@ -42,8 +48,11 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       if (url.pathname.startsWith("/__sandbox/") && options.apiToken && !sameToken(req.headers.authorization, options.apiToken)) {
         return send({ status: 401, body: { error: "the sandbox's own API needs its token: Authorization: Bearer <SANDBOX_TOKEN>" } });
       }
-      const ctx: Context = { recorder, checker, options, base: `http://${req.headers.host ?? "localhost"}` };
-      const own = await sandboxApi(ctx, req.method ?? "GET", url, raw);
+      const ctx: Context = { recorder, accounts, checker, options, base: `http://${req.headers.host ?? "localhost"}` };
+      const own =
+        (await sandboxApi(ctx, req.method ?? "GET", url, raw)) ??
+        accountsApi(ctx, req.method ?? "GET", url, raw) ??
+        (await linkingApp(ctx, req.method ?? "GET", url));
       if (own) return send(own);
       for (const p of PLATFORMS) {
         const answer = await p.api?.(ctx, req.method ?? "GET", url.pathname, raw);
@@ -53,13 +62,13 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       if (!found) return send({ status: 404, body: { error: `no such endpoint: ${req.method} ${url.pathname}` } });
       const answer = await receive(ctx, found.receiver, found.match, req, url.pathname, raw);
       send(answer);
-      if (answer.status < 300) found.receiver.after?.(ctx, req, answer);
+      if (answer.status < 300) found.receiver.after?.(ctx, req, answer, jsonBody(raw));
       return;
     } catch (err) {
       return send({ status: 413, body: { error: (err as Error).message } });
     }
   });
-  return { server, recorder };
+  return { server, recorder, accounts };
 }
 
 /**
@@ -196,4 +205,12 @@ function sameToken(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function jsonBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
 }

@@ -5,7 +5,6 @@
 import { createTokenCipher, generateTokenKey } from "@proviso/core";
 import { partnerLinks } from "@proviso/db";
 import { createTestDatabase, type TestDatabase } from "@proviso/db/testing";
-import { accountTokenFor } from "@proviso/partners";
 import { seed, stableId } from "@proviso/seed";
 import { WorldCache } from "@proviso/snapshot";
 import { eq } from "drizzle-orm";
@@ -20,7 +19,7 @@ import { ingestReports } from "./ingest/ingest";
 import { ShadowCache } from "./ingest/shadow-cache";
 import { parseStateReport } from "./ingest/validate";
 import { createMetrics } from "./metrics";
-import { addConsent, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./testing/support";
+import { addConsent, linkToken, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./testing/support";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const home0 = stableId("home:0");
@@ -113,7 +112,7 @@ describe("SmartThings through its Schema connector", () => {
   });
 
   it("installs as SmartThings does: discovery answered with the home's devices, then callback access granted and its tokens kept sealed", async () => {
-    const r = (await sandboxApi("/__sandbox/smartthings/install", { token: accountTokenFor(linkId) })) as {
+    const r = (await sandboxApi("/__sandbox/smartthings/install", { token: await linkToken(t.db, linkId, clock) })) as {
       discovery: { status: number; body: { devices: { externalDeviceId: string }[] } };
       grant: { status: number };
     };
@@ -161,7 +160,7 @@ describe("SmartThings through its Schema connector", () => {
     await setConsent(CONTACT, "off");
     await ingest(report(lock, { contactState: "open", lockState: "locked" }));
     const r = (await sandboxApi("/__sandbox/smartthings/ask", {
-      token: accountTokenFor(linkId),
+      token: await linkToken(t.db, linkId, clock),
       interactionType: "stateRefreshRequest",
       deviceIds: [thermostat, lock, stableId("device:1:0")],
     })) as {
@@ -180,8 +179,8 @@ describe("SmartThings through its Schema connector", () => {
     expect(decided).toContainEqual({ category_key: CONTACT, outcome: "withhold" });
   });
 
-  it("refuses a token that names no SmartThings link in SmartThings' own error shape", async () => {
-    for (const token of ["made-up", accountTokenFor(stableId("link:0:alexa"))]) {
+  it("refuses a token that stands for no SmartThings link in SmartThings' own error shape", async () => {
+    for (const token of ["made-up", `sandbox-${linkId}`, await linkToken(t.db, stableId("link:0:alexa"), clock)]) {
       const r = (await sandboxApi("/__sandbox/smartthings/ask", { token, interactionType: "discoveryRequest" })) as { status: number; body: unknown };
       expect(r.status).toBe(401);
       expect(r.body).toMatchObject({ globalError: { errorEnum: "INVALID-TOKEN" } });
@@ -219,7 +218,9 @@ describe("SmartThings through its Schema connector", () => {
 
   it("ends the link when SmartThings says the integration was deleted: nothing more goes, and a deletion request is recorded", async () => {
     await ingest(report(thermostat, { temperature: 25.2 }));
-    const r = (await sandboxApi("/__sandbox/smartthings/ask", { token: accountTokenFor(linkId), interactionType: "integrationDeleted" })) as { status: number };
+    const r = (await sandboxApi("/__sandbox/smartthings/ask", { token: await linkToken(t.db, linkId, clock), interactionType: "integrationDeleted" })) as {
+      status: number;
+    };
     expect(r.status).toBe(200);
     expect(await storedLink()).toMatchObject({ status: "unlinked" });
     expect((await t.pool.query("select count(*)::int as n from deletion_requests where link_id = $1", [linkId])).rows[0].n).toBe(1);

@@ -261,7 +261,7 @@ async function startHttp({ config, db, metrics, worlds, started }: Shared, inges
     mqttConnected: () => subscriptions.connected,
     metrics,
     ingest,
-    partners: { world: () => worlds.current(), adapters: config.adapters, cipher: config.cipher },
+    partners: { world: () => worlds.current(), fresh: () => worlds.fresh(), adapters: config.adapters, cipher: config.cipher },
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`the worker could not listen on port ${config.http.port}: ${err.message}`)));

@@ -1,11 +1,12 @@
-// Unlinking a platform: sharing stops at once (the link ends, queued messages are cancelled, every
-// consent for it turns off), and a deletion request is recorded with the deadline from the
-// agreement's deletion clause.
+// Unlinking a platform: sharing stops at once (the link ends, its tokens are revoked, queued
+// messages are cancelled, every consent for it turns off), and a deletion request is recorded
+// with the deadline from the agreement's deletion clause.
 import { APPROVED_VERSION_STATUSES, OUTBOX_WAITING } from "@proviso/domain";
 import { appendAudit } from "@proviso/audit";
 import { agreementClauses, agreements, agreementVersions, deletionRequests, outbox, partnerLinks, partners, type Database, type Executor } from "@proviso/db";
 import { and, desc, eq, inArray, isNull, lte, or, gt, sql } from "drizzle-orm";
 import { AppError } from "../errors";
+import { revokeLinkTokens } from "../linking/tokens";
 import { assertMember } from "./home-sharing";
 
 const DEFAULT_DEADLINE_DAYS = 30;
@@ -68,6 +69,8 @@ async function endLink(tx: Executor, opts: { homeId: string; partnerId: string; 
     .where(and(eq(partnerLinks.homeId, opts.homeId), eq(partnerLinks.partnerId, opts.partnerId), eq(partnerLinks.status, "active")))
     .returning();
   if (!link) return null;
+  // The platform's tokens for the link end with it: it can ask nothing more.
+  await revokeLinkTokens(tx, link.id, opts.now);
   await tx
     .update(outbox)
     .set({ status: "cancelled", lastError: opts.why })

@@ -5,3 +5,4 @@ export * from "./agreements";
 export * from "./ledger";
 export * from "./audit";
 export * from "./credentials";
+export * from "./linking";

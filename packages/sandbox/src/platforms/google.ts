@@ -1,8 +1,10 @@
 // Google Home Graph: Report State (each trait's state checked against Google's schemas) and
-// requestSync, after which, like Home Graph, the sandbox asks the integration for SYNC and records
-// the answer checked against Google's SYNC response schema.
+// requestSync, after which, like Home Graph, the sandbox asks the integration for SYNC with the
+// token account linking gave Google for that user, and records the answer checked against
+// Google's SYNC response schema.
 import { randomUUID } from "node:crypto";
 import { deviceIdsOf } from "../recorder";
+import { accessTokenOf } from "../accounts";
 import { askWorker, bearerOf, type Context, type PlayedPlatform } from "../platform";
 
 async function askSync(ctx: Context, url: string, authorization: string | null) {
@@ -39,8 +41,12 @@ export const google: PlayedPlatform = {
       check: (c, body) => c.googleRequestSync(body),
       authenticate: (_ctx, req) => bearerOf(req),
       success: () => ({ status: 200, body: {} }),
-      after(ctx, req, answer) {
-        if (answer.status === 200 && ctx.options.googleFulfillmentUrl) void askSync(ctx, ctx.options.googleFulfillmentUrl, req.headers.authorization ?? null);
+      after(ctx, _req, answer, body) {
+        const agentUserId = (body as { agentUserId?: string })?.agentUserId;
+        const account = agentUserId ? ctx.accounts.get("google-home", agentUserId) : undefined;
+        const url = ctx.options.googleFulfillmentUrl;
+        // Google asks only for users it linked: it holds no token for any other.
+        if (answer.status === 200 && url && account) void accessTokenOf(ctx.options.linking, account).then((token) => askSync(ctx, url, `Bearer ${token}`));
       },
     },
   ],

@@ -96,17 +96,22 @@ export const smartthings: PlayedPlatform = {
       const type = req.interactionType ?? "stateRefreshRequest";
       return interact(ctx, { headers: headers(type), authentication, devices: (req.deviceIds ?? []).map((externalDeviceId) => ({ externalDeviceId })) });
     }
-    // Installing the connector: SmartThings discovers the devices, then grants callback access.
-    const discovery = await interact(ctx, { headers: headers("discoveryRequest"), authentication });
-    const code = `st-code-${randomUUID()}`;
-    ctx.recorder.grantCodes.add(code);
-    const client = ctx.options.smartthingsClient ?? SANDBOX_SMARTTHINGS_CLIENT;
-    const grant = await interact(ctx, {
-      headers: headers("grantCallbackAccess"),
-      authentication,
-      callbackAuthentication: { grantType: "authorization_code", scope: "callback_access", code, clientId: client.clientId },
-      callbackUrls: { oauthToken: `${ctx.base}/smartthings/oauth/token`, stateCallback: `${ctx.base}/smartthings/callback` },
-    });
-    return { status: 200, body: { discovery: discovery.body, grant: grant.body } };
+    return installConnector(ctx, req.token);
   },
 };
+
+/** Installing the connector, as SmartThings does once linked: it discovers the devices, then grants callback access. */
+export async function installConnector(ctx: Context, token: string): Promise<Answer> {
+  const authentication = { tokenType: "Bearer", token };
+  const discovery = await interact(ctx, { headers: headers("discoveryRequest"), authentication });
+  const code = `st-code-${randomUUID()}`;
+  ctx.recorder.grantCodes.add(code);
+  const client = ctx.options.smartthingsClient ?? SANDBOX_SMARTTHINGS_CLIENT;
+  const grant = await interact(ctx, {
+    headers: headers("grantCallbackAccess"),
+    authentication,
+    callbackAuthentication: { grantType: "authorization_code", scope: "callback_access", code, clientId: client.clientId },
+    callbackUrls: { oauthToken: `${ctx.base}/smartthings/oauth/token`, stateCallback: `${ctx.base}/smartthings/callback` },
+  });
+  return { status: 200, body: { discovery: discovery.body, grant: grant.body } };
+}

@@ -30,6 +30,7 @@ import {
   thermostat,
   watch,
   useDiscovery,
+  tokenFor,
 } from "./testing";
 
 useDiscovery();
@@ -91,7 +92,7 @@ describe("discovery as terms, time and devices move", () => {
     expect(bodyOf(later[0]!).event.payload.endpoints).toEqual([{ endpointId: sensor }]);
     // Alexa's own Discover agrees.
     const discovered = (await ask("alexa", {
-      directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } },
+      directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: await tokenFor(alexaLink) } } },
     })) as unknown as {
       event: { payload: { endpoints: Endpoint[] } };
     };

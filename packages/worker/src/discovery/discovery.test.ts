@@ -28,6 +28,7 @@ import {
   thermostat,
   watch,
   useDiscovery,
+  tokenFor,
 } from "./testing";
 
 useDiscovery();
@@ -35,10 +36,10 @@ useDiscovery();
 describe("discovery kept current", () => {
   it("announces every link nobody has told yet, except one whose partner just asked; then nothing while nothing changes", async () => {
     // Alexa asks (Discover) for the Berg home: what it was answered is what it knows.
-    await ask("alexa", { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: `sandbox-${alexaLink}` } } } });
+    await ask("alexa", { directive: { header: { namespace: "Alexa.Discovery", name: "Discover" }, payload: { scope: { token: await tokenFor(alexaLink) } } } });
     expect(await announced(alexaLink)).toMatchObject({ via: "discover" });
     // Google asks SYNC for it too.
-    await ask("google", { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, `sandbox-${googleLink}`);
+    await ask("google", { requestId: "s-1", inputs: [{ intent: "action.devices.SYNC" }] }, await tokenFor(googleLink));
     expect(await announced(googleLink)).toMatchObject({ via: "sync" });
 
     const links = [...cache.current().linkById.values()].filter((l) => l.adapter === "alexa" || l.adapter === "google");
@@ -178,7 +179,7 @@ describe("discovery kept current", () => {
     expect(syncs[1]!.body).toEqual(syncs[0]!.body);
     expect(await announced(googleLink)).toMatchObject({ via: "request_sync" });
     // And a SYNC now declares the lock with no LockUnlock trait.
-    const sync = (await ask("google", { requestId: "s-2", inputs: [{ intent: "action.devices.SYNC" }] }, `sandbox-${googleLink}`)) as {
+    const sync = (await ask("google", { requestId: "s-2", inputs: [{ intent: "action.devices.SYNC" }] }, await tokenFor(googleLink))) as {
       payload: { devices: { id: string; traits: string[] }[] };
     };
     expect(sync.payload.devices.find((d) => d.id === lock)!.traits).toEqual([]);

@@ -7,7 +7,7 @@ import { seed, stableId } from "@proviso/seed";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { deliverDue } from "../delivery/deliver";
 import { answerPartnerRequest } from "../partner-requests/answer";
-import { addConsent, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "../testing/support";
+import { addConsent, linkToken, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "../testing/support";
 import { DiscoveryWatch } from "./watch";
 import { WorldCache } from "@proviso/snapshot";
 
@@ -28,6 +28,8 @@ export let clock = NOW.getTime();
 export const sandbox = new LoopbackSandbox();
 export const newWatch = () => new DiscoveryWatch({ db: t.db, adapters: sandboxAdapters(base), world: () => cache.current(), now: () => clock });
 /** A platform's request, answered as the worker's HTTP port answers it. */
+/** An access token for a link, as account linking issued it to the link's platform. */
+export const tokenFor = (linkId: string) => linkToken(t.db, linkId, clock);
 export const ask = async (adapter: "alexa" | "google", body: unknown, token?: string) => {
   const adapters = sandboxAdapters(base);
   const r = await answerPartnerRequest(

@@ -23,7 +23,7 @@ describe("partners asking", () => {
     await reported();
     await h.setConsent("alexa", "user.device.sensor.temperature", "on_request");
     await h.setConsent("alexa", "user.device.sensor.setpoint", "off");
-    const token = `sandbox-${stableId("link:0:alexa")}`;
+    const token = await h.token(stableId("link:0:alexa"));
     const answer = (await askAlexa({
       directive: {
         header: { namespace: "Alexa", name: "ReportState", messageId: "m-1", correlationToken: "corr-1", payloadVersion: "3" },
@@ -57,7 +57,7 @@ describe("partners asking", () => {
 
   it("answers Google's QUERY and SYNC in Google's format", async () => {
     await reported();
-    const token = `sandbox-${stableId("link:0:google-home")}`;
+    const token = await h.token(stableId("link:0:google-home"));
     const query = (await askGoogle(token, {
       requestId: "q-1",
       inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }, { id: lockDevice }] } }],
@@ -71,8 +71,8 @@ describe("partners asking", () => {
     };
     const lock = sync.payload.devices.find((d) => d.id === lockDevice)!;
     expect(lock).toMatchObject({ willReportState: false, traits: ["action.devices.traits.LockUnlock"] });
-    // Another platform's link's token, or one for no link, answers nothing.
-    for (const other of [`sandbox-${stableId("link:0:alexa")}`, `sandbox-${stableId("link:no-such")}`, "sandbox-", ""]) {
+    // Another platform's link's token, the link's id (the old placeholder), a guess, or none answers nothing.
+    for (const other of [await h.token(stableId("link:0:alexa")), `sandbox-${stableId("link:0:google-home")}`, `pat_${"A".repeat(43)}`, ""]) {
       const refused = await h.ask((a) => a.google, { requestId: "s-2", inputs: [{ intent: "action.devices.SYNC" }] }, other);
       expect(refused).toEqual({ status: 401, body: { requestId: "s-2", payload: { errorCode: "authFailure", debugString: expect.any(String) } } });
     }
@@ -83,7 +83,7 @@ describe("partners asking", () => {
     const CONNECTIVITY = "user.device.telemetry.connectivity";
     await h.t.pool.query("update device_shadow set reachable = false where device_id = $1", [thermostat]);
     try {
-      const googleToken = `sandbox-${stableId("link:0:google-home")}`;
+      const googleToken = await h.token(stableId("link:0:google-home"));
       const query = async () =>
         (
           (await askGoogle(googleToken, { requestId: "q-c", inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: thermostat }] } }] })) as {
@@ -105,7 +105,7 @@ describe("partners asking", () => {
       expect((await query()).online).toBe(false);
       expect(await lastDecision("google-home")).toMatchObject({ outcome: "send" });
       // Alexa's agreement does not cover connectivity at all: no EndpointHealth in its answer.
-      const alexaToken = `sandbox-${stableId("link:0:alexa")}`;
+      const alexaToken = await h.token(stableId("link:0:alexa"));
       const report = (await askAlexa({
         directive: {
           header: { namespace: "Alexa", name: "ReportState", correlationToken: "c" },
@@ -124,13 +124,25 @@ describe("partners asking", () => {
   });
 
   it("handles Alexa's AcceptGrant: exchanges the code and keeps the tokens encrypted", async () => {
-    const grant = (code: string) =>
-      askAlexa({
+    const alexaToken = await h.token(stableId("link:0:alexa"));
+    const grantWith = (code: string, token: string) =>
+      h.ask((a) => a.alexa, {
         directive: {
           header: { namespace: "Alexa.Authorization", name: "AcceptGrant", messageId: "g-1", payloadVersion: "3" },
-          payload: { grant: { type: "OAuth2.AuthorizationCode", code }, grantee: { type: "BearerToken", token: `sandbox-${stableId("link:0:alexa")}` } },
+          payload: { grant: { type: "OAuth2.AuthorizationCode", code }, grantee: { type: "BearerToken", token } },
         },
       });
+    const grant = async (code: string) => (await grantWith(code, alexaToken)).body;
+    // Without a valid token for the link, a grant is refused before its code is looked at: no tokens are kept.
+    for (const token of [`sandbox-${stableId("link:0:alexa")}`, await h.token(stableId("link:0:google-home")), ""]) {
+      const refused = await grantWith("code-attacker", token);
+      expect(refused.status).toBe(401);
+      const [untouched] = await h.t.db
+        .select()
+        .from(partnerLinks)
+        .where(eq(partnerLinks.id, stableId("link:0:alexa")));
+      expect(untouched!.accessTokenEnc).toBeNull();
+    }
     // Nothing secret reaches the logs or the audit chain: only that a grant was accepted.
     const logged: string[] = [];
     const spies = (["log", "info", "warn", "error"] as const).map((level) =>

@@ -1,12 +1,13 @@
 // When partners ask: each platform's requests, read by its adapter into what is asked (discover,
 // state, grant, unlink), answered here the same way for every platform, and written back in the
-// platform's own format. The bearer token names the link; a request for a link of another
-// platform, or one no longer active, is refused in the platform's error shape.
+// platform's own format. The bearer token is one account linking issued (packages/core linking):
+// it stands for one link; an unknown, expired or revoked token, one for a link of another
+// platform, or for a link no longer active, is refused in the platform's error shape.
 import { appendAudit } from "@proviso/audit";
-import { unlinkByPlatform, type TokenCipher } from "@proviso/core";
+import { linkOfAccessToken, unlinkByPlatform, type TokenCipher } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { AdapterId } from "@proviso/domain";
-import { linkIdOfAccountToken, PartnerRequestError, type Adapters, type InboundRequest, type PartnerAdapter } from "@proviso/partners";
+import { PartnerRequestError, type Adapters, type InboundRequest, type PartnerAdapter } from "@proviso/partners";
 import type { DeviceInfo, LinkInfo, World } from "@proviso/snapshot";
 import { announcementOf, discoverableDevices } from "../discovery/describe";
 import { recordAnnouncement } from "../discovery/announcements";
@@ -16,6 +17,8 @@ import { onRequestState } from "./on-request";
 export interface PartnerRequestDeps {
   db: Database;
   world: () => World;
+  /** A snapshot at least as new as the database now (a link approved a moment ago is in it). */
+  fresh?: () => Promise<World>;
   adapters: Adapters;
   /** Seals the tokens a platform grants (AcceptGrant, grantCallbackAccess); without it a grant is refused. */
   cipher: TokenCipher | null;
@@ -23,14 +26,16 @@ export interface PartnerRequestDeps {
 }
 
 /**
- * The link a partner's bearer token stands for (each link has its own token): looked up by the id
- * it carries, not by a pass over every link (165,000 of them at 100,000 homes, per request).
+ * The link a partner's bearer token stands for: the token looked up by its hash (valid, of this
+ * platform, for an active link), the link then found in the snapshot, or in a fresh one when it
+ * was approved since the snapshot was taken.
  */
-export function linkForToken(world: World, adapter: AdapterId, token: string | undefined): LinkInfo {
-  const id = token ? linkIdOfAccountToken(token) : null;
-  const link = id !== null ? world.linkById.get(id) : undefined;
-  if (link && link.adapter === adapter) return link;
-  throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token does not belong to an active link");
+export async function linkForToken(deps: PartnerRequestDeps, adapter: AdapterId, token: string | undefined, now: number): Promise<LinkInfo> {
+  const holder = token ? await linkOfAccessToken(deps.db, token, new Date(now)) : null;
+  let link = holder ? deps.world().linkById.get(holder.linkId) : undefined;
+  if (holder && !link && deps.fresh) link = (await deps.fresh()).linkById.get(holder.linkId);
+  if (holder && link && link.adapter === adapter && link.partnerId === holder.partnerId) return link;
+  throw new PartnerRequestError(401, "INVALID_AUTHORIZATION_CREDENTIAL", "the token is not valid for an active link of this platform");
 }
 
 /** The adapter whose inbound path this is, if any. */
@@ -50,7 +55,7 @@ export async function answerPartnerRequest(
   if (!inbound) return { status: 404, body: { error: "not found" } };
   try {
     const req = inbound.read(body, headers);
-    const link = linkForToken(deps.world(), adapter.id, req.token);
+    const link = await linkForToken(deps, adapter.id, req.token, (deps.now ?? Date.now)());
     return { status: 200, body: await answer(deps, adapter, req, link) };
   } catch (err) {
     if (err instanceof PartnerRequestError) return inbound.error(err, body);

@@ -15,7 +15,7 @@ import { ShadowCache } from "../ingest/shadow-cache";
 import type { IncomingReport } from "../ingest/types";
 import { parseStateReport } from "../ingest/validate";
 import { answerPartnerRequest } from "../partner-requests/answer";
-import { addConsent, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./support";
+import { addConsent, linkToken, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./support";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const home0 = stableId("home:0");
@@ -48,6 +48,8 @@ export interface Harness {
   setConsent(partnerId: string, category: string, mode: Mode, homeId?: string): Promise<void>;
   /** A platform's request, answered as the worker's HTTP port answers it: the status and body. */
   ask(adapter: (a: Adapters) => PartnerAdapter, body: unknown, token?: string): ReturnType<typeof answerPartnerRequest>;
+  /** An access token for a link, as account linking would issue it to the link's platform (valid from the clock). */
+  token(linkId: string): Promise<string>;
 }
 
 /** Registers the file's setup and teardown; the harness is ready inside the tests. */
@@ -90,6 +92,7 @@ export function useHarness(opts: { homes?: number } = {}): Harness {
     }),
     deliver: () => deliverDue(h.deliveryDeps()),
     received: (partner) => sandbox.recorder.list({ partner }),
+    token: (linkId) => linkToken(h.t.db, linkId, h.clock),
     async setConsent(partnerId, category, mode, homeId = home0) {
       await addConsent(h.t, homeId, partnerId, category, mode);
       await h.cache.check();

@@ -1,7 +1,8 @@
 // What the pipeline's tests share (not part of the package's API): the partner sandbox on loopback
 // with the platforms' schema checks, and a consent written as the app writes one (a new version).
-import type { TokenCipher } from "@proviso/core";
-import { consents, type Database } from "@proviso/db";
+import { issueLinkTokens, registerOAuthClient, type TokenCipher } from "@proviso/core";
+import { consents, partnerLinks, type Database } from "@proviso/db";
+import { eq } from "drizzle-orm";
 import { FULFIL_REQUEST, type AdapterId } from "@proviso/domain";
 import type { TestDatabase } from "@proviso/db/testing";
 import { createAdapters, createMessageChecker, webhook, type Adapters } from "@proviso/partners";
@@ -102,4 +103,24 @@ export async function addPartner(t: TestDatabase, o: { id: string; adapter: Adap
     ])
   ).rows;
   return linkId as string;
+}
+
+const testClients = new WeakMap<Database, Map<string, string>>();
+
+/**
+ * An access token for a link, as account linking issues one to its platform, valid from the
+ * test's clock (tests move their clocks by days: each call issues a fresh one).
+ */
+export async function linkToken(db: Database, linkId: string, clock: number): Promise<string> {
+  const [link] = await db.select({ partnerId: partnerLinks.partnerId }).from(partnerLinks).where(eq(partnerLinks.id, linkId));
+  if (!link) throw new Error(`no link ${linkId}`);
+  const clients = testClients.get(db) ?? new Map<string, string>();
+  testClients.set(db, clients);
+  let clientId = clients.get(link.partnerId);
+  if (!clientId) {
+    clientId = (await registerOAuthClient(db, { partnerId: link.partnerId, clientId: `test-${link.partnerId}`, redirectUris: ["http://localhost/callback"] }))
+      .clientId;
+    clients.set(link.partnerId, clientId);
+  }
+  return (await issueLinkTokens(db, { linkId, clientId, now: new Date(clock) })).accessToken;
 }

@@ -2,12 +2,9 @@ import { AuthError } from "next-auth";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { signIn } from "~/server/auth";
+import { safePath } from "~/server/safe-path";
 
 export const metadata: Metadata = { title: "Sign in" };
-
-function safePath(value: unknown): string {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : "/";
-}
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
   const { error, callbackUrl } = await searchParams;

@@ -1,0 +1,139 @@
+// Account linking, as a homeowner meets it: a platform's app (the sandbox plays it) sends them to
+// Proviso, they sign in, choose what the platform may learn and approve; the platform exchanges
+// its code for tokens and from then on asks with them, and gets only what was chosen. Unlinking
+// ends the tokens at once.
+import type { Page } from "@playwright/test";
+import { expect, PASSWORD, test } from "./fixtures";
+import { device, SANDBOX, sandboxAuth, settled, waitFor, withDb, WORKER } from "./product";
+
+/** A homeowner whose home has a thermostat and no active link with the partner (from the end of the list: other tests start at its head). */
+async function ownerWithoutLink(partnerId: string) {
+  return withDb(async (c) => {
+    const { rows } = await c.query(
+      `select u.email, h.id as home_id, d.id as thermostat from homes h
+         join home_memberships m on m.home_id = h.id join users u on u.id = m.user_id
+         join devices d on d.home_id = h.id join device_models dm on dm.id = d.model_id and dm.kind = 'thermostat'
+        where u.email like 'owner%' and u.email <> 'owner47@homes.proviso.test'
+          and not exists (select 1 from partner_links l where l.home_id = h.id and l.partner_id = $1 and l.status = 'active')
+        order by u.email desc limit 1`,
+      [partnerId],
+    );
+    if (!rows[0]) throw new Error(`every seeded home is linked to ${partnerId}`);
+    return rows[0] as { email: string; home_id: string; thermostat: string };
+  });
+}
+
+/** The platform's app: "Link Proviso", then Proviso's sign-in and authorize page. */
+async function startLinking(page: Page, partnerId: string, email: string) {
+  await page.goto(`${SANDBOX}/app/${partnerId}/link`);
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Flink%2Fauthorize/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/link\/authorize\?/);
+}
+
+async function accountToken(partner: string, accountId: string): Promise<string> {
+  const res = await fetch(`${SANDBOX}/__sandbox/accounts?partner=${partner}`, { headers: sandboxAuth() });
+  const account = ((await res.json()) as { accounts: { accountId: string; accessToken: string }[] }).accounts.find((a) => a.accountId === accountId);
+  if (!account) throw new Error(`the sandbox holds no ${partner} account ${accountId}`);
+  return account.accessToken;
+}
+
+const googleQuery = (token: string, deviceId: string) =>
+  fetch(`${WORKER}/v1/partners/google/fulfillment`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify({ requestId: `q-${Date.now()}`, inputs: [{ intent: "action.devices.QUERY", payload: { devices: [{ id: deviceId }] } }] }),
+  });
+
+test("a homeowner links Google Home from its app; Google then asks with its token and gets only what was chosen, until unlinked", async ({ page }) => {
+  test.setTimeout(90_000);
+  const owner = await ownerWithoutLink("google-home");
+  const dev = device();
+  await settled(owner.thermostat, await dev.report(owner.thermostat, { temperature: 21.5, heatingSetpoint: 19, hvacMode: "heat" }));
+
+  await startLinking(page, "google-home", owner.email);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Link Google Home to your home");
+  const choices = page.getByRole("region", { name: "What Google Home may learn" });
+  // Nothing is pre-set to "as it changes"; the temperature on request, the setpoint not at all.
+  for (const proactive of await choices.getByLabel("As it changes").all()) await expect(proactive).not.toBeChecked();
+  await choices.getByRole("group", { name: "Temperature" }).getByLabel("When asked").check();
+  await choices.getByRole("group", { name: "Setpoints" }).getByLabel("Off").check();
+  await page.getByRole("button", { name: "Link Google Home" }).click();
+
+  // Back in Google's app: linked, and its SYNC (asked with the new token) lists the thermostat.
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Google Home is linked to Proviso");
+  const agentUserId = (await page.getByTestId("account-id").textContent())!;
+  const link = await withDb(
+    async (c) =>
+      (await c.query("select id, external_account_id, status from partner_links where home_id = $1 and partner_id = 'google-home'", [owner.home_id])).rows[0],
+  );
+  expect(link).toMatchObject({ external_account_id: agentUserId, status: "active" });
+  const token = await accountToken("google-home", agentUserId);
+  expect(token).toMatch(/^pat_/);
+  // Only hashes at rest: the token itself is nowhere in the tables.
+  const stored = await withDb(async (c) => (await c.query("select count(*)::int as n from oauth_tokens where token_hash = $1", [token])).rows[0].n);
+  expect(stored).toBe(0);
+
+  const answer = await googleQuery(token, owner.thermostat);
+  expect(answer.status).toBe(200);
+  const state = ((await answer.json()) as { payload: { devices: Record<string, Record<string, unknown>> } }).payload.devices[owner.thermostat]!;
+  // Google's thermostat trait is all or nothing (mode, temperature and setpoint together): without
+  // the setpoint nothing of it goes, and the ledger says what was decided for each category.
+  expect(state).toMatchObject({ status: "SUCCESS" });
+  expect(state).not.toHaveProperty("thermostatTemperatureSetpoint");
+  const decided = await withDb(
+    async (c) =>
+      (
+        await c.query("select category_key, outcome from decisions where stage = 'request' and partner_id = 'google-home' and device_id = $1 order by id", [
+          owner.thermostat,
+        ])
+      ).rows,
+  );
+  expect(decided).toContainEqual({ category_key: "user.device.sensor.temperature", outcome: "send" });
+  expect(decided).toContainEqual({ category_key: "user.device.sensor.setpoint", outcome: "withhold" });
+
+  // Unlinked in Proviso: the same token answers nothing any more.
+  await page.goto("/home");
+  const google = page.getByRole("region", { name: "What Google Home gets" });
+  await google.getByRole("button", { name: "Unlink Google Home…" }).click();
+  await google.getByRole("button", { name: "Unlink Google Home", exact: true }).click();
+  await expect(google).toContainText("This platform is unlinked");
+  await waitFor("the token to be refused", async () => (await googleQuery(token, owner.thermostat)).status === 401);
+  await dev.close();
+});
+
+test("a homeowner links Alexa: Alexa's AcceptGrant with the issued token gives Proviso its tokens, and Discover lists the home", async ({ page }) => {
+  const owner = await ownerWithoutLink("alexa");
+  await startLinking(page, "alexa", owner.email);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Link Amazon Alexa to your home");
+  await page.getByRole("button", { name: "Link Amazon Alexa" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Amazon Alexa is linked to Proviso");
+  await expect(page.getByText("AcceptGrant answered 200, Discover 200")).toBeVisible();
+  const link = await withDb(
+    async (c) =>
+      (await c.query("select id, access_token_enc from partner_links where home_id = $1 and partner_id = 'alexa' and status = 'active'", [owner.home_id]))
+        .rows[0],
+  );
+  expect(link.access_token_enc).toMatch(/^v1:/);
+  const actions = await withDb(async (c) =>
+    (await c.query("select action from audit_log where entity_id = $1 order by seq", [link.id])).rows.map((r) => r.action),
+  );
+  expect(actions).toEqual(expect.arrayContaining(["link.linked", "link.grant_accepted"]));
+});
+
+test("cancelling sends the platform access_denied and links nothing; a request from an unknown client is refused on Proviso's page", async ({ page }) => {
+  const owner = await ownerWithoutLink("smartthings");
+  await startLinking(page, "smartthings", owner.email);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("linking-error")).toHaveText("Proviso answered: access_denied");
+  const links = await withDb(
+    async (c) =>
+      (await c.query("select count(*)::int as n from partner_links where home_id = $1 and partner_id = 'smartthings' and status = 'active'", [owner.home_id]))
+        .rows[0].n,
+  );
+  expect(links).toBe(0);
+  await page.goto("/link/authorize?response_type=code&client_id=made-up&redirect_uri=https%3A%2F%2Fattacker.example%2Fcb&state=s");
+  await expect(page.getByRole("alert").filter({ hasText: "This link cannot be made" })).toContainText("The platform asking is not one Proviso knows");
+});
