@@ -116,7 +116,7 @@ test("a homeowner links Alexa: Alexa's AcceptGrant with the issued token gives P
       (await c.query("select id, access_token_enc from partner_links where home_id = $1 and partner_id = 'alexa' and status = 'active'", [owner.home_id]))
         .rows[0],
   );
-  expect(link.access_token_enc).toMatch(/^v1:/);
+  expect(link.access_token_enc).toMatch(/^v2:/);
   const actions = await withDb(async (c) =>
     (await c.query("select action from audit_log where entity_id = $1 order by seq", [link.id])).rows.map((r) => r.action),
   );

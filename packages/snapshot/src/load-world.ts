@@ -53,17 +53,21 @@ export async function readModels(db: Database): Promise<Map<string, ModelInfo>> 
 
 /** Active links with their tokens opened (a token that will not open reads as none: the link needs a new grant). */
 export function activeLinks(rows: Awaited<ReturnType<typeof readLinks>>, cipher: TokenOpener | null | undefined): LinkInfo[] {
-  const open = (sealed: string | null) => {
+  const open = (sealed: string | null, linkId: string) => {
     if (!sealed || !cipher) return null;
     try {
-      return cipher.decrypt(sealed);
+      return cipher.decrypt(sealed, linkId);
     } catch {
-      return null; // another key, or tampered
+      return null; // another key, another link's, or tampered
     }
   };
   return rows
     .filter((l) => l.status === "active")
-    .map(({ accessTokenEnc, refreshTokenEnc, status: _status, ...l }) => ({ ...l, accessToken: open(accessTokenEnc), refreshToken: open(refreshTokenEnc) }));
+    .map(({ accessTokenEnc, refreshTokenEnc, status: _status, ...l }) => ({
+      ...l,
+      accessToken: open(accessTokenEnc, l.linkId),
+      refreshToken: open(refreshTokenEnc, l.linkId),
+    }));
 }
 
 export async function loadWorld(db: Database, cipher?: TokenOpener | null): Promise<World> {

@@ -36,5 +36,6 @@ export interface World {
 
 /** Opens a partner token sealed at rest (packages/core `createTokenCipher` is one). */
 export interface TokenOpener {
-  decrypt(sealed: string): string;
+  /** Opens a token sealed for `boundTo` (the link's id). */
+  decrypt(sealed: string, boundTo: string): string;
 }

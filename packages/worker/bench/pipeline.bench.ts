@@ -235,7 +235,7 @@ async function grantCallbackAccess(t: TestDatabase, sandbox: ReturnType<typeof c
     await t.pool.query("update partner_links set callback_urls = $2, access_token_enc = $3, refresh_token_enc = $3 where id = $1", [
       id,
       callbackUrls,
-      cipher.encrypt(token),
+      cipher.encrypt(token, id),
     ]);
   }
   return cipher;

@@ -122,11 +122,11 @@ describe("SmartThings through its Schema connector", () => {
     for (const m of received()) expect(m).toMatchObject({ schemaValid: true, schemaErrors: [] });
     const link = await storedLink();
     expect(link.callbackUrls).toEqual({ oauthToken: `${base}/smartthings/oauth/token`, stateCallback: `${base}/smartthings/callback` });
-    expect(link.accessTokenEnc).toMatch(/^v1:/);
-    expect(cipher.decrypt(link.accessTokenEnc!)).toMatch(/^st-access-/);
+    expect(link.accessTokenEnc).toMatch(/^v2:/);
+    expect(cipher.decrypt(link.accessTokenEnc!, linkId)).toMatch(/^st-access-/);
     const entries = (await t.pool.query("select action, details::text as details from audit_log where entity_id = $1", [linkId])).rows;
     expect(entries.map((e) => e.action)).toContain("link.grant_accepted");
-    expect(entries.some((e) => e.details.includes(cipher.decrypt(link.accessTokenEnc!)))).toBe(false);
+    expect(entries.some((e) => e.details.includes(cipher.decrypt(link.accessTokenEnc!, linkId)))).toBe(false);
     await cache.check();
     expect(cache.current().linkById.get(linkId)!.accessToken).toMatch(/^st-access-/);
   });
@@ -145,7 +145,7 @@ describe("SmartThings through its Schema connector", () => {
       deviceState: { externalDeviceId: string; states: StState[] }[];
     };
     expect(body.headers.interactionType).toBe("stateCallback");
-    expect(body.authentication.token).toBe(cipher.decrypt((await storedLink()).accessTokenEnc!));
+    expect(body.authentication.token).toBe(cipher.decrypt((await storedLink()).accessTokenEnc!, linkId));
     // Rounded to 1 °C as clause 2.1 says; humidity is off by consent, setpoints not in the terms at all.
     expect(body.deviceState).toEqual([
       {
@@ -205,12 +205,12 @@ describe("SmartThings through its Schema connector", () => {
 
   it("refreshes an expired callback token once on 401 at the link's token endpoint, and delivers with the new one", async () => {
     await setConsent(T, "proactive");
-    const before = cipher.decrypt((await storedLink()).accessTokenEnc!);
+    const before = cipher.decrypt((await storedLink()).accessTokenEnc!, linkId);
     await fetch(`${base}/__sandbox/tokens/expire`, { method: "POST", body: JSON.stringify({ token: before }) });
     await ingest(report(thermostat, { temperature: 23.6 }));
     expect((await deliver()).delivered).toBe(1);
     expect(callbacks().map((m) => m.status)).toEqual([401, 200]);
-    const after = cipher.decrypt((await storedLink()).accessTokenEnc!);
+    const after = cipher.decrypt((await storedLink()).accessTokenEnc!, linkId);
     expect(after).not.toBe(before);
     expect((callbacks()[1]!.body as { authentication: { token: string } }).authentication.token).toBe(after);
     await cache.check();

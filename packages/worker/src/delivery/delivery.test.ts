@@ -100,7 +100,7 @@ describe("delivery", () => {
     const tokens = (await issued.json()) as { access_token: string; refresh_token: string };
     await h.t.db
       .update(partnerLinks)
-      .set({ accessTokenEnc: h.cipher.encrypt(tokens.access_token), refreshTokenEnc: h.cipher.encrypt(tokens.refresh_token) })
+      .set({ accessTokenEnc: h.cipher.encrypt(tokens.access_token, alexaLink), refreshTokenEnc: h.cipher.encrypt(tokens.refresh_token, alexaLink) })
       .where(eq(partnerLinks.id, alexaLink));
     await h.cache.check(true);
     await fetch(`${h.base}/__sandbox/tokens/expire`, { method: "POST", body: JSON.stringify({ token: tokens.access_token }) });
@@ -116,8 +116,8 @@ describe("delivery", () => {
     expect(got[0]!.authorization).toBe(`Bearer ${tokens.access_token}`);
     expect(got[1]!.authorization).not.toBe(`Bearer ${tokens.access_token}`);
     const [link] = await h.t.db.select().from(partnerLinks).where(eq(partnerLinks.id, alexaLink));
-    expect(h.cipher.decrypt(link!.accessTokenEnc!)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
-    expect(h.cipher.decrypt(link!.refreshTokenEnc!)).not.toBe(tokens.refresh_token);
+    expect(h.cipher.decrypt(link!.accessTokenEnc!, alexaLink)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
+    expect(h.cipher.decrypt(link!.refreshTokenEnc!, alexaLink)).not.toBe(tokens.refresh_token);
     await h.cache.check();
   });
 

@@ -156,11 +156,11 @@ describe("partners asking", () => {
       .select()
       .from(partnerLinks)
       .where(eq(partnerLinks.id, stableId("link:0:alexa")));
-    expect(link!.accessTokenEnc).toMatch(/^v1:/);
+    expect(link!.accessTokenEnc).toMatch(/^v2:/);
     expect(link!.accessTokenEnc).not.toContain("Atza");
-    const accessToken = h.cipher.decrypt(link!.accessTokenEnc!);
+    const accessToken = h.cipher.decrypt(link!.accessTokenEnc!, link!.id);
     expect(accessToken).toMatch(/^Atza\|/);
-    const refreshToken = h.cipher.decrypt(link!.refreshTokenEnc!);
+    const refreshToken = h.cipher.decrypt(link!.refreshTokenEnc!, link!.id);
     const entries = (await h.t.pool.query("select action, details::text as details from audit_log where entity_id = $1", [stableId("link:0:alexa")])).rows as {
       action: string;
       details: string;
