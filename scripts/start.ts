@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { linkDemoAccounts, registerSandboxClients } from "./lib/demo-platforms";
+import { installDemoConnectors, linkDemoAccounts, registerSandboxClients } from "./lib/demo-platforms";
 import { ensureFleetCredentials, provisionBroker } from "./lib/fleet-credentials";
 import { assertPortFree } from "./lib/ports";
 import { startChild, waitForHttp, type Child } from "./lib/processes";
@@ -169,6 +169,10 @@ async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: S
   } catch (err) {
     await shutdown(1, (err as Error).message);
   }
+  const accounts = await linkDemoAccounts(cfg.databaseUrl, cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!, clients).catch((err: Error) =>
+    shutdown(2, `account linking: ${err.message}`),
+  );
+  console.log(`[proviso] the sandbox's platforms hold tokens for ${accounts.length} linked home(s)`);
   const worker = tsNode("worker", "apps/worker/src/main.ts", childEnv, WORKER_NODE_FLAGS);
   const web = spawnTracked("web", process.execPath, [path.join(root, "apps/web/server.mjs")], {
     env: { ...childEnv, NODE_ENV: "production" },
@@ -180,8 +184,8 @@ async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: S
     await shutdown(1, (err as Error).message);
   }
   try {
-    const { linked, installed } = await linkDemoAccounts(cfg.databaseUrl, cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!, clients);
-    console.log(`[proviso] the sandbox's platforms hold tokens for ${linked} linked home(s); SmartThings installed its connector for ${installed}`);
+    const installed = await installDemoConnectors(cfg.urls.sandbox, childEnv.SANDBOX_TOKEN!, accounts);
+    if (installed) console.log(`[proviso] SmartThings installed its connector for ${installed} linked home(s) (the sandbox plays it)`);
   } catch (err) {
     console.error(`[proviso] ${(err as Error).message}`);
   }

@@ -3,10 +3,14 @@
 // its code for tokens and from then on asks with them, and gets only what was chosen. Unlinking
 // ends the tokens at once.
 import type { Page } from "@playwright/test";
-import { expect, PASSWORD, test } from "./fixtures";
-import { device, SANDBOX, sandboxAuth, settled, waitFor, withDb, WORKER } from "./product";
+import { expect, PASSWORD, signInViaApi, test } from "./fixtures";
+import { device, SANDBOX, sandboxAuth, sandboxMessages, settled, waitFor, withDb, WORKER } from "./product";
 
-/** A homeowner whose home has a thermostat and no active link with the partner (from the end of the list: other tests start at its head). */
+/**
+ * A homeowner whose home has a thermostat and no active link with the partner, chosen so that no
+ * test running beside these picks it while it is linked: the last by email (home.spec takes its
+ * homes from the head of that order), and for Google none with the lock leverage.spec asks it about.
+ */
 async function ownerWithoutLink(partnerId: string) {
   return withDb(async (c) => {
     const { rows } = await c.query(
@@ -15,10 +19,11 @@ async function ownerWithoutLink(partnerId: string) {
          join devices d on d.home_id = h.id join device_models dm on dm.id = d.model_id and dm.kind = 'thermostat'
         where u.email like 'owner%' and u.email <> 'owner47@homes.proviso.test'
           and not exists (select 1 from partner_links l where l.home_id = h.id and l.partner_id = $1 and l.status = 'active')
+          and ($1 <> 'google-home' or not exists (select 1 from devices x join device_models xm on xm.id = x.model_id where x.home_id = h.id and xm.key = 'proviso-l1'))
         order by u.email desc limit 1`,
       [partnerId],
     );
-    if (!rows[0]) throw new Error(`every seeded home is linked to ${partnerId}`);
+    if (!rows[0]) throw new Error(`no seeded home is free to link to ${partnerId}`);
     return rows[0] as { email: string; home_id: string; thermostat: string };
   });
 }
@@ -102,6 +107,26 @@ test("a homeowner links Google Home from its app; Google then asks with its toke
   await expect(google).toContainText("This platform is unlinked");
   await waitFor("the token to be refused", async () => (await googleQuery(token, owner.thermostat)).status === 401);
   await dev.close();
+
+  // The deletion reaches Google (Home Graph is asked to forget the agent user), and the home page says it was sent.
+  await waitFor("Home Graph to be asked to delete the agent user", async () =>
+    (await sandboxMessages({ partner: "google-home" })).find((m) => m.endpoint === "/google/v1/agentUsers (DELETE)" && m.messageId === agentUserId),
+  );
+  await waitFor("the request to be marked sent", async () =>
+    withDb(async (c) => (await c.query("select status from deletion_requests where link_id = $1", [link.id])).rows[0]?.status === "sent"),
+  );
+  await page.reload();
+  await expect(page.getByRole("region", { name: "Deletion requests" })).toContainText("Google Home must delete your home's data by");
+  // Google's staff confirm it in the partner portal, with their reference.
+  const request = await withDb(async (c) => (await c.query("select id from deletion_requests where link_id = $1", [link.id])).rows[0].id as string);
+  await signInViaApi(page.request, "partner", "google@partners.proviso.test");
+  await page.goto("/partner-portal");
+  const item = page.locator(`[data-deletion-request="${request}"]`);
+  await expect(item).toContainText("sent to you");
+  await item.getByLabel("Your reference (optional)").fill("GH-DEL-1");
+  await item.getByRole("button", { name: "Confirm deletion" }).click();
+  await expect(item).toContainText("Confirmed");
+  await expect(item).toContainText("GH-DEL-1");
 });
 
 test("a homeowner links Alexa: Alexa's AcceptGrant with the issued token gives Proviso its tokens, and Discover lists the home", async ({ page }) => {

@@ -154,6 +154,7 @@ export interface SandboxMessage {
   partner: string;
   endpoint: string;
   deviceIds: string[];
+  messageId: string | null;
   status: number;
   schemaValid: boolean | null;
   schemaErrors: string[];

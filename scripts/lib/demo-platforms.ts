@@ -30,23 +30,25 @@ export async function registerSandboxClients(databaseUrl: string, sandboxUrl: st
   }
 }
 
+/** A seeded link with the tokens its platform now holds. */
+export interface DemoAccount {
+  id: string;
+  partnerId: string;
+  adapter: string;
+  accessToken: string;
+  callbackUrls: unknown;
+}
+
 /**
  * The seeded links, linked by their platforms: tokens issued to the sandbox's clients (those of an
- * earlier start deleted), handed to the sandbox; SmartThings installs its connector with its.
- * Returns how many links, and how many SmartThings installs.
+ * earlier start deleted), handed to the sandbox. Before the worker starts: the first thing it does
+ * is tell each platform what it may know, and Google asks SYNC back with the token it holds.
  */
-export async function linkDemoAccounts(databaseUrl: string, sandboxUrl: string, sandboxToken: string, clients: SandboxClients) {
+export async function linkDemoAccounts(databaseUrl: string, sandboxUrl: string, sandboxToken: string, clients: SandboxClients): Promise<DemoAccount[]> {
   const handle = createDb(databaseUrl, { max: 1, applicationName: "proviso-launcher" });
-  const api = (p: string, body: unknown) =>
-    fetch(`${sandboxUrl}${p}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${sandboxToken}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
   try {
     const ids = Object.values(clients).map((c) => c.clientId);
-    if (ids.length === 0) return { linked: 0, installed: 0 };
+    if (ids.length === 0) return [];
     await handle.db.delete(oauthTokens).where(inArray(oauthTokens.clientId, ids));
     const links = await handle.db
       .select({
@@ -68,17 +70,30 @@ export async function linkDemoAccounts(databaseUrl: string, sandboxUrl: string, 
       const chunk = accounts
         .slice(i, i + 1000)
         .map((a) => ({ partner: a.partnerId, accountId: a.accountId, accessToken: a.accessToken, refreshToken: a.refreshToken, expiresAt: a.expiresAt }));
-      const res = await api("/__sandbox/accounts", chunk);
+      const res = await sandboxApi(sandboxUrl, sandboxToken, "/__sandbox/accounts", chunk);
       if (!res.ok) throw new Error(`the sandbox refused the demo's accounts: ${res.status}`);
     }
-    let installed = 0;
-    for (const a of accounts.filter((x) => PLATFORMS[x.adapter]?.installedPerHome && !x.callbackUrls)) {
-      const res = await api(`/__sandbox/${a.adapter}/install`, { token: a.accessToken });
-      if (!res.ok) throw new Error(`the sandbox could not install ${a.adapter} for link ${a.id}: ${res.status}`);
-      installed++;
-    }
-    return { linked: accounts.length, installed };
+    return accounts;
   } finally {
     await handle.close();
   }
 }
+
+/** A platform installed per home (SmartThings) installs its connector for each linked home not yet installed: once the worker answers. */
+export async function installDemoConnectors(sandboxUrl: string, sandboxToken: string, accounts: DemoAccount[]): Promise<number> {
+  let installed = 0;
+  for (const a of accounts.filter((x) => PLATFORMS[x.adapter as keyof typeof PLATFORMS]?.installedPerHome && !x.callbackUrls)) {
+    const res = await sandboxApi(sandboxUrl, sandboxToken, `/__sandbox/${a.adapter}/install`, { token: a.accessToken });
+    if (!res.ok) throw new Error(`the sandbox could not install ${a.adapter} for link ${a.id}: ${res.status}`);
+    installed++;
+  }
+  return installed;
+}
+
+const sandboxApi = (sandboxUrl: string, sandboxToken: string, p: string, body: unknown) =>
+  fetch(`${sandboxUrl}${p}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${sandboxToken}` },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });

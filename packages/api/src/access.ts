@@ -38,6 +38,8 @@ export const ACCESS = {
   "partnerPortal.stats": ["partner"],
   "partnerPortal.demands": ["partner"],
   "partnerPortal.fileDemand": ["partner"],
+  "partnerPortal.deletionRequests": ["partner"],
+  "partnerPortal.confirmDeletion": ["partner"],
   "agreements.list": ["partner_manager", "legal"],
   "agreements.version": ["partner_manager", "legal"],
   "agreements.createDraft": ["partner_manager", "legal"],

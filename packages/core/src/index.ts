@@ -63,3 +63,4 @@ export {
   type Speaker,
 } from "./devices/credentials";
 export * from "./linking";
+export { confirmDeletion, deletionSummary, listPartnerDeletionRequests, markOverdueDeletions } from "./partners/deletion-requests";

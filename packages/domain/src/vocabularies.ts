@@ -13,7 +13,8 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export const LINK_STATUSES = ["active", "revoked", "unlinked"] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
 
-export const DELETION_STATUSES = ["pending", "confirmed", "overdue"] as const;
+/** pending: recorded, the platform not yet told; sent: told; confirmed: the partner says it deleted; overdue: past the deadline unconfirmed. */
+export const DELETION_STATUSES = ["pending", "sent", "confirmed", "overdue"] as const;
 export type DeletionStatus = (typeof DELETION_STATUSES)[number];
 
 export const VERSION_STATUSES = ["draft", "in_review", "approved", "active", "superseded", "terminated", "expired", "rejected"] as const;

@@ -20,6 +20,15 @@ export interface StateSend {
   now: number;
 }
 
+/** A deletion request as the platform is told of it. */
+export interface DeletionNotice {
+  id: string;
+  requestedAt: Date;
+  deadline: Date;
+  /** Device ids the platform was last told of for the link. */
+  announced: string[];
+}
+
 /** A platform asking something of us, read from its own request format. */
 export type InboundRequest =
   | { kind: "discover"; token: string | undefined; via: AnnouncedVia; respond(devices: DeviceDescription[], link: PartnerLink): unknown }
@@ -72,6 +81,12 @@ export interface PartnerAdapter {
   stateRequest(send: StateSend): WireRequest | { unsendable: string };
   /** A discovery update as the requests to send in order (none: nothing to tell). */
   discoveryRequests(link: PartnerLink, messageId: string, diff: DiscoveryDiff): WireRequest[];
+  /**
+   * How the platform is told that a link ended and what it received about the home is to be
+   * deleted: the requests to send in order, or null where the platform offers no way to be told
+   * (the partner then confirms in the partner portal). `announced`: the devices it was told of.
+   */
+  deletionRequests(link: PartnerLink, request: DeletionNotice, now: number): WireRequest[] | null;
   /** What `link_discovery` records once a discovery update is taken. */
   announcedVia: AnnouncedVia;
   /** Reads the platform's answer (delivered, retry, refresh the token, revoked, dead). */

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SMARTTHINGS_GLOBAL_ERROR, SMARTTHINGS_SCHEMAS } from "./smartthings/schema";
-import { WEBHOOK_MESSAGE_SCHEMA } from "./webhook/messages";
+import { WEBHOOK_DELETION_SCHEMA, WEBHOOK_MESSAGE_SCHEMA } from "./webhook/messages";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const VENDOR_DIR = path.resolve(process.env.VENDOR_SCHEMAS_DIR ?? path.join(repoRoot, "../shared/vendor-schemas"));
@@ -21,9 +21,19 @@ export function requireVendorDir(): string {
 
 const read = (rel: string) => JSON.parse(fs.readFileSync(path.join(requireVendorDir(), rel), "utf8"));
 
-/** The generic webhook's message: Proviso's own published schema (webhook/messages.ts). */
+/** The generic webhook's messages: Proviso's own published schemas (webhook/messages.ts), a state change or a deletion event by its `type`. */
 export function webhookValidator(): Validator {
-  return new Ajv({ strict: true, allowUnionTypes: true, allErrors: true }).compile(WEBHOOK_MESSAGE_SCHEMA) as Validator;
+  const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true });
+  const state = ajv.compile(WEBHOOK_MESSAGE_SCHEMA) as Validator;
+  const deletion = ajv.compile(WEBHOOK_DELETION_SCHEMA) as Validator;
+  const pick = (body: unknown) => ((body as { type?: unknown })?.type === "deletion.requested" ? deletion : state);
+  const validate = ((body: unknown) => {
+    const v = pick(body);
+    const ok = v(body);
+    validate.errors = v.errors;
+    return ok;
+  }) as Validator;
+  return validate;
 }
 
 /** SmartThings' published shapes (smartthings/schema.ts), one validator per interaction type, and its globalError. */

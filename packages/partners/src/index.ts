@@ -1,5 +1,13 @@
 export * from "./types";
-export { PartnerRequestError, type AnnouncedVia, type InboundRequest, type PartnerAdapter, type Platform, type StateSend } from "./adapter";
+export {
+  PartnerRequestError,
+  type AnnouncedVia,
+  type DeletionNotice,
+  type InboundRequest,
+  type PartnerAdapter,
+  type Platform,
+  type StateSend,
+} from "./adapter";
 export { createAdapters, platformSettingsErrors, PLATFORMS, type Adapters } from "./registry";
 export { bearerFor } from "./account-token";
 export * as alexa from "./alexa/messages";

@@ -50,6 +50,8 @@ export interface DiscoveryDiff {
 
 /** An HTTP request to a platform, built and ready to POST. */
 export interface WireRequest {
+  /** POST unless said (Home Graph deletes an agent user with DELETE). */
+  method?: "POST" | "DELETE";
   url: string;
   headers: Record<string, string>;
   body: string;

@@ -59,6 +59,8 @@ export interface Context {
   options: SandboxOptions;
   /** The sandbox's own base URL, as the request reached it (for URLs it hands out). */
   base: string;
+  /** The request being answered. */
+  request: http.IncomingMessage;
 }
 
 export interface Answer {

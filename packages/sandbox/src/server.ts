@@ -48,7 +48,7 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       if (url.pathname.startsWith("/__sandbox/") && options.apiToken && !sameToken(req.headers.authorization, options.apiToken)) {
         return send({ status: 401, body: { error: "the sandbox's own API needs its token: Authorization: Bearer <SANDBOX_TOKEN>" } });
       }
-      const ctx: Context = { recorder, accounts, checker, options, base: `http://${req.headers.host ?? "localhost"}` };
+      const ctx: Context = { recorder, accounts, checker, options, base: `http://${req.headers.host ?? "localhost"}`, request: req };
       const own =
         (await sandboxApi(ctx, req.method ?? "GET", url, raw)) ??
         accountsApi(ctx, req.method ?? "GET", url, raw) ??

@@ -1,11 +1,12 @@
 // The scheduler: time-driven changes that must happen whether or not anyone is looking: agreement
 // versions becoming active on their effective date (superseding the previous one) and expiring on
-// their expiry date, alerts before certifications expire and demand deadlines pass, and a signed
+// their expiry date, alerts before certifications expire and demand deadlines pass, deletion
+// requests past their deadline unconfirmed marked overdue, and a signed
 // checkpoint of the audit chain at a fixed interval; on the embedded database, which runs no
 // autovacuum, a VACUUM of the tables rewritten all day. Each tick is idempotent, so several workers
 // may run it. It also runs the what-if replays requested in the portal, in the background.
 import { createCheckpoint, type Signer } from "@proviso/audit";
-import { activateDueVersions, claimReplayJob, claimVerification, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
+import { activateDueVersions, claimReplayJob, claimVerification, markOverdueDeletions, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import { vacuumChurningTables, type Database } from "@proviso/db";
 
 export function startScheduler(
@@ -36,6 +37,8 @@ export function startScheduler(
     for (const id of r.expired) info(`agreement version ${id} expired`);
     const raised = await raiseDueAlerts(db, now());
     if (raised) info(`${raised} alert(s) raised (certification expiry, demand deadlines)`);
+    const overdue = await markOverdueDeletions(db, now());
+    if (overdue) info(`${overdue} deletion request(s) overdue: past their deadline unconfirmed`);
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
       const cp = await createCheckpoint(db, opts.signer, now());

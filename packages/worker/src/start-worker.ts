@@ -23,6 +23,8 @@ import { countEvents, createMetrics } from "./metrics";
 import { BrokerAccessKeeper } from "./mqtt/broker-access";
 import { Subscriptions } from "./mqtt/subscriptions";
 import { startScheduler } from "./scheduler";
+import { notifyDeletions } from "./deletion/notify";
+import { RoundRunner } from "./lib/round-runner";
 
 export const STATE_TOPIC = "proviso/v1/devices/+/state";
 
@@ -197,6 +199,20 @@ function startDelivery({ config, db, events, worlds, warn, started }: Shared) {
   discovery.start();
   started(discovery, () => discovery.stop());
   events.on("snapshot.updated", (w) => void discovery.kick(w.origin === "loaded" ? undefined : w.changedHomes));
+  // Unlinks' deletion requests, told to the platforms (a link change moves the snapshot: kick then).
+  const deletions = new RoundRunner(
+    async () => {
+      const r = await notifyDeletions({ db: db.db, adapters: config.adapters, cipher: config.cipher });
+      if (r.sent + r.failed + r.noChannel)
+        events.emit("info", `deletion requests: ${r.sent} sent, ${r.failed} to retry, ${r.noChannel} to be confirmed by the partner`);
+      return r.sent + r.failed + r.noChannel === 50;
+    },
+    5_000,
+    warn("deletion"),
+  );
+  deletions.start();
+  started(deletions, () => deletions.stop());
+  events.on("snapshot.updated", () => void deletions.kick());
 }
 
 /**

@@ -1,5 +1,5 @@
 import { getHomeLedger, getHomeShareChart, getHomeOverviewForUser, getHomeSharing, listDeletionRequests, setHomeConsent, unlinkPartner } from "@proviso/core";
-import { CATEGORY_KEYS, SHARE_MODES } from "@proviso/domain";
+import { CATEGORY_KEYS, DELETION_STATUSES, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
 
@@ -141,7 +141,8 @@ export const homeRouter = createTRPCRouter({
           partnerName: z.string(),
           requestedAt: z.date(),
           deadline: z.date(),
-          status: z.enum(["pending", "confirmed", "overdue"]),
+          status: z.enum(DELETION_STATUSES),
+          sentAt: z.date().nullable(),
           confirmedAt: z.date().nullable(),
         }),
       ),

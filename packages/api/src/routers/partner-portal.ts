@@ -1,6 +1,6 @@
 import { agreements, agreementVersions } from "@proviso/db";
 import { PARTNER_VISIBLE_VERSION_STATUSES } from "@proviso/domain";
-import { fileDemand, getPartnerOverview, getPartnerStats, getVersionDocument, listDemands } from "@proviso/core";
+import { confirmDeletion, fileDemand, getPartnerOverview, getPartnerStats, getVersionDocument, listDemands, listPartnerDeletionRequests } from "@proviso/core";
 import { and, eq, inArray } from "drizzle-orm";
 import { versionDocument } from "../schemas";
 import { z } from "zod";
@@ -53,6 +53,16 @@ export const partnerPortalRouter = createTRPCRouter({
 
   /** The partner's own demands and how they were answered. */
   demands: partnerProcedure("partnerPortal.demands").query(({ ctx }) => listDemands(ctx.db, ctx.partnerId)),
+
+  /** What the partner owes after unlinks: its deletion requests (sent, confirmed, overdue). */
+  deletionRequests: partnerProcedure("partnerPortal.deletionRequests").query(({ ctx }) => listPartnerDeletionRequests(ctx.db, ctx.partnerId)),
+
+  /** The partner confirms it deleted a home's data (its reference kept); only its own requests. */
+  confirmDeletion: partnerProcedure("partnerPortal.confirmDeletion")
+    .input(z.object({ requestId: z.uuid(), note: z.string().max(500).default("") }))
+    .mutation(({ ctx, input }) =>
+      confirmDeletion(ctx.db, { partnerId: ctx.partnerId, userId: ctx.user.id, requestId: input.requestId, note: input.note, now: new Date() }),
+    ),
 
   /** Files a demand for the partner of the signed-in user (never one given in the input). */
   fileDemand: partnerProcedure("partnerPortal.fileDemand")

@@ -7,6 +7,7 @@ import { categoryName, CATEGORIES } from "@proviso/domain";
 import type { Executor } from "@proviso/db";
 import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
+import { deletionSummary } from "../partners/deletion-requests";
 
 export interface ReportPeriod {
   /** First and last day, inclusive (YYYY-MM-DD, UTC). */
@@ -74,6 +75,8 @@ export async function getDecisionReport(db: Executor, period: ReportPeriod) {
             from outbox where created_at >= ${from}::date and created_at < ${endExclusive} group by 1, 2 order by 1, 2`,
     ),
   ]);
+  // Deletion requests made in the period, by status, and each still owed past its deadline.
+  const deletions = await deletionSummary(db, { from: new Date(`${from}T00:00:00Z`), to: endExclusive });
   const total = matrix.reduce((n, r) => n + Number(r.n), 0);
   return {
     period,
@@ -97,6 +100,7 @@ export async function getDecisionReport(db: Executor, period: ReportPeriod) {
       proactive: Number(r.proactive),
     })),
     deliveries: deliveries.map((r) => ({ partnerId: r.partner_id, status: r.status, count: Number(r.n), failed: Number(r.failed_attempts) })),
+    deletions,
     ms: Math.round(performance.now() - started),
   };
 }
@@ -115,6 +119,18 @@ export function reportCsv(r: DecisionReport): string {
       ...r.withheldReasons.map((w) => ["withheld_reasons", w.partnerId, "", "", "withhold", w.reason, w.count, "", "", ""]),
       ...r.consentRates.map((c) => ["consent_rates", c.partnerId, c.category, "", "", "", "", c.linkedHomes, c.onRequest, c.proactive]),
       ...r.deliveries.map((d) => ["deliveries", d.partnerId, "", "", d.status, "", d.count, "", "", ""]),
+      ...r.deletions.overdue.map((d) => [
+        "deletions_overdue",
+        d.partnerId,
+        "",
+        "",
+        "overdue",
+        `deadline ${d.deadline.toISOString().slice(0, 10)}`,
+        1,
+        "",
+        "",
+        "",
+      ]),
     ],
   );
 }

@@ -120,6 +120,7 @@ export async function listDeletionRequests(db: Executor, opts: { userId: string;
       requestedAt: deletionRequests.requestedAt,
       deadline: deletionRequests.deadline,
       status: deletionRequests.status,
+      sentAt: deletionRequests.sentAt,
       confirmedAt: deletionRequests.confirmedAt,
     })
     .from(deletionRequests)

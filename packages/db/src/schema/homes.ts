@@ -127,7 +127,17 @@ export const deletionRequests = pgTable(
     requestedAt: timestamp("requested_at", { withTimezone: true }).notNull().defaultNow(),
     deadline: timestamp("deadline", { withTimezone: true }).notNull(),
     status: deletionStatus("status").notNull().default("pending"),
+    /** When the platform took the request (its own deletion call, or a signed event). */
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    /** How the platform is told: `request` (sent or to be sent), `none` (it offers no way: confirmation only). */
+    toldVia: text("told_via"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    lastError: text("last_error"),
     confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    /** The partner's staff member who confirmed, and what they said (a reference of theirs). */
+    confirmedBy: uuid("confirmed_by").references(() => users.id),
+    confirmationNote: text("confirmation_note"),
   },
   (t) => [index("deletion_requests_status_deadline_idx").on(t.status, t.deadline)],
 );

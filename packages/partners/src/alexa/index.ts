@@ -59,6 +59,14 @@ export const alexaPlatform: Platform<AlexaSettings> = {
       ];
       return bodies.map((body) => ({ url: s.eventsUrl, headers, body: JSON.stringify(body) }));
     },
+    // The skill tells Alexa every endpoint it knew of is gone (DeleteReport), with the grant's token.
+    deletionRequests(link, request) {
+      if (request.announced.length === 0) return [];
+      const token = bearerFor(link);
+      return alexa
+        .deleteReports(`deletion-${request.id}`, token, request.announced)
+        .map((body) => ({ url: s.eventsUrl, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }));
+    },
     announcedVia: "add_or_update",
     // 202 accepted; 401 the token expired (refresh once); 403 the customer disabled the skill.
     classify: classifyResponse,

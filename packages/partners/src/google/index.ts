@@ -12,6 +12,8 @@ export interface GoogleSettings {
   reportStateUrl: string;
   /** Home Graph, e.g. https://homegraph.googleapis.com/v1/devices:requestSync */
   requestSyncUrl: string;
+  /** Home Graph's agent users, e.g. https://homegraph.googleapis.com/v1/agentUsers (DELETE one: its data goes). */
+  agentUsersUrl: string;
   /** Home Graph requests a minute for the whole integration; null for none of the platform's own. */
   requestsPerMinute: number | null;
 }
@@ -41,6 +43,8 @@ const settings = z
     GOOGLE_REPORT_STATE_URL: z.string().url().optional(),
     /** Home Graph's requestSync; by default beside GOOGLE_REPORT_STATE_URL (or the sandbox's). */
     GOOGLE_REQUEST_SYNC_URL: z.string().url().optional(),
+    /** Home Graph's agent users; by default beside GOOGLE_REPORT_STATE_URL (…/v1/agentUsers). */
+    GOOGLE_AGENT_USERS_URL: z.string().url().optional(),
     /** Google's published quota unless it granted more; 0: none. */
     GOOGLE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(HOME_GRAPH_REQUESTS_PER_MINUTE),
   })
@@ -64,6 +68,7 @@ export const googlePlatform: Platform<GoogleSettings> = {
     return {
       reportStateUrl,
       requestSyncUrl: e.GOOGLE_REQUEST_SYNC_URL ?? requestSyncBeside(reportStateUrl)!,
+      agentUsersUrl: e.GOOGLE_AGENT_USERS_URL ?? reportStateUrl.replace(/devices:reportStateAndNotification$/, "agentUsers"),
       requestsPerMinute: e.GOOGLE_REQUESTS_PER_MINUTE || null,
     };
   },
@@ -95,6 +100,15 @@ export const googlePlatform: Platform<GoogleSettings> = {
         },
       ];
     },
+    // Home Graph forgets the user and every device with it.
+    deletionRequests: (link, request) => [
+      {
+        method: "DELETE",
+        url: `${s.agentUsersUrl}/${encodeURIComponent(link.externalAccountId)}?requestId=${request.id}`,
+        headers: { authorization: `Bearer ${bearerFor(link)}` },
+        body: "",
+      },
+    ],
     announcedVia: "request_sync",
     classify: classifyResponse,
     credentials: null,

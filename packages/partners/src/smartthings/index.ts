@@ -67,6 +67,8 @@ export const smartthingsPlatform: Platform<SmartThingsSettings> = {
       return json(cb.urls.stateCallback, st.stateCallback(messageId, cb.token, device.deviceId, { ...change.current, ...change.changed }));
     },
     // A discovery callback for devices new or changed, then a state callback telling it which are gone.
+    // SmartThings Schema has no call by which a connector says a user is gone: the partner confirms.
+    deletionRequests: () => null,
     discoveryRequests(link, messageId, diff) {
       const cb = callbackOf(link);
       if ("unsendable" in cb) return [];

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Platform } from "../adapter";
 import { classifyResponse } from "../answers";
-import { SANDBOX_WEBHOOK_SECRET, signWebhook, webhookStateMessage } from "./messages";
+import { SANDBOX_WEBHOOK_SECRET, signWebhook, webhookDeletionMessage, webhookStateMessage } from "./messages";
 
 export interface WebhookSettings {
   /** Generic webhooks go to `${baseUrl}/${partnerId}`. */
@@ -46,6 +46,17 @@ export const webhookPlatform: Platform<WebhookSettings> = {
         headers: { "content-type": "application/json", ...signWebhook(s.secret, body, Math.floor(now / 1000)) },
         body,
       };
+    },
+    // A signed `deletion.requested` event, as every other message.
+    deletionRequests(link, request, now) {
+      const body = JSON.stringify(webhookDeletionMessage(link.partnerId, link.homeId, request));
+      return [
+        {
+          url: `${s.baseUrl}/${link.partnerId}`,
+          headers: { "content-type": "application/json", ...signWebhook(s.secret, body, Math.floor(now / 1000)) },
+          body,
+        },
+      ];
     },
     discoveryRequests: () => [],
     announcedVia: "nothing_to_tell",

@@ -11,6 +11,7 @@ export const SANDBOX_WEBHOOK_SECRET = "proviso-sandbox-secret";
 /** How old a signed timestamp a receiver accepts, seconds (and how far ahead, for clock drift). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
+const ISO_TIME = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$";
 const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 /** The webhook's state-change message, as a JSON Schema (draft-07) a receiver can validate with. */
@@ -35,6 +36,39 @@ export const WEBHOOK_MESSAGE_SCHEMA = {
     },
   },
 } as const;
+
+/**
+ * The webhook's deletion event: the home's link with the partner ended, and what it received
+ * about the home is to be deleted by the deadline (then confirmed in the partner portal).
+ */
+export const WEBHOOK_DELETION_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "Proviso webhook deletion requested",
+  type: "object",
+  required: ["type", "messageId", "partner", "homeId", "deletionRequestId", "requestedAt", "deadline"],
+  additionalProperties: false,
+  properties: {
+    type: { const: "deletion.requested" },
+    messageId: { type: "string", minLength: 1 },
+    partner: { type: "string", pattern: "^[a-z0-9-]+$" },
+    homeId: { type: "string", pattern: UUID },
+    deletionRequestId: { type: "string", pattern: UUID },
+    requestedAt: { type: "string", pattern: ISO_TIME },
+    deadline: { type: "string", pattern: ISO_TIME },
+  },
+} as const;
+
+export function webhookDeletionMessage(partnerId: string, homeId: string, request: { id: string; requestedAt: Date; deadline: Date }) {
+  return {
+    type: "deletion.requested",
+    messageId: `deletion-${request.id}`,
+    partner: partnerId,
+    homeId,
+    deletionRequestId: request.id,
+    requestedAt: request.requestedAt.toISOString(),
+    deadline: request.deadline.toISOString(),
+  };
+}
 
 export function webhookStateMessage(partnerId: string, homeId: string, change: StateChange) {
   return {

@@ -26,6 +26,29 @@ async function askSync(ctx: Context, url: string, authorization: string | null) 
 }
 
 export const google: PlayedPlatform = {
+  // Home Graph's agent-user deletion: the integration says a user unlinked; Google forgets the
+  // user and its devices (and, here, the token it held for that user).
+  async api(ctx, method, path) {
+    const m = /^\/google\/v1\/agentUsers\/(.+)$/.exec(path);
+    if (!m || method !== "DELETE") return null;
+    const agentUserId = decodeURIComponent(m[1]!);
+    const fault = ctx.recorder.faults.get("google-home");
+    const status = fault?.status && Math.random() < (fault.errorRate ?? 1) ? fault.status : 200;
+    if (status === 200) ctx.accounts.delete("google-home", agentUserId);
+    ctx.recorder.record({
+      partner: "google-home",
+      endpoint: "/google/v1/agentUsers (DELETE)",
+      receivedAt: new Date().toISOString(),
+      deviceIds: [],
+      messageId: agentUserId,
+      authorization: ctx.request.headers.authorization ?? null,
+      status,
+      schemaValid: null,
+      schemaErrors: [],
+      body: { agentUserId },
+    });
+    return status === 200 ? { status, body: {} } : { status, body: { error: "injected fault" } };
+  },
   receivers: [
     {
       path: "/google/v1/devices:reportStateAndNotification",

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { Badge, Card, formatDate, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
+import { DeletionRequests } from "./deletion-requests";
 import { FileDemand } from "./file-demand";
 
 export const metadata: Metadata = { title: "Partner portal" };
@@ -41,6 +42,7 @@ export default async function PartnerPortalPage() {
           <FileDemand listings={stats.listings} programmes={stats.programmes} />
         </Card>
         <StatisticsCard stats={stats} />
+        <DeletionRequests />
       </div>
     </>
   );

@@ -35,11 +35,17 @@ const BADGE: Record<string, string> = {
   proactive: "bg-green-100 text-green-900",
   on_request: "bg-blue-100 text-blue-900",
   off: "bg-slate-200 text-slate-800",
+  pending: "bg-amber-100 text-amber-900",
+  confirmed: "bg-green-100 text-green-900",
+  overdue: "bg-red-100 text-red-900",
 };
 
-export function Badge({ value }: { value: string }) {
+/** A status badge: its colour from the status (`value`), its words from `label` (translated) or the status itself. */
+export function Badge({ value, label }: { value: string; label?: string }) {
   return (
-    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${BADGE[value] ?? "bg-slate-100 text-slate-800"}`}>{value.replace(/_/g, " ")}</span>
+    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${BADGE[value] ?? "bg-slate-100 text-slate-800"}`}>
+      {label ?? value.replace(/_/g, " ")}
+    </span>
   );
 }
 

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Card, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
+import { DeletionsCard, DeliveriesCard } from "./outcome-cards";
 
 export const metadata: Metadata = { title: "Sharing reports" };
 
@@ -87,6 +88,7 @@ function Report({ report }: { report: ReportData }) {
         <ConsentRatesCard consentRates={report.consentRates} />
       </div>
       <DeliveriesCard deliveries={report.deliveries} />
+      <DeletionsCard deletions={report.deletions} />
     </div>
   );
 }
@@ -244,42 +246,6 @@ function ConsentRatesCard({ consentRates }: { consentRates: ReportData["consentR
               <td className="text-right tabular-nums">{pct(c.proactive, c.linkedHomes)}</td>
             </tr>
           ))}
-        </tbody>
-      </table>
-    </Card>
-  );
-}
-
-function DeliveriesCard({ deliveries }: { deliveries: ReportData["deliveries"] }) {
-  return (
-    <Card title="Deliveries">
-      <table className="w-full text-sm">
-        <thead>
-          <tr className="text-left text-slate-600">
-            <th scope="col">Partner</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="text-right">
-              Messages
-            </th>
-            <th scope="col" className="text-right">
-              With a failed attempt
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => (
-            <tr key={`${d.partnerId}-${d.status}`} className="border-t border-slate-100">
-              <td className="py-1">{d.partnerId}</td>
-              <td>{d.status === "dead" ? "dead-lettered" : d.status}</td>
-              <td className="text-right tabular-nums">{n(d.count)}</td>
-              <td className="text-right tabular-nums">{n(d.failed)}</td>
-            </tr>
-          ))}
-          {deliveries.length === 0 ? (
-            <tr>
-              <td colSpan={4}>No messages were queued in this period.</td>
-            </tr>
-          ) : null}
         </tbody>
       </table>
     </Card>
