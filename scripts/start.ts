@@ -4,7 +4,7 @@
 import { ConfigError, loadRuntimeConfig, redactUrl, WORKER_NODE_FLAGS } from "@proviso/config";
 import { createDb, migrate, waitForDatabase } from "@proviso/db";
 import { DEMO_LOGINS, DEMO_PASSWORD, seed } from "@proviso/seed";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,9 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
   // The partner sandbox's own API (what partners received, faults) answers only with this token.
   const sandboxToken = process.env.SANDBOX_TOKEN || loadOrCreateSecret(path.join(dataDir, "sandbox-token"));
   const mqttAdmin = cfg.MQTT_ADMIN_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-admin-password"));
+  // Proviso calls Home Graph as a service account; for the sandbox, one of its own (a fresh RSA key,
+  // its token endpoint the sandbox's), unless a real key file is given.
+  const googleAccount = process.env.GOOGLE_SERVICE_ACCOUNT_FILE || sandboxServiceAccount(path.join(dataDir, "google-service-account.json"), cfg.urls.sandbox);
   const mqttWorker = cfg.MQTT_PASSWORD || loadOrCreateSecret(path.join(dataDir, "mqtt-worker-password"));
   return {
     ...process.env,
@@ -117,6 +120,7 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     MQTT_USERNAME: cfg.MQTT_USERNAME,
     MQTT_PASSWORD: mqttWorker,
     SANDBOX_TOKEN: sandboxToken,
+    GOOGLE_SERVICE_ACCOUNT_FILE: googleAccount,
     PROVISO_DATA_DIR: dataDir,
     WEB_PORT: String(cfg.WEB_PORT),
     WORKER_PORT: String(cfg.WORKER_PORT),
@@ -254,3 +258,18 @@ function loadOrCreateSecret(file: string, make = () => randomBytes(48).toString(
 }
 
 main().catch((err: Error) => shutdown(1, err.message.split("\n")[0]));
+
+/** The sandbox's Google service account: its key made once, the file written with today's token endpoint. */
+function sandboxServiceAccount(file: string, sandboxUrl: string): string {
+  const privateKey = loadOrCreateSecret(file.replace(/\.json$/, ".key.pem"), () =>
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  );
+  const key = {
+    type: "service_account",
+    client_email: "proviso-homegraph@sandbox.iam.gserviceaccount.com",
+    private_key: privateKey,
+    token_uri: `${sandboxUrl}/google/oauth2/token`,
+  };
+  fs.writeFileSync(file, JSON.stringify(key, null, 2), { mode: 0o600 });
+  return file;
+}

@@ -287,6 +287,8 @@ export async function startWorkerReplica(port: number): Promise<{ url: string; s
       AUDIT_SIGNING_KEY: fs.readFileSync(path.join(dataDir, "audit-key"), "utf8").trim(),
       MQTT_PASSWORD: fs.readFileSync(path.join(dataDir, "mqtt-worker-password"), "utf8").trim(),
       MQTT_ADMIN_PASSWORD: productEnv().MQTT_ADMIN_PASSWORD,
+      // Home Graph calls as the launcher's sandbox service account.
+      GOOGLE_SERVICE_ACCOUNT_FILE: process.env.GOOGLE_SERVICE_ACCOUNT_FILE || path.join(dataDir, "google-service-account.json"),
       WORKER_PORT: String(port),
       WEB_PORT: String(E2E_PORTS.WEB_PORT),
       SANDBOX_PORT: String(E2E_PORTS.SANDBOX_PORT),

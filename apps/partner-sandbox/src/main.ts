@@ -1,4 +1,6 @@
 import { loadRuntimeConfig } from "@proviso/config";
+import { createPublicKey } from "node:crypto";
+import fs from "node:fs";
 import { createMessageChecker, webhook } from "@proviso/partners";
 import { createSandbox, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
 
@@ -28,11 +30,19 @@ try {
 } catch (err) {
   console.error(`schema checks are off: ${(err as Error).message}`);
 }
+// Google's token endpoint checks the worker's service-account assertions with the account's public
+// key (from the key file the worker uses), and Home Graph then takes only tokens it issued.
+let googleServiceAccount: { clientEmail: string; publicKey: string } | undefined;
+if (process.env.GOOGLE_SERVICE_ACCOUNT_FILE) {
+  const key = JSON.parse(fs.readFileSync(process.env.GOOGLE_SERVICE_ACCOUNT_FILE, "utf8")) as { client_email: string; private_key: string };
+  googleServiceAccount = { clientEmail: key.client_email, publicKey: createPublicKey(key.private_key).export({ type: "spki", format: "pem" }).toString() };
+}
 // Like Home Graph, it asks the worker for SYNC after a requestSync; like a webhook receiver, it
 // checks signatures with the secret the worker signs with.
 const { server } = createSandbox(new Recorder(), checker, {
   googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment`,
   alexaDirectivesUrl: `${env.urls.worker}/v1/partners/alexa/directives`,
+  googleServiceAccount,
   linking: { authorizeUrl: `${env.urls.web}/link/authorize`, tokenUrl: `${env.urls.web}/api/oauth/token`, clients },
   // Like SmartThings, it sends the connector its interactions (installing, state refresh), as the
   // client the connector is registered as.

@@ -91,6 +91,12 @@ export interface PartnerAdapter {
   announcedVia: AnnouncedVia;
   /** Reads the platform's answer (delivered, retry, refresh the token, revoked, dead). */
   classify: (opts: Parameters<typeof classifyResponse>[0]) => DeliveryOutcome;
+  /**
+   * Proviso's own bearer toward the platform, where it authenticates Proviso rather than a link
+   * (Google: an OAuth token obtained as a service account); null where per-link tokens are used.
+   * The worker puts it in the link's `accessToken` before building a request.
+   */
+  serviceCredential: (() => Promise<string>) | null;
   /** Exchanging a granted code and refreshing, for platforms that give us tokens per link. */
   credentials: {
     exchange(code: string, link: PartnerLink, callbackUrls: CallbackUrls | null): Promise<GrantedTokens>;

@@ -17,6 +17,12 @@ export interface SchemaChecker {
   webhook(body: unknown): MessageCheck;
 }
 
+/** A Google service account as Google holds it: its email and public key (PEM). */
+export interface GoogleServiceAccount {
+  clientEmail: string;
+  publicKey: string;
+}
+
 export interface SandboxOptions {
   /**
    * The integration's Google fulfillment URL. Like Home Graph, the sandbox answers a requestSync
@@ -49,6 +55,12 @@ export interface SandboxOptions {
    * the tokens it holds.
    */
   linking?: LinkingOptions;
+  /**
+   * The service account Proviso calls Home Graph as (its public key): with it the sandbox plays
+   * Google's token endpoint (`/google/oauth2/token`) and Home Graph accepts only tokens issued
+   * there; without it, any bearer.
+   */
+  googleServiceAccount?: GoogleServiceAccount;
 }
 
 export interface Context {

@@ -70,6 +70,7 @@ export const alexaPlatform: Platform<AlexaSettings> = {
     announcedVia: "add_or_update",
     // 202 accepted; 401 the token expired (refresh once); 403 the customer disabled the skill.
     classify: classifyResponse,
+    serviceCredential: null,
     credentials: {
       exchange: (code) => tokenRequest(s, { grant_type: "authorization_code", code }),
       refresh: (refreshToken) => tokenRequest(s, { grant_type: "refresh_token", refresh_token: refreshToken }),

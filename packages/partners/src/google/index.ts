@@ -1,11 +1,24 @@
-// Google Home: Report State with complete traits and requestSync to Home Graph, the fulfillment
-// intents answered (SYNC, QUERY, DISCONNECT), Home Graph's published quota.
+// Google Home: Report State with complete traits, requestSync and agent-user deletion to Home
+// Graph (as Proviso's service account, service-account.ts), the fulfillment intents answered
+// (SYNC, QUERY, DISCONNECT), Home Graph's published quota.
+import fs from "node:fs";
 import { z } from "zod";
 import { bearerFor } from "../account-token";
 import type { Platform } from "../adapter";
 import { classifyResponse } from "../answers";
 import { intentError, readIntent } from "./fulfillment";
 import * as google from "./messages";
+import { parseServiceAccount, serviceAccountTokens, type ServiceAccountKey } from "./service-account";
+
+function readServiceAccount(file: string): ServiceAccountKey {
+  let json: string;
+  try {
+    json = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`GOOGLE_SERVICE_ACCOUNT_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseServiceAccount(json, `GOOGLE_SERVICE_ACCOUNT_FILE (${file})`);
+}
 
 export interface GoogleSettings {
   /** Home Graph, e.g. https://homegraph.googleapis.com/v1/devices:reportStateAndNotification */
@@ -16,6 +29,8 @@ export interface GoogleSettings {
   agentUsersUrl: string;
   /** Home Graph requests a minute for the whole integration; null for none of the platform's own. */
   requestsPerMinute: number | null;
+  /** The service account Home Graph calls are made as (its key file); null: a placeholder bearer only the sandbox accepts. */
+  serviceAccount: ServiceAccountKey | null;
 }
 
 /** Google's published Home Graph quota: 6,000 requests a minute per integration (Report State and Request Sync alike). */
@@ -45,6 +60,8 @@ const settings = z
     GOOGLE_REQUEST_SYNC_URL: z.string().url().optional(),
     /** Home Graph's agent users; by default beside GOOGLE_REPORT_STATE_URL (…/v1/agentUsers). */
     GOOGLE_AGENT_USERS_URL: z.string().url().optional(),
+    /** A service-account key file (JSON: client_email, private_key, token_uri): Home Graph calls carry its OAuth token. */
+    GOOGLE_SERVICE_ACCOUNT_FILE: z.string().optional(),
     /** Google's published quota unless it granted more; 0: none. */
     GOOGLE_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(HOME_GRAPH_REQUESTS_PER_MINUTE),
   })
@@ -70,6 +87,7 @@ export const googlePlatform: Platform<GoogleSettings> = {
       requestSyncUrl: e.GOOGLE_REQUEST_SYNC_URL ?? requestSyncBeside(reportStateUrl)!,
       agentUsersUrl: e.GOOGLE_AGENT_USERS_URL ?? reportStateUrl.replace(/devices:reportStateAndNotification$/, "agentUsers"),
       requestsPerMinute: e.GOOGLE_REQUESTS_PER_MINUTE || null,
+      serviceAccount: e.GOOGLE_SERVICE_ACCOUNT_FILE ? readServiceAccount(e.GOOGLE_SERVICE_ACCOUNT_FILE) : null,
     };
   },
   create: (s) => ({
@@ -111,6 +129,7 @@ export const googlePlatform: Platform<GoogleSettings> = {
     ],
     announcedVia: "request_sync",
     classify: classifyResponse,
+    serviceCredential: s.serviceAccount ? serviceAccountTokens(s.serviceAccount) : null,
     credentials: null,
     inbound: { path: "/v1/partners/google/fulfillment", read: readIntent, error: intentError },
   }),

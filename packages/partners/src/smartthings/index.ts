@@ -80,6 +80,7 @@ export const smartthingsPlatform: Platform<SmartThingsSettings> = {
     announcedVia: "discovery_callback",
     // 401: the callback token expired (refreshed once at the link's token endpoint).
     classify: classifyResponse,
+    serviceCredential: null,
     credentials: {
       exchange: (code, _link, urls) => {
         if (!urls) throw new Error("SmartThings gave no callback URLs with the grant");

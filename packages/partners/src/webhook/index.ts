@@ -62,6 +62,7 @@ export const webhookPlatform: Platform<WebhookSettings> = {
     announcedVia: "nothing_to_tell",
     // A 401 (the receiver refused the signature) signs afresh once, as a token would be refreshed.
     classify: classifyResponse,
+    serviceCredential: null,
     credentials: null,
     inbound: null,
   }),

@@ -5,7 +5,21 @@
 import { randomUUID } from "node:crypto";
 import { deviceIdsOf } from "../recorder";
 import { accessTokenOf } from "../accounts";
-import { askWorker, bearerOf, type Context, type PlayedPlatform } from "../platform";
+import { askWorker, bearerOf, type Answer, type Context, type PlayedPlatform } from "../platform";
+import { googleBearerAccepted, googleTokenEndpoint } from "./google-token";
+
+/** Home Graph's check of the caller: a bearer, and (with a service account configured) one Google's token endpoint issued. */
+function homeGraphAuth(ctx: Context, req: Context["request"]): { bearer: string } | Answer {
+  const b = bearerOf(req);
+  if ("status" in b) return b;
+  return googleBearerAccepted(ctx, b.bearer)
+    ? b
+    : {
+        status: 401,
+        body: { error: { code: 401, status: "UNAUTHENTICATED", message: "Request had invalid authentication credentials." } },
+        recordErrors: ["authentication: not a token Google's token endpoint issued to the service account"],
+      };
+}
 
 async function askSync(ctx: Context, url: string, authorization: string | null) {
   const requestId = randomUUID();
@@ -28,9 +42,12 @@ async function askSync(ctx: Context, url: string, authorization: string | null) 
 export const google: PlayedPlatform = {
   // Home Graph's agent-user deletion: the integration says a user unlinked; Google forgets the
   // user and its devices (and, here, the token it held for that user).
-  async api(ctx, method, path) {
+  async api(ctx, method, path, raw) {
+    if (method === "POST" && path === "/google/oauth2/token") return googleTokenEndpoint(ctx, raw);
     const m = /^\/google\/v1\/agentUsers\/(.+)$/.exec(path);
     if (!m || method !== "DELETE") return null;
+    const auth = homeGraphAuth(ctx, ctx.request);
+    if ("status" in auth) return auth;
     const agentUserId = decodeURIComponent(m[1]!);
     const fault = ctx.recorder.faults.get("google-home");
     const status = fault?.status && Math.random() < (fault.errorRate ?? 1) ? fault.status : 200;
@@ -54,7 +71,7 @@ export const google: PlayedPlatform = {
       path: "/google/v1/devices:reportStateAndNotification",
       partner: () => "google-home",
       check: (c, body) => c.google(body),
-      authenticate: (_ctx, req) => bearerOf(req),
+      authenticate: (ctx, req) => homeGraphAuth(ctx, req),
       success: (b) => ({ status: 200, body: { requestId: (b as { requestId?: string })?.requestId ?? "" } }),
     },
     {
@@ -62,7 +79,7 @@ export const google: PlayedPlatform = {
       path: "/google/v1/devices:requestSync",
       partner: () => "google-home",
       check: (c, body) => c.googleRequestSync(body),
-      authenticate: (_ctx, req) => bearerOf(req),
+      authenticate: (ctx, req) => homeGraphAuth(ctx, req),
       success: () => ({ status: 200, body: {} }),
       after(ctx, _req, answer, body) {
         const agentUserId = (body as { agentUserId?: string })?.agentUserId;

@@ -11,6 +11,7 @@ import { deletionRequests, type Database } from "@proviso/db";
 import type { AdapterId, CallbackUrls } from "@proviso/domain";
 import type { Adapters, PartnerLink, WireRequest } from "@proviso/partners";
 import { eq, inArray, sql } from "drizzle-orm";
+import { asCalled } from "../lib/service-credential";
 
 export interface DeletionNoticeDeps {
   db: Database;
@@ -98,7 +99,14 @@ async function tell(deps: DeletionNoticeDeps, r: Claimed, now: Date): Promise<"s
     callbackUrls: r.callback_urls,
   };
   const notice = { id: r.id, requestedAt: new Date(r.requested_at), deadline: new Date(r.deadline), announced: Object.keys(r.devices ?? {}).sort() };
-  const requests = deps.adapters[r.adapter].deletionRequests(link, notice, now.getTime());
+  const adapter = deps.adapters[r.adapter];
+  let requests;
+  try {
+    requests = adapter.deletionRequests(await asCalled(adapter, link), notice, now.getTime());
+  } catch (err) {
+    requests = err as Error;
+  }
+  if (requests instanceof Error) return failed(deps, r, now, `no credential for the platform: ${requests.message}`);
   if (requests === null) {
     await deps.db
       .update(deletionRequests)
@@ -107,13 +115,7 @@ async function tell(deps: DeletionNoticeDeps, r: Claimed, now: Date): Promise<"s
     return "noChannel";
   }
   const error = await sendAll(requests);
-  if (error) {
-    await deps.db
-      .update(deletionRequests)
-      .set({ attempts: r.attempts + 1, nextAttemptAt: new Date(now.getTime() + backoffMs(r.attempts)), lastError: error.slice(0, 300) })
-      .where(eq(deletionRequests.id, r.id));
-    return "failed";
-  }
+  if (error) return failed(deps, r, now, error);
   await deps.db.transaction(async (tx) => {
     await tx
       .update(deletionRequests)
@@ -131,6 +133,15 @@ async function tell(deps: DeletionNoticeDeps, r: Claimed, now: Date): Promise<"s
     );
   });
   return "sent";
+}
+
+/** An attempt that failed: tried again after a backoff. */
+async function failed(deps: DeletionNoticeDeps, r: Claimed, now: Date, error: string): Promise<"failed"> {
+  await deps.db
+    .update(deletionRequests)
+    .set({ attempts: r.attempts + 1, nextAttemptAt: new Date(now.getTime() + backoffMs(r.attempts)), lastError: error.slice(0, 300) })
+    .where(eq(deletionRequests.id, r.id));
+  return "failed";
 }
 
 /** Sends the requests in order; the first failure, as words (null: all taken). */

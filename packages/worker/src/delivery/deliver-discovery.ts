@@ -9,6 +9,7 @@ import type { OutboxRow } from "./claim";
 import { cancel, delivered } from "./record";
 import type { Round } from "./round";
 import { heldBack, send } from "./send";
+import { asCalled } from "../lib/service-credential";
 
 export async function deliverDiscovery(round: Round, row: OutboxRow) {
   const { deps } = round;
@@ -24,7 +25,8 @@ export async function deliverDiscovery(round: Round, row: OutboxRow) {
   const told = (await readAnnouncements(deps.db, [link.linkId])).get(link.linkId);
   const diff = diffAnnouncement(current, told);
   const build = (l: LinkInfo) => adapter.discoveryRequests(l, row.messageId, diff);
-  const requests = build(link);
+  const called = await asCalled(adapter, link);
+  const requests = build(called);
   if (requests.length === 0) {
     // Undone before it went, or a link with nothing to tell of: either way the partner's view and
     // what is allowed agree. Recorded where nothing was, so the next check does not queue it again.
@@ -33,10 +35,10 @@ export async function deliverDiscovery(round: Round, row: OutboxRow) {
   }
   if (await heldBack(round, row, now)) return;
   // The same requests for a link whose token was refreshed on the way, rebuilt with the new bearer.
-  let at = link;
+  let at = called;
   let status: number | null = null;
   for (let i = 0; i < requests.length; i++) {
-    const sent = await send(round, row, adapter, at, (l) => (l === link ? requests[i]! : build(l)[i]!));
+    const sent = await send(round, row, adapter, at, (l) => (l === called ? requests[i]! : build(l)[i]!));
     if (!sent) return;
     at = sent.link;
     status = sent.status;

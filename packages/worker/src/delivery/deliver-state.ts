@@ -9,6 +9,7 @@ import type { OutboxRow } from "./claim";
 import { cancel, cancelWithheld, delivered } from "./record";
 import type { Round } from "./round";
 import { heldBack, send } from "./send";
+import { asCalled } from "../lib/service-credential";
 
 const PROACTIVE: DeliveryMode = "proactive";
 const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.assign({}, ...Object.values(byCategory)) as Record<string, unknown>;
@@ -33,8 +34,9 @@ export async function deliverState(round: Round, row: OutboxRow) {
   // Sent with fewer categories: what was withheld is sealed with the round's deliveries.
   round.withheld.push(...withheld);
 
-  // 2. The platform's own format, with the stable message id.
+  // 2. The platform's own format, with the stable message id (and Proviso's own bearer where the platform wants it).
   const adapter = deps.adapters[link.adapter];
+  const called = await asCalled(adapter, link);
   const build = (l: LinkInfo) =>
     adapter.stateRequest({
       link: l,
@@ -43,7 +45,7 @@ export async function deliverState(round: Round, row: OutboxRow) {
       change: { cause: message.cause, observedAt: message.observedAt, changed: flatten(changed), current: flatten(context) },
       now,
     });
-  const request = build(link);
+  const request = build(called);
   if ("unsendable" in request) {
     await cancel(round, row, request.unsendable);
     return;
@@ -52,11 +54,11 @@ export async function deliverState(round: Round, row: OutboxRow) {
   // 3. The partner's hold and the clauses' rate limits (a message that goes nowhere uses none of them), then send.
   if (await heldBack(round, row, now)) return;
   const rebuilt = (l: LinkInfo) => {
-    const r = l === link ? request : build(l);
+    const r = l === called ? request : build(l);
     if ("unsendable" in r) throw new Error(r.unsendable);
     return r;
   };
-  const sent = await send(round, row, adapter, link, rebuilt);
+  const sent = await send(round, row, adapter, called, rebuilt);
   if (sent) delivered(round, row, sent.status);
 }
 
