@@ -37,6 +37,12 @@ describe("partner sandbox", () => {
     };
     expect(listed.messages).toHaveLength(1);
     expect(listed.messages[0]).toMatchObject({ messageId: "m-1", status: 202, authorization: "Bearer t", schemaValid: true });
+    // Europe's and the Far East's gateways take the same events, recorded under their own paths.
+    expect((await post("/alexa/eu/v3/events", event)).status).toBe(202);
+    expect((await post("/alexa/fe/v3/events", event)).status).toBe(202);
+    expect((await post("/alexa/xx/v3/events", event)).status).toBe(404);
+    const all = (await (await fetch(`${base}/__sandbox/messages?partner=alexa&device=dev-1`)).json()) as { messages: { endpoint: string }[] };
+    expect(all.messages.map((m) => m.endpoint)).toEqual(["/alexa/v3/events", "/alexa/eu/v3/events", "/alexa/fe/v3/events"]);
   });
 
   it("refuses, as Alexa would, a message that breaks Amazon's schema, and records why", async () => {

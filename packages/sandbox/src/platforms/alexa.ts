@@ -6,7 +6,8 @@ import { bearerOf, type PlayedPlatform } from "../platform";
 export const alexa: PlayedPlatform = {
   receivers: [
     {
-      path: "/alexa/v3/events",
+      // The three regional gateways: North America, Europe and India (eu), Far East (fe).
+      path: /^\/alexa(\/eu|\/fe)?\/v3\/events$/,
       partner: () => "alexa",
       check: (c, body) => c.alexa(body),
       authenticate: (_ctx, req) => bearerOf(req),
