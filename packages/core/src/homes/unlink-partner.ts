@@ -3,10 +3,11 @@
 // with the deadline from the agreement's deletion clause.
 import { APPROVED_VERSION_STATUSES, OUTBOX_WAITING } from "@proviso/domain";
 import { appendAudit } from "@proviso/audit";
-import { agreementClauses, agreements, agreementVersions, deletionRequests, outbox, partnerLinks, partners, type Database, type Executor } from "@proviso/db";
+import { agreementClauses, agreements, agreementVersions, deletionRequests, outbox, partnerLinks, type Database, type Executor } from "@proviso/db";
 import { and, desc, eq, inArray, isNull, lte, or, gt, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { revokeLinkTokens } from "../linking/tokens";
+import { selectDeletionRequests } from "../partners/deletion-requests";
 import { assertMember } from "./home-sharing";
 
 const DEFAULT_DEADLINE_DAYS = 30;
@@ -112,20 +113,5 @@ async function endLink(tx: Executor, opts: { homeId: string; partnerId: string; 
 /** The home's deletion requests, with the partner and their status. */
 export async function listDeletionRequests(db: Executor, opts: { userId: string; homeId: string }) {
   await assertMember(db, opts.userId, opts.homeId);
-  return db
-    .select({
-      id: deletionRequests.id,
-      partnerId: partnerLinks.partnerId,
-      partnerName: partners.name,
-      requestedAt: deletionRequests.requestedAt,
-      deadline: deletionRequests.deadline,
-      status: deletionRequests.status,
-      sentAt: deletionRequests.sentAt,
-      confirmedAt: deletionRequests.confirmedAt,
-    })
-    .from(deletionRequests)
-    .innerJoin(partnerLinks, eq(partnerLinks.id, deletionRequests.linkId))
-    .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
-    .where(eq(partnerLinks.homeId, opts.homeId))
-    .orderBy(desc(deletionRequests.requestedAt));
+  return selectDeletionRequests(db).where(eq(partnerLinks.homeId, opts.homeId)).orderBy(desc(deletionRequests.requestedAt));
 }

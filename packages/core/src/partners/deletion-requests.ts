@@ -7,6 +7,24 @@ import { alerts, deletionRequests, homes, partnerLinks, partners, type Database,
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { AppError } from "../errors";
 
+/** Deletion requests with their partner, as the home page and legal's report list them (add the where). */
+export function selectDeletionRequests(db: Executor) {
+  return db
+    .select({
+      id: deletionRequests.id,
+      partnerId: partnerLinks.partnerId,
+      partnerName: partners.name,
+      requestedAt: deletionRequests.requestedAt,
+      deadline: deletionRequests.deadline,
+      status: deletionRequests.status,
+      sentAt: deletionRequests.sentAt,
+      confirmedAt: deletionRequests.confirmedAt,
+    })
+    .from(deletionRequests)
+    .innerJoin(partnerLinks, eq(partnerLinks.id, deletionRequests.linkId))
+    .innerJoin(partners, eq(partners.id, partnerLinks.partnerId));
+}
+
 /** The partner's deletion requests, newest first (at most 200). */
 export async function listPartnerDeletionRequests(db: Executor, partnerId: string) {
   return db
@@ -117,19 +135,7 @@ export async function markOverdueDeletions(db: Database, now: Date): Promise<num
 
 /** Deletion requests of a period by status, for legal's report: how many, and each overdue one. */
 export async function deletionSummary(db: Executor, opts: { from: Date; to: Date; partnerId?: string }) {
-  const rows = await db
-    .select({
-      id: deletionRequests.id,
-      partnerId: partnerLinks.partnerId,
-      partnerName: partners.name,
-      requestedAt: deletionRequests.requestedAt,
-      deadline: deletionRequests.deadline,
-      status: deletionRequests.status,
-      confirmedAt: deletionRequests.confirmedAt,
-    })
-    .from(deletionRequests)
-    .innerJoin(partnerLinks, eq(partnerLinks.id, deletionRequests.linkId))
-    .innerJoin(partners, eq(partners.id, partnerLinks.partnerId))
+  const rows = await selectDeletionRequests(db)
     .where(
       and(
         sql`${deletionRequests.requestedAt} >= ${opts.from} and ${deletionRequests.requestedAt} < ${opts.to}`,
