@@ -4,7 +4,7 @@
 // ends the tokens at once.
 import type { Page } from "@playwright/test";
 import { expect, PASSWORD, signInViaApi, test } from "./fixtures";
-import { device, SANDBOX, sandboxAuth, sandboxMessages, settled, waitFor, withDb, WORKER } from "./product";
+import { accountToken, device, SANDBOX, sandboxMessages, settled, waitFor, withDb, WORKER } from "./product";
 
 /**
  * A homeowner whose home has a thermostat and no active link with the partner, chosen so that no
@@ -36,13 +36,6 @@ async function startLinking(page: Page, partnerId: string, email: string) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/link\/authorize\?/);
-}
-
-async function accountToken(partner: string, accountId: string): Promise<string> {
-  const res = await fetch(`${SANDBOX}/__sandbox/accounts?partner=${partner}`, { headers: sandboxAuth() });
-  const account = ((await res.json()) as { accounts: { accountId: string; accessToken: string }[] }).accounts.find((a) => a.accountId === accountId);
-  if (!account) throw new Error(`the sandbox holds no ${partner} account ${accountId}`);
-  return account.accessToken;
 }
 
 const googleQuery = (token: string, deviceId: string) =>

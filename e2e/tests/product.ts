@@ -168,6 +168,14 @@ export async function sandboxMessages(filter: { partner?: string; device?: strin
   return ((await res.json()) as { messages: SandboxMessage[] }).messages;
 }
 
+/** The access token the sandbox, playing `partner`, holds for one of its user accounts. */
+export async function accountToken(partner: string, accountId: string): Promise<string> {
+  const res = await fetch(`${SANDBOX}/__sandbox/accounts?partner=${encodeURIComponent(partner)}`, { headers: sandboxAuth() });
+  const account = ((await res.json()) as { accounts: { accountId: string; accessToken: string }[] }).accounts.find((a) => a.accountId === accountId);
+  if (!account) throw new Error(`the sandbox holds no ${partner} account ${accountId}`);
+  return account.accessToken;
+}
+
 /**
  * The access token a platform holds for a link, as the sandbox (playing it) got it from account
  * linking: the launcher links the seeded homes for it; a test's own linking adds to them.
@@ -176,10 +184,7 @@ export async function platformToken(partner: string, linkId: string): Promise<st
   const accountId = await withDb(
     async (c) => (await c.query("select external_account_id from partner_links where id = $1", [linkId])).rows[0]?.external_account_id,
   );
-  const res = await fetch(`${SANDBOX}/__sandbox/accounts?partner=${encodeURIComponent(partner)}`, { headers: sandboxAuth() });
-  const account = ((await res.json()) as { accounts: { accountId: string; accessToken: string }[] }).accounts.find((a) => a.accountId === accountId);
-  if (!account) throw new Error(`the sandbox holds no ${partner} token for link ${linkId}`);
-  return account.accessToken;
+  return accountToken(partner, accountId);
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
@@ -267,28 +272,17 @@ export async function settled(deviceId: string, report: { seq: number; observedA
  * database, broker, keys and shared-subscription group, its own HTTP port. Resolves once healthy.
  */
 export async function startWorkerReplica(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dataDir = path.join(ROOT, ".data/e2e");
   const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, "--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
-      ...process.env,
-      // As the launcher gives them: the embedded parts by port, real servers by URL.
-      ...(process.env.DATABASE_URL
-        ? { DATABASE_URL: process.env.DATABASE_URL }
-        : {
-            DATABASE_URL: "",
-            PGLITE_PORT: String(E2E_PORTS.PGLITE_PORT),
-            PGLITE_PASSWORD: fs.readFileSync(path.join(DATA_DIR, "pglite-password"), "utf8").trim(),
-          }),
-      ...(process.env.MQTT_URL ? { MQTT_URL } : { MQTT_URL: "", MQTT_PORT: String(E2E_PORTS.MQTT_PORT) }),
-      PROVISO_DATA_DIR: dataDir,
-      TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, "token-key"), "utf8").trim(),
-      AUDIT_SIGNING_KEY: fs.readFileSync(path.join(dataDir, "audit-key"), "utf8").trim(),
-      MQTT_PASSWORD: fs.readFileSync(path.join(dataDir, "mqtt-worker-password"), "utf8").trim(),
-      MQTT_ADMIN_PASSWORD: productEnv().MQTT_ADMIN_PASSWORD,
+      // As the launcher gives them: the embedded parts by port, real servers by URL (productEnv).
+      ...productEnv(),
+      TOKEN_ENCRYPTION_KEY: fs.readFileSync(path.join(DATA_DIR, "token-key"), "utf8").trim(),
+      AUDIT_SIGNING_KEY: fs.readFileSync(path.join(DATA_DIR, "audit-key"), "utf8").trim(),
+      MQTT_PASSWORD: fs.readFileSync(path.join(DATA_DIR, "mqtt-worker-password"), "utf8").trim(),
       // Home Graph calls as the launcher's sandbox service account.
-      GOOGLE_SERVICE_ACCOUNT_FILE: process.env.GOOGLE_SERVICE_ACCOUNT_FILE || path.join(dataDir, "google-service-account.json"),
+      GOOGLE_SERVICE_ACCOUNT_FILE: process.env.GOOGLE_SERVICE_ACCOUNT_FILE || path.join(DATA_DIR, "google-service-account.json"),
       WORKER_PORT: String(port),
       WEB_PORT: String(E2E_PORTS.WEB_PORT),
       SANDBOX_PORT: String(E2E_PORTS.SANDBOX_PORT),

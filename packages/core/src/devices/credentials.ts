@@ -5,7 +5,8 @@
 import { appendAudit } from "@proviso/audit";
 import { deviceCredentials, devices, ingestClients, type Executor } from "@proviso/db";
 import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { secretHash } from "../linking/secrets";
 import { AppError } from "../errors";
 
 /** A credential as issued: shown once. MQTT: client id and username `keyId`, password `secret`. HTTP: `Bearer <token>`. */
@@ -29,12 +30,11 @@ export interface BrokerGrants {
 /** Rotated credentials keep working this long, so a device can take up the new one. */
 export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
-const hashOf = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const newKey = (prefix: "dk_" | "ic_") => `${prefix}${randomBytes(16).toString("hex").slice(0, 20)}`;
 function newCredential(prefix: "dk_" | "ic_"): IssuedCredential & { secretHash: string } {
   const keyId = newKey(prefix);
   const secret = randomBytes(32).toString("base64url");
-  return { keyId, secret, token: `${keyId}.${secret}`, secretHash: hashOf(secret) };
+  return { keyId, secret, token: `${keyId}.${secret}`, secretHash: secretHash(secret) };
 }
 
 /** Issues a device a credential (its first, or another beside those it has). */
@@ -157,7 +157,7 @@ export async function authenticateBearer(db: Executor, header: string | undefine
     ? (await db.select().from(deviceCredentials).where(eq(deviceCredentials.keyId, keyId)))[0]
     : (await db.select().from(ingestClients).where(eq(ingestClients.keyId, keyId)))[0];
   const refused = { refused: "the credential is unknown, revoked or expired" };
-  if (!found || !sameHash(found.secretHash, hashOf(secret))) return refused;
+  if (!found || !sameHash(found.secretHash, secretHash(secret))) return refused;
   if (found.revokedAt || (found.expiresAt && found.expiresAt <= now)) return refused;
   return "deviceId" in found ? { kind: "device", keyId, deviceId: found.deviceId } : { kind: "client", keyId, homeIds: found.homeIds ?? null };
 }
