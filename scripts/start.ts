@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { installDemoConnectors, linkDemoAccounts, registerSandboxClients } from "./lib/demo-platforms";
+import { installDemoConnectors, linkDemoAccounts, registerSandboxClients, sandboxWebhookSecrets } from "./lib/demo-platforms";
 import { ensureFleetCredentials, provisionBroker } from "./lib/fleet-credentials";
 import { assertPortFree } from "./lib/ports";
 import { startChild, waitForHttp, type Child } from "./lib/processes";
@@ -167,7 +167,14 @@ async function prepareDatabase(cfg: Config, dataDir: string, childEnv: NodeJS.Pr
  */
 async function startServices(cfg: Config, childEnv: NodeJS.ProcessEnv, tsNode: Spawn) {
   const clients = await registerSandboxClients(cfg.databaseUrl, cfg.urls.sandbox).catch((err: Error) => shutdown(2, `account linking: ${err.message}`));
-  const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts", { ...childEnv, SANDBOX_OAUTH_CLIENTS: JSON.stringify(clients) });
+  const hooks = await sandboxWebhookSecrets(cfg.databaseUrl, childEnv.TOKEN_ENCRYPTION_KEY!).catch((err: Error) =>
+    shutdown(2, `webhook signing secrets: ${err.message}`),
+  );
+  const sandbox = tsNode("sandbox", "apps/partner-sandbox/src/main.ts", {
+    ...childEnv,
+    SANDBOX_OAUTH_CLIENTS: JSON.stringify(clients),
+    SANDBOX_WEBHOOK_SECRETS: JSON.stringify(hooks),
+  });
   try {
     await waitForHttp(`${cfg.urls.sandbox}/healthz`, sandbox);
   } catch (err) {

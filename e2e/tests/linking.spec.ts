@@ -122,7 +122,7 @@ test("a homeowner links Google Home from its app; Google then asks with its toke
   await expect(item).toContainText("GH-DEL-1");
 });
 
-test("a homeowner links Alexa: Alexa's AcceptGrant with the issued token gives Proviso its tokens, and Discover lists the home", async ({ page }) => {
+test("a homeowner links Alexa: AcceptGrant with the issued token gives Proviso its tokens; ReportState answers with it until an unlink, and DeleteReport reaches Alexa", async ({ page }) => {
   const owner = await ownerWithoutLink("alexa");
   await startLinking(page, "alexa", owner.email);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Link Amazon Alexa to your home");
@@ -139,6 +139,41 @@ test("a homeowner links Alexa: Alexa's AcceptGrant with the issued token gives P
     (await c.query("select action from audit_log where entity_id = $1 order by seq", [link.id])).rows.map((r) => r.action),
   );
   expect(actions).toEqual(expect.arrayContaining(["link.linked", "link.grant_accepted"]));
+
+  // Alexa asks ReportState with the token it was issued; after an unlink, the same token is refused
+  // in Alexa's own error shape, and Alexa hears DeleteReport (with the grant's token) for the home's endpoints.
+  const token = await accountToken("alexa", (await page.getByTestId("account-id").textContent())!);
+  const reportState = () =>
+    fetch(`${WORKER}/v1/partners/alexa/directives`, {
+      method: "POST",
+      body: JSON.stringify({
+        directive: {
+          header: { namespace: "Alexa", name: "ReportState", messageId: `rs-${Date.now()}`, correlationToken: "c", payloadVersion: "3" },
+          endpoint: { scope: { type: "BearerToken", token }, endpointId: owner.thermostat },
+          payload: {},
+        },
+      }),
+    });
+  expect((await reportState()).status).toBe(200);
+  await page.goto("/home");
+  const alexa = page.getByRole("region", { name: "What Amazon Alexa gets" });
+  await alexa.getByRole("button", { name: "Unlink Amazon Alexa…" }).click();
+  await alexa.getByRole("button", { name: "Unlink Amazon Alexa", exact: true }).click();
+  await expect(alexa).toContainText("This platform is unlinked");
+  const refused = await waitFor("the token to be refused", async () => {
+    const res = await reportState();
+    return res.status === 401 ? ((await res.json()) as { event: { header: { name: string }; payload: { type: string } } }) : null;
+  });
+  expect(refused.event).toMatchObject({ header: { name: "ErrorResponse" }, payload: { type: "INVALID_AUTHORIZATION_CREDENTIAL" } });
+  const deleteReport = await waitFor("Alexa to hear DeleteReport", async () =>
+    (await sandboxMessages({ partner: "alexa" })).find(
+      (m) => m.endpoint.startsWith("/alexa") && JSON.stringify(m.body).includes("DeleteReport") && JSON.stringify(m.body).includes(owner.thermostat),
+    ),
+  );
+  expect(deleteReport).toMatchObject({ status: 202, schemaValid: true });
+  await waitFor("the request to be marked sent", async () =>
+    withDb(async (c) => (await c.query("select status from deletion_requests where link_id = $1", [link.id])).rows[0]?.status === "sent"),
+  );
 });
 
 test("cancelling sends the platform access_denied and links nothing; a request from an unknown client is refused on Proviso's page", async ({ page }) => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { E2E_PORTS } from "../playwright.config";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The product's database: DATABASE_URL, or the embedded one with the password the launcher generated. */
 export function databaseUrl(): string {
@@ -36,10 +36,10 @@ export async function idOf(sql: string, params: unknown[]): Promise<string> {
   return withDb(async (c) => (await c.query(sql, params)).rows[0].id as string);
 }
 
-const DATA_DIR = path.join(ROOT, ".data/e2e");
+export const DATA_DIR = path.join(ROOT, ".data/e2e");
 
 /** The environment the product's own commands need to reach the e2e product (as the launcher gave it). */
-function productEnv(): NodeJS.ProcessEnv {
+export function productEnv(): NodeJS.ProcessEnv {
   const adminFile = path.join(DATA_DIR, "mqtt-admin-password");
   return {
     ...process.env,

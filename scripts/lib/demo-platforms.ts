@@ -2,9 +2,9 @@
 // apps. Proviso registers an OAuth client for each platform the sandbox plays (new secrets at each
 // start, handed to the sandbox); the seeded homes' links are then linked as if each platform had
 // linked them (tokens issued to its client, handed to the sandbox, which uses them for all it
-// asks); and a platform installed per home (SmartThings' connector: a discovery, then callback
+// asks); each webhook partner's signing secrets go to the sandbox's receiver; and a platform installed per home (SmartThings' connector: a discovery, then callback
 // access granted) is installed for each home linked to it.
-import { issueLinkTokens, registerOAuthClient } from "@proviso/core";
+import { activeSigningSecrets, createTokenCipher, issueLinkTokens, registerOAuthClient, rotateSigningSecret } from "@proviso/core";
 import { createDb, oauthTokens, partnerLinks, partners } from "@proviso/db";
 import { PLATFORMS } from "@proviso/partners";
 import { and, eq, inArray } from "drizzle-orm";
@@ -21,10 +21,38 @@ export async function registerSandboxClients(databaseUrl: string, sandboxUrl: st
     const known = await handle.db.select({ id: partners.id }).from(partners).where(inArray(partners.id, PLAYED));
     const clients: SandboxClients = {};
     for (const { id } of known) {
-      const c = await registerOAuthClient(handle.db, { partnerId: id, clientId: `sandbox-${id}`, redirectUris: [`${sandboxUrl}/app/${id}/callback`] });
+      // A new secret at each start, handed to the sandbox: the old one is of no use to anyone (no overlap).
+      const c = await registerOAuthClient(handle.db, {
+        partnerId: id,
+        clientId: `sandbox-${id}`,
+        redirectUris: [`${sandboxUrl}/app/${id}/callback`],
+        overlapHours: 0,
+      });
       clients[id] = { clientId: c.clientId, clientSecret: c.clientSecret };
     }
     return clients;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The signing secrets of each webhook partner the sandbox plays the receiver of, by partner: those
+ * in force, or a first one made for a partner that has none (as its operators would, with
+ * `npm run partners -- signing-secret`). Handed to the sandbox, which verifies with them.
+ */
+export async function sandboxWebhookSecrets(databaseUrl: string, tokenKey: string): Promise<Record<string, string[]>> {
+  const handle = createDb(databaseUrl, { max: 1, applicationName: "proviso-launcher" });
+  const cipher = createTokenCipher(tokenKey);
+  try {
+    const hooks = await handle.db.select({ id: partners.id }).from(partners).where(eq(partners.adapter, "webhook"));
+    const secrets: Record<string, string[]> = {};
+    for (const { id } of hooks) {
+      const now = new Date();
+      const held = await activeSigningSecrets(handle.db, cipher, id, now);
+      secrets[id] = held.length ? [...held] : [(await rotateSigningSecret(handle.db, cipher, { partnerId: id, now })).secret];
+    }
+    return secrets;
   } finally {
     await handle.close();
   }

@@ -1,7 +1,7 @@
 import { loadRuntimeConfig } from "@proviso/config";
 import { createPublicKey } from "node:crypto";
 import fs from "node:fs";
-import { createMessageChecker, webhook } from "@proviso/partners";
+import { createMessageChecker } from "@proviso/partners";
 import { createSandbox, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
 
 // The sandbox plays partners for development and tests: it answers as Alexa, Google and
@@ -24,6 +24,14 @@ try {
 } catch {
   console.error("SANDBOX_OAUTH_CLIENTS is not JSON: account linking is off in the sandbox");
 }
+// Each webhook partner's signing secrets (npm start hands it those in force): its receivers verify
+// with them; `POST /__sandbox/webhook/secrets` gives one a new secret after a rotation.
+let webhookSecrets: Record<string, string[]> = {};
+try {
+  webhookSecrets = JSON.parse(process.env.SANDBOX_WEBHOOK_SECRETS || "{}");
+} catch {
+  console.error("SANDBOX_WEBHOOK_SECRETS is not JSON: webhook receivers hold no secret and refuse every message");
+}
 let checker: ReturnType<typeof createMessageChecker> | null = null;
 try {
   checker = createMessageChecker();
@@ -38,7 +46,7 @@ if (process.env.GOOGLE_SERVICE_ACCOUNT_FILE) {
   googleServiceAccount = { clientEmail: key.client_email, publicKey: createPublicKey(key.private_key).export({ type: "spki", format: "pem" }).toString() };
 }
 // Like Home Graph, it asks the worker for SYNC after a requestSync; like a webhook receiver, it
-// checks signatures with the secret the worker signs with.
+// checks signatures with the partner's secrets.
 const { server } = createSandbox(new Recorder(), checker, {
   googleFulfillmentUrl: `${env.urls.worker}/v1/partners/google/fulfillment`,
   alexaDirectivesUrl: `${env.urls.worker}/v1/partners/alexa/directives`,
@@ -51,7 +59,7 @@ const { server } = createSandbox(new Recorder(), checker, {
     clientId: process.env.SMARTTHINGS_CLIENT_ID || SANDBOX_SMARTTHINGS_CLIENT.clientId,
     clientSecret: process.env.SMARTTHINGS_CLIENT_SECRET || SANDBOX_SMARTTHINGS_CLIENT.clientSecret,
   },
-  webhookSecret: process.env.WEBHOOK_SECRET || webhook.SANDBOX_WEBHOOK_SECRET,
+  webhookSecrets,
   apiToken,
 });
 server.on("error", (err) => {

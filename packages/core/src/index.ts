@@ -64,3 +64,12 @@ export {
 } from "./devices/credentials";
 export * from "./linking";
 export { confirmDeletion, deletionSummary, listPartnerDeletionRequests, markOverdueDeletions } from "./partners/deletion-requests";
+export {
+  activeSigningSecrets,
+  DEFAULT_SIGNING_OVERLAP_HOURS,
+  listSigningSecrets,
+  retirePreviousSigningSecrets,
+  rotateSigningSecret,
+  type RotatedSecret,
+} from "./partners/signing-secrets";
+export { confirmDeletionByPartner, isDeletionStatus, partnerCaller, partnerDeletionRequests, type PartnerCaller } from "./partners/partner-api";

@@ -22,6 +22,13 @@ export interface LinkInfo {
   /** The platform's token for what we send (Alexa's from AcceptGrant, SmartThings' callback token): opened in memory only, stored encrypted. */
   accessToken: string | null;
   refreshToken: string | null;
+  /** When `accessToken` expires (epoch ms), where the platform said: refreshed before then. */
+  tokenExpiresAt?: number | null;
+  /**
+   * The secrets a webhook partner's messages are signed with (its own, current first, those being
+   * rotated out after): added by the worker as it sends, never part of the snapshot.
+   */
+  signingSecrets?: readonly string[];
   /** Where the platform asked to be called back (SmartThings), if it did. */
   callbackUrls: CallbackUrls | null;
 }

@@ -97,6 +97,11 @@ export interface PartnerAdapter {
    * The worker puts it in the link's `accessToken` before building a request.
    */
   serviceCredential: (() => Promise<string>) | null;
+  /**
+   * Whether messages are signed with the partner's own secrets (webhooks): the worker puts the
+   * secrets in force on the link (`signingSecrets`) before building a request.
+   */
+  signedWithPartnerSecrets: boolean;
   /** Exchanging a granted code and refreshing, for platforms that give us tokens per link. */
   credentials: {
     exchange(code: string, link: PartnerLink, callbackUrls: CallbackUrls | null): Promise<GrantedTokens>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, classifyResponse, DEFAULT_RETRY, parseRetryAfter } from "./answers";
-import { signWebhook, verifyWebhook } from "./webhook/messages";
+import { Webhook, WebhookVerificationError } from "standardwebhooks";
+import { signWebhook } from "./webhook/messages";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 const max = () => 0.999999;
@@ -46,12 +47,22 @@ describe("classifyResponse", () => {
   });
 });
 
-describe("webhook signatures", () => {
-  it("verify with the right secret and body only", () => {
+describe("webhook signatures (Standard Webhooks)", () => {
+  const secret = (seed: string) => `whsec_${Buffer.from(seed.padEnd(32, "-")).toString("base64")}`;
+  const [current, previous, stranger] = [secret("current"), secret("previous"), secret("stranger")];
+
+  it("verify with the standardwebhooks verifier, with either secret during a rotation, and never with another or another body", () => {
     const body = JSON.stringify({ a: 1 });
-    const headers = signWebhook("s3cret", body, 1_700_000_000);
-    expect(verifyWebhook("s3cret", body, headers)).toBe(true);
-    expect(verifyWebhook("other", body, headers)).toBe(false);
-    expect(verifyWebhook("s3cret", body.replace("1", "2"), headers)).toBe(false);
+    const headers = signWebhook([current, previous], "msg-1", body, Math.floor(Date.now() / 1000));
+    expect(headers["webhook-id"]).toBe("msg-1");
+    expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    for (const s of [current, previous]) expect(new Webhook(s).verify(body, headers)).toEqual({ a: 1 });
+    expect(() => new Webhook(stranger).verify(body, headers)).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(current).verify(body.replace("1", "2"), headers)).toThrow(/No matching signature/);
+    expect(() => new Webhook(current).verify(body, { ...headers, "webhook-id": "msg-2" })).toThrow(/No matching signature/);
+    // After the overlap, only the current secret signs: a receiver still on the old one refuses.
+    const after = signWebhook([current], "msg-3", body, Math.floor(Date.now() / 1000));
+    expect(() => new Webhook(previous).verify(body, after)).toThrow(/No matching signature/);
+    expect(() => signWebhook([], "msg-4", body, 0)).toThrow(/no signing secret/);
   });
 });

@@ -272,13 +272,14 @@ describe("webhook conformance (Proviso's own published schema)", () => {
   it("checks the signature and that it is fresh", () => {
     const body = JSON.stringify(good());
     const now = 1_800_000_000;
-    const headers = webhook.signWebhook("s3cret-s3cret-s3cret", body, now - 10);
-    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now)).toBeNull();
-    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now + webhook.WEBHOOK_TOLERANCE_SECONDS + 11)).toMatch(
-      /from now; at most 300 s/,
-    );
-    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, headers, now - webhook.WEBHOOK_TOLERANCE_SECONDS - 11)).toMatch(/from now/);
-    expect(webhook.checkWebhookSignature("s3cret-s3cret-s3cret", body, { ...headers, "x-proviso-timestamp": "soon" }, now)).toMatch(/not a Unix time/);
-    expect(webhook.checkWebhookSignature("other-secret-other", body, headers, now)).toMatch(/does not match/);
+    const key = `whsec_${Buffer.from("s3cret-s3cret-s3cret-s3cret-s3cr").toString("base64")}`;
+    const other = `whsec_${Buffer.from("other-secret-other-secret-other!").toString("base64")}`;
+    const headers = webhook.signWebhook([key], "m-1", body, now - 10);
+    expect(webhook.checkWebhookSignature([key], body, headers, now)).toBeNull();
+    expect(webhook.checkWebhookSignature([other, key], body, headers, now)).toBeNull();
+    expect(webhook.checkWebhookSignature([key], body, headers, now + webhook.WEBHOOK_TOLERANCE_SECONDS + 11)).toMatch(/from now; at most 300 s/);
+    expect(webhook.checkWebhookSignature([key], body, headers, now - webhook.WEBHOOK_TOLERANCE_SECONDS - 11)).toMatch(/from now/);
+    expect(webhook.checkWebhookSignature([key], body, { ...headers, "webhook-timestamp": "soon" }, now)).toMatch(/not a Unix time/);
+    expect(webhook.checkWebhookSignature([other], body, headers, now)).toMatch(/no signature made with this receiver's secret/);
   });
 });

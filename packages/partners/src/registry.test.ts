@@ -17,7 +17,7 @@ describe("platform settings", () => {
     expect(platformSettingsErrors({ GOOGLE_REPORT_STATE_URL: "https://proxy.example/report" })).toEqual([
       expect.stringMatching(/^GOOGLE_REQUEST_SYNC_URL: set it/),
     ]);
-    expect(platformSettingsErrors({ WEBHOOK_SECRET: "short", ALEXA_EVENTS_URL: "not a url" })).toHaveLength(2);
+    expect(platformSettingsErrors({ WEBHOOK_BASE_URL: "not a url either", ALEXA_EVENTS_URL: "not a url" })).toHaveLength(2);
   });
 
   it("default to the sandbox, which plays every platform", async () => {

@@ -37,10 +37,11 @@ export interface SandboxOptions {
   /** The connector's client as registered with SmartThings (the worker's SMARTTHINGS_CLIENT_ID / _SECRET). */
   smartthingsClient?: { clientId: string; clientSecret: string };
   /**
-   * The webhook's shared secret. With it, the sandbox checks each webhook's signature and
-   * timestamp as a receiver would and refuses (401) one that fails; without it, they are not checked.
+   * The secrets each webhook partner's receiver holds, by partner (more than one during a rotation).
+   * With them, the sandbox checks each webhook's Standard Webhooks signature and timestamp as a
+   * receiver would and refuses (401) one that fails; without them, they are not checked.
    */
-  webhookSecret?: string;
+  webhookSecrets?: Record<string, string[]>;
   /** The receiver's clock, ms (tests whose worker runs on a clock of its own pass it). */
   now?: () => number;
   /**

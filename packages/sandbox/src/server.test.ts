@@ -169,9 +169,10 @@ describe("partner sandbox", () => {
     expect(notJson.status).toBe(400);
   });
 
-  it("checks a webhook's signature and freshness as a receiver would, and its body against Proviso's webhook schema", async () => {
-    const secret = "a-shared-webhook-secret";
-    const receiver = createSandbox(new Recorder(), createMessageChecker(), { webhookSecret: secret });
+  it("checks a webhook's Standard Webhooks signature and freshness as a receiver would, and its body against Proviso's webhook schema", async () => {
+    const secret = `whsec_${Buffer.from("the partner's own webhook secret").toString("base64")}`;
+    const next = `whsec_${Buffer.from("the secret a rotation brings in").toString("base64")}`;
+    const receiver = createSandbox(new Recorder(), createMessageChecker(), { webhookSecrets: { smartthings: [secret] } });
     await new Promise<void>((r) => receiver.server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}/webhook/smartthings`;
     const message = {
@@ -183,16 +184,16 @@ describe("partner sandbox", () => {
       cause: "physical",
       properties: { temperature: 21 },
     };
-    const deliver = (body: unknown, key = secret, at = Math.floor(Date.now() / 1000)) => {
+    const deliver = (body: { messageId: string } & Record<string, unknown>, keys = [secret], at = Math.floor(Date.now() / 1000)) => {
       const raw = JSON.stringify(body);
-      return fetch(url, { method: "POST", body: raw, headers: { "content-type": "application/json", ...webhook.signWebhook(key, raw, at) } });
+      return fetch(url, { method: "POST", body: raw, headers: { "content-type": "application/json", ...webhook.signWebhook(keys, body.messageId, raw, at) } });
     };
     try {
       expect((await deliver(message)).status).toBe(200);
-      const wrongKey = await deliver({ ...message, messageId: "w-2" }, "someone-else's-secret");
+      const wrongKey = await deliver({ ...message, messageId: "w-2" }, [next]);
       expect(wrongKey.status).toBe(401);
-      expect(((await wrongKey.json()) as { message: string }).message).toBe("x-proviso-signature does not match the body and timestamp");
-      const replayed = await deliver({ ...message, messageId: "w-3" }, secret, Math.floor(Date.now() / 1000) - 3_600);
+      expect(((await wrongKey.json()) as { message: string }).message).toMatch(/no signature made with this receiver's secret/);
+      const replayed = await deliver({ ...message, messageId: "w-3" }, [secret], Math.floor(Date.now() / 1000) - 3_600);
       expect(replayed.status).toBe(401);
       const unsigned = await fetch(url, { method: "POST", body: JSON.stringify(message) });
       expect(unsigned.status).toBe(401);
@@ -207,10 +208,21 @@ describe("partner sandbox", () => {
         ["w-1", 401, false],
         ["w-4", 400, false],
       ]);
-      expect(got[2]!.schemaErrors[0]).toMatch(/^signature: x-proviso-timestamp is 360\d s from now; at most 300 s is accepted$/);
-      expect(got[3]!.schemaErrors).toEqual(["signature: x-proviso-timestamp and x-proviso-signature are required"]);
+      expect(got[2]!.schemaErrors[0]).toMatch(/^signature: webhook-timestamp is 360\d s from now; at most 300 s is accepted$/);
+      expect(got[3]!.schemaErrors).toEqual(["signature: webhook-id, webhook-timestamp and webhook-signature are required"]);
       expect(got[4]!.schemaErrors.join(" ")).toMatch(/deviceId/);
       expect(got[4]!.schemaErrors.join(" ")).toMatch(/propertyNames|property name/);
+
+      // Mid-rotation a message carries both signatures: the receiver that still has only the old secret takes it…
+      expect((await deliver({ ...message, messageId: "w-5" }, [next, secret])).status).toBe(200);
+      // …and once it is given the new one in place of the old, only the new one's signature counts.
+      const given = await fetch(url.replace("/webhook/smartthings", "/__sandbox/webhook/secrets"), {
+        method: "POST",
+        body: JSON.stringify({ partner: "smartthings", secret: next, replace: true }),
+      });
+      expect(await given.json()).toEqual({ partner: "smartthings", secrets: 1 });
+      expect((await deliver({ ...message, messageId: "w-6" }, [next, secret])).status).toBe(200);
+      expect((await deliver({ ...message, messageId: "w-7" }, [secret])).status).toBe(401);
     } finally {
       await new Promise<void>((r) => receiver.server.close(() => r()));
     }

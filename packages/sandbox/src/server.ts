@@ -68,7 +68,7 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       return send({ status: 413, body: { error: (err as Error).message } });
     }
   });
-  return { server, recorder, accounts };
+  return { server, recorder, accounts, options };
 }
 
 /**

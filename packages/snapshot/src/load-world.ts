@@ -21,6 +21,7 @@ const linkColumns = {
   callbackUrls: partnerLinks.callbackUrls,
   accessTokenEnc: partnerLinks.accessTokenEnc,
   refreshTokenEnc: partnerLinks.refreshTokenEnc,
+  tokenExpiresAt: partnerLinks.tokenExpiresAt,
 };
 
 /** Links as the engine and delivery read them: every one (all states), or those of some homes. */
@@ -63,8 +64,9 @@ export function activeLinks(rows: Awaited<ReturnType<typeof readLinks>>, cipher:
   };
   return rows
     .filter((l) => l.status === "active")
-    .map(({ accessTokenEnc, refreshTokenEnc, status: _status, ...l }) => ({
+    .map(({ accessTokenEnc, refreshTokenEnc, tokenExpiresAt, status: _status, ...l }) => ({
       ...l,
+      tokenExpiresAt: tokenExpiresAt?.getTime() ?? null,
       accessToken: open(accessTokenEnc, l.linkId),
       refreshToken: open(refreshTokenEnc, l.linkId),
     }));

@@ -8,7 +8,7 @@
 // a warm-up (BENCH_WARMUP changes on a database of their own, not measured), so the figures are
 // those of a running worker's code rather than of V8 compiling it.
 import { deviceIdOfTopic, MAX_REPORTS_PER_REQUEST } from "@proviso/domain";
-import { authenticateBearer, createTokenCipher, generateTokenKey, issueIngestClient } from "@proviso/core";
+import { authenticateBearer, createTokenCipher, generateTokenKey, issueIngestClient, rotateSigningSecret } from "@proviso/core";
 import { consents, type Database } from "@proviso/db";
 import type { Backend, TestDatabase } from "@proviso/db/testing";
 import { createSandbox } from "@proviso/sandbox";
@@ -221,7 +221,8 @@ async function throughput(t: TestDatabase) {
 
 /**
  * SmartThings granted callback access to every link (as installing its connector does): its
- * callback URLs and a token the sandbox knows, sealed as the worker seals them.
+ * callback URLs and a token the sandbox knows, sealed as the worker seals them; and each webhook
+ * partner a signing secret its receiver holds.
  */
 async function grantCallbackAccess(t: TestDatabase, sandbox: ReturnType<typeof createSandbox>, base: string) {
   const cipher = createTokenCipher(generateTokenKey());
@@ -238,6 +239,11 @@ async function grantCallbackAccess(t: TestDatabase, sandbox: ReturnType<typeof c
       cipher.encrypt(token, id),
     ]);
   }
+  // Each webhook partner's signing secret, held by its receiver in the sandbox (which checks every signature).
+  const hooks = (await t.pool.query("select id from partners where adapter = 'webhook'")).rows as { id: string }[];
+  const held: Record<string, string[]> = {};
+  for (const { id } of hooks) held[id] = [(await rotateSigningSecret(t.db, cipher, { partnerId: id })).secret];
+  sandbox.options.webhookSecrets = held;
   return cipher;
 }
 
@@ -260,7 +266,7 @@ async function steadyLatency(t: TestDatabase) {
   // queued messages and by its own timer.
   // Google's published quota (6,000 requests a minute) lifted like the clauses' limits: a steady
   // 2,000 changes/s sends Google more than that, and the bench measures the pipeline.
-  const delivery = new DeliveryLoop({ db, world: () => world, adapters: adaptersFor(base) });
+  const delivery = new DeliveryLoop({ db, world: () => world, adapters: adaptersFor(base), cipher });
   delivery.start();
   // Feed at a steady rate, in 50 ms slices.
   const slice = STEADY_RATE / 20;

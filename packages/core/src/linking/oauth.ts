@@ -16,6 +16,14 @@ type LinkUser = { linkId: string };
 
 const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
+/** The client's secret, or the one a rotation replaced while its overlap lasts. */
+function secretMatches(row: typeof oauthClients.$inferSelect, given: string, now: Date): boolean {
+  if (sameHash(row.secretHash, given)) return true;
+  return (
+    row.previousSecretHash !== null && row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now && sameHash(row.previousSecretHash, given)
+  );
+}
+
 /** The client, if enabled (and, when a secret is given, only if it is the client's). */
 export async function findClient(db: Executor, clientId: string, clientSecret?: string | null): Promise<Client | null> {
   const [row] = await db
@@ -23,7 +31,7 @@ export async function findClient(db: Executor, clientId: string, clientSecret?: 
     .from(oauthClients)
     .where(and(eq(oauthClients.id, clientId), isNull(oauthClients.disabledAt)));
   if (!row) return null;
-  if (clientSecret !== undefined && clientSecret !== null && !sameHash(row.secretHash, secretHash(clientSecret))) return null;
+  if (clientSecret !== undefined && clientSecret !== null && !secretMatches(row, secretHash(clientSecret), new Date())) return null;
   return {
     id: row.id,
     partnerId: row.partnerId,
@@ -204,7 +212,7 @@ export async function tokenEndpoint(db: Executor, form: Record<string, string>, 
 }
 
 /** The client named by Basic authentication or by client_id and client_secret in the form. */
-function clientCredentials(form: Record<string, string>, headers: Record<string, string>): { id: string; secret: string } | null {
+export function clientCredentials(form: Record<string, string>, headers: Record<string, string>): { id: string; secret: string } | null {
   const basic = /^Basic (.+)$/i.exec(headers.authorization ?? "");
   if (basic) {
     const [id, secret] = Buffer.from(basic[1]!, "base64").toString("utf8").split(":");

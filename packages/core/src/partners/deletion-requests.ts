@@ -47,8 +47,15 @@ export async function listPartnerDeletionRequests(db: Executor, partnerId: strin
     .limit(200);
 }
 
-/** The partner's staff confirm a deletion (their reference in `note`); only their own partner's, once. */
-export async function confirmDeletion(db: Database, opts: { partnerId: string; userId: string; requestId: string; note: string; now: Date }) {
+/**
+ * The partner confirms a deletion (its reference in `note`): its staff in the portal (`userId`), or
+ * its systems through the partner API (`viaClient`: the OAuth client that called). Only its own
+ * partner's requests, once.
+ */
+export async function confirmDeletion(
+  db: Database,
+  opts: { partnerId: string; userId: string | null; viaClient?: string; requestId: string; note: string; now: Date },
+) {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ id: deletionRequests.id, status: deletionRequests.status, linkId: deletionRequests.linkId, deadline: deletionRequests.deadline })
@@ -70,7 +77,13 @@ export async function confirmDeletion(db: Database, opts: { partnerId: string; u
         action: "deletion.confirmed",
         entityType: "deletion_request",
         entityId: row.id,
-        details: { partnerId: opts.partnerId, linkId: row.linkId, late: row.deadline < opts.now, note: opts.note.trim() || null },
+        details: {
+          partnerId: opts.partnerId,
+          linkId: row.linkId,
+          late: row.deadline < opts.now,
+          note: opts.note.trim() || null,
+          via: opts.viaClient ? `api:${opts.viaClient}` : "portal",
+        },
       },
       opts.now,
     );

@@ -15,6 +15,9 @@ export const oauthClients = pgTable("oauth_clients", {
     .references(() => partners.id),
   /** SHA-256 of the client secret, hex. */
   secretHash: text("secret_hash").notNull(),
+  /** The secret a rotation replaced, still accepted until `previousSecretExpiresAt` (the platform's changeover). */
+  previousSecretHash: text("previous_secret_hash"),
+  previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
   /** Where the platform may be sent back with a code: exact matches only. */
   redirectUris: jsonb("redirect_uris").$type<string[]>().notNull(),
   /** Codes are issued only with a PKCE challenge (S256). */
@@ -58,4 +61,27 @@ export const oauthTokens = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
   (t) => [index("oauth_tokens_link_idx").on(t.linkId), check("oauth_tokens_kind_check", sql`${t.kind} in ('access', 'refresh')`)],
+);
+
+/**
+ * The secrets Proviso signs a webhook partner's messages with (Standard Webhooks, `whsec_…`): kept
+ * sealed (AES-GCM bound to the partner and the secret's id), since signing needs the value. The
+ * newest is current; a rotation gives the ones it replaces a `retiresAt`, and until then every
+ * message carries a signature with each, so the partner can switch over without losing one.
+ */
+export const partnerSigningSecrets = pgTable(
+  "partner_signing_secrets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    partnerId: text("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    secretSealed: text("secret_sealed").notNull(),
+    /** The secret's first characters, to tell secrets apart on screen without showing them. */
+    hint: text("hint").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Null while current; after a rotation, when the partner stops being signed for with it. */
+    retiresAt: timestamp("retires_at", { withTimezone: true }),
+  },
+  (t) => [index("partner_signing_secrets_partner_idx").on(t.partnerId)],
 );

@@ -95,6 +95,7 @@ export const alexaPlatform: Platform<AlexaSettings> = {
     announcedVia: "add_or_update",
     // 202 accepted; 401 the token expired (refresh once); 403 the customer disabled the skill.
     classify: classifyResponse,
+    signedWithPartnerSecrets: false,
     serviceCredential: null,
     credentials: {
       exchange: (code) => tokenRequest(s, { grant_type: "authorization_code", code }),

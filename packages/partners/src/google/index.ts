@@ -129,6 +129,7 @@ export const googlePlatform: Platform<GoogleSettings> = {
     ],
     announcedVia: "request_sync",
     classify: classifyResponse,
+    signedWithPartnerSecrets: false,
     serviceCredential: s.serviceAccount ? serviceAccountTokens(s.serviceAccount) : null,
     credentials: null,
     inbound: { path: "/v1/partners/google/fulfillment", read: readIntent, error: intentError },

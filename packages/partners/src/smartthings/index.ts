@@ -80,6 +80,7 @@ export const smartthingsPlatform: Platform<SmartThingsSettings> = {
     announcedVia: "discovery_callback",
     // 401: the callback token expired (refreshed once at the link's token endpoint).
     classify: classifyResponse,
+    signedWithPartnerSecrets: false,
     serviceCredential: null,
     credentials: {
       exchange: (code, _link, urls) => {

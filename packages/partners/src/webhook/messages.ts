@@ -1,14 +1,17 @@
-// The generic webhook: a small JSON document, signed with HMAC-SHA256 over `timestamp.body`.
-// Proviso publishes its shape (WEBHOOK_MESSAGE_SCHEMA, a JSON Schema) and how a receiver checks
-// the signature (checkWebhookSignature: right secret, and a timestamp no older than five minutes,
+// The generic webhook: a small JSON document, signed in the Standard Webhooks format
+// (https://www.standardwebhooks.com: `webhook-id`, `webhook-timestamp`, `webhook-signature`, an
+// HMAC-SHA256 over `id.timestamp.body` with the partner's own `whsec_` secret, by the
+// `standardwebhooks` package). While a partner's secret is being rotated, every message carries a
+// signature with each secret still in force (space-separated), so either verifies. Proviso
+// publishes its shape (WEBHOOK_MESSAGE_SCHEMA, a JSON Schema) and how a receiver checks it
+// (checkWebhookSignature: a signature with one of its secrets, and a timestamp within five minutes,
 // so a message caught on the way cannot be replayed later).
 import { CATEGORIES, REPORT_CAUSES } from "@proviso/domain";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { Webhook } from "standardwebhooks";
 import type { StateChange } from "../types";
 
-/** The secret the worker signs with and the partner sandbox checks with when WEBHOOK_SECRET is not set. */
-export const SANDBOX_WEBHOOK_SECRET = "proviso-sandbox-secret";
-/** How old a signed timestamp a receiver accepts, seconds (and how far ahead, for clock drift). */
+/** How old a signed timestamp a receiver accepts, seconds (and how far ahead, for clock drift): Standard Webhooks' five minutes. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 const ISO_TIME = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$";
@@ -82,37 +85,43 @@ export function webhookStateMessage(partnerId: string, homeId: string, change: S
   };
 }
 
-export function signWebhook(secret: string, body: string, timestamp: number): Record<string, string> {
-  const signature = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
-  return { "x-proviso-timestamp": String(timestamp), "x-proviso-signature": `sha256=${signature}` };
-}
-
-export function verifyWebhook(secret: string, body: string, headers: Record<string, string | undefined>): boolean {
-  return checkWebhookSignature(secret, body, headers, null) === null;
+/** The three Standard Webhooks headers for `body`, signed with every secret in `secrets` (at least one). */
+export function signWebhook(secrets: readonly string[], messageId: string, body: string, timestamp: number): Record<string, string> {
+  if (secrets.length === 0) throw new Error("no signing secret to sign the webhook with");
+  const at = new Date(timestamp * 1000);
+  return {
+    "webhook-id": messageId,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": secrets.map((s) => new Webhook(s).sign(messageId, at, body)).join(" "),
+  };
 }
 
 /**
- * What a receiver checks: the signature over `timestamp.body` with the shared secret, and (unless
- * `nowSeconds` is null) that the timestamp is within WEBHOOK_TOLERANCE_SECONDS of now. Returns
- * what is wrong, or null.
+ * What a receiver checks: a `v1` signature over `id.timestamp.body` made with one of `secrets`
+ * (a receiver mid-rotation knows two), and (unless `nowSeconds` is null) that the timestamp is
+ * within WEBHOOK_TOLERANCE_SECONDS of now. The signature is computed by the `standardwebhooks`
+ * package; the clock is the caller's (its own `verify` reads the process's). Returns what is wrong, or null.
  */
 export function checkWebhookSignature(
-  secret: string,
+  secrets: readonly string[],
   body: string,
   headers: Record<string, string | string[] | undefined>,
   nowSeconds: number | null,
 ): string | null {
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const stamp = one(headers["x-proviso-timestamp"]);
-  const given = one(headers["x-proviso-signature"]);
-  if (!stamp || !given) return "x-proviso-timestamp and x-proviso-signature are required";
+  const id = one(headers["webhook-id"]);
+  const stamp = one(headers["webhook-timestamp"]);
+  const given = one(headers["webhook-signature"]);
+  if (!id || !stamp || !given) return "webhook-id, webhook-timestamp and webhook-signature are required";
+  if (!/^\d{1,12}$/.test(stamp)) return `webhook-timestamp is not a Unix time in seconds: ${stamp.slice(0, 40)}`;
   const ts = Number(stamp);
-  if (!Number.isInteger(ts)) return `x-proviso-timestamp is not a Unix time in seconds: ${stamp.slice(0, 40)}`;
-  const expected = signWebhook(secret, body, ts)["x-proviso-signature"]!;
-  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
-    return "x-proviso-signature does not match the body and timestamp";
   if (nowSeconds !== null && Math.abs(nowSeconds - ts) > WEBHOOK_TOLERANCE_SECONDS) {
-    return `x-proviso-timestamp is ${nowSeconds - ts} s from now; at most ${WEBHOOK_TOLERANCE_SECONDS} s is accepted`;
+    return `webhook-timestamp is ${nowSeconds - ts} s from now; at most ${WEBHOOK_TOLERANCE_SECONDS} s is accepted`;
   }
-  return null;
+  const passed = given.split(" ").map((p) => Buffer.from(p));
+  for (const secret of secrets) {
+    const expected = Buffer.from(new Webhook(secret).sign(id, new Date(ts * 1000), body));
+    if (passed.some((p) => p.length === expected.length && timingSafeEqual(p, expected))) return null;
+  }
+  return "webhook-signature has no signature made with this receiver's secret over the id, timestamp and body";
 }

@@ -54,7 +54,7 @@ describe("telling partners of deletion requests", () => {
   });
 
   it("sends a webhook partner a signed deletion.requested event; SmartThings, with no way to be told, is left to confirm", async () => {
-    const webhookLink = await addPartner(h.t, {
+    const webhookLink = await h.addPartner({
       id: "acme-hooks",
       adapter: "webhook",
       homeId: home0,
@@ -71,8 +71,10 @@ describe("telling partners of deletion requests", () => {
     await unlink("acme-hooks");
     await unlink("st-test");
     expect(await notifyDeletions(deps())).toMatchObject({ sent: 1, noChannel: 1 });
+    // Signed with the partner's own secret: its receiver (which holds only that) verified it.
     const event = h.received("acme-hooks").at(-1)!;
     expect(event).toMatchObject({ status: 200, schemaValid: true, body: expect.objectContaining({ type: "deletion.requested", homeId: home0 }) });
+    expect(h.sandbox.options.webhookSecrets!["acme-hooks"]).toHaveLength(1);
     expect(await requestOf(webhookLink)).toMatchObject({ status: "sent" });
     expect(await requestOf(stLink)).toMatchObject({ status: "pending", told_via: "none", last_error: expect.stringContaining("partner portal") });
     expect(await notifyDeletions(deps())).toEqual({ sent: 0, failed: 0, noChannel: 0 });

@@ -11,7 +11,8 @@ import { deletionRequests, type Database } from "@proviso/db";
 import type { AdapterId, CallbackUrls } from "@proviso/domain";
 import type { Adapters, PartnerLink, WireRequest } from "@proviso/partners";
 import { eq, inArray, sql } from "drizzle-orm";
-import { asCalled } from "../lib/service-credential";
+import { beforeExpiry } from "../lib/link-tokens";
+import { asCalled, secretsReader } from "../lib/service-credential";
 
 export interface DeletionNoticeDeps {
   db: Database;
@@ -36,6 +37,7 @@ type Claimed = {
   external_account_id: string;
   access_token_enc: string | null;
   refresh_token_enc: string | null;
+  token_expires_at: Date | string | null;
   callback_urls: CallbackUrls | null;
   adapter: AdapterId;
   devices: Record<string, string> | null;
@@ -48,7 +50,7 @@ export async function notifyDeletions(deps: DeletionNoticeDeps, limit = 50): Pro
     const rows = (
       await tx.execute<Claimed>(sql`
         select r.id, r.link_id, r.requested_at, r.deadline, r.attempts, l.partner_id, l.home_id, l.region, l.external_account_id,
-               l.access_token_enc, l.refresh_token_enc, l.callback_urls, p.adapter, d.devices
+               l.access_token_enc, l.refresh_token_enc, l.token_expires_at, l.callback_urls, p.adapter, d.devices
           from deletion_requests r
           join partner_links l on l.id = r.link_id
           join partners p on p.id = l.partner_id
@@ -96,13 +98,15 @@ async function tell(deps: DeletionNoticeDeps, r: Claimed, now: Date): Promise<"s
     region: r.region,
     accessToken: open(r.access_token_enc),
     refreshToken: open(r.refresh_token_enc),
+    tokenExpiresAt: r.token_expires_at ? new Date(r.token_expires_at).getTime() : null,
     callbackUrls: r.callback_urls,
   };
   const notice = { id: r.id, requestedAt: new Date(r.requested_at), deadline: new Date(r.deadline), announced: Object.keys(r.devices ?? {}).sort() };
   const adapter = deps.adapters[r.adapter];
   let requests;
   try {
-    requests = adapter.deletionRequests(await asCalled(adapter, link), notice, now.getTime());
+    const called = await beforeExpiry(deps.db, deps.cipher, adapter, await asCalled(adapter, link, secretsReader(deps.db, deps.cipher, now)), now.getTime());
+    requests = adapter.deletionRequests(called, notice, now.getTime());
   } catch (err) {
     requests = err as Error;
   }

@@ -10,6 +10,7 @@ import { cancel, delivered } from "./record";
 import type { Round } from "./round";
 import { heldBack, send } from "./send";
 import { asCalled } from "../lib/service-credential";
+import { beforeExpiry } from "../lib/link-tokens";
 
 export async function deliverDiscovery(round: Round, row: OutboxRow) {
   const { deps } = round;
@@ -25,7 +26,7 @@ export async function deliverDiscovery(round: Round, row: OutboxRow) {
   const told = (await readAnnouncements(deps.db, [link.linkId])).get(link.linkId);
   const diff = diffAnnouncement(current, told);
   const build = (l: LinkInfo) => adapter.discoveryRequests(l, row.messageId, diff);
-  const called = await asCalled(adapter, link);
+  const called = await beforeExpiry(deps.db, deps.cipher, adapter, await asCalled(adapter, link, round.secretsOf), now, round.refreshing);
   const requests = build(called);
   if (requests.length === 0) {
     // Undone before it went, or a link with nothing to tell of: either way the partner's view and

@@ -10,6 +10,7 @@ import { cancel, cancelWithheld, delivered } from "./record";
 import type { Round } from "./round";
 import { heldBack, send } from "./send";
 import { asCalled } from "../lib/service-credential";
+import { beforeExpiry } from "../lib/link-tokens";
 
 const PROACTIVE: DeliveryMode = "proactive";
 const flatten = (byCategory: Record<string, Record<string, unknown>>) => Object.assign({}, ...Object.values(byCategory)) as Record<string, unknown>;
@@ -36,7 +37,7 @@ export async function deliverState(round: Round, row: OutboxRow) {
 
   // 2. The platform's own format, with the stable message id (and Proviso's own bearer where the platform wants it).
   const adapter = deps.adapters[link.adapter];
-  const called = await asCalled(adapter, link);
+  const called = await beforeExpiry(deps.db, deps.cipher, adapter, await asCalled(adapter, link, round.secretsOf), now, round.refreshing);
   const build = (l: LinkInfo) =>
     adapter.stateRequest({
       link: l,

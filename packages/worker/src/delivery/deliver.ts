@@ -2,6 +2,7 @@
 // (a message queued before a revocation never goes out after it), send it in the platform's
 // format (deliver-state.ts, deliver-discovery.ts) and read the answer (send.ts): delivered, retry
 // with backoff or Retry-After, refresh the token once, stop on revocation, or dead-letter.
+import { secretsReader } from "../lib/service-credential";
 import { readOutboxKind } from "../outbox/codec";
 import { claim } from "./claim";
 import { deliverDiscovery } from "./deliver-discovery";
@@ -30,7 +31,19 @@ export async function deliverDue(deps: DeliveryDeps): Promise<DeliveryResult> {
   };
   const limits = new Map(rows.map((r) => [r.id, holds.has(r.partnerId) ? [] : limitsOf(world, r.partnerId, r.homeId, limitsAt, quotaOf(r.linkId))]));
   const allowance = await reserveTokens(deps.db, [...limits.values()].flat(), limitsAt);
-  const round: Round = { deps, now, result, revokedLinks: new Set(), withheld: [], done: [], allowance, limits, holds };
+  const round: Round = {
+    deps,
+    now,
+    secretsOf: secretsReader(deps.db, deps.cipher, new Date(limitsAt)),
+    refreshing: new Map(),
+    result,
+    revokedLinks: new Set(),
+    withheld: [],
+    done: [],
+    allowance,
+    limits,
+    holds,
+  };
   const queue = [...rows];
   const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, rows.length) }, async () => {
     for (let row = queue.shift(); row; row = queue.shift()) {

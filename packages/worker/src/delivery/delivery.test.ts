@@ -1,11 +1,11 @@
 // Delivery to the partner sandbox: re-decided at send time, in each platform's format, with leases,
-// retries, dead letters, token refresh, signed webhooks and revocation.
+// retries, dead letters, token refresh (on 401 and before expiry) and revocation (signed webhooks:
+// webhook-signing.test.ts).
 import { describe, expect, it, vi } from "vitest";
 import { NOW, home0, thermostat, useHarness } from "../testing/harness";
-import { and, desc, eq, inArray } from "drizzle-orm";
-import { claimDue, deliverDue } from "./deliver";
+import { desc, eq, inArray } from "drizzle-orm";
+import { claimDue } from "./deliver";
 import { httpPost } from "./http-post";
-import { addPartner, sandboxAdapters } from "../testing/support";
 import { outbox, partnerLinks } from "@proviso/db";
 import { stableId } from "@proviso/seed";
 import { queueDiscoveryUpdates } from "../discovery/announcements";
@@ -17,7 +17,7 @@ describe("delivery", () => {
   it("re-decides at delivery: a consent revoked after queueing stops the message, and the ledger says why", async () => {
     // A partner of its own, following temperature as it changes: nothing of it is queued or told yet.
     const T = "user.device.sensor.temperature";
-    const linkId = await addPartner(h.t, {
+    const linkId = await h.addPartner({
       id: "redecide-hooks",
       adapter: "webhook",
       homeId: home0,
@@ -47,14 +47,14 @@ describe("delivery", () => {
 
   it("records a message stopped at delivery and its reason together, even if the round then fails", async () => {
     const T = "user.device.sensor.temperature";
-    const stopped = await addPartner(h.t, {
+    const stopped = await h.addPartner({
       id: "stopped-hooks",
       adapter: "webhook",
       homeId: home0,
       categories: [T],
       since: new Date(NOW.getTime() - 86_400_000),
     });
-    const steady = await addPartner(h.t, {
+    const steady = await h.addPartner({
       id: "steady-hooks",
       adapter: "webhook",
       homeId: home0,
@@ -118,6 +118,35 @@ describe("delivery", () => {
     const [link] = await h.t.db.select().from(partnerLinks).where(eq(partnerLinks.id, alexaLink));
     expect(h.cipher.decrypt(link!.accessTokenEnc!, alexaLink)).toBe(got[1]!.authorization!.replace("Bearer ", ""));
     expect(h.cipher.decrypt(link!.refreshTokenEnc!, alexaLink)).not.toBe(tokens.refresh_token);
+    await h.cache.check();
+  });
+
+  it("refreshes a Login with Amazon token before it expires, never sending the old one, and stores the new one for every worker", async () => {
+    const alexaLink = stableId("link:0:alexa");
+    const issued = await fetch(`${h.base}/alexa/auth/o2/token`, { method: "POST", body: "grant_type=authorization_code&code=c" });
+    const tokens = (await issued.json()) as { access_token: string; refresh_token: string };
+    // Still valid at the platform, but within the last minutes of its hour.
+    await h.t.db
+      .update(partnerLinks)
+      .set({
+        accessTokenEnc: h.cipher.encrypt(tokens.access_token, alexaLink),
+        refreshTokenEnc: h.cipher.encrypt(tokens.refresh_token, alexaLink),
+        tokenExpiresAt: new Date(h.clock + 60_000),
+      })
+      .where(eq(partnerLinks.id, alexaLink));
+    await h.cache.check(true);
+    expect(h.cache.current().linkById.get(alexaLink)!.tokenExpiresAt).toBe(h.clock + 60_000);
+    const issuedBefore = h.sandbox.recorder.accessTokens.size;
+    await h.t.pool.query("delete from link_discovery where link_id = $1", [alexaLink]);
+    await queueDiscoveryUpdates(h.t.db, [{ link: h.cache.current().linkById.get(alexaLink)!, diff: { upserts: [], deletes: [] } }], new Date(h.clock));
+    expect((await h.deliver()).delivered).toBe(1);
+    const got = h.received("alexa");
+    expect(got.map((m) => m.status)).toEqual([202]);
+    expect(got[0]!.authorization).not.toBe(`Bearer ${tokens.access_token}`);
+    expect(h.sandbox.recorder.accessTokens.size).toBe(issuedBefore + 1);
+    const [link] = await h.t.db.select().from(partnerLinks).where(eq(partnerLinks.id, alexaLink));
+    expect(h.cipher.decrypt(link!.accessTokenEnc!, alexaLink)).toBe(got[0]!.authorization!.replace("Bearer ", ""));
+    expect(link!.tokenExpiresAt!.getTime()).toBeGreaterThan(h.clock + 50 * 60_000);
     await h.cache.check();
   });
 
@@ -221,40 +250,6 @@ describe("delivery", () => {
     expect(ids.size).toBe(1); // every attempt was recognisably the same message
     const [dead] = await h.t.db.select().from(outbox).where(eq(outbox.id, row!.id));
     expect(dead).toMatchObject({ status: "dead", attempts: 3, lastStatusCode: 503 });
-  });
-
-  it("delivers a webhook partner a signed message its receiver verifies and its schema accepts; one it cannot verify is refused, then dead-lettered", async () => {
-    // The Berg home links a webhook partner whose agreement follows temperature as it changes.
-    const linkId = await addPartner(h.t, {
-      id: "acme-hooks",
-      adapter: "webhook",
-      homeId: home0,
-      categories: ["user.device.sensor.temperature"],
-      since: new Date(NOW.getTime() - 86_400_000),
-    });
-    await h.setConsent("acme-hooks", "user.device.sensor.temperature", "proactive");
-    await h.ingest(h.report(thermostat, { temperature: 21.4 }));
-    await h.deliver();
-    const [signed] = h.received("acme-hooks");
-    expect(signed).toMatchObject({ endpoint: "/webhook/acme-hooks", status: 200, schemaValid: true, schemaErrors: [] });
-    expect(signed!.body).toMatchObject({ partner: "acme-hooks", homeId: home0, deviceId: thermostat, cause: "physical", properties: { temperature: 21.4 } });
-    const [row] = await h.t.db.select().from(outbox).where(eq(outbox.linkId, linkId));
-    expect(row).toMatchObject({ status: "delivered", messageId: signed!.messageId });
-
-    // A worker signing with a secret the receiver does not share: refused, signed afresh once, refused again.
-    await h.ingest(h.report(thermostat, { temperature: 23.2 }));
-    const r = await deliverDue({ ...h.deliveryDeps(), adapters: sandboxAdapters(h.base, { WEBHOOK_SECRET: "not-the-shared-secret-at-all" }) });
-    expect(r.dead).toBe(1);
-    const refused = h.received("acme-hooks").slice(1);
-    expect(refused.map((m) => m.status)).toEqual([401, 401]);
-    for (const m of refused) expect(m.schemaErrors).toEqual(["signature: x-proviso-signature does not match the body and timestamp"]);
-    const [dead] = await h.t.db
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.linkId, linkId), eq(outbox.status, "dead")));
-    expect(dead).toMatchObject({ lastStatusCode: 401, attempts: 1 });
-    await h.t.pool.query("update partner_links set status = 'revoked', ended_at = $2 where id = $1", [linkId, NOW]);
-    await h.cache.check();
   });
 
   it("stops for good on 403: the link is revoked and queued messages are cancelled", async () => {

@@ -2,9 +2,10 @@
 import type { TokenCipher } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Adapters, RetryPolicy } from "@proviso/partners";
-import type { World } from "@proviso/snapshot";
+import type { LinkInfo, World } from "@proviso/snapshot";
 import type { DecisionRow } from "../lib/decision-row";
 import type { HttpPost } from "./http-post";
+import type { SecretsOf } from "../lib/service-credential";
 import type { Allowance, Limit } from "./rate-limits";
 
 export interface DeliveryDeps {
@@ -47,6 +48,10 @@ export interface Delivered {
 /** One round: its dependencies and clock, its tally, and what it records at its end in one transaction. */
 export interface Round {
   deps: DeliveryDeps;
+  /** The webhook partners' signing secrets, read once a round. */
+  secretsOf: SecretsOf;
+  /** Platform tokens being refreshed before their expiry, by link: one refresh for a round's messages to the link. */
+  refreshing: Map<string, Promise<LinkInfo>>;
   now: () => number;
   result: DeliveryResult;
   /** Links the partner said were revoked during this round: their other messages are cancelled. */

@@ -15,7 +15,7 @@ import { ShadowCache } from "../ingest/shadow-cache";
 import type { IncomingReport } from "../ingest/types";
 import { parseStateReport } from "../ingest/validate";
 import { answerPartnerRequest } from "../partner-requests/answer";
-import { addConsent, linkToken, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./support";
+import { addConsent, addPartner, linkToken, LoopbackSandbox, sandboxAdapters, sandboxDelivery } from "./support";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const home0 = stableId("home:0");
@@ -48,6 +48,8 @@ export interface Harness {
   setConsent(partnerId: string, category: string, mode: Mode, homeId?: string): Promise<void>;
   /** A platform's request, answered as the worker's HTTP port answers it: the status and body. */
   ask(adapter: (a: Adapters) => PartnerAdapter, body: unknown, token?: string): ReturnType<typeof answerPartnerRequest>;
+  /** A partner of the test's own (support.ts addPartner); a webhook partner gets a signing secret its receiver holds. */
+  addPartner(o: Omit<Parameters<typeof addPartner>[1], "since"> & { since?: Date }): Promise<string>;
   /** An access token for a link, as account linking would issue it to the link's platform (valid from the clock). */
   token(linkId: string): Promise<string>;
 }
@@ -93,6 +95,11 @@ export function useHarness(opts: { homes?: number } = {}): Harness {
     deliver: () => deliverDue(h.deliveryDeps()),
     received: (partner) => sandbox.recorder.list({ partner }),
     token: (linkId) => linkToken(h.t.db, linkId, h.clock),
+    async addPartner(o) {
+      const linkId = await addPartner(h.t, { since: new Date(NOW.getTime() - 86_400_000), ...o });
+      if (o.adapter === "webhook") await sandbox.provisionWebhookSecrets(h.t.db, h.cipher, new Date(h.clock), o.id);
+      return linkId;
+    },
     async setConsent(partnerId, category, mode, homeId = home0) {
       await addConsent(h.t, homeId, partnerId, category, mode);
       await h.cache.check();
@@ -109,6 +116,7 @@ export function useHarness(opts: { homes?: number } = {}): Harness {
     h.t = await createTestDatabase();
     await seed(h.t.db, { now: NOW, homes: opts.homes ?? 6 });
     h.base = await sandbox.start();
+    await sandbox.provisionWebhookSecrets(h.t.db, h.cipher, NOW);
     h.cache = new WorldCache(h.t.db, 60_000, undefined, h.cipher);
     await h.cache.start();
     // The Berg home shares its thermostat with Google as it changes, and its lock on request only.

@@ -1,11 +1,11 @@
 // What the pipeline's tests share (not part of the package's API): the partner sandbox on loopback
 // with the platforms' schema checks, and a consent written as the app writes one (a new version).
-import { issueLinkTokens, registerOAuthClient, type TokenCipher } from "@proviso/core";
-import { consents, partnerLinks, type Database } from "@proviso/db";
-import { eq } from "drizzle-orm";
+import { issueLinkTokens, registerOAuthClient, rotateSigningSecret, type TokenCipher } from "@proviso/core";
+import { consents, partnerLinks, partners, type Database } from "@proviso/db";
+import { and, eq } from "drizzle-orm";
 import { FULFIL_REQUEST, type AdapterId } from "@proviso/domain";
 import type { TestDatabase } from "@proviso/db/testing";
-import { createAdapters, createMessageChecker, webhook, type Adapters } from "@proviso/partners";
+import { createAdapters, createMessageChecker, type Adapters } from "@proviso/partners";
 import { createSandbox, Recorder, type SandboxOptions } from "@proviso/sandbox";
 import type { AddressInfo } from "node:net";
 import type { World } from "@proviso/snapshot";
@@ -17,9 +17,9 @@ export class LoopbackSandbox {
   /** Read at every request: a test sets where the worker listens once it does. */
   readonly options: SandboxOptions;
 
-  /** Checks webhook signatures with the secret the worker signs with by default, on `now`'s clock. */
+  /** Checks webhook signatures, on `now`'s clock, with the secrets a test gives its receivers (`options.webhookSecrets`). */
   constructor(now?: () => number) {
-    this.options = { webhookSecret: webhook.SANDBOX_WEBHOOK_SECRET, now };
+    this.options = { webhookSecrets: {}, now };
     this.sandbox = createSandbox(new Recorder(), createMessageChecker(), this.options);
     this.recorder = this.sandbox.recorder;
   }
@@ -32,6 +32,15 @@ export class LoopbackSandbox {
 
   stop(): Promise<void> {
     return new Promise<void>((r) => this.sandbox.server.close(() => r()));
+  }
+
+  /** Makes each webhook partner of the database (or `only` it) a signing secret, as the operators would, and gives it to the partner's receiver here. */
+  async provisionWebhookSecrets(db: Database, cipher: TokenCipher, now: Date, only?: string) {
+    const hooks = await db
+      .select({ id: partners.id })
+      .from(partners)
+      .where(and(eq(partners.adapter, "webhook"), only ? eq(partners.id, only) : undefined));
+    for (const { id } of hooks) this.options.webhookSecrets![id] = [(await rotateSigningSecret(db, cipher, { partnerId: id, now })).secret];
   }
 
   /** Forgets what was received and any fault injected (before each test). */
