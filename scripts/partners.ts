@@ -1,8 +1,9 @@
 // The credentials between Proviso and each partner, as the maker's operators manage them:
-//   npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>]
+//   npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>] [--link-url <url>]
 //     registers a platform's OAuth client (account linking, and the partner API), or gives an
 //     existing one a new secret; the old secret is still accepted for the overlap (default 24 h).
-//     Without a redirect URI the client cannot link homes, only call the partner API.
+//     Without a redirect URI the client cannot link homes, only call the partner API. --link-url:
+//     the platform's page where a homeowner starts linking (the dashboard's "Link" goes there).
 //   npm run partners -- signing-secret <partnerId> [--overlap-hours <h>] [--list] [--end-overlap]
 //     makes a webhook partner a new signing secret (Standard Webhooks); messages carry a signature
 //     with the old one too for the overlap (default 24 h). --list shows the secrets (never their
@@ -30,7 +31,7 @@ function fail(message: string): never {
 }
 
 const USAGE = [
-  "usage: npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>]",
+  "usage: npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>] [--link-url <url>]",
   "       npm run partners -- signing-secret <partnerId> [--overlap-hours <h>] [--list] [--end-overlap]",
 ].join("\n");
 let parsed: ReturnType<typeof parse>;
@@ -41,6 +42,7 @@ const parse = () =>
     options: {
       "redirect-uri": { type: "string", multiple: true },
       "client-id": { type: "string" },
+      "link-url": { type: "string" },
       "overlap-hours": { type: "string" },
       list: { type: "boolean" },
       "end-overlap": { type: "boolean" },
@@ -74,7 +76,13 @@ try {
 
 async function client(db: Database, partner: string) {
   const redirectUris = parsed.values["redirect-uri"] ?? [];
-  const c = await registerOAuthClient(db, { partnerId: partner, clientId: parsed.values["client-id"], redirectUris, overlapHours });
+  const c = await registerOAuthClient(db, {
+    partnerId: partner,
+    clientId: parsed.values["client-id"],
+    redirectUris,
+    overlapHours,
+    linkUrl: parsed.values["link-url"],
+  });
   console.log(`client_id      ${c.clientId}`);
   console.log(`client_secret  ${c.clientSecret}   (shown once: give it to ${partner} now)`);
   if (c.previousSecretExpiresAt)

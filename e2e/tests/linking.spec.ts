@@ -122,7 +122,9 @@ test("a homeowner links Google Home from its app; Google then asks with its toke
   await expect(item).toContainText("GH-DEL-1");
 });
 
-test("a homeowner links Alexa: AcceptGrant with the issued token gives Proviso its tokens; ReportState answers with it until an unlink, and DeleteReport reaches Alexa", async ({ page }) => {
+test("a homeowner links Alexa: AcceptGrant with the issued token gives Proviso its tokens; ReportState answers with it until an unlink, DeleteReport reaches Alexa, and the dashboard links it again", async ({
+  page,
+}) => {
   const owner = await ownerWithoutLink("alexa");
   await startLinking(page, "alexa", owner.email);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Link Amazon Alexa to your home");
@@ -174,6 +176,17 @@ test("a homeowner links Alexa: AcceptGrant with the issued token gives Proviso i
   await waitFor("the request to be marked sent", async () =>
     withDb(async (c) => (await c.query("select status from deletion_requests where link_id = $1", [link.id])).rows[0]?.status === "sent"),
   );
+
+  // Linked again from the dashboard: through Alexa's app, back to Proviso's page, approved.
+  await page.reload();
+  await page.getByRole("link", { name: "Link Amazon Alexa again" }).click();
+  await expect(page).toHaveURL(/\/link\/authorize\?/);
+  await page.getByRole("button", { name: "Link Amazon Alexa" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Amazon Alexa is linked to Proviso");
+  const relinked = await withDb(async (c) =>
+    (await c.query("select status from partner_links where home_id = $1 and partner_id = 'alexa'", [owner.home_id])).rows.map((r) => r.status),
+  );
+  expect(relinked).toContain("active");
 });
 
 test("cancelling sends the platform access_denied and links nothing; a request from an unknown client is refused on Proviso's page", async ({ page }) => {

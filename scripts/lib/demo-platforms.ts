@@ -27,6 +27,8 @@ export async function registerSandboxClients(databaseUrl: string, sandboxUrl: st
         clientId: `sandbox-${id}`,
         redirectUris: [`${sandboxUrl}/app/${id}/callback`],
         overlapHours: 0,
+        // The dashboard's "Link" sends the homeowner to the platform's app, which the sandbox plays.
+        linkUrl: `${sandboxUrl}/app/${id}/link`,
       });
       clients[id] = { clientId: c.clientId, clientSecret: c.clientSecret };
     }

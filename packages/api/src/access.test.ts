@@ -152,6 +152,7 @@ describe("tenancy", () => {
     await expect(me.home.shareChart({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.unlink({ homeId: other, partnerId: "alexa" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.deletionRequests({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(me.home.linkable({ homeId: other })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(me.home.setConsent({ homeId: other, partnerId: "alexa", category: "user.device.sensor.temperature", mode: "off" })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
@@ -183,8 +184,17 @@ describe("tenancy", () => {
   it("unlinks at once: the link ends, consents turn off, and a deletion request carries the clause's deadline", async () => {
     const me = createCaller(createContext({ db: t.db, user: users.homeowner }));
     const home = stableId("home:0");
+    // Google can be linked from the dashboard (its app's page is known) once it is not linked any more.
+    await t.pool.query("update partners set link_url = 'https://google.example/link' where id = 'google-home'");
+    expect((await me.home.linkable({ homeId: home })).map((p) => p.partnerId)).not.toContain("google-home");
     const before = Date.now();
     const r = await me.home.unlink({ homeId: home, partnerId: "google-home" });
+    expect(await me.home.linkable({ homeId: home })).toContainEqual({
+      partnerId: "google-home",
+      partnerName: "Google Home",
+      linkUrl: "https://google.example/link",
+      linkedBefore: true,
+    });
     expect(r.clauseKey).toBe("5.1");
     const days = (r.deadline.getTime() - before) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);

@@ -14,6 +14,7 @@ export const ACCESS = {
   "home.shareChart": ["homeowner"],
   "home.unlink": ["homeowner"],
   "home.deletionRequests": ["homeowner"],
+  "home.linkable": ["homeowner"],
   "linking.offer": ["homeowner"],
   "linking.approve": ["homeowner"],
   "linking.deny": ["homeowner"],

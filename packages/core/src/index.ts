@@ -17,6 +17,7 @@ export { createTokenCipher, generateTokenKey, type TokenCipher } from "./securit
 export { getHomeSharing, setHomeConsent, assertMember } from "./homes/home-sharing";
 export { getHomeLedger, getHomeShareChart, type LedgerFilter, type LedgerCursor } from "./homes/home-ledger";
 export { unlinkPartner, unlinkByPlatform, listDeletionRequests } from "./homes/unlink-partner";
+export { listLinkablePlatforms } from "./homes/linkable-platforms";
 export { exportHomeData, ledgerCsv } from "./homes/export-home-data";
 export { getDecisionReport, parsePeriod, reportCsv, type DecisionReport, type ReportPeriod } from "./evidence/decision-report";
 export { pct, renderReportPdf } from "./evidence/report-pdf";

@@ -1,4 +1,13 @@
-import { getHomeLedger, getHomeShareChart, getHomeOverviewForUser, getHomeSharing, listDeletionRequests, setHomeConsent, unlinkPartner } from "@proviso/core";
+import {
+  getHomeLedger,
+  getHomeShareChart,
+  getHomeOverviewForUser,
+  getHomeSharing,
+  listDeletionRequests,
+  listLinkablePlatforms,
+  setHomeConsent,
+  unlinkPartner,
+} from "@proviso/core";
 import { CATEGORY_KEYS, DELETION_STATUSES, SHARE_MODES } from "@proviso/domain";
 import { z } from "zod";
 import { createTRPCRouter, roleProcedure } from "../trpc";
@@ -130,6 +139,12 @@ export const homeRouter = createTRPCRouter({
     .input(z.object({ homeId: z.uuid(), partnerId: z.string().min(1) }))
     .output(z.object({ linkId: z.string(), deletionRequestId: z.string(), deadline: z.date(), clauseKey: z.string().nullable() }))
     .mutation(({ ctx, input }) => unlinkPartner(ctx.db, { ...input, userId: ctx.user.id, now: new Date() })),
+
+  /** Platforms the home can be linked to (again) from here: their app's page where linking starts. */
+  linkable: roleProcedure("home.linkable")
+    .input(z.object({ homeId: z.uuid() }))
+    .output(z.array(z.object({ partnerId: z.string(), partnerName: z.string(), linkUrl: z.string(), linkedBefore: z.boolean() })))
+    .query(({ ctx, input }) => listLinkablePlatforms(ctx.db, { userId: ctx.user.id, homeId: input.homeId, now: new Date() })),
 
   deletionRequests: roleProcedure("home.deletionRequests")
     .input(z.object({ homeId: z.uuid() }))

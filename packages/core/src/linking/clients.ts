@@ -34,12 +34,25 @@ export const DEFAULT_CLIENT_SECRET_OVERLAP_HOURS = 24;
  */
 export async function registerOAuthClient(
   db: Executor,
-  opts: { partnerId: string; clientId?: string; redirectUris: string[]; requirePkce?: boolean; overlapHours?: number; now?: Date },
+  opts: {
+    partnerId: string;
+    clientId?: string;
+    redirectUris: string[];
+    requirePkce?: boolean;
+    overlapHours?: number;
+    now?: Date;
+    /** Where a homeowner starts linking this platform (its app's page): the dashboard links there. */
+    linkUrl?: string;
+  },
 ): Promise<RegisteredClient & { previousSecretExpiresAt: Date | null }> {
   const [partner] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, opts.partnerId));
   if (!partner) throw new AppError("NOT_FOUND", `no partner ${opts.partnerId}`);
   // A client without redirect URIs cannot link homes (no authorize request names one of its own): it calls the partner API only.
   opts.redirectUris.forEach(checkRedirectUri);
+  if (opts.linkUrl !== undefined) {
+    checkRedirectUri(opts.linkUrl);
+    await db.update(partners).set({ linkUrl: opts.linkUrl }).where(eq(partners.id, opts.partnerId));
+  }
   const clientId = opts.clientId ?? `${opts.partnerId}-${newSecret("code").slice(4, 14).toLowerCase()}`;
   const overlapHours = opts.overlapHours ?? DEFAULT_CLIENT_SECRET_OVERLAP_HOURS;
   if (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 24 * 90)

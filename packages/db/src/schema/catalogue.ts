@@ -8,6 +8,11 @@ export const partners = pgTable("partners", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   adapter: partnerAdapter("adapter").notNull(),
+  /**
+   * Where a homeowner starts linking this platform: its app's page for Proviso's skill or action,
+   * which then sends them to Proviso's authorize page. Null: linking starts only in the platform's app.
+   */
+  linkUrl: text("link_url"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

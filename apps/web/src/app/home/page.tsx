@@ -5,6 +5,7 @@ import { serverCaller } from "~/server/caller";
 import { HomeOverview } from "./home-overview";
 import { HomeLedger } from "./home-ledger";
 import { HomeSharing } from "./home-sharing";
+import { LinkPlatforms } from "./link-platforms";
 
 export const metadata: Metadata = { title: "Your home" };
 
@@ -30,6 +31,7 @@ export default async function HomePage() {
               what was shared (CSV)
             </a>
           </p>
+          <LinkPlatforms homeId={h.id} />
           <HomeSharing homeId={h.id} />
           <div className="mt-6">
             <HomeLedger homeId={h.id} partners={h.links.map((l) => ({ id: l.partnerId, name: l.partnerName }))} />

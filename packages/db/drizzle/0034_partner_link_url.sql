@@ -1,0 +1,1 @@
+ALTER TABLE "partners" ADD COLUMN "link_url" text;
