@@ -58,7 +58,8 @@ export async function createDraftVersion(db: Database, opts: { agreementId: stri
 }
 
 /** Replaces a draft's clauses and dates. Only drafts change; terms are validated per kind. */
-export async function saveDraftVersion(db: Database, input: unknown, opts: { userId?: string } = {}) {
+/** Every edit names its user on the chain (the two-person rule reads it there). */
+export async function saveDraftVersion(db: Database, input: unknown, opts: { userId: string }) {
   const parsed = draftInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError("INVALID", "Some terms are not valid", fieldErrorsOf(parsed.error));
@@ -89,7 +90,7 @@ export async function saveDraftVersion(db: Database, input: unknown, opts: { use
     );
     // The edit's full content is on the record: the chain commits to the terms as saved.
     await appendAudit(tx, {
-      actorId: opts.userId ?? null,
+      actorId: opts.userId,
       action: "agreement_version.edited",
       entityType: "agreement_version",
       entityId: v.versionId,

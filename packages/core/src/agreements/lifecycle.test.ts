@@ -76,19 +76,23 @@ describe("agreement version lifecycle", () => {
     const clauses = doc.clauses.map(({ kind: _k, ...c }) => c);
     const bad = [...clauses, { ...lockClause, terms: { ...lockClause.terms, modes: [], category: "user.device.sensor.mood" } }];
     const err = await expectAppError(
-      saveDraftVersion(t.db, { versionId: draftId, summary: "x", effectiveFrom: NOW, expiresAt: null, clauses: bad }),
+      saveDraftVersion(t.db, { versionId: draftId, summary: "x", effectiveFrom: NOW, expiresAt: null, clauses: bad }, { userId: manager }),
       "INVALID",
     );
     expect(Object.keys(err.fieldErrors!).sort()).toEqual(["clauses.7.terms.category", "clauses.7.terms.modes"]);
     expect(err.fieldErrors!["clauses.7.terms.modes"]).toEqual(["Allow at least one mode"]);
     const duplicate = await expectAppError(
-      saveDraftVersion(t.db, {
-        versionId: draftId,
-        summary: "x",
-        effectiveFrom: NOW,
-        expiresAt: new Date(NOW.getTime() - DAY),
-        clauses: [...clauses, { ...lockClause, clauseKey: "2.1" }],
-      }),
+      saveDraftVersion(
+        t.db,
+        {
+          versionId: draftId,
+          summary: "x",
+          effectiveFrom: NOW,
+          expiresAt: new Date(NOW.getTime() - DAY),
+          clauses: [...clauses, { ...lockClause, clauseKey: "2.1" }],
+        },
+        { userId: manager },
+      ),
       "INVALID",
     );
     expect(duplicate.fieldErrors).toEqual({
@@ -101,18 +105,25 @@ describe("agreement version lifecycle", () => {
   it("saves the draft with proactive lock state and submits it", async () => {
     const doc = await getVersionDocument(t.db, draftId);
     const clauses = [...doc.clauses.map(({ kind: _k, ...c }) => c), lockClause];
-    await saveDraftVersion(t.db, {
-      versionId: draftId,
-      summary: "Proactive lock state for Alexa routines.",
-      effectiveFrom: new Date(NOW.getTime() + 5 * DAY),
-      expiresAt: null,
-      clauses,
-    });
+    await saveDraftVersion(
+      t.db,
+      {
+        versionId: draftId,
+        summary: "Proactive lock state for Alexa routines.",
+        effectiveFrom: new Date(NOW.getTime() + 5 * DAY),
+        expiresAt: null,
+        clauses,
+      },
+      { userId: manager },
+    );
     const submitted = await submitVersionForReview(t.db, { versionId: draftId, userId: manager });
     expect(submitted.status).toBe("in_review");
     // Submitted twice (a double click): the second is refused, not applied twice.
     await expectAppError(submitVersionForReview(t.db, { versionId: draftId, userId: manager }), "CONFLICT");
-    await expectAppError(saveDraftVersion(t.db, { versionId: draftId, summary: "", effectiveFrom: NOW, expiresAt: null, clauses }), "CONFLICT");
+    await expectAppError(
+      saveDraftVersion(t.db, { versionId: draftId, summary: "", effectiveFrom: NOW, expiresAt: null, clauses }, { userId: manager }),
+      "CONFLICT",
+    );
   });
 
   it("shows legal the redline and the enforcement impact", async () => {
@@ -132,13 +143,17 @@ describe("agreement version lifecycle", () => {
     // A version drafted by a legal user cannot be approved by that same user.
     const google = await createDraftVersion(t.db, { agreementId: stableId("agreement:google-home"), authorId: legal2 });
     const doc = await getVersionDocument(t.db, google.id);
-    await saveDraftVersion(t.db, {
-      versionId: google.id,
-      summary: "Retention down to 14 days.",
-      effectiveFrom: new Date(NOW.getTime() + 10 * DAY),
-      expiresAt: null,
-      clauses: doc.clauses.map(({ kind: _k, ...c }) => c),
-    });
+    await saveDraftVersion(
+      t.db,
+      {
+        versionId: google.id,
+        summary: "Retention down to 14 days.",
+        effectiveFrom: new Date(NOW.getTime() + 10 * DAY),
+        expiresAt: null,
+        clauses: doc.clauses.map(({ kind: _k, ...c }) => c),
+      },
+      { userId: legal2 },
+    );
     await submitVersionForReview(t.db, { versionId: google.id, userId: legal2 });
     const err = await expectAppError(
       decideVersionReview(t.db, { versionId: google.id, reviewerId: legal2, decision: "approved", comment: "fine" }),
@@ -149,6 +164,37 @@ describe("agreement version lifecycle", () => {
     expect((await decideVersionReview(t.db, { versionId: google.id, reviewerId: legal, decision: "rejected", comment: "Keep 30 days." })).status).toBe(
       "rejected",
     );
+  });
+
+  it("never lets a legal user approve alone a manager's draft they edited or submitted: the chain names who handled it", async () => {
+    const draft = await createDraftVersion(t.db, { agreementId: stableId("agreement:smartthings"), authorId: manager });
+    const doc = await getVersionDocument(t.db, draft.id);
+    // Legal rewrites the manager's draft and submits it…
+    await saveDraftVersion(
+      t.db,
+      {
+        versionId: draft.id,
+        summary: "Rewritten by legal.",
+        effectiveFrom: new Date(NOW.getTime() + 20 * DAY),
+        expiresAt: null,
+        clauses: doc.clauses.map(({ kind: _k, ...c }) => c),
+      },
+      { userId: legal },
+    );
+    await submitVersionForReview(t.db, { versionId: draft.id, userId: legal });
+    // …and cannot approve it: they are not the author, but the chain says they edited and submitted it.
+    const err = await expectAppError(decideVersionReview(t.db, { versionId: draft.id, reviewerId: legal, decision: "approved", comment: "mine" }), "FORBIDDEN");
+    expect(err.message).toMatch(/edited or submitted this version/);
+    const handled = (
+      await t.pool.query("select action, actor_id from audit_log where entity_type = 'agreement_version' and entity_id = $1 order by seq", [draft.id])
+    ).rows.map((r) => [r.action, r.actor_id]);
+    expect(handled).toEqual([
+      ["agreement_version.drafted", manager],
+      ["agreement_version.edited", legal],
+      ["agreement_version.in_review", legal],
+    ]);
+    // A second legal user, who touched nothing, can.
+    expect((await decideVersionReview(t.db, { versionId: draft.id, reviewerId: legal2, decision: "approved", comment: "Read it." })).status).toBe("approved");
   });
 
   it("activates on the effective date, supersedes v1, and the engine decides by the new terms", async () => {
