@@ -1,9 +1,22 @@
 // The audit log from the command line.
 //   npm run audit:verify [-- --from N --to N]     verify the chain (or a range); exit 1 naming the first failing entry
-//   npm run audit:checkpoint                      sign the chain's head now and print the checkpoint as JSON
+//   npm run audit:checkpoint                      sign the chain's head now (refused, exit 1, if it does not extend the last checkpoint)
 //   npm run audit:verify -- --checkpoint FILE     check an exported checkpoint's signature and that the log still agrees
-// The trusted key is AUDIT_SIGNING_KEY, or the one `npm start` generated under the data directory.
-import { checkSignature, createCheckpoint, signerFromSeed, verifyChain, type CheckpointExport } from "@proviso/audit";
+//   npm run audit:rotate-key                      a new checkpoint key; the old one stays trusted for what it signed
+// The signer is AUDIT_SIGNER_URL (a remote signer), AUDIT_SIGNING_KEY, or the key `npm start` keeps
+// under the data directory; the keys trusted are the signer's and AUDIT_TRUSTED_KEYS (or the data
+// directory's audit-trusted-keys, one public key a line).
+import {
+  checkSignature,
+  createCheckpoint,
+  keyIdOf,
+  keyringFromSettings,
+  newSigningSeed,
+  signerFromSeed,
+  signerFromSettings,
+  verifyChain,
+  type CheckpointExport,
+} from "@proviso/audit";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +24,8 @@ import { failWith, openDatabase, root } from "./lib/open-database";
 
 const fail: (message: string) => never = failWith("audit");
 const [command, ...rest] = process.argv.slice(2);
-if (command !== "verify" && command !== "checkpoint") fail("usage: tsx scripts/audit.ts verify [--from N] [--to N] [--checkpoint FILE] | checkpoint");
+if (command !== "verify" && command !== "checkpoint" && command !== "rotate-key")
+  fail("usage: tsx scripts/audit.ts verify [--from N] [--to N] [--checkpoint FILE] | checkpoint | rotate-key");
 
 let values: { from?: string; to?: string; checkpoint?: string };
 try {
@@ -27,72 +41,105 @@ const num = (v: string | undefined, name: string) => {
 };
 const from = num(values!.from, "from");
 const to = num(values!.to, "to");
+const dataDir = path.resolve(root, process.env.PROVISO_DATA_DIR || ".data");
+const dataFile = (name: string) => path.join(dataDir, name);
+const readData = (name: string) => (fs.existsSync(dataFile(name)) ? fs.readFileSync(dataFile(name), "utf8").trim() : undefined);
 
-function signingSeed(dataDir: string): string | null {
-  if (process.env.AUDIT_SIGNING_KEY) return process.env.AUDIT_SIGNING_KEY;
-  const file = path.join(path.resolve(root, dataDir), "audit-key");
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null;
+/** The settings with npm start's generated key and trusted keys where the environment gives none. */
+const settings = {
+  ...process.env,
+  AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY || readData("audit-key"),
+  AUDIT_TRUSTED_KEYS: process.env.AUDIT_TRUSTED_KEYS || readData("audit-trusted-keys")?.split("\n").join(","),
+};
+
+if (command === "rotate-key") rotateKey();
+else await withDatabase();
+
+/** A new key: in the data directory when npm start's key is in use; otherwise printed, with what to configure. */
+function rotateKey() {
+  if (process.env.AUDIT_SIGNER_URL)
+    fail(
+      "the key lives with the remote signer (AUDIT_SIGNER_URL): rotate it there, then set AUDIT_SIGNER_PUBLIC_KEY and add the old public key to AUDIT_TRUSTED_KEYS",
+    );
+  const old = settings.AUDIT_SIGNING_KEY ? signerFromSeed(settings.AUDIT_SIGNING_KEY) : null;
+  const seed = newSigningSeed();
+  const next = signerFromSeed(seed);
+  if (process.env.AUDIT_SIGNING_KEY) {
+    console.log(`new key ${next.keyId}: set AUDIT_SIGNING_KEY=${seed}`);
+    if (old) console.log(`and keep the old key trusted for what it signed: add ${old.publicKey} to AUDIT_TRUSTED_KEYS`);
+    return;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (old) fs.appendFileSync(dataFile("audit-trusted-keys"), `${old.publicKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(dataFile("audit-key"), `${seed}\n`, { mode: 0o600 });
+  console.log(
+    `audit: new checkpoint key ${next.keyId} in ${dataFile("audit-key")}${old ? `; key ${keyIdOf(old.publicKey)} stays trusted for what it signed` : ""}`,
+  );
+  console.log("audit: restart npm start for the worker and the portal to sign with it");
 }
 
-let exported: CheckpointExport | null = null;
-if (values!.checkpoint) {
+async function withDatabase() {
+  let exported: CheckpointExport | null = null;
+  if (values!.checkpoint) {
+    try {
+      exported = JSON.parse(fs.readFileSync(values!.checkpoint, "utf8")) as CheckpointExport;
+    } catch (err) {
+      fail(`cannot read checkpoint ${values!.checkpoint}: ${(err as Error).message}`);
+    }
+  }
+  const db = await openDatabase("audit");
   try {
-    exported = JSON.parse(fs.readFileSync(values!.checkpoint, "utf8")) as CheckpointExport;
+    const signer = signerFromSettings(settings);
+    const trusted = keyringFromSettings(settings, signer);
+    if (command === "checkpoint") {
+      if (!signer) fail("no signing key: set AUDIT_SIGNING_KEY (32 bytes, base64) or AUDIT_SIGNER_URL, or run npm start once to generate one");
+      const cp = await createCheckpoint(db.handle.db, signer, new Date(), { trusted });
+      console.log(cp ? JSON.stringify(cp, null, 2) : "audit: nothing appended since the last checkpoint");
+    } else await verify(db, trusted, exported);
   } catch (err) {
-    fail(`cannot read checkpoint ${values!.checkpoint}: ${(err as Error).message}`);
+    console.error(`audit: ${(err as Error).message.split("\n")[0]}`);
+    process.exitCode = 1;
+  } finally {
+    await db.close();
   }
 }
 
-const db = await openDatabase("audit");
-try {
-  const seed = signingSeed(db.cfg.PROVISO_DATA_DIR);
-  const signer = seed ? signerFromSeed(seed) : null;
-  if (command === "checkpoint") {
-    if (!signer) fail("no signing key: set AUDIT_SIGNING_KEY (32 bytes, base64) or run npm start once to generate one");
-    const cp = await createCheckpoint(db.handle.db, signer);
-    console.log(cp ? JSON.stringify(cp, null, 2) : "audit: nothing appended since the last checkpoint");
-  } else {
-    if (!signer) console.warn("audit: no signing key configured: checkpoint signatures are checked against their own keys only");
-    if (exported) {
-      const bad = checkSignature(exported, signer?.publicKey);
-      if (bad) {
-        console.error(`audit: FAILED — the exported checkpoint: ${bad}`);
-        process.exitCode = 1;
-      }
-    }
-    if (!process.exitCode) {
-      const started = Date.now();
-      let lastPrint = 0;
-      const r = await verifyChain(db.handle.db, {
-        from,
-        to: to ?? exported?.uptoSeq,
-        trustedPublicKey: signer?.publicKey,
-        onProgress(done, total) {
-          if (Date.now() - lastPrint > 1000) {
-            lastPrint = Date.now();
-            process.stderr.write(`audit: ${done.toLocaleString()}/${total.toLocaleString()} entries\n`);
-          }
-        },
-      });
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const counted = `${r.entries.toLocaleString()} entries (#${r.from}–#${r.to}), ${r.batches.toLocaleString()} decision batches, ${r.decisions.toLocaleString()} decisions, ${r.checkpoints} checkpoints in ${secs} s`;
-      if (r.ok && exported) {
-        const [row] = (await db.handle.pool.query("select hash from audit_log where seq = $1", [exported.uptoSeq])).rows as { hash: string }[];
-        if (row?.hash !== exported.headHash) {
-          console.error(`audit: FAILED — the log's entry #${exported.uptoSeq} no longer has the hash the exported checkpoint signed`);
-          process.exitCode = 1;
-        }
-      }
-      if (!r.ok) {
-        console.error(`audit: FAILED at entry ${r.failure!.seq === null ? "(none)" : `#${r.failure!.seq}`} — ${r.failure!.message}`);
-        console.error(`audit: checked before the failure: ${counted}`);
-        process.exitCode = 1;
-      } else if (!process.exitCode) console.log(`audit: OK — ${counted}`);
+async function verify(db: Awaited<ReturnType<typeof openDatabase>>, trusted: ReturnType<typeof keyringFromSettings>, exported: CheckpointExport | null) {
+  if (trusted.size === 0) console.warn("audit: no trusted key configured: no checkpoint can be trusted");
+  if (exported) {
+    const bad = checkSignature(exported, trusted);
+    if (bad) {
+      console.error(`audit: FAILED — the exported checkpoint: ${bad}`);
+      process.exitCode = 1;
+      return;
     }
   }
-} catch (err) {
-  console.error(`audit: ${(err as Error).message.split("\n")[0]}`);
-  process.exitCode = 1;
-} finally {
-  await db.close();
+  const started = Date.now();
+  let lastPrint = 0;
+  const r = await verifyChain(db.handle.db, {
+    from,
+    to: to ?? exported?.uptoSeq,
+    trusted,
+    onProgress(done, total) {
+      if (Date.now() - lastPrint > 1000) {
+        lastPrint = Date.now();
+        process.stderr.write(`audit: ${done.toLocaleString()}/${total.toLocaleString()} entries\n`);
+      }
+    },
+  });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  const counted = `${r.entries.toLocaleString()} entries (#${r.from}–#${r.to}), ${r.batches.toLocaleString()} decision batches, ${r.decisions.toLocaleString()} decisions, ${r.checkpoints} checkpoints in ${secs} s`;
+  if (r.ok && exported) {
+    const [row] = (await db.handle.pool.query("select hash from audit_log where seq = $1", [exported.uptoSeq])).rows as { hash: string }[];
+    if (row?.hash !== exported.headHash) {
+      console.error(`audit: FAILED — the log's entry #${exported.uptoSeq} no longer has the hash the exported checkpoint signed`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  if (!r.ok) {
+    console.error(`audit: FAILED at entry ${r.failure!.seq === null ? "(none)" : `#${r.failure!.seq}`} — ${r.failure!.message}`);
+    console.error(`audit: checked before the failure: ${counted}`);
+    process.exitCode = 1;
+  } else console.log(`audit: OK — ${counted}`);
 }

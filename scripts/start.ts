@@ -93,6 +93,10 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
   const authSecret = process.env.AUTH_SECRET || loadOrCreateSecret(path.join(dataDir, "auth-secret"));
   const tokenKey = process.env.TOKEN_ENCRYPTION_KEY || loadOrCreateSecret(path.join(dataDir, "token-key"), () => randomBytes(32).toString("base64"));
   const auditKey = process.env.AUDIT_SIGNING_KEY || loadOrCreateSecret(path.join(dataDir, "audit-key"), () => randomBytes(32).toString("base64"));
+  // Keys retired by `npm run audit:rotate-key`, still trusted for the checkpoints they signed.
+  const retiredKeys = fs.existsSync(path.join(dataDir, "audit-trusted-keys"))
+    ? fs.readFileSync(path.join(dataDir, "audit-trusted-keys"), "utf8").trim().split("\n").join(",")
+    : "";
   // The broker's admin and the worker's client: generated for the embedded broker; a real one's admin is given.
   if (!cfg.embeddedBroker && !cfg.MQTT_ADMIN_PASSWORD) {
     fail("MQTT_URL is set but MQTT_ADMIN_PASSWORD is not: Proviso creates device clients through the broker's dynamic-security API as its admin");
@@ -115,6 +119,7 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     AUTH_SECRET: authSecret,
     TOKEN_ENCRYPTION_KEY: tokenKey,
     AUDIT_SIGNING_KEY: auditKey,
+    AUDIT_TRUSTED_KEYS: process.env.AUDIT_TRUSTED_KEYS || retiredKeys,
     MQTT_ADMIN_USERNAME: cfg.MQTT_ADMIN_USERNAME,
     MQTT_ADMIN_PASSWORD: mqttAdmin,
     MQTT_USERNAME: cfg.MQTT_USERNAME,

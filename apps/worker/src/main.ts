@@ -1,11 +1,13 @@
 // The worker process: the environment → startWorker → signals. What it runs lives in packages/worker.
-import { signerFromSeed } from "@proviso/audit";
+import { keyringFromSettings, signerFromSettings } from "@proviso/audit";
 import { createTokenCipher } from "@proviso/core";
 import { startWorker, WorkerEvents } from "@proviso/worker";
 import os from "node:os";
 import { loadWorkerEnv } from "./env";
 
 const env = loadWorkerEnv();
+// The checkpoint signer: a key (AUDIT_SIGNING_KEY) or a remote signer (AUDIT_SIGNER_URL); none: no checkpoints.
+const signer = signerFromSettings(env);
 if (!env.AUDIT_SIGNING_KEY) console.warn("AUDIT_SIGNING_KEY is not set: audit checkpoints will not be signed");
 if (!env.TOKEN_ENCRYPTION_KEY) console.warn("TOKEN_ENCRYPTION_KEY is not set: partner grants will be refused");
 if (!env.MQTT_PASSWORD) console.warn("MQTT_PASSWORD is not set: the worker connects to the broker without credentials");
@@ -37,7 +39,8 @@ const worker = await startWorker({
   http: { host: "127.0.0.1", port: env.WORKER_PORT },
   adapters: env.adapters,
   cipher: env.TOKEN_ENCRYPTION_KEY ? createTokenCipher(env.TOKEN_ENCRYPTION_KEY) : null,
-  signer: env.AUDIT_SIGNING_KEY ? signerFromSeed(env.AUDIT_SIGNING_KEY) : null,
+  signer,
+  trusted: keyringFromSettings(env, signer),
   schedulerIntervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
   checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
   deliveryIntervalMs: env.DELIVERY_INTERVAL_MS,

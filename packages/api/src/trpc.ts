@@ -7,7 +7,7 @@ import type { SessionUser } from "@proviso/auth";
 import { AppError, fieldErrorsOf, type AppErrorCode } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Role } from "@proviso/domain";
-import type { Signer } from "@proviso/audit";
+import { keyring, type Keyring, type Signer } from "@proviso/audit";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -18,12 +18,14 @@ import { ACCESS, type ProcedurePath } from "./access";
 export interface Context {
   db: Database;
   user: SessionUser | null;
-  /** Signs audit checkpoints (AUDIT_SIGNING_KEY); its public key is the one verification trusts. */
+  /** Signs audit checkpoints (AUDIT_SIGNING_KEY or a remote signer). */
   signer: Signer | null;
+  /** The keys whose checkpoints verification trusts: the signer's and the retired ones (AUDIT_TRUSTED_KEYS). */
+  trusted: Keyring;
 }
 
-export function createContext(opts: { db: Database; user: SessionUser | null; signer?: Signer | null }): Context {
-  return { db: opts.db, user: opts.user, signer: opts.signer ?? null };
+export function createContext(opts: { db: Database; user: SessionUser | null; signer?: Signer | null; trusted?: Keyring }): Context {
+  return { db: opts.db, user: opts.user, signer: opts.signer ?? null, trusted: opts.trusted ?? keyring([opts.signer?.publicKey]) };
 }
 
 // ─── 2. Initialisation ─────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
 export { canonicalJson } from "./canonical";
 export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, type AuditInput } from "./chain";
-export { checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
+export { CheckpointRefused, checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
 export {
   decisionSetWrites,
   loadSets,
@@ -24,7 +24,19 @@ export {
   type SealResult,
 } from "./decisions";
 export { kindDigest, kindOf, kindText, reportReason, type DecisionKind, type DecisionKindContent, type KindInput } from "./kinds";
-export { keyIdOf, newSigningSeed, signerFromSeed, SigningKeyError, verifySignature, type Signer } from "./keys";
+export {
+  httpSigner,
+  keyIdOf,
+  keyring,
+  keyringFromSettings,
+  newSigningSeed,
+  signerFromSeed,
+  signerFromSettings,
+  SigningKeyError,
+  verifySignature,
+  type Keyring,
+  type Signer,
+} from "./keys";
 export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 export { proveDecisions, type InclusionProof } from "./proofs";
 export { loadBatches, verifyChain, type VerifyFailure, type VerifyOptions, type VerifyReport } from "./verify";

@@ -2,10 +2,11 @@
 // Merkle root from the decisions as they are now, checks every signed checkpoint against the log,
 // and names the first entry that fails. Catches altered, deleted, inserted and reordered entries
 // and decisions (ids and batch numbers are inside the hashes).
-import { auditCheckpoints, auditHead, auditLog, type Executor } from "@proviso/db";
+import { auditHead, auditLog, type Executor } from "@proviso/db";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
-import { checkSignature } from "./checkpoints";
+import { checkSignature, toExport } from "./checkpoints";
+import type { Keyring } from "./keys";
 import { loadSets, type StoredSet } from "./decision-sets";
 import type { SealedDecision } from "./decisions";
 import { checkBatch } from "./verify-batch";
@@ -36,8 +37,8 @@ export interface VerifyOptions {
   /** First and last entry to verify (default: the whole chain). */
   from?: number;
   to?: number;
-  /** Only accept checkpoints signed by this public key (base64). */
-  trustedPublicKey?: string;
+  /** The keys whose checkpoints count (the current and the retired ones); without it, no checkpoint is trusted. */
+  trusted?: Keyring;
   pageSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -68,7 +69,7 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
     if (opts.to === undefined && head && headSeq > 0 && head.hash !== walk.prevHash) {
       failed({ seq: headSeq, kind: "head", message: `the chain's head says entry #${headSeq} has a different hash: entries were rewritten` });
     }
-    await checkCheckpoints(db, report, walk.hashes, { from, to, open: opts.to === undefined, trustedPublicKey: opts.trustedPublicKey });
+    await checkCheckpoints(db, report, walk.hashes, { from, to, open: opts.to === undefined, trusted: opts.trusted ?? new Map() });
     if (opts.from === undefined && opts.to === undefined) await checkAllSealed(db);
   } catch (err) {
     if (!(err instanceof Failed)) throw err;
@@ -174,23 +175,52 @@ class ChainWalk {
 }
 
 /**
- * Every checkpoint in the range: its signature, and that the log still has what it signed.
- * Without an upper bound, checkpoints past the log's end count too: they prove a removed tail.
+ * Every checkpoint up to the range's end: its signature by a trusted key, that it follows the one
+ * before it (v2: checkpoints chain, so one removed or forged shows), and for those in the range,
+ * that the log still has what it signed. Without an upper bound, checkpoints past the log's end
+ * count too: they prove a removed tail. A rewritten stretch is named by the checkpoints around it.
  */
 async function checkCheckpoints(
   db: Executor,
   report: VerifyReport,
   hashes: Map<number, string>,
-  o: { from: number; to: number; open: boolean; trustedPublicKey?: string },
+  o: { from: number; to: number; open: boolean; trusted: Keyring },
 ) {
-  const cps = await db
-    .select()
-    .from(auditCheckpoints)
-    .where(and(gt(auditCheckpoints.uptoSeq, o.from - 1), o.open ? undefined : lte(auditCheckpoints.uptoSeq, o.to)))
-    .orderBy(asc(auditCheckpoints.uptoSeq));
-  for (const cp of cps) {
-    const bad = checkSignature({ ...cp, createdAt: cp.createdAt.toISOString() }, o.trustedPublicKey);
+  // Every column (`*`): a database not yet migrated to chained checkpoints (no version, prev_seq, prev_hash) verifies too.
+  const raw = (await db.execute(sql`select * from audit_checkpoints ${o.open ? sql`` : sql`where upto_seq <= ${o.to}`} order by upto_seq, id`)) as unknown as {
+    rows: Record<string, unknown>[];
+  };
+  const rows = raw.rows.map((r) => ({
+    id: Number(r.id),
+    uptoSeq: Number(r.upto_seq),
+    headHash: String(r.head_hash),
+    keyId: String(r.key_id),
+    publicKey: String(r.public_key),
+    signature: String(r.signature),
+    createdAt: new Date(r.created_at as string),
+    version: Number(r.version ?? 1),
+    prevSeq: r.prev_seq == null ? null : Number(r.prev_seq),
+    prevHash: (r.prev_hash as string | null) ?? null,
+  }));
+  let before: { id: number; uptoSeq: number; headHash: string } | null = null;
+  /** The last checkpoint whose entry still has the hash it signed. */
+  let holds = 0;
+  for (const row of rows) {
+    const cp = toExport(row);
+    const bad = checkSignature(cp, o.trusted);
     if (bad) failed({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id}: ${bad}` });
+    if (cp.prevSeq !== null && (cp.prevSeq !== (before?.uptoSeq ?? 0) || cp.prevHash !== (before?.headHash ?? GENESIS_HASH))) {
+      failed({
+        seq: cp.uptoSeq,
+        kind: "checkpoint",
+        message:
+          cp.prevSeq > (before?.uptoSeq ?? 0)
+            ? `checkpoint ${cp.id} follows a checkpoint of entry #${cp.prevSeq} that is no longer here: checkpoints were removed`
+            : `checkpoint ${cp.id} does not follow checkpoint ${before?.id ?? "(none)"}: it signed a different predecessor (#${cp.prevSeq})`,
+      });
+    }
+    before = { id: cp.id, uptoSeq: cp.uptoSeq, headHash: cp.headHash };
+    if (cp.uptoSeq < o.from) continue;
     if (cp.uptoSeq > o.to) {
       failed({
         seq: cp.uptoSeq,
@@ -199,8 +229,14 @@ async function checkCheckpoints(
       });
     }
     if (hashes.get(cp.uptoSeq) !== cp.headHash) {
-      failed({ seq: cp.uptoSeq, kind: "checkpoint", message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq} with a hash the log no longer has` });
+      const first = Math.max(holds, o.from - 1) + 1;
+      failed({
+        seq: first,
+        kind: "checkpoint",
+        message: `checkpoint ${cp.id} signed entry #${cp.uptoSeq} with a hash the log no longer has: entries #${first}–#${cp.uptoSeq} were rewritten (and re-hashed) after ${holds ? `the checkpoint of entry #${holds}, which still holds` : "the chain began"}`,
+      });
     }
+    holds = cp.uptoSeq;
     report.checkpoints++;
   }
 }

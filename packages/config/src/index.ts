@@ -37,6 +37,12 @@ export const runtimeEnvSchema = z.object({
   TOKEN_ENCRYPTION_KEY: z.string().min(40).optional(),
   /** 32 bytes, base64: the Ed25519 seed that signs audit checkpoints (npm start generates one under .data/). */
   AUDIT_SIGNING_KEY: z.string().min(40).optional(),
+  /** Retired checkpoint keys still trusted for what they signed: comma-separated Ed25519 public keys (base64). */
+  AUDIT_TRUSTED_KEYS: z.string().optional(),
+  /** A remote signer the checkpoint key never leaves (POST { message } → { signature }), with its public key. */
+  AUDIT_SIGNER_URL: z.string().url().optional(),
+  AUDIT_SIGNER_PUBLIC_KEY: z.string().optional(),
+  AUDIT_SIGNER_TOKEN: z.string().optional(),
   /** Seconds between signed audit checkpoints (the worker's scheduler signs the chain's head). */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

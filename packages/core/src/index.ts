@@ -30,6 +30,8 @@ export {
   requestVerification,
   runVerification,
   signCheckpointNow,
+  raiseIntegrityAlert,
+  listIntegrityAlerts,
 } from "./evidence/audit-log";
 export { answerDemand, demandAnswerSchema, demandInputSchema, fileDemand, listDemands, type DemandInput } from "./leverage/demands";
 export {

@@ -19,6 +19,13 @@ describe.each(availableBackends())("append-only tables on %s", (backend) => {
     }
   });
 
+  it("lets the chain's head only move forward: a rewind, a delete or a truncate is refused", async () => {
+    await t.pool.query("update audit_head set seq = seq where id = 1");
+    await expect(t.pool.query("update audit_head set seq = seq - 1 where id = 1")).rejects.toThrow("audit_head only moves forward: UPDATE refused");
+    await expect(t.pool.query("delete from audit_head")).rejects.toThrow("audit_head only moves forward: DELETE refused");
+    await expect(t.pool.query("truncate audit_head")).rejects.toThrow("audit_head is append-only: TRUNCATE refused");
+  });
+
   // Roles are PostgreSQL's: the embedded database runs as its one superuser (its triggers guard it).
   if (backend === "postgres")
     it("lets the product's role add history but not change, remove or truncate it", async () => {

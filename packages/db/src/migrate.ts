@@ -10,7 +10,16 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 export const APP_ROLE = "proviso_app";
 
 /** Tables that are history: rows are added, never changed, deleted or truncated (triggers refuse it too). */
-export const APPEND_ONLY_TABLES = ["consents", "audit_log", "decision_rows", "decision_kinds", "decision_batch_chunks", "decision_sets"] as const;
+export const APPEND_ONLY_TABLES = [
+  "consents",
+  "audit_log",
+  "decision_rows",
+  "decision_kinds",
+  "decision_batch_chunks",
+  "decision_sets",
+  "audit_checkpoints",
+  "audit_checkpoint_timestamps",
+] as const;
 
 /** Applies the committed drizzle-kit migrations that have not run yet, then the app role's grants. */
 export async function migrate(db: Database): Promise<void> {

@@ -60,7 +60,7 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 /** Outbox rows still waiting to go. */
 export const OUTBOX_WAITING = ["pending", "retrying"] as const satisfies readonly OutboxStatus[];
 
-export const ALERT_KINDS = ["certification_expiry", "demand_deadline", "listing_at_risk", "deletion_deadline"] as const;
+export const ALERT_KINDS = ["certification_expiry", "demand_deadline", "listing_at_risk", "deletion_deadline", "audit_integrity"] as const;
 
 /** A background job's life (what-if replays, chain verifications). */
 export const JOB_STATUSES = ["pending", "running", "done", "failed"] as const;

@@ -5,9 +5,10 @@
 // checkpoint of the audit chain at a fixed interval; on the embedded database, which runs no
 // autovacuum, a VACUUM of the tables rewritten all day. Each tick is idempotent, so several workers
 // may run it. It also runs the what-if replays requested in the portal, in the background.
-import { createCheckpoint, type Signer } from "@proviso/audit";
+import { keyring, type Keyring, type Signer } from "@proviso/audit";
 import { activateDueVersions, claimReplayJob, claimVerification, markOverdueDeletions, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import { vacuumChurningTables, type Database } from "@proviso/db";
+import { signCheckpoint } from "./checkpoint";
 
 export function startScheduler(
   db: Database,
@@ -15,7 +16,11 @@ export function startScheduler(
     intervalMs: number;
     now?: () => Date;
     signer?: Signer | null;
+    /** The keys verification trusts (the signer's when not given). */
+    trusted?: Keyring;
     checkpointIntervalMs?: number;
+    /** A checkpoint the signer refused: the chain does not extend the last one. */
+    onCheckpointRefused?: () => void;
     replayPollMs?: number;
     /** The embedded database runs no autovacuum: vacuum the churning tables this often (ms). */
     vacuumIntervalMs?: number | null;
@@ -25,6 +30,7 @@ export function startScheduler(
   },
 ) {
   const now = opts.now ?? (() => new Date());
+  const trusted = opts.trusted ?? keyring([opts.signer?.publicKey]);
   const info = opts.info ?? ((m: string) => console.log(m));
   const warn = opts.warn ?? ((subsystem: string, err: Error) => console.error(`${subsystem}: ${err.message}`));
   let running: Promise<void> | null = null;
@@ -41,8 +47,7 @@ export function startScheduler(
     if (overdue) info(`${overdue} deletion request(s) overdue: past their deadline unconfirmed`);
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
-      const cp = await createCheckpoint(db, opts.signer, now());
-      if (cp) info(`audit checkpoint ${cp.id} signed: entry #${cp.uptoSeq} (key ${cp.keyId})`);
+      await signCheckpoint(db, { signer: opts.signer, trusted, now: now(), info, onRefused: opts.onCheckpointRefused });
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();
@@ -66,7 +71,7 @@ export function startScheduler(
   const replayTick = () => {
     replaying ??= (async () => {
       for (let v = await claimVerification(db); v; v = await claimVerification(db)) {
-        const r = await runVerification(db, v, opts.signer ?? null);
+        const r = await runVerification(db, v, trusted);
         info(`audit verification ${v.id}: ${r.ok ? "OK" : `FAILED at #${r.failure?.seq}`} (${r.entries} entries, ${r.decisions} decisions, ${r.ms} ms)`);
       }
       for (let job = await claimReplayJob(db); job; job = await claimReplayJob(db)) {

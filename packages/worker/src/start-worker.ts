@@ -3,7 +3,7 @@
 // onto a list, and returns `{ stop, promise, events, port }`. The stages talk through `events`
 // (events.ts), not through callbacks wired by the caller. `apps/worker` reads the environment,
 // calls this and wires signals.
-import type { Signer } from "@proviso/audit";
+import type { Keyring, Signer } from "@proviso/audit";
 import { redactUrl, withCredentials } from "@proviso/config";
 import type { TokenCipher } from "@proviso/core";
 import { APP_ROLE, createDb, deviceShadow, outbox } from "@proviso/db";
@@ -53,6 +53,8 @@ export interface WorkerConfig {
   cipher: TokenCipher | null;
   /** Signs audit checkpoints; null: none are signed. */
   signer: Signer | null;
+  /** The keys verification trusts (the signer's and the retired ones). */
+  trusted: Keyring;
   schedulerIntervalMs: number;
   checkpointIntervalMs: number;
   deliveryIntervalMs: number;
@@ -128,10 +130,12 @@ async function startSubsystems(config: WorkerConfig, events: WorkerEvents, start
 }
 
 /** The scheduler (activations, alerts, checkpoints, background jobs). */
-function startBackground({ config, db, events, started }: Shared) {
+function startBackground({ config, db, events, metrics, started }: Shared) {
   const scheduler = startScheduler(db.db, {
     intervalMs: config.schedulerIntervalMs,
     signer: config.signer,
+    trusted: config.trusted,
+    onCheckpointRefused: () => metrics.checkpointsRefused.inc(),
     checkpointIntervalMs: config.checkpointIntervalMs,
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
     vacuumIntervalMs: config.embeddedDatabase ? 5 * 60_000 : null,

@@ -1,5 +1,5 @@
 import "server-only";
-import { signerFromSeed, type Signer } from "@proviso/audit";
+import { keyringFromSettings, signerFromSettings, type Keyring, type Signer } from "@proviso/audit";
 import { loadRuntimeConfig, type RuntimeConfig } from "@proviso/config";
 
 export interface WebEnv {
@@ -21,12 +21,13 @@ export function webEnv(): WebEnv {
   return cached;
 }
 
-let signer: Signer | null | undefined;
+let evidence: { signer: Signer | null; trusted: Keyring } | undefined;
 
-/** The audit checkpoint signer (AUDIT_SIGNING_KEY), or null when none is configured. */
-export function auditSigner(): Signer | null {
-  if (signer !== undefined) return signer;
-  const seed = webEnv().runtime.AUDIT_SIGNING_KEY;
-  signer = seed ? signerFromSeed(seed) : null;
-  return signer;
+/** The audit checkpoint signer (a key, or a remote signer) and the keyring verification trusts. */
+export function auditEvidence(): { signer: Signer | null; trusted: Keyring } {
+  if (evidence) return evidence;
+  const runtime = webEnv().runtime;
+  const signer = signerFromSettings(runtime);
+  evidence = { signer, trusted: keyringFromSettings(runtime, signer) };
+  return evidence;
 }

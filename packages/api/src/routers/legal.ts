@@ -7,6 +7,7 @@ import {
   parsePeriod,
   requestVerification,
   signCheckpointNow,
+  listIntegrityAlerts,
   wasShared,
 } from "@proviso/core";
 import { z } from "zod";
@@ -52,9 +53,11 @@ export const legalRouter = createTRPCRouter({
     keyId: ctx.signer?.keyId ?? null,
     publicKey: ctx.signer?.publicKey ?? null,
     checkpoints: await listCheckpoints(ctx.db, 20),
+    /** Checkpoints refused, verifications failed: the evidence does not hold until someone looks. */
+    integrityAlerts: await listIntegrityAlerts(ctx.db),
   })),
 
-  signCheckpoint: roleProcedure("legal.signCheckpoint").mutation(({ ctx }) => signCheckpointNow(ctx.db, ctx.signer)),
+  signCheckpoint: roleProcedure("legal.signCheckpoint").mutation(({ ctx }) => signCheckpointNow(ctx.db, ctx.signer, ctx.trusted)),
 
   wasShared: roleProcedure("legal.wasShared")
     .input(

@@ -17,12 +17,14 @@ import {
   proveDecisions,
   rootFromProof,
   sealDecisions,
+  keyring,
   signerFromSeed,
   verifyChain,
   type VerifyReport,
 } from "@proviso/audit";
 
 const signer = signerFromSeed(Buffer.alloc(32, 7).toString("base64"));
+const trusted = keyring([signer.publicKey]);
 
 /** The decision set holding decision `id`, and the decision's place in its arrays (1-based, as SQL counts). */
 const setOf = (id: number) => sql`(select id from decision_sets where id <= ${id} order by id desc limit 1)`;
@@ -85,14 +87,16 @@ for (const backend of availableBackends()) {
         await tx.execute(sql`alter table decision_sets disable trigger decision_sets_append_only`);
         await tx.execute(sql`alter table decision_kinds disable trigger decision_kinds_append_only`);
         await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+        await tx.execute(sql`alter table audit_checkpoints disable trigger audit_checkpoints_append_only`);
+        await tx.execute(sql`alter table audit_head disable trigger audit_head_forward_only`);
         await change(tx);
-        report = await verifyChain(tx, { trustedPublicKey: signer.publicKey, ...opts });
+        report = await verifyChain(tx, { trusted, ...opts });
       });
       return report!;
     }
 
     it("verifies the untouched chain: seed entries, sealed batches, admin changes and the checkpoint", async () => {
-      const r = await verifyChain(t.db, { trustedPublicKey: signer.publicKey });
+      const r = await verifyChain(t.db, { trusted });
       expect(r.failure).toBeNull();
       expect(r.ok).toBe(true);
       expect(r.batches).toBe(3);
@@ -251,8 +255,11 @@ for (const backend of availableBackends()) {
       expect(r.failure).toMatchObject({ kind: "checkpoint" });
       expect(r.failure!.message).toMatch(/signature is invalid/);
       const other = signerFromSeed(Buffer.alloc(32, 9).toString("base64"));
-      const r2 = await tampered(async () => {}, { trustedPublicKey: other.publicKey });
-      expect(r2.failure!.message).toMatch(/not the trusted key/);
+      const r2 = await tampered(async () => {}, { trusted: keyring([other.publicKey]) });
+      expect(r2.failure!.message).toMatch(/not a trusted key/);
+      // Nothing configured: the key a checkpoint carries is no evidence.
+      const r3 = await tampered(async () => {}, { trusted: keyring([]) });
+      expect(r3.failure!.message).toMatch(/no trusted key is configured/);
     });
 
     it("verifies a range, and exported checkpoints verify on their own", async () => {
@@ -260,8 +267,8 @@ for (const backend of availableBackends()) {
       expect(r.ok).toBe(true);
       const cp = await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 60_000));
       expect(cp).not.toBeNull();
-      expect(checkSignature(cp!, signer.publicKey)).toBeNull();
-      expect(checkSignature({ ...cp!, uptoSeq: cp!.uptoSeq - 1 }, signer.publicKey)).toMatch(/invalid/);
+      expect(checkSignature(cp!, trusted)).toBeNull();
+      expect(checkSignature({ ...cp!, uptoSeq: cp!.uptoSeq - 1 }, trusted)).toMatch(/invalid/);
       // Nothing new since: no second checkpoint for the same head.
       expect(await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 120_000))).toBeNull();
     });
@@ -282,7 +289,7 @@ for (const backend of availableBackends()) {
       const job = await claimVerification(t.db);
       expect(job?.id).toBe(req.id);
       expect(await claimVerification(t.db)).toBeNull();
-      const report = await runVerification(t.db, job!, signer);
+      const report = await runVerification(t.db, job!, trusted);
       expect(report.ok).toBe(true);
       const latest = await latestVerification(t.db);
       expect(latest).toMatchObject({ id: req.id, status: "done", report: { ok: true, entries: report.entries } });
@@ -298,7 +305,7 @@ for (const backend of availableBackends()) {
           }),
         ),
       );
-      const r = await verifyChain(t.db, { trustedPublicKey: signer.publicKey });
+      const r = await verifyChain(t.db, { trusted });
       expect(r.failure).toBeNull();
       expect(r.batches).toBe(15);
     });

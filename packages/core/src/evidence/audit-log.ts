@@ -1,9 +1,10 @@
 // The legal area's view of the audit log: recent entries, checkpoints, and verification — run by
 // the worker in the background with progress (a whole chain of tens of millions of decisions takes
 // minutes), requested from the portal.
-import { createCheckpoint, listCheckpoints, verifyChain, type Signer, type VerifyReport } from "@proviso/audit";
-import { auditHead, auditLog, auditVerifications, users, type Executor } from "@proviso/db";
-import { desc, eq, lte, sql } from "drizzle-orm";
+import { CheckpointRefused, createCheckpoint, listCheckpoints, verifyChain, type Keyring, type Signer, type VerifyReport } from "@proviso/audit";
+import { alerts, auditHead, auditLog, auditVerifications, users, type Executor } from "@proviso/db";
+import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
+import { createHash } from "node:crypto";
 import { AppError } from "../errors";
 
 export async function listAuditEntries(db: Executor, opts: { beforeSeq?: number | null; limit?: number } = {}) {
@@ -59,7 +60,7 @@ export async function claimVerification(db: Executor) {
 export async function runVerification(
   db: Executor,
   job: { id: string; fromSeq: number | null; toSeq: number | null },
-  signer: Signer | null,
+  trusted: Keyring,
 ): Promise<VerifyReport> {
   let last = 0;
   let pending: Promise<unknown> = Promise.resolve();
@@ -67,7 +68,7 @@ export async function runVerification(
     const report = await verifyChain(db, {
       from: job.fromSeq ?? undefined,
       to: job.toSeq ?? undefined,
-      trustedPublicKey: signer?.publicKey,
+      trusted,
       onProgress(done, total) {
         if (Date.now() - last < 1_000) return;
         last = Date.now();
@@ -96,9 +97,39 @@ export async function runVerification(
   }
 }
 
-export async function signCheckpointNow(db: Executor, signer: Signer | null) {
-  if (!signer) throw new AppError("CONFLICT", "No signing key is configured (AUDIT_SIGNING_KEY): checkpoints cannot be signed.");
-  return (await createCheckpoint(db, signer)) ?? (await listCheckpoints(db, 1))[0] ?? null;
+/** Signs a checkpoint now (legal's button): refused, loudly, if the chain does not extend the last one. */
+export async function signCheckpointNow(db: Executor, signer: Signer | null, trusted: Keyring) {
+  if (!signer) throw new AppError("CONFLICT", "No signing key is configured (AUDIT_SIGNING_KEY or AUDIT_SIGNER_URL): checkpoints cannot be signed.");
+  try {
+    return (await createCheckpoint(db, signer, new Date(), { trusted })) ?? (await listCheckpoints(db, 1))[0] ?? null;
+  } catch (err) {
+    if (!(err instanceof CheckpointRefused)) throw err;
+    await raiseIntegrityAlert(db, `Checkpoint refused: ${err.message}`, new Date());
+    throw new AppError("CONFLICT", `The checkpoint was refused: ${err.message}`);
+  }
+}
+
+/**
+ * An alert that the evidence does not hold (a checkpoint refused, a verification failed): for
+ * legal, on the audit page, until acknowledged. The same finding raises one alert, not one a tick.
+ */
+export async function raiseIntegrityAlert(db: Executor, message: string, now: Date): Promise<void> {
+  const digest = createHash("sha256").update(message).digest("hex");
+  const subjectId = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-4${digest.slice(13, 16)}-8${digest.slice(17, 20)}-${digest.slice(20, 32)}`;
+  await db
+    .insert(alerts)
+    .values({ kind: "audit_integrity", partnerId: null, subjectId, thresholdDays: 0, message: message.slice(0, 1_000), dueAt: now, raisedAt: now })
+    .onConflictDoNothing();
+}
+
+/** The integrity alerts not yet acknowledged, newest first. */
+export async function listIntegrityAlerts(db: Executor) {
+  return db
+    .select({ id: alerts.id, message: alerts.message, raisedAt: alerts.raisedAt })
+    .from(alerts)
+    .where(and(eq(alerts.kind, "audit_integrity"), isNull(alerts.acknowledgedAt)))
+    .orderBy(desc(alerts.raisedAt))
+    .limit(20);
 }
 
 export { listCheckpoints };

@@ -45,7 +45,33 @@ export const auditCheckpoints = pgTable("audit_checkpoints", {
   publicKey: text("public_key").notNull(),
   signature: text("signature").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /** 1: signs the head alone; 2: also the checkpoint it follows (`prevSeq`, `prevHash`), so checkpoints chain. */
+  version: integer("version").notNull().default(1),
+  /** The checkpoint this one follows (v2): its entry and hash; null for the first. */
+  prevSeq: bigint("prev_seq", { mode: "number" }),
+  prevHash: text("prev_hash"),
 });
+
+/**
+ * RFC 3161 time-stamp tokens over checkpoints' signatures, from each configured Time-Stamp
+ * Authority: evidence held outside the operator's reach that the checkpoint existed by then.
+ * Append-only (migration 0035); a TSA that was down is asked again later.
+ */
+export const auditCheckpointTimestamps = pgTable(
+  "audit_checkpoint_timestamps",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The checkpoint's id (no foreign key: TRUNCATE must reach the append-only trigger, not stop at the key). */
+    checkpointId: bigint("checkpoint_id", { mode: "number" }).notNull(),
+    /** The TSA's URL, as configured. */
+    authority: text("authority").notNull(),
+    /** The TimeStampResp, DER, base64. */
+    token: text("token").notNull(),
+    /** The token's genTime. */
+    stampedAt: timestamp("stamped_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("audit_checkpoint_timestamps_checkpoint_idx").on(t.checkpointId)],
+);
 
 export const appMeta = pgTable("app_meta", {
   key: text("key").primaryKey(),

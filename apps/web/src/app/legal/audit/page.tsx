@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { Card, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
@@ -22,6 +23,7 @@ export default async function AuditPage() {
         lead="Every administrative change and every batch of decisions is appended to a hash chain in the same transaction as the change. Signed checkpoints let a third party check later that the record was not rewritten."
       />
       <div className="grid gap-4">
+        <IntegrityAlerts alerts={cps.integrityAlerts} />
         <Card title="Verify">
           <p className="mb-3 text-sm text-slate-700">
             The chain has {head?.seq.toLocaleString("en-GB") ?? 0} entries; its head hash is <code className="break-all text-xs">{head?.hash}</code>.
@@ -32,6 +34,27 @@ export default async function AuditPage() {
         <LatestEntriesCard entries={entries} />
       </div>
     </>
+  );
+}
+
+/** What the signer refused (the chain no longer extends a checkpoint): shown first, until acknowledged. */
+async function IntegrityAlerts({ alerts }: { alerts: Checkpoints["integrityAlerts"] }) {
+  if (alerts.length === 0) return null;
+  const t = await getTranslations("Integrity");
+  return (
+    <section role="alert" aria-labelledby="integrity-title" className="rounded border border-red-300 bg-red-50 p-4 text-sm text-red-900">
+      <h2 id="integrity-title" className="mb-2 font-semibold">
+        {t("title")}
+      </h2>
+      <p className="mb-2">{t("lead")}</p>
+      <ul className="list-disc space-y-1 pl-5">
+        {alerts.map((a) => (
+          <li key={a.id}>
+            <time dateTime={a.raisedAt.toISOString()}>{a.raisedAt.toISOString().replace("T", " ").slice(0, 16)} UTC</time> — {a.message}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -57,7 +80,8 @@ function CheckpointsCard({ cps }: { cps: Checkpoints }) {
         {cps.checkpoints.map((c) => (
           <li key={c.id} className="flex flex-wrap items-center gap-3 py-2">
             <span>
-              Checkpoint {c.id}: entry #{c.uptoSeq} · {c.createdAt.replace("T", " ").slice(0, 19)} UTC · key {c.keyId}
+              Checkpoint {c.id}: entry #{c.uptoSeq}
+              {c.prevSeq !== null ? `, after entry #${c.prevSeq}` : ""} · {c.createdAt.replace("T", " ").slice(0, 19)} UTC · key {c.keyId}
             </span>
             <a className="text-brand-700 underline" href={`/api/audit/checkpoints/${c.id}`}>
               Download (JSON)
