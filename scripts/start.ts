@@ -120,6 +120,10 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     TOKEN_ENCRYPTION_KEY: tokenKey,
     AUDIT_SIGNING_KEY: auditKey,
     AUDIT_TRUSTED_KEYS: process.env.AUDIT_TRUSTED_KEYS || retiredKeys,
+    // Checkpoints are time-stamped by the sandbox's TSA (its certificate kept in the data directory) unless real ones are named.
+    ...(process.env.AUDIT_TSA_URLS
+      ? {}
+      : { AUDIT_TSA_URLS: `${cfg.urls.sandbox}/tsa`, AUDIT_TSA_CERTS: path.join(dataDir, "tsa-cert.pem"), SANDBOX_TSA_DIR: dataDir }),
     MQTT_ADMIN_USERNAME: cfg.MQTT_ADMIN_USERNAME,
     MQTT_ADMIN_PASSWORD: mqttAdmin,
     MQTT_USERNAME: cfg.MQTT_USERNAME,

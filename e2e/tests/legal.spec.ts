@@ -3,7 +3,7 @@
 // with proofs, and reads and downloads the period report. Plus the security headers, CSP without
 // violations, and the sign-in rate limit, through the real browser.
 import AxeBuilder from "@axe-core/playwright";
-import { checkSignature, type CheckpointExport } from "@proviso/audit";
+import { checkSignature, keyring, type CheckpointExport } from "@proviso/audit";
 import type pg from "pg";
 import { expect, LOGINS, PASSWORD, signInViaApi, test } from "./fixtures";
 import { unlockAccount, waitFor, withDb } from "./product";
@@ -71,10 +71,18 @@ test("legal verifies the chain, sees a tampered decision named, signs and export
   const res = await page.request.get((await link.getAttribute("href"))!);
   expect(res.status()).toBe(200);
   const cp = (await res.json()) as CheckpointExport;
-  expect(cp.format).toBe("proviso-audit-checkpoint/v1");
-  const publicKey = await page.getByTestId("public-key").textContent();
-  expect(checkSignature(cp, publicKey!)).toBeNull();
-  expect(checkSignature({ ...cp, headHash: "0".repeat(64) }, publicKey!)).toMatch(/invalid/);
+  // Chained: it names the checkpoint it follows, and that is signed too.
+  expect(cp.format).toBe("proviso-audit-checkpoint/v2");
+  expect(cp.prevSeq).toEqual(expect.any(Number));
+  const ring = keyring([(await page.getByTestId("public-key").textContent())!]);
+  expect(checkSignature(cp, ring)).toBeNull();
+  expect(checkSignature({ ...cp, headHash: "0".repeat(64) }, ring)).toMatch(/invalid/);
+  expect(checkSignature({ ...cp, prevSeq: cp.prevSeq! + 1 }, ring)).toMatch(/invalid/);
+  // Time-stamped at once by the time-stamp authority (the sandbox plays one).
+  const stamped = await withDb(
+    async (c) => (await c.query("select count(*)::int as n from audit_checkpoint_timestamps where checkpoint_id = $1", [cp.id])).rows[0].n,
+  );
+  expect(stamped).toBe(1);
 });
 
 test("was this shared? answers with proofs; the report shows the period and downloads as CSV and PDF", async ({ page }) => {

@@ -2,7 +2,7 @@ import { loadRuntimeConfig } from "@proviso/config";
 import { createPublicKey } from "node:crypto";
 import fs from "node:fs";
 import { createMessageChecker } from "@proviso/partners";
-import { createSandbox, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
+import { createSandbox, loadOrCreateTsa, Recorder, SANDBOX_SMARTTHINGS_CLIENT } from "@proviso/sandbox";
 
 // The sandbox plays partners for development and tests: it answers as Alexa, Google and
 // SmartThings would, so it must never stand where real partners are expected.
@@ -45,6 +45,9 @@ if (process.env.GOOGLE_SERVICE_ACCOUNT_FILE) {
   const key = JSON.parse(fs.readFileSync(process.env.GOOGLE_SERVICE_ACCOUNT_FILE, "utf8")) as { client_email: string; private_key: string };
   googleServiceAccount = { clientEmail: key.client_email, publicKey: createPublicKey(key.private_key).export({ type: "spki", format: "pem" }).toString() };
 }
+// A Time-Stamp Authority (RFC 3161) for the audit checkpoints, its key and certificate kept in
+// SANDBOX_TSA_DIR (npm start: the data directory; the worker trusts the certificate there).
+const tsa = process.env.SANDBOX_TSA_DIR ? await loadOrCreateTsa(process.env.SANDBOX_TSA_DIR) : undefined;
 // Like Home Graph, it asks the worker for SYNC after a requestSync; like a webhook receiver, it
 // checks signatures with the partner's secrets.
 const { server } = createSandbox(new Recorder(), checker, {
@@ -60,6 +63,7 @@ const { server } = createSandbox(new Recorder(), checker, {
     clientSecret: process.env.SMARTTHINGS_CLIENT_SECRET || SANDBOX_SMARTTHINGS_CLIENT.clientSecret,
   },
   webhookSecrets,
+  tsa,
   apiToken,
 });
 server.on("error", (err) => {

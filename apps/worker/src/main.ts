@@ -1,5 +1,5 @@
 // The worker process: the environment → startWorker → signals. What it runs lives in packages/worker.
-import { keyringFromSettings, signerFromSettings } from "@proviso/audit";
+import { keyringFromSettings, signerFromSettings, timestampAuthoritiesFromSettings } from "@proviso/audit";
 import { createTokenCipher } from "@proviso/core";
 import { startWorker, WorkerEvents } from "@proviso/worker";
 import os from "node:os";
@@ -41,6 +41,7 @@ const worker = await startWorker({
   cipher: env.TOKEN_ENCRYPTION_KEY ? createTokenCipher(env.TOKEN_ENCRYPTION_KEY) : null,
   signer,
   trusted: keyringFromSettings(env, signer),
+  timestampAuthorities: timestampAuthoritiesFromSettings(env),
   schedulerIntervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
   checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
   deliveryIntervalMs: env.DELIVERY_INTERVAL_MS,

@@ -7,7 +7,7 @@ import type { SessionUser } from "@proviso/auth";
 import { AppError, fieldErrorsOf, type AppErrorCode } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Role } from "@proviso/domain";
-import { keyring, type Keyring, type Signer } from "@proviso/audit";
+import { keyring, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -22,10 +22,24 @@ export interface Context {
   signer: Signer | null;
   /** The keys whose checkpoints verification trusts: the signer's and the retired ones (AUDIT_TRUSTED_KEYS). */
   trusted: Keyring;
+  /** The Time-Stamp Authorities that stamp checkpoints (AUDIT_TSA_URLS). */
+  authorities: readonly TimestampAuthority[];
 }
 
-export function createContext(opts: { db: Database; user: SessionUser | null; signer?: Signer | null; trusted?: Keyring }): Context {
-  return { db: opts.db, user: opts.user, signer: opts.signer ?? null, trusted: opts.trusted ?? keyring([opts.signer?.publicKey]) };
+export function createContext(opts: {
+  db: Database;
+  user: SessionUser | null;
+  signer?: Signer | null;
+  trusted?: Keyring;
+  authorities?: readonly TimestampAuthority[];
+}): Context {
+  return {
+    db: opts.db,
+    user: opts.user,
+    signer: opts.signer ?? null,
+    trusted: opts.trusted ?? keyring([opts.signer?.publicKey]),
+    authorities: opts.authorities ?? [],
+  };
 }
 
 // ─── 2. Initialisation ─────────────────────────────────────────────────────────────────────────

@@ -40,3 +40,12 @@ export {
 export { EMPTY_ROOT, inclusionProof, leafHash, merkleLevels, merkleRoot, proofFromLevels, rootFromProof, type ProofStep } from "./merkle";
 export { proveDecisions, type InclusionProof } from "./proofs";
 export { loadBatches, verifyChain, type VerifyFailure, type VerifyOptions, type VerifyReport } from "./verify";
+export { certificateDer, requestTimestamp, timestampDigest, timestampRequest, verifyTimestamp, type VerifiedTimestamp } from "./timestamp";
+export {
+  checkTimestamps,
+  MAX_STAMP_DELAY_MS,
+  stampCheckpoints,
+  timestampAuthoritiesFromSettings,
+  TIMESTAMP_SKEW_MS,
+  type TimestampAuthority,
+} from "./timestamp-store";

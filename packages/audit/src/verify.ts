@@ -5,7 +5,8 @@
 import { auditHead, auditLog, type Executor } from "@proviso/db";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
-import { checkSignature, toExport } from "./checkpoints";
+import { checkSignature, toExport, type CheckpointExport } from "./checkpoints";
+import { checkTimestamps } from "./timestamp-store";
 import type { Keyring } from "./keys";
 import { loadSets, type StoredSet } from "./decision-sets";
 import type { SealedDecision } from "./decisions";
@@ -29,6 +30,8 @@ export interface VerifyReport {
   batches: number;
   decisions: number;
   checkpoints: number;
+  /** Checkpoints with a valid time-stamp from a trusted authority. */
+  timestamped: number;
   failure: VerifyFailure | null;
   ms: number;
 }
@@ -39,6 +42,8 @@ export interface VerifyOptions {
   to?: number;
   /** The keys whose checkpoints count (the current and the retired ones); without it, no checkpoint is trusted. */
   trusted?: Keyring;
+  /** The Time-Stamp Authorities trusted: every checkpoint's tokens from them are checked (and, with `requireOlderThan`, required). */
+  timestamps?: Parameters<typeof checkTimestamps>[2];
   pageSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -61,7 +66,7 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
   const headSeq = head?.seq ?? 0;
   const from = Math.max(1, opts.from ?? 1);
   const to = Math.min(opts.to ?? headSeq, headSeq);
-  const report: VerifyReport = { ok: true, from, to, entries: 0, batches: 0, decisions: 0, checkpoints: 0, failure: null, ms: 0 };
+  const report: VerifyReport = { ok: true, from, to, entries: 0, batches: 0, decisions: 0, checkpoints: 0, timestamped: 0, failure: null, ms: 0 };
   try {
     const walk = new ChainWalk(db, report, await hashBefore(db, from));
     await walk.entries(from, to, opts);
@@ -69,7 +74,12 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
     if (opts.to === undefined && head && headSeq > 0 && head.hash !== walk.prevHash) {
       failed({ seq: headSeq, kind: "head", message: `the chain's head says entry #${headSeq} has a different hash: entries were rewritten` });
     }
-    await checkCheckpoints(db, report, walk.hashes, { from, to, open: opts.to === undefined, trusted: opts.trusted ?? new Map() });
+    const cps = await checkCheckpoints(db, report, walk.hashes, { from, to, open: opts.to === undefined, trusted: opts.trusted ?? new Map() });
+    if (opts.timestamps) {
+      const stamps = await checkTimestamps(db, cps, opts.timestamps);
+      if ("message" in stamps) failed({ seq: stamps.seq, kind: "checkpoint", message: stamps.message });
+      else report.timestamped = stamps.stamped;
+    }
     if (opts.from === undefined && opts.to === undefined) await checkAllSealed(db);
   } catch (err) {
     if (!(err instanceof Failed)) throw err;
@@ -185,7 +195,8 @@ async function checkCheckpoints(
   report: VerifyReport,
   hashes: Map<number, string>,
   o: { from: number; to: number; open: boolean; trusted: Keyring },
-) {
+): Promise<CheckpointExport[]> {
+  const checked: CheckpointExport[] = [];
   // Every column (`*`): a database not yet migrated to chained checkpoints (no version, prev_seq, prev_hash) verifies too.
   const raw = (await db.execute(sql`select * from audit_checkpoints ${o.open ? sql`` : sql`where upto_seq <= ${o.to}`} order by upto_seq, id`)) as unknown as {
     rows: Record<string, unknown>[];
@@ -238,7 +249,9 @@ async function checkCheckpoints(
     }
     holds = cp.uptoSeq;
     report.checkpoints++;
+    checked.push(cp);
   }
+  return checked;
 }
 
 /** Decisions that no entry in the chain seals (inserted behind the log's back, or moved). */

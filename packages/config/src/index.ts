@@ -43,6 +43,9 @@ export const runtimeEnvSchema = z.object({
   AUDIT_SIGNER_URL: z.string().url().optional(),
   AUDIT_SIGNER_PUBLIC_KEY: z.string().optional(),
   AUDIT_SIGNER_TOKEN: z.string().optional(),
+  /** RFC 3161 Time-Stamp Authorities that stamp every checkpoint (comma-separated URLs), and their certificates (PEM files, same order). */
+  AUDIT_TSA_URLS: z.string().optional(),
+  AUDIT_TSA_CERTS: z.string().optional(),
   /** Seconds between signed audit checkpoints (the worker's scheduler signs the chain's head). */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -2,6 +2,7 @@
 // (each authenticated, checked against the platform's schema, recorded and answered as the
 // platform answers), and any endpoints of the sandbox's own API that play the platform's side of
 // a conversation (asking the worker, as the platform would). One module per platform (platforms/).
+import type { TsaIdentity } from "./tsa";
 import type http from "node:http";
 import type { MessageCheck } from "@proviso/partners";
 import type { Accounts, LinkingOptions } from "./accounts";
@@ -42,6 +43,8 @@ export interface SandboxOptions {
    * receiver would and refuses (401) one that fails; without them, they are not checked.
    */
   webhookSecrets?: Record<string, string[]>;
+  /** The time-stamp authority it plays at `/tsa` (RFC 3161); without it, `/tsa` answers 404. */
+  tsa?: TsaIdentity;
   /** The receiver's clock, ms (tests whose worker runs on a clock of its own pass it). */
   now?: () => number;
   /**

@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { type Answer, type Context, type PlayedPlatform, type Receiver, type SandboxOptions, type SchemaChecker, jsonOf } from "./platform";
 import { Accounts } from "./accounts";
+import { serveTsa } from "./tsa";
 import { accountsApi, linkingApp } from "./linking-app";
 import { alexa } from "./platforms/alexa";
 import { google } from "./platforms/google";
@@ -43,6 +44,9 @@ export function createSandbox(recorder = new Recorder(), checker: SchemaChecker 
       res.writeHead(a.status, { "content-type": "application/json", ...a.headers });
       res.end(a.body === undefined ? "" : JSON.stringify(a.body));
     };
+    // The time-stamp authority reads its binary request itself (and is no partner: no token asked).
+    if (url.pathname === "/tsa" || url.pathname === "/tsa/certificate")
+      return void (await serveTsa(req, res, options.tsa, new Date((options.now ?? Date.now)())));
     try {
       const raw = await readBody(req);
       if (url.pathname.startsWith("/__sandbox/") && options.apiToken && !sameToken(req.headers.authorization, options.apiToken)) {

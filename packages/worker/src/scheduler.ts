@@ -5,7 +5,7 @@
 // checkpoint of the audit chain at a fixed interval; on the embedded database, which runs no
 // autovacuum, a VACUUM of the tables rewritten all day. Each tick is idempotent, so several workers
 // may run it. It also runs the what-if replays requested in the portal, in the background.
-import { keyring, type Keyring, type Signer } from "@proviso/audit";
+import { keyring, stampCheckpoints, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
 import { activateDueVersions, claimReplayJob, claimVerification, markOverdueDeletions, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import { vacuumChurningTables, type Database } from "@proviso/db";
 import { signCheckpoint } from "./checkpoint";
@@ -18,6 +18,8 @@ export function startScheduler(
     signer?: Signer | null;
     /** The keys verification trusts (the signer's when not given). */
     trusted?: Keyring;
+    /** Time-stamp authorities that stamp each checkpoint (asked again while one is down). */
+    timestampAuthorities?: readonly TimestampAuthority[];
     checkpointIntervalMs?: number;
     /** A checkpoint the signer refused: the chain does not extend the last one. */
     onCheckpointRefused?: () => void;
@@ -48,6 +50,9 @@ export function startScheduler(
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
       await signCheckpoint(db, { signer: opts.signer, trusted, now: now(), info, onRefused: opts.onCheckpointRefused });
+      const stamps = await stampCheckpoints(db, opts.timestampAuthorities ?? []);
+      if (stamps.stamped) info(`${stamps.stamped} checkpoint(s) time-stamped`);
+      for (const e of stamps.errors) warn("time-stamping", new Error(e));
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();
@@ -71,7 +76,7 @@ export function startScheduler(
   const replayTick = () => {
     replaying ??= (async () => {
       for (let v = await claimVerification(db); v; v = await claimVerification(db)) {
-        const r = await runVerification(db, v, trusted);
+        const r = await runVerification(db, v, trusted, opts.timestampAuthorities);
         info(`audit verification ${v.id}: ${r.ok ? "OK" : `FAILED at #${r.failure?.seq}`} (${r.entries} entries, ${r.decisions} decisions, ${r.ms} ms)`);
       }
       for (let job = await claimReplayJob(db); job; job = await claimReplayJob(db)) {

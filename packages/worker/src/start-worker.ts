@@ -3,7 +3,7 @@
 // onto a list, and returns `{ stop, promise, events, port }`. The stages talk through `events`
 // (events.ts), not through callbacks wired by the caller. `apps/worker` reads the environment,
 // calls this and wires signals.
-import type { Keyring, Signer } from "@proviso/audit";
+import type { Keyring, Signer, TimestampAuthority } from "@proviso/audit";
 import { redactUrl, withCredentials } from "@proviso/config";
 import type { TokenCipher } from "@proviso/core";
 import { APP_ROLE, createDb, deviceShadow, outbox } from "@proviso/db";
@@ -55,6 +55,8 @@ export interface WorkerConfig {
   signer: Signer | null;
   /** The keys verification trusts (the signer's and the retired ones). */
   trusted: Keyring;
+  /** RFC 3161 Time-Stamp Authorities that stamp every checkpoint (none: not stamped). */
+  timestampAuthorities: readonly TimestampAuthority[];
   schedulerIntervalMs: number;
   checkpointIntervalMs: number;
   deliveryIntervalMs: number;
@@ -135,6 +137,7 @@ function startBackground({ config, db, events, metrics, started }: Shared) {
     intervalMs: config.schedulerIntervalMs,
     signer: config.signer,
     trusted: config.trusted,
+    timestampAuthorities: config.timestampAuthorities,
     onCheckpointRefused: () => metrics.checkpointsRefused.inc(),
     checkpointIntervalMs: config.checkpointIntervalMs,
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).

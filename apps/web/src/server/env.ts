@@ -1,5 +1,5 @@
 import "server-only";
-import { keyringFromSettings, signerFromSettings, type Keyring, type Signer } from "@proviso/audit";
+import { keyringFromSettings, signerFromSettings, timestampAuthoritiesFromSettings, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
 import { loadRuntimeConfig, type RuntimeConfig } from "@proviso/config";
 
 export interface WebEnv {
@@ -21,13 +21,14 @@ export function webEnv(): WebEnv {
   return cached;
 }
 
-let evidence: { signer: Signer | null; trusted: Keyring } | undefined;
+type Evidence = { signer: Signer | null; trusted: Keyring; authorities: TimestampAuthority[] };
+let evidence: Evidence | undefined;
 
-/** The audit checkpoint signer (a key, or a remote signer) and the keyring verification trusts. */
-export function auditEvidence(): { signer: Signer | null; trusted: Keyring } {
+/** The audit checkpoint signer (a key, or a remote signer), the keyring verification trusts, and the time-stamp authorities. */
+export function auditEvidence(): Evidence {
   if (evidence) return evidence;
   const runtime = webEnv().runtime;
   const signer = signerFromSettings(runtime);
-  evidence = { signer, trusted: keyringFromSettings(runtime, signer) };
+  evidence = { signer, trusted: keyringFromSettings(runtime, signer), authorities: timestampAuthoritiesFromSettings(runtime) };
   return evidence;
 }

@@ -1,7 +1,18 @@
 // The legal area's view of the audit log: recent entries, checkpoints, and verification — run by
 // the worker in the background with progress (a whole chain of tens of millions of decisions takes
 // minutes), requested from the portal.
-import { CheckpointRefused, createCheckpoint, listCheckpoints, verifyChain, type Keyring, type Signer, type VerifyReport } from "@proviso/audit";
+import {
+  CheckpointRefused,
+  createCheckpoint,
+  listCheckpoints,
+  MAX_STAMP_DELAY_MS,
+  stampCheckpoints,
+  verifyChain,
+  type Keyring,
+  type Signer,
+  type TimestampAuthority,
+  type VerifyReport,
+} from "@proviso/audit";
 import { alerts, auditHead, auditLog, auditVerifications, users, type Executor } from "@proviso/db";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
@@ -61,6 +72,7 @@ export async function runVerification(
   db: Executor,
   job: { id: string; fromSeq: number | null; toSeq: number | null },
   trusted: Keyring,
+  authorities: readonly TimestampAuthority[] = [],
 ): Promise<VerifyReport> {
   let last = 0;
   let pending: Promise<unknown> = Promise.resolve();
@@ -69,6 +81,8 @@ export async function runVerification(
       from: job.fromSeq ?? undefined,
       to: job.toSeq ?? undefined,
       trusted,
+      // Every checkpoint older than a TSA's longest plausible outage must carry a valid time-stamp.
+      timestamps: authorities.length ? { authorities, requireOlderThan: new Date(Date.now() - MAX_STAMP_DELAY_MS) } : undefined,
       onProgress(done, total) {
         if (Date.now() - last < 1_000) return;
         last = Date.now();
@@ -98,10 +112,13 @@ export async function runVerification(
 }
 
 /** Signs a checkpoint now (legal's button): refused, loudly, if the chain does not extend the last one. */
-export async function signCheckpointNow(db: Executor, signer: Signer | null, trusted: Keyring) {
+export async function signCheckpointNow(db: Executor, signer: Signer | null, trusted: Keyring, authorities: readonly TimestampAuthority[] = []) {
   if (!signer) throw new AppError("CONFLICT", "No signing key is configured (AUDIT_SIGNING_KEY or AUDIT_SIGNER_URL): checkpoints cannot be signed.");
   try {
-    return (await createCheckpoint(db, signer, new Date(), { trusted })) ?? (await listCheckpoints(db, 1))[0] ?? null;
+    const cp = (await createCheckpoint(db, signer, new Date(), { trusted })) ?? (await listCheckpoints(db, 1))[0] ?? null;
+    // Time-stamped at once where authorities are configured (one that is down is asked again by the worker).
+    await stampCheckpoints(db, authorities, 1);
+    return cp;
   } catch (err) {
     if (!(err instanceof CheckpointRefused)) throw err;
     await raiseIntegrityAlert(db, `Checkpoint refused: ${err.message}`, new Date());
