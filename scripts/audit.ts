@@ -2,6 +2,7 @@
 //   npm run audit:verify [-- --from N --to N]     verify the chain (or a range); exit 1 naming the first failing entry
 //   npm run audit:checkpoint                      sign the chain's head now (refused, exit 1, if it does not extend the last checkpoint)
 //   npm run audit:verify -- --checkpoint FILE     check an exported checkpoint's signature and that the log still agrees
+//   npm run audit:verify -- --witness FILE        also against checkpoints held outside (a partner's download, a witness's copy)
 //   npm run audit:rotate-key                      a new checkpoint key; the old one stays trusted for what it signed
 // The signer is AUDIT_SIGNER_URL (a remote signer), AUDIT_SIGNING_KEY, or the key `npm start` keeps
 // under the data directory; the keys trusted are the signer's and AUDIT_TRUSTED_KEYS (or the data
@@ -12,9 +13,11 @@ import {
   keyIdOf,
   keyringFromSettings,
   newSigningSeed,
+  readWitnesses,
   signerFromSeed,
   signerFromSettings,
   verifyChain,
+  witnessesFromSettings,
   type CheckpointExport,
 } from "@proviso/audit";
 import fs from "node:fs";
@@ -27,9 +30,12 @@ const [command, ...rest] = process.argv.slice(2);
 if (command !== "verify" && command !== "checkpoint" && command !== "rotate-key")
   fail("usage: tsx scripts/audit.ts verify [--from N] [--to N] [--checkpoint FILE] | checkpoint | rotate-key");
 
-let values: { from?: string; to?: string; checkpoint?: string };
+let values: { from?: string; to?: string; checkpoint?: string; witness?: string[] };
 try {
-  ({ values } = parseArgs({ args: rest, options: { from: { type: "string" }, to: { type: "string" }, checkpoint: { type: "string" } } }));
+  ({ values } = parseArgs({
+    args: rest,
+    options: { from: { type: "string" }, to: { type: "string" }, checkpoint: { type: "string" }, witness: { type: "string", multiple: true } },
+  }));
 } catch (err) {
   fail((err as Error).message);
 }
@@ -50,7 +56,24 @@ const settings = {
   ...process.env,
   AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY || readData("audit-key"),
   AUDIT_TRUSTED_KEYS: process.env.AUDIT_TRUSTED_KEYS || readData("audit-trusted-keys")?.split("\n").join(","),
+  AUDIT_WITNESS_DIRS: process.env.AUDIT_WITNESS_DIRS ?? (fs.existsSync(dataFile("witness")) ? dataFile("witness") : undefined),
 };
+
+/** Checkpoints held outside: the configured witnesses', and each --witness file (one checkpoint, a list, or a partner's download). */
+async function witnessed(): Promise<(CheckpointExport & { heldBy: string })[]> {
+  const held = await readWitnesses(witnessesFromSettings(settings));
+  for (const file of values!.witness ?? []) {
+    let json: unknown;
+    try {
+      json = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+      fail(`cannot read witness file ${file}: ${(err as Error).message}`);
+    }
+    const list = Array.isArray(json) ? json : ((json as { checkpoints?: unknown[] }).checkpoints ?? [json]);
+    held.push(...(list as CheckpointExport[]).map((cp) => ({ ...cp, heldBy: file })));
+  }
+  return held;
+}
 
 if (command === "rotate-key") rotateKey();
 else await withDatabase();
@@ -93,7 +116,7 @@ async function withDatabase() {
     const trusted = keyringFromSettings(settings, signer);
     if (command === "checkpoint") {
       if (!signer) fail("no signing key: set AUDIT_SIGNING_KEY (32 bytes, base64) or AUDIT_SIGNER_URL, or run npm start once to generate one");
-      const cp = await createCheckpoint(db.handle.db, signer, new Date(), { trusted });
+      const cp = await createCheckpoint(db.handle.db, signer, new Date(), { trusted, witnessed: await witnessed() });
       console.log(cp ? JSON.stringify(cp, null, 2) : "audit: nothing appended since the last checkpoint");
     } else await verify(db, trusted, exported);
   } catch (err) {
@@ -120,6 +143,7 @@ async function verify(db: Awaited<ReturnType<typeof openDatabase>>, trusted: Ret
     from,
     to: to ?? exported?.uptoSeq,
     trusted,
+    witnessed: await witnessed(),
     onProgress(done, total) {
       if (Date.now() - lastPrint > 1000) {
         lastPrint = Date.now();

@@ -120,6 +120,8 @@ function childEnvironment(cfg: Config, dataDir: string): NodeJS.ProcessEnv {
     TOKEN_ENCRYPTION_KEY: tokenKey,
     AUDIT_SIGNING_KEY: auditKey,
     AUDIT_TRUSTED_KEYS: process.env.AUDIT_TRUSTED_KEYS || retiredKeys,
+    // Every checkpoint is also handed to a witness directory (in production: storage the database's operator cannot rewrite).
+    AUDIT_WITNESS_DIRS: process.env.AUDIT_WITNESS_DIRS || (process.env.AUDIT_WITNESS_URLS ? "" : path.join(dataDir, "witness")),
     // Checkpoints are time-stamped by the sandbox's TSA (its certificate kept in the data directory) unless real ones are named.
     ...(process.env.AUDIT_TSA_URLS
       ? {}

@@ -3,6 +3,7 @@
 // its code for tokens and from then on asks with them, and gets only what was chosen. Unlinking
 // ends the tokens at once.
 import type { Page } from "@playwright/test";
+import { checkSignature, keyring, type CheckpointExport } from "@proviso/audit";
 import { expect, PASSWORD, signInViaApi, test } from "./fixtures";
 import { accountToken, device, SANDBOX, sandboxMessages, settled, waitFor, withDb, WORKER } from "./product";
 
@@ -120,6 +121,21 @@ test("a homeowner links Google Home from its app; Google then asks with its toke
   await item.getByRole("button", { name: "Confirm deletion" }).click();
   await expect(item).toContainText("Confirmed");
   await expect(item).toContainText("GH-DEL-1");
+  // Google's staff keep a copy of the maker's signed checkpoints, each verifying with the keys given beside them.
+  const held = (await (
+    await page.request.get(
+      await page
+        .getByTestId("download-checkpoints")
+        .getAttribute("href")
+        .then((h) => h!),
+    )
+  ).json()) as {
+    format: string;
+    trustedKeys: string[];
+    checkpoints: CheckpointExport[];
+  };
+  expect(held.format).toBe("proviso-audit-checkpoints/v1");
+  for (const cp of held.checkpoints) expect(checkSignature(cp, keyring(held.trustedKeys))).toBeNull();
 });
 
 test("a homeowner links Alexa: AcceptGrant with the issued token gives Proviso its tokens; ReportState answers with it until an unlink, DeleteReport reaches Alexa, and the dashboard links it again", async ({

@@ -1,5 +1,5 @@
 // The worker process: the environment → startWorker → signals. What it runs lives in packages/worker.
-import { keyringFromSettings, signerFromSettings, timestampAuthoritiesFromSettings } from "@proviso/audit";
+import { keyringFromSettings, signerFromSettings, timestampAuthoritiesFromSettings, witnessesFromSettings } from "@proviso/audit";
 import { createTokenCipher } from "@proviso/core";
 import { startWorker, WorkerEvents } from "@proviso/worker";
 import os from "node:os";
@@ -42,6 +42,7 @@ const worker = await startWorker({
   signer,
   trusted: keyringFromSettings(env, signer),
   timestampAuthorities: timestampAuthoritiesFromSettings(env),
+  witnesses: witnessesFromSettings(env),
   schedulerIntervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
   checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
   deliveryIntervalMs: env.DELIVERY_INTERVAL_MS,

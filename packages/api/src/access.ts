@@ -37,6 +37,7 @@ export const ACCESS = {
   "partnerPortal.overview": ["partner"],
   "partnerPortal.version": ["partner"],
   "partnerPortal.stats": ["partner"],
+  "partnerPortal.checkpoints": ["partner"],
   "partnerPortal.demands": ["partner"],
   "partnerPortal.fileDemand": ["partner"],
   "partnerPortal.deletionRequests": ["partner"],

@@ -7,7 +7,7 @@ import type { SessionUser } from "@proviso/auth";
 import { AppError, fieldErrorsOf, type AppErrorCode } from "@proviso/core";
 import type { Database } from "@proviso/db";
 import type { Role } from "@proviso/domain";
-import { keyring, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
+import { keyring, type Keyring, type Signer, type TimestampAuthority, type Witness } from "@proviso/audit";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -24,6 +24,8 @@ export interface Context {
   trusted: Keyring;
   /** The Time-Stamp Authorities that stamp checkpoints (AUDIT_TSA_URLS). */
   authorities: readonly TimestampAuthority[];
+  /** Witnesses that hold every checkpoint outside the database (AUDIT_WITNESS_DIRS, AUDIT_WITNESS_URLS). */
+  witnesses: readonly Witness[];
 }
 
 export function createContext(opts: {
@@ -32,6 +34,7 @@ export function createContext(opts: {
   signer?: Signer | null;
   trusted?: Keyring;
   authorities?: readonly TimestampAuthority[];
+  witnesses?: readonly Witness[];
 }): Context {
   return {
     db: opts.db,
@@ -39,6 +42,7 @@ export function createContext(opts: {
     signer: opts.signer ?? null,
     trusted: opts.trusted ?? keyring([opts.signer?.publicKey]),
     authorities: opts.authorities ?? [],
+    witnesses: opts.witnesses ?? [],
   };
 }
 

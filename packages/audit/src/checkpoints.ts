@@ -3,41 +3,15 @@
 // key `keyId` (Ed25519, keys.ts). Before signing, the signer proves the head extends the last
 // checkpoint by recomputing every entry since it, and refuses otherwise (CheckpointRefused): a chain
 // shortened or rewritten behind a checkpoint is never signed. Exported as JSON, a checkpoint can be
-// handed to a regulator or a partner; anyone with the public key checks it and its predecessor.
+// handed to a regulator or a partner; anyone with the public key checks it and its predecessor
+// (checkpoint-format.ts). Witnesses hold copies the database's operator cannot rewrite.
+export { checkpointMessage, checkSignature, toExport, type CheckpointExport } from "./checkpoint-format";
 import { auditCheckpoints, auditHead, auditLog, type Executor } from "@proviso/db";
 import { and, asc, desc, eq, gt, lte } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
-import { keyIdOf, verifySignature, type Keyring, type Signer } from "./keys";
-
-export interface CheckpointExport {
-  format: "proviso-audit-checkpoint/v1" | "proviso-audit-checkpoint/v2";
-  id: number;
-  uptoSeq: number;
-  headHash: string;
-  /** The checkpoint this one follows (v2): its entry and hash (0 and the genesis hash for the first). */
-  prevSeq: number | null;
-  prevHash: string | null;
-  createdAt: string;
-  keyId: string;
-  publicKey: string;
-  signature: string;
-}
-
-type Signed = Pick<CheckpointExport, "format" | "uptoSeq" | "headHash" | "prevSeq" | "prevHash" | "createdAt" | "keyId">;
-
-/** The exact text that is signed. */
-export function checkpointMessage(cp: Signed): string {
-  if (cp.format === "proviso-audit-checkpoint/v1") return `proviso-audit-checkpoint/v1\nseq=${cp.uptoSeq}\nhash=${cp.headHash}\nat=${cp.createdAt}`;
-  return [
-    "proviso-audit-checkpoint/v2",
-    `seq=${cp.uptoSeq}`,
-    `hash=${cp.headHash}`,
-    `prev-seq=${cp.prevSeq ?? 0}`,
-    `prev-hash=${cp.prevHash ?? GENESIS_HASH}`,
-    `at=${cp.createdAt}`,
-    `key=${cp.keyId}`,
-  ].join("\n");
-}
+import { checkpointMessage, checkSignature, toExport, type CheckpointExport } from "./checkpoint-format";
+import { keyring, type Keyring, type Signer } from "./keys";
+import { contradiction, type Witness } from "./witness";
 
 /** The signer would not sign: the chain does not extend the last checkpoint (or that checkpoint is not trusted). */
 export class CheckpointRefused extends Error {
@@ -60,9 +34,19 @@ const refuse = (seq: number | null, message: string): never => {
  * appended since (and the signer's key already signed it). With a keyring, the last checkpoint must
  * be signed by a trusted key. Throws CheckpointRefused when the head does not extend it.
  */
-export async function createCheckpoint(db: Executor, signer: Signer, now = new Date(), opts: { trusted?: Keyring } = {}): Promise<CheckpointExport | null> {
+export async function createCheckpoint(
+  db: Executor,
+  signer: Signer,
+  now = new Date(),
+  opts: { trusted?: Keyring; witnessed?: readonly (CheckpointExport & { heldBy?: string })[] } = {},
+): Promise<CheckpointExport | null> {
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
   if (!head || head.seq === 0) return null;
+  // What the witnesses hold must still be in the log: a history cut short or forked is never signed over.
+  if (opts.witnessed?.length) {
+    const contradicted = await contradiction(db, opts.witnessed, opts.trusted ?? keyring([signer.publicKey]));
+    if (contradicted) refuse(contradicted.seq, contradicted.message);
+  }
   const [last] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.uptoSeq), desc(auditCheckpoints.id)).limit(1);
   if (last) {
     const cp = toExport(last);
@@ -123,36 +107,27 @@ async function proveExtends(db: Executor, last: typeof auditCheckpoints.$inferSe
   if (prev !== head.hash) refuse(head.seq, `the chain's head says entry #${head.seq} has a hash the entries do not give: the head was rewritten`);
 }
 
-export function toExport(row: typeof auditCheckpoints.$inferSelect): CheckpointExport {
-  const v2 = row.version >= 2;
-  return {
-    format: v2 ? "proviso-audit-checkpoint/v2" : "proviso-audit-checkpoint/v1",
-    id: row.id,
-    uptoSeq: row.uptoSeq,
-    headHash: row.headHash,
-    prevSeq: v2 ? (row.prevSeq ?? 0) : null,
-    prevHash: v2 ? (row.prevHash ?? GENESIS_HASH) : null,
-    createdAt: row.createdAt.toISOString(),
-    keyId: row.keyId,
-    publicKey: row.publicKey,
-    signature: row.signature,
-  };
-}
-
-/**
- * The signature, made by a key of the keyring (never merely the key the checkpoint carries: an
- * operator could put any key there). An empty keyring trusts nothing.
- */
-export function checkSignature(cp: Signed & Pick<CheckpointExport, "publicKey" | "signature">, trusted: Keyring): string | null {
-  if (trusted.size === 0)
-    return "no trusted key is configured (AUDIT_SIGNING_KEY, AUDIT_SIGNER_PUBLIC_KEY or AUDIT_TRUSTED_KEYS): the key a checkpoint carries is no evidence";
-  if (keyIdOf(cp.publicKey) !== cp.keyId) return "checkpoint's key id does not match its public key";
-  if (trusted.get(cp.keyId) !== cp.publicKey) return `checkpoint is signed by key ${cp.keyId}, which is not a trusted key (${[...trusted.keys()].join(", ")})`;
-  if (!verifySignature(cp.publicKey, checkpointMessage(cp), cp.signature)) return "checkpoint signature is invalid";
-  return null;
-}
-
 export async function listCheckpoints(db: Executor, limit = 50) {
   const rows = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.uptoSeq), desc(auditCheckpoints.id)).limit(limit);
   return rows.map(toExport);
+}
+
+/** Hands each witness the latest checkpoints it does not hold yet; what failed, per witness (asked again next time). */
+export async function publishCheckpoints(db: Executor, witnesses: readonly Witness[], limit = 20): Promise<{ published: number; errors: string[] }> {
+  if (witnesses.length === 0) return { published: 0, errors: [] };
+  const cps = (await listCheckpoints(db, limit)).reverse();
+  let published = 0;
+  const errors: string[] = [];
+  for (const w of witnesses) {
+    try {
+      const held = new Set((await w.read()).map((c) => c.id));
+      for (const cp of cps.filter((c) => !held.has(c.id))) {
+        await w.publish(cp);
+        published++;
+      }
+    } catch (err) {
+      errors.push(`${w.name}: ${(err as Error).message}`);
+    }
+  }
+  return { published, errors };
 }

@@ -1,6 +1,15 @@
 export { canonicalJson } from "./canonical";
 export { appendAudit, entryHash, entryCanonical, GENESIS_HASH, type AuditEntry, type AuditInput } from "./chain";
-export { CheckpointRefused, checkpointMessage, checkSignature, createCheckpoint, listCheckpoints, toExport, type CheckpointExport } from "./checkpoints";
+export {
+  CheckpointRefused,
+  checkpointMessage,
+  checkSignature,
+  createCheckpoint,
+  listCheckpoints,
+  publishCheckpoints,
+  toExport,
+  type CheckpointExport,
+} from "./checkpoints";
 export {
   decisionSetWrites,
   loadSets,
@@ -49,3 +58,4 @@ export {
   TIMESTAMP_SKEW_MS,
   type TimestampAuthority,
 } from "./timestamp-store";
+export { contradiction, directoryWitness, httpWitness, readWitnesses, witnessesFromSettings, type Witness } from "./witness";

@@ -5,7 +5,7 @@
 // when it claims to have been signed.
 import { auditCheckpointTimestamps, auditCheckpoints, type Executor } from "@proviso/db";
 import { desc, inArray } from "drizzle-orm";
-import { checkpointMessage, toExport, type CheckpointExport } from "./checkpoints";
+import { checkpointMessage, toExport, type CheckpointExport } from "./checkpoint-format";
 import fs from "node:fs";
 import { certificateDer, requestTimestamp, timestampDigest, verifyTimestamp } from "./timestamp";
 

@@ -5,8 +5,9 @@
 import { auditHead, auditLog, type Executor } from "@proviso/db";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
-import { checkSignature, toExport, type CheckpointExport } from "./checkpoints";
+import { checkSignature, toExport, type CheckpointExport } from "./checkpoint-format";
 import { checkTimestamps } from "./timestamp-store";
+import { contradiction } from "./witness";
 import type { Keyring } from "./keys";
 import { loadSets, type StoredSet } from "./decision-sets";
 import type { SealedDecision } from "./decisions";
@@ -42,6 +43,8 @@ export interface VerifyOptions {
   to?: number;
   /** The keys whose checkpoints count (the current and the retired ones); without it, no checkpoint is trusted. */
   trusted?: Keyring;
+  /** Checkpoints held outside (witnesses, a partner's download): each must still agree with the log. */
+  witnessed?: readonly (CheckpointExport & { heldBy?: string })[];
   /** The Time-Stamp Authorities trusted: every checkpoint's tokens from them are checked (and, with `requireOlderThan`, required). */
   timestamps?: Parameters<typeof checkTimestamps>[2];
   pageSize?: number;
@@ -75,6 +78,10 @@ export async function verifyChain(db: Executor, opts: VerifyOptions = {}): Promi
       failed({ seq: headSeq, kind: "head", message: `the chain's head says entry #${headSeq} has a different hash: entries were rewritten` });
     }
     const cps = await checkCheckpoints(db, report, walk.hashes, { from, to, open: opts.to === undefined, trusted: opts.trusted ?? new Map() });
+    if (opts.witnessed?.length) {
+      const contradicted = await contradiction(db, opts.witnessed, opts.trusted ?? new Map());
+      if (contradicted) failed({ seq: contradicted.seq, kind: "checkpoint", message: contradicted.message });
+    }
     if (opts.timestamps) {
       const stamps = await checkTimestamps(db, cps, opts.timestamps);
       if ("message" in stamps) failed({ seq: stamps.seq, kind: "checkpoint", message: stamps.message });

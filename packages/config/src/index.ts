@@ -46,6 +46,10 @@ export const runtimeEnvSchema = z.object({
   /** RFC 3161 Time-Stamp Authorities that stamp every checkpoint (comma-separated URLs), and their certificates (PEM files, same order). */
   AUDIT_TSA_URLS: z.string().optional(),
   AUDIT_TSA_CERTS: z.string().optional(),
+  /** Witnesses that hold every checkpoint outside the database: directories (on other storage) and HTTP endpoints, comma-separated. */
+  AUDIT_WITNESS_DIRS: z.string().optional(),
+  AUDIT_WITNESS_URLS: z.string().optional(),
+  AUDIT_WITNESS_TOKEN: z.string().optional(),
   /** Seconds between signed audit checkpoints (the worker's scheduler signs the chain's head). */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -1,17 +1,39 @@
-// The scheduler's signed checkpoint of the audit chain. The signer proves the chain's head extends
+// The scheduler's signed checkpoint of the audit chain, time-stamped and handed to the witnesses. The signer proves the chain's head extends
 // the last checkpoint before it signs; when it does not (a tail deleted, entries rewritten), it
 // refuses, loudly: an alert for legal, a metric, and an error in the log — every tick until someone
-// looks, never a checkpoint over the rewritten chain.
-import { CheckpointRefused, createCheckpoint, type Keyring, type Signer } from "@proviso/audit";
+// looks, never a checkpoint over the rewritten chain. Each checkpoint then goes to the witnesses,
+// whose copies a later cut (checkpoints deleted with the entries) cannot reach.
+import {
+  CheckpointRefused,
+  createCheckpoint,
+  publishCheckpoints,
+  readWitnesses,
+  stampCheckpoints,
+  type Keyring,
+  type Signer,
+  type TimestampAuthority,
+  type Witness,
+} from "@proviso/audit";
 import { raiseIntegrityAlert } from "@proviso/core";
 import type { Database } from "@proviso/db";
 
 export async function signCheckpoint(
   db: Database,
-  o: { signer: Signer; trusted: Keyring; now: Date; info: (m: string) => void; onRefused?: () => void },
+  o: {
+    signer: Signer;
+    trusted: Keyring;
+    witnesses: readonly Witness[];
+    authorities: readonly TimestampAuthority[];
+    now: Date;
+    info: (m: string) => void;
+    warn: (subsystem: string, e: Error) => void;
+    onRefused?: () => void;
+  },
 ): Promise<void> {
   try {
-    const cp = await createCheckpoint(db, o.signer, o.now, { trusted: o.trusted });
+    // What the witnesses hold is checked before signing; one that cannot be read is a warning, not a stop.
+    const witnessed = await readWitnesses(o.witnesses).catch((err: Error) => (o.warn("witnesses", err), []));
+    const cp = await createCheckpoint(db, o.signer, o.now, { trusted: o.trusted, witnessed });
     if (cp) o.info(`audit checkpoint ${cp.id} signed: entry #${cp.uptoSeq} (key ${cp.keyId}), following entry #${cp.prevSeq}`);
   } catch (err) {
     if (!(err instanceof CheckpointRefused)) throw err;
@@ -19,4 +41,10 @@ export async function signCheckpoint(
     console.error(`AUDIT INTEGRITY: checkpoint refused at entry #${err.seq ?? "?"}: ${err.message}`);
     await raiseIntegrityAlert(db, `Checkpoint refused: ${err.message}`, o.now);
   }
+  // Time-stamped and handed to the witnesses: the new checkpoint, and any an authority or a witness missed while down.
+  const stamps = await stampCheckpoints(db, o.authorities);
+  if (stamps.stamped) o.info(`${stamps.stamped} checkpoint(s) time-stamped`);
+  for (const e of stamps.errors) o.warn("time-stamping", new Error(e));
+  const handed = await publishCheckpoints(db, o.witnesses);
+  for (const e of handed.errors) o.warn("witnesses", new Error(e));
 }

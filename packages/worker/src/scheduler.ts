@@ -5,32 +5,33 @@
 // checkpoint of the audit chain at a fixed interval; on the embedded database, which runs no
 // autovacuum, a VACUUM of the tables rewritten all day. Each tick is idempotent, so several workers
 // may run it. It also runs the what-if replays requested in the portal, in the background.
-import { keyring, stampCheckpoints, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
+import { keyring, readWitnesses, type Keyring, type Signer, type TimestampAuthority, type Witness } from "@proviso/audit";
 import { activateDueVersions, claimReplayJob, claimVerification, markOverdueDeletions, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import { vacuumChurningTables, type Database } from "@proviso/db";
 import { signCheckpoint } from "./checkpoint";
 
-export function startScheduler(
-  db: Database,
-  opts: {
-    intervalMs: number;
-    now?: () => Date;
-    signer?: Signer | null;
-    /** The keys verification trusts (the signer's when not given). */
-    trusted?: Keyring;
-    /** Time-stamp authorities that stamp each checkpoint (asked again while one is down). */
-    timestampAuthorities?: readonly TimestampAuthority[];
-    checkpointIntervalMs?: number;
-    /** A checkpoint the signer refused: the chain does not extend the last one. */
-    onCheckpointRefused?: () => void;
-    replayPollMs?: number;
-    /** The embedded database runs no autovacuum: vacuum the churning tables this often (ms). */
-    vacuumIntervalMs?: number | null;
-    /** What it did, for the log (console by default). */
-    info?: (message: string) => void;
-    warn?: (subsystem: string, err: Error) => void;
-  },
-) {
+export interface SchedulerOptions {
+  intervalMs: number;
+  now?: () => Date;
+  signer?: Signer | null;
+  /** The keys verification trusts (the signer's when not given). */
+  trusted?: Keyring;
+  /** Time-stamp authorities that stamp each checkpoint (asked again while one is down). */
+  timestampAuthorities?: readonly TimestampAuthority[];
+  /** Witnesses that hold every checkpoint outside the database. */
+  witnesses?: readonly Witness[];
+  checkpointIntervalMs?: number;
+  /** A checkpoint the signer refused: the chain does not extend the last one. */
+  onCheckpointRefused?: () => void;
+  replayPollMs?: number;
+  /** The embedded database runs no autovacuum: vacuum the churning tables this often (ms). */
+  vacuumIntervalMs?: number | null;
+  /** What it did, for the log (console by default). */
+  info?: (message: string) => void;
+  warn?: (subsystem: string, err: Error) => void;
+}
+
+export function startScheduler(db: Database, opts: SchedulerOptions) {
   const now = opts.now ?? (() => new Date());
   const trusted = opts.trusted ?? keyring([opts.signer?.publicKey]);
   const info = opts.info ?? ((m: string) => console.log(m));
@@ -49,10 +50,8 @@ export function startScheduler(
     if (overdue) info(`${overdue} deletion request(s) overdue: past their deadline unconfirmed`);
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
-      await signCheckpoint(db, { signer: opts.signer, trusted, now: now(), info, onRefused: opts.onCheckpointRefused });
-      const stamps = await stampCheckpoints(db, opts.timestampAuthorities ?? []);
-      if (stamps.stamped) info(`${stamps.stamped} checkpoint(s) time-stamped`);
-      for (const e of stamps.errors) warn("time-stamping", new Error(e));
+      const evidence = { trusted, witnesses: opts.witnesses ?? [], authorities: opts.timestampAuthorities ?? [] };
+      await signCheckpoint(db, { ...evidence, signer: opts.signer, now: now(), info, warn, onRefused: opts.onCheckpointRefused });
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();
@@ -76,7 +75,8 @@ export function startScheduler(
   const replayTick = () => {
     replaying ??= (async () => {
       for (let v = await claimVerification(db); v; v = await claimVerification(db)) {
-        const r = await runVerification(db, v, trusted, opts.timestampAuthorities);
+        const witnessed = await readWitnesses(opts.witnesses ?? []);
+        const r = await runVerification(db, v, { trusted, authorities: opts.timestampAuthorities, witnessed });
         info(`audit verification ${v.id}: ${r.ok ? "OK" : `FAILED at #${r.failure?.seq}`} (${r.entries} entries, ${r.decisions} decisions, ${r.ms} ms)`);
       }
       for (let job = await claimReplayJob(db); job; job = await claimReplayJob(db)) {

@@ -3,7 +3,7 @@
 // onto a list, and returns `{ stop, promise, events, port }`. The stages talk through `events`
 // (events.ts), not through callbacks wired by the caller. `apps/worker` reads the environment,
 // calls this and wires signals.
-import type { Keyring, Signer, TimestampAuthority } from "@proviso/audit";
+import type { Keyring, Signer, TimestampAuthority, Witness } from "@proviso/audit";
 import { redactUrl, withCredentials } from "@proviso/config";
 import type { TokenCipher } from "@proviso/core";
 import { APP_ROLE, createDb, deviceShadow, outbox } from "@proviso/db";
@@ -57,6 +57,8 @@ export interface WorkerConfig {
   trusted: Keyring;
   /** RFC 3161 Time-Stamp Authorities that stamp every checkpoint (none: not stamped). */
   timestampAuthorities: readonly TimestampAuthority[];
+  /** Witnesses that hold every checkpoint outside the database (none: only the database has them). */
+  witnesses: readonly Witness[];
   schedulerIntervalMs: number;
   checkpointIntervalMs: number;
   deliveryIntervalMs: number;
@@ -138,6 +140,7 @@ function startBackground({ config, db, events, metrics, started }: Shared) {
     signer: config.signer,
     trusted: config.trusted,
     timestampAuthorities: config.timestampAuthorities,
+    witnesses: config.witnesses,
     onCheckpointRefused: () => metrics.checkpointsRefused.inc(),
     checkpointIntervalMs: config.checkpointIntervalMs,
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).

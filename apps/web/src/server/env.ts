@@ -1,5 +1,14 @@
 import "server-only";
-import { keyringFromSettings, signerFromSettings, timestampAuthoritiesFromSettings, type Keyring, type Signer, type TimestampAuthority } from "@proviso/audit";
+import {
+  keyringFromSettings,
+  signerFromSettings,
+  timestampAuthoritiesFromSettings,
+  witnessesFromSettings,
+  type Keyring,
+  type Signer,
+  type TimestampAuthority,
+  type Witness,
+} from "@proviso/audit";
 import { loadRuntimeConfig, type RuntimeConfig } from "@proviso/config";
 
 export interface WebEnv {
@@ -21,7 +30,7 @@ export function webEnv(): WebEnv {
   return cached;
 }
 
-type Evidence = { signer: Signer | null; trusted: Keyring; authorities: TimestampAuthority[] };
+type Evidence = { signer: Signer | null; trusted: Keyring; authorities: TimestampAuthority[]; witnesses: Witness[] };
 let evidence: Evidence | undefined;
 
 /** The audit checkpoint signer (a key, or a remote signer), the keyring verification trusts, and the time-stamp authorities. */
@@ -29,6 +38,11 @@ export function auditEvidence(): Evidence {
   if (evidence) return evidence;
   const runtime = webEnv().runtime;
   const signer = signerFromSettings(runtime);
-  evidence = { signer, trusted: keyringFromSettings(runtime, signer), authorities: timestampAuthoritiesFromSettings(runtime) };
+  evidence = {
+    signer,
+    trusted: keyringFromSettings(runtime, signer),
+    authorities: timestampAuthoritiesFromSettings(runtime),
+    witnesses: witnessesFromSettings(runtime),
+  };
   return evidence;
 }

@@ -1,5 +1,6 @@
 import { agreements, agreementVersions } from "@proviso/db";
 import { PARTNER_VISIBLE_VERSION_STATUSES } from "@proviso/domain";
+import { listCheckpoints } from "@proviso/audit";
 import { confirmDeletion, fileDemand, getPartnerOverview, getPartnerStats, getVersionDocument, listDemands, listPartnerDeletionRequests } from "@proviso/core";
 import { and, eq, inArray } from "drizzle-orm";
 import { versionDocument } from "../schemas";
@@ -49,6 +50,16 @@ export const partnerPortalRouter = createTRPCRouter({
     ),
 
   /** The partner's own statistics: decisions about its platform and its deliveries. */
+  /**
+   * The signed checkpoints, for the partner to keep: a copy the maker's operators cannot rewrite,
+   * which a history cut short or forked later contradicts (`npm run audit:verify -- --witness FILE`).
+   */
+  checkpoints: partnerProcedure("partnerPortal.checkpoints").query(async ({ ctx }) => ({
+    format: "proviso-audit-checkpoints/v1" as const,
+    trustedKeys: [...ctx.trusted.values()],
+    checkpoints: await listCheckpoints(ctx.db, 1_000),
+  })),
+
   stats: partnerProcedure("partnerPortal.stats").query(({ ctx }) => getPartnerStats(ctx.db, ctx.partnerId)),
 
   /** The partner's own demands and how they were answered. */

@@ -289,7 +289,7 @@ for (const backend of availableBackends()) {
       const job = await claimVerification(t.db);
       expect(job?.id).toBe(req.id);
       expect(await claimVerification(t.db)).toBeNull();
-      const report = await runVerification(t.db, job!, trusted);
+      const report = await runVerification(t.db, job!, { trusted });
       expect(report.ok).toBe(true);
       const latest = await latestVerification(t.db);
       expect(latest).toMatchObject({ id: req.id, status: "done", report: { ok: true, entries: report.entries } });

@@ -6,12 +6,16 @@ import {
   createCheckpoint,
   listCheckpoints,
   MAX_STAMP_DELAY_MS,
+  publishCheckpoints,
+  readWitnesses,
   stampCheckpoints,
   verifyChain,
+  type CheckpointExport,
   type Keyring,
   type Signer,
   type TimestampAuthority,
   type VerifyReport,
+  type Witness,
 } from "@proviso/audit";
 import { alerts, auditHead, auditLog, auditVerifications, users, type Executor } from "@proviso/db";
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
@@ -71,9 +75,9 @@ export async function claimVerification(db: Executor) {
 export async function runVerification(
   db: Executor,
   job: { id: string; fromSeq: number | null; toSeq: number | null },
-  trusted: Keyring,
-  authorities: readonly TimestampAuthority[] = [],
+  evidence: { trusted: Keyring; authorities?: readonly TimestampAuthority[]; witnessed?: readonly (CheckpointExport & { heldBy?: string })[] },
 ): Promise<VerifyReport> {
+  const { trusted, authorities = [], witnessed } = evidence;
   let last = 0;
   let pending: Promise<unknown> = Promise.resolve();
   try {
@@ -81,6 +85,7 @@ export async function runVerification(
       from: job.fromSeq ?? undefined,
       to: job.toSeq ?? undefined,
       trusted,
+      witnessed,
       // Every checkpoint older than a TSA's longest plausible outage must carry a valid time-stamp.
       timestamps: authorities.length ? { authorities, requireOlderThan: new Date(Date.now() - MAX_STAMP_DELAY_MS) } : undefined,
       onProgress(done, total) {
@@ -112,12 +117,20 @@ export async function runVerification(
 }
 
 /** Signs a checkpoint now (legal's button): refused, loudly, if the chain does not extend the last one. */
-export async function signCheckpointNow(db: Executor, signer: Signer | null, trusted: Keyring, authorities: readonly TimestampAuthority[] = []) {
+export async function signCheckpointNow(
+  db: Executor,
+  signer: Signer | null,
+  trusted: Keyring,
+  authorities: readonly TimestampAuthority[] = [],
+  witnesses: readonly Witness[] = [],
+) {
   if (!signer) throw new AppError("CONFLICT", "No signing key is configured (AUDIT_SIGNING_KEY or AUDIT_SIGNER_URL): checkpoints cannot be signed.");
   try {
-    const cp = (await createCheckpoint(db, signer, new Date(), { trusted })) ?? (await listCheckpoints(db, 1))[0] ?? null;
-    // Time-stamped at once where authorities are configured (one that is down is asked again by the worker).
+    const witnessed = await readWitnesses(witnesses);
+    const cp = (await createCheckpoint(db, signer, new Date(), { trusted, witnessed })) ?? (await listCheckpoints(db, 1))[0] ?? null;
+    // Time-stamped and handed to the witnesses at once (one that is down is asked again by the worker).
     await stampCheckpoints(db, authorities, 1);
+    await publishCheckpoints(db, witnesses, 1);
     return cp;
   } catch (err) {
     if (!(err instanceof CheckpointRefused)) throw err;

@@ -2,7 +2,25 @@
 // the signer refuses to sign a chain that does not extend the last checkpoint, naming where it
 // stops agreeing; verification checks each checkpoint against its predecessor and the keyring,
 // and names the stretch rewritten inside a checkpoint's range. On both backends.
-import { CheckpointRefused, appendAudit, createCheckpoint, entryHash, httpSigner, keyring, signerFromSeed, verifyChain, type Signer } from "@proviso/audit";
+import {
+  CheckpointRefused,
+  appendAudit,
+  createCheckpoint,
+  directoryWitness,
+  entryHash,
+  httpSigner,
+  httpWitness,
+  keyring,
+  publishCheckpoints,
+  readWitnesses,
+  signerFromSeed,
+  verifyChain,
+  type CheckpointExport,
+  type Signer,
+} from "@proviso/audit";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { auditLog, type Executor } from "@proviso/db";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@proviso/db/testing";
 import { seed } from "@proviso/seed";
@@ -206,6 +224,57 @@ for (const backend of availableBackends()) {
         await expect(wrongToken.sign("x")).rejects.toThrow(/answered 401/);
       } finally {
         server.close();
+      }
+    });
+
+    it("is contradicted by its witnesses when cut exactly at a checkpoint with the later ones deleted, which the database alone cannot show", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "proviso-witness-"));
+      const posted: CheckpointExport[] = [];
+      const server = http.createServer(async (req, res) => {
+        let body = "";
+        for await (const chunk of req) body += chunk;
+        if (req.method === "POST") posted.push(JSON.parse(body) as CheckpointExport);
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ checkpoints: posted }));
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const witnesses = [directoryWitness(dir), httpWitness(`http://127.0.0.1:${(server.address() as AddressInfo).port}/witness`)];
+        expect(await publishCheckpoints(t.db, witnesses)).toEqual({ published: 4, errors: [] });
+        expect(await publishCheckpoints(t.db, witnesses)).toEqual({ published: 0, errors: [] });
+        const held = await readWitnesses(witnesses);
+        expect(held.map((c) => c.id)).toEqual([first!.id, second!.id, first!.id, second!.id]);
+        // Cut right after the first checkpoint, the second deleted with the entries it signed, and a
+        // history of the forger's own appended in their place: consistent on its own.
+        const cut = async (tx: Executor) => {
+          await cutTail(tx, seqs[3]!);
+          await tx.execute(sql`delete from audit_checkpoints where id = ${second!.id}`);
+          await append(tx, "forked");
+        };
+        const alone = await tampered(t, cut, async (tx) => ({
+          verified: await verifyChain(tx, { trusted }),
+          signed: await createCheckpoint(tx, signer, at(3), { trusted }),
+        }));
+        expect(alone.verified.failure).toBeNull();
+        expect(alone.signed).not.toBeNull();
+        // The witnesses still hold the second: the signer refuses and verification names it.
+        const refused = await tampered(t, cut, (tx) => refusal(createCheckpoint(tx, signer, at(3), { trusted, witnessed: held })));
+        expect(refused).toMatchObject({
+          seq: second!.uptoSeq,
+          message: expect.stringMatching(
+            new RegExp(`checkpoint ${second!.id} held by witness .* signed entry #${second!.uptoSeq}, which the log no longer has`),
+          ),
+        });
+        const verified = await tampered(t, cut, (tx) => verifyChain(tx, { trusted, witnessed: held }));
+        expect(verified.failure).toMatchObject({ kind: "checkpoint", seq: second!.uptoSeq });
+        // A copy signed with a key no one trusts proves nothing, and a witness's file is never rewritten.
+        const forger = signerFromSeed(Buffer.alloc(32, 3).toString("base64"));
+        const forged = { ...second!, keyId: forger.keyId, publicKey: forger.publicKey, uptoSeq: 999_999 };
+        expect((await verifyChain(t.db, { trusted, witnessed: [forged] })).failure).toBeNull();
+        await directoryWitness(dir).publish({ ...second!, headHash: "f".repeat(64) });
+        expect((await directoryWitness(dir).read()).find((c) => c.id === second!.id)!.headHash).toBe(second!.headHash);
+      } finally {
+        server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -1,5 +1,6 @@
 import { categoryName } from "@proviso/domain";
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Badge, Card, formatDate, PageHeader } from "~/components/ui";
 import { requireRole } from "~/server/auth";
 import { serverCaller } from "~/server/caller";
@@ -15,6 +16,7 @@ type Stats = Awaited<ReturnType<PartnerPortal["stats"]>>;
 export default async function PartnerPortalPage() {
   await requireRole("partner", "/partner-portal");
   const caller = await serverCaller();
+  const t = await getTranslations("Checkpoints");
   const [{ partner, versions }, demands, stats] = await Promise.all([
     caller.partnerPortal.overview(),
     caller.partnerPortal.demands(),
@@ -43,6 +45,12 @@ export default async function PartnerPortalPage() {
         </Card>
         <StatisticsCard stats={stats} />
         <DeletionRequests />
+        <Card title={t("title")}>
+          <p className="mb-2 text-sm text-slate-700">{t("lead")}</p>
+          <a className="text-brand-700 underline" href="/api/partner-portal/checkpoints" data-testid="download-checkpoints">
+            {t("download")}
+          </a>
+        </Card>
       </div>
     </>
   );
