@@ -64,7 +64,11 @@ export function httpWitness(url: string, token?: string): Witness {
 
 /** The witnesses the settings name: AUDIT_WITNESS_DIRS and AUDIT_WITNESS_URLS (comma-separated each). */
 export function witnessesFromSettings(env: { AUDIT_WITNESS_DIRS?: string; AUDIT_WITNESS_URLS?: string; AUDIT_WITNESS_TOKEN?: string }): Witness[] {
-  const list = (v: string | undefined) => (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const list = (v: string | undefined) =>
+    (v ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   return [...list(env.AUDIT_WITNESS_DIRS).map(directoryWitness), ...list(env.AUDIT_WITNESS_URLS).map((u) => httpWitness(u, env.AUDIT_WITNESS_TOKEN))];
 }
 
@@ -86,8 +90,10 @@ export async function contradiction(
   for (const cp of [...valid].sort((a, b) => a.uptoSeq - b.uptoSeq)) {
     const held = hashes.get(cp.uptoSeq);
     const by = cp.heldBy ? ` held by ${cp.heldBy}` : "";
-    if (held === undefined) return { seq: cp.uptoSeq, message: `checkpoint ${cp.id}${by} signed entry #${cp.uptoSeq}, which the log no longer has: entries were removed` };
-    if (held !== cp.headHash) return { seq: cp.uptoSeq, message: `checkpoint ${cp.id}${by} signed entry #${cp.uptoSeq} with a hash the log no longer has: the history was rewritten` };
+    if (held === undefined)
+      return { seq: cp.uptoSeq, message: `checkpoint ${cp.id}${by} signed entry #${cp.uptoSeq}, which the log no longer has: entries were removed` };
+    if (held !== cp.headHash)
+      return { seq: cp.uptoSeq, message: `checkpoint ${cp.id}${by} signed entry #${cp.uptoSeq} with a hash the log no longer has: the history was rewritten` };
   }
   return null;
 }

@@ -57,7 +57,9 @@ export const legalRouter = createTRPCRouter({
     integrityAlerts: await listIntegrityAlerts(ctx.db),
   })),
 
-  signCheckpoint: roleProcedure("legal.signCheckpoint").mutation(({ ctx }) => signCheckpointNow(ctx.db, ctx.signer, ctx.trusted, ctx.authorities, ctx.witnesses)),
+  signCheckpoint: roleProcedure("legal.signCheckpoint").mutation(({ ctx }) =>
+    signCheckpointNow(ctx.db, ctx.signer, ctx.trusted, ctx.authorities, ctx.witnesses),
+  ),
 
   wasShared: roleProcedure("legal.wasShared")
     .input(
