@@ -59,3 +59,4 @@ export {
   type TimestampAuthority,
 } from "./timestamp-store";
 export { contradiction, directoryWitness, httpWitness, readWitnesses, witnessesFromSettings, type Witness } from "./witness";
+export { lastVerified, verifySinceLastVerified, type VerifiedMark } from "./incremental";

@@ -9,6 +9,8 @@ import {
   publishCheckpoints,
   readWitnesses,
   stampCheckpoints,
+  MAX_STAMP_DELAY_MS,
+  verifySinceLastVerified,
   type Keyring,
   type Signer,
   type TimestampAuthority,
@@ -47,4 +49,32 @@ export async function signCheckpoint(
   for (const e of stamps.errors) o.warn("time-stamping", new Error(e));
   const handed = await publishCheckpoints(db, o.witnesses);
   for (const e of handed.errors) o.warn("witnesses", new Error(e));
+}
+
+/**
+ * The scheduled check: verifies what came after the last checkpoint a verification found good
+ * (witnesses and time-stamps included). A failure is an alert for legal, a metric and an error.
+ */
+export async function verifyTick(
+  db: Database,
+  o: {
+    trusted: Keyring;
+    witnesses: readonly Witness[];
+    authorities: readonly TimestampAuthority[];
+    now: Date;
+    info: (m: string) => void;
+    warn: (subsystem: string, e: Error) => void;
+    onFailed?: () => void;
+  },
+): Promise<void> {
+  const witnessed = await readWitnesses(o.witnesses).catch((err: Error) => (o.warn("witnesses", err), []));
+  const timestamps = o.authorities.length ? { authorities: o.authorities, requireOlderThan: new Date(o.now.getTime() - MAX_STAMP_DELAY_MS) } : undefined;
+  const r = await verifySinceLastVerified(db, { trusted: o.trusted, witnessed, timestamps, now: o.now });
+  if (r.ok) {
+    if (r.entries) o.info(`audit chain verified: ${r.entries} entries since #${r.since ?? 0}, ${r.checkpoints} checkpoints (${r.ms} ms)`);
+    return;
+  }
+  o.onFailed?.();
+  console.error(`AUDIT INTEGRITY: verification failed at entry #${r.failure!.seq ?? "?"}: ${r.failure!.message}`);
+  await raiseIntegrityAlert(db, `Verification failed at entry #${r.failure!.seq ?? "?"}: ${r.failure!.message}`, o.now);
 }

@@ -60,7 +60,7 @@ export function createMetrics() {
       labelNames: [] as const,
       registers: r,
     }),
-    checkpointsRefused: new Counter({ name: "proviso_audit_checkpoints_refused_total", help: "Audit checkpoints refused", registers: r }),
+    integrity: new Counter({ name: "proviso_audit_integrity_failures_total", help: "Audit failures", labelNames: ["what"] as const, registers: r }),
     snapshotReloads: new Counter({
       name: "proviso_snapshot_reloads_total",
       help: "Policy snapshot updates: loaded whole, or changes_applied (the consents, links, devices or terms changed since applied to it)",

@@ -2,13 +2,14 @@
 // versions becoming active on their effective date (superseding the previous one) and expiring on
 // their expiry date, alerts before certifications expire and demand deadlines pass, deletion
 // requests past their deadline unconfirmed marked overdue, and a signed
-// checkpoint of the audit chain at a fixed interval; on the embedded database, which runs no
+// checkpoint of the audit chain at a fixed interval (and a verification of what came since the last
+// one found good); on the embedded database, which runs no
 // autovacuum, a VACUUM of the tables rewritten all day. Each tick is idempotent, so several workers
 // may run it. It also runs the what-if replays requested in the portal, in the background.
 import { keyring, readWitnesses, type Keyring, type Signer, type TimestampAuthority, type Witness } from "@proviso/audit";
 import { activateDueVersions, claimReplayJob, claimVerification, markOverdueDeletions, raiseDueAlerts, runReplayJob, runVerification } from "@proviso/core";
 import { vacuumChurningTables, type Database } from "@proviso/db";
-import { signCheckpoint } from "./checkpoint";
+import { signCheckpoint, verifyTick } from "./checkpoint";
 
 export interface SchedulerOptions {
   intervalMs: number;
@@ -21,8 +22,10 @@ export interface SchedulerOptions {
   /** Witnesses that hold every checkpoint outside the database. */
   witnesses?: readonly Witness[];
   checkpointIntervalMs?: number;
-  /** A checkpoint the signer refused: the chain does not extend the last one. */
-  onCheckpointRefused?: () => void;
+  /** A checkpoint the signer refused, or a scheduled verification that failed. */
+  onIntegrityFailure?: (what: "checkpoint_refused" | "verification_failed") => void;
+  /** How often the chain is verified from the last checkpoint found good (null: never on a schedule). */
+  verifyIntervalMs?: number | null;
   replayPollMs?: number;
   /** The embedded database runs no autovacuum: vacuum the churning tables this often (ms). */
   vacuumIntervalMs?: number | null;
@@ -38,6 +41,8 @@ export function startScheduler(db: Database, opts: SchedulerOptions) {
   const warn = opts.warn ?? ((subsystem: string, err: Error) => console.error(`${subsystem}: ${err.message}`));
   let running: Promise<void> | null = null;
   let lastCheckpoint = 0;
+  let lastVerify = 0;
+  const evidence = { trusted, witnesses: opts.witnesses ?? [], authorities: opts.timestampAuthorities ?? [] };
   let lastVacuum = 0;
   const work = async () => {
     const r = await activateDueVersions(db, now());
@@ -50,8 +55,11 @@ export function startScheduler(db: Database, opts: SchedulerOptions) {
     if (overdue) info(`${overdue} deletion request(s) overdue: past their deadline unconfirmed`);
     if (opts.signer && Date.now() - lastCheckpoint >= (opts.checkpointIntervalMs ?? 300_000)) {
       lastCheckpoint = Date.now();
-      const evidence = { trusted, witnesses: opts.witnesses ?? [], authorities: opts.timestampAuthorities ?? [] };
-      await signCheckpoint(db, { ...evidence, signer: opts.signer, now: now(), info, warn, onRefused: opts.onCheckpointRefused });
+      await signCheckpoint(db, { ...evidence, signer: opts.signer, now: now(), info, warn, onRefused: () => opts.onIntegrityFailure?.("checkpoint_refused") });
+    }
+    if (opts.verifyIntervalMs && Date.now() - lastVerify >= opts.verifyIntervalMs) {
+      lastVerify = Date.now();
+      await verifyTick(db, { ...evidence, now: now(), info, warn, onFailed: () => opts.onIntegrityFailure?.("verification_failed") });
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();

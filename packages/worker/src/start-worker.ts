@@ -61,6 +61,8 @@ export interface WorkerConfig {
   witnesses: readonly Witness[];
   schedulerIntervalMs: number;
   checkpointIntervalMs: number;
+  /** How often the audit chain is verified from the last checkpoint found good (null: not on a schedule). */
+  verifyIntervalMs: number | null;
   deliveryIntervalMs: number;
   /** A device silent this long becomes unreachable. */
   unreachableMs: number;
@@ -141,7 +143,8 @@ function startBackground({ config, db, events, metrics, started }: Shared) {
     trusted: config.trusted,
     timestampAuthorities: config.timestampAuthorities,
     witnesses: config.witnesses,
-    onCheckpointRefused: () => metrics.checkpointsRefused.inc(),
+    onIntegrityFailure: (what) => metrics.integrity.inc({ what }),
+    verifyIntervalMs: config.verifyIntervalMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
     vacuumIntervalMs: config.embeddedDatabase ? 5 * 60_000 : null,
