@@ -62,6 +62,7 @@ const settings = {
 /** Checkpoints held outside: the configured witnesses', and each --witness file (one checkpoint, a list, or a partner's download). */
 async function witnessed(): Promise<(CheckpointExport & { heldBy: string })[]> {
   const held = await readWitnesses(witnessesFromSettings(settings));
+  for (const problem of held.unreadable) console.error(`audit: a witness cannot be read: ${problem}`);
   for (const file of values!.witness ?? []) {
     let json: unknown;
     try {

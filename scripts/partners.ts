@@ -1,8 +1,10 @@
 // The credentials between Proviso and each partner, as the maker's operators manage them:
-//   npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>] [--link-url <url>]
+//   npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>]
 //     registers a platform's OAuth client (account linking, and the partner API), or gives an
 //     existing one a new secret; the old secret is still accepted for the overlap (default 24 h).
-//     Without a redirect URI the client cannot link homes, only call the partner API. --link-url:
+//     Without a redirect URI a new client cannot link homes, only call the partner API; an existing
+//     one keeps its redirect URIs.
+//   npm run partners -- link-url <partnerId> <url>
 //     the platform's page where a homeowner starts linking (the dashboard's "Link" goes there).
 //   npm run partners -- signing-secret <partnerId> [--overlap-hours <h>] [--list] [--end-overlap]
 //     makes a webhook partner a new signing secret (Standard Webhooks); messages carry a signature
@@ -16,6 +18,7 @@ import {
   registerOAuthClient,
   retirePreviousSigningSecrets,
   rotateSigningSecret,
+  setPartnerLinkUrl,
   type RotatedSecret,
 } from "@proviso/core";
 import { ConfigError, type RuntimeConfig } from "@proviso/config";
@@ -31,7 +34,8 @@ function fail(message: string): never {
 }
 
 const USAGE = [
-  "usage: npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>] [--link-url <url>]",
+  "usage: npm run partners -- client <partnerId> [--redirect-uri <uri>…] [--client-id <id>] [--overlap-hours <h>]",
+  "       npm run partners -- link-url <partnerId> <url>",
   "       npm run partners -- signing-secret <partnerId> [--overlap-hours <h>] [--list] [--end-overlap]",
 ].join("\n");
 let parsed: ReturnType<typeof parse>;
@@ -42,7 +46,6 @@ const parse = () =>
     options: {
       "redirect-uri": { type: "string", multiple: true },
       "client-id": { type: "string" },
-      "link-url": { type: "string" },
       "overlap-hours": { type: "string" },
       list: { type: "boolean" },
       "end-overlap": { type: "boolean" },
@@ -53,8 +56,8 @@ try {
 } catch (err) {
   fail(`${(err as Error).message}\n${USAGE}`);
 }
-const [command, partnerId] = parsed.positionals;
-if ((command !== "client" && command !== "signing-secret") || !partnerId) fail(USAGE);
+const [command, partnerId, linkUrl] = parsed.positionals;
+if ((command !== "client" && command !== "signing-secret" && command !== "link-url") || !partnerId || (command === "link-url" && !linkUrl)) fail(USAGE);
 const overlapArg = parsed.values["overlap-hours"];
 const overlapHours = overlapArg === undefined ? undefined : Number(overlapArg);
 if (overlapHours !== undefined && !Number.isFinite(overlapHours)) fail(`--overlap-hours is not a number: ${overlapArg}`);
@@ -67,7 +70,10 @@ try {
 const handle = createDb(cfg.databaseUrl, { max: 1, applicationName: "proviso-partners" });
 try {
   if (command === "client") await client(handle.db, partnerId);
-  else await signingSecret(handle.db, partnerId);
+  else if (command === "link-url") {
+    await setPartnerLinkUrl(handle.db, partnerId, linkUrl!);
+    console.log(`homeowners start linking ${partnerId} at ${linkUrl}`);
+  } else await signingSecret(handle.db, partnerId);
 } catch (err) {
   fail((err as Error).message);
 } finally {
@@ -81,7 +87,6 @@ async function client(db: Database, partner: string) {
     clientId: parsed.values["client-id"],
     redirectUris,
     overlapHours,
-    linkUrl: parsed.values["link-url"],
   });
   console.log(`client_id      ${c.clientId}`);
   console.log(`client_secret  ${c.clientSecret}   (shown once: give it to ${partner} now)`);

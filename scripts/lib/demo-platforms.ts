@@ -4,7 +4,7 @@
 // linked them (tokens issued to its client, handed to the sandbox, which uses them for all it
 // asks); each webhook partner's signing secrets go to the sandbox's receiver; and a platform installed per home (SmartThings' connector: a discovery, then callback
 // access granted) is installed for each home linked to it.
-import { activeSigningSecrets, createTokenCipher, issueLinkTokens, registerOAuthClient, rotateSigningSecret } from "@proviso/core";
+import { activeSigningSecrets, createTokenCipher, issueLinkTokens, registerOAuthClient, rotateSigningSecret, setPartnerLinkUrl } from "@proviso/core";
 import { createDb, oauthTokens, partnerLinks, partners } from "@proviso/db";
 import { PLATFORMS } from "@proviso/partners";
 import { and, eq, inArray } from "drizzle-orm";
@@ -27,9 +27,9 @@ export async function registerSandboxClients(databaseUrl: string, sandboxUrl: st
         clientId: `sandbox-${id}`,
         redirectUris: [`${sandboxUrl}/app/${id}/callback`],
         overlapHours: 0,
-        // The dashboard's "Link" sends the homeowner to the platform's app, which the sandbox plays.
-        linkUrl: `${sandboxUrl}/app/${id}/link`,
       });
+      // The dashboard's "Link" sends the homeowner to the platform's app, which the sandbox plays.
+      await setPartnerLinkUrl(handle.db, id, `${sandboxUrl}/app/${id}/link`);
       clients[id] = { clientId: c.clientId, clientSecret: c.clientSecret };
     }
     return clients;

@@ -11,7 +11,7 @@ import { and, asc, desc, eq, gt, lte } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
 import { checkpointMessage, checkSignature, toExport, type CheckpointExport } from "./checkpoint-format";
 import { keyring, type Keyring, type Signer } from "./keys";
-import { contradiction, type Witness } from "./witness";
+import { contradiction, WitnessUnreadable, type Witness } from "./witness";
 
 /** The signer would not sign: the chain does not extend the last checkpoint (or that checkpoint is not trusted). */
 export class CheckpointRefused extends Error {
@@ -68,11 +68,14 @@ export async function createCheckpoint(
     createdAt: now,
   };
   const signature = await signer.sign(checkpointMessage({ ...row, format: "proviso-audit-checkpoint/v2", createdAt: now.toISOString() }));
+  // One successor per checkpoint (a unique index): a signer that raced another on the same
+  // predecessor inserts nothing — the other's checkpoint stands, and the chain does not fork.
   const [inserted] = await db
     .insert(auditCheckpoints)
-    .values({ ...row, signature })
+    .values({ ...row, prevId: last?.id ?? null, signature })
+    .onConflictDoNothing()
     .returning();
-  return toExport(inserted!);
+  return inserted ? toExport(inserted) : null;
 }
 
 /**
@@ -120,7 +123,13 @@ export async function publishCheckpoints(db: Executor, witnesses: readonly Witne
   const errors: string[] = [];
   for (const w of witnesses) {
     try {
-      const held = new Set((await w.read()).map((c) => c.id));
+      // A witness partly unreadable still takes new checkpoints (the rest of what it holds is reported).
+      const copies = await w.read().catch((err: unknown) => {
+        if (!(err instanceof WitnessUnreadable)) throw err;
+        errors.push(`${w.name}: ${err.message}`);
+        return err.held;
+      });
+      const held = new Set(copies.map((c) => c.id));
       for (const cp of cps.filter((c) => !held.has(c.id))) {
         await w.publish(cp);
         published++;

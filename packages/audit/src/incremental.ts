@@ -3,12 +3,13 @@
 // predecessor and the keyring, the witnesses' and time-stamps' copies — so a day's growth verifies
 // in seconds however long the chain. The checkpoint it starts from is trusted only as far as it is
 // signed by a trusted key and its entry still has the hash it signed; a whole verification now and
-// then (legal's button, `npm run audit:verify`) re-checks everything before it.
+// then (legal's button, `npm run audit:verify`) re-checks everything before it. The mark is signed
+// by the checkpoint signer: one set by hand (anyone who can write `app_meta`) is no mark.
 import { appMeta, auditCheckpoints, auditLog, type Executor } from "@proviso/db";
 import { desc, eq, lte } from "drizzle-orm";
 import { entryHash } from "./chain";
 import { checkSignature, toExport } from "./checkpoint-format";
-import type { Keyring } from "./keys";
+import { verifySignature, type Keyring, type Signer } from "./keys";
 import { verifyChain, type VerifyOptions, type VerifyReport } from "./verify";
 
 const KEY = "audit.verified_checkpoint";
@@ -18,13 +19,21 @@ export interface VerifiedMark {
   uptoSeq: number;
   headHash: string;
   verifiedAt: string;
+  keyId: string;
+  /** Over `markText`, by the checkpoint signer. */
+  signature: string;
 }
+
+const markText = (m: Omit<VerifiedMark, "signature">) =>
+  `proviso-audit-verified/v1\ncheckpoint=${m.checkpointId}\nseq=${m.uptoSeq}\nhash=${m.headHash}\nat=${m.verifiedAt}\nkey=${m.keyId}`;
 
 /** Where the last verification left off (null: never verified, or the mark no longer holds). */
 export async function lastVerified(db: Executor, trusted: Keyring): Promise<VerifiedMark | null> {
   const [row] = await db.select({ value: appMeta.value }).from(appMeta).where(eq(appMeta.key, KEY));
   const mark = row?.value as VerifiedMark | undefined;
-  if (!mark) return null;
+  if (!mark?.signature || !mark.keyId) return null;
+  const key = trusted.get(mark.keyId);
+  if (!key || !verifySignature(key, markText(mark), mark.signature)) return null;
   const [cp] = await db.select().from(auditCheckpoints).where(eq(auditCheckpoints.id, mark.checkpointId));
   if (!cp || cp.uptoSeq !== mark.uptoSeq || cp.headHash !== mark.headHash || checkSignature(toExport(cp), trusted)) return null;
   // The entry it left off at still has the hash the checkpoint signed, and its content still gives that hash.
@@ -40,7 +49,7 @@ export async function lastVerified(db: Executor, trusted: Keyring): Promise<Veri
  */
 export async function verifySinceLastVerified(
   db: Executor,
-  opts: Omit<VerifyOptions, "from" | "to"> & { trusted: Keyring; now?: Date },
+  opts: Omit<VerifyOptions, "from" | "to"> & { trusted: Keyring; now?: Date; signer: Signer | null },
 ): Promise<VerifyReport & { since: number | null }> {
   const mark = await lastVerified(db, opts.trusted);
   const report = await verifyChain(db, { ...opts, from: mark ? mark.uptoSeq + 1 : undefined });
@@ -51,13 +60,16 @@ export async function verifySinceLastVerified(
       .where(lte(auditCheckpoints.uptoSeq, report.to))
       .orderBy(desc(auditCheckpoints.uptoSeq), desc(auditCheckpoints.id))
       .limit(1);
-    if (newest && (!mark || newest.uptoSeq >= mark.uptoSeq)) {
-      const value: VerifiedMark = {
+    // Without a signer no mark is left: every verification is whole.
+    if (newest && opts.signer && (!mark || newest.uptoSeq >= mark.uptoSeq)) {
+      const unsigned = {
         checkpointId: newest.id,
         uptoSeq: newest.uptoSeq,
         headHash: newest.headHash,
         verifiedAt: (opts.now ?? new Date()).toISOString(),
+        keyId: opts.signer.keyId,
       };
+      const value: VerifiedMark = { ...unsigned, signature: await opts.signer.sign(markText(unsigned)) };
       await db
         .insert(appMeta)
         .values({ key: KEY, value })

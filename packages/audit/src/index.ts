@@ -58,5 +58,5 @@ export {
   TIMESTAMP_SKEW_MS,
   type TimestampAuthority,
 } from "./timestamp-store";
-export { contradiction, directoryWitness, httpWitness, readWitnesses, witnessesFromSettings, type Witness } from "./witness";
+export { contradiction, directoryWitness, httpWitness, readWitnesses, witnessesFromSettings, WitnessUnreadable, type Witness } from "./witness";
 export { lastVerified, verifySinceLastVerified, type VerifiedMark } from "./incremental";

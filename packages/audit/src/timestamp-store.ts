@@ -4,7 +4,7 @@
 // the first token's: a history forged later (even signed with a stolen key) cannot get tokens dated
 // when it claims to have been signed.
 import { auditCheckpointTimestamps, auditCheckpoints, type Executor } from "@proviso/db";
-import { desc, inArray } from "drizzle-orm";
+import { asc, desc, gte, inArray } from "drizzle-orm";
 import { checkpointMessage, toExport, type CheckpointExport } from "./checkpoint-format";
 import fs from "node:fs";
 import { certificateDer, requestTimestamp, timestampDigest, verifyTimestamp } from "./timestamp";
@@ -46,10 +46,22 @@ export const MAX_STAMP_DELAY_MS = 24 * 3_600_000;
 
 const digestOf = (cp: CheckpointExport) => timestampDigest(checkpointMessage(cp), cp.signature);
 
-/** Time-stamps the latest `limit` checkpoints at every authority that has not stamped them yet; what failed, per authority. */
-export async function stampCheckpoints(db: Executor, authorities: readonly TimestampAuthority[], limit = 20): Promise<{ stamped: number; errors: string[] }> {
+/**
+ * Time-stamps, at every authority, the checkpoints it has not stamped yet among those signed within
+ * MAX_STAMP_DELAY_MS (however many a long outage left behind; later a stamp would read as
+ * backdated), oldest first; or only the newest (`newestOnly`). What failed, per authority.
+ */
+export async function stampCheckpoints(
+  db: Executor,
+  authorities: readonly TimestampAuthority[],
+  opts: { now?: Date; newestOnly?: boolean } = {},
+): Promise<{ stamped: number; errors: string[] }> {
   if (authorities.length === 0) return { stamped: 0, errors: [] };
-  const cps = (await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.uptoSeq), desc(auditCheckpoints.id)).limit(limit)).map(toExport);
+  const since = new Date((opts.now ?? new Date()).getTime() - MAX_STAMP_DELAY_MS);
+  const rows = opts.newestOnly
+    ? await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.uptoSeq), desc(auditCheckpoints.id)).limit(1)
+    : await db.select().from(auditCheckpoints).where(gte(auditCheckpoints.createdAt, since)).orderBy(asc(auditCheckpoints.id)).limit(2_000);
+  const cps = rows.map(toExport);
   if (cps.length === 0) return { stamped: 0, errors: [] };
   const have = await db
     .select({ checkpointId: auditCheckpointTimestamps.checkpointId, authority: auditCheckpointTimestamps.authority })
@@ -64,7 +76,7 @@ export async function stampCheckpoints(db: Executor, authorities: readonly Times
   let stamped = 0;
   const errors: string[] = [];
   for (const tsa of authorities) {
-    for (const cp of cps.filter((c) => !done.has(`${c.id} ${tsa.url}`)).reverse()) {
+    for (const cp of cps.filter((c) => !done.has(`${c.id} ${tsa.url}`))) {
       try {
         const { token, verified } = await requestTimestamp(tsa.url, digestOf(cp), tsa.certificateDer);
         await db

@@ -219,6 +219,7 @@ async function checkCheckpoints(
     version: Number(r.version ?? 1),
     prevSeq: r.prev_seq == null ? null : Number(r.prev_seq),
     prevHash: (r.prev_hash as string | null) ?? null,
+    prevId: r.prev_id == null ? null : Number(r.prev_id),
   }));
   let before: { id: number; uptoSeq: number; headHash: string } | null = null;
   /** The last checkpoint whose entry still has the hash it signed. */

@@ -12,6 +12,16 @@ import path from "node:path";
 import { checkSignature, type CheckpointExport } from "./checkpoint-format";
 import type { Keyring } from "./keys";
 
+/** A witness that could not be read whole: what it held that did read, and why the rest did not. */
+export class WitnessUnreadable extends Error {
+  constructor(
+    message: string,
+    readonly held: CheckpointExport[] = [],
+  ) {
+    super(message);
+  }
+}
+
 export interface Witness {
   /** Where it is, for messages (a directory, a URL). */
   name: string;
@@ -36,11 +46,21 @@ export function directoryWitness(dir: string): Witness {
     },
     async read() {
       if (!fs.existsSync(dir)) return [];
-      return fs
+      // A file that does not parse is skipped here and named by `readWitnesses`' caller as unreadable.
+      const held: CheckpointExport[] = [];
+      const bad: string[] = [];
+      for (const f of fs
         .readdirSync(dir)
-        .filter((f) => /^checkpoint-\d+-\d+\.json$/.test(f))
-        .sort()
-        .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CheckpointExport);
+        .filter((x) => /^checkpoint-\d+-\d+\.json$/.test(x))
+        .sort()) {
+        try {
+          held.push(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as CheckpointExport);
+        } catch {
+          bad.push(f);
+        }
+      }
+      if (bad.length) throw new WitnessUnreadable(`${dir}: ${bad.length} file(s) that are not checkpoints (${bad.slice(0, 3).join(", ")})`, held);
+      return held;
     },
   };
 }
@@ -82,7 +102,13 @@ export async function contradiction(
   witnessed: readonly (CheckpointExport & { heldBy?: string })[],
   trusted: Keyring,
 ): Promise<{ seq: number; message: string } | null> {
-  const valid = witnessed.filter((cp) => checkSignature(cp, trusted) === null);
+  const valid = witnessed.filter((cp) => {
+    try {
+      return typeof cp.uptoSeq === "number" && typeof cp.headHash === "string" && checkSignature(cp, trusted) === null;
+    } catch {
+      return false; // not a checkpoint at all: proves nothing
+    }
+  });
   if (valid.length === 0) return null;
   const seqs = [...new Set(valid.map((cp) => cp.uptoSeq))];
   const rows = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(inArray(auditLog.seq, seqs));
@@ -98,8 +124,19 @@ export async function contradiction(
   return null;
 }
 
-/** Every witness's checkpoints, each marked with who holds it (a witness that cannot be read is an error). */
-export async function readWitnesses(witnesses: readonly Witness[]): Promise<(CheckpointExport & { heldBy: string })[]> {
-  const all = await Promise.all(witnesses.map(async (w) => (await w.read()).map((cp) => ({ ...cp, heldBy: `witness ${w.name}` }))));
-  return all.flat();
+/**
+ * Every witness's checkpoints, each marked with who holds it, and the witnesses that could not be
+ * read (whole or in part): one bad witness never hides what the others hold.
+ */
+export async function readWitnesses(witnesses: readonly Witness[]): Promise<(CheckpointExport & { heldBy: string })[] & { unreadable: string[] }> {
+  const settled = await Promise.allSettled(witnesses.map((w) => w.read()));
+  const held: (CheckpointExport & { heldBy: string })[] = [];
+  const unreadable: string[] = [];
+  settled.forEach((r, i) => {
+    const w = witnesses[i]!;
+    const got = r.status === "fulfilled" ? r.value : r.reason instanceof WitnessUnreadable ? r.reason.held : [];
+    if (r.status === "rejected") unreadable.push(`${w.name}: ${(r.reason as Error).message}`);
+    held.push(...got.map((cp) => ({ ...cp, heldBy: `witness ${w.name}` })));
+  });
+  return Object.assign(held, { unreadable });
 }

@@ -25,20 +25,24 @@ for (const backend of benchBackends()) {
     const writtenMs = performance.now() - started;
     // The first verification, whole: it leaves its mark at that checkpoint.
     started = performance.now();
-    const whole = await verifySinceLastVerified(t.db, { trusted });
+    const whole = await verifySinceLastVerified(t.db, { signer, trusted });
     const wholeMs = performance.now() - started;
     // A day's growth, then the scheduled check: only what came since.
     await generateHistory(t.db, { decisions: Math.round(DECISIONS / 30), days: 1, now: NOW, seed: 7 });
     await createCheckpoint(t.db, signer, NOW, { trusted });
     started = performance.now();
-    const day = await verifySinceLastVerified(t.db, { trusted });
+    const day = await verifySinceLastVerified(t.db, { signer, trusted });
     const dayMs = performance.now() - started;
     started = performance.now();
     const again = await verifyChain(t.db, { trusted });
     const againMs = performance.now() - started;
     if (!whole.ok || !day.ok || !again.ok) throw new Error(`verification failed: ${JSON.stringify(whole.failure ?? day.failure ?? again.failure)}`);
-    console.log(`${backend === "postgres" ? "PostgreSQL" : "embedded PostgreSQL (PGlite)"}: ${fmt(again.decisions)} decisions, ${fmt(again.entries)} entries (written in ${(writtenMs / 1000).toFixed(1)} s)`);
-    console.log(`  whole chain            ${(againMs / 1000).toFixed(1)} s  (${fmt(again.decisions / (againMs / 1000))} decisions/s)  [first run: ${(wholeMs / 1000).toFixed(1)} s]`);
+    console.log(
+      `${backend === "postgres" ? "PostgreSQL" : "embedded PostgreSQL (PGlite)"}: ${fmt(again.decisions)} decisions, ${fmt(again.entries)} entries (written in ${(writtenMs / 1000).toFixed(1)} s)`,
+    );
+    console.log(
+      `  whole chain            ${(againMs / 1000).toFixed(1)} s  (${fmt(again.decisions / (againMs / 1000))} decisions/s)  [first run: ${(wholeMs / 1000).toFixed(1)} s]`,
+    );
     console.log(`  a day's growth only    ${(dayMs / 1000).toFixed(2)} s  (${fmt(day.decisions)} decisions, ${fmt(day.entries)} entries since #${day.since})`);
     console.log(`  ratio                  ${(dayMs / againMs).toFixed(3)} of the whole`);
   } finally {

@@ -23,7 +23,7 @@ describe("evidence ticks", () => {
   it("alert legal and count when the chain was rewritten: the verification fails, the next checkpoint is refused", async () => {
     const quiet = { info: () => {}, warn: () => {} };
     const failures: string[] = [];
-    await verifyTick(t.db, { trusted, witnesses: [], authorities: [], now, ...quiet, onFailed: () => failures.push("verification") });
+    await verifyTick(t.db, { signer, trusted, witnesses: [], authorities: [], now, ...quiet, onFailed: () => failures.push("verification") });
     expect(failures).toEqual([]);
     // New entries since; a superuser then rewrites one of them.
     for (const id of ["a", "b"])
@@ -31,7 +31,7 @@ describe("evidence ticks", () => {
     await t.pool.query("alter table audit_log disable trigger audit_log_append_only");
     await t.pool.query("update audit_log set details = '{}' where entity_id = 'a' and action = 'consent.changed'");
     await t.pool.query("alter table audit_log enable trigger audit_log_append_only");
-    await verifyTick(t.db, { trusted, witnesses: [], authorities: [], now, ...quiet, onFailed: () => failures.push("verification") });
+    await verifyTick(t.db, { signer, trusted, witnesses: [], authorities: [], now, ...quiet, onFailed: () => failures.push("verification") });
     await signCheckpoint(t.db, { signer, trusted, witnesses: [], authorities: [], now, ...quiet, onRefused: () => failures.push("checkpoint") });
     expect(failures).toEqual(["verification", "checkpoint"]);
     const alerts = (await listIntegrityAlerts(t.db)).map((a) => a.message);

@@ -33,8 +33,8 @@ export async function signCheckpoint(
   },
 ): Promise<void> {
   try {
-    // What the witnesses hold is checked before signing; one that cannot be read is a warning, not a stop.
-    const witnessed = await readWitnesses(o.witnesses).catch((err: Error) => (o.warn("witnesses", err), []));
+    // What the witnesses hold is checked before signing; one that cannot be read is an alert, not a stop.
+    const witnessed = await witnessesRead(db, o.witnesses, o.now);
     const cp = await createCheckpoint(db, o.signer, o.now, { trusted: o.trusted, witnessed });
     if (cp) o.info(`audit checkpoint ${cp.id} signed: entry #${cp.uptoSeq} (key ${cp.keyId}), following entry #${cp.prevSeq}`);
   } catch (err) {
@@ -44,7 +44,7 @@ export async function signCheckpoint(
     await raiseIntegrityAlert(db, `Checkpoint refused: ${err.message}`, o.now);
   }
   // Time-stamped and handed to the witnesses: the new checkpoint, and any an authority or a witness missed while down.
-  const stamps = await stampCheckpoints(db, o.authorities);
+  const stamps = await stampCheckpoints(db, o.authorities, { now: o.now });
   if (stamps.stamped) o.info(`${stamps.stamped} checkpoint(s) time-stamped`);
   for (const e of stamps.errors) o.warn("time-stamping", new Error(e));
   const handed = await publishCheckpoints(db, o.witnesses);
@@ -58,6 +58,7 @@ export async function signCheckpoint(
 export async function verifyTick(
   db: Database,
   o: {
+    signer: Signer | null;
     trusted: Keyring;
     witnesses: readonly Witness[];
     authorities: readonly TimestampAuthority[];
@@ -67,9 +68,9 @@ export async function verifyTick(
     onFailed?: () => void;
   },
 ): Promise<void> {
-  const witnessed = await readWitnesses(o.witnesses).catch((err: Error) => (o.warn("witnesses", err), []));
+  const witnessed = await witnessesRead(db, o.witnesses, o.now);
   const timestamps = o.authorities.length ? { authorities: o.authorities, requireOlderThan: new Date(o.now.getTime() - MAX_STAMP_DELAY_MS) } : undefined;
-  const r = await verifySinceLastVerified(db, { trusted: o.trusted, witnessed, timestamps, now: o.now });
+  const r = await verifySinceLastVerified(db, { signer: o.signer, trusted: o.trusted, witnessed, timestamps, now: o.now });
   if (r.ok) {
     if (r.entries) o.info(`audit chain verified: ${r.entries} entries since #${r.since ?? 0}, ${r.checkpoints} checkpoints (${r.ms} ms)`);
     return;
@@ -77,4 +78,14 @@ export async function verifyTick(
   o.onFailed?.();
   console.error(`AUDIT INTEGRITY: verification failed at entry #${r.failure!.seq ?? "?"}: ${r.failure!.message}`);
   await raiseIntegrityAlert(db, `Verification failed at entry #${r.failure!.seq ?? "?"}: ${r.failure!.message}`, o.now);
+}
+
+/** What the witnesses hold; a witness that cannot be read (whole or in part) is an alert for legal: its copies are the evidence. */
+async function witnessesRead(db: Database, witnesses: readonly Witness[], now: Date) {
+  const held = await readWitnesses(witnesses);
+  for (const problem of held.unreadable) {
+    console.error(`AUDIT INTEGRITY: a witness cannot be read: ${problem}`);
+    await raiseIntegrityAlert(db, `A witness cannot be read: ${problem}`, now);
+  }
+  return held;
 }

@@ -59,7 +59,14 @@ export function startScheduler(db: Database, opts: SchedulerOptions) {
     }
     if (opts.verifyIntervalMs && Date.now() - lastVerify >= opts.verifyIntervalMs) {
       lastVerify = Date.now();
-      await verifyTick(db, { ...evidence, now: now(), info, warn, onFailed: () => opts.onIntegrityFailure?.("verification_failed") });
+      await verifyTick(db, {
+        ...evidence,
+        signer: opts.signer ?? null,
+        now: now(),
+        info,
+        warn,
+        onFailed: () => opts.onIntegrityFailure?.("verification_failed"),
+      });
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();

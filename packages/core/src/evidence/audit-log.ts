@@ -127,9 +127,10 @@ export async function signCheckpointNow(
   if (!signer) throw new AppError("CONFLICT", "No signing key is configured (AUDIT_SIGNING_KEY or AUDIT_SIGNER_URL): checkpoints cannot be signed.");
   try {
     const witnessed = await readWitnesses(witnesses);
+    for (const problem of witnessed.unreadable) await raiseIntegrityAlert(db, `A witness cannot be read: ${problem}`, new Date());
     const cp = (await createCheckpoint(db, signer, new Date(), { trusted, witnessed })) ?? (await listCheckpoints(db, 1))[0] ?? null;
     // Time-stamped and handed to the witnesses at once (one that is down is asked again by the worker).
-    await stampCheckpoints(db, authorities, 1);
+    await stampCheckpoints(db, authorities, { newestOnly: true });
     await publishCheckpoints(db, witnesses, 1);
     return cp;
   } catch (err) {

@@ -241,8 +241,13 @@ for (const backend of availableBackends()) {
         const witnesses = [directoryWitness(dir), httpWitness(`http://127.0.0.1:${(server.address() as AddressInfo).port}/witness`)];
         expect(await publishCheckpoints(t.db, witnesses)).toEqual({ published: 4, errors: [] });
         expect(await publishCheckpoints(t.db, witnesses)).toEqual({ published: 0, errors: [] });
+        // Someone slips a file that is not JSON and one that is no checkpoint into the witness's directory:
+        // what it holds still reads, the witness is named unreadable, and the stray object proves nothing.
+        fs.writeFileSync(path.join(dir, "checkpoint-000000000000-0.json"), "not json");
+        fs.writeFileSync(path.join(dir, "checkpoint-000000000000-1.json"), "{}");
         const held = await readWitnesses(witnesses);
-        expect(held.map((c) => c.id)).toEqual([first!.id, second!.id, first!.id, second!.id]);
+        expect(held.unreadable).toEqual([expect.stringMatching(/1 file\(s\) that are not checkpoints \(checkpoint-000000000000-0\.json\)/)]);
+        expect(held.map((c) => c.id)).toEqual([undefined, first!.id, second!.id, first!.id, second!.id]);
         // Cut right after the first checkpoint, the second deleted with the entries it signed, and a
         // history of the forger's own appended in their place: consistent on its own.
         const cut = async (tx: Executor) => {
@@ -271,7 +276,7 @@ for (const backend of availableBackends()) {
         const forged = { ...second!, keyId: forger.keyId, publicKey: forger.publicKey, uptoSeq: 999_999 };
         expect((await verifyChain(t.db, { trusted, witnessed: [forged] })).failure).toBeNull();
         await directoryWitness(dir).publish({ ...second!, headHash: "f".repeat(64) });
-        expect((await directoryWitness(dir).read()).find((c) => c.id === second!.id)!.headHash).toBe(second!.headHash);
+        expect((await readWitnesses([directoryWitness(dir)])).find((c) => c.id === second!.id)!.headHash).toBe(second!.headHash);
       } finally {
         server.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -289,6 +294,22 @@ for (const backend of availableBackends()) {
           expect(raised[0]!.message).toMatch(/^Checkpoint refused: the chain's head is entry #\d+, behind checkpoint/);
         },
       );
+    });
+
+    it("never forks when two signers race on the same predecessor: one checkpoint stands, the chain verifies", async () => {
+      await t.db.transaction((tx) => append(tx, "race"));
+      const other = signerFromSeed(Buffer.alloc(32, 8).toString("base64"));
+      const both = keyring([signer.publicKey, other.publicKey]);
+      const made = await Promise.all([createCheckpoint(t.db, signer, at(10), { trusted: both }), createCheckpoint(t.db, other, at(10), { trusted: both })]);
+      // Racing (two connections), one of them inserts nothing; taking turns (one connection), the second follows the first.
+      expect(made.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+      const counts = (await t.pool.query("select count(*)::int as n, count(distinct coalesce(prev_id, 0))::int as successors from audit_checkpoints"))
+        .rows[0] as {
+        n: number;
+        successors: number;
+      };
+      expect(counts.successors).toBe(counts.n);
+      expect((await verifyChain(t.db, { trusted: both })).failure).toBeNull();
     });
   });
 }

@@ -26,15 +26,26 @@ for (const backend of availableBackends()) {
 
     it("verifies the whole chain once, then only what came after the checkpoint it left off at", async () => {
       expect(await lastVerified(t.db, trusted)).toBeNull();
-      const whole = await verifySinceLastVerified(t.db, { trusted });
+      const whole = await verifySinceLastVerified(t.db, { signer, trusted });
       expect(whole).toMatchObject({ ok: true, since: null, from: 1 });
       const mark = (await lastVerified(t.db, trusted))!;
       expect(mark.uptoSeq).toBe(whole.to);
       for (let i = 0; i < 3; i++) await t.db.transaction((tx) => append(tx, `day-${i}`));
       await createCheckpoint(t.db, signer, new Date(NOW.getTime() + 60_000), { trusted });
-      const day = await verifySinceLastVerified(t.db, { trusted });
+      const day = await verifySinceLastVerified(t.db, { signer, trusted });
       expect(day).toMatchObject({ ok: true, since: mark.uptoSeq, from: mark.uptoSeq + 1, entries: 3 });
       expect((await lastVerified(t.db, trusted))!.uptoSeq).toBe(mark.uptoSeq + 3);
+    });
+
+    it("trusts no mark it did not sign: one written by hand into app_meta sends it back to the start", async () => {
+      const mark = (await lastVerified(t.db, trusted))!;
+      await rolledBack(t, async (tx) => {
+        await tx.execute(
+          sql`update app_meta set value = ${JSON.stringify({ ...mark, verifiedAt: "2030-01-01T00:00:00.000Z" })}::jsonb where key = 'audit.verified_checkpoint'`,
+        );
+        expect(await lastVerified(tx, trusted)).toBeNull();
+        expect((await verifySinceLastVerified(tx, { signer: null, trusted })).since).toBeNull();
+      });
     });
 
     it("catches what is altered after the mark, and goes back to the start when the chain was rewritten behind it", async () => {
@@ -43,7 +54,7 @@ for (const backend of availableBackends()) {
       await rolledBack(t, async (tx) => {
         await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
         await tx.execute(sql`update audit_log set details = '{"mode": "off"}' where seq = ${mark.uptoSeq + 1}`);
-        const r = await verifySinceLastVerified(tx, { trusted });
+        const r = await verifySinceLastVerified(tx, { signer, trusted });
         expect(r.failure).toMatchObject({ kind: "entry_hash", seq: mark.uptoSeq + 1 });
       });
       // The very entry it left off at, altered without re-hashing: the mark no longer holds, so all is verified and it is named.
@@ -51,7 +62,7 @@ for (const backend of availableBackends()) {
         await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
         await tx.execute(sql`update audit_log set details = '{"mode": "off"}' where seq = ${mark.uptoSeq}`);
         expect(await lastVerified(tx, trusted)).toBeNull();
-        const r = await verifySinceLastVerified(tx, { trusted });
+        const r = await verifySinceLastVerified(tx, { signer, trusted });
         expect(r).toMatchObject({ since: null, failure: { kind: "entry_hash", seq: mark.uptoSeq } });
       });
       await rolledBack(t, async (tx) => {
@@ -68,7 +79,7 @@ for (const backend of availableBackends()) {
         }
         await tx.execute(sql`update audit_head set hash = ${prev}`);
         expect(await lastVerified(tx, trusted)).toBeNull();
-        const r = await verifySinceLastVerified(tx, { trusted });
+        const r = await verifySinceLastVerified(tx, { signer, trusted });
         expect(r.since).toBeNull();
         expect(r.failure).toMatchObject({ kind: "checkpoint", seq: 1 });
       });

@@ -41,24 +41,23 @@ export async function registerOAuthClient(
     requirePkce?: boolean;
     overlapHours?: number;
     now?: Date;
-    /** Where a homeowner starts linking this platform (its app's page): the dashboard links there. */
-    linkUrl?: string;
   },
 ): Promise<RegisteredClient & { previousSecretExpiresAt: Date | null }> {
   const [partner] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, opts.partnerId));
   if (!partner) throw new AppError("NOT_FOUND", `no partner ${opts.partnerId}`);
   // A client without redirect URIs cannot link homes (no authorize request names one of its own): it calls the partner API only.
   opts.redirectUris.forEach(checkRedirectUri);
-  if (opts.linkUrl !== undefined) {
-    checkRedirectUri(opts.linkUrl);
-    await db.update(partners).set({ linkUrl: opts.linkUrl }).where(eq(partners.id, opts.partnerId));
-  }
   const clientId = opts.clientId ?? `${opts.partnerId}-${newSecret("code").slice(4, 14).toLowerCase()}`;
   const overlapHours = opts.overlapHours ?? DEFAULT_CLIENT_SECRET_OVERLAP_HOURS;
   if (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 24 * 90)
     throw new AppError("INVALID", "the overlap is between 0 and 2160 hours (90 days)");
   const [existing] = await db
-    .select({ partnerId: oauthClients.partnerId, secretHash: oauthClients.secretHash, disabledAt: oauthClients.disabledAt })
+    .select({
+      partnerId: oauthClients.partnerId,
+      secretHash: oauthClients.secretHash,
+      disabledAt: oauthClients.disabledAt,
+      redirectUris: oauthClients.redirectUris,
+    })
     .from(oauthClients)
     .where(eq(oauthClients.id, clientId));
   if (existing && existing.partnerId !== opts.partnerId) throw new AppError("CONFLICT", `client ${clientId} belongs to another partner`);
@@ -70,7 +69,8 @@ export async function registerOAuthClient(
     secretHash: secretHash(clientSecret),
     previousSecretHash: keepOld ? existing.secretHash : null,
     previousSecretExpiresAt,
-    redirectUris: opts.redirectUris,
+    // A new secret alone keeps the redirect URIs the client has.
+    redirectUris: opts.redirectUris.length === 0 && existing ? existing.redirectUris : opts.redirectUris,
     requirePkce: opts.requirePkce ?? true,
     disabledAt: null,
   };
@@ -78,5 +78,12 @@ export async function registerOAuthClient(
     .insert(oauthClients)
     .values({ id: clientId, partnerId: opts.partnerId, ...values })
     .onConflictDoUpdate({ target: oauthClients.id, set: values });
-  return { clientId, clientSecret, partnerId: opts.partnerId, redirectUris: opts.redirectUris, previousSecretExpiresAt };
+  return { clientId, clientSecret, partnerId: opts.partnerId, redirectUris: values.redirectUris, previousSecretExpiresAt };
+}
+
+/** Where a homeowner starts linking the platform (its app's page for Proviso): the dashboard's "Link" goes there. */
+export async function setPartnerLinkUrl(db: Executor, partnerId: string, linkUrl: string | null): Promise<void> {
+  if (linkUrl !== null) checkRedirectUri(linkUrl);
+  const done = await db.update(partners).set({ linkUrl }).where(eq(partners.id, partnerId)).returning({ id: partners.id });
+  if (done.length === 0) throw new AppError("NOT_FOUND", `no partner ${partnerId}`);
 }

@@ -216,7 +216,11 @@ export function clientCredentials(form: Record<string, string>, headers: Record<
   const basic = /^Basic (.+)$/i.exec(headers.authorization ?? "");
   if (basic) {
     const [id, secret] = Buffer.from(basic[1]!, "base64").toString("utf8").split(":");
-    return id && secret ? { id: decodeURIComponent(id), secret: decodeURIComponent(secret) } : null;
+    try {
+      return id && secret ? { id: decodeURIComponent(id), secret: decodeURIComponent(secret) } : null;
+    } catch {
+      return null; // not percent-encoded as RFC 6749 asks: no client
+    }
   }
   return form.client_id && form.client_secret ? { id: form.client_id, secret: form.client_secret } : null;
 }

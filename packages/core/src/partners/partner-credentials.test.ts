@@ -40,12 +40,20 @@ describe("a partner's OAuth client", () => {
       expect(await partnerCaller(t.db, basic("apple-api", third.clientSecret))).not.toBeNull();
       expect(await partnerCaller(t.db, null)).toBeNull();
       expect(await partnerCaller(t.db, basic("apple-api", ""))).toBeNull();
+      // Credentials not percent-encoded as RFC 6749 asks are no client (the API answers 401, never 500).
+      expect(await partnerCaller(t.db, `Basic ${Buffer.from("apple-api:%E0%A4%A").toString("base64")}`)).toBeNull();
       // Only hashes at rest.
       const [row] = (await t.pool.query("select * from oauth_clients where id = 'apple-api'")).rows;
       expect(JSON.stringify(row)).not.toContain(third.clientSecret);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("keeps a client's redirect URIs when only its secret is renewed", async () => {
+    const linked = await registerOAuthClient(t.db, { partnerId: "alexa", clientId: "alexa-keeps", redirectUris: ["https://alexa.example/cb"] });
+    const renewed = await registerOAuthClient(t.db, { partnerId: "alexa", clientId: "alexa-keeps", redirectUris: [] });
+    expect(renewed.redirectUris).toEqual(linked.redirectUris);
   });
 
   it("calls the partner API for its own partner only: another partner's deletion request is not found", async () => {

@@ -1,7 +1,7 @@
 // The tamper-evident audit log, its signed checkpoints, and small key/value metadata.
 import type { JobStatus } from "@proviso/domain";
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./homes";
 
 /**
@@ -36,21 +36,34 @@ export const auditHead = pgTable("audit_head", {
 });
 
 /** A signed statement "the log's entry `upto_seq` has hash `head_hash`", for third parties. */
-export const auditCheckpoints = pgTable("audit_checkpoints", {
-  id: bigserial("id", { mode: "number" }).primaryKey(),
-  uptoSeq: bigint("upto_seq", { mode: "number" }).notNull(),
-  headHash: text("head_hash").notNull(),
-  keyId: text("key_id").notNull(),
-  /** Ed25519 public key (raw, base64) that verifies `signature`. */
-  publicKey: text("public_key").notNull(),
-  signature: text("signature").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  /** 1: signs the head alone; 2: also the checkpoint it follows (`prevSeq`, `prevHash`), so checkpoints chain. */
-  version: integer("version").notNull().default(1),
-  /** The checkpoint this one follows (v2): its entry and hash; null for the first. */
-  prevSeq: bigint("prev_seq", { mode: "number" }),
-  prevHash: text("prev_hash"),
-});
+export const auditCheckpoints = pgTable(
+  "audit_checkpoints",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    uptoSeq: bigint("upto_seq", { mode: "number" }).notNull(),
+    headHash: text("head_hash").notNull(),
+    keyId: text("key_id").notNull(),
+    /** Ed25519 public key (raw, base64) that verifies `signature`. */
+    publicKey: text("public_key").notNull(),
+    signature: text("signature").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** 1: signs the head alone; 2: also the checkpoint it follows (`prevSeq`, `prevHash`), so checkpoints chain. */
+    version: integer("version").notNull().default(1),
+    /** The checkpoint this one follows (v2): its entry and hash; null for the first. */
+    prevSeq: bigint("prev_seq", { mode: "number" }),
+    prevHash: text("prev_hash"),
+    /**
+     * The row it follows (not signed: the signed prev seq and hash are the evidence). Unique, so two
+     * signers racing on the same predecessor cannot both insert: the chain of checkpoints never forks.
+     */
+    prevId: bigint("prev_id", { mode: "number" }),
+  },
+  (t) => [
+    uniqueIndex("audit_checkpoints_one_successor_uq")
+      .on(sql`coalesce(${t.prevId}, 0)`)
+      .where(sql`${t.version} >= 2`),
+  ],
+);
 
 /**
  * RFC 3161 time-stamp tokens over checkpoints' signatures, from each configured Time-Stamp
