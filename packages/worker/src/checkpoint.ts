@@ -19,19 +19,17 @@ import {
 import { raiseIntegrityAlert } from "@proviso/core";
 import type { Database } from "@proviso/db";
 
-export async function signCheckpoint(
-  db: Database,
-  o: {
-    signer: Signer;
-    trusted: Keyring;
-    witnesses: readonly Witness[];
-    authorities: readonly TimestampAuthority[];
-    now: Date;
-    info: (m: string) => void;
-    warn: (subsystem: string, e: Error) => void;
-    onRefused?: () => void;
-  },
-): Promise<void> {
+/** What both evidence ticks work with: the keys, the witnesses and time-stamp authorities, the clock and the log. */
+export interface EvidenceTick {
+  trusted: Keyring;
+  witnesses: readonly Witness[];
+  authorities: readonly TimestampAuthority[];
+  now: Date;
+  info: (m: string) => void;
+  warn: (subsystem: string, e: Error) => void;
+}
+
+export async function signCheckpoint(db: Database, o: EvidenceTick & { signer: Signer; onRefused?: () => void }): Promise<void> {
   try {
     // What the witnesses hold is checked before signing; one that cannot be read is an alert, not a stop.
     const witnessed = await witnessesRead(db, o.witnesses, o.now);
@@ -55,19 +53,7 @@ export async function signCheckpoint(
  * The scheduled check: verifies what came after the last checkpoint a verification found good
  * (witnesses and time-stamps included). A failure is an alert for legal, a metric and an error.
  */
-export async function verifyTick(
-  db: Database,
-  o: {
-    signer: Signer | null;
-    trusted: Keyring;
-    witnesses: readonly Witness[];
-    authorities: readonly TimestampAuthority[];
-    now: Date;
-    info: (m: string) => void;
-    warn: (subsystem: string, e: Error) => void;
-    onFailed?: () => void;
-  },
-): Promise<void> {
+export async function verifyTick(db: Database, o: EvidenceTick & { signer: Signer | null; onFailed?: () => void }): Promise<void> {
   const witnessed = await witnessesRead(db, o.witnesses, o.now);
   const timestamps = o.authorities.length ? { authorities: o.authorities, requireOlderThan: new Date(o.now.getTime() - MAX_STAMP_DELAY_MS) } : undefined;
   const r = await verifySinceLastVerified(db, { signer: o.signer, trusted: o.trusted, witnessed, timestamps, now: o.now });
