@@ -46,6 +46,7 @@ const worker = await startWorker({
   schedulerIntervalMs: env.SCHEDULER_INTERVAL_SECONDS * 1000,
   checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
   verifyIntervalMs: env.AUDIT_VERIFY_INTERVAL_SECONDS ? env.AUDIT_VERIFY_INTERVAL_SECONDS * 1000 : null,
+  wholeVerifyIntervalMs: env.AUDIT_WHOLE_VERIFY_INTERVAL_SECONDS ? env.AUDIT_WHOLE_VERIFY_INTERVAL_SECONDS * 1000 : null,
   deliveryIntervalMs: env.DELIVERY_INTERVAL_MS,
   unreachableMs: env.DEVICE_UNREACHABLE_SECONDS * 1000,
   shadowCacheDevices: env.SHADOW_CACHE_DEVICES,

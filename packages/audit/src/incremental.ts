@@ -49,9 +49,10 @@ export async function lastVerified(db: Executor, trusted: Keyring): Promise<Veri
  */
 export async function verifySinceLastVerified(
   db: Executor,
-  opts: Omit<VerifyOptions, "from" | "to"> & { trusted: Keyring; now?: Date; signer: Signer | null },
+  opts: Omit<VerifyOptions, "from" | "to"> & { trusted: Keyring; now?: Date; signer: Signer | null; whole?: boolean },
 ): Promise<VerifyReport & { since: number | null }> {
-  const mark = await lastVerified(db, opts.trusted);
+  // `whole`: from the start whatever the mark says (what a mark cannot vouch for: the range before it).
+  const mark = opts.whole ? null : await lastVerified(db, opts.trusted);
   const report = await verifyChain(db, { ...opts, from: mark ? mark.uptoSeq + 1 : undefined });
   if (report.ok) {
     const [newest] = await db

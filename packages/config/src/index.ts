@@ -54,6 +54,8 @@ export const runtimeEnvSchema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   /** Seconds between the worker's verifications of the chain since the last checkpoint found good (0: none). */
   AUDIT_VERIFY_INTERVAL_SECONDS: z.coerce.number().min(0).default(3600),
+  /** Seconds between scheduled verifications that go over the whole chain instead (0: none; a week by default). */
+  AUDIT_WHOLE_VERIFY_INTERVAL_SECONDS: z.coerce.number().min(0).default(604_800),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** The worker's MQTT client: it alone may read the devices' reports (npm start generates its password under .data/). */
   MQTT_USERNAME: z.string().min(1).default("proviso-worker"),

@@ -53,10 +53,10 @@ export async function signCheckpoint(db: Database, o: EvidenceTick & { signer: S
  * The scheduled check: verifies what came after the last checkpoint a verification found good
  * (witnesses and time-stamps included). A failure is an alert for legal, a metric and an error.
  */
-export async function verifyTick(db: Database, o: EvidenceTick & { signer: Signer | null; onFailed?: () => void }): Promise<void> {
+export async function verifyTick(db: Database, o: EvidenceTick & { signer: Signer | null; whole?: boolean; onFailed?: () => void }): Promise<void> {
   const witnessed = await witnessesRead(db, o.witnesses, o.now);
   const timestamps = o.authorities.length ? { authorities: o.authorities, requireOlderThan: new Date(o.now.getTime() - MAX_STAMP_DELAY_MS) } : undefined;
-  const r = await verifySinceLastVerified(db, { signer: o.signer, trusted: o.trusted, witnessed, timestamps, now: o.now });
+  const r = await verifySinceLastVerified(db, { signer: o.signer, trusted: o.trusted, witnessed, timestamps, now: o.now, whole: o.whole });
   if (r.ok) {
     if (r.entries) o.info(`audit chain verified: ${r.entries} entries since #${r.since ?? 0}, ${r.checkpoints} checkpoints (${r.ms} ms)`);
     return;

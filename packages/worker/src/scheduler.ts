@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   onIntegrityFailure?: (what: "checkpoint_refused" | "verification_failed") => void;
   /** How often the chain is verified from the last checkpoint found good (null: never on a schedule). */
   verifyIntervalMs?: number | null;
+  /** How often that verification is a whole one instead (what a mark cannot vouch for), counted from start-up. */
+  wholeVerifyIntervalMs?: number | null;
   replayPollMs?: number;
   /** The embedded database runs no autovacuum: vacuum the churning tables this often (ms). */
   vacuumIntervalMs?: number | null;
@@ -42,6 +44,7 @@ export function startScheduler(db: Database, opts: SchedulerOptions) {
   let running: Promise<void> | null = null;
   let lastCheckpoint = 0;
   let lastVerify = 0;
+  let lastWholeVerify = Date.now();
   const evidence = { trusted, witnesses: opts.witnesses ?? [], authorities: opts.timestampAuthorities ?? [] };
   let lastVacuum = 0;
   const work = async () => {
@@ -59,14 +62,10 @@ export function startScheduler(db: Database, opts: SchedulerOptions) {
     }
     if (opts.verifyIntervalMs && Date.now() - lastVerify >= opts.verifyIntervalMs) {
       lastVerify = Date.now();
-      await verifyTick(db, {
-        ...evidence,
-        signer: opts.signer ?? null,
-        now: now(),
-        info,
-        warn,
-        onFailed: () => opts.onIntegrityFailure?.("verification_failed"),
-      });
+      const whole = !!opts.wholeVerifyIntervalMs && Date.now() - lastWholeVerify >= opts.wholeVerifyIntervalMs;
+      if (whole) lastWholeVerify = Date.now();
+      const onFailed = () => opts.onIntegrityFailure?.("verification_failed");
+      await verifyTick(db, { ...evidence, signer: opts.signer ?? null, whole, now: now(), info, warn, onFailed });
     }
     if (opts.vacuumIntervalMs && Date.now() - lastVacuum >= opts.vacuumIntervalMs) {
       lastVacuum = Date.now();

@@ -63,6 +63,8 @@ export interface WorkerConfig {
   checkpointIntervalMs: number;
   /** How often the audit chain is verified from the last checkpoint found good (null: not on a schedule). */
   verifyIntervalMs: number | null;
+  /** How often the scheduled verification is a whole one (null: never). */
+  wholeVerifyIntervalMs: number | null;
   deliveryIntervalMs: number;
   /** A device silent this long becomes unreachable. */
   unreachableMs: number;
@@ -145,6 +147,7 @@ function startBackground({ config, db, events, metrics, started }: Shared) {
     witnesses: config.witnesses,
     onIntegrityFailure: (what) => metrics.integrity.inc({ what }),
     verifyIntervalMs: config.verifyIntervalMs,
+    wholeVerifyIntervalMs: config.wholeVerifyIntervalMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
     // PGlite reports autovacuum on but runs none (packages/db/src/maintenance.ts).
     vacuumIntervalMs: config.embeddedDatabase ? 5 * 60_000 : null,

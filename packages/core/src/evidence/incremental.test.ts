@@ -35,6 +35,8 @@ for (const backend of availableBackends()) {
       const day = await verifySinceLastVerified(t.db, { signer, trusted });
       expect(day).toMatchObject({ ok: true, since: mark.uptoSeq, from: mark.uptoSeq + 1, entries: 3 });
       expect((await lastVerified(t.db, trusted))!.uptoSeq).toBe(mark.uptoSeq + 3);
+      // Now and then a whole one: from the start whatever the mark says.
+      expect(await verifySinceLastVerified(t.db, { signer, trusted, whole: true })).toMatchObject({ ok: true, since: null, from: 1 });
     });
 
     it("trusts no mark it did not sign: one written by hand into app_meta sends it back to the start", async () => {
