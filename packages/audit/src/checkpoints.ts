@@ -11,7 +11,7 @@ import { and, asc, desc, eq, gt, lte } from "drizzle-orm";
 import { entryHash, GENESIS_HASH } from "./chain";
 import { checkpointMessage, checkSignature, toExport, type CheckpointExport } from "./checkpoint-format";
 import { keyring, type Keyring, type Signer } from "./keys";
-import { contradiction, WitnessUnreadable, type Witness } from "./witness";
+import { contradiction, witnessLabel, WitnessUnreadable, type Witness } from "./witness";
 
 /** The signer would not sign: the chain does not extend the last checkpoint (or that checkpoint is not trusted). */
 export class CheckpointRefused extends Error {
@@ -115,20 +115,30 @@ export async function listCheckpoints(db: Executor, limit = 50) {
   return rows.map(toExport);
 }
 
-/** Hands each witness the latest checkpoints it does not hold yet; what failed, per witness (asked again next time). */
-export async function publishCheckpoints(db: Executor, witnesses: readonly Witness[], limit = 20): Promise<{ published: number; errors: string[] }> {
+/**
+ * Hands each witness the latest checkpoints it does not hold yet; what failed, per witness (asked
+ * again next time). `held`: what the witnesses were just read to hold (readWitnesses), so they are
+ * not read twice in one tick.
+ */
+export async function publishCheckpoints(
+  db: Executor,
+  witnesses: readonly Witness[],
+  opts: { limit?: number; held?: readonly (CheckpointExport & { heldBy: string })[] } = {},
+): Promise<{ published: number; errors: string[] }> {
   if (witnesses.length === 0) return { published: 0, errors: [] };
-  const cps = (await listCheckpoints(db, limit)).reverse();
+  const cps = (await listCheckpoints(db, opts.limit ?? 20)).reverse();
   let published = 0;
   const errors: string[] = [];
   for (const w of witnesses) {
     try {
       // A witness partly unreadable still takes new checkpoints (the rest of what it holds is reported).
-      const copies = await w.read().catch((err: unknown) => {
-        if (!(err instanceof WitnessUnreadable)) throw err;
-        errors.push(`${w.name}: ${err.message}`);
-        return err.held;
-      });
+      const copies = opts.held
+        ? opts.held.filter((c) => c.heldBy === witnessLabel(w))
+        : await w.read().catch((err: unknown) => {
+            if (!(err instanceof WitnessUnreadable)) throw err;
+            errors.push(`${w.name}: ${err.message}`);
+            return err.held;
+          });
       const held = new Set(copies.map((c) => c.id));
       for (const cp of cps.filter((c) => !held.has(c.id))) {
         await w.publish(cp);

@@ -124,6 +124,9 @@ export async function contradiction(
   return null;
 }
 
+/** How a witness's copies are marked (`heldBy`). */
+export const witnessLabel = (w: Witness) => `witness ${w.name}`;
+
 /**
  * Every witness's checkpoints, each marked with who holds it, and the witnesses that could not be
  * read (whole or in part): one bad witness never hides what the others hold.
@@ -136,7 +139,7 @@ export async function readWitnesses(witnesses: readonly Witness[]): Promise<(Che
     const w = witnesses[i]!;
     const got = r.status === "fulfilled" ? r.value : r.reason instanceof WitnessUnreadable ? r.reason.held : [];
     if (r.status === "rejected") unreadable.push(`${w.name}: ${(r.reason as Error).message}`);
-    held.push(...got.map((cp) => ({ ...cp, heldBy: `witness ${w.name}` })));
+    held.push(...got.map((cp) => ({ ...cp, heldBy: witnessLabel(w) })));
   });
   return Object.assign(held, { unreadable });
 }

@@ -30,9 +30,9 @@ export interface EvidenceTick {
 }
 
 export async function signCheckpoint(db: Database, o: EvidenceTick & { signer: Signer; onRefused?: () => void }): Promise<void> {
+  // What the witnesses hold is checked before signing (one that cannot be read is an alert, not a stop), read once a tick.
+  const witnessed = await witnessesRead(db, o.witnesses, o.now);
   try {
-    // What the witnesses hold is checked before signing; one that cannot be read is an alert, not a stop.
-    const witnessed = await witnessesRead(db, o.witnesses, o.now);
     const cp = await createCheckpoint(db, o.signer, o.now, { trusted: o.trusted, witnessed });
     if (cp) o.info(`audit checkpoint ${cp.id} signed: entry #${cp.uptoSeq} (key ${cp.keyId}), following entry #${cp.prevSeq}`);
   } catch (err) {
@@ -45,7 +45,7 @@ export async function signCheckpoint(db: Database, o: EvidenceTick & { signer: S
   const stamps = await stampCheckpoints(db, o.authorities, { now: o.now });
   if (stamps.stamped) o.info(`${stamps.stamped} checkpoint(s) time-stamped`);
   for (const e of stamps.errors) o.warn("time-stamping", new Error(e));
-  const handed = await publishCheckpoints(db, o.witnesses);
+  const handed = await publishCheckpoints(db, o.witnesses, { held: witnessed });
   for (const e of handed.errors) o.warn("witnesses", new Error(e));
 }
 

@@ -131,7 +131,7 @@ export async function signCheckpointNow(
     const cp = (await createCheckpoint(db, signer, new Date(), { trusted, witnessed })) ?? (await listCheckpoints(db, 1))[0] ?? null;
     // Time-stamped and handed to the witnesses at once (one that is down is asked again by the worker).
     await stampCheckpoints(db, authorities, { newestOnly: true });
-    await publishCheckpoints(db, witnesses, 1);
+    await publishCheckpoints(db, witnesses, { limit: 1, held: witnessed });
     return cp;
   } catch (err) {
     if (!(err instanceof CheckpointRefused)) throw err;
