@@ -23,7 +23,8 @@ import {
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { failWith, openDatabase, root } from "./lib/open-database";
+import { failWith, openDatabase } from "./lib/open-database";
+import { dataPath, readDataFile } from "./lib/runtime-config";
 
 const fail: (message: string) => never = failWith("audit");
 const [command, ...rest] = process.argv.slice(2);
@@ -47,9 +48,8 @@ const num = (v: string | undefined, name: string) => {
 };
 const from = num(values!.from, "from");
 const to = num(values!.to, "to");
-const dataDir = path.resolve(root, process.env.PROVISO_DATA_DIR || ".data");
-const dataFile = (name: string) => path.join(dataDir, name);
-const readData = (name: string) => (fs.existsSync(dataFile(name)) ? fs.readFileSync(dataFile(name), "utf8").trim() : undefined);
+const dataFile = (name: string) => dataPath(name);
+const readData = readDataFile;
 
 /** The settings with npm start's generated key and trusted keys where the environment gives none. */
 const settings = {
@@ -93,7 +93,7 @@ function rotateKey() {
     if (old) console.log(`and keep the old key trusted for what it signed: add ${old.publicKey} to AUDIT_TRUSTED_KEYS`);
     return;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(path.dirname(dataFile("audit-key")), { recursive: true });
   if (old) fs.appendFileSync(dataFile("audit-trusted-keys"), `${old.publicKey}\n`, { mode: 0o600 });
   fs.writeFileSync(dataFile("audit-key"), `${seed}\n`, { mode: 0o600 });
   console.log(

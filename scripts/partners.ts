@@ -23,10 +23,8 @@ import {
 } from "@proviso/core";
 import { ConfigError, type RuntimeConfig } from "@proviso/config";
 import { createDb, type Database } from "@proviso/db";
-import fs from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { scriptConfig } from "./lib/runtime-config";
+import { readDataFile, scriptConfig } from "./lib/runtime-config";
 
 function fail(message: string): never {
   console.error(`partners: ${message}`);
@@ -105,7 +103,7 @@ async function signingSecret(db: Database, partner: string) {
       console.log(`${s.state.padEnd(9)} ${s.hint}…  made ${s.createdAt.toISOString()}${s.retiresAt ? `  retires ${s.retiresAt.toISOString()}` : ""}`);
     return;
   }
-  const key = process.env.TOKEN_ENCRYPTION_KEY || readGenerated("token-key");
+  const key = process.env.TOKEN_ENCRYPTION_KEY || readDataFile("token-key");
   if (!key) fail("TOKEN_ENCRYPTION_KEY is not set (npm start keeps one in .data/token-key): signing secrets are sealed with it");
   const made = await rotateSigningSecret(db, createTokenCipher(key), { partnerId: partner, overlapHours, now });
   console.log(`signing secret  ${made.secret}   (shown once: give it to ${partner} now)`);
@@ -119,7 +117,7 @@ async function signingSecret(db: Database, partner: string) {
 
 /** Where the sandbox plays the partner's receiver (no WEBHOOK_BASE_URL), it is given the new secret as the partner would be. */
 async function tellSandbox(made: RotatedSecret) {
-  const token = process.env.SANDBOX_TOKEN || readGenerated("sandbox-token");
+  const token = process.env.SANDBOX_TOKEN || readDataFile("sandbox-token");
   if (process.env.WEBHOOK_BASE_URL || !token) return;
   const res = await fetch(`${cfg.urls.sandbox}/__sandbox/webhook/secrets`, {
     method: "POST",
@@ -128,9 +126,4 @@ async function tellSandbox(made: RotatedSecret) {
     signal: AbortSignal.timeout(5_000),
   }).catch(() => null);
   if (res?.ok) console.log(`partner sandbox given it too (it plays ${made.partnerId}'s receiver)`);
-}
-
-function readGenerated(file: string): string | undefined {
-  const at = path.join(path.resolve(process.env.PROVISO_DATA_DIR || ".data"), file);
-  return fs.existsSync(at) ? fs.readFileSync(at, "utf8").trim() : undefined;
 }

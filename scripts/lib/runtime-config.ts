@@ -16,3 +16,12 @@ export function scriptConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfi
   }
   return loadRuntimeConfig(filled);
 }
+
+/** A file in the data directory `npm start` keeps its generated keys and secrets in. */
+export const dataPath = (name: string, env: NodeJS.ProcessEnv = process.env) => path.join(path.resolve(env.PROVISO_DATA_DIR || ".data"), name);
+
+/** What `npm start` generated into the data directory under `name`, if it did. */
+export function readDataFile(name: string): string | undefined {
+  const at = dataPath(name);
+  return fs.existsSync(at) ? fs.readFileSync(at, "utf8").trim() : undefined;
+}
